@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { Count, Finite, Id, IsoTime, Sha256 } from './common.ts';
+
+/** Bin counts of one numeric feature over the reference edges (edges.length + 1 bins). */
+export const NumericCounts = z.strictObject({
+  kind: z.literal('numeric'),
+  bins: z.array(Count),
+  missing: Count,
+  outOfRange: Count,
+});
+/** Counts of one string feature per reference category, in the reference's order. */
+export const CategoricalCounts = z.strictObject({
+  kind: z.literal('categorical'),
+  counts: z.array(Count),
+  missing: Count,
+  /** Values not among the reference categories. */
+  unseen: Count,
+});
+export const FeatureCounts = z.discriminatedUnion('kind', [NumericCounts, CategoricalCounts]);
+export type FeatureCounts = z.infer<typeof FeatureCounts>;
+
+/** Fixed latency histogram bounds (ms); bucket i counts latencies ≤ bounds[i], the last counts the rest. */
+export const LATENCY_BOUNDS_MS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 1000] as const;
+
+/**
+ * A telemetry window: a summary, never raw rows (DESIGN.md §3 "Telemetry"). `(device, seq)` is the
+ * idempotency key: the fleet stores each window once however often it is delivered.
+ */
+export const TelemetryWindow = z.strictObject({
+  device: Id,
+  gateway: Id.optional(),
+  seq: Count,
+  model: Id,
+  version: z.number().int().positive(),
+  artifactId: Sha256,
+  windowStart: IsoTime,
+  windowEnd: IsoTime,
+  rows: Count,
+  features: z.record(z.string(), FeatureCounts),
+  predictions: z.strictObject({ bins: z.array(Count), min: Finite.nullable(), max: Finite.nullable(), sum: Finite }),
+  latency: z.strictObject({ counts: z.array(Count).length(LATENCY_BOUNDS_MS.length + 1), maxMs: Finite.nonnegative() }),
+  errors: Count,
+});
+export type TelemetryWindow = z.infer<typeof TelemetryWindow>;
+
+/** Ground truth for a prediction, arriving later or from human review. */
+export const LabelMessage = z.strictObject({
+  device: Id,
+  predictionId: z.string().min(1).max(128),
+  label: z.union([Finite, z.string().max(256)]),
+  at: IsoTime,
+});
+export type LabelMessage = z.infer<typeof LabelMessage>;
+
+export const CommandMessage = z.strictObject({
+  commandId: z.string().min(1).max(64),
+  type: z.enum(['ping', 'report-now', 'flush-telemetry']),
+  issuedAt: IsoTime,
+});
+export type CommandMessage = z.infer<typeof CommandMessage>;

@@ -1,0 +1,75 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { canonicalJson } from './canonical-json.ts';
+import { ErrorCodes, OutpostError } from './errors.ts';
+import { sha256Hex } from './hash.ts';
+import type { Manifest, Signature, UnsignedManifest } from './schemas/manifest.ts';
+
+/** An ed25519 key pair as PEM strings (PKCS#8 private, SPKI public). */
+export interface SigningKeyPair {
+  privateKeyPem: string;
+  publicKeyPem: string;
+}
+
+export function generateSigningKeyPair(): SigningKeyPair {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return {
+    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
+}
+
+function publicKeyOf(pem: string): KeyObject {
+  try {
+    const key = createPublicKey(pem);
+    if (key.asymmetricKeyType !== 'ed25519') throw new Error(`key type ${key.asymmetricKeyType ?? 'unknown'}`);
+    return key;
+  } catch (cause) {
+    throw new OutpostError(ErrorCodes.KEY_INVALID, 'not an ed25519 public key', { cause });
+  }
+}
+
+/** Short, stable id of a public key: the first 16 hex digits of sha256 over its DER. */
+export function keyId(publicKeyPem: string): string {
+  const der = publicKeyOf(publicKeyPem).export({ type: 'spki', format: 'der' });
+  return sha256Hex(der).slice(0, 16);
+}
+
+/** The bytes a manifest signature covers: canonical JSON of the manifest without `signature`. */
+export function manifestSigningBytes(manifest: UnsignedManifest | Manifest): Buffer {
+  const { signature: _omit, ...rest } = manifest as Manifest;
+  return Buffer.from(canonicalJson(rest));
+}
+
+export function signManifest(manifest: UnsignedManifest, keys: SigningKeyPair): Manifest {
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(keys.privateKeyPem);
+  } catch (cause) {
+    throw new OutpostError(ErrorCodes.KEY_INVALID, 'not an ed25519 private key', { cause });
+  }
+  const value = sign(null, manifestSigningBytes(manifest), privateKey).toString('base64');
+  const signature: Signature = { alg: 'ed25519', keyId: keyId(keys.publicKeyPem), value };
+  return { ...manifest, signature };
+}
+
+/** Throws OUTPOST_ERR_SIGNATURE_MISSING / OUTPOST_ERR_SIGNATURE_INVALID unless the pinned key signed it. */
+export function verifyManifest(manifest: Manifest, publicKeyPem: string): void {
+  const sig = manifest.signature;
+  if (!sig) throw new OutpostError(ErrorCodes.SIGNATURE_MISSING, `manifest ${manifest.name} v${manifest.version} is not signed`);
+  const key = publicKeyOf(publicKeyPem);
+  const ok = verify(null, manifestSigningBytes(manifest), key, Buffer.from(sig.value, 'base64'));
+  if (!ok) {
+    throw new OutpostError(ErrorCodes.SIGNATURE_INVALID, `signature of ${manifest.name} v${manifest.version} does not verify`, {
+      details: { keyId: sig.keyId, expectedKeyId: keyId(publicKeyPem) },
+    });
+  }
+}
+
+/** The bytes stored as manifest.json; their sha256 is the artifact id. */
+export function manifestBytes(manifest: Manifest): Buffer {
+  return Buffer.from(canonicalJson(manifest));
+}
+
+export function artifactIdOf(manifestJsonBytes: Uint8Array): string {
+  return sha256Hex(manifestJsonBytes);
+}
