@@ -1,0 +1,110 @@
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { errorMessage } from '../errors.ts';
+import { silentLogger, type Logger } from '../runtime.ts';
+import { topicMatches } from '../topic-match.ts';
+import type { MessageHandler, PublishOptions, Transport } from '../transport.ts';
+
+export interface MqttTransportOptions {
+  url: string;
+  clientId: string;
+  /** Persistent session (clean: false) by default, so QoS 1 messages wait for us (DESIGN.md §3). */
+  clean?: boolean;
+  username?: string;
+  password?: string;
+  reconnectPeriodMs?: number;
+  connectTimeoutMs?: number;
+  logger?: Logger;
+}
+
+interface Route {
+  filter: string;
+  handler: MessageHandler;
+  qos: 0 | 1;
+}
+
+/** A Transport over mqtt.js, MQTT 3.1.1 so any broker works (aedes has no v5). */
+export function createMqttTransport(options: MqttTransportOptions): Transport {
+  const log = (options.logger ?? silentLogger).child({ transport: options.clientId });
+  const routes: Route[] = [];
+  let client: MqttClient | undefined;
+  const listeners: { connect: (() => void)[]; offline: (() => void)[] } = { connect: [], offline: [] };
+
+  const clientOptions: IClientOptions = {
+    clientId: options.clientId,
+    protocolVersion: 4,
+    clean: options.clean ?? false,
+    reconnectPeriod: options.reconnectPeriodMs ?? 1000,
+    connectTimeout: options.connectTimeoutMs ?? 10_000,
+    resubscribe: false, // we subscribe every route on each connect ourselves
+    ...(options.username !== undefined ? { username: options.username } : {}),
+    ...(options.password !== undefined ? { password: options.password } : {}),
+  };
+
+  async function subscribeAll(c: MqttClient): Promise<void> {
+    for (const r of routes) await c.subscribeAsync(r.filter, { qos: r.qos });
+  }
+
+  function dispatch(topic: string, payload: Buffer): void {
+    for (const r of routes) {
+      if (!topicMatches(r.filter, topic)) continue;
+      try {
+        const result = r.handler(topic, payload);
+        if (result instanceof Promise) result.catch((err: unknown) => log.error({ topic, err: errorMessage(err) }, 'handler failed'));
+      } catch (err) {
+        log.error({ topic, err: errorMessage(err) }, 'handler failed');
+      }
+    }
+  }
+
+  return {
+    clientId: options.clientId,
+    get connected() {
+      return client?.connected ?? false;
+    },
+    async route(filter, handler, qos = 1) {
+      routes.push({ filter, handler, qos });
+      if (client?.connected) await client.subscribeAsync(filter, { qos });
+    },
+    async publish(topic: string, payload: Buffer | string, opts: PublishOptions = {}) {
+      if (!client) throw new Error('transport not started');
+      await client.publishAsync(topic, payload, { qos: opts.qos ?? 1, retain: opts.retain ?? false });
+    },
+    start() {
+      return new Promise<void>((resolve, reject) => {
+        const c = mqtt.connect(options.url, clientOptions);
+        client = c;
+        let first = true;
+        c.on('message', (topic, payload) => dispatch(topic, payload));
+        c.on('connect', () => {
+          subscribeAll(c)
+            .then(() => {
+              for (const l of listeners.connect) l();
+              if (first) {
+                first = false;
+                resolve();
+              }
+            })
+            .catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'subscribe failed'));
+        });
+        c.on('offline', () => {
+          for (const l of listeners.offline) l();
+        });
+        c.on('error', (err) => {
+          log.warn({ err: err.message }, 'mqtt error');
+          if (first && (err as { code?: unknown }).code !== 'ECONNREFUSED') {
+            first = false;
+            reject(err);
+          }
+        });
+      });
+    },
+    async close() {
+      const c = client;
+      client = undefined;
+      if (c) await c.endAsync(true);
+    },
+    on(event, listener) {
+      listeners[event].push(listener);
+    },
+  };
+}
