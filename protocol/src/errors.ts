@@ -21,6 +21,12 @@ export const ErrorCodes = {
   HASH_MISMATCH: 'OUTPOST_ERR_HASH_MISMATCH',
   /** A value cannot be written as canonical JSON (NaN, Infinity, undefined, a function). */
   CANONICAL_JSON: 'OUTPOST_ERR_CANONICAL_JSON',
+  /** The artifact server has no such artifact or file. */
+  ARTIFACT_NOT_FOUND: 'OUTPOST_ERR_ARTIFACT_NOT_FOUND',
+  /** A chunk index past the end of the file was asked for. */
+  CHUNK_OUT_OF_RANGE: 'OUTPOST_ERR_CHUNK_OUT_OF_RANGE',
+  /** The artifact server failed to read a file it has (a disk error, not bad input). */
+  ARTIFACT_READ_FAILED: 'OUTPOST_ERR_ARTIFACT_READ_FAILED',
   /** A key file or key string cannot be read as an ed25519 key. */
   KEY_INVALID: 'OUTPOST_ERR_KEY_INVALID',
 } as const;

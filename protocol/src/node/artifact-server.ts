@@ -42,15 +42,18 @@ export async function serveArtifacts(options: ArtifactServerOptions): Promise<vo
       options.onInvalid?.(topic, payload, error);
       return;
     }
-    const bytes = await options.read(req.artifactId, req.file);
+    const fail = (code: string, message: string): Promise<void> =>
+      reply(requester, { requestId: req.requestId, artifactId: req.artifactId, file: req.file, index: req.index, error: { code, message } });
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = await options.read(req.artifactId, req.file);
+    } catch (err) {
+      log.error({ artifactId: req.artifactId, file: req.file, err: errorMessage(err) }, 'artifact read failed');
+      await fail(ErrorCodes.ARTIFACT_READ_FAILED, `cannot read ${req.file}`);
+      return;
+    }
     if (!bytes) {
-      await reply(requester, {
-        requestId: req.requestId,
-        artifactId: req.artifactId,
-        file: req.file,
-        index: req.index,
-        error: { code: 'OUTPOST_ERR_ARTIFACT_NOT_FOUND', message: `no file ${req.file} in artifact ${req.artifactId}` },
-      });
+      await fail(ErrorCodes.ARTIFACT_NOT_FOUND, `no file ${req.file} in artifact ${req.artifactId}`);
       return;
     }
     const key = `${req.artifactId}/${req.file}`;
@@ -61,13 +64,7 @@ export async function serveArtifacts(options: ArtifactServerOptions): Promise<vo
     }
     const totalChunks = Math.max(1, Math.ceil(bytes.byteLength / req.chunkBytes));
     if (req.index >= totalChunks) {
-      await reply(requester, {
-        requestId: req.requestId,
-        artifactId: req.artifactId,
-        file: req.file,
-        index: req.index,
-        error: { code: 'OUTPOST_ERR_CHUNK_OUT_OF_RANGE', message: `chunk ${req.index} of ${totalChunks}` },
-      });
+      await fail(ErrorCodes.CHUNK_OUT_OF_RANGE, `chunk ${req.index} of ${totalChunks}`);
       return;
     }
     const chunk = bytes.subarray(req.index * req.chunkBytes, Math.min(bytes.byteLength, (req.index + 1) * req.chunkBytes));

@@ -1,0 +1,46 @@
+import { join, resolve } from 'node:path';
+import { Command } from 'commander';
+import { modelDrift, type DriftReport } from '../drift/drift-report.ts';
+import { FLEET_DB_FILE } from '../fleet.ts';
+import { openSqliteStore } from '../store/sqlite-store.ts';
+import { DEFAULT_DATA_DIR, idArg, versionArg } from './args.ts';
+import { runAction, type CliIO } from './io.ts';
+
+const num = (x: number | null): string => (x === null ? '-' : x.toFixed(4));
+
+/** The drift report as a plain text table: feature, PSI, JS, rows, status. */
+export function formatDriftTable(r: DriftReport): string {
+  const head = `${r.model} v${r.version}${r.device !== undefined ? ` device ${r.device}` : ''}: ${r.windows} windows, ${r.rows} rows`;
+  const rows = [
+    ['feature', 'PSI', 'JS', 'rows', 'status'],
+    ...r.features.map((f) => [f.feature, num(f.psi), num(f.js), String(f.rows), f.status]),
+    ['(prediction)', num(r.prediction.psi), num(r.prediction.js), String(r.prediction.rows), r.prediction.status],
+  ];
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length))) ?? [];
+  const line = (row: string[]): string => row.map((cell, i) => (i === 0 || i === 4 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ').trimEnd();
+  return [head, ...rows.map(line)].join('\n');
+}
+
+export function driftCommand(io: CliIO): Command {
+  return new Command('drift')
+    .description('drift of a model version against its reference profile (PSI, Jensen–Shannon)')
+    .argument('<model>', 'model name', idArg('model'))
+    .option('--version <n>', 'model version (default: the latest registered)', versionArg)
+    .option('--device <id>', 'only this device', idArg('device'))
+    .option('--data-dir <dir>', 'fleet data folder', DEFAULT_DATA_DIR)
+    .option('--json', 'print the report as JSON')
+    .action((model: string, opts: { version?: number; device?: string; dataDir: string; json?: boolean }) =>
+      runAction(io, async () => {
+        const store = openSqliteStore(join(resolve(opts.dataDir), FLEET_DB_FILE));
+        try {
+          const report = modelDrift(store, model, {
+            ...(opts.version !== undefined ? { version: opts.version } : {}),
+            ...(opts.device !== undefined ? { device: opts.device } : {}),
+          });
+          io.out(opts.json ? JSON.stringify(report, null, 2) : formatDriftTable(report));
+        } finally {
+          store.close();
+        }
+      }),
+    );
+}

@@ -1,0 +1,128 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { errorMessage, keyId, silentLogger, systemClock, type Clock, type DesiredState, type Logger, type ReportedState, type Transport } from '@outpost/protocol';
+import { createMqttTransport, serveArtifacts, startEmbeddedBroker, type EmbeddedBroker } from '@outpost/protocol/node';
+import { assign, publishDesired } from './desired-state.ts';
+import { modelDrift, type DriftReport, type DriftThresholds } from './drift/drift-report.ts';
+import { deadLetter, routeIngestion } from './ingest/dispatcher.ts';
+import { newCounters, type IngestContext } from './ingest/handler.ts';
+import { createArtifactReader, registerArtifact, type RegisteredArtifact } from './registry.ts';
+import type { FleetStore } from './store/fleet-store.ts';
+import { openSqliteStore } from './store/sqlite-store.ts';
+
+export const FLEET_DB_FILE = 'fleet.db';
+export const DEFAULT_FLEET_CLIENT_ID = 'outpost-fleet';
+
+export interface FleetOptions {
+  dataDir: string;
+  /** Embedded broker port, default 1883; 0 picks a free port. Ignored with `brokerUrl`. */
+  port?: number;
+  /** Embedded broker host, default '127.0.0.1'. */
+  host?: string;
+  /** Use an external MQTT 3.1.1 broker instead of the embedded one (DESIGN.md §6). */
+  brokerUrl?: string;
+  /** The key artifacts must be signed with (PEM, SPKI ed25519). */
+  publicKeyPem: string;
+  logger?: Logger;
+  clock?: Clock;
+  clientId?: string;
+  /** Drift thresholds (DESIGN.md §4: configurable). */
+  driftThresholds?: Partial<DriftThresholds>;
+}
+
+export interface FleetStats {
+  /** Windows in the store. */
+  telemetryStored: number;
+  /** Redelivered windows ignored since this fleet started. */
+  telemetryDuplicates: number;
+  /** Dead letters in the store. */
+  deadLetters: number;
+  reported: ReportedState[];
+}
+
+export interface Fleet {
+  brokerUrl: string;
+  store: FleetStore;
+  registerArtifact(dir: string): Promise<RegisteredArtifact>;
+  assign(gatewayId: string, model: string, version: number, devices?: string[]): Promise<DesiredState>;
+  drift(model: string, opts?: { version?: number; device?: string }): DriftReport;
+  stats(): FleetStats;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the fleet service (DESIGN.md §2): the embedded broker (unless `brokerUrl`), the store,
+ * the fleet's own transport (persistent session), ingestion, and the artifact server for gateways.
+ * Stored desired states are republished retained on start, so a broker that lost them converges.
+ */
+export async function startFleet(opts: FleetOptions): Promise<Fleet> {
+  const logger = (opts.logger ?? silentLogger).child({ component: 'fleet' });
+  const clock = opts.clock ?? systemClock;
+  keyId(opts.publicKeyPem); // OUTPOST_ERR_KEY_INVALID now rather than at the first registration
+  mkdirSync(opts.dataDir, { recursive: true });
+
+  const closers: (() => Promise<void> | void)[] = [];
+  const closeAll = async (): Promise<void> => {
+    while (closers.length > 0) {
+      const close = closers.pop() as () => Promise<void> | void;
+      try {
+        await close();
+      } catch (err) {
+        logger.warn({ err: errorMessage(err) }, 'error while closing');
+      }
+    }
+  };
+
+  try {
+    const store = openSqliteStore(join(opts.dataDir, FLEET_DB_FILE));
+    closers.push(() => store.close());
+
+    let brokerUrl = opts.brokerUrl;
+    if (brokerUrl === undefined) {
+      const broker: EmbeddedBroker = await startEmbeddedBroker({ port: opts.port ?? 1883, host: opts.host ?? '127.0.0.1' });
+      closers.push(() => broker.close());
+      brokerUrl = broker.url;
+    }
+
+    const transport: Transport = createMqttTransport({ url: brokerUrl, clientId: opts.clientId ?? DEFAULT_FLEET_CLIENT_ID, clean: false, logger });
+    const counters = newCounters();
+    const ctx: IngestContext = { store, clock, logger: logger.child({ part: 'ingest' }), counters };
+    await routeIngestion(transport, ctx);
+    await serveArtifacts({
+      transport,
+      kind: 'gateways',
+      read: createArtifactReader(store, opts.dataDir),
+      logger,
+      onInvalid: (topic, payload, error) => deadLetter(ctx, topic, payload, error),
+    });
+    closers.push(() => transport.close());
+    await transport.start();
+    for (const state of store.listDesired()) await publishDesired(transport, state);
+    logger.info({ brokerUrl, dataDir: opts.dataDir }, 'fleet started');
+
+    let closed = false;
+    return {
+      brokerUrl,
+      store,
+      registerArtifact: async (dir) => registerArtifact({ store, dataDir: opts.dataDir, publicKeyPem: opts.publicKeyPem, clock }, dir),
+      assign: (gatewayId, model, version, devices) => assign({ store, clock, transport }, gatewayId, model, version, devices),
+      drift: (model, o = {}) =>
+        modelDrift(store, model, { ...o, ...(opts.driftThresholds ? { thresholds: opts.driftThresholds } : {}) }),
+      stats: () => ({
+        telemetryStored: store.countTelemetry(),
+        telemetryDuplicates: counters.telemetryDuplicates,
+        deadLetters: store.countDeadLetters(),
+        reported: store.listReported(),
+      }),
+      async close() {
+        if (closed) return;
+        closed = true;
+        await closeAll();
+        logger.info({}, 'fleet stopped');
+      },
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

@@ -1,0 +1,42 @@
+import { OutpostError, errorMessage, parseTopic, topics, type Transport } from '@outpost/protocol';
+import { FleetErrorCodes } from '../errors.ts';
+import type { IngestContext, IngestHandler } from './handler.ts';
+import { labelsHandler } from './labels.ts';
+import { deviceReportedHandler, gatewayReportedHandler } from './reported.ts';
+import { telemetryHandler } from './telemetry.ts';
+
+/** Every inbound message type the fleet ingests, one handler each. */
+export const ingestHandlers: readonly IngestHandler[] = [telemetryHandler, deviceReportedHandler, gatewayReportedHandler, labelsHandler];
+
+/**
+ * Keeps a rejected message (DESIGN.md §3: "a bad one is rejected with a logged reason and kept in
+ * a dead-letter table, and never crashes the receiver"). Never throws.
+ */
+export function deadLetter(ctx: IngestContext, topic: string, payload: Buffer, err: unknown): void {
+  const code = err instanceof OutpostError ? err.code : FleetErrorCodes.INGEST_FAILED;
+  const reason = errorMessage(err);
+  ctx.counters.deadLetters++;
+  ctx.logger.warn({ topic, code, reason, bytes: payload.byteLength }, 'rejected inbound message');
+  try {
+    ctx.store.addDeadLetter({ topic, payload, code, reason, receivedAt: new Date(ctx.clock.now()).toISOString() });
+  } catch (storeErr) {
+    ctx.logger.error({ topic, code, err: errorMessage(storeErr) }, 'could not store dead letter');
+  }
+}
+
+/** Runs one message through its handler; any failure becomes a dead letter, never an exception. */
+export function dispatch(handler: IngestHandler, ctx: IngestContext, topic: string, payload: Buffer): void {
+  try {
+    const parsed = parseTopic(topic);
+    handler.handle(parsed.id, payload, ctx);
+  } catch (err) {
+    deadLetter(ctx, topic, payload, err);
+  }
+}
+
+/** Routes every ingested topic filter of the transport to its handler. Call before `transport.start()`. */
+export async function routeIngestion(transport: Transport, ctx: IngestContext, handlers: readonly IngestHandler[] = ingestHandlers): Promise<void> {
+  for (const handler of handlers) {
+    await transport.route(topics.all(handler.kind, handler.leaf), (topic, payload) => dispatch(handler, ctx, topic, payload), 1);
+  }
+}

@@ -1,0 +1,15 @@
+import { LabelMessage, decode } from '@outpost/protocol';
+import type { IngestHandler } from './handler.ts';
+import { assertTopicMatches } from './topic-check.ts';
+
+/** Ground-truth labels for a device's predictions (DESIGN.md §3 "Labels"). */
+export const labelsHandler: IngestHandler = {
+  kind: 'devices',
+  leaf: 'labels',
+  handle(id, payload, ctx) {
+    const label = decode(LabelMessage, payload, 'label');
+    assertTopicMatches('label', id, label.device);
+    ctx.store.addLabel(label);
+    ctx.counters.labels++;
+  },
+};

@@ -1,0 +1,79 @@
+import type { DesiredState, LabelMessage, Manifest, ReportedState, TelemetryWindow } from '@outpost/protocol';
+
+/**
+ * The fleet's store (the contract; CONVENTIONS.md "Contracts apart from implementations").
+ * Implementations: `openSqliteStore` (better-sqlite3, the default) and `createMemoryStore`
+ * (tests, throwaway runs). Both pass fleet/test/store-contract.ts.
+ *
+ * Calls are synchronous: the default store is an embedded SQLite file and every call is a short
+ * transaction. A networked store (PostgreSQL, DESIGN.md §6) would wrap this in a queue.
+ */
+export interface ArtifactRecord {
+  artifactId: string;
+  name: string;
+  version: number;
+  manifest: Manifest;
+  /** Folder holding manifest.json and the listed files. */
+  dir: string;
+  registeredAt: string;
+}
+
+export interface TelemetryQuery {
+  model: string;
+  version?: number;
+  device?: string;
+}
+
+export interface DeadLetterInput {
+  topic: string;
+  payload: Uint8Array;
+  code: string;
+  reason: string;
+  receivedAt: string;
+}
+
+export interface DeadLetter extends DeadLetterInput {
+  id: number;
+  payload: Buffer;
+}
+
+export interface FleetStore {
+  /**
+   * Stores a registered artifact. Idempotent for the same artifact id; throws
+   * OUTPOST_ERR_VERSION_EXISTS when (name, version) is taken by another artifact id.
+   */
+  putArtifact(record: ArtifactRecord): void;
+  getArtifact(artifactId: string): ArtifactRecord | undefined;
+  findArtifact(name: string, version: number): ArtifactRecord | undefined;
+  /** Highest registered version of a model, or undefined. */
+  latestVersion(name: string): number | undefined;
+  /** Every artifact (or every version of one model), by name then version. */
+  listArtifacts(name?: string): ArtifactRecord[];
+
+  /** Replaces the desired state of `state.target` (a gateway id). */
+  putDesired(state: DesiredState): void;
+  getDesired(gatewayId: string): DesiredState | undefined;
+  listDesired(): DesiredState[];
+
+  /** Replaces the last report of `state.source`. */
+  putReported(state: ReportedState): void;
+  listReported(): ReportedState[];
+
+  /** Stores a window once per (device, seq); true if it was new (DESIGN.md §3 "Telemetry"). */
+  insertTelemetry(window: TelemetryWindow, receivedAt: string): boolean;
+  /** Windows of a model (optionally one version, one device), by device then seq. */
+  telemetryWindows(query: TelemetryQuery): TelemetryWindow[];
+  countTelemetry(): number;
+
+  /** Stores a label; a second label for the same (device, predictionId) replaces the first. */
+  addLabel(label: LabelMessage): void;
+  labels(device?: string): LabelMessage[];
+
+  /** Keeps a rejected message with its raw bytes; returns its id. */
+  addDeadLetter(letter: DeadLetterInput): number;
+  /** Dead letters, oldest first. */
+  deadLetters(): DeadLetter[];
+  countDeadLetters(): number;
+
+  close(): void;
+}

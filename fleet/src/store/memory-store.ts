@@ -1,0 +1,113 @@
+import type { DesiredState, LabelMessage, ReportedState, TelemetryWindow } from '@outpost/protocol';
+import { FleetErrorCodes, fleetError } from '../errors.ts';
+import type { ArtifactRecord, DeadLetter, FleetStore } from './fleet-store.ts';
+
+/** Values go in and out as copies, as they would through SQLite, so callers cannot alias stored state. */
+const copy = <T>(v: T): T => structuredClone(v);
+
+/** An in-memory FleetStore with the same behaviour as the SQLite one (fleet/test/store-contract.ts). */
+export function createMemoryStore(): FleetStore {
+  const artifacts = new Map<string, ArtifactRecord>();
+  const desired = new Map<string, DesiredState>();
+  const reported = new Map<string, ReportedState>();
+  const telemetry = new Map<string, TelemetryWindow>();
+  const labels = new Map<string, LabelMessage>();
+  const dead: DeadLetter[] = [];
+  let nextDeadId = 1;
+
+  const byNameVersion = (name: string, version: number): ArtifactRecord | undefined =>
+    [...artifacts.values()].find((a) => a.name === name && a.version === version);
+  const sorted = <T>(items: T[], key: (t: T) => (string | number)[]): T[] =>
+    items.sort((a, b) => {
+      const ka = key(a);
+      const kb = key(b);
+      for (let i = 0; i < ka.length; i++) {
+        const x = ka[i] as string | number;
+        const y = kb[i] as string | number;
+        if (x < y) return -1;
+        if (x > y) return 1;
+      }
+      return 0;
+    });
+
+  return {
+    putArtifact(r) {
+      if (artifacts.has(r.artifactId)) return;
+      const taken = byNameVersion(r.name, r.version);
+      if (taken) {
+        throw fleetError(FleetErrorCodes.VERSION_EXISTS, `${r.name} v${r.version} is already registered as ${taken.artifactId}`, {
+          name: r.name,
+          version: r.version,
+          artifactId: taken.artifactId,
+        });
+      }
+      artifacts.set(r.artifactId, copy(r));
+    },
+    getArtifact(id) {
+      const a = artifacts.get(id);
+      return a && copy(a);
+    },
+    findArtifact(name, version) {
+      const a = byNameVersion(name, version);
+      return a && copy(a);
+    },
+    latestVersion(name) {
+      const versions = [...artifacts.values()].filter((a) => a.name === name).map((a) => a.version);
+      return versions.length === 0 ? undefined : Math.max(...versions);
+    },
+    listArtifacts(name) {
+      const list = [...artifacts.values()].filter((a) => name === undefined || a.name === name);
+      return sorted(list, (a) => [a.name, a.version]).map(copy);
+    },
+    putDesired(state) {
+      desired.set(state.target, copy(state));
+    },
+    getDesired(gatewayId) {
+      const d = desired.get(gatewayId);
+      return d && copy(d);
+    },
+    listDesired() {
+      return sorted([...desired.values()], (d) => [d.target]).map(copy);
+    },
+    putReported(state) {
+      reported.set(state.source, copy(state));
+    },
+    listReported() {
+      return sorted([...reported.values()], (r) => [r.source]).map(copy);
+    },
+    insertTelemetry(w) {
+      const key = `${w.device}\u0000${w.seq}`;
+      if (telemetry.has(key)) return false;
+      telemetry.set(key, copy(w));
+      return true;
+    },
+    telemetryWindows(q) {
+      const list = [...telemetry.values()].filter(
+        (w) => w.model === q.model && (q.version === undefined || w.version === q.version) && (q.device === undefined || w.device === q.device),
+      );
+      return sorted(list, (w) => [w.device, w.seq]).map(copy);
+    },
+    countTelemetry() {
+      return telemetry.size;
+    },
+    addLabel(l) {
+      labels.set(`${l.device}\u0000${l.predictionId}`, copy(l));
+    },
+    labels(device) {
+      const list = [...labels.values()].filter((l) => device === undefined || l.device === device);
+      return sorted(list, (l) => (device === undefined ? [l.device, l.at, l.predictionId] : [l.at, l.predictionId])).map(copy);
+    },
+    addDeadLetter(d) {
+      const id = nextDeadId++;
+      dead.push({ id, topic: d.topic, payload: Buffer.from(d.payload), code: d.code, reason: d.reason, receivedAt: d.receivedAt });
+      return id;
+    },
+    deadLetters() {
+      return dead.map((d) => ({ ...d, payload: Buffer.from(d.payload) }));
+    },
+    countDeadLetters() {
+      return dead.length;
+    },
+    close() {},
+  };
+}

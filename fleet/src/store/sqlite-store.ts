@@ -1,0 +1,233 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { DesiredState, LabelMessage, Manifest, ReportedState, TelemetryWindow } from '@outpost/protocol';
+import { FleetErrorCodes, fleetError } from '../errors.ts';
+import type { ArtifactRecord, DeadLetter, DeadLetterInput, FleetStore, TelemetryQuery } from './fleet-store.ts';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS artifacts (
+  artifact_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  manifest TEXT NOT NULL,
+  dir TEXT NOT NULL,
+  registered_at TEXT NOT NULL,
+  UNIQUE (name, version)
+);
+CREATE TABLE IF NOT EXISTS desired (
+  gateway_id TEXT PRIMARY KEY,
+  revision INTEGER NOT NULL,
+  json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS reported (
+  source TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  json TEXT NOT NULL,
+  at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS telemetry (
+  device TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  model TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  artifact_id TEXT NOT NULL,
+  gateway TEXT,
+  window_start TEXT NOT NULL,
+  window_end TEXT NOT NULL,
+  rows INTEGER NOT NULL,
+  json TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  PRIMARY KEY (device, seq)
+);
+CREATE INDEX IF NOT EXISTS telemetry_model ON telemetry (model, version, device);
+CREATE TABLE IF NOT EXISTS labels (
+  device TEXT NOT NULL,
+  prediction_id TEXT NOT NULL,
+  label,
+  at TEXT NOT NULL,
+  PRIMARY KEY (device, prediction_id)
+);
+CREATE TABLE IF NOT EXISTS dead_letters (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  topic TEXT NOT NULL,
+  payload BLOB NOT NULL,
+  code TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  received_at TEXT NOT NULL
+);
+`;
+
+interface ArtifactRow {
+  artifact_id: string;
+  name: string;
+  version: number;
+  manifest: string;
+  dir: string;
+  registered_at: string;
+}
+
+interface DeadLetterRow {
+  id: number;
+  topic: string;
+  payload: Buffer;
+  code: string;
+  reason: string;
+  received_at: string;
+}
+
+function toArtifact(row: ArtifactRow): ArtifactRecord {
+  return {
+    artifactId: row.artifact_id,
+    name: row.name,
+    version: row.version,
+    manifest: JSON.parse(row.manifest) as Manifest,
+    dir: row.dir,
+    registeredAt: row.registered_at,
+  };
+}
+
+/** The default fleet store: one SQLite file (`<dataDir>/fleet.db`), WAL, synchronous=NORMAL. */
+export function openSqliteStore(file: string): FleetStore {
+  mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  db.exec(SCHEMA);
+
+  const st = {
+    putArtifact: db.prepare(
+      'INSERT INTO artifacts (artifact_id, name, version, manifest, dir, registered_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    ),
+    getArtifact: db.prepare<[string], ArtifactRow>('SELECT * FROM artifacts WHERE artifact_id = ?'),
+    findArtifact: db.prepare<[string, number], ArtifactRow>('SELECT * FROM artifacts WHERE name = ? AND version = ?'),
+    latestVersion: db.prepare<[string], { v: number | null }>('SELECT MAX(version) AS v FROM artifacts WHERE name = ?'),
+    listAll: db.prepare<[], ArtifactRow>('SELECT * FROM artifacts ORDER BY name, version'),
+    listByName: db.prepare<[string], ArtifactRow>('SELECT * FROM artifacts WHERE name = ? ORDER BY version'),
+    putDesired: db.prepare(
+      'INSERT INTO desired (gateway_id, revision, json) VALUES (?, ?, ?) ON CONFLICT (gateway_id) DO UPDATE SET revision = excluded.revision, json = excluded.json',
+    ),
+    getDesired: db.prepare<[string], { json: string }>('SELECT json FROM desired WHERE gateway_id = ?'),
+    listDesired: db.prepare<[], { json: string }>('SELECT json FROM desired ORDER BY gateway_id'),
+    putReported: db.prepare(
+      'INSERT INTO reported (source, kind, json, at) VALUES (?, ?, ?, ?) ON CONFLICT (source) DO UPDATE SET kind = excluded.kind, json = excluded.json, at = excluded.at',
+    ),
+    listReported: db.prepare<[], { json: string }>('SELECT json FROM reported ORDER BY source'),
+    insertTelemetry: db.prepare(
+      `INSERT OR IGNORE INTO telemetry (device, seq, model, version, artifact_id, gateway, window_start, window_end, rows, json, received_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    countTelemetry: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM telemetry'),
+    addLabel: db.prepare(
+      'INSERT INTO labels (device, prediction_id, label, at) VALUES (?, ?, ?, ?) ON CONFLICT (device, prediction_id) DO UPDATE SET label = excluded.label, at = excluded.at',
+    ),
+    labelsAll: db.prepare<[], { device: string; prediction_id: string; label: number | string; at: string }>(
+      'SELECT * FROM labels ORDER BY device, at, prediction_id',
+    ),
+    labelsOf: db.prepare<[string], { device: string; prediction_id: string; label: number | string; at: string }>(
+      'SELECT * FROM labels WHERE device = ? ORDER BY at, prediction_id',
+    ),
+    addDeadLetter: db.prepare('INSERT INTO dead_letters (topic, payload, code, reason, received_at) VALUES (?, ?, ?, ?, ?)'),
+    deadLetters: db.prepare<[], DeadLetterRow>('SELECT * FROM dead_letters ORDER BY id'),
+    countDeadLetters: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM dead_letters'),
+  };
+
+  return {
+    putArtifact(r) {
+      const info = st.putArtifact.run(r.artifactId, r.name, r.version, JSON.stringify(r.manifest), r.dir, r.registeredAt);
+      if (info.changes === 1) return;
+      const taken = st.findArtifact.get(r.name, r.version);
+      if (taken && taken.artifact_id !== r.artifactId) {
+        throw fleetError(FleetErrorCodes.VERSION_EXISTS, `${r.name} v${r.version} is already registered as ${taken.artifact_id}`, {
+          name: r.name,
+          version: r.version,
+          artifactId: taken.artifact_id,
+        });
+      }
+    },
+    getArtifact(id) {
+      const row = st.getArtifact.get(id);
+      return row ? toArtifact(row) : undefined;
+    },
+    findArtifact(name, version) {
+      const row = st.findArtifact.get(name, version);
+      return row ? toArtifact(row) : undefined;
+    },
+    latestVersion(name) {
+      return st.latestVersion.get(name)?.v ?? undefined;
+    },
+    listArtifacts(name) {
+      return (name === undefined ? st.listAll.all() : st.listByName.all(name)).map(toArtifact);
+    },
+    putDesired(state) {
+      st.putDesired.run(state.target, state.revision, JSON.stringify(state));
+    },
+    getDesired(gatewayId) {
+      const row = st.getDesired.get(gatewayId);
+      return row ? (JSON.parse(row.json) as DesiredState) : undefined;
+    },
+    listDesired() {
+      return st.listDesired.all().map((r) => JSON.parse(r.json) as DesiredState);
+    },
+    putReported(state) {
+      st.putReported.run(state.source, state.kind, JSON.stringify(state), state.at);
+    },
+    listReported() {
+      return st.listReported.all().map((r) => JSON.parse(r.json) as ReportedState);
+    },
+    insertTelemetry(w, receivedAt) {
+      const info = st.insertTelemetry.run(
+        w.device,
+        w.seq,
+        w.model,
+        w.version,
+        w.artifactId,
+        w.gateway ?? null,
+        w.windowStart,
+        w.windowEnd,
+        w.rows,
+        JSON.stringify(w),
+        receivedAt,
+      );
+      return info.changes === 1;
+    },
+    telemetryWindows(q: TelemetryQuery) {
+      const where = ['model = ?'];
+      const params: (string | number)[] = [q.model];
+      if (q.version !== undefined) {
+        where.push('version = ?');
+        params.push(q.version);
+      }
+      if (q.device !== undefined) {
+        where.push('device = ?');
+        params.push(q.device);
+      }
+      const rows = db.prepare<(string | number)[], { json: string }>(`SELECT json FROM telemetry WHERE ${where.join(' AND ')} ORDER BY device, seq`).all(...params);
+      return rows.map((r) => JSON.parse(r.json) as TelemetryWindow);
+    },
+    countTelemetry() {
+      return st.countTelemetry.get()?.n ?? 0;
+    },
+    addLabel(l) {
+      st.addLabel.run(l.device, l.predictionId, l.label, l.at);
+    },
+    labels(device) {
+      const rows = device === undefined ? st.labelsAll.all() : st.labelsOf.all(device);
+      return rows.map((r): LabelMessage => ({ device: r.device, predictionId: r.prediction_id, label: r.label, at: r.at }));
+    },
+    addDeadLetter(d: DeadLetterInput) {
+      const info = st.addDeadLetter.run(d.topic, Buffer.from(d.payload), d.code, d.reason, d.receivedAt);
+      return Number(info.lastInsertRowid);
+    },
+    deadLetters(): DeadLetter[] {
+      return st.deadLetters.all().map((r) => ({ id: r.id, topic: r.topic, payload: r.payload, code: r.code, reason: r.reason, receivedAt: r.received_at }));
+    },
+    countDeadLetters() {
+      return st.countDeadLetters.get()?.n ?? 0;
+    },
+    close() {
+      if (db.open) db.close();
+    },
+  };
+}

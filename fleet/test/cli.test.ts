@@ -1,0 +1,168 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DesiredState, decode, encode, topics } from '@outpost/protocol';
+import { createMqttTransport } from '@outpost/protocol/node';
+import { Command, CommanderError } from 'commander';
+import { fleetCommands, type CliIO } from '../src/cli/index.ts';
+import { openSqliteStore } from '../src/store/sqlite-store.ts';
+import { fixtureWindow, newKeys, tempDir, writeFixtureArtifact } from './fixtures.ts';
+import { waitFor } from './wait.ts';
+
+interface Captured extends CliIO {
+  stdout: string[];
+  stderr: string[];
+  exitCode: number | undefined;
+  stop: () => void;
+}
+
+function captureIO(): Captured {
+  let release: () => void = () => {};
+  const io: Captured = {
+    stdout: [],
+    stderr: [],
+    exitCode: undefined,
+    out: (t) => io.stdout.push(t),
+    err: (t) => io.stderr.push(t),
+    setExitCode: (c) => {
+      io.exitCode = c;
+    },
+    waitForStop: () => new Promise<void>((r) => (release = r)),
+    stop: () => release(),
+  };
+  return io;
+}
+
+/** A program like the root `outpost` one, whose parse errors throw instead of exiting the process. */
+function program(io: CliIO): Command {
+  const root = new Command('outpost').exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  for (const cmd of fleetCommands(io)) {
+    cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+    root.addCommand(cmd);
+  }
+  return root;
+}
+
+const run = (io: CliIO, ...args: string[]): Promise<Command> => program(io).parseAsync(['node', 'outpost', ...args]);
+
+describe('fleet CLI', () => {
+  const keys = newKeys();
+  let tmp: ReturnType<typeof tempDir>;
+  let dataDir: string;
+
+  beforeEach(() => {
+    tmp = tempDir();
+    dataDir = join(tmp.dir, 'data');
+    mkdirSync(join(dataDir, 'keys'), { recursive: true });
+    writeFileSync(join(dataDir, 'keys', 'signing.pub'), keys.publicKeyPem);
+  });
+  afterEach(() => tmp.remove());
+
+  it('registers offline, then prints a drift table and JSON', async () => {
+    const a = writeFixtureArtifact(tmp.dir, keys);
+    const io = captureIO();
+    await run(io, 'register', a.dir, '--data-dir', dataDir);
+    expect(io.exitCode).toBeUndefined();
+    expect(io.stdout[0]).toBe(`registered housing v1 (${a.artifactId})`);
+
+    const store = openSqliteStore(join(dataDir, 'fleet.db'));
+    store.insertTelemetry(fixtureWindow('dev1', 0, { x: [0, 10, 40, 150] }), '2025-01-01T00:00:00.000Z');
+    store.close();
+
+    await run(io, 'drift', 'housing', '--data-dir', dataDir);
+    const table = io.stdout[1] ?? '';
+    expect(table).toMatch(/^housing v1: 1 windows, 200 rows/);
+    expect(table.split('\n')[1]).toMatch(/^feature\s+PSI\s+JS\s+rows\s+status$/);
+    expect(table.split('\n')[2]).toMatch(/^x\s+\d+\.\d{4}\s+\d\.\d{4}\s+200\s+major$/);
+
+    await run(io, 'drift', 'housing', '--data-dir', dataDir, '--json', '--device', 'dev1', '--version', '1');
+    const json = JSON.parse(io.stdout[2] ?? '') as { device: string; features: { feature: string; status: string }[] };
+    expect(json.device).toBe('dev1');
+    expect(json.features[0]).toMatchObject({ feature: 'x', status: 'major' });
+    expect(io.exitCode).toBeUndefined();
+  });
+
+  it('fails with a clear message and non-zero exit on bad arguments and missing things', async () => {
+    const badVersion = captureIO();
+    await expect(run(badVersion, 'assign', 'gw1', 'housing', 'abc', '--data-dir', dataDir)).rejects.toBeInstanceOf(CommanderError);
+    expect(badVersion.stderr.join('')).toMatch(/version must be an integer/);
+
+    const badId = captureIO();
+    await expect(run(badId, 'drift', 'bad/model', '--data-dir', dataDir)).rejects.toSatisfy((e) => e instanceof CommanderError && e.exitCode !== 0);
+    expect(badId.stderr.join('')).toMatch(/model must be 1–64/);
+
+    const badPort = captureIO();
+    await expect(run(badPort, 'fleet', '--port', '70000', '--data-dir', dataDir)).rejects.toBeInstanceOf(CommanderError);
+    expect(badPort.stderr.join('')).toMatch(/port must be between 0 and 65535/);
+
+    const unknown = captureIO();
+    await run(unknown, 'drift', 'housing', '--data-dir', dataDir);
+    expect(unknown.exitCode).toBe(1);
+    expect(unknown.stderr[0]).toMatch(/^error: OUTPOST_ERR_UNKNOWN_MODEL/);
+
+    const noKey = captureIO();
+    await run(noKey, 'fleet', '--data-dir', join(tmp.dir, 'empty'), '--port', '0');
+    expect(noKey.exitCode).toBe(1);
+    expect(noKey.stderr[0]).toMatch(/public key file .*signing\.pub not found/);
+
+    const tampered = captureIO();
+    await run(tampered, 'register', join(tmp.dir, 'nowhere'), '--data-dir', dataDir);
+    expect(tampered.exitCode).toBe(1);
+    expect(tampered.stderr[0]).toMatch(/^error: OUTPOST_ERR_ARTIFACT_UNREADABLE/);
+  });
+
+  it('runs the fleet until stopped, and assigns through its broker', async () => {
+    const a = writeFixtureArtifact(tmp.dir, keys);
+    const svc = captureIO();
+    const running = run(svc, 'fleet', '--data-dir', dataDir, '--port', '0', '--log-level', 'silent');
+    const url = await waitFor(() => /broker (mqtt:\/\/\S+);/.exec(svc.stdout.join('\n'))?.[1], 'fleet started');
+    try {
+      const io = captureIO();
+      await run(io, 'register', a.dir, '--data-dir', dataDir);
+      await run(io, 'assign', 'gw1', 'housing', '1', '--data-dir', dataDir, '--broker', url, '--devices', 'dev1,dev2');
+      expect(io.stderr).toEqual([]);
+      expect(io.stdout[1]).toBe('assigned housing v1 to gw1 (revision 1)');
+
+      const client = createMqttTransport({ url, clientId: 'cli-test-gw', clean: true });
+      let got: DesiredState | undefined;
+      await client.route(topics.gateway('gw1', 'desired'), (_t, p) => {
+        got = decode(DesiredState, p, 'desired');
+      });
+      await client.start();
+      try {
+        const state = await waitFor(() => got, 'retained desired state');
+        expect(state.models).toEqual([{ name: 'housing', version: 1, artifactId: a.artifactId, devices: ['dev1', 'dev2'] }]);
+        // the running service ingests too
+        await client.publish(topics.device('dev1', 'telemetry'), encode(fixtureWindow('dev1', 0)));
+      } finally {
+        await client.close();
+      }
+      const reader = openSqliteStore(join(dataDir, 'fleet.db'));
+      try {
+        await waitFor(() => reader.countTelemetry() === 1, 'window stored by the running fleet');
+      } finally {
+        reader.close();
+      }
+
+      const missing = captureIO();
+      await run(missing, 'assign', 'gw1', 'housing', '2', '--data-dir', dataDir, '--broker', url);
+      expect(missing.exitCode).toBe(1);
+      expect(missing.stderr[0]).toMatch(/OUTPOST_ERR_ARTIFACT_NOT_FOUND/);
+    } finally {
+      svc.stop();
+      await running;
+    }
+    expect(svc.stdout.at(-1)).toBe('fleet stopped');
+    expect(svc.exitCode).toBeUndefined();
+  });
+
+  it('says when the broker cannot be reached', async () => {
+    const a = writeFixtureArtifact(tmp.dir, keys);
+    const io = captureIO();
+    await run(io, 'register', a.dir, '--data-dir', dataDir);
+    await run(io, 'assign', 'gw1', 'housing', '1', '--data-dir', dataDir, '--broker', 'mqtt://127.0.0.1:1', '--timeout', '300');
+    expect(io.exitCode).toBe(1);
+    expect(io.stderr[0]).toMatch(/OUTPOST_ERR_BROKER_UNREACHABLE/);
+  });
+});
+

@@ -1,0 +1,166 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isOutpostError, type DesiredState, type ReportedState } from '@outpost/protocol';
+import { FleetErrorCodes } from '../src/errors.ts';
+import type { ArtifactRecord, FleetStore } from '../src/store/fleet-store.ts';
+import { fixtureManifest, fixtureWindow } from './fixtures.ts';
+
+export interface StoreFactory {
+  /** Opens a fresh, empty store. */
+  open(): FleetStore;
+  /** Opens the same store again after close (persistent stores only). */
+  reopen?(): FleetStore;
+  cleanup?(): void;
+}
+
+function record(name: string, version: number, artifactId: string): ArtifactRecord {
+  const manifest = { ...fixtureManifest(name, version, [{ path: 'model.onnx', bytes: Buffer.from('m'), role: 'model' }]) };
+  return { artifactId, name, version, manifest, dir: `/tmp/${artifactId}`, registeredAt: '2025-01-01T00:00:00.000Z' };
+}
+
+const id = (c: string): string => c.repeat(64);
+
+/**
+ * The FleetStore contract, run against every implementation (the aedes-persistence abstract.js
+ * habit, CONVENTIONS.md "One suite per contract").
+ */
+export function storeContract(label: string, factory: () => StoreFactory, { persistent = false }: { persistent?: boolean } = {}): void {
+  describe(`FleetStore contract: ${label}`, () => {
+    let f: StoreFactory;
+    let store: FleetStore;
+    beforeEach(() => {
+      f = factory();
+      store = f.open();
+    });
+    afterEach(() => {
+      store.close();
+      f.cleanup?.();
+    });
+
+    it('stores artifacts and finds them by id, by (name, version), and the latest version', () => {
+      expect(store.latestVersion('housing')).toBeUndefined();
+      store.putArtifact(record('housing', 1, id('a')));
+      store.putArtifact(record('housing', 3, id('b')));
+      store.putArtifact(record('other', 7, id('c')));
+      expect(store.getArtifact(id('a'))?.version).toBe(1);
+      expect(store.getArtifact(id('a'))?.manifest.reference.features.x?.kind).toBe('numeric');
+      expect(store.findArtifact('housing', 3)?.artifactId).toBe(id('b'));
+      expect(store.findArtifact('housing', 2)).toBeUndefined();
+      expect(store.getArtifact(id('d'))).toBeUndefined();
+      expect(store.latestVersion('housing')).toBe(3);
+      expect(store.listArtifacts().map((a) => `${a.name}@${a.version}`)).toEqual(['housing@1', 'housing@3', 'other@7']);
+      expect(store.listArtifacts('housing').map((a) => a.version)).toEqual([1, 3]);
+    });
+
+    it('is idempotent for the same artifact and refuses a taken (name, version)', () => {
+      store.putArtifact(record('housing', 1, id('a')));
+      store.putArtifact(record('housing', 1, id('a')));
+      expect(store.listArtifacts()).toHaveLength(1);
+      let err: unknown;
+      try {
+        store.putArtifact(record('housing', 1, id('b')));
+      } catch (e) {
+        err = e;
+      }
+      expect(isOutpostError(err, FleetErrorCodes.VERSION_EXISTS)).toBe(true);
+      expect(store.findArtifact('housing', 1)?.artifactId).toBe(id('a'));
+    });
+
+    it('replaces desired state per gateway', () => {
+      const d = (target: string, revision: number): DesiredState => ({ target, revision, issuedAt: '2025-01-01T00:00:00.000Z', models: [] });
+      expect(store.getDesired('gw1')).toBeUndefined();
+      store.putDesired(d('gw1', 1));
+      store.putDesired(d('gw2', 1));
+      store.putDesired(d('gw1', 2));
+      expect(store.getDesired('gw1')?.revision).toBe(2);
+      expect(store.listDesired().map((s) => `${s.target}:${s.revision}`)).toEqual(['gw1:2', 'gw2:1']);
+    });
+
+    it('keeps the last reported state per source', () => {
+      const r = (source: string, revision: number, kind: 'gateway' | 'device'): ReportedState => ({
+        source,
+        kind,
+        revision,
+        at: '2025-01-01T00:00:00.000Z',
+        status: 'converged',
+        models: [],
+      });
+      store.putReported(r('gw1', 1, 'gateway'));
+      store.putReported(r('dev1', 4, 'device'));
+      store.putReported(r('gw1', 2, 'gateway'));
+      expect(store.listReported().map((s) => `${s.source}:${s.revision}`)).toEqual(['dev1:4', 'gw1:2']);
+    });
+
+    it('stores a telemetry window once per (device, seq)', () => {
+      const at = '2025-01-01T00:00:00.000Z';
+      expect(store.insertTelemetry(fixtureWindow('dev1', 0), at)).toBe(true);
+      expect(store.insertTelemetry(fixtureWindow('dev1', 0, { x: [1, 1, 1, 1] }), at)).toBe(false);
+      expect(store.insertTelemetry(fixtureWindow('dev1', 1), at)).toBe(true);
+      expect(store.insertTelemetry(fixtureWindow('dev2', 0), at)).toBe(true);
+      expect(store.countTelemetry()).toBe(3);
+      // the first delivery wins
+      const first = store.telemetryWindows({ model: 'housing', device: 'dev1' })[0];
+      expect(first?.features.x).toEqual({ kind: 'numeric', bins: [25, 25, 25, 25], missing: 0, outOfRange: 0 });
+    });
+
+    it('selects windows by model, version and device, ordered by device then seq', () => {
+      const at = '2025-01-01T00:00:00.000Z';
+      store.insertTelemetry(fixtureWindow('dev2', 5), at);
+      store.insertTelemetry(fixtureWindow('dev1', 2), at);
+      store.insertTelemetry(fixtureWindow('dev1', 1, { version: 2 }), at);
+      store.insertTelemetry(fixtureWindow('dev3', 1, { model: 'other' }), at);
+      const key = (q: Parameters<FleetStore['telemetryWindows']>[0]): string[] => store.telemetryWindows(q).map((w) => `${w.device}#${w.seq}`);
+      expect(key({ model: 'housing' })).toEqual(['dev1#1', 'dev1#2', 'dev2#5']);
+      expect(key({ model: 'housing', version: 1 })).toEqual(['dev1#2', 'dev2#5']);
+      expect(key({ model: 'housing', version: 1, device: 'dev1' })).toEqual(['dev1#2']);
+      expect(key({ model: 'other' })).toEqual(['dev3#1']);
+      expect(key({ model: 'none' })).toEqual([]);
+    });
+
+    it('stores labels, a later label for the same prediction replacing the earlier', () => {
+      store.addLabel({ device: 'dev1', predictionId: 'p1', label: 1.5, at: '2025-01-01T00:00:00.000Z' });
+      store.addLabel({ device: 'dev1', predictionId: 'p2', label: 'cat', at: '2025-01-01T00:00:01.000Z' });
+      store.addLabel({ device: 'dev2', predictionId: 'p1', label: 3, at: '2025-01-01T00:00:00.000Z' });
+      store.addLabel({ device: 'dev1', predictionId: 'p1', label: 2.5, at: '2025-01-01T00:00:02.000Z' });
+      expect(store.labels('dev1')).toEqual([
+        { device: 'dev1', predictionId: 'p2', label: 'cat', at: '2025-01-01T00:00:01.000Z' },
+        { device: 'dev1', predictionId: 'p1', label: 2.5, at: '2025-01-01T00:00:02.000Z' },
+      ]);
+      expect(store.labels()).toHaveLength(3);
+    });
+
+    it('keeps dead letters with their raw bytes, oldest first', () => {
+      const raw = Buffer.from([0xff, 0x00, 0x7b, 0x80]);
+      const a = store.addDeadLetter({ topic: 't/1', payload: raw, code: 'OUTPOST_ERR_NOT_JSON', reason: 'not JSON', receivedAt: '2025-01-01T00:00:00.000Z' });
+      const b = store.addDeadLetter({ topic: 't/2', payload: Buffer.from('{}'), code: 'OUTPOST_ERR_SCHEMA_INVALID', reason: 'x', receivedAt: '2025-01-01T00:00:01.000Z' });
+      expect(b).toBeGreaterThan(a);
+      const letters = store.deadLetters();
+      expect(store.countDeadLetters()).toBe(2);
+      expect(letters.map((l) => l.code)).toEqual(['OUTPOST_ERR_NOT_JSON', 'OUTPOST_ERR_SCHEMA_INVALID']);
+      expect(Buffer.compare(letters[0]?.payload ?? Buffer.alloc(0), raw)).toBe(0);
+      expect(letters[0]?.topic).toBe('t/1');
+      expect(letters[0]?.id).toBe(a);
+    });
+
+    it('returns copies that callers cannot use to change stored state', () => {
+      store.putDesired({ target: 'gw1', revision: 1, issuedAt: '2025-01-01T00:00:00.000Z', models: [] });
+      const got = store.getDesired('gw1');
+      got?.models.push({ name: 'm', version: 1, artifactId: id('a') });
+      expect(store.getDesired('gw1')?.models).toEqual([]);
+    });
+
+    // Only persistent stores promise anything after close(), so only they get this case.
+    if (persistent) {
+      it('keeps everything across a reopen', () => {
+      if (!f.reopen) throw new Error('a persistent store factory needs reopen()');
+      store.putArtifact(record('housing', 1, id('a')));
+      store.insertTelemetry(fixtureWindow('dev1', 0), '2025-01-01T00:00:00.000Z');
+      store.addDeadLetter({ topic: 't', payload: Buffer.from('x'), code: 'C', reason: 'r', receivedAt: '2025-01-01T00:00:00.000Z' });
+      store.close();
+      store = f.reopen();
+      expect(store.latestVersion('housing')).toBe(1);
+      expect(store.insertTelemetry(fixtureWindow('dev1', 0), '2025-01-01T00:00:00.000Z')).toBe(false);
+      expect(store.countDeadLetters()).toBe(1);
+      });
+    }
+  });
+}
