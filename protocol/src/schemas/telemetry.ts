@@ -46,6 +46,8 @@ export type TelemetryWindow = z.infer<typeof TelemetryWindow>;
 /** Ground truth for a prediction, arriving later or from human review. */
 export const LabelMessage = z.strictObject({
   device: Id,
+  /** Set by the gateway that relayed it. */
+  gateway: Id.optional(),
   predictionId: z.string().min(1).max(128),
   label: z.union([Finite, z.string().max(256)]),
   at: IsoTime,

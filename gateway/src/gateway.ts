@@ -1,0 +1,164 @@
+import { assertId, errorMessage, silentLogger, systemClock, type Clock, type Logger } from '@outpost/protocol';
+import { createMqttTransport, serveArtifacts, startEmbeddedBroker } from '@outpost/protocol/node';
+import { createArtifactCache } from './artifact-cache.ts';
+import { createDeadLetterSink } from './dead-letters.ts';
+import { createReconciler } from './reconcile.ts';
+import { createRelay } from './relay.ts';
+import { openSqliteStore } from './store/sqlite-store.ts';
+
+export const DEFAULT_LOCAL_PORT = 1884;
+export const DEFAULT_LOCAL_HOST = '127.0.0.1';
+
+export interface GatewayOptions {
+  id: string;
+  dataDir: string;
+  /** The fleet's MQTT broker, e.g. mqtt://fleet.example:1883. May be down when the gateway starts. */
+  upstreamUrl: string;
+  /** Port of the site broker; default 1884, 0 picks a free one. */
+  localPort?: number;
+  localHost?: string;
+  /** The fleet's artifact signing key (PEM), pinned. */
+  publicKeyPem: string;
+  logger?: Logger;
+  clock?: Clock;
+  chunkTimeoutMs?: number;
+  /** How soon the upstream connection is retried after it drops (default 1000 ms). */
+  reconnectPeriodMs?: number;
+  /** How soon a failed reconcile is retried (default 30 s). */
+  retryMs?: number;
+}
+
+export interface GatewayStatusSnapshot {
+  upstreamConnected: boolean;
+  devices: string[];
+  cachedArtifacts: string[];
+  outboxDepth: number;
+  relayed: number;
+  deadLetters: number;
+  desiredRevision: number | null;
+}
+
+export interface Gateway {
+  id: string;
+  /** URL of the site broker the devices connect to. */
+  localUrl: string;
+  status(): GatewayStatusSnapshot;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a site gateway (DESIGN.md §2): a local broker for the site's devices, an artifact cache
+ * fed from the fleet, the reconcile loop and the store-and-forward relay. Resolves once the local
+ * side is up; the upstream connection is retried in the background, so a site keeps being served
+ * from its cache while the fleet is away.
+ */
+export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
+  const id = assertId('gateway', opts.id);
+  const clock = opts.clock ?? systemClock;
+  const log = (opts.logger ?? silentLogger).child({ gateway: id });
+  const closers: { name: string; close: () => Promise<void> | void }[] = [];
+  const closeAll = async (): Promise<void> => {
+    for (const c of closers.splice(0).reverse()) {
+      try {
+        await c.close();
+      } catch (err) {
+        log.warn({ part: c.name, err: errorMessage(err) }, 'close failed');
+      }
+    }
+  };
+
+  try {
+    const store = openSqliteStore(opts.dataDir);
+    closers.push({ name: 'store', close: () => store.close() });
+    const broker = await startEmbeddedBroker({ port: opts.localPort ?? DEFAULT_LOCAL_PORT, host: opts.localHost ?? DEFAULT_LOCAL_HOST });
+    closers.push({ name: 'local broker', close: () => broker.close() });
+    const local = createMqttTransport({ url: broker.url, clientId: `gw-${id}-local`, logger: log });
+    closers.push({ name: 'local transport', close: () => local.close() });
+    const upstream = createMqttTransport({
+      url: opts.upstreamUrl,
+      clientId: `gw-${id}`,
+      clean: false, // persistent session: QoS 1 messages for us wait while we are away
+      logger: log,
+      ...(opts.reconnectPeriodMs !== undefined ? { reconnectPeriodMs: opts.reconnectPeriodMs } : {}),
+    });
+    closers.push({ name: 'upstream transport', close: () => upstream.close() });
+
+    let deadLettered = 0;
+    const deadLetter = createDeadLetterSink(store, clock, log, () => deadLettered++);
+
+    // Every route is registered before either transport starts, so retained and queued messages
+    // (the upstream desired state, devices' retained reports) are not missed.
+    const cache = await createArtifactCache({
+      dataDir: opts.dataDir,
+      store,
+      upstream,
+      gatewayId: id,
+      publicKeyPem: opts.publicKeyPem,
+      clock,
+      logger: log,
+      ...(opts.chunkTimeoutMs !== undefined ? { chunkTimeoutMs: opts.chunkTimeoutMs } : {}),
+    });
+    const reconciler = await createReconciler({
+      gatewayId: id,
+      store,
+      cache,
+      local,
+      upstream,
+      deadLetter,
+      clock,
+      logger: log,
+      ...(opts.retryMs !== undefined ? { retryMs: opts.retryMs } : {}),
+    });
+    closers.push({ name: 'reconciler', close: () => reconciler.stop() });
+    const relay = await createRelay({
+      gatewayId: id,
+      store,
+      local,
+      upstream,
+      deadLetter,
+      onReported: (deviceId, reported) => reconciler.deviceReported(deviceId, reported),
+      clock,
+      logger: log,
+    });
+    closers.push({ name: 'relay', close: () => relay.stop() });
+    await serveArtifacts({ transport: local, kind: 'devices', read: cache.read, logger: log, onInvalid: deadLetter });
+
+    await local.start();
+    // Not awaited: the fleet may be down; mqtt.js keeps retrying and the relay drains on connect.
+    upstream.start().then(
+      () => log.info({ url: opts.upstreamUrl }, 'upstream connected'),
+      (err: unknown) => log.warn({ url: opts.upstreamUrl, err: errorMessage(err) }, 'upstream connection failed; retrying'),
+    );
+    reconciler.start().catch((err: unknown) => log.error({ err: errorMessage(err) }, 'initial reconcile failed'));
+    log.info({ localUrl: broker.url, upstreamUrl: opts.upstreamUrl }, 'gateway started');
+
+    let closed = false;
+    return {
+      id,
+      localUrl: broker.url,
+      status() {
+        if (closed) {
+          return { upstreamConnected: false, devices: [], cachedArtifacts: [], outboxDepth: 0, relayed: relay.relayed, deadLetters: deadLettered, desiredRevision: null };
+        }
+        return {
+          upstreamConnected: upstream.connected,
+          devices: store.listDevices().map((d) => d.id),
+          cachedArtifacts: store.listArtifacts().map((a) => a.artifactId),
+          outboxDepth: store.outboxDepth(),
+          relayed: relay.relayed,
+          deadLetters: store.deadLetterCount(),
+          desiredRevision: store.getDesired()?.revision ?? null,
+        };
+      },
+      async close() {
+        if (closed) return;
+        closed = true;
+        await closeAll();
+        log.info({}, 'gateway closed');
+      },
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

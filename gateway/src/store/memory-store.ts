@@ -1,0 +1,85 @@
+import type { DesiredState, ReportedState } from '@outpost/protocol';
+import type { CachedArtifact, DeadLetter, GatewayStore, KnownDevice, OutboxEntry } from './gateway-store.ts';
+
+/** A GatewayStore in memory: for tests and for a gateway that may forget on restart. */
+export function createMemoryStore(): GatewayStore {
+  const artifacts = new Map<string, CachedArtifact>();
+  const devices = new Map<string, KnownDevice>();
+  const outbox = new Map<number, OutboxEntry>();
+  const deadLetters: DeadLetter[] = [];
+  let desired: string | undefined;
+  let nextId = 1;
+  // Copies in and out, so callers cannot change what is stored (as with SQLite).
+  const clone = <T>(v: T): T => structuredClone(v);
+
+  return {
+    putArtifact(a) {
+      artifacts.set(a.artifactId, { ...a });
+    },
+    getArtifact(id) {
+      const a = artifacts.get(id);
+      return a ? { ...a } : undefined;
+    },
+    listArtifacts() {
+      return [...artifacts.values()]
+        .sort((x, y) => x.fetchedAt - y.fetchedAt || x.artifactId.localeCompare(y.artifactId))
+        .map((a) => ({ ...a }));
+    },
+    deleteArtifact(id) {
+      artifacts.delete(id);
+    },
+    upsertDevice(id: string, lastSeen: number, reported: ReportedState | null) {
+      const known = devices.has(id);
+      devices.set(id, { id, lastSeen, reported: clone(reported) });
+      return !known;
+    },
+    getDevice(id) {
+      const d = devices.get(id);
+      return d ? clone(d) : undefined;
+    },
+    listDevices() {
+      return [...devices.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map(clone);
+    },
+    getDesired() {
+      return desired === undefined ? undefined : (JSON.parse(desired) as DesiredState);
+    },
+    setDesired(d) {
+      desired = JSON.stringify(d);
+    },
+    enqueue(topic, payload, retain, enqueuedAt) {
+      const id = nextId++;
+      outbox.set(id, { id, topic, payload: Buffer.from(payload), retain, enqueuedAt });
+      return id;
+    },
+    peekOutbox(limit = Number.MAX_SAFE_INTEGER, afterId = 0) {
+      const out: OutboxEntry[] = [];
+      for (const e of outbox.values()) {
+        // Map iteration follows insertion order, which is id order.
+        if (e.id <= afterId) continue;
+        out.push({ ...e, payload: Buffer.from(e.payload) });
+        if (out.length >= limit) break;
+      }
+      return out;
+    },
+    ack(id) {
+      outbox.delete(id);
+    },
+    outboxDepth() {
+      return outbox.size;
+    },
+    addDeadLetter(l) {
+      deadLetters.push({ ...l, payload: Buffer.from(l.payload) });
+    },
+    listDeadLetters(limit = Number.MAX_SAFE_INTEGER) {
+      return deadLetters
+        .slice()
+        .reverse()
+        .slice(0, limit)
+        .map((l) => ({ ...l, payload: Buffer.from(l.payload) }));
+    },
+    deadLetterCount() {
+      return deadLetters.length;
+    },
+    close() {},
+  };
+}

@@ -1,0 +1,188 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  MANIFEST_FILE,
+  LATENCY_BOUNDS_MS,
+  encode,
+  generateSigningKeyPair,
+  manifestBytes,
+  sha256Hex,
+  signManifest,
+  topics,
+  type DesiredState,
+  type ReportedState,
+  type SigningKeyPair,
+  type TelemetryWindow,
+  type Transport,
+  type UnsignedManifest,
+} from '@outpost/protocol';
+import { createMqttTransport, serveArtifacts, startEmbeddedBroker, type EmbeddedBroker } from '@outpost/protocol/node';
+
+/** Everything a test opens, closed in reverse order by `closeAll`. */
+export class Resources {
+  private readonly items: { close(): Promise<void> | void }[] = [];
+  add<T extends { close(): Promise<void> | void }>(item: T): T {
+    this.items.push(item);
+    return item;
+  }
+  async closeAll(): Promise<void> {
+    for (const item of this.items.splice(0).reverse()) await item.close();
+  }
+}
+
+export function tempDir(res: Resources): string {
+  const dir = mkdtempSync(join(tmpdir(), 'outpost-'));
+  res.add({ close: () => rmSync(dir, { recursive: true, force: true }) });
+  return dir;
+}
+
+export interface FixtureArtifact {
+  artifactId: string;
+  dir: string;
+  name: string;
+  version: number;
+  model: Buffer;
+}
+
+/** A signed artifact folder: manifest.json, model.onnx (random bytes) and card.md. */
+export function buildArtifact(root: string, keys: SigningKeyPair, opts: { name: string; version: number; modelBytes: number }): FixtureArtifact {
+  const model = randomBytes(opts.modelBytes);
+  const card = Buffer.from(`# ${opts.name} v${opts.version}\n`);
+  const unsigned: UnsignedManifest = {
+    schema: 'outpost.manifest/1',
+    name: opts.name,
+    version: opts.version,
+    parentVersion: null,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    task: 'regression',
+    inputs: [{ name: 'x', type: 'float', range: [0, 10] }],
+    outputs: [{ name: 'prediction', type: 'float', shape: [1] }],
+    predictionOutput: 'prediction',
+    files: [
+      { path: 'model.onnx', role: 'model', bytes: model.byteLength, sha256: sha256Hex(model) },
+      { path: 'card.md', role: 'card', bytes: card.byteLength, sha256: sha256Hex(card) },
+    ],
+    metrics: {},
+    trainingData: { fingerprint: sha256Hex('rows'), rows: 10, source: 'test' },
+    golden: [{ inputs: { x: 1 }, outputs: { prediction: [2] } }],
+    reference: {
+      rows: 10,
+      features: { x: { kind: 'numeric', edges: [2, 5], freqs: [0.2, 0.3, 0.5], missing: 0 } },
+      prediction: { kind: 'numeric', edges: [1], freqs: [0.5, 0.5], missing: 0 },
+    },
+    trainer: { algorithm: 'fixture', seed: 1, params: {} },
+  };
+  const bytes = manifestBytes(signManifest(unsigned, keys));
+  const artifactId = sha256Hex(bytes);
+  const dir = join(root, artifactId);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, MANIFEST_FILE), bytes);
+  writeFileSync(join(dir, 'model.onnx'), model);
+  writeFileSync(join(dir, 'card.md'), card);
+  return { artifactId, dir, name: opts.name, version: opts.version, model };
+}
+
+/** The fleet side: a real broker, an artifact server over a folder of artifacts, counting reads. */
+export interface Fleet {
+  broker: EmbeddedBroker;
+  transport: Transport;
+  /** Reads per `<artifactId>/<file>` (one per chunk served). */
+  reads: Map<string, number>;
+  close(): Promise<void>;
+}
+
+export async function startFleet(artifactsRoot: string, port = 0): Promise<Fleet> {
+  const broker = await startEmbeddedBroker({ port });
+  const transport = createMqttTransport({ url: broker.url, clientId: `fleet-${port}-${randomBytes(3).toString('hex')}`, reconnectPeriodMs: 100 });
+  const reads = new Map<string, number>();
+  await serveArtifacts({
+    transport,
+    kind: 'gateways',
+    read: async (artifactId, file) => {
+      const key = `${artifactId}/${file}`;
+      reads.set(key, (reads.get(key) ?? 0) + 1);
+      try {
+        return readFileSync(join(artifactsRoot, artifactId, file));
+      } catch {
+        return undefined;
+      }
+    },
+  });
+  await transport.start();
+  return {
+    broker,
+    transport,
+    reads,
+    async close() {
+      await transport.close();
+      await broker.close();
+    },
+  };
+}
+
+export function desiredFor(gatewayId: string, revision: number, models: DesiredState['models']): DesiredState {
+  return { target: gatewayId, revision, issuedAt: '2026-02-01T10:00:00.000Z', models };
+}
+
+export function deviceReport(deviceId: string): ReportedState {
+  return { source: deviceId, kind: 'device', revision: -1, at: '2026-02-01T10:00:00.000Z', status: 'idle', models: [] };
+}
+
+export function telemetry(device: string, seq: number, artifactId: string): TelemetryWindow {
+  return {
+    device,
+    seq,
+    model: 'fixture',
+    version: 1,
+    artifactId,
+    windowStart: '2026-02-01T10:00:00.000Z',
+    windowEnd: '2026-02-01T10:01:00.000Z',
+    rows: 3,
+    features: { x: { kind: 'numeric', bins: [1, 1, 1], missing: 0, outOfRange: 0 } },
+    predictions: { bins: [2, 1], min: 0.5, max: 3, sum: 4 },
+    latency: { counts: new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0).map((_, i) => (i === 2 ? 3 : 0)), maxMs: 0.4 },
+    errors: 0,
+  };
+}
+
+/** A client on a broker, started, closed by `res`. */
+export async function client(res: Resources, url: string, clientId: string): Promise<Transport> {
+  const t = res.add(createMqttTransport({ url, clientId, clean: true, reconnectPeriodMs: 100 }));
+  await t.start();
+  return t;
+}
+
+/** Collects every message on a filter. */
+export async function collect(t: Transport, filter: string): Promise<{ topic: string; value: unknown }[]> {
+  const got: { topic: string; value: unknown }[] = [];
+  await t.route(filter, (topic, payload) => {
+    got.push({ topic, value: JSON.parse(payload.toString()) as unknown });
+  });
+  return got;
+}
+
+export async function waitFor(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function publishDesired(t: Transport, desired: DesiredState): Promise<void> {
+  await t.publish(topics.gateway(desired.target, 'desired'), encode(desired), { qos: 1, retain: true });
+}
+
+/** A port nothing listens on (a broker started and closed). */
+export async function closedPort(): Promise<number> {
+  const b = await startEmbeddedBroker({ port: 0 });
+  const port = b.port;
+  await b.close();
+  return port;
+}
+
+export { generateSigningKeyPair };
