@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage, keyId, silentLogger, systemClock, type Clock, type DesiredState, type Logger, type ReportedState, type Transport } from '@outpost/protocol';
-import { createMqttTransport, serveArtifacts, startEmbeddedBroker, type EmbeddedBroker } from '@outpost/protocol/node';
+import { createMqttTransport, serveArtifacts } from '@outpost/protocol/node';
+import { startEmbeddedBroker, type EmbeddedBroker } from '@outpost/protocol/broker';
 import { assign, publishDesired } from './desired-state.ts';
 import { modelDrift, type DriftReport, type DriftThresholds } from './drift/drift-report.ts';
 import { deadLetter, routeIngestion } from './ingest/dispatcher.ts';

@@ -1,5 +1,6 @@
 import { assertId, errorMessage, silentLogger, systemClock, type Clock, type Logger } from '@outpost/protocol';
-import { createMqttTransport, serveArtifacts, startEmbeddedBroker } from '@outpost/protocol/node';
+import { createMqttTransport, serveArtifacts } from '@outpost/protocol/node';
+import { startEmbeddedBroker } from '@outpost/protocol/broker';
 import { createArtifactCache } from './artifact-cache.ts';
 import { createDeadLetterSink } from './dead-letters.ts';
 import { createReconciler } from './reconcile.ts';

@@ -18,7 +18,8 @@ import {
   type Transport,
   type UnsignedManifest,
 } from '@outpost/protocol';
-import { createMqttTransport, serveArtifacts, startEmbeddedBroker, type EmbeddedBroker } from '@outpost/protocol/node';
+import { createMqttTransport, serveArtifacts } from '@outpost/protocol/node';
+import { startEmbeddedBroker, type EmbeddedBroker } from '@outpost/protocol/broker';
 
 /** Everything a test opens, closed in reverse order by `closeAll`. */
 export class Resources {

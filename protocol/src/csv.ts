@@ -13,7 +13,7 @@ export interface CsvTable {
   lines: number[];
 }
 
-export const CSV_ERROR = 'OUTPOST_ERR_CSV';
+export const CSV_ERROR = ErrorCodes.CSV;
 
 export function parseCsv(text: string, source = 'csv'): CsvTable {
   const records = readRecords(text, source);

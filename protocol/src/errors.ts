@@ -21,6 +21,8 @@ export const ErrorCodes = {
   HASH_MISMATCH: 'OUTPOST_ERR_HASH_MISMATCH',
   /** A value cannot be written as canonical JSON (NaN, Infinity, undefined, a function). */
   CANONICAL_JSON: 'OUTPOST_ERR_CANONICAL_JSON',
+  /** Malformed CSV (ragged row, unterminated quote, empty file); `details.line` / `column`. */
+  CSV: 'OUTPOST_ERR_CSV',
   /** The artifact server has no such artifact or file. */
   ARTIFACT_NOT_FOUND: 'OUTPOST_ERR_ARTIFACT_NOT_FOUND',
   /** A chunk index past the end of the file was asked for. */

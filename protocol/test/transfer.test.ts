@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCodes, isOutpostError, MANIFEST_FILE, topics } from '../src/index.ts';
-import { createArtifactFetcher, createMqttTransport, serveArtifacts, startEmbeddedBroker, type EmbeddedBroker } from '../src/node/index.ts';
+import { createArtifactFetcher, createMqttTransport, serveArtifacts } from '../src/node/index.ts';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../src/node/embedded-broker.ts';
 import type { Transport } from '../src/index.ts';
 import { signedFixture } from './helpers.ts';
 

@@ -23,7 +23,7 @@ export const TrainerErrorCodes = {
   /** The CLI was asked for a dataset it does not know. */
   DATASET_UNKNOWN: 'OUTPOST_ERR_DATASET_UNKNOWN',
   /** A command-line argument is invalid; `details.field` names it. */
-  ARG_INVALID: 'OUTPOST_ERR_ARG_INVALID',
+  CLI_ARGS: 'OUTPOST_ERR_CLI_ARGS',
 } as const;
 
 export type TrainerErrorCode = (typeof TrainerErrorCodes)[keyof typeof TrainerErrorCodes];

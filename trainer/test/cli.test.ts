@@ -41,6 +41,6 @@ describe('outpost train', () => {
 
   it('rejects an unknown dataset and a non-integer seed with coded errors', async () => {
     await expect(run(['train', 'titanic', '--out', tmp.dir])).rejects.toMatchObject({ code: TrainerErrorCodes.DATASET_UNKNOWN });
-    await expect(run(['train', '--seed', '1.5', '--out', tmp.dir])).rejects.toMatchObject({ code: TrainerErrorCodes.ARG_INVALID });
+    await expect(run(['train', '--seed', '1.5', '--out', tmp.dir])).rejects.toMatchObject({ code: TrainerErrorCodes.CLI_ARGS });
   });
 });

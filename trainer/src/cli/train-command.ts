@@ -21,7 +21,7 @@ interface TrainOptions {
 function parseSeed(text: string): number {
   const seed = Number(text);
   if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(seed)) {
-    throw trainerError(TrainerErrorCodes.ARG_INVALID, `--seed must be an integer, got ${JSON.stringify(text)}`, { field: 'seed', value: text });
+    throw trainerError(TrainerErrorCodes.CLI_ARGS, `--seed must be an integer, got ${JSON.stringify(text)}`, { field: 'seed', value: text });
   }
   return seed;
 }

@@ -1,0 +1,185 @@
+import { mkdir } from 'node:fs/promises';
+import { assertId, errorMessage, silentLogger, systemClock, type Clock, type FeatureValue, type Logger, type Manifest } from '@outpost/protocol';
+import { createArtifactFetcher, createMqttTransport } from '@outpost/protocol/node';
+import { DeviceErrorCodes, deviceError } from './errors.ts';
+import { startHttpServer } from './http/server.ts';
+import type { InferenceEngine } from './inference/engine.ts';
+import { createOrtWebEngine } from './inference/ort-web-engine.ts';
+import { Predictor, type PredictionResult } from './predictor.ts';
+import { Reporter } from './reporter.ts';
+import { ModelSlots, type LoadedModel } from './slots.ts';
+import type { SensorSource } from './sources/sensor-source.ts';
+import { StateFile } from './store/state-file.ts';
+import { TelemetryPublisher } from './telemetry/publisher.ts';
+import { Updater, runningOf } from './updater.ts';
+
+export interface DeviceOptions {
+  id: string;
+  dataDir: string;
+  brokerUrl: string;
+  /** The fleet's pinned ed25519 public key: artifacts not signed by it are refused. */
+  publicKeyPem: string;
+  /** Default 0 (a free port). */
+  httpPort?: number;
+  /** Default 127.0.0.1. */
+  httpHost?: string;
+  /** Default onnxruntime-web. */
+  engine?: InferenceEngine;
+  windowRows?: number;
+  windowMs?: number;
+  logger?: Logger;
+  clock?: Clock;
+  chunkTimeoutMs?: number;
+}
+
+export interface ActiveModelInfo {
+  name: string;
+  version: number;
+  artifactId: string;
+  manifest: Manifest;
+}
+
+export type ModelRef = Pick<ActiveModelInfo, 'name' | 'version' | 'artifactId'>;
+
+export interface DeviceStats {
+  predictions: number;
+  windowsSent: number;
+  lastSeq: number;
+  outboxDepth: number;
+}
+
+export interface Device {
+  id: string;
+  httpUrl: string;
+  active(): ActiveModelInfo | undefined;
+  /** Resolves with the active model once one matching `pred` (any, by default) is active. */
+  waitForModel(pred?: (m: ModelRef) => boolean, timeoutMs?: number): Promise<ActiveModelInfo>;
+  predict(rows: Record<string, FeatureValue>[]): Promise<PredictionResult>;
+  /** Predicts every row of a source (rows arriving while no model is active are skipped); returns rows predicted. */
+  replay(source: SensorSource, opts?: { limit?: number }): Promise<number>;
+  /** Publishes the open window if it has rows; resolves after the PUBACK with its seq. */
+  flushTelemetry(): Promise<number | undefined>;
+  stats(): DeviceStats;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the on-device runtime: loads the installed model (so it predicts without its gateway),
+ * serves HTTP, and reconciles with the gateway over MQTT when the broker is reachable — the
+ * broker being down never blocks start.
+ */
+export async function startDevice(opts: DeviceOptions): Promise<Device> {
+  const id = assertId('device', opts.id);
+  const clock = opts.clock ?? systemClock;
+  const log = (opts.logger ?? silentLogger).child({ device: id });
+  await mkdir(opts.dataDir, { recursive: true });
+  const engine = opts.engine ?? createOrtWebEngine();
+  const state = await StateFile.open(opts.dataDir, log);
+  const slots = new ModelSlots(opts.dataDir, state, engine, opts.publicKeyPem, log);
+
+  let current: LoadedModel | undefined = await slots.loadOnStart();
+  const waiters = new Set<() => void>();
+
+  const transport = createMqttTransport({ url: opts.brokerUrl, clientId: `dev-${id}`, clean: false, logger: log });
+  const telemetry = new TelemetryPublisher({ deviceId: id, dataDir: opts.dataDir, state, transport, clock, logger: log, windowRows: opts.windowRows, windowMs: opts.windowMs });
+  telemetry.setModel(current);
+  // Sub-millisecond latency from the monotonic clock unless the caller controls time.
+  const now = opts.clock ? () => clock.now() : () => performance.now();
+  const predictor = new Predictor({ active: () => current, telemetry, now, idPrefix: id });
+  const reporter = new Reporter(id, transport, clock, log, current ? [runningOf(current)] : []);
+
+  const fetcher = await createArtifactFetcher({ transport, kind: 'devices', selfId: id, clock, logger: log, ...(opts.chunkTimeoutMs !== undefined ? { chunkTimeoutMs: opts.chunkTimeoutMs } : {}) });
+  const updater = new Updater({
+    deviceId: id,
+    transport,
+    fetcher,
+    publicKeyPem: opts.publicKeyPem,
+    slots,
+    reporter,
+    logger: log,
+    active: () => current,
+    activate: async (model) => {
+      const previous = current;
+      current = model;
+      telemetry.setModel(model);
+      for (const w of [...waiters]) w();
+      if (previous) await previous.session.release().catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'release failed'));
+    },
+  });
+  await updater.start(); // routes before start(): retained desired state arrives on subscribe
+
+  transport.on('connect', () => {
+    log.info({ broker: opts.brokerUrl }, 'connected');
+    reporter.publish(); // the gateway learns about devices from their reported state
+  });
+  transport.start().catch((err: unknown) => log.error({ err: errorMessage(err) }, 'mqtt start failed'));
+  await telemetry.start();
+
+  let http;
+  try {
+    http = await startHttpServer({ host: opts.httpHost, port: opts.httpPort ?? 0, clock, active: () => current, predict: (rows) => predictor.predict(rows), predictions: () => predictor.predictions });
+  } catch (err) {
+    await transport.close();
+    await current?.session.release();
+    throw err;
+  }
+  log.info({ http: http.url, model: current?.name, version: current?.version }, 'device started');
+
+  const info = (): ActiveModelInfo | undefined => (current ? { name: current.name, version: current.version, artifactId: current.artifactId, manifest: current.manifest } : undefined);
+  let closed = false;
+
+  return {
+    id,
+    httpUrl: http.url,
+    active: info,
+    waitForModel(pred = () => true, timeoutMs = 30_000) {
+      return new Promise<ActiveModelInfo>((resolve, reject) => {
+        const check = (): boolean => {
+          const a = info();
+          if (a && pred(a)) {
+            waiters.delete(check);
+            clock.clearTimeout(timer);
+            resolve(a);
+            return true;
+          }
+          return false;
+        };
+        const timer = clock.setTimeout(() => {
+          waiters.delete(check);
+          reject(deviceError(DeviceErrorCodes.TIMEOUT, `no matching model within ${timeoutMs} ms`, { details: { active: current ? runningOf(current) : null } }));
+        }, timeoutMs);
+        if (!check()) waiters.add(check);
+      });
+    },
+    predict: (rows) => predictor.predict(rows),
+    async replay(source, ropts = {}) {
+      const limit = ropts.limit ?? Infinity;
+      let done = 0;
+      let seen = 0;
+      for await (const row of source) {
+        if (seen++ >= limit || closed) break;
+        try {
+          await predictor.predict([row]);
+          done++;
+        } catch (err) {
+          log.debug({ err: errorMessage(err) }, 'replay row not predicted');
+        }
+        if (seen >= limit) break;
+      }
+      await source.close();
+      return done;
+    },
+    flushTelemetry: () => telemetry.flush(),
+    stats: () => ({ predictions: predictor.predictions, ...telemetry.stats() }),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await http.close();
+      await updater.stop();
+      await telemetry.close();
+      await transport.close();
+      await current?.session.release();
+      log.info({}, 'device closed');
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
+import { ErrorCodes, OutpostError, validate, type Clock, type FeatureValue } from '@outpost/protocol';
+import { DeviceErrorCodes } from '../errors.ts';
+import type { PredictionResult } from '../predictor.ts';
+import type { LoadedModel } from '../slots.ts';
+import { MAX_BODY_BYTES, PredictBody } from './predict-body.ts';
+
+export interface HttpServerOptions {
+  host?: string;
+  port?: number;
+  clock: Clock;
+  active(): LoadedModel | undefined;
+  predict(rows: Record<string, FeatureValue>[]): Promise<PredictionResult>;
+  predictions(): number;
+}
+
+export interface DeviceHttpServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+const STATUS: Record<string, number> = {
+  [DeviceErrorCodes.NO_MODEL]: 503,
+  [DeviceErrorCodes.INPUT_INVALID]: 400,
+  [ErrorCodes.NOT_JSON]: 400,
+  [ErrorCodes.SCHEMA_INVALID]: 400,
+  [ErrorCodes.PAYLOAD_TOO_LARGE]: 413,
+};
+
+/**
+ * The device's local REST API (DESIGN.md §2 "local REST API"), on loopback by default:
+ * `POST /predict`, `GET /health`, `GET /model`. Errors are `{ error: { code, message } }`.
+ */
+export async function startHttpServer(o: HttpServerOptions): Promise<DeviceHttpServer> {
+  const startedAt = o.clock.now();
+  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: MAX_BODY_BYTES });
+
+  app.setErrorHandler((err: FastifyError | OutpostError, _req, reply) => {
+    if (err instanceof OutpostError) {
+      return reply.code(STATUS[err.code] ?? 500).send({ error: { code: err.code, message: err.message, ...(Object.keys(err.details).length > 0 ? { details: err.details } : {}) } });
+    }
+    const fe = err as FastifyError;
+    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send({ error: { code: ErrorCodes.PAYLOAD_TOO_LARGE, message: `body exceeds ${MAX_BODY_BYTES} bytes` } });
+    if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.code(415).send({ error: { code: DeviceErrorCodes.INPUT_INVALID, message: 'send application/json' } });
+    if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) {
+      const code = fe.code?.startsWith('FST_ERR_CTP') ? ErrorCodes.NOT_JSON : DeviceErrorCodes.INPUT_INVALID;
+      return reply.code(400).send({ error: { code, message: fe.message } });
+    }
+    return reply.code(500).send({ error: { code: 'OUTPOST_ERR_INTERNAL', message: fe.message } });
+  });
+
+  app.post('/predict', async (req) => {
+    let body: PredictBody;
+    try {
+      body = validate(PredictBody, req.body, 'predict body');
+    } catch (err) {
+      const e = err as OutpostError;
+      throw new OutpostError(DeviceErrorCodes.INPUT_INVALID, e.message, { details: e.details });
+    }
+    const rows = 'rows' in body ? body.rows : [body.inputs];
+    const r = await o.predict(rows);
+    return { model: r.model, version: r.version, predictions: r.predictions, ids: r.ids };
+  });
+
+  app.get('/health', async () => {
+    const a = o.active();
+    return {
+      status: a ? 'ok' : 'no-model',
+      model: a?.name ?? null,
+      version: a?.version ?? null,
+      uptimeS: Math.round((o.clock.now() - startedAt) / 1000),
+      predictions: o.predictions(),
+    };
+  });
+
+  app.get('/model', async (_req, reply) => {
+    const a = o.active();
+    if (!a) return reply.code(503).send({ error: { code: DeviceErrorCodes.NO_MODEL, message: 'no model is active yet' } });
+    const m = a.manifest;
+    return { name: m.name, version: m.version, artifactId: a.artifactId, task: m.task, inputs: m.inputs, outputs: m.outputs, predictionOutput: m.predictionOutput, metrics: m.metrics };
+  });
+
+  await app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? 0 });
+  const addr = app.server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return {
+    url: `http://${host}:${addr.port}`,
+    close: () => app.close(),
+  };
+}

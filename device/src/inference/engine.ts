@@ -1,0 +1,31 @@
+import type { FeatureValue, Manifest } from '@outpost/protocol';
+
+/**
+ * The inference engine contract, kept apart from its implementations (CONVENTIONS.md "Contracts
+ * apart from implementations", as onnxruntime's js/common does): onnxruntime-web today,
+ * onnxruntime-node and TFLite later. Every implementation passes test/engine-contract.ts.
+ */
+export type OutputData = Float32Array | Float64Array | BigInt64Array | string[];
+
+export interface RunResult {
+  /** Every graph output by name, flattened row-major ([N, k] → N·k values). */
+  outputs: Record<string, OutputData>;
+  /** The first value per row of the manifest's `predictionOutput`. */
+  predictions: number[];
+}
+
+export interface InferenceSession {
+  /**
+   * Runs a batch of raw feature rows. Inputs follow the manifest: a 'float' input takes numbers
+   * (anything else is missing → NaN), a 'string' input takes strings (missing → '').
+   */
+  run(rows: Record<string, FeatureValue>[]): Promise<RunResult>;
+  /** Frees the session; waits for runs in flight. */
+  release(): Promise<void>;
+}
+
+export interface InferenceEngine {
+  readonly name: string;
+  /** Throws OUTPOST_ERR_MODEL_LOAD when the bytes are not a model or do not match the manifest. */
+  load(modelBytes: Uint8Array, manifest: Manifest): Promise<InferenceSession>;
+}

@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import { OutpostError, type FeatureValue } from '@outpost/protocol';
+import { DeviceErrorCodes, deviceError } from './errors.ts';
+import type { LoadedModel } from './slots.ts';
+import type { TelemetryPublisher } from './telemetry/publisher.ts';
+
+export interface PredictionResult {
+  model: string;
+  version: number;
+  predictions: number[];
+  /** One id per row, for labels that arrive later (DESIGN.md §3 "Labels … with the prediction id"). */
+  ids: string[];
+}
+
+export interface PredictorOptions {
+  active: () => LoadedModel | undefined;
+  telemetry: TelemetryPublisher;
+  /** Milliseconds for latency; fractional where the source allows it. */
+  now: () => number;
+  /** Prefix of prediction ids (default: the device id plus a random boot tag). */
+  idPrefix: string;
+}
+
+/**
+ * The one path every prediction takes, HTTP or replay: run the active session, measure latency,
+ * feed the telemetry window.
+ */
+export class Predictor {
+  private count = 0;
+  private readonly prefix: string;
+
+  constructor(private readonly o: PredictorOptions) {
+    this.prefix = `${o.idPrefix}-${randomBytes(4).toString('hex')}`;
+  }
+
+  get predictions(): number {
+    return this.count;
+  }
+
+  async predict(rows: Record<string, FeatureValue>[]): Promise<PredictionResult> {
+    const model = this.o.active();
+    if (!model) throw deviceError(DeviceErrorCodes.NO_MODEL, 'no model is active yet');
+    if (rows.length === 0) throw deviceError(DeviceErrorCodes.INPUT_INVALID, 'no rows to predict');
+    const t0 = this.o.now();
+    let predictions: number[];
+    try {
+      predictions = (await model.session.run(rows)).predictions;
+    } catch (err) {
+      this.o.telemetry.recordErrors(rows.length);
+      if (err instanceof OutpostError) throw err;
+      throw deviceError(DeviceErrorCodes.INFERENCE_FAILED, `inference failed: ${(err as Error).message}`, { cause: err });
+    }
+    const latencyMs = this.o.now() - t0;
+    this.o.telemetry.record(rows, predictions, latencyMs);
+    const ids = new Array<string>(rows.length);
+    for (let i = 0; i < rows.length; i++) ids[i] = `${this.prefix}-${(++this.count).toString(36)}`;
+    return { model: model.name, version: model.version, predictions, ids };
+  }
+}

@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { MANIFEST_FILE, errorMessage, modelFileOf, sha256Hex, verifyArtifact, type ArtifactBundle, type Logger, type Manifest } from '@outpost/protocol';
+import { DeviceErrorCodes, deviceError } from './errors.ts';
+import type { InferenceEngine, InferenceSession } from './inference/engine.ts';
+import { syncDir, writeAndSync } from './store/atomic-file.ts';
+import type { SlotName, StateFile } from './store/state-file.ts';
+
+/** A model loaded from a slot, ready to predict. */
+export interface LoadedModel {
+  slot: SlotName;
+  name: string;
+  version: number;
+  artifactId: string;
+  manifest: Manifest;
+  session: InferenceSession;
+}
+
+export const otherSlot = (s: SlotName): SlotName => (s === 'a' ? 'b' : 'a');
+
+/**
+ * Model slots A/B under `<dataDir>/slots/{a,b}/` (DESIGN.md §3 "Device update state machine"):
+ * a new model is written into the inactive slot, and only a successful smoke test flips
+ * `state.json`'s `active`, so a power cut at any point leaves a working model to start on.
+ */
+export class ModelSlots {
+  constructor(
+    private readonly dataDir: string,
+    private readonly state: StateFile,
+    private readonly engine: InferenceEngine,
+    private readonly publicKeyPem: string,
+    private readonly logger: Logger,
+  ) {}
+
+  dir(slot: SlotName): string {
+    return path.join(this.dataDir, 'slots', slot);
+  }
+
+  /** The slot a new model goes into. */
+  inactive(): SlotName {
+    const active = this.state.get().active;
+    return active === null ? 'a' : otherSlot(active);
+  }
+
+  /** Replaces a slot's content: written into a temp folder, fsynced, renamed into place. */
+  async write(slot: SlotName, bundle: ArtifactBundle): Promise<void> {
+    const root = path.join(this.dataDir, 'slots');
+    const tmp = path.join(root, `.${slot}.${randomBytes(4).toString('hex')}.tmp`);
+    const target = this.dir(slot);
+    try {
+      await mkdir(tmp, { recursive: true });
+      await writeAndSync(path.join(tmp, MANIFEST_FILE), bundle.manifestBytes);
+      for (const [file, bytes] of bundle.files) await writeAndSync(path.join(tmp, file), bytes);
+      await syncDir(tmp);
+      await rm(target, { recursive: true, force: true });
+      await rename(tmp, target);
+      await syncDir(root);
+    } catch (err) {
+      await rm(tmp, { recursive: true, force: true });
+      throw deviceError(DeviceErrorCodes.STORAGE, `cannot write slot ${slot}: ${errorMessage(err)}`, { cause: err });
+    }
+  }
+
+  /** Reads a slot's manifest and the files it lists; undefined when the slot is empty. */
+  async read(slot: SlotName): Promise<ArtifactBundle | undefined> {
+    const dir = this.dir(slot);
+    let manifestBytes: Uint8Array;
+    try {
+      manifestBytes = await readFile(path.join(dir, MANIFEST_FILE));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    const listed = (JSON.parse(Buffer.from(manifestBytes).toString('utf8')) as { files?: { path?: unknown }[] }).files ?? [];
+    const files = new Map<string, Uint8Array>();
+    for (const entry of listed) {
+      const file = String(entry.path);
+      if (!/^[A-Za-z0-9_.-]+$/.test(file)) continue;
+      try {
+        files.set(file, await readFile(path.join(dir, file)));
+      } catch {
+        /* missing: verifyArtifact reports it */
+      }
+    }
+    return { manifestBytes, files };
+  }
+
+  /** Verifies a bundle against the pinned key and loads its model with the engine. */
+  async load(slot: SlotName, bundle: ArtifactBundle, expectedArtifactId?: string): Promise<LoadedModel> {
+    const manifest = verifyArtifact(bundle, this.publicKeyPem, expectedArtifactId);
+    const modelBytes = bundle.files.get(modelFileOf(manifest));
+    if (!modelBytes) throw deviceError(DeviceErrorCodes.MODEL_LOAD, `slot ${slot} has no model file`);
+    const session = await this.engine.load(modelBytes, manifest);
+    return { slot, name: manifest.name, version: manifest.version, artifactId: sha256Hex(bundle.manifestBytes), manifest, session };
+  }
+
+  /**
+   * On start: re-verify and load the active slot so the device predicts without its gateway; if
+   * that fails, fall back to the other slot (and make it the active one).
+   */
+  async loadOnStart(): Promise<LoadedModel | undefined> {
+    const active = this.state.get().active;
+    if (active === null) return undefined;
+    for (const slot of [active, otherSlot(active)]) {
+      try {
+        const bundle = await this.read(slot);
+        if (!bundle) continue;
+        const loaded = await this.load(slot, bundle);
+        if (slot !== active) {
+          this.logger.warn({ slot, failed: active }, 'active slot unusable; started on the other slot');
+          await this.state.update((s) => ({ ...s, active: slot }));
+        }
+        this.logger.info({ slot, model: loaded.name, version: loaded.version }, 'loaded installed model');
+        return loaded;
+      } catch (err) {
+        this.logger.error({ slot, err: errorMessage(err) }, 'installed model unusable');
+      }
+    }
+    return undefined;
+  }
+
+  /** Makes a slot the active one and records the accepted version; resolves once durable. */
+  async activate(model: LoadedModel): Promise<void> {
+    await this.state.update((s) => {
+      const previous = s.lastAccepted[model.name] ?? 0;
+      return { ...s, active: model.slot, lastAccepted: { ...s.lastAccepted, [model.name]: Math.max(previous, model.version) } };
+    });
+  }
+
+  lastAccepted(name: string): number | undefined {
+    return this.state.get().lastAccepted[name];
+  }
+}

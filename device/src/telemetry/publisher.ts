@@ -1,0 +1,171 @@
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { TelemetryWindow, decode, encode, errorMessage, topics, type Clock, type FeatureValue, type Logger, type Transport } from '@outpost/protocol';
+import { writeFileAtomic } from '../store/atomic-file.ts';
+import type { StateFile } from '../store/state-file.ts';
+import { TelemetryWindowAccumulator, type WindowModel } from './window.ts';
+
+export const DEFAULT_WINDOW_ROWS = 500;
+export const DEFAULT_WINDOW_MS = 10_000;
+
+export interface TelemetryPublisherOptions {
+  deviceId: string;
+  dataDir: string;
+  state: StateFile;
+  transport: Transport;
+  clock: Clock;
+  logger: Logger;
+  windowRows?: number;
+  windowMs?: number;
+}
+
+export interface TelemetryStats {
+  windowsSent: number;
+  lastSeq: number;
+  outboxDepth: number;
+}
+
+/**
+ * Closes telemetry windows and delivers them at least once (DESIGN.md §3 "Telemetry": no loss, no
+ * double counting). A window closes after `windowRows` rows, after `windowMs`, on a model change
+ * and on `flush()`. Its seq is persisted in state.json before anything is sent, the window is
+ * written to `<dataDir>/outbox/<seq>.json`, published QoS 1, and the file deleted after the PUBACK;
+ * on start the outbox is sent again. The fleet dedups by (device, seq).
+ */
+export class TelemetryPublisher {
+  private readonly windowRows: number;
+  private readonly windowMs: number;
+  private readonly outboxDir: string;
+  private readonly topic: string;
+  private readonly log: Logger;
+  private model: WindowModel | undefined;
+  private window: TelemetryWindowAccumulator | undefined;
+  private timer: unknown;
+  private seq: number;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly pending = new Set<number>();
+  private windowsSent = 0;
+  private closed = false;
+
+  constructor(private readonly o: TelemetryPublisherOptions) {
+    this.windowRows = o.windowRows ?? DEFAULT_WINDOW_ROWS;
+    this.windowMs = o.windowMs ?? DEFAULT_WINDOW_MS;
+    this.outboxDir = path.join(o.dataDir, 'outbox');
+    this.topic = topics.device(o.deviceId, 'telemetry');
+    this.log = o.logger.child({ component: 'telemetry' });
+    this.seq = o.state.get().seq;
+  }
+
+  /** Re-sends every window left in the outbox (a device killed mid-send loses nothing). */
+  async start(): Promise<void> {
+    await mkdir(this.outboxDir, { recursive: true });
+    const files = (await readdir(this.outboxDir)).filter((f) => /^\d+\.json$/.test(f));
+    const seqs = files.map((f) => Number(f.slice(0, -'.json'.length))).sort((a, b) => a - b);
+    for (const seq of seqs) {
+      let payload: Buffer;
+      try {
+        const bytes = await readFile(this.outboxFile(seq));
+        decode(TelemetryWindow, bytes, `outbox/${seq}.json`);
+        payload = bytes;
+      } catch (err) {
+        this.log.error({ seq, err: errorMessage(err) }, 'dropping unreadable outbox window');
+        await rm(this.outboxFile(seq), { force: true });
+        continue;
+      }
+      this.seq = Math.max(this.seq, seq);
+      this.pending.add(seq);
+      this.send(seq, payload).catch(() => undefined);
+    }
+    if (seqs.length > 0) this.log.info({ windows: seqs.length }, 're-sending outbox');
+  }
+
+  /** The model new rows belong to; a change closes the open window. */
+  setModel(model: WindowModel | undefined): void {
+    if (this.model?.artifactId === model?.artifactId) return;
+    this.closeWindow()?.acked.catch(() => undefined);
+    this.model = model;
+  }
+
+  record(rows: readonly Record<string, FeatureValue>[], predictions: readonly number[], latencyMs: number): void {
+    const w = this.open();
+    if (!w) return;
+    const share = rows.length > 0 ? latencyMs / rows.length : latencyMs;
+    for (let i = 0; i < rows.length; i++) w.add(rows[i] as Record<string, FeatureValue>, predictions[i] ?? NaN, share);
+    if (w.rows >= this.windowRows) this.closeWindow()?.acked.catch(() => undefined);
+  }
+
+  recordErrors(count: number): void {
+    const w = this.open();
+    if (w) w.errors += count;
+  }
+
+  /** Publishes the open window if it has rows; resolves after the PUBACK with its seq. */
+  async flush(): Promise<number | undefined> {
+    const closing = this.closeWindow();
+    return closing ? closing.acked : undefined;
+  }
+
+  stats(): TelemetryStats {
+    return { windowsSent: this.windowsSent, lastSeq: this.seq, outboxDepth: this.pending.size };
+  }
+
+  /** Stops the timer and writes the open window to the outbox (sent on the next start). */
+  async close(): Promise<void> {
+    const closing = this.closeWindow();
+    this.closed = true;
+    if (closing) await closing.persisted.catch(() => undefined);
+    await this.chain;
+  }
+
+  private open(): TelemetryWindowAccumulator | undefined {
+    if (this.closed || !this.model) return undefined;
+    if (!this.window) {
+      this.window = new TelemetryWindowAccumulator(this.model, this.o.clock.now());
+      this.timer = this.o.clock.setTimeout(() => {
+        this.timer = undefined;
+        this.closeWindow()?.acked.catch(() => undefined);
+      }, this.windowMs);
+    }
+    return this.window;
+  }
+
+  private closeWindow(): { persisted: Promise<void>; acked: Promise<number> } | undefined {
+    const w = this.window;
+    this.window = undefined;
+    if (this.timer !== undefined) {
+      this.o.clock.clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (!w || (w.rows === 0 && w.errors === 0)) return undefined;
+    const seq = ++this.seq;
+    const payload = encode(w.toMessage(this.o.deviceId, seq, this.o.clock.now()));
+    this.pending.add(seq);
+    // seq first, then the outbox file: a restart never reuses a seq (DESIGN.md §3 idempotent ingestion).
+    const persisted = this.chain.then(async () => {
+      await this.o.state.update((s) => ({ ...s, seq: Math.max(s.seq, seq) }));
+      await writeFileAtomic(this.outboxFile(seq), payload);
+    });
+    this.chain = persisted.catch((err: unknown) => this.log.error({ seq, err: errorMessage(err) }, 'cannot persist telemetry window'));
+    const acked = persisted.then(() => this.send(seq, payload));
+    acked.catch(() => undefined);
+    return { persisted, acked };
+  }
+
+  private async send(seq: number, payload: Buffer): Promise<number> {
+    if (this.closed) throw new Error('telemetry publisher closed');
+    try {
+      await this.o.transport.publish(this.topic, payload, { qos: 1 });
+    } catch (err) {
+      this.log.warn({ seq, err: errorMessage(err) }, 'telemetry window not acknowledged; kept in the outbox');
+      throw err;
+    }
+    await rm(this.outboxFile(seq), { force: true });
+    this.pending.delete(seq);
+    this.windowsSent++;
+    return seq;
+  }
+
+  private outboxFile(seq: number): string {
+    return path.join(this.outboxDir, `${seq}.json`);
+  }
+}

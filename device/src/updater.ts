@@ -1,0 +1,198 @@
+import {
+  DesiredState,
+  OutpostError,
+  decode,
+  errorMessage,
+  topics,
+  type ArtifactBundle,
+  type Logger,
+  type ModelAssignment,
+  type RunningModel,
+  type Transport,
+} from '@outpost/protocol';
+import type { ArtifactFetcher } from '@outpost/protocol/node';
+import { DeviceErrorCodes, deviceError } from './errors.ts';
+import type { Reporter } from './reporter.ts';
+import type { LoadedModel, ModelSlots } from './slots.ts';
+import { smokeTest } from './smoke-test.ts';
+
+export interface UpdaterOptions {
+  deviceId: string;
+  transport: Transport;
+  fetcher: ArtifactFetcher;
+  publicKeyPem: string;
+  slots: ModelSlots;
+  reporter: Reporter;
+  logger: Logger;
+  active(): LoadedModel | undefined;
+  /** Swaps the running model in; the caller releases the previous session. */
+  activate(model: LoadedModel): Promise<void>;
+}
+
+/** Failures worth retrying when the same desired state arrives again (a reconnect, a resend). */
+const TRANSIENT = new Set(['OUTPOST_ERR_TRANSFER_TIMEOUT', 'OUTPOST_ERR_TRANSFER_FAILED', DeviceErrorCodes.STORAGE]);
+
+export function runningOf(model: LoadedModel, state: RunningModel['state'] = 'active'): RunningModel {
+  return { name: model.name, version: model.version, artifactId: model.artifactId, state };
+}
+
+/**
+ * The device update state machine (DESIGN.md §3): download → verify (signature, hashes, version
+ * newer than the last accepted) → write into the inactive slot → load → smoke test → activate.
+ * Any failure keeps the previous model active and reports why. Reconciling is idempotent: an
+ * assignment already active is only re-reported.
+ */
+export class Updater {
+  private running = false;
+  private next: DesiredState | undefined;
+  private stopped = false;
+  private idle: Promise<void> = Promise.resolve();
+  /** Non-transient failures by revision and artifact, so a re-delivered desired state is not retried. */
+  private readonly failed = new Map<string, OutpostError>();
+  private readonly log: Logger;
+
+  constructor(private readonly o: UpdaterOptions) {
+    this.log = o.logger.child({ component: 'updater' });
+  }
+
+  /** Registers the desired-state route; call before the transport starts. */
+  async start(): Promise<void> {
+    await this.o.transport.route(topics.device(this.o.deviceId, 'desired'), (_topic, payload) => this.onDesired(payload));
+  }
+
+  /** Stops taking desired states and waits for an update in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.next = undefined;
+    await this.idle;
+  }
+
+  onDesired(payload: Buffer): void {
+    if (this.stopped) return;
+    let desired: DesiredState;
+    try {
+      desired = decode(DesiredState, payload, 'desired state');
+    } catch (err) {
+      this.log.warn({ err: errorMessage(err) }, 'ignored invalid desired state');
+      return;
+    }
+    this.next = desired;
+    if (this.running) return; // the loop picks the latest one up
+    this.running = true;
+    this.idle = this.loop().finally(() => {
+      this.running = false;
+    });
+  }
+
+  private async loop(): Promise<void> {
+    while (this.next && !this.stopped) {
+      const desired = this.next;
+      this.next = undefined;
+      try {
+        await this.apply(desired);
+      } catch (err) {
+        this.log.error({ err: errorMessage(err) }, 'update loop error');
+      }
+    }
+  }
+
+  private activeModels(): RunningModel[] {
+    const a = this.o.active();
+    return a ? [runningOf(a)] : [];
+  }
+
+  private async apply(desired: DesiredState): Promise<void> {
+    const { deviceId, reporter } = this.o;
+    const assignment = desired.models.find((m) => !m.devices || m.devices.includes(deviceId));
+    const active = this.o.active();
+    if (!assignment) {
+      reporter.set(desired.revision, active ? 'converged' : 'idle', this.activeModels());
+      return;
+    }
+    if (active?.artifactId === assignment.artifactId) {
+      reporter.set(desired.revision, 'converged', this.activeModels());
+      return;
+    }
+    const failKey = `${desired.revision}:${assignment.artifactId}`;
+    const known = this.failed.get(failKey);
+    if (known) {
+      this.reportFailure(desired.revision, assignment, known);
+      return;
+    }
+    const progress = (state: RunningModel['state']): void =>
+      reporter.set(desired.revision, 'updating', [...this.activeModels(), { name: assignment.name, version: assignment.version, artifactId: assignment.artifactId, state }]);
+    try {
+      const loaded = await this.install(assignment, progress);
+      try {
+        await smokeTest(loaded.session, loaded.manifest);
+      } catch (err) {
+        await loaded.session.release();
+        throw err;
+      }
+      await this.o.slots.activate(loaded);
+      await this.o.activate(loaded);
+      this.log.info({ model: loaded.name, version: loaded.version, slot: loaded.slot }, 'model activated');
+      reporter.set(desired.revision, 'converged', this.activeModels());
+    } catch (err) {
+      const error = err instanceof OutpostError ? err : new OutpostError('OUTPOST_ERR_UPDATE_FAILED', errorMessage(err), { cause: err });
+      if (!TRANSIENT.has(error.code)) this.failed.set(failKey, error);
+      this.log.warn({ model: assignment.name, version: assignment.version, code: error.code, reason: error.message }, 'update refused; previous model kept');
+      this.reportFailure(desired.revision, assignment, error);
+    }
+  }
+
+  /** Downloads (or finds in the inactive slot) and loads the assigned artifact. */
+  private async install(assignment: ModelAssignment, progress: (s: RunningModel['state']) => void): Promise<LoadedModel> {
+    const { slots } = this.o;
+    const slot = slots.inactive();
+    // An explicit rollback: the assignment names the artifact still in the inactive slot (the
+    // previous model), which passed every check when it was installed; the version rule is waived.
+    const previous = await this.readSlot(slot);
+    if (previous) {
+      try {
+        progress('loading');
+        const loaded = await slots.load(slot, previous, assignment.artifactId);
+        this.log.info({ model: loaded.name, version: loaded.version }, 'rolling back to the previous slot');
+        return loaded;
+      } catch {
+        /* not that artifact (or damaged): download it */
+      }
+    }
+    progress('downloading');
+    const { manifest, bundle } = await this.o.fetcher.fetch(assignment.artifactId, this.o.publicKeyPem);
+    progress('verifying');
+    if (manifest.name !== assignment.name || manifest.version !== assignment.version) {
+      throw deviceError(DeviceErrorCodes.ASSIGNMENT_MISMATCH, `artifact is ${manifest.name} v${manifest.version}, assignment is ${assignment.name} v${assignment.version}`);
+    }
+    const last = slots.lastAccepted(manifest.name);
+    if (last !== undefined && manifest.version <= last) {
+      throw deviceError(DeviceErrorCodes.VERSION_NOT_NEWER, `${manifest.name} v${manifest.version} is not newer than the accepted v${last}`, {
+        details: { version: manifest.version, lastAccepted: last },
+      });
+    }
+    await slots.write(slot, bundle);
+    progress('loading');
+    return slots.load(slot, bundle, assignment.artifactId);
+  }
+
+  private async readSlot(slot: 'a' | 'b'): Promise<ArtifactBundle | undefined> {
+    try {
+      return await this.o.slots.read(slot);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private reportFailure(revision: number, assignment: ModelAssignment, error: OutpostError): void {
+    this.o.reporter.set(revision, 'failed', [
+      ...this.activeModels(),
+      {
+        name: assignment.name,
+        version: assignment.version,
+        artifactId: assignment.artifactId,
+        state: 'failed',
+        error: { code: error.code, message: error.message.slice(0, 500) },
+      },
+    ]);
+  }
+}

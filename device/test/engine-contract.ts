@@ -1,0 +1,93 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSigningKeyPair, isOutpostError, type Manifest } from '@outpost/protocol';
+import { DeviceErrorCodes, closeEnough, smokeTest, type InferenceEngine, type InferenceSession } from '../src/index.ts';
+import { GOLDEN_ROWS, writeFixtureArtifact, type FixtureArtifact } from './helpers/fixture-artifact.ts';
+import { expected } from './helpers/onnx-model.ts';
+
+/** Float32 graph vs float64 hand computation. */
+export const ENGINE_RTOL = 1e-6;
+
+/**
+ * The golden cases every InferenceEngine passes (CONVENTIONS.md "One suite per contract, run
+ * against every implementation"): onnxruntime-web now; onnxruntime-node and TFLite later.
+ */
+export function defineEngineContract(label: string, makeEngine: () => InferenceEngine): void {
+  describe(`InferenceEngine contract: ${label}`, () => {
+    let root: string;
+    let artifact: FixtureArtifact;
+    let engine: InferenceEngine;
+    let session: InferenceSession;
+    let modelBytes: Uint8Array;
+
+    beforeAll(async () => {
+      root = mkdtempSync(path.join(os.tmpdir(), 'outpost-engine-'));
+      artifact = writeFixtureArtifact(root, generateSigningKeyPair(), 7);
+      modelBytes = readFileSync(path.join(artifact.dir, 'model.onnx'));
+      engine = makeEngine();
+      session = await engine.load(modelBytes, artifact.manifest);
+    });
+    afterAll(async () => {
+      await session.release();
+      rmSync(root, { recursive: true, force: true });
+    });
+
+    it('has a name', () => {
+      expect(engine.name.length).toBeGreaterThan(0);
+    });
+
+    it('predicts the golden rows (batch of 3) within tolerance', async () => {
+      const { predictions, outputs } = await session.run(GOLDEN_ROWS.map((r) => ({ ...r })));
+      expect(predictions).toHaveLength(3);
+      GOLDEN_ROWS.forEach((r, i) => expect(closeEnough(predictions[i] as number, expected(r.x, r.c, 7))).toBe(true));
+      expect(outputs.prediction).toBeInstanceOf(Float32Array);
+      expect(Array.from(outputs.prediction as Float32Array)).toEqual(predictions);
+    });
+
+    it('treats a missing float as NaN and a missing or unseen string as all-zero one-hot', async () => {
+      const { predictions } = await session.run([{ x: null, c: 'a' }, { x: 1, c: null }, { x: 1 }, { x: 1, c: 'never-seen' }, { x: 'oops', c: 'a' }]);
+      expect(predictions[0]).toBeNaN();
+      expect(predictions[1]).toBeCloseTo(2 + 7, 5);
+      expect(predictions[2]).toBeCloseTo(2 + 7, 5);
+      expect(predictions[3]).toBeCloseTo(2 + 7, 5);
+      expect(predictions[4]).toBeNaN();
+    });
+
+    it('runs a batch of 1000 and batch 1 repeatedly with the same answers', async () => {
+      const rows = Array.from({ length: 1000 }, (_, i) => ({ x: (i % 50) / 10 - 2.5, c: ['a', 'b', 'c', 'd'][i % 4] as string }));
+      const { predictions } = await session.run(rows);
+      expect(predictions).toHaveLength(1000);
+      rows.forEach((r, i) => expect(closeEnough(predictions[i] as number, expected(r.x, r.c, 7))).toBe(true));
+      for (let k = 0; k < 20; k++) {
+        const one = await session.run([rows[k] as { x: number; c: string }]);
+        expect(one.predictions[0]).toBe(predictions[k]);
+      }
+    });
+
+    it('keeps concurrent runs apart', async () => {
+      const calls = Array.from({ length: 10 }, (_, k) => session.run([{ x: k, c: 'c' }, { x: -k, c: 'b' }]));
+      const results = await Promise.all(calls);
+      results.forEach((res, k) => {
+        expect(closeEnough(res.predictions[0] as number, expected(k, 'c', 7))).toBe(true);
+        expect(closeEnough(res.predictions[1] as number, expected(-k, 'b', 7))).toBe(true);
+      });
+    });
+
+    it('passes the smoke test of its own manifest, and fails one with wrong golden outputs', async () => {
+      await smokeTest(session, artifact.manifest);
+      const wrong: Manifest = { ...artifact.manifest, golden: artifact.manifest.golden.map((g) => ({ ...g, outputs: { prediction: [(g.outputs.prediction?.[0] ?? 0) + 0.01] } })) };
+      await expect(smokeTest(session, wrong)).rejects.toSatisfy((e) => isOutpostError(e, DeviceErrorCodes.SMOKE_TEST_FAILED));
+    });
+
+    it('refuses bytes that are not a model', async () => {
+      await expect(engine.load(new Uint8Array([1, 2, 3, 4]), artifact.manifest)).rejects.toSatisfy((e) => isOutpostError(e, DeviceErrorCodes.MODEL_LOAD));
+    });
+
+    it('refuses a model whose inputs differ from its manifest', async () => {
+      const other: Manifest = { ...artifact.manifest, inputs: [{ name: 'x', type: 'float' }, { name: 'z', type: 'string' }] };
+      await expect(engine.load(modelBytes, other)).rejects.toSatisfy((e) => isOutpostError(e, DeviceErrorCodes.MODEL_LOAD));
+    });
+  });
+}
