@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { runDemo } from './demo.ts';
 import { startStack } from './site.ts';
-import { rowsSource } from './replay.ts';
+import { rowsSource, spreadOrder } from './replay.ts';
 
 function port(value: string): number {
   const n = Number(value);
@@ -69,10 +69,10 @@ function startCommand(): Command {
       console.log(`  gateway broker  ${stack.gateway.localUrl}`);
       for (const d of stack.devices) console.log(`  ${d.id.padEnd(15)} ${d.httpUrl}  (POST /predict, GET /health, GET /model)`);
       console.log(`  data dir        ${join(process.cwd(), opts.dataDir)}`);
-      console.log(`  drift           npx outpost drift ${stack.trained.name} --data-dir ${join(opts.dataDir, 'fleet')}`);
+      console.log(`  drift           npm run outpost -- drift ${stack.trained.name} --data-dir ${join(opts.dataDir, 'fleet')}`);
       console.log('Ctrl-C stops.');
 
-      const held = stack.trained.heldOutRows;
+      const held = spreadOrder(stack.trained.heldOutRows);
       const controller = new AbortController();
       const replays = stack.devices.map(async (d) => {
         while (!controller.signal.aborted) {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStack } from './site.ts';
-import { rowsSource } from './replay.ts';
+import { rowsSource, spreadOrder } from './replay.ts';
 
 export interface DemoSummary {
   model: string;
@@ -25,15 +25,17 @@ export async function runDemo(options: { dataDir?: string; devices?: number; row
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'outpost-demo-'));
   const stack = await startStack({ dataDir, devices: options.devices ?? 3, windowRows: 250, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
   try {
-    const held = stack.trained.heldOutRows;
+    const held = spreadOrder(stack.trained.heldOutRows);
     const per = Math.min(options.rowsPerDevice ?? 1000, Math.floor(held.length / stack.devices.length));
-    let predictions = 0;
-    await Promise.all(
+    const counts = await Promise.all(
       stack.devices.map(async (d, i) => {
-        predictions += await d.replay(rowsSource(held.slice(i * per, (i + 1) * per)));
+        const mine = held.slice(i * per, (i + 1) * per);
+        const done = await d.replay(rowsSource(mine));
         await d.flushTelemetry();
+        return done;
       }),
     );
+    const predictions = counts.reduce((a, b) => a + b, 0);
     const windowsSent = stack.devices.reduce((s, d) => s + d.stats().windowsSent, 0);
     const deadline = Date.now() + 30_000;
     while (stack.fleet.stats().telemetryStored < windowsSent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

@@ -23,3 +23,18 @@ export function rowsSource(rows: readonly Row[], transform: (row: Row) => Row = 
 export function incomeShift(factor: number): (row: Row) => Row {
   return (row) => ({ ...row, median_income: typeof row['median_income'] === 'number' ? row['median_income'] * factor : row['median_income'] ?? null });
 }
+
+/**
+ * The rows in an order that visits the whole set evenly (a stride coprime with its length). The
+ * housing CSV is ordered by region, so replaying it in file order is itself a drifted stream.
+ */
+export function spreadOrder<T>(rows: readonly T[]): T[] {
+  const n = rows.length;
+  let step = Math.max(1, Math.floor(n * 0.618));
+  while (gcd(step, n) !== 1) step++;
+  return Array.from({ length: n }, (_v, k) => rows[(k * step) % n] as T);
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}

@@ -76,6 +76,8 @@ describe('device telemetry over a real broker', () => {
     await offline.predict([{ x: 1, c: 'b' }, { x: 2, c: 'c' }]);
     await offline.close();
     expect(readdirSync(path.join(dataDir, 'outbox'))).toEqual(['5.json']);
+    // A corrupted outbox file is kept aside with its reason, not sent and not deleted.
+    writeFileSync(path.join(dataDir, 'outbox', '3.json'), '{"truncated');
 
     const back = await start(id, dataDir, clock);
     await waitFor('window 5', () => windowsOf(id).some((w) => w.seq === 5));
@@ -83,6 +85,8 @@ describe('device telemetry over a real broker', () => {
     expect(w5?.rows).toBe(2);
     await waitFor('outbox empty', () => back.stats().outboxDepth === 0);
     expect(existsSync(path.join(dataDir, 'outbox', '5.json'))).toBe(false);
+    expect(readdirSync(path.join(dataDir, 'dead-letter')).sort()).toEqual(['outbox-3.json', 'outbox-3.reason.txt']);
+    expect(windowsOf(id).filter((w) => w.seq === 3)).toHaveLength(1); // the original seq 3, sent once before
     await back.predict([{ x: 1, c: 'a' }]);
     expect(await back.flushTelemetry()).toBe(6);
   });

@@ -56,6 +56,7 @@ describe('the foundation thread', () => {
     await Promise.all([plain.replay(rowsSource(rows)), shifted.replay(rowsSource(rows, incomeShift(1.5)))]);
     await Promise.all([plain.flushTelemetry(), shifted.flushTelemetry()]);
     const sent = plain.stats().windowsSent + shifted.stats().windowsSent;
+    expect(plain.stats().outboxDepth + shifted.stats().outboxDepth).toBe(0); // flush waits for every PUBACK
     expect(sent).toBeGreaterThanOrEqual(2 * Math.floor(rows.length / 400));
     await waitFor(() => stack.fleet.stats().telemetryStored - before >= sent, 30_000);
     expect(stack.fleet.stats().telemetryStored - before).toBe(sent);

@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TelemetryWindow, decode, encode, errorMessage, topics, type Clock, type FeatureValue, type Logger, type Transport } from '@outpost/protocol';
 import { writeFileAtomic } from '../store/atomic-file.ts';
@@ -44,6 +44,8 @@ export class TelemetryPublisher {
   private seq: number;
   private chain: Promise<void> = Promise.resolve();
   private readonly pending = new Set<number>();
+  /** Ack promises of windows closed in this process and not yet acknowledged. */
+  private readonly inflight = new Map<number, Promise<number>>();
   private windowsSent = 0;
   private closed = false;
 
@@ -68,8 +70,12 @@ export class TelemetryPublisher {
         decode(TelemetryWindow, bytes, `outbox/${seq}.json`);
         payload = bytes;
       } catch (err) {
-        this.log.error({ seq, err: errorMessage(err) }, 'dropping unreadable outbox window');
-        await rm(this.outboxFile(seq), { force: true });
+        // Kept, not deleted: moved aside with its reason (nothing that cannot be accepted is lost).
+        const dead = path.join(this.o.dataDir, 'dead-letter');
+        await mkdir(dead, { recursive: true });
+        await rename(this.outboxFile(seq), path.join(dead, `outbox-${seq}.json`));
+        await writeFile(path.join(dead, `outbox-${seq}.reason.txt`), `${errorMessage(err)}\n`);
+        this.log.error({ seq, err: errorMessage(err) }, 'unreadable outbox window moved to dead-letter/');
         continue;
       }
       this.seq = Math.max(this.seq, seq);
@@ -99,9 +105,13 @@ export class TelemetryPublisher {
     if (w) w.errors += count;
   }
 
-  /** Publishes the open window if it has rows; resolves after the PUBACK with its seq. */
+  /**
+   * Publishes the open window if it has rows and waits until every window closed so far is
+   * acknowledged; resolves with the seq of the window it closed (undefined if it was empty).
+   */
   async flush(): Promise<number | undefined> {
     const closing = this.closeWindow();
+    await Promise.all([...this.inflight.values()]);
     return closing ? closing.acked : undefined;
   }
 
@@ -147,7 +157,11 @@ export class TelemetryPublisher {
     });
     this.chain = persisted.catch((err: unknown) => this.log.error({ seq, err: errorMessage(err) }, 'cannot persist telemetry window'));
     const acked = persisted.then(() => this.send(seq, payload));
-    acked.catch(() => undefined);
+    this.inflight.set(seq, acked);
+    acked.then(
+      () => this.inflight.delete(seq),
+      () => this.inflight.delete(seq),
+    );
     return { persisted, acked };
   }
 
