@@ -16,6 +16,8 @@ interface DeviceCliOptions {
   replay?: string;
   rate?: number;
   loop?: boolean;
+  windowRows?: number;
+  windowMs?: number;
   logLevel: string;
 }
 
@@ -46,6 +48,8 @@ export function deviceCommand(): Command {
     .option('--replay <csv>', 'replay rows from a CSV file as sensor input')
     .option('--rate <rows/s>', 'replay rate', positiveArg)
     .option('--loop', 'replay the CSV in a loop')
+    .option('--window-rows <n>', 'rows per telemetry window', intArg('--window-rows', 1, 1_000_000))
+    .option('--window-ms <ms>', 'longest a telemetry window stays open', intArg('--window-ms', 10, 86_400_000))
     .option('--log-level <level>', 'pino log level', 'info')
     .action(async (o: DeviceCliOptions) => {
       if (!/^mqtts?:\/\/|^wss?:\/\/|^tcp:\/\//.test(o.broker)) throw deviceError(DeviceErrorCodes.CLI_ARGS, `--broker must be an mqtt:// URL, got ${o.broker}`);
@@ -57,7 +61,10 @@ export function deviceCommand(): Command {
         throw deviceError(DeviceErrorCodes.CLI_ARGS, `cannot read --public-key ${o.publicKey}: ${errorMessage(err)}`);
       }
       const logger = pino({ level: o.logLevel });
-      const device = await startDevice({ id: o.id, dataDir: o.dataDir, brokerUrl: o.broker, publicKeyPem, httpPort: o.httpPort, httpHost: o.httpHost, logger });
+      const device = await startDevice({ id: o.id, dataDir: o.dataDir, brokerUrl: o.broker, publicKeyPem, httpPort: o.httpPort, httpHost: o.httpHost, logger,
+        ...(o.windowRows !== undefined ? { windowRows: o.windowRows } : {}),
+        ...(o.windowMs !== undefined ? { windowMs: o.windowMs } : {}),
+      });
       console.log(`device ${device.id} serving on ${device.httpUrl}`);
       const replaying = o.replay ? new CsvReplaySource({ path: o.replay, ...(o.rate !== undefined ? { rate: o.rate } : {}), loop: o.loop ?? false }) : undefined;
       const replayDone = replaying

@@ -61,8 +61,13 @@ export class TelemetryPublisher {
   /** Re-sends every window left in the outbox (a device killed mid-send loses nothing). */
   async start(): Promise<void> {
     await mkdir(this.outboxDir, { recursive: true });
-    const files = (await readdir(this.outboxDir)).filter((f) => /^\d+\.json$/.test(f));
+    const all = await readdir(this.outboxDir);
+    // A temp file is a window whose write a kill interrupted: its seq was never claimed (state.json
+    // is written after the file), so the window was never sent and its seq will be used again.
+    for (const f of all.filter((name) => name.startsWith('.') && name.endsWith('.tmp'))) await rm(path.join(this.outboxDir, f), { force: true });
+    const files = all.filter((f) => /^\d+\.json$/.test(f));
     const seqs = files.map((f) => Number(f.slice(0, -'.json'.length))).sort((a, b) => a - b);
+    const resend: [number, Buffer][] = [];
     for (const seq of seqs) {
       let payload: Buffer;
       try {
@@ -80,8 +85,12 @@ export class TelemetryPublisher {
       }
       this.seq = Math.max(this.seq, seq);
       this.pending.add(seq);
-      this.send(seq, payload).catch(() => undefined);
+      resend.push([seq, payload]);
     }
+    // A window persisted just before a kill may be ahead of state.json: catch the state up before
+    // the window can be acknowledged and deleted, or its seq could be handed out again.
+    if (this.seq > this.o.state.get().seq) await this.o.state.update((s) => ({ ...s, seq: Math.max(s.seq, this.seq) }));
+    for (const [seq, payload] of resend) this.send(seq, payload).catch(() => undefined);
     if (seqs.length > 0) this.log.info({ windows: seqs.length }, 're-sending outbox');
   }
 
@@ -150,10 +159,12 @@ export class TelemetryPublisher {
     const seq = ++this.seq;
     const payload = encode(w.toMessage(this.o.deviceId, seq, this.o.clock.now()));
     this.pending.add(seq);
-    // seq first, then the outbox file: a restart never reuses a seq (DESIGN.md §3 idempotent ingestion).
+    // The outbox file first, then seq in state.json. A kill between the two leaves the file, and
+    // start() takes seq = max(state, outbox), so a restart never reuses a seq and never leaves a gap
+    // (DESIGN.md §3 idempotent ingestion; test/fault checks seqs arrive as 1..n).
     const persisted = this.chain.then(async () => {
-      await this.o.state.update((s) => ({ ...s, seq: Math.max(s.seq, seq) }));
       await writeFileAtomic(this.outboxFile(seq), payload);
+      await this.o.state.update((s) => ({ ...s, seq: Math.max(s.seq, seq) }));
     });
     this.chain = persisted.catch((err: unknown) => this.log.error({ seq, err: errorMessage(err) }, 'cannot persist telemetry window'));
     const acked = persisted.then(() => this.send(seq, payload));
