@@ -1,11 +1,49 @@
 import type { Command } from 'commander';
+import { exploreCommand } from './cli/explore-command.ts';
+import { createTestCommand } from './cli/test-command.ts';
 import { createTrainCommand } from './cli/train-command.ts';
 
+// The housing thread (foundation) and keys.
 export { trainHousing, HOUSING, type TrainHousingOptions, type TrainResult } from './housing.ts';
 export { loadOrCreateKeyPair } from './keys.ts';
 export { TrainerErrorCodes, type TrainerErrorCode } from './errors.ts';
 
-/** The trainer's CLI commands (`train`), fresh instances for the root `outpost` program to add. */
+// Problem spec and data (workflow steps 1–2).
+export { loadSpec, parseSpec, checkSpecColumns, type LoadedSpec, type ResolvedSource } from './spec/load-spec.ts';
+export { ProblemSpec, type SplitSpec, lowerIsBetter, atLeastAsGood } from './spec/problem-spec.ts';
+export { CleaningStep, FeatureStep } from './spec/steps.ts';
+export { loadSpecData, loadTable, toDataset, encodeTarget, takeTableRows, type Table, type SpecData } from './data/load.ts';
+export { splitThreeWay, type ThreeWaySplit } from './data/split3.ts';
+export { splitAndLock, writeLockedTestSets, readLockedTestSets, openTestSet, LockedTestSet, type SplitResult, type TestEvaluation } from './data/locked-test.ts';
+export { TestLedger, ledgerPathFor, type LedgerEntry } from './data/ledger.ts';
+export { exploreSpec } from './explore/explore-spec.ts';
+export { exploreReport } from './explore/html.ts';
+export { exploreSummary } from './explore/summary.ts';
+
+// Preprocessing fitted on training rows, and its ONNX emission.
+export {
+  fitSpecPipeline,
+  transform as transformSpec,
+  transformRecords as transformSpecRecords,
+  featureNames as specFeatureNames,
+  SPEC_PIPELINE_FORMAT,
+  type SpecPipeline,
+  type SpecPipelineFit,
+} from './preprocess/spec-pipeline.ts';
+export { emitPreprocessing } from './onnx/preprocess-graph.ts';
+
+// Learners (workflow step 3) and evaluation (step 4).
+export type { Learner, FittedModel, Matrix, Task, FitContext } from './models/learner.ts';
+export type { Tree, TreeEnsemble } from './models/tree.ts';
+export { meanLearner, medianLearner, majorityLearner } from './models/baseline.ts';
+export { linearLearner } from './models/linear.ts';
+export { logisticLearner } from './models/logistic.ts';
+export { mlpLearner } from './models/mlp/mlp.ts';
+export { metricByName } from './eval/metrics.ts';
+export { bootstrapCi } from './eval/bootstrap.ts';
+export { permutationImportance } from './eval/importance.ts';
+
+/** The trainer's CLI commands, fresh instances for the root `outpost` program to add. */
 export function trainerCommands(): Command[] {
-  return [createTrainCommand()];
+  return [createTrainCommand(), exploreCommand(), createTestCommand()];
 }

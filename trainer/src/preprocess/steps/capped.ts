@@ -1,0 +1,47 @@
+import type { z } from 'zod';
+import type { CappedStep } from '../../spec/steps.ts';
+import { addNumeric, f32, stepError, type Frame } from './frame.ts';
+
+type Spec = z.infer<typeof CappedStep>;
+
+/** `<column>_capped` = 1 where the raw value is ≥ cap (missing → 0), computed before imputation. */
+export interface FittedCapped {
+  op: 'capped';
+  column: string;
+  name: string;
+  cap: number;
+}
+
+/**
+ * The cap: the spec's value, or the column's maximum over the training rows (the spike of a capped
+ * column sits at its maximum). Rounded to float32, as the device compares float32 inputs.
+ */
+export function capOf(step: Spec, values: ArrayLike<number>, rows: readonly number[]): number {
+  if (step.value !== undefined) return f32(step.value);
+  let max = -Infinity;
+  for (const r of rows) {
+    const v = values[r] as number;
+    if (v > max) max = v;
+  }
+  if (max === -Infinity) throw stepError('capped', step.column, 'no training values to take the maximum of');
+  return f32(max);
+}
+
+/** Training rows whose value is below the cap (row-level 'drop', or the rows a flag marks). */
+export function splitCapped(values: ArrayLike<number>, rows: readonly number[], cap: number): { kept: number[]; capped: number[] } {
+  const kept: number[] = [];
+  const capped: number[] = [];
+  for (const r of rows) (f32(values[r] as number) >= cap ? capped : kept).push(r);
+  return { kept, capped };
+}
+
+export function fitCappedFlag(step: Spec, frame: Frame, cap: number): FittedCapped {
+  if (!frame.numeric.has(step.column)) throw stepError('capped', step.column, 'the column is not a numeric feature');
+  return { op: 'capped', column: step.column, name: `${step.column}_capped`, cap };
+}
+
+export function applyCapped(s: FittedCapped, frame: Frame): void {
+  const col = frame.numeric.get(s.column) as Float64Array;
+  // NaN ≥ cap is false, in JavaScript and in ONNX GreaterOrEqual alike.
+  addNumeric(frame, s.name, col.map((v) => (v >= s.cap ? 1 : 0)), 'capped');
+}

@@ -1,0 +1,120 @@
+/**
+ * The problem spec (issue "Trainer" §1): one `firmware-models/<name>/problem.yaml` per model, framing
+ * the problem before any code runs. Objects are strict — an unknown key is an error, so a typo never
+ * silently becomes a default. Cleaning and feature steps use the schemas of `steps.ts`; the feature
+ * steps live under `feature_steps` (`features` is the column selection).
+ */
+import { z } from 'zod';
+import { CleaningStep, FeatureStep } from './steps.ts';
+
+const between01 = { error: 'must be between 0 and 1' };
+
+export const Metric = z.enum(['rmse', 'mae', 'accuracy', 'f1', 'precision', 'recall', 'auc']);
+export type Metric = z.infer<typeof Metric>;
+
+export const TaskKind = z.enum(['regression', 'binary', 'multiclass']);
+
+const Role = z.enum(['train', 'test', 'extra-test']);
+export type SourceRole = z.infer<typeof Role>;
+
+/** Paths are relative to the spec file, else to the repository root (see load-spec.ts). */
+export const CsvSource = z.strictObject({ csv: z.string().min(1), role: Role.default('train') });
+export const SqliteSource = z
+  .strictObject({
+    sqlite: z.string().min(1),
+    table: z.string().min(1).optional(),
+    query: z.string().min(1).optional(),
+    role: Role.default('train'),
+  })
+  .refine((s) => (s.table === undefined) !== (s.query === undefined), { error: 'give exactly one of table or query' });
+export const DataSource = z.union([CsvSource, SqliteSource]);
+export type DataSource = z.infer<typeof DataSource>;
+
+const Label = z.union([z.string().min(1), z.number()]);
+
+/** `target: price` or `target: { column: late, positive: 1 }`; normalised to the object form. */
+export const Target = z
+  .union([z.string().min(1), z.strictObject({ column: z.string().min(1), positive: Label.optional() })])
+  .transform((t) => (typeof t === 'string' ? { column: t } : t));
+
+export const FeatureSelection = z.union([
+  z.strictObject({ include: z.array(z.string().min(1)).min(1) }),
+  z.strictObject({ exclude: z.array(z.string().min(1)).min(1) }),
+]);
+
+export const SplitSpec = z
+  .strictObject({
+    method: z.enum(['random', 'stratified', 'time']).default('random'),
+    /** Stratify on this column (categorical, or numeric with `bins`), or sort by it for 'time'. */
+    column: z.string().min(1).optional(),
+    /** Interior edges for binning a numeric stratification column: value ≤ edge goes below it. */
+    bins: z.array(z.number()).min(1).optional(),
+    test: z.number().gt(0, between01).lt(1, between01).default(0.2),
+    validation: z.number().min(0, between01).lt(1, between01).default(0.2),
+  })
+  .superRefine((s, ctx) => {
+    if (s.method !== 'random' && s.column === undefined) ctx.addIssue({ code: 'custom', path: ['column'], message: `required for method ${s.method}` });
+    if (s.bins && s.method !== 'stratified') ctx.addIssue({ code: 'custom', path: ['bins'], message: 'only used with method stratified' });
+    if (s.bins && s.bins.some((b, i) => i > 0 && b <= (s.bins?.[i - 1] as number))) ctx.addIssue({ code: 'custom', path: ['bins'], message: 'edges must increase' });
+    if (s.test + s.validation >= 1) ctx.addIssue({ code: 'custom', path: ['validation'], message: 'test + validation must leave rows for training (sum < 1)' });
+  });
+export type SplitSpec = z.infer<typeof SplitSpec>;
+
+export const SuccessSpec = z.strictObject({
+  /** Default: the spec's `metric`. */
+  metric: Metric.optional(),
+  /** Go when the test metric is at least this good (≤ for rmse/mae, ≥ for the others). */
+  threshold: z.number().optional(),
+  /** Go only when the model also beats the baseline on the test set. */
+  beat_baseline: z.boolean().default(true),
+});
+
+export const ProblemSpec = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { error: 'must be lower-case letters, digits, - or _' }),
+    objective: z.string().min(1),
+    task: TaskKind,
+    data: z.array(DataSource).min(1),
+    target: Target,
+    /** Default: every column but the target. */
+    features: FeatureSelection.optional(),
+    types: z.record(z.string(), z.enum(['numeric', 'categorical'])).default({}),
+    metric: Metric,
+    /** A number to beat (e.g. today's human error), or 'baseline-model' (mean / majority class). */
+    baseline: z.union([z.number(), z.literal('baseline-model')]).default('baseline-model'),
+    success: SuccessSpec.default({ beat_baseline: true }),
+    assumptions: z.array(z.string().min(1)).default([]),
+    split: SplitSpec.default({ method: 'random', test: 0.2, validation: 0.2 }),
+    cleaning: z.array(CleaningStep).default([]),
+    feature_steps: z.array(FeatureStep).default([]),
+    seed: z.number().int().default(42),
+    quantization: z.strictObject({ tolerance: z.number().gt(0).lt(1, between01).default(0.01) }).default({ tolerance: 0.01 }),
+    /** Learner name → parameter grid; validated by the tuning code, not here. */
+    candidates: z.record(z.string(), z.unknown()).optional(),
+  })
+  .superRefine((s, ctx) => {
+    const regression = s.task === 'regression';
+    const regressionMetric = (m: Metric): boolean => m === 'rmse' || m === 'mae';
+    if (regression !== regressionMetric(s.metric)) ctx.addIssue({ code: 'custom', path: ['metric'], message: `${s.metric} does not fit task ${s.task}` });
+    if (s.success.metric && regression !== regressionMetric(s.success.metric)) {
+      ctx.addIssue({ code: 'custom', path: ['success', 'metric'], message: `${s.success.metric} does not fit task ${s.task}` });
+    }
+    if (s.task === 'multiclass' && s.metric === 'auc') ctx.addIssue({ code: 'custom', path: ['metric'], message: 'auc is for binary tasks' });
+    if (regression && s.target.positive !== undefined) ctx.addIssue({ code: 'custom', path: ['target', 'positive'], message: 'only for classification' });
+    const tests = s.data.filter((d) => d.role === 'test').length;
+    if (tests > 1) ctx.addIssue({ code: 'custom', path: ['data'], message: 'at most one source may have role test' });
+    if (s.data.every((d) => d.role !== 'train')) ctx.addIssue({ code: 'custom', path: ['data'], message: 'at least one source must have role train' });
+  });
+export type ProblemSpec = z.infer<typeof ProblemSpec>;
+/** A spec as written (before defaults), e.g. for building one in code. */
+export type ProblemSpecInput = z.input<typeof ProblemSpec>;
+
+/** True for metrics where lower is better. */
+export function lowerIsBetter(metric: Metric): boolean {
+  return metric === 'rmse' || metric === 'mae';
+}
+
+/** `a` at least as good as `b` under `metric`. */
+export function atLeastAsGood(metric: Metric, a: number, b: number): boolean {
+  return lowerIsBetter(metric) ? a <= b : a >= b;
+}

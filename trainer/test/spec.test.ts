@@ -1,0 +1,108 @@
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isOutpostError } from '@outpost/protocol';
+import { describe, expect, it } from 'vitest';
+import { TrainerErrorCodes } from '../src/errors.ts';
+import { loadSpec, parseSpec } from '../src/spec/load-spec.ts';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const FILE = '/specs/demo/problem.yaml';
+
+const VALID = `
+name: demo
+objective: predict y
+task: regression
+data: [{ csv: data.csv }]
+target: y
+metric: rmse
+`;
+
+function specError(yaml: string): { code: string; field: unknown; problem: unknown; message: string } {
+  try {
+    parseSpec(yaml, FILE, '/specs/demo');
+  } catch (err) {
+    if (!isOutpostError(err)) throw err;
+    return { code: err.code, field: err.details.field, problem: err.details.problem, message: err.message };
+  }
+  throw new Error('expected the spec to be rejected');
+}
+
+describe('problem spec', () => {
+  it('fills defaults and normalises the target', () => {
+    const { spec, sources } = parseSpec(VALID, FILE, '/specs/demo');
+    expect(spec.target).toEqual({ column: 'y' });
+    expect(spec.seed).toBe(42);
+    expect(spec.split).toEqual({ method: 'random', test: 0.2, validation: 0.2 });
+    expect(spec.baseline).toBe('baseline-model');
+    expect(spec.success).toEqual({ beat_baseline: true });
+    expect(spec.quantization).toEqual({ tolerance: 0.01 });
+    expect(spec.cleaning).toEqual([]);
+    expect(spec.feature_steps).toEqual([]);
+    expect(sources[0]).toMatchObject({ csv: 'data.csv', role: 'train', path: '/specs/demo/data.csv' });
+  });
+
+  it.each([
+    ['split:\n  test: 1.5', 'split.test', 'must be between 0 and 1'],
+    ['split:\n  tset: 0.2', 'split.tset', 'unknown key'],
+    ['colour: red', 'colour', 'unknown key'],
+    ['split:\n  method: stratified', 'split.column', 'required for method stratified'],
+    ['split:\n  test: 0.5\n  validation: 0.5', 'split.validation', 'test + validation must leave rows for training (sum < 1)'],
+    ['cleaning:\n  - { op: impute, strategy: average }', 'cleaning[0].strategy', undefined],
+    ['feature_steps:\n  - { op: ratio, name: r, numerator: a }', 'feature_steps[0].denominator', undefined],
+    ['seed: 1.5', 'seed', undefined],
+  ])('rejects %j at %s', (extra, field, problem) => {
+    const e = specError(`${VALID}${extra}\n`);
+    expect(e.code).toBe(TrainerErrorCodes.SPEC_INVALID);
+    expect(e.field).toBe(field);
+    if (problem) expect(e.problem).toBe(problem);
+    expect(e.message).toContain(FILE);
+    expect(e.message).toContain(field);
+  });
+
+  it('rejects a metric that does not fit the task, and a missing field', () => {
+    expect(specError(VALID.replace('metric: rmse', 'metric: accuracy')).field).toBe('metric');
+    expect(specError(VALID.replace('name: demo', '')).field).toBe('name');
+    expect(specError(VALID.replace('task: regression', 'task: ranking')).field).toBe('task');
+  });
+
+  it('checks data sources', () => {
+    expect(specError(VALID.replace('[{ csv: data.csv }]', '[{ sqlite: d.db, table: t, query: "select 1" }]')).field).toBe('data[0]');
+    expect(specError(VALID.replace('[{ csv: data.csv }]', '[{ csv: a.csv, role: test }]')).field).toBe('data');
+    expect(specError(VALID.replace('[{ csv: data.csv }]', '[{ csv: a.csv, rol: train }]')).field).toBe('data[0].rol');
+  });
+
+  it('fails on YAML that does not parse, with the file', () => {
+    try {
+      parseSpec('name: [unclosed\n', FILE, '/specs/demo');
+      expect.unreachable();
+    } catch (err) {
+      expect(isOutpostError(err, TrainerErrorCodes.SPEC_UNREADABLE)).toBe(true);
+      expect((err as Error).message).toContain(FILE);
+    }
+    expect(() => loadSpec('/nonexistent/problem.yaml')).toThrow(expect.objectContaining({ code: TrainerErrorCodes.SPEC_UNREADABLE }));
+  });
+
+  it('loads the shipped specs, resolving data paths from the repository root', () => {
+    const housing = loadSpec(join(REPO, 'firmware-models/housing/problem.yaml'));
+    expect(housing.spec).toMatchObject({ name: 'housing', task: 'regression', metric: 'rmse', success: { threshold: 50000, beat_baseline: true } });
+    expect(housing.spec.split).toEqual({ method: 'stratified', column: 'median_income', bins: [1.5, 3, 4.5, 6], test: 0.2, validation: 0.2 });
+    expect(housing.sources[0]?.path).toBe(resolve(REPO, 'trainer/datasets/california-housing/housing.csv'));
+    expect(housing.spec.feature_steps.filter((s) => s.op === 'rotate').map((s) => (s.op === 'rotate' ? s.degrees : 0))).toEqual([15, 30, 45, 60]);
+    const occupancy = loadSpec(join(REPO, 'firmware-models/occupancy/problem.yaml'));
+    expect(occupancy.spec.data.map((d) => d.role)).toEqual(['train', 'test', 'extra-test']);
+    expect(occupancy.spec.features).toEqual({ exclude: ['id', 'date'] });
+    const shipping = loadSpec(join(REPO, 'firmware-models/shipping/problem.yaml'));
+    expect(shipping.spec.target).toEqual({ column: 'Reached.on.Time_Y.N', positive: 1 });
+    expect(shipping.spec.metric).toBe('f1');
+  });
+});
+
+describe('problem spec unions', () => {
+  it('names the field inside the branch the user meant', () => {
+    const e = specError(`${VALID}features: { include: [a], exlude: [b] }\n`);
+    expect(e.field).toBe('features.exlude');
+    expect(specError(VALID.replace('target: y', 'target: { column: y, postive: 1 }')).field).toBe('target.postive');
+    const sq = specError(VALID.replace('[{ csv: data.csv }]', '[{ sqlite: d.db, table: t, query: "select 1" }]'));
+    expect(sq.problem).toBe('give exactly one of table or query');
+  });
+});
