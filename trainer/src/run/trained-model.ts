@@ -1,0 +1,43 @@
+/**
+ * What a training run hands to the artifact builder (issue "Model artifacts"): the fitted
+ * preprocessing, the chosen model and everything the manifest needs. The run orchestration
+ * (run/*.ts) produces it; onnx/export-model.ts and artifact/build.ts consume it.
+ */
+import type { InputSpec, MetricSummary } from '@outpost/protocol';
+import type { FittedModel, Task } from '../models/learner.ts';
+import type { SpecPipeline } from '../preprocess/spec-pipeline.ts';
+
+/** A raw record as a device sends it: feature name → number, category string or null. */
+export type RawRecord = Record<string, number | string | null>;
+
+export interface TrainedModel {
+  /** The spec's model name (artifact name). */
+  name: string;
+  task: Task;
+  /** Class labels in index order (classification only); the ONNX `label` output indexes these. */
+  classes?: string[];
+  /** Raw input schema for the manifest, in graph-input order. */
+  inputs: InputSpec[];
+  pipeline: SpecPipeline;
+  /**
+   * The chosen model. `model.kind` names the learner ('linear', 'logistic', 'tree', 'forest',
+   * 'gbdt', 'mlp', 'mean', 'median', 'majority') or 'ensemble'; `model.toJSON()` has the shape that
+   * learner documents. An ensemble's toJSON is { members: [{ kind, weight, model }], method:
+   * 'average' } — weighted average of member predictions (probabilities for classification).
+   */
+  model: FittedModel;
+  /** Learner hyperparameters of the chosen model, for the manifest. */
+  params: Record<string, unknown>;
+  seed: number;
+  /** Metrics for the manifest: CV, validation (and later test), by name. */
+  metrics: Record<string, MetricSummary>;
+  /** Training records (raw, after row-level cleaning): reference profile and golden examples. */
+  trainRecords: RawRecord[];
+  /** sha256 fingerprint of the training data (content and row selection). */
+  dataFingerprint: string;
+  dataSource: string;
+  /** Relative metric tolerance for a quantized artifact (spec `quantization.tolerance`, default 0.01). */
+  quantizationTolerance: number;
+  /** The validation rows (raw) and targets, for quantized-vs-float checks and parity tests. */
+  validation: { records: RawRecord[]; y: Float64Array };
+}
