@@ -79,6 +79,7 @@ export const MetricSummary = z.strictObject({
   ci95: z.tuple([Finite, Finite]).optional(),
   folds: z.number().int().positive().optional(),
 });
+export type MetricSummary = z.infer<typeof MetricSummary>;
 
 export const Signature = z.strictObject({
   alg: z.literal('ed25519'),
