@@ -1,0 +1,83 @@
+/**
+ * Device prediction overhead: what the device runtime adds on top of a bare onnxruntime-web
+ * session.run (the anchor, measured in the same run on the same artifact and rows).
+ *
+ *   npx tsx bench/device-predict.ts [--iterations 2000]
+ *
+ * Rows: `device.predict([row])` in process (input validation, feeds, session, telemetry window
+ * accounting) and `POST /predict` over loopback HTTP (fastify, JSON both ways).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-web';
+import { startDevice } from '@outpost/device';
+import { loadOrCreateKeyPair, trainHousing } from '@outpost/trainer';
+import { startFleet } from '@outpost/fleet';
+import { startGateway } from '@outpost/gateway';
+import { HOUSING_CSV } from '../stack/site.ts';
+import { percentile, median } from './lib/table.ts';
+
+const iterations = Number(process.argv[process.argv.indexOf('--iterations') + 1]) || 2000;
+const dir = mkdtempSync(join(tmpdir(), 'outpost-bench-device-'));
+
+async function time(fn: () => Promise<unknown>): Promise<{ median: number; p95: number }> {
+  for (let i = 0; i < 200; i++) await fn();
+  const all: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const t0 = performance.now();
+    await fn();
+    all.push((performance.now() - t0) * 1000);
+  }
+  return { median: median(all), p95: percentile(all, 95) };
+}
+
+try {
+  const keys = loadOrCreateKeyPair(join(dir, 'keys'));
+  const trained = await trainHousing({ csvPath: HOUSING_CSV, outRoot: join(dir, 'models'), keys });
+  const fleet = await startFleet({ dataDir: join(dir, 'fleet'), port: 0, publicKeyPem: keys.publicKeyPem });
+  const reg = await fleet.registerArtifact(trained.artifactDir);
+  await fleet.assign('site', reg.name, reg.version);
+  const gateway = await startGateway({ id: 'site', dataDir: join(dir, 'gw'), upstreamUrl: fleet.brokerUrl, localPort: 0, publicKeyPem: keys.publicKeyPem });
+  const device = await startDevice({ id: 'd1', dataDir: join(dir, 'dev'), brokerUrl: gateway.localUrl, publicKeyPem: keys.publicKeyPem, windowRows: 100_000 });
+  await device.waitForModel(undefined, 60_000);
+
+  const rows = trained.heldOutRows.slice(0, 1000);
+  let k = 0;
+  const next = (): (typeof rows)[number] => rows[k++ % rows.length] as (typeof rows)[number];
+
+  // Anchor: a bare session on the same model bytes, feeds built once per row as a caller would.
+  const session = await ort.InferenceSession.create(readFileSync(join(trained.artifactDir, 'model.onnx')));
+  const inputs = trained.manifest.inputs;
+  const bare = await time(async () => {
+    const row = next();
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const spec of inputs) {
+      const v = row[spec.name] ?? null;
+      feeds[spec.name] =
+        spec.type === 'float'
+          ? new ort.Tensor('float32', Float32Array.of(typeof v === 'number' ? v : NaN), [1, 1])
+          : new ort.Tensor('string', [typeof v === 'string' ? v : ''], [1, 1]);
+    }
+    await session.run(feeds);
+  });
+  const inProcess = await time(() => device.predict([next()]));
+  const http = await time(() =>
+    fetch(`${device.httpUrl}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: next() }) }).then((r) => r.json()),
+  );
+
+  console.log(`device prediction, batch 1, housing ridge artifact, ${iterations} iterations after 200 warm-up`);
+  console.log('path                          median µs   p95 µs   ratio to anchor');
+  const line = (name: string, t: { median: number; p95: number }): void =>
+    console.log(`${name.padEnd(30)}${t.median.toFixed(1).padStart(9)}${t.p95.toFixed(1).padStart(9)}${(t.median / bare.median).toFixed(2).padStart(12)}×`);
+  line('anchor: ort-web session.run', bare);
+  line('device.predict (in process)', inProcess);
+  line('POST /predict (loopback HTTP)', http);
+
+  await session.release();
+  await device.close();
+  await gateway.close();
+  await fleet.close();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
