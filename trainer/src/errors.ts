@@ -54,6 +54,12 @@ export const TrainerErrorCodes = {
   MODEL_WORKER_FAILED: 'OUTPOST_ERR_MODEL_WORKER_FAILED',
   /** `outpost test` has no model evaluator wired in, so it refuses to open the test set. */
   TEST_EVALUATOR_MISSING: 'OUTPOST_ERR_TEST_EVALUATOR_MISSING',
+  /** A spec's `candidates` entry names an unknown learner, a parameter it lacks, or a learner unfit for the task; `details.field` names it. */
+  RUN_CANDIDATE_INVALID: 'OUTPOST_ERR_RUN_CANDIDATE_INVALID',
+  /** A run folder is missing a file `outpost test` needs (run.json, model.json, pipeline.json) or it is unreadable; `details.file` names it. */
+  RUN_INVALID: 'OUTPOST_ERR_RUN_INVALID',
+  /** A saved model has a kind (or shape) no reviver knows; `details.kind` names it. */
+  RUN_MODEL_UNKNOWN: 'OUTPOST_ERR_RUN_MODEL_UNKNOWN',
 } as const;
 
 export type TrainerErrorCode = (typeof TrainerErrorCodes)[keyof typeof TrainerErrorCodes];

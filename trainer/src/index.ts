@@ -39,6 +39,9 @@ export { meanLearner, medianLearner, majorityLearner } from './models/baseline.t
 export { linearLearner } from './models/linear.ts';
 export { logisticLearner } from './models/logistic.ts';
 export { mlpLearner } from './models/mlp/mlp.ts';
+export { treeLearner, EnsembleModel, type CartParams } from './models/cart/index.ts';
+export { forestLearner, ForestModel, type ForestParams } from './models/forest/index.ts';
+export { gbdtLearner, GbdtModel, type GbdtParams } from './models/gbdt/index.ts';
 export { metricByName } from './eval/metrics.ts';
 export { bootstrapCi } from './eval/bootstrap.ts';
 export { permutationImportance } from './eval/importance.ts';

@@ -25,41 +25,41 @@ export interface BinnedMatrix {
   bins: Uint8Array;
 }
 
-/** Fits bin thresholds: midpoints between distinct values, or quantiles when there are too many. */
+/**
+ * Fits bin thresholds with scikit-learn's rule: at most `maxBins` distinct values → midpoints
+ * between them; otherwise the percentiles at k/maxBins (k = 1..maxBins−1) by the midpoint method,
+ * duplicates removed. A cut may equal a data value; "x ≤ cut" still keeps all its ties in one bin.
+ * (Skipping a cut that falls inside a run of ties, as an earlier version did, left housing's
+ * latitude with 10 bins and cost the GBDT ~17% RMSE.)
+ */
 export function fitBins(x: Matrix, maxBins = MAX_BINS): FeatureBins {
   const thresholds: Float64Array[] = [];
   const counts = new Uint16Array(x.cols);
   const column = new Float64Array(x.rows);
   for (let c = 0; c < x.cols; c++) {
     for (let r = 0; r < x.rows; r++) column[r] = x.data[r * x.cols + c] as number;
-    const sorted = column.slice().sort();
-    const distinct: number[] = [];
-    for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct.push(sorted[i] as number);
-    let cuts: number[];
-    if (distinct.length <= maxBins) {
-      cuts = [];
-      for (let i = 0; i + 1 < distinct.length; i++) cuts.push(((distinct[i] as number) + (distinct[i + 1] as number)) / 2);
+    column.sort();
+    let distinct = 0;
+    for (let i = 0; i < column.length; i++) if (i === 0 || column[i] !== column[i - 1]) distinct++;
+    const cuts: number[] = [];
+    if (distinct <= maxBins) {
+      for (let i = 1; i < column.length; i++) {
+        const lo = column[i - 1] as number;
+        const hi = column[i] as number;
+        if (hi !== lo) cuts.push((lo + hi) / 2);
+      }
     } else {
-      cuts = quantileCuts(sorted, maxBins);
+      const last = column.length - 1;
+      for (let k = 1; k < maxBins; k++) {
+        const h = (last * k) / maxBins;
+        const cut = ((column[Math.floor(h)] as number) + (column[Math.ceil(h)] as number)) / 2;
+        if (cuts.length === 0 || cut > (cuts[cuts.length - 1] as number)) cuts.push(cut);
+      }
     }
     thresholds.push(Float64Array.from(cuts));
     counts[c] = cuts.length + 1;
   }
   return { thresholds, counts };
-}
-
-function quantileCuts(sorted: Float64Array, maxBins: number): number[] {
-  const cuts: number[] = [];
-  const n = sorted.length;
-  for (let b = 1; b < maxBins; b++) {
-    const i = Math.min(n - 1, Math.floor((b * n) / maxBins));
-    const lo = sorted[i - 1] as number;
-    const hi = sorted[i] as number;
-    if (hi === lo) continue; // a run of equal values stays in one bin
-    const cut = (lo + hi) / 2;
-    if (cuts.length === 0 || cut > (cuts[cuts.length - 1] as number)) cuts.push(cut);
-  }
-  return cuts;
 }
 
 /** Bin number of one value: the first b with v ≤ thresholds[b], else the last bin. */

@@ -1,0 +1,183 @@
+/**
+ * Best-split search on one node and one feature (`nw`/`nwy`: weights and weight·y in idx order): a histogram of the node's rows over the feature's
+ * bins (weights, unique-row counts, and target sums or class weights), then one left-to-right scan
+ * of the candidate thresholds "bin ≤ b". Only the bin range the node actually touches is scanned
+ * and cleared, which keeps deep, small nodes cheap.
+ */
+import type { GrowData } from './grow-data.ts';
+
+/** Scratch buffers reused across nodes and trees; the best split found so far lives here too. */
+export interface SplitWorkspace {
+  hN: Int32Array;
+  hW: Float64Array;
+  /** Regression: Σ w·y per bin. Classification: class weights, bin-major (bin · k + class). */
+  hS: Float64Array;
+  /** Left-side class weights during a classification scan. */
+  cL: Float64Array;
+  /** Bins the current node touches, put in ascending order before the scan. */
+  touched: Int32Array;
+  bestProxy: number;
+  bestFeature: number;
+  bestBin: number;
+}
+
+const BINS = 256;
+
+export function splitWorkspace(classes: number): SplitWorkspace {
+  const k = Math.max(1, classes);
+  return {
+    hN: new Int32Array(BINS), hW: new Float64Array(BINS), hS: new Float64Array(BINS * k), cL: new Float64Array(k), touched: new Int32Array(BINS),
+    bestProxy: -Infinity, bestFeature: -1, bestBin: -1,
+  };
+}
+
+/**
+ * Regression, squared error. Maximises the proxy sL²/wL + sR²/wR (the weighted impurity decrease
+ * up to a node constant), as scikit-learn does. Returns false when the feature is constant in the node.
+ */
+export function scanRegression(
+  d: GrowData, ws: SplitWorkspace, idx: Uint32Array, nw: Float64Array, nwy: Float64Array, start: number, end: number, f: number,
+  wNode: number, sNode: number, minLeaf: number,
+): boolean {
+  const { bins } = d;
+  const { hN, hW, hS, touched } = ws;
+  const base = f * d.rows;
+  let m = 0;
+  for (let i = start; i < end; i++) {
+    const r = idx[i] as number;
+    const b = bins[base + r] as number;
+    const c = hN[b] as number;
+    if (c === 0) touched[m++] = b;
+    hN[b] = c + 1;
+    hW[b] = (hW[b] as number) + (nw[i] as number);
+    hS[b] = (hS[b] as number) + (nwy[i] as number);
+  }
+  if (m === 1) {
+    clear(ws, 1, 1);
+    return false;
+  }
+  sortTouched(ws, m);
+  const nNode = end - start;
+  let nL = 0;
+  let wL = 0;
+  let sL = 0;
+  for (let t = 0; t < m - 1; t++) {
+    const b = touched[t] as number;
+    const n = hN[b] as number;
+    nL += n;
+    wL += hW[b] as number;
+    sL += hS[b] as number;
+    if (nL < minLeaf) continue;
+    if (nNode - nL < minLeaf) break;
+    const wR = wNode - wL;
+    const sR = sNode - sL;
+    const proxy = (sL * sL) / wL + (sR * sR) / wR;
+    if (proxy > ws.bestProxy) {
+      ws.bestProxy = proxy;
+      ws.bestFeature = f;
+      ws.bestBin = b;
+    }
+  }
+  clear(ws, m, 1);
+  return true;
+}
+
+/**
+ * Classification, Gini. Maximises Σc cL²/wL + Σc cR²/wR, which is W minus the weighted Gini
+ * impurity of the children. `classW` holds the node's class weights.
+ */
+export function scanGini(
+  d: GrowData, ws: SplitWorkspace, idx: Uint32Array, nw: Float64Array, start: number, end: number, f: number,
+  wNode: number, classW: Float64Array, minLeaf: number,
+): boolean {
+  const { bins, labels } = d;
+  const { hN, hW, hS, cL, touched } = ws;
+  const k = d.classes;
+  const base = f * d.rows;
+  let m = 0;
+  for (let i = start; i < end; i++) {
+    const r = idx[i] as number;
+    const b = bins[base + r] as number;
+    const wr = nw[i] as number;
+    const c = hN[b] as number;
+    if (c === 0) touched[m++] = b;
+    hN[b] = c + 1;
+    hW[b] = (hW[b] as number) + wr;
+    const s = b * k + (labels[r] as number);
+    hS[s] = (hS[s] as number) + wr;
+  }
+  if (m === 1) {
+    clear(ws, 1, k);
+    return false;
+  }
+  sortTouched(ws, m);
+  const nNode = end - start;
+  cL.fill(0);
+  let nL = 0;
+  let wL = 0;
+  for (let t = 0; t < m - 1; t++) {
+    const b = touched[t] as number;
+    const n = hN[b] as number;
+    nL += n;
+    wL += hW[b] as number;
+    let sqL = 0;
+    let sqR = 0;
+    for (let c = 0; c < k; c++) {
+      const l = (cL[c] as number) + (hS[b * k + c] as number);
+      cL[c] = l;
+      const rr = (classW[c] as number) - l;
+      sqL += l * l;
+      sqR += rr * rr;
+    }
+    if (nL < minLeaf) continue;
+    if (nNode - nL < minLeaf) break;
+    const proxy = sqL / wL + sqR / (wNode - wL);
+    if (proxy > ws.bestProxy) {
+      ws.bestProxy = proxy;
+      ws.bestFeature = f;
+      ws.bestBin = b;
+    }
+  }
+  clear(ws, m, k);
+  return true;
+}
+
+/**
+ * Puts the m touched bins in ascending order: insertion sort when few (deep nodes), else a pass
+ * over the bin range collecting the non-empty bins.
+ */
+function sortTouched(ws: SplitWorkspace, m: number): void {
+  const { touched, hN } = ws;
+  let lo = BINS;
+  let hi = -1;
+  for (let t = 0; t < m; t++) {
+    const b = touched[t] as number;
+    if (b < lo) lo = b;
+    if (b > hi) hi = b;
+  }
+  if (m * m <= 4 * (hi - lo)) {
+    for (let t = 1; t < m; t++) {
+      const b = touched[t] as number;
+      let u = t - 1;
+      while (u >= 0 && (touched[u] as number) > b) {
+        touched[u + 1] = touched[u] as number;
+        u--;
+      }
+      touched[u + 1] = b;
+    }
+  } else {
+    let t = 0;
+    for (let b = lo; b <= hi; b++) if ((hN[b] as number) > 0) touched[t++] = b;
+  }
+}
+
+/** Zeroes the histogram entries of the m touched bins (k sums per bin). */
+function clear(ws: SplitWorkspace, m: number, k: number): void {
+  const { touched, hN, hW, hS } = ws;
+  for (let t = 0; t < m; t++) {
+    const b = touched[t] as number;
+    hN[b] = 0;
+    hW[b] = 0;
+    for (let c = 0; c < k; c++) hS[b * k + c] = 0;
+  }
+}
