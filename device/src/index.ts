@@ -9,3 +9,4 @@ export { smokeTest, closeEnough, SMOKE_RTOL, SMOKE_ATOL } from './smoke-test.ts'
 export { TelemetryWindowAccumulator, type WindowModel } from './telemetry/window.ts';
 export { DEFAULT_WINDOW_ROWS, DEFAULT_WINDOW_MS } from './telemetry/publisher.ts';
 export { deviceCommands, deviceCommand } from './cli/device-command.ts';
+export { createTfliteEngine, TfliteEngine } from './inference/tflite/tflite-engine.ts';

@@ -60,6 +60,12 @@ export const TrainerErrorCodes = {
   RUN_INVALID: 'OUTPOST_ERR_RUN_INVALID',
   /** A saved model has a kind (or shape) no reviver knows; `details.kind` names it. */
   RUN_MODEL_UNKNOWN: 'OUTPOST_ERR_RUN_MODEL_UNKNOWN',
+  /** A TFLite model cannot be written from the given layers (no layers, or shapes that do not chain). */
+  TFLITE_MODEL_INVALID: 'OUTPOST_ERR_TFLITE_MODEL_INVALID',
+  /** The model's learner kind has no ONNX exporter; `details.kind` names it. */
+  ONNX_EXPORT_UNSUPPORTED: 'OUTPOST_ERR_ONNX_EXPORT_UNSUPPORTED',
+  /** The artifact version folder to write already exists; `details` has dir and version. */
+  ARTIFACT_VERSION_EXISTS: 'OUTPOST_ERR_ARTIFACT_VERSION_EXISTS',
 } as const;
 
 export type TrainerErrorCode = (typeof TrainerErrorCodes)[keyof typeof TrainerErrorCodes];

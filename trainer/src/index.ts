@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { createBuildCommand } from './cli/build-command.ts';
 import { exploreCommand } from './cli/explore-command.ts';
-import { createTestCommand } from './cli/test-command.ts';
+import { createSpecTestCommand } from './cli/train-spec.ts';
 import { createTrainCommand } from './cli/train-command.ts';
 
 // The housing thread (foundation) and keys.
@@ -46,7 +47,33 @@ export { metricByName } from './eval/metrics.ts';
 export { bootstrapCi } from './eval/bootstrap.ts';
 export { permutationImportance } from './eval/importance.ts';
 
+// Spec-driven training runs (workflow steps 3–4): CV, tuning, ensembles, the run folder, `outpost test`.
+export { runTraining, type RunTrainingOptions, type TrainingRunResult } from './run/run-training.ts';
+export { candidatesFor, learnerByName, type Candidate } from './run/candidates.ts';
+export { kFolds, crossValidate, design as designRows, type RunData, type Fold } from './run/cv.ts';
+export { tune, type TuningResult } from './run/tuning.ts';
+export { EnsembleModel as AveragingEnsemble, type EnsembleJSON } from './run/ensemble.ts';
+export { decide, type Decision } from './run/decision.ts';
+export { errorAnalysis, type ErrorAnalysis } from './run/error-analysis.ts';
+export { saveRun, loadRunModel, loadRunRecord, type RunRecord, type TestRecord } from './run/run-dir.ts';
+export { reviveModel, saveModel, plainJSON } from './run/revive.ts';
+export { evaluateRun, finalDecision } from './run/evaluate-test.ts';
+export { trainSpec, createSpecTestCommand, EXIT_NO_GO } from './cli/train-spec.ts';
+export type { TrainedModel, RawRecord } from './run/trained-model.ts';
+export { exportModelOnnx } from './onnx/export-model.ts';
+export { modelOutputs } from './onnx/model-outputs.ts';
+export { buildArtifact } from './artifact/build.ts';
+
+// Export building blocks: ONNX graph writing, dense layers (float / int8), TFLite.
+export { GraphBuilder, decodeModel } from './onnx/graph-builder.ts';
+export { addPreprocessing } from './onnx/export-linear.ts';
+export { emitDense, type DenseQuant } from './onnx/dense.ts';
+export { quantizeDecision, DEFAULT_QUANT_TOLERANCE } from './onnx/quantize-decision.ts';
+export { exportTflite, inputTransform, tfliteLayers, TFLITE_TRANSFORM_METADATA, type TfliteSource } from './tflite/export-tflite.ts';
+export type { Pipeline } from './preprocess/pipeline.ts';
+export { mulberry32 } from './random.ts';
+
 /** The trainer's CLI commands, fresh instances for the root `outpost` program to add. */
 export function trainerCommands(): Command[] {
-  return [createTrainCommand(), exploreCommand(), createTestCommand()];
+  return [createTrainCommand(), exploreCommand(), createSpecTestCommand(), createBuildCommand()];
 }

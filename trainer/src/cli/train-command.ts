@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { TrainerErrorCodes, trainerError } from '../errors.ts';
 import { trainHousing, type TrainResult } from '../housing.ts';
 import { loadOrCreateKeyPair } from '../keys.ts';
+import { specPathOf, trainSpec } from './train-spec.ts';
 
 /** The repository's copy of the housing data, found relative to this package. */
 export const DEFAULT_HOUSING_CSV = fileURLToPath(new URL('../../datasets/california-housing/housing.csv', import.meta.url));
@@ -14,8 +15,10 @@ interface TrainOptions {
   data?: string;
   out: string;
   keys: string;
-  seed: string;
+  seed?: string;
   json?: boolean;
+  quick?: boolean;
+  runs: string;
 }
 
 function parseSeed(text: string): number {
@@ -44,17 +47,24 @@ function printTable(r: TrainResult): void {
 export function createTrainCommand(): Command {
   return new Command('train')
   .description('train a model on a dataset and write a signed artifact')
-  .argument('[dataset]', `dataset to train on (${DATASETS.join(', ')})`, 'housing')
+  .argument('[dataset]', `a problem spec (problem.yaml, or its folder) or a dataset (${DATASETS.join(', ')})`, 'housing')
   .option('--data <csv>', 'CSV file (default: the repository copy of the dataset)')
   .option('--out <dir>', 'artifact root folder', 'firmware-models')
   .option('--keys <dir>', 'signing key folder (created when missing)', '.outpost/keys')
-  .option('--seed <n>', 'random seed (integer)', '42')
+  .option('--seed <n>', 'random seed (integer; default 42, or the spec\'s seed)')
   .option('--json', 'print the result summary as JSON')
+  .option('--quick', 'spec runs: smaller models and grids, 3 CV folds')
+  .option('--runs <dir>', 'spec runs: run folder root', 'runs')
   .action(async (dataset: string, options: TrainOptions) => {
+    const specFile = specPathOf(dataset);
+    if (specFile) {
+      await trainSpec(specFile, { runs: options.runs, quick: options.quick, json: options.json, ...(options.seed !== undefined ? { seed: parseSeed(options.seed) } : {}) });
+      return;
+    }
     if (!(DATASETS as readonly string[]).includes(dataset)) {
       throw trainerError(TrainerErrorCodes.DATASET_UNKNOWN, `unknown dataset ${JSON.stringify(dataset)}; known: ${DATASETS.join(', ')}`, { dataset });
     }
-    const seed = parseSeed(options.seed);
+    const seed = parseSeed(options.seed ?? '42');
     const result = await trainHousing({
       csvPath: resolve(options.data ?? DEFAULT_HOUSING_CSV),
       outRoot: resolve(options.out),

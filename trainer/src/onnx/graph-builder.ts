@@ -18,6 +18,9 @@ export const ElemType = {
   int64: onnx.TensorProto.DataType.INT64,
   string: onnx.TensorProto.DataType.STRING,
   bool: onnx.TensorProto.DataType.BOOL,
+  int8: onnx.TensorProto.DataType.INT8,
+  uint8: onnx.TensorProto.DataType.UINT8,
+  int32: onnx.TensorProto.DataType.INT32,
 } as const;
 export type ElemTypeName = keyof typeof ElemType;
 
@@ -104,6 +107,18 @@ export class GraphBuilder {
     this.checkSize(name, values.length, dims);
     this.claim(name);
     this.initializers.push({ name, dataType: ElemType.int64, dims: [...dims], int64Data: [...values] });
+    return name;
+  }
+
+  /**
+   * An int8 / uint8 constant stored as raw bytes: int32_data would spend up to 10 varint bytes on
+   * each negative int8, which defeats quantization.
+   */
+  bytes(name: string, elem: 'int8' | 'uint8', values: Int8Array | Uint8Array, dims: readonly number[]): string {
+    this.checkSize(name, values.length, dims);
+    this.claim(name);
+    const raw = new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
+    this.initializers.push({ name, dataType: ElemType[elem], dims: [...dims], rawData: raw });
     return name;
   }
 

@@ -1,0 +1,168 @@
+/**
+ * The TFLite engine end to end: .tflite files written by the trainer for a linear model and an MLP
+ * run through tfjs-tflite (behind the Node shim) and give the ONNX artifact's predictions (same
+ * weights, preprocessing inside the graph, onnxruntime-web) within 1e-5 relative; int8-weight
+ * files within the stated tolerance.
+ */
+import * as ort from 'onnxruntime-web';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isOutpostError, type FeatureValue, type Manifest } from '@outpost/protocol';
+import { DeviceErrorCodes } from '../src/index.ts';
+// Trainer-side writers: a test-only dependency (device/src never imports the trainer).
+import {
+  GraphBuilder,
+  addPreprocessing,
+  emitDense,
+  exportTflite,
+  inputTransform,
+  mulberry32,
+  tfliteLayers,
+  type Pipeline,
+  type TfliteSource,
+} from '@outpost/trainer';
+import { createTfliteEngine } from '../src/inference/tflite/tflite-engine.ts';
+import { applyTransform, type TfliteInputTransform } from '../src/inference/tflite/input-transform.ts';
+import { readTfliteMetadata } from '../src/inference/tflite/tflite-metadata.ts';
+
+const PIPELINE: Pipeline = {
+  numeric: [
+    { name: 'a', median: 2, mean: 1.5, std: 2.5 },
+    { name: 'b', median: -30, mean: -25, std: 40 },
+  ],
+  oneHot: [{ name: 'c', categories: ['p', 'q', 'r'] }],
+  width: 5,
+};
+
+const MANIFEST = {
+  name: 'tflite-test', version: 1, predictionOutput: 'prediction',
+  inputs: [{ name: 'a', type: 'float' }, { name: 'b', type: 'float' }, { name: 'c', type: 'string', categories: ['p', 'q', 'r'] }],
+} as unknown as Manifest;
+
+function randoms(n: number, seed: number, scale: number): number[] {
+  const rng = mulberry32(seed);
+  return Array.from({ length: n }, () => (rng() * 2 - 1) * scale);
+}
+
+const LINEAR: TfliteSource = { kind: 'linear', json: { weights: randoms(5, 1, 3), intercept: 12.5 } };
+const MLP: TfliteSource = {
+  kind: 'mlp',
+  json: {
+    layers: [
+      { weights: randoms(5 * 16, 2, 0.6), bias: randoms(16, 3, 0.2), activation: 'relu' },
+      { weights: randoms(16 * 8, 4, 0.4), bias: randoms(8, 5, 0.2), activation: 'relu' },
+      { weights: randoms(8, 6, 0.5), bias: [0.1], activation: 'identity' },
+    ],
+    yMean: 200000,
+    yStd: 90000,
+  },
+};
+const BINARY: TfliteSource = {
+  kind: 'mlp',
+  json: { layers: [{ weights: randoms(5 * 4, 7, 1), bias: randoms(4, 8, 0.3), activation: 'relu' }, { weights: randoms(4, 9, 1), bias: [0], activation: 'sigmoid' }] },
+};
+
+const rowRng = mulberry32(11);
+const ROWS: Record<string, FeatureValue>[] = [
+  ...Array.from({ length: 40 }, (_, i) => ({ a: (rowRng() - 0.3) * 8, b: (rowRng() - 0.5) * 120, c: ['p', 'q', 'r'][i % 3] as string })),
+  { a: null, b: 3, c: 'q' },
+  { a: 1, b: null, c: 'unseen' },
+  { a: 1, b: 2, c: null },
+  { a: 'text', b: 2, c: 'p' },
+];
+
+function onnxModel(source: TfliteSource): Uint8Array {
+  const g = new GraphBuilder('tflite-parity');
+  let x = addPreprocessing(g, PIPELINE);
+  tfliteLayers(source).forEach((l, i) => {
+    x = emitDense(g, x, Float64Array.from(l.weights), Float64Array.from(l.bias), { in: l.in, out: l.out, activation: l.activation, name: `layer${i}` });
+  });
+  g.node('Identity', [x], { outputs: ['prediction'] });
+  g.output('prediction', 'float', ['N', 1]);
+  return g.toBytes();
+}
+
+async function onnxPredict(source: TfliteSource, rows: Record<string, FeatureValue>[]): Promise<number[]> {
+  const session = await ort.InferenceSession.create(onnxModel(source));
+  const n = rows.length;
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const name of ['a', 'b']) feeds[name] = new ort.Tensor('float32', Float32Array.from(rows, (r) => (typeof r[name] === 'number' ? (r[name] as number) : NaN)), [n, 1]);
+  feeds.c = new ort.Tensor('string', rows.map((r) => (typeof r.c === 'string' ? r.c : '')), [n, 1]);
+  const out = Array.from((await session.run(feeds)).prediction?.data as Float32Array);
+  await session.release();
+  return out;
+}
+
+function maxRelDiff(a: readonly number[], b: readonly number[]): number {
+  let m = 0;
+  a.forEach((v, i) => { m = Math.max(m, Math.abs(v - (b[i] as number)) / Math.max(1, Math.abs(b[i] as number))); });
+  return m;
+}
+
+describe('TFLite engine (tfjs-tflite behind the Node shim)', () => {
+  const engine = createTfliteEngine();
+
+  for (const [label, source] of [['linear', LINEAR], ['mlp', MLP], ['mlp binary (sigmoid)', BINARY]] as const) {
+    it(`${label}: float .tflite predicts as the ONNX artifact within 1e-5 relative`, async () => {
+      const session = await engine.load(exportTflite(PIPELINE, source), MANIFEST);
+      const { predictions, outputs } = await session.run(ROWS);
+      const want = await onnxPredict(source, ROWS);
+      expect(predictions).toHaveLength(ROWS.length);
+      expect(maxRelDiff(predictions, want)).toBeLessThan(1e-5);
+      expect(Array.from(outputs.prediction as Float32Array)).toEqual(predictions);
+      await session.release();
+    });
+  }
+
+  it('int8-weight (hybrid) .tflite stays within 2% of the float prediction scale', async () => {
+    for (const source of [LINEAR, MLP]) {
+      const session = await engine.load(exportTflite(PIPELINE, source, { quant: 'int8' }), MANIFEST);
+      const got = (await session.run(ROWS)).predictions;
+      const want = await onnxPredict(source, ROWS);
+      // Relative to the spread of the predictions: int8 weights and per-row int8 inputs.
+      const spread = Math.max(...want) - Math.min(...want);
+      got.forEach((v, i) => expect(Math.abs(v - (want[i] as number))).toBeLessThan(0.02 * spread));
+      expect(maxRelDiff(got, want)).toBeGreaterThan(0); // really quantized
+      await session.release();
+    }
+  });
+
+  it('batch of 1 repeatedly and concurrent runs give the same answers as one batch', async () => {
+    const session = await engine.load(exportTflite(PIPELINE, MLP), MANIFEST);
+    const all = (await session.run(ROWS)).predictions;
+    const ones = await Promise.all(ROWS.slice(0, 10).map((r) => session.run([r])));
+    ones.forEach((res, i) => expect(res.predictions[0]).toBe(all[i]));
+    await session.release();
+  });
+
+  it('refuses bytes that are not a .tflite file, or inputs the manifest lacks', async () => {
+    const bytes = exportTflite(PIPELINE, LINEAR);
+    await expect(engine.load(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]), MANIFEST)).rejects.toSatisfy((e: unknown) => isOutpostError(e) && e.code === DeviceErrorCodes.MODEL_LOAD);
+    const narrow = { ...MANIFEST, inputs: MANIFEST.inputs.slice(0, 2) } as Manifest;
+    await expect(engine.load(bytes, narrow)).rejects.toSatisfy((e: unknown) => isOutpostError(e) && e.code === DeviceErrorCodes.MODEL_LOAD);
+    const wrongOutput = { ...MANIFEST, predictionOutput: 'label' } as Manifest;
+    await expect(engine.load(bytes, wrongOutput)).rejects.toSatisfy((e: unknown) => isOutpostError(e) && e.code === DeviceErrorCodes.MODEL_LOAD);
+  });
+});
+
+describe('TFLite input transform', () => {
+  let transform: TfliteInputTransform;
+  beforeAll(() => {
+    const meta = readTfliteMetadata(exportTflite(PIPELINE, LINEAR));
+    transform = JSON.parse(new TextDecoder().decode(meta?.get('outpost.input_transform'))) as TfliteInputTransform;
+  });
+  afterAll(() => undefined);
+
+  it('travels in the .tflite metadata as the pipeline', () => {
+    expect(transform).toEqual(inputTransform(PIPELINE));
+  });
+
+  it('imputes the median, scales, and one-hot encodes (unseen / missing → zeros)', () => {
+    const out = new Float32Array(5);
+    applyTransform(transform, { a: 4, b: -65, c: 'q' }, out);
+    expect(Array.from(out)).toEqual([1, -1, 0, 1, 0]);
+    applyTransform(transform, { a: null, b: Number.NaN, c: 'zzz' }, out);
+    expect(Array.from(out)).toEqual([Math.fround(0.5 / 2.5), Math.fround(-5 / 40), 0, 0, 0]);
+    applyTransform(transform, { a: 'x', c: '' }, out);
+    expect(Array.from(out.subarray(2))).toEqual([0, 0, 0]);
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * A `TrainedModel` as a signed artifact folder `<outRoot>/<name>/<version>/` (issue "Model
+ * artifacts" §5): model.onnx (preprocessing + model, onnx/export-model.ts), card.md and
+ * manifest.json (inputs, outputs, golden examples, reference profile, metrics, training-data
+ * fingerprint, trainer facts, sha256 of every file, ed25519 signature).
+ *
+ * Reproducible: every file is a pure function of the TrainedModel, the key, the version and `now`
+ * (ONNX serialisation is deterministic, the card has no clock, the manifest is canonical JSON and
+ * ed25519 signatures are deterministic) — building twice gives the same bytes.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { MANIFEST_SCHEMA, type Manifest, type SigningKeyPair, type UnsignedManifest } from '@outpost/protocol';
+import { TrainerErrorCodes, trainerError } from '../errors.ts';
+import { exportModelOnnx } from '../onnx/export-model.ts';
+import { modelOutputs, outputSpecs, predictionOutputOf } from '../onnx/model-outputs.ts';
+import type { TrainedModel } from '../run/trained-model.ts';
+import { goldenFor } from './golden-records.ts';
+import { specModelCard } from './model-card.ts';
+import { referenceFromRecords } from './record-reference.ts';
+import { latestVersion } from './versions.ts';
+import { fileEntry, writeArtifact, type ArtifactFile } from './write-artifact.ts';
+
+export interface BuildArtifactOptions {
+  outRoot: string;
+  keys: SigningKeyPair;
+  /** Creation time (ms since the epoch or a Date); default the clock. Fix it for reproducible bytes. */
+  now?: number | Date;
+  /** Version to write; default the latest under `<outRoot>/<name>/` + 1. */
+  version?: number;
+}
+
+export interface BuiltArtifact {
+  artifactDir: string;
+  /** sha256 of the manifest.json bytes. */
+  artifactId: string;
+  manifest: Manifest;
+}
+
+/** The highest existing version below `version` (the parent), or null. */
+function parentOf(outRoot: string, name: string, version: number): number | null {
+  for (let v = version - 1; v >= 1; v--) if (existsSync(join(outRoot, name, String(v)))) return v;
+  return null;
+}
+
+/** The unsigned manifest and the files it lists, without touching the disk. */
+export function artifactContents(t: TrainedModel, o: { version: number; parentVersion: number | null; createdAt: number }): { unsigned: UnsignedManifest; files: ArtifactFile[] } {
+  const outputs = outputSpecs(t);
+  const predictionOutput = predictionOutputOf(t.task);
+  const trainPredictions = (modelOutputs(t, t.trainRecords)[predictionOutput] ?? []).map((row) => row[0] as number);
+  const trainingData = { fingerprint: t.dataFingerprint, rows: t.trainRecords.length, source: t.dataSource };
+  const card = specModelCard(t, { version: o.version, parentVersion: o.parentVersion, outputs, metrics: t.metrics, trainingData });
+  const files: ArtifactFile[] = [
+    { path: 'model.onnx', role: 'model', bytes: exportModelOnnx(t) },
+    { path: 'card.md', role: 'card', bytes: Buffer.from(card, 'utf8') },
+  ];
+  const unsigned: UnsignedManifest = {
+    schema: MANIFEST_SCHEMA,
+    name: t.name,
+    version: o.version,
+    parentVersion: o.parentVersion,
+    createdAt: new Date(o.createdAt).toISOString(),
+    task: t.task,
+    inputs: t.inputs,
+    outputs,
+    predictionOutput,
+    files: files.map(fileEntry),
+    metrics: t.metrics,
+    trainingData,
+    golden: goldenFor(t),
+    reference: referenceFromRecords(t.trainRecords, t.inputs, trainPredictions),
+    trainer: { algorithm: t.model.kind, seed: t.seed, params: t.params },
+  };
+  return { unsigned, files };
+}
+
+export function buildArtifact(t: TrainedModel, o: BuildArtifactOptions): BuiltArtifact {
+  const version = o.version ?? (latestVersion(o.outRoot, t.name) ?? 0) + 1;
+  if (!Number.isSafeInteger(version) || version < 1) throw trainerError(TrainerErrorCodes.CLI_ARGS, `artifact version must be an integer ≥ 1, got ${version}`, { field: 'version', value: version });
+  const dir = join(o.outRoot, t.name, String(version));
+  if (existsSync(dir)) throw trainerError(TrainerErrorCodes.ARTIFACT_VERSION_EXISTS, `${dir} already exists; artifacts are immutable`, { dir, version });
+  const createdAt = o.now === undefined ? Date.now() : typeof o.now === 'number' ? o.now : o.now.getTime();
+  const { unsigned, files } = artifactContents(t, { version, parentVersion: parentOf(o.outRoot, t.name, version), createdAt });
+  const written = writeArtifact(o.outRoot, unsigned, files, o.keys);
+  return { artifactDir: written.dir, artifactId: written.artifactId, manifest: written.manifest };
+}

@@ -1,0 +1,48 @@
+/**
+ * Golden examples for any spec-trained model: raw training records as a device would send them,
+ * with the outputs the trainer computes in process. A device's smoke test runs them through the
+ * artifact and compares (DESIGN.md §3). Picked deterministically: evenly spread rows, a row with a
+ * missing number (a real one when the training data has one, else a copy with the first numeric
+ * input nulled) and, when the model reads strings, a row whose strings are all unseen categories.
+ */
+import type { GoldenExample, InputSpec } from '@outpost/protocol';
+import { UNSEEN_CATEGORY } from '../golden.ts';
+import { modelOutputs } from '../onnx/model-outputs.ts';
+import type { RawRecord, TrainedModel } from '../run/trained-model.ts';
+
+export { UNSEEN_CATEGORY };
+
+const isMissing = (v: RawRecord[string] | undefined): boolean => v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v));
+
+/** A record restricted to the model's inputs, every input present (missing → null). */
+function normalised(r: RawRecord, inputs: readonly InputSpec[]): RawRecord {
+  return Object.fromEntries(inputs.map((i) => {
+    const v = r[i.name];
+    return [i.name, isMissing(v) || v === '' ? null : (v as number | string)];
+  }));
+}
+
+export function goldenInputRecords(records: readonly RawRecord[], inputs: readonly InputSpec[], count = 8): RawRecord[] {
+  if (records.length === 0) return [];
+  const spread = Math.max(1, count - 2);
+  const step = Math.max(1, Math.floor(records.length / spread));
+  const out = Array.from({ length: Math.min(spread, records.length) }, (_, i) => normalised(records[i * step] as RawRecord, inputs));
+  const numeric = inputs.filter((i) => i.type === 'float');
+  const withMissing = records.find((r) => numeric.some((i) => isMissing(r[i.name])));
+  if (withMissing) out.push(normalised(withMissing, inputs));
+  else if (numeric.length > 0) out.push({ ...normalised(records[0] as RawRecord, inputs), [(numeric[0] as InputSpec).name]: null });
+  const strings = inputs.filter((i) => i.type === 'string');
+  if (strings.length > 0) {
+    const unseen = normalised(records[records.length - 1] as RawRecord, inputs);
+    for (const s of strings) unseen[s.name] = UNSEEN_CATEGORY;
+    out.push(unseen);
+  }
+  return out;
+}
+
+/** Golden examples with the in-process outputs, by output name (flattened per row). */
+export function goldenFor(t: Pick<TrainedModel, 'task' | 'classes' | 'pipeline' | 'model' | 'inputs' | 'trainRecords'>, count = 8): GoldenExample[] {
+  const records = goldenInputRecords(t.trainRecords, t.inputs, count);
+  const outputs = modelOutputs(t, records);
+  return records.map((inputs, i) => ({ inputs, outputs: Object.fromEntries(Object.entries(outputs).map(([name, rows]) => [name, rows[i] as number[]])) }));
+}

@@ -1,0 +1,111 @@
+/**
+ * `outpost build firmware-models/<name>` (issue "Model artifacts" §5): trains the spec
+ * (`runTraining`) and writes the signed artifact `<out>/<name>/<version>/` (artifact/build.ts).
+ *
+ * Reproducible by default: the same spec, data and seed give the same bytes. The manifest's
+ * `createdAt` is the one non-derived value, so it is fixed: `--created-at <iso>`, else the
+ * `SOURCE_DATE_EPOCH` environment variable (seconds, the reproducible-builds convention), else the
+ * Unix epoch (1970-01-01T00:00:00.000Z, meaning "not recorded"). Versions: `--artifact-version`, else the
+ * next after the latest under `<out>/<name>/`; the run folder is a temporary one unless `--run-dir`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { Command } from 'commander';
+import { buildArtifact, type BuiltArtifact } from '../artifact/build.ts';
+import { TrainerErrorCodes, trainerError } from '../errors.ts';
+import { loadOrCreateKeyPair } from '../keys.ts';
+import { runTraining } from '../run/run-training.ts';
+import type { TrainedModel } from '../run/trained-model.ts';
+import { loadSpec, type LoadedSpec } from '../spec/load-spec.ts';
+import { specPathOf } from './train-spec.ts';
+
+export type TrainFn = (loaded: LoadedSpec, o: { seed: number; runDir: string; quick: boolean; onProgress?: (msg: string) => void }) => Promise<TrainedModel>;
+
+const defaultTrain: TrainFn = async (loaded, o) => (await runTraining(loaded, o)).trainedModel;
+
+interface BuildCliOptions {
+  out?: string;
+  keys: string;
+  seed?: string;
+  artifactVersion?: string;
+  createdAt?: string;
+  runDir?: string;
+  quick?: boolean;
+  json?: boolean;
+}
+
+function cliError(field: string, message: string, value: unknown): Error {
+  return trainerError(TrainerErrorCodes.CLI_ARGS, message, { field, value });
+}
+
+function parseInteger(field: string, text: string, min: number): number {
+  const n = Number(text);
+  if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min) throw cliError(field, `--${field} must be an integer ≥ ${min}, got ${JSON.stringify(text)}`, text);
+  return n;
+}
+
+/** The creation time: --created-at, SOURCE_DATE_EPOCH, or the Unix epoch. */
+export function createdAtOf(option: string | undefined, env: NodeJS.ProcessEnv = process.env): number {
+  if (option !== undefined) {
+    const t = /^\d{4}-\d{2}-\d{2}T/.test(option) ? Date.parse(option) : NaN;
+    if (!Number.isFinite(t)) throw cliError('created-at', `--created-at must be an ISO time such as 2024-01-31T12:00:00Z, got ${JSON.stringify(option)}`, option);
+    return t;
+  }
+  const epoch = env.SOURCE_DATE_EPOCH;
+  if (epoch !== undefined && epoch !== '') return parseInteger('SOURCE_DATE_EPOCH', epoch, 0) * 1000;
+  return 0;
+}
+
+export interface BuildRun {
+  built: BuiltArtifact;
+  trained: TrainedModel;
+}
+
+export async function buildFromSpec(specArg: string, o: BuildCliOptions, train: TrainFn = defaultTrain): Promise<BuildRun> {
+  const specFile = specPathOf(specArg);
+  if (!specFile) throw cliError('spec', `${specArg} is neither a spec file nor a folder with problem.yaml`, specArg);
+  const loaded = loadSpec(specFile);
+  const seed = o.seed === undefined ? loaded.spec.seed : parseInteger('seed', o.seed, Number.MIN_SAFE_INTEGER);
+  const now = createdAtOf(o.createdAt);
+  const version = o.artifactVersion === undefined ? undefined : parseInteger('artifact-version', o.artifactVersion, 1);
+  const keys = loadOrCreateKeyPair(resolve(o.keys));
+  // Default out: the folder holding the spec's folder, so the build lands next to the spec.
+  const outRoot = resolve(o.out ?? dirname(dirname(specFile)));
+  const runDir = o.runDir ? resolve(o.runDir) : mkdtempSync(join(tmpdir(), 'outpost-build-'));
+  try {
+    const onProgress = o.json ? undefined : (msg: string): void => console.error(msg);
+    const trained = await train(loaded, { seed, runDir, quick: o.quick ?? false, ...(onProgress ? { onProgress } : {}) });
+    const built = buildArtifact(trained, { outRoot, keys, now, ...(version !== undefined ? { version } : {}) });
+    return { built, trained };
+  } finally {
+    if (!o.runDir) rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+/** A fresh `build` command; `train` is injectable for tests (default: the spec's training run). */
+export function createBuildCommand(train: TrainFn = defaultTrain): Command {
+  return new Command('build')
+    .description('train a spec and write its signed, reproducible artifact')
+    .argument('<spec>', 'firmware-models/<name> (a folder with problem.yaml) or a spec file')
+    .option('--out <dir>', 'artifact root (default: the folder holding the spec folder, e.g. firmware-models)')
+    .option('--keys <dir>', 'signing key folder (created when missing)', '.outpost/keys')
+    .option('--seed <n>', "random seed (default: the spec's seed)")
+    .option('--artifact-version <n>', 'artifact version (default: the next one; not --version, which the root program owns)')
+    .option('--created-at <iso>', 'manifest creation time (default: SOURCE_DATE_EPOCH, else 1970-01-01T00:00:00Z)')
+    .option('--run-dir <dir>', 'keep the training run here (default: a temporary folder)')
+    .option('--quick', 'smaller models and grids (seconds instead of minutes)')
+    .option('--json', 'print the result as JSON')
+    .action(async (spec: string, options: BuildCliOptions) => {
+      const { built, trained } = await buildFromSpec(spec, options, train);
+      const m = built.manifest;
+      const summary = { name: m.name, version: m.version, algorithm: trained.model.kind, artifactDir: built.artifactDir, artifactId: built.artifactId, files: m.files };
+      if (options.json) console.log(JSON.stringify(summary, null, 2));
+      else {
+        console.log(`model     ${m.name} v${m.version} (${trained.model.kind}, ${m.task})`);
+        for (const f of m.files) console.log(`file      ${f.path}  ${f.bytes} bytes  sha256 ${f.sha256}`);
+        console.log(`artifact  ${built.artifactDir}`);
+        console.log(`id        ${built.artifactId}`);
+      }
+    });
+}

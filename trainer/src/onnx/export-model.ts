@@ -1,0 +1,96 @@
+/**
+ * A trained model as ONNX bytes (issue "Model artifacts" §1): the spec pipeline inside the graph
+ * (`emitPreprocessing`: one input per raw feature), the learner's head, then the outputs:
+ *  - regression: `prediction` float32 [N, 1];
+ *  - classification: `label` int64 [N] and `probabilities` float32 [N, k] (binary: k = 2, column
+ *    1 = P(class 1)). Binary: label 1 exactly when P(class 1) > 0.5 (float32); multiclass: ArgMax,
+ *    the first maximum on ties. Never ZipMap: it cannot be read from JS.
+ * Standard opset 17, ai.onnx.ml 3, IR 8: what onnxruntime-web 1.30, onnxruntime-node and Debian's
+ * onnx 1.12 checker all accept.
+ */
+import onnxProto from 'onnx-proto';
+import { TrainerErrorCodes, trainerError } from '../errors.ts';
+import type { TrainedModel } from '../run/trained-model.ts';
+import { ElemType, GraphBuilder } from './graph-builder.ts';
+import { emitPreprocessing } from './preprocess-graph.ts';
+import { constantHead, priorsHead } from './heads/baseline.ts';
+import { column, headError, type HeadContext } from './heads/common.ts';
+import { ensembleHead } from './heads/ensemble.ts';
+import { linearHead, logisticHead } from './heads/linear.ts';
+import { mlpHead } from './heads/mlp.ts';
+import { treeHead } from './heads/tree.ts';
+
+const { onnx } = onnxProto;
+
+export const PREDICTION = 'prediction';
+export const LABEL = 'label';
+export const PROBABILITIES = 'probabilities';
+
+/** The learner kinds the exporter knows (TrainedModel.model.kind). */
+export const EXPORTABLE_KINDS = ['mean', 'median', 'majority', 'linear', 'logistic', 'tree', 'forest', 'gbdt', 'mlp', 'ensemble'] as const;
+
+function emitHead(h: HeadContext, design: string, kind: string, json: unknown): string {
+  switch (kind) {
+    case 'mean':
+    case 'median':
+      return constantHead(h, design, json);
+    case 'majority':
+      return priorsHead(h, design, json);
+    case 'linear':
+      return linearHead(h, design, json);
+    case 'logistic':
+      return logisticHead(h, design, json);
+    case 'tree':
+    case 'forest':
+    case 'gbdt':
+      return treeHead(h, design, json);
+    case 'mlp':
+      return mlpHead(h, design, json);
+    case 'ensemble':
+      return ensembleHead(h, design, json, emitHead);
+    default:
+      throw trainerError(TrainerErrorCodes.ONNX_EXPORT_UNSUPPORTED, `no ONNX export for learner ${kind}`, { kind });
+  }
+}
+
+export type ExportableModel = Pick<TrainedModel, 'name' | 'task' | 'pipeline' | 'model' | 'classes'>;
+
+/** The number of classes of a classification model (2 for binary). */
+export function classCountOf(t: Pick<TrainedModel, 'task' | 'classes'>): number {
+  if (t.task === 'regression') return 1;
+  if (t.task === 'binary') return 2;
+  const k = t.classes?.length ?? 0;
+  if (k < 2) throw headError('a multiclass model needs its class list (TrainedModel.classes)');
+  return k;
+}
+
+export function exportModelOnnx(t: ExportableModel): Uint8Array {
+  const g = new GraphBuilder(t.name);
+  const design = emitPreprocessing(g, t.pipeline);
+  const classes = classCountOf(t);
+  const tensorAttrs: HeadContext['tensorAttrs'] = new Map();
+  const h: HeadContext = { g, task: t.task, width: t.pipeline.features.length, classes, prefix: 'model', tensorAttrs };
+  const head = emitHead(h, design, t.model.kind, t.model.toJSON());
+  if (t.task === 'regression') {
+    g.node('Identity', [head], { outputs: [PREDICTION] });
+    g.output(PREDICTION, 'float', ['N', 1]);
+  } else {
+    if (t.task === 'binary') {
+      const positive = g.op('Greater', [column(h, head, 1), g.floats('label_threshold', [0.5], [])], { hint: 'positive' });
+      const flat = g.op('Squeeze', [positive, g.ints('label_axis', [1], [1])], { hint: 'positive_flat' });
+      g.node('Cast', [flat], { outputs: [LABEL], attrs: { to: { int: ElemType.int64 } } });
+    } else {
+      g.node('ArgMax', [head], { outputs: [LABEL], attrs: { axis: { int: 1 }, keepdims: { int: 0 } } });
+    }
+    g.node('Identity', [head], { outputs: [PROBABILITIES] });
+    g.output(LABEL, 'int64', ['N']);
+    g.output(PROBABILITIES, 'float', ['N', classes]);
+  }
+  const doc = `${t.name}: ${t.model.kind} (${t.task}) with its preprocessing; inputs are the raw features`;
+  const model = g.model({ docString: doc });
+  for (const node of model.graph?.node ?? []) {
+    const extra = tensorAttrs.get(node.output?.[0] ?? '');
+    if (extra) node.attribute = [...(node.attribute ?? []), ...extra];
+  }
+  return onnx.ModelProto.encode(model).finish();
+}

@@ -1,0 +1,49 @@
+/**
+ * A simple averaging ensemble (issue "Trainer" §5): the weighted mean of its members' predictions —
+ * values for regression, probabilities for classification. Its toJSON is what the exporter reads:
+ * { method: 'average', members: [{ kind, weight, model: member.toJSON() }] }.
+ */
+import type { FittedModel, Matrix } from '../models/learner.ts';
+
+export interface EnsembleMember {
+  model: FittedModel;
+  weight: number;
+}
+
+export interface EnsembleJSON {
+  method: 'average';
+  members: { kind: string; weight: number; model: unknown }[];
+}
+
+export class EnsembleModel implements FittedModel {
+  readonly kind = 'ensemble';
+  readonly members: EnsembleMember[];
+
+  /** Weights are normalised to sum to 1. */
+  constructor(members: readonly EnsembleMember[]) {
+    const total = members.reduce((s, m) => s + m.weight, 0);
+    this.members = members.map((m) => ({ model: m.model, weight: total > 0 ? m.weight / total : 1 / members.length }));
+  }
+
+  predict(x: Matrix): Float64Array {
+    return averagePredictions(
+      this.members.map((m) => m.model.predict(x)),
+      this.members.map((m) => m.weight),
+    );
+  }
+
+  toJSON(): EnsembleJSON {
+    return { method: 'average', members: this.members.map((m) => ({ kind: m.model.kind, weight: m.weight, model: m.model.toJSON() })) };
+  }
+}
+
+/** Σ wᵢ·pᵢ element-wise (weights assumed normalised). */
+export function averagePredictions(preds: readonly Float64Array[], weights: readonly number[]): Float64Array {
+  const first = preds[0];
+  const out = new Float64Array(first ? first.length : 0);
+  preds.forEach((p, m) => {
+    const w = weights[m] as number;
+    for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + w * (p[i] as number);
+  });
+  return out;
+}

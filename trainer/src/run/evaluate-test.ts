@@ -1,0 +1,54 @@
+/**
+ * The `RunEvaluator` behind `outpost test <run>`: revive the run's model and baseline, transform the
+ * locked rows with the saved pipeline, score the spec's metric with a bootstrap 95% CI, analyse
+ * where it fails, and take the FINAL go/no-go against the spec. Results go to `test-<set>.json` and
+ * the report and model card are re-written with a test section. Only `openTestSet` calls this.
+ */
+import { resolve } from 'node:path';
+import type { Column } from '../data/dataset.ts';
+import { column, encodeTarget, type Table } from '../data/load.ts';
+import type { TestEvaluation } from '../data/locked-test.ts';
+import { bootstrapCi } from '../eval/bootstrap.ts';
+import { metricByName } from '../eval/metrics.ts';
+import { transform } from '../preprocess/spec-pipeline.ts';
+import { decide, decisionMetric } from './decision.ts';
+import { errorAnalysis } from './error-analysis.ts';
+import { loadRunModel, readTestRecords, writeReports, writeTestRecord, type TestRecord } from './run-dir.ts';
+
+export async function evaluateRun(runDir: string, rows: Table, setName: string): Promise<TestEvaluation> {
+  const dir = resolve(runDir);
+  const run = loadRunModel(dir);
+  const { spec } = run.record;
+  const all = Array.from({ length: rows.rowCount }, (_, i) => i);
+  const x = transform(run.pipeline, rows.columns, all);
+  const y = encodeTarget(rows, spec, run.classes).values;
+  const predictions = run.model.predict(x);
+  const basePred = run.baseline.predict(x);
+  const metric = metricByName(spec.metric);
+  const ci = bootstrapCi(y, predictions, metric, { seed: run.record.seed, resamples: 1000, level: 0.95 });
+  const dm = metricByName(decisionMetric(spec));
+  const decision = decide(spec, dm.fn(y, predictions), dm.fn(y, basePred), 'final');
+  const inputs = new Set(run.pipeline.inputs.map((i) => i.name));
+  const segCols: Column[] = rows.columns.filter((c) => inputs.has(c.name));
+  if (spec.task === 'regression') segCols.push(column(rows, spec.target.column));
+  const errors = errorAnalysis({ metric: spec.metric, y, predictions, columns: segCols, seed: run.record.seed });
+  const record: TestRecord = {
+    set: setName,
+    at: new Date().toISOString(),
+    metric: spec.metric,
+    value: ci.value,
+    ci: [ci.low, ci.high],
+    rows: rows.rowCount,
+    baseline: metric.fn(y, basePred),
+    decision,
+    errors,
+  };
+  writeTestRecord(dir, record);
+  writeReports(dir, run.record, readTestRecords(dir, run.record.testSets.map((t) => t.name)));
+  return { metric: spec.metric, value: ci.value, ci: [ci.low, ci.high] };
+}
+
+/** The final decision of a run (from its `test` set), or undefined before `outpost test`. */
+export function finalDecision(runDir: string): TestRecord | undefined {
+  return readTestRecords(runDir, ['test'])[0];
+}

@@ -1,0 +1,43 @@
+/** The model card (markdown): what the model is for, how it was chosen, how good it is, where it fails. */
+import type { RunRecord, TestRecord } from '../run-dir.ts';
+import { formatScore, formatTable } from '../select.ts';
+
+export function renderModelCard(rec: RunRecord, tests: readonly TestRecord[]): string {
+  const m = rec.metric;
+  const spec = rec.spec;
+  const test = tests.find((t) => t.set === 'test');
+  const decision = test ? test.decision : rec.decision;
+  const lines = [
+    `# Model card: ${rec.name}`,
+    '',
+    `**Decision: ${decision.go ? 'GO' : 'NO-GO'}** (${test ? 'final, locked test set' : 'provisional, validation rows — `outpost test` not run yet'})`,
+    ...decision.reasons.map((r) => `- ${r}`),
+    '',
+    '## Intended use',
+    spec.objective.trim(),
+    '',
+    `Task: ${spec.task}; target \`${spec.target.column}\`; metric ${m}.`,
+    ...(spec.assumptions.length > 0 ? ['', '## Assumptions', ...spec.assumptions.map((a) => `- ${a}`)] : []),
+    '',
+    '## Data',
+    `${rec.rows.train} training, ${rec.rows.validation} validation, ${rec.rows.test} locked test rows. Seed ${rec.seed}.`,
+    ...rec.explore.warnings.map((w) => `- ⚠ ${w.message}`),
+    '',
+    '## Model',
+    `${rec.chosen.name} (${rec.chosen.kind}), params \`${JSON.stringify(rec.chosen.params)}\`, refit on train + validation.`,
+    '',
+    '## Candidates (CV)',
+    '```',
+    ...formatTable(rec.table, m),
+    '```',
+    '',
+    '## Performance',
+    `- validation ${m}: ${formatScore(rec.chosen.validation, m)} (baseline ${formatScore(rec.baseline.validation, m)})`,
+    ...tests.map((t) => `- ${t.set} ${t.metric}: ${formatScore(t.value, t.metric)} (95% CI ${formatScore(t.ci[0], t.metric)} – ${formatScore(t.ci[1], t.metric)}), ${t.rows} rows, baseline ${formatScore(t.baseline, t.metric)}`),
+    '',
+    '## Known weaknesses',
+    ...((test ?? rec).errors.findings.length > 0 ? (test ?? rec).errors.findings.map((f) => `- ${f}`) : ['- no segment is more than 10% worse than overall']),
+    '',
+  ];
+  return lines.join('\n');
+}

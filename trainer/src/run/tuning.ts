@@ -1,0 +1,101 @@
+/**
+ * Hyperparameter search on the validation rows only (issue "Trainer" §5): fit on the training rows,
+ * score on the validation rows; the locked test rows are not in reach. A grid small enough is
+ * searched whole; a larger one is sampled (seeded random search) and, when the sample is still
+ * large, thinned by successive halving — every sampled point on a third of the training rows, the
+ * best third on all of them. The candidate's CV parameters are always tried, so tuning never
+ * returns something worse on validation than the untuned model.
+ */
+import { metricByName } from '../eval/metrics.ts';
+import { takeRows, type FittedModel } from '../models/learner.ts';
+import { mulberry32, shuffled } from '../random.ts';
+import { gridPoints, type Candidate, type Params } from './candidates.ts';
+import { fitContext, type Design, type RunData } from './cv.ts';
+
+export interface TuningTrial {
+  params: Params;
+  score: number;
+  /** Share of the training rows the trial was fitted on (< 1 in a halving round). */
+  fraction: number;
+}
+
+export interface TuningResult {
+  candidate: string;
+  method: 'none' | 'grid' | 'random' | 'halving';
+  /** Grid points available. */
+  space: number;
+  trials: TuningTrial[];
+  best: Params;
+  bestScore: number;
+  /** Score of the CV (untuned) parameters on validation. */
+  defaultScore: number;
+  /** The best model fitted on the training rows (for importance, ensembles, error analysis). */
+  model: FittedModel;
+  /** Its validation predictions. */
+  predictions: Float64Array;
+}
+
+export interface TuneOptions {
+  seed: number;
+  /** Most full-size fits (default 8). */
+  budget?: number;
+  onProgress?: (message: string) => void;
+}
+
+const same = (a: Params, b: Params): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+export async function tune(data: RunData, split: Design, candidate: Candidate, opts: TuneOptions): Promise<TuningResult> {
+  const metric = metricByName(data.spec.metric);
+  const better = (a: number, b: number): boolean => (metric.higherIsBetter ? a > b : a < b);
+  const budget = Math.max(1, opts.budget ?? 8);
+  const points = gridPoints(candidate.grid).map((p) => ({ ...candidate.params, ...p }));
+  const space = Object.keys(candidate.grid).length === 0 ? 0 : points.length;
+  const rng = mulberry32(opts.seed ^ 0x5f3759df);
+  let method: TuningResult['method'] = space === 0 ? 'none' : 'grid';
+  let chosen = points;
+  if (points.length > budget) {
+    // Random search samples up to 3× the budget; halving cuts the sample to the budget.
+    chosen = shuffled(points, rng).slice(0, budget * 3);
+    method = chosen.length > budget ? 'halving' : 'random';
+  }
+  if (!chosen.some((p) => same(p, candidate.params))) chosen = [candidate.params, ...chosen];
+  else chosen = [candidate.params, ...chosen.filter((p) => !same(p, candidate.params))];
+
+  const trials: TuningTrial[] = [];
+  const fitScore = async (params: Params, rows?: number[]): Promise<{ score: number; model: FittedModel; predictions: Float64Array }> => {
+    const x = rows ? takeRows(split.train.x, rows) : split.train.x;
+    const y = rows ? Float64Array.from(rows, (r) => split.train.y[r] as number) : split.train.y;
+    const model = await candidate.learner.fit(x, y, params, fitContext(data, opts.seed, split.pipeline.features));
+    const predictions = model.predict(split.held.x);
+    const score = metric.fn(split.held.y, predictions);
+    trials.push({ params, score, fraction: rows ? rows.length / split.train.y.length : 1 });
+    return { score, model, predictions };
+  };
+
+  if (method === 'halving') {
+    const third = shuffled(Array.from({ length: split.train.y.length }, (_, i) => i), rng)
+      .slice(0, Math.max(1, Math.floor(split.train.y.length / 3)))
+      .sort((a, b) => a - b);
+    const rough: { p: Params; s: number; i: number }[] = [];
+    for (let i = 0; i < chosen.length; i++) {
+      const p = chosen[i] as Params;
+      rough.push({ p, s: (await fitScore(p, third)).score, i });
+      opts.onProgress?.(`tuning ${candidate.name}: halving round 1, ${i + 1}/${chosen.length}`);
+    }
+    rough.sort((a, b) => (better(a.s, b.s) ? -1 : better(b.s, a.s) ? 1 : a.i - b.i));
+    const kept = rough.slice(0, budget).map((r) => r.p);
+    chosen = kept.some((p) => same(p, candidate.params)) ? kept : [candidate.params, ...kept.slice(0, budget - 1)];
+  }
+
+  let best: { params: Params; score: number; model: FittedModel; predictions: Float64Array } | undefined;
+  let defaultScore = NaN;
+  for (let i = 0; i < chosen.length; i++) {
+    const params = chosen[i] as Params;
+    const r = await fitScore(params);
+    if (same(params, candidate.params)) defaultScore = r.score;
+    if (!best || better(r.score, best.score)) best = { params, ...r };
+    opts.onProgress?.(`tuning ${candidate.name}: ${i + 1}/${chosen.length} ${metric.name} ${r.score.toPrecision(5)}`);
+  }
+  const b = best as NonNullable<typeof best>;
+  return { candidate: candidate.name, method, space, trials, best: b.params, bestScore: b.score, defaultScore, model: b.model, predictions: b.predictions };
+}

@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import * as flatbuffers from 'flatbuffers';
+import { writeTflite, type TfliteDense } from '../src/tflite/writer.ts';
+import { exportTflite, inputTransform, tfliteLayers, TFLITE_TRANSFORM_METADATA } from '../src/tflite/export-tflite.ts';
+import { TrainerErrorCodes } from '../src/errors.ts';
+import type { Pipeline } from '../src/preprocess/pipeline.ts';
+
+/** A tiny reader over the written flatbuffer, by schema.fbs slot numbers (independent of the writer's tables). */
+class Reader {
+  readonly bb: flatbuffers.ByteBuffer;
+  constructor(bytes: Uint8Array) {
+    this.bb = new flatbuffers.ByteBuffer(bytes);
+  }
+  root(): number {
+    return this.bb.readInt32(this.bb.position()) + this.bb.position();
+  }
+  private off(t: number, slot: number): number {
+    return this.bb.__offset(t, 4 + 2 * slot);
+  }
+  int(t: number, slot: number, size: 1 | 4, dflt = 0): number {
+    const o = this.off(t, slot);
+    return o ? (size === 1 ? this.bb.readInt8(t + o) : this.bb.readInt32(t + o)) : dflt;
+  }
+  float(t: number, slot: number, dflt = 0): number {
+    const o = this.off(t, slot);
+    return o ? this.bb.readFloat32(t + o) : dflt;
+  }
+  str(t: number, slot: number): string {
+    const o = this.off(t, slot);
+    return o ? (this.bb.__string(t + o) as string) : '';
+  }
+  tables(t: number, slot: number): number[] {
+    const o = this.off(t, slot);
+    if (!o) return [];
+    const v = this.bb.__vector(t + o);
+    return Array.from({ length: this.bb.__vector_len(t + o) }, (_, i) => this.bb.__indirect(v + 4 * i));
+  }
+  ints(t: number, slot: number): number[] {
+    const o = this.off(t, slot);
+    if (!o) return [];
+    const v = this.bb.__vector(t + o);
+    return Array.from({ length: this.bb.__vector_len(t + o) }, (_, i) => this.bb.readInt32(v + 4 * i));
+  }
+  floats(t: number, slot: number): number[] {
+    const o = this.off(t, slot);
+    if (!o) return [];
+    const v = this.bb.__vector(t + o);
+    return Array.from({ length: this.bb.__vector_len(t + o) }, (_, i) => this.bb.readFloat32(v + 4 * i));
+  }
+  bytes(t: number, slot: number): Uint8Array {
+    const o = this.off(t, slot);
+    if (!o) return new Uint8Array(0);
+    return this.bb.bytes().subarray(this.bb.__vector(t + o), this.bb.__vector(t + o) + this.bb.__vector_len(t + o));
+  }
+}
+
+// 2 inputs → 3 hidden (relu) → 1 (sigmoid); weights in×out row-major.
+const LAYERS: TfliteDense[] = [
+  { weights: [1, 2, 3, 4, 5, 6], bias: [0.1, 0.2, 0.3], in: 2, out: 3, activation: 'relu' },
+  { weights: [0.5, -0.5, 0.25], bias: [-1], in: 3, out: 1, activation: 'sigmoid' },
+];
+
+describe('writeTflite', () => {
+  it('writes a TFL3 model: version 3, FULLY_CONNECTED with [out, in] weights, fused ReLU, LOGISTIC head', () => {
+    const bytes = writeTflite(LAYERS);
+    expect(new TextDecoder().decode(bytes.subarray(4, 8))).toBe('TFL3');
+    const r = new Reader(bytes);
+    const model = r.root();
+    expect(r.int(model, 0, 4)).toBe(3);
+    const codes = r.tables(model, 1).map((c) => r.int(c, 3, 4));
+    expect(codes).toEqual([9, 14]);
+    const buffers = r.tables(model, 4);
+    expect(r.bytes(buffers[0] as number, 0).length).toBe(0);
+    const [sg] = r.tables(model, 2) as [number];
+    const tensors = r.tables(sg, 0);
+    const names = tensors.map((t) => r.str(t, 3));
+    expect(names).toEqual(['input', 'layer0_weights', 'layer0_bias', 'layer0_out', 'layer1_weights', 'layer1_bias', 'layer1_out', 'prediction']);
+    expect(tensors.map((t) => r.ints(t, 0))).toEqual([[1, 2], [3, 2], [3], [1, 3], [1, 3], [1], [1, 1], [1, 1]]);
+    // Weights transposed: row j of [out, in] is column j of the in×out matrix.
+    const w0 = r.bytes(buffers[r.int(tensors[1] as number, 2, 4)] as number, 0);
+    expect(Array.from(new Float32Array(w0.slice().buffer))).toEqual([1, 4, 2, 5, 3, 6]);
+    expect(r.ints(sg, 1)).toEqual([0]);
+    expect(r.ints(sg, 2)).toEqual([7]);
+    const ops = r.tables(sg, 3);
+    expect(ops.map((o) => r.int(o, 0, 4))).toEqual([0, 0, 1]);
+    expect(ops.map((o) => r.ints(o, 1))).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
+    // FullyConnectedOptions (union type 8): ReLU (1) on the hidden layer only.
+    expect(ops.map((o) => r.int(o, 3, 1))).toEqual([8, 8, 0]);
+    const fused = ops.slice(0, 2).map((o) => r.int(r.bb.__indirect(o + r.bb.__offset(o, 4 + 2 * 4)), 0, 1));
+    expect(fused).toEqual([1, 0]);
+  });
+
+  it('int8: INT8 weights with one symmetric scale and zero point 0, float bias', () => {
+    const bytes = writeTflite(LAYERS, { quant: 'int8' });
+    const r = new Reader(bytes);
+    const model = r.root();
+    const [sg] = r.tables(model, 2) as [number];
+    const w = r.tables(sg, 0)[1] as number;
+    expect(r.int(w, 1, 1)).toBe(9);
+    const q = r.bb.__indirect(w + r.bb.__offset(w, 4 + 2 * 4));
+    expect(r.floats(q, 2)).toEqual([Math.fround(6 / 127)]);
+    const data = r.bytes(r.tables(model, 4)[r.int(w, 2, 4)] as number, 0);
+    expect(Array.from(new Int8Array(data.slice().buffer))).toEqual([21, 85, 42, 106, 64, 127]);
+    expect(r.int(r.tables(sg, 0)[2] as number, 1, 1)).toBe(0);
+  });
+
+  it('softmax head carries beta = 1 (the schema default is 0)', () => {
+    const bytes = writeTflite([{ weights: [1, 2], bias: [0, 0], in: 1, out: 2, activation: 'softmax' }]);
+    const r = new Reader(bytes);
+    const [sg] = r.tables(r.root(), 2) as [number];
+    const softmax = r.tables(sg, 3)[1] as number;
+    expect(r.int(softmax, 3, 1)).toBe(9);
+    expect(r.float(r.bb.__indirect(softmax + r.bb.__offset(softmax, 4 + 2 * 4)), 0)).toBe(1);
+  });
+
+  it('is deterministic and rejects layers that do not chain', () => {
+    expect(Buffer.from(writeTflite(LAYERS)).equals(Buffer.from(writeTflite(LAYERS)))).toBe(true);
+    expect(() => writeTflite([])).toThrow(expect.objectContaining({ code: TrainerErrorCodes.TFLITE_MODEL_INVALID }));
+    expect(() => writeTflite([LAYERS[0] as TfliteDense, { ...(LAYERS[1] as TfliteDense), in: 2, weights: [1, 2] }])).toThrow(expect.objectContaining({ code: TrainerErrorCodes.TFLITE_MODEL_INVALID }));
+  });
+});
+
+describe('exportTflite', () => {
+  const pipeline: Pipeline = { numeric: [{ name: 'x', median: 1, mean: 0, std: 2 }], oneHot: [{ name: 'c', categories: ['a', 'b'] }], width: 3 };
+
+  it('stores the input transform as Model.metadata and folds the MLP target scaling into the last layer', () => {
+    const mlp = { kind: 'mlp' as const, json: { layers: [{ weights: [1, 2, 3], bias: [0.5], activation: 'identity' as const }], yMean: 100, yStd: 10 } };
+    expect(tfliteLayers(mlp)[0]).toMatchObject({ weights: [10, 20, 30], bias: [105], in: 3, out: 1 });
+    const r = new Reader(exportTflite(pipeline, mlp));
+    const model = r.root();
+    const [meta] = r.tables(model, 6) as [number];
+    expect(r.str(meta, 0)).toBe(TFLITE_TRANSFORM_METADATA);
+    const json = new TextDecoder().decode(r.bytes(r.tables(model, 4)[r.int(meta, 1, 4)] as number, 0));
+    expect(JSON.parse(json)).toEqual(inputTransform(pipeline));
+  });
+
+  it('rejects a model whose width is not the pipeline width', () => {
+    expect(() => exportTflite(pipeline, { kind: 'linear', json: { weights: [1, 2], intercept: 0 } })).toThrow(expect.objectContaining({ code: TrainerErrorCodes.TFLITE_MODEL_INVALID }));
+  });
+});
