@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DesiredState, decode, encode, topics } from '@outpost/protocol';
@@ -101,7 +101,7 @@ describe('fleet CLI', () => {
     expect(unknown.stderr[0]).toMatch(/^error: OUTPOST_ERR_UNKNOWN_MODEL/);
 
     const noKey = captureIO();
-    await run(noKey, 'fleet', '--data-dir', join(tmp.dir, 'empty'), '--port', '0');
+    await run(noKey, 'fleet', '--data-dir', join(tmp.dir, 'empty'), '--port', '0', '--public-key', join(tmp.dir, 'keys', 'signing.pub'));
     expect(noKey.exitCode).toBe(1);
     expect(noKey.stderr[0]).toMatch(/public key file .*signing\.pub not found/);
 
@@ -109,6 +109,18 @@ describe('fleet CLI', () => {
     await run(tampered, 'register', join(tmp.dir, 'nowhere'), '--data-dir', dataDir);
     expect(tampered.exitCode).toBe(1);
     expect(tampered.stderr[0]).toMatch(/^error: OUTPOST_ERR_ARTIFACT_UNREADABLE/);
+  });
+
+  it('creates the fleet signing key pair in its data dir on first use', async () => {
+    const fresh = join(tmp.dir, 'fresh-fleet');
+    const svc = captureIO();
+    const running = run(svc, 'fleet', '--data-dir', fresh, '--port', '0', '--log-level', 'silent');
+    await waitFor(() => svc.stdout.some((l) => l.startsWith('fleet running')), 'fleet started');
+    expect(svc.stdout[0]).toMatch(/created the fleet's signing key pair/);
+    expect(existsSync(join(fresh, 'keys', 'signing.key'))).toBe(true);
+    expect(existsSync(join(fresh, 'keys', 'signing.pub'))).toBe(true);
+    svc.stop();
+    await running;
   });
 
   it('runs the fleet until stopped, and assigns through its broker', async () => {

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { generateSigningKeyPair, manifestBytes, sha256Hex, signManifest, type SigningKeyPair, type UnsignedManifest } from '../src/index.ts';
 
 /** A small manifest that passes the schema, for tests of the contracts themselves. */
@@ -35,4 +38,10 @@ export function signedFixture(files: { path: string; bytes: Uint8Array }[], keys
   const manifest = signManifest(fixtureManifest(files), keys);
   const bytes = manifestBytes(manifest);
   return { keys, manifest, manifestBytes: bytes, artifactId: sha256Hex(bytes) };
+}
+
+/** A fresh temp folder and its clean-up. */
+export function tempDir(prefix = 'outpost-protocol-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -6,7 +6,7 @@ import { createTrainCommand } from './cli/train-command.ts';
 
 // The housing thread (foundation) and keys.
 export { trainHousing, HOUSING, type TrainHousingOptions, type TrainResult } from './housing.ts';
-export { loadOrCreateKeyPair } from './keys.ts';
+export { loadOrCreateKeyPair } from '@outpost/protocol/node';
 export { TrainerErrorCodes, type TrainerErrorCode } from './errors.ts';
 
 // Problem spec and data (workflow steps 1–2).

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
+import { loadOrCreateKeyPair } from '@outpost/protocol/node';
 import { pino } from 'pino';
 import { FleetErrorCodes, fleetError } from '../errors.ts';
 import { startFleet } from '../fleet.ts';
@@ -38,12 +39,21 @@ export function fleetCommand(io: CliIO): Command {
     .option('--port <n>', 'embedded broker port (0 = any free port)', portArg, 1883)
     .option('--host <h>', 'embedded broker host', '127.0.0.1')
     .option('--broker <url>', 'use this MQTT 3.1.1 broker instead of the embedded one', brokerUrlArg)
-    .option('--public-key <file>', 'artifact signing public key (PEM); default <data-dir>/keys/signing.pub')
+    .option('--public-key <file>', 'artifact signing public key (PEM); default <data-dir>/keys/signing.pub, created with its private key on first use')
     .option('--log-level <level>', 'pino log level', 'info')
     .action((opts: FleetCommandOptions) =>
       runAction(io, async () => {
         const dataDir = resolve(opts.dataDir);
-        const publicKeyPem = readPublicKey(opts.publicKey ?? defaultPublicKeyPath(dataDir));
+        // Issue "Model artifacts" §5: without --public-key, the fleet's own key pair lives in its data
+        // dir and is created on first use; `outpost build --keys <data-dir>/keys` signs with it.
+        // (The fleet itself only needs the public half; the private key may live elsewhere.)
+        let publicKeyPem: string;
+        if (opts.publicKey !== undefined || existsSync(defaultPublicKeyPath(dataDir))) {
+          publicKeyPem = readPublicKey(opts.publicKey ?? defaultPublicKeyPath(dataDir));
+        } else {
+          publicKeyPem = loadOrCreateKeyPair(join(dataDir, 'keys')).publicKeyPem;
+          io.out(`created the fleet's signing key pair in ${join(dataDir, 'keys')}`);
+        }
         const logger = pino({ level: opts.logLevel }, pino.destination(2));
         const fleet = await startFleet({
           dataDir,

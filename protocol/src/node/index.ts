@@ -7,3 +7,4 @@
 export * from './mqtt-transport.ts';
 export * from './artifact-server.ts';
 export * from './artifact-fetcher.ts';
+export * from './keys.ts';

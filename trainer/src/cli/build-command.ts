@@ -14,7 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { buildArtifact, type BuiltArtifact } from '../artifact/build.ts';
 import { TrainerErrorCodes, trainerError } from '../errors.ts';
-import { loadOrCreateKeyPair } from '../keys.ts';
+import { loadOrCreateKeyPair } from '@outpost/protocol/node';
 import { runTraining } from '../run/run-training.ts';
 import type { TrainedModel } from '../run/trained-model.ts';
 import { loadSpec, type LoadedSpec } from '../spec/load-spec.ts';

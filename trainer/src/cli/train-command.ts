@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { TrainerErrorCodes, trainerError } from '../errors.ts';
 import { trainHousing, type TrainResult } from '../housing.ts';
-import { loadOrCreateKeyPair } from '../keys.ts';
+import { loadOrCreateKeyPair } from '@outpost/protocol/node';
 import { specPathOf, trainSpec } from './train-spec.ts';
 
 /** The repository's copy of the housing data, found relative to this package. */

@@ -1,7 +1,8 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ErrorCodes, OutpostError, generateSigningKeyPair, keyId, type SigningKeyPair } from '@outpost/protocol';
+import { ErrorCodes, OutpostError } from '../errors.ts';
+import { generateSigningKeyPair, keyId, type SigningKeyPair } from '../signing.ts';
 
 export const PRIVATE_KEY_FILE = 'signing.key';
 export const PUBLIC_KEY_FILE = 'signing.pub';

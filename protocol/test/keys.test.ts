@@ -2,7 +2,7 @@ import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keyId } from '@outpost/protocol';
-import { loadOrCreateKeyPair } from '../src/keys.ts';
+import { loadOrCreateKeyPair } from '../src/node/keys.ts';
 import { tempDir } from './helpers.ts';
 
 describe('loadOrCreateKeyPair', () => {
