@@ -49,8 +49,8 @@ function codeOf(fn: () => unknown): string | undefined {
 }
 
 describe('buildArtifact', () => {
-  it('writes model.onnx, card.md and a signed manifest that verifies', () => {
-    const built = buildArtifact(regression, { outRoot: join(tmp.dir, 'a'), keys, now: NOW });
+  it('writes model.onnx, card.md and a signed manifest that verifies', async () => {
+    const built = await buildArtifact(regression, { outRoot: join(tmp.dir, 'a'), keys, now: NOW });
     expect(built.artifactDir).toBe(join(tmp.dir, 'a', 'synth-reg', '1'));
     expect(readdirSync(built.artifactDir).sort()).toEqual(['card.md', 'manifest.json', 'model.onnx']);
     const m = verifyArtifact(bundle(built.artifactDir), keys.publicKeyPem, built.artifactId);
@@ -70,26 +70,26 @@ describe('buildArtifact', () => {
     expect(readFileSync(join(built.artifactDir, 'card.md'), 'utf8')).toContain('# synth-reg v1');
   });
 
-  it('is byte-reproducible: the same inputs and time give identical files', () => {
-    const a = buildArtifact(multiclass, { outRoot: join(tmp.dir, 'r1'), keys, now: NOW });
-    const b = buildArtifact(multiclass, { outRoot: join(tmp.dir, 'r2'), keys, now: NOW });
+  it('is byte-reproducible: the same inputs and time give identical files', async () => {
+    const a = await buildArtifact(multiclass, { outRoot: join(tmp.dir, 'r1'), keys, now: NOW });
+    const b = await buildArtifact(multiclass, { outRoot: join(tmp.dir, 'r2'), keys, now: NOW });
     expect(hashes(b.artifactDir)).toEqual(hashes(a.artifactDir));
     expect(b.artifactId).toBe(a.artifactId);
-    const c = buildArtifact(multiclass, { outRoot: join(tmp.dir, 'r3'), keys, now: NOW + 1000 });
+    const c = await buildArtifact(multiclass, { outRoot: join(tmp.dir, 'r3'), keys, now: NOW + 1000 });
     expect(c.artifactId).not.toBe(a.artifactId);
     expect(hashes(c.artifactDir)['model.onnx']).toBe(hashes(a.artifactDir)['model.onnx']);
   });
 
-  it('numbers versions, records the parent and refuses to overwrite', () => {
+  it('numbers versions, records the parent and refuses to overwrite', async () => {
     const outRoot = join(tmp.dir, 'v');
-    buildArtifact(regression, { outRoot, keys, now: NOW });
-    const second = buildArtifact(regression, { outRoot, keys, now: NOW });
+    await buildArtifact(regression, { outRoot, keys, now: NOW });
+    const second = await buildArtifact(regression, { outRoot, keys, now: NOW });
     expect([second.manifest.version, second.manifest.parentVersion]).toEqual([2, 1]);
-    expect(codeOf(() => buildArtifact(regression, { outRoot, keys, now: NOW, version: 2 }))).toBe(TrainerErrorCodes.ARTIFACT_VERSION_EXISTS);
+    await expect(buildArtifact(regression, { outRoot, keys, now: NOW, version: 2 })).rejects.toMatchObject({ code: TrainerErrorCodes.ARTIFACT_VERSION_EXISTS });
   });
 
-  it('fails verification with a coded error when a byte of model.onnx or manifest.json flips', () => {
-    const built = buildArtifact(multiclass, { outRoot: join(tmp.dir, 't'), keys, now: NOW });
+  it('fails verification with a coded error when a byte of model.onnx or manifest.json flips', async () => {
+    const built = await buildArtifact(multiclass, { outRoot: join(tmp.dir, 't'), keys, now: NOW });
     const good = bundle(built.artifactDir);
     const model = Uint8Array.from(good.files.get('model.onnx') as Uint8Array);
     const mid = Math.floor(model.length / 2);
@@ -106,8 +106,8 @@ describe('buildArtifact', () => {
     expect(codeOf(() => verifyArtifact(good, generateSigningKeyPair().publicKeyPem))).toBe(ErrorCodes.SIGNATURE_INVALID);
   });
 
-  it('a manifest missing a field fails the protocol schema', () => {
-    const built = buildArtifact(regression, { outRoot: join(tmp.dir, 's'), keys, now: NOW });
+  it('a manifest missing a field fails the protocol schema', async () => {
+    const built = await buildArtifact(regression, { outRoot: join(tmp.dir, 's'), keys, now: NOW });
     for (const field of ['reference', 'golden', 'trainingData', 'outputs'] as const) {
       const { [field]: _dropped, ...rest } = built.manifest;
       expect(codeOf(() => validate(Manifest, rest, 'manifest'))).toBe(ErrorCodes.SCHEMA_INVALID);
@@ -115,7 +115,7 @@ describe('buildArtifact', () => {
   });
 
   it('golden examples are what onnxruntime-web and onnxruntime-node compute from model.onnx', async () => {
-    const built = buildArtifact(multiclass, { outRoot: join(tmp.dir, 'g'), keys, now: NOW });
+    const built = await buildArtifact(multiclass, { outRoot: join(tmp.dir, 'g'), keys, now: NOW });
     const m = built.manifest;
     expect(m.outputs.map((o) => o.name)).toEqual(['label', 'probabilities']);
     expect(m.predictionOutput).toBe('label');

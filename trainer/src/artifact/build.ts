@@ -6,17 +6,18 @@
  *
  * Reproducible: every file is a pure function of the TrainedModel, the key, the version and `now`
  * (ONNX serialisation is deterministic, the card has no clock, the manifest is canonical JSON and
- * ed25519 signatures are deterministic) — building twice gives the same bytes.
+ * ed25519 signatures are deterministic) — building twice gives the same bytes. Model files, the
+ * int8-or-float decision and golden outputs come from quantized.ts (run in onnxruntime-web, hence
+ * async); measured latencies stay out of the signed bytes, in `BuiltArtifact.report`.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { MANIFEST_SCHEMA, type Manifest, type SigningKeyPair, type UnsignedManifest } from '@outpost/protocol';
 import { TrainerErrorCodes, trainerError } from '../errors.ts';
-import { exportModelOnnx } from '../onnx/export-model.ts';
 import { modelOutputs, outputSpecs, predictionOutputOf } from '../onnx/model-outputs.ts';
 import type { TrainedModel } from '../run/trained-model.ts';
-import { goldenFor } from './golden-records.ts';
 import { specModelCard } from './model-card.ts';
+import { modelFiles, shippedGolden, type LatencyMeasure, type QuantizationReport } from './quantized.ts';
 import { referenceFromRecords } from './record-reference.ts';
 import { latestVersion } from './versions.ts';
 import { fileEntry, writeArtifact, type ArtifactFile } from './write-artifact.ts';
@@ -28,6 +29,8 @@ export interface BuildArtifactOptions {
   now?: number | Date;
   /** Version to write; default the latest under `<outRoot>/<name>/` + 1. */
   version?: number;
+  /** Batch-1 latency measurement for the build report (default: onnxruntime-web, 200 runs); false skips it. */
+  measureLatency?: LatencyMeasure | false;
 }
 
 export interface BuiltArtifact {
@@ -35,6 +38,8 @@ export interface BuiltArtifact {
   /** sha256 of the manifest.json bytes. */
   artifactId: string;
   manifest: Manifest;
+  /** Unsigned build report: int8 vs float figures (with latencies) and why one shipped. */
+  report: QuantizationReport;
 }
 
 /** The highest existing version below `version` (the parent), or null. */
@@ -44,16 +49,18 @@ function parentOf(outRoot: string, name: string, version: number): number | null
 }
 
 /** The unsigned manifest and the files it lists, without touching the disk. */
-export function artifactContents(t: TrainedModel, o: { version: number; parentVersion: number | null; createdAt: number }): { unsigned: UnsignedManifest; files: ArtifactFile[] } {
+export async function artifactContents(
+  t: TrainedModel,
+  o: { version: number; parentVersion: number | null; createdAt: number; measureLatency?: LatencyMeasure | false },
+): Promise<{ unsigned: UnsignedManifest; files: ArtifactFile[]; report: QuantizationReport }> {
+  const model = await modelFiles(t, o.measureLatency === undefined ? {} : { measureLatency: o.measureLatency });
+  const metrics = { ...t.metrics, ...model.metrics };
   const outputs = outputSpecs(t);
   const predictionOutput = predictionOutputOf(t.task);
   const trainPredictions = (modelOutputs(t, t.trainRecords)[predictionOutput] ?? []).map((row) => row[0] as number);
   const trainingData = { fingerprint: t.dataFingerprint, rows: t.trainRecords.length, source: t.dataSource };
-  const card = specModelCard(t, { version: o.version, parentVersion: o.parentVersion, outputs, metrics: t.metrics, trainingData });
-  const files: ArtifactFile[] = [
-    { path: 'model.onnx', role: 'model', bytes: exportModelOnnx(t) },
-    { path: 'card.md', role: 'card', bytes: Buffer.from(card, 'utf8') },
-  ];
+  const card = specModelCard(t, { version: o.version, parentVersion: o.parentVersion, outputs, metrics, trainingData }) + model.cardSection;
+  const files: ArtifactFile[] = [...model.files, { path: 'card.md', role: 'card', bytes: Buffer.from(card, 'utf8') }];
   const unsigned: UnsignedManifest = {
     schema: MANIFEST_SCHEMA,
     name: t.name,
@@ -65,22 +72,23 @@ export function artifactContents(t: TrainedModel, o: { version: number; parentVe
     outputs,
     predictionOutput,
     files: files.map(fileEntry),
-    metrics: t.metrics,
+    metrics,
     trainingData,
-    golden: goldenFor(t),
+    golden: await shippedGolden(t, model.shipped),
     reference: referenceFromRecords(t.trainRecords, t.inputs, trainPredictions),
     trainer: { algorithm: t.model.kind, seed: t.seed, params: t.params },
   };
-  return { unsigned, files };
+  return { unsigned, files, report: model.report };
 }
 
-export function buildArtifact(t: TrainedModel, o: BuildArtifactOptions): BuiltArtifact {
+export async function buildArtifact(t: TrainedModel, o: BuildArtifactOptions): Promise<BuiltArtifact> {
   const version = o.version ?? (latestVersion(o.outRoot, t.name) ?? 0) + 1;
   if (!Number.isSafeInteger(version) || version < 1) throw trainerError(TrainerErrorCodes.CLI_ARGS, `artifact version must be an integer ≥ 1, got ${version}`, { field: 'version', value: version });
   const dir = join(o.outRoot, t.name, String(version));
   if (existsSync(dir)) throw trainerError(TrainerErrorCodes.ARTIFACT_VERSION_EXISTS, `${dir} already exists; artifacts are immutable`, { dir, version });
   const createdAt = o.now === undefined ? Date.now() : typeof o.now === 'number' ? o.now : o.now.getTime();
-  const { unsigned, files } = artifactContents(t, { version, parentVersion: parentOf(o.outRoot, t.name, version), createdAt });
+  const parentVersion = parentOf(o.outRoot, t.name, version);
+  const { unsigned, files, report } = await artifactContents(t, { version, parentVersion, createdAt, ...(o.measureLatency !== undefined ? { measureLatency: o.measureLatency } : {}) });
   const written = writeArtifact(o.outRoot, unsigned, files, o.keys);
-  return { artifactDir: written.dir, artifactId: written.artifactId, manifest: written.manifest };
+  return { artifactDir: written.dir, artifactId: written.artifactId, manifest: written.manifest, report };
 }

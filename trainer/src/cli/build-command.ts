@@ -76,7 +76,7 @@ export async function buildFromSpec(specArg: string, o: BuildCliOptions, train: 
   try {
     const onProgress = o.json ? undefined : (msg: string): void => console.error(msg);
     const trained = await train(loaded, { seed, runDir, quick: o.quick ?? false, ...(onProgress ? { onProgress } : {}) });
-    const built = buildArtifact(trained, { outRoot, keys, now, ...(version !== undefined ? { version } : {}) });
+    const built = await buildArtifact(trained, { outRoot, keys, now, ...(version !== undefined ? { version } : {}) });
     return { built, trained };
   } finally {
     if (!o.runDir) rmSync(runDir, { recursive: true, force: true });

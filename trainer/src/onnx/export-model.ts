@@ -12,13 +12,14 @@ import onnxProto from 'onnx-proto';
 import { TrainerErrorCodes, trainerError } from '../errors.ts';
 import type { TrainedModel } from '../run/trained-model.ts';
 import { ElemType, GraphBuilder } from './graph-builder.ts';
+import type { DenseQuant } from './dense.ts';
 import { emitPreprocessing } from './preprocess-graph.ts';
 import { constantHead, priorsHead } from './heads/baseline.ts';
 import { column, headError, type HeadContext } from './heads/common.ts';
 import { ensembleHead } from './heads/ensemble.ts';
 import { linearHead, logisticHead } from './heads/linear.ts';
 import { mlpHead } from './heads/mlp.ts';
-import { treeHead } from './heads/tree.ts';
+import { treeHead, type TreeExportOptions } from './heads/tree.ts';
 
 const { onnx } = onnxProto;
 
@@ -64,12 +65,19 @@ export function classCountOf(t: Pick<TrainedModel, 'task' | 'classes'>): number 
   return k;
 }
 
-export function exportModelOnnx(t: ExportableModel): Uint8Array {
+export interface ExportOptions {
+  /** Dense-layer weights (linear, logistic, MLP, and such ensemble members); default 'float'. */
+  quant?: DenseQuant;
+  /** Tree storage (heads/tree.ts); the default changes no prediction. */
+  trees?: TreeExportOptions;
+}
+
+export function exportModelOnnx(t: ExportableModel, opts: ExportOptions = {}): Uint8Array {
   const g = new GraphBuilder(t.name);
   const design = emitPreprocessing(g, t.pipeline);
   const classes = classCountOf(t);
   const tensorAttrs: HeadContext['tensorAttrs'] = new Map();
-  const h: HeadContext = { g, task: t.task, width: t.pipeline.features.length, classes, prefix: 'model', tensorAttrs };
+  const h: HeadContext = { g, task: t.task, width: t.pipeline.features.length, classes, prefix: 'model', tensorAttrs, ...(opts.quant ? { quant: opts.quant } : {}), ...(opts.trees ? { trees: opts.trees } : {}) };
   const head = emitHead(h, design, t.model.kind, t.model.toJSON());
   if (t.task === 'regression') {
     g.node('Identity', [head], { outputs: [PREDICTION] });

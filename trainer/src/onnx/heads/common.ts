@@ -10,7 +10,9 @@
 import onnxProto from 'onnx-proto';
 import type { Task } from '../../models/learner.ts';
 import { TrainerErrorCodes, trainerError } from '../../errors.ts';
+import type { DenseQuant } from '../dense.ts';
 import type { GraphBuilder } from '../graph-builder.ts';
+import type { TreeExportOptions } from './tree.ts';
 
 type AttributeProto = onnxProto.onnx.IAttributeProto;
 
@@ -28,6 +30,10 @@ export interface HeadContext {
    * has no tensor kind; `*_as_tensor` attributes are added when the model proto is assembled).
    */
   tensorAttrs: Map<string, AttributeProto[]>;
+  /** Weight storage of dense layers (linear, logistic, MLP); default float. */
+  quant?: DenseQuant;
+  /** How tree ensembles are written (tree.ts); default exact compaction, float32 thresholds. */
+  trees?: TreeExportOptions;
 }
 
 export function headError(message: string, details: Record<string, unknown> = {}): Error {

@@ -35,7 +35,7 @@ export function mlpHead(h: HeadContext, design: string, json: unknown): string {
     }
     // A binary network's sigmoid unit is applied by binaryFromLogit, on the logit.
     const act = l === layers.length - 1 && h.task === 'binary' && activation === 'sigmoid' ? 'identity' : (activation as DenseActivation);
-    x = emitDense(h.g, x, weights, bias, { in: inSize, out, activation: act, name: `${h.prefix}_layer${l}` });
+    x = emitDense(h.g, x, weights, bias, { in: inSize, out, activation: act, name: `${h.prefix}_layer${l}`, ...(h.quant ? { quant: h.quant } : {}) });
     inSize = out;
   });
   const want = h.task === 'multiclass' ? h.classes : 1;

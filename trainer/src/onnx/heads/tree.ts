@@ -7,11 +7,15 @@
  * x ≤ threshold is the float64 comparison `predict` makes (design values are float32 numbers, exact
  * in double) and onnxruntime sums the leaves in double; the scores are rounded to float32 once.
  * Averaging is folded into the leaf weights (value / trees per output), so the op aggregates SUM.
+ * Size (compact-trees.ts, bench/tree-compaction.ts): by default the exact compactions are applied
+ * and thresholds are stored as float32 `nodes_values` rounded down, which decides every float32
+ * design value the same way as the double threshold; leaf weights stay double.
  * The classifier op is not used: its post-transforms and label output differ between opsets and
  * its probabilities for averaged class leaves are the same scores this head already produces.
  */
 import onnxProto from 'onnx-proto';
 import type { TreeEnsemble } from '../../models/tree.ts';
+import { EXACT_COMPACTION, compactEnsemble, floorToFloat32, type CompactOptions } from '../compact-trees.ts';
 import { binaryFromLogit, constantRows, headError, numbers, type HeadContext } from './common.ts';
 
 const { onnx } = onnxProto;
@@ -24,6 +28,19 @@ interface TreeJSON {
   right: ArrayLike<number>;
   value: ArrayLike<number>;
   outputs: number;
+}
+
+/**
+ * How trees are written. `compact`: compact-trees.ts options (default the exact ones; false: none).
+ * `thresholds`: 'float32' (default, exact, 4 bytes) or 'float64'. `leaves`: 'float64' (default) or
+ * 'float32' (leaf weights rounded to float32, still summed in double). `compute`: 'double' (default)
+ * or 'float' (no Cast: thresholds, leaves and sums in float32 — forces both to float32).
+ */
+export interface TreeExportOptions {
+  compact?: CompactOptions | false;
+  thresholds?: 'float32' | 'float64';
+  leaves?: 'float32' | 'float64';
+  compute?: 'double' | 'float';
 }
 
 function doubles(name: string, values: readonly number[]): onnxProto.onnx.IAttributeProto {
@@ -50,6 +67,10 @@ export function ensembleOf(json: unknown): TreeEnsemble {
 
 /** Raw scores [N, outputs] (before the post-transform), computed in double, rounded to float. */
 function scores(h: HeadContext, design: string, e: TreeEnsemble): string {
+  const o = h.trees ?? {};
+  const floatCompute = o.compute === 'float';
+  const floatThresholds = floatCompute || o.thresholds !== 'float64';
+  const floatLeaves = floatCompute || o.leaves === 'float32';
   if (e.trees.length === 0) return constantRows(h, design, e.base);
   const scale = e.aggregate === 'average' ? (e.treeOutput ? e.trees.length / e.outputs : e.trees.length) : 1;
   const n = { tree: [] as number[], node: [] as number[], feature: [] as number[], mode: [] as string[], value: [] as number[], yes: [] as number[], no: [] as number[] };
@@ -63,7 +84,7 @@ function scores(h: HeadContext, design: string, e: TreeEnsemble): string {
       n.node.push(j);
       n.feature.push(Math.max(f, 0));
       n.mode.push(f < 0 ? 'LEAF' : 'BRANCH_LEQ');
-      n.value.push(f < 0 ? 0 : (t.threshold[j] as number));
+      n.value.push(f < 0 ? 0 : floatThresholds ? floorToFloat32(t.threshold[j] as number) : (t.threshold[j] as number));
       n.yes.push(f < 0 ? 0 : (t.left[j] as number));
       n.no.push(f < 0 ? 0 : (t.right[j] as number));
       if (f >= 0) continue;
@@ -76,7 +97,13 @@ function scores(h: HeadContext, design: string, e: TreeEnsemble): string {
     }
   });
   const g = h.g;
-  const x = g.op('Cast', [design], { attrs: { to: { int: onnx.TensorProto.DataType.DOUBLE } }, hint: `${h.prefix}_design_double` });
+  const x = floatCompute ? design : g.op('Cast', [design], { attrs: { to: { int: onnx.TensorProto.DataType.DOUBLE } }, hint: `${h.prefix}_design_double` });
+  // Plain FLOATS attributes are read whatever the input type; *_as_tensor ones must match it.
+  const plain = {
+    ...(floatThresholds ? { nodes_values: { floats: n.value } } : {}),
+    ...(floatLeaves ? { target_weights: { floats: target.weight } } : {}),
+    ...(floatCompute ? { base_values: { floats: Array.from(e.base) } } : {}),
+  };
   const out = g.op('TreeEnsembleRegressor', [x], {
     domain: ML,
     hint: `${h.prefix}_trees`,
@@ -93,15 +120,22 @@ function scores(h: HeadContext, design: string, e: TreeEnsemble): string {
       target_treeids: { ints: target.tree },
       target_nodeids: { ints: target.node },
       target_ids: { ints: target.id },
+      ...plain,
     },
   });
-  h.tensorAttrs.set(out, [doubles('nodes_values_as_tensor', n.value), doubles('target_weights_as_tensor', target.weight), doubles('base_values_as_tensor', Array.from(e.base))]);
+  const tensors = [
+    ...(floatThresholds ? [] : [doubles('nodes_values_as_tensor', n.value)]),
+    ...(floatLeaves ? [] : [doubles('target_weights_as_tensor', target.weight)]),
+    ...(floatCompute ? [] : [doubles('base_values_as_tensor', Array.from(e.base))]),
+  ];
+  if (tensors.length > 0) h.tensorAttrs.set(out, tensors);
   g.declare(out, 'float', ['N', e.outputs]);
   return out;
 }
 
 export function treeHead(h: HeadContext, design: string, json: unknown): string {
-  const e = ensembleOf(json);
+  const compact = h.trees?.compact ?? EXACT_COMPACTION;
+  const e = compact === false ? ensembleOf(json) : compactEnsemble(ensembleOf(json), compact).ensemble;
   const s = scores(h, design, e);
   if (h.task === 'regression') {
     if (e.outputs !== 1 || e.post !== 'identity') throw headError('a regression ensemble has one identity output');

@@ -1,0 +1,118 @@
+/**
+ * Issue "Model artifacts" §3: an MLP artifact ships int8 weights when its validation metric (in
+ * onnxruntime-web) stays within the spec tolerance, with the float model beside it; a linear model
+ * ships float because int8 is not smaller; tolerance 0 on a contrived target ships float; trees ship
+ * float with the compaction figures. Golden outputs are the shipped model's and pass the device's
+ * smoke-test rule (rtol 1e-4, atol 1e-6, device/src/smoke-test.ts) in onnxruntime-web.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSigningKeyPair, type Manifest, type SigningKeyPair } from '@outpost/protocol';
+import { buildArtifact } from '../src/artifact/build.ts';
+import { runInOrtWeb } from '../src/artifact/quantized.ts';
+import { mlpLearner } from '../src/models/mlp/mlp.ts';
+import { modelOutputs } from '../src/onnx/model-outputs.ts';
+import type { TrainedModel } from '../src/run/trained-model.ts';
+import { fitKind, fixture, trainedModel, type Fixture } from './export-fixtures.ts';
+import { tempDir } from './helpers.ts';
+
+const NOW = Date.UTC(2024, 0, 2);
+const tmp = tempDir('outpost-quant-');
+afterAll(() => tmp.cleanup());
+
+let keys: SigningKeyPair;
+let f: Fixture;
+let mlp: TrainedModel;
+
+/** The fixture's first 200 training rows as validation rows, with real targets. */
+function withValidation(t: TrainedModel, y: Float64Array): TrainedModel {
+  return { ...t, validation: { records: f.trainRecords.slice(0, 200), y: y.slice(0, 200) } };
+}
+
+beforeAll(async () => {
+  keys = generateSigningKeyPair();
+  f = fixture(400);
+  const model = await mlpLearner.fit(f.x, f.targets.regression, { hidden_layer_sizes: [64, 64], max_iter: 40, early_stopping: false }, { task: 'regression', seed: 3 });
+  mlp = withValidation(trainedModel(f, model, 'regression', 'synth-mlp'), f.targets.regression);
+});
+
+const metric = (m: Manifest, key: string): number => {
+  const v = m.metrics[key]?.value;
+  expect(v, key).toBeTypeOf('number');
+  return v as number;
+};
+
+/** The device's smoke-test rule (device/src/smoke-test.ts). */
+const closeEnough = (actual: number, expected: number): boolean => Math.abs(actual - expected) <= 1e-6 + 1e-4 * Math.abs(expected);
+
+describe('quantized artifacts', () => {
+  it('an MLP ships int8 (model.onnx) with model-float.onnx beside it when within tolerance', async () => {
+    const built = await buildArtifact(mlp, { outRoot: join(tmp.dir, 'mlp'), keys, now: NOW, measureLatency: false });
+    const m = built.manifest;
+    expect(m.files.map((x) => [x.path, x.role])).toEqual([['model.onnx', 'model'], ['model-float.onnx', 'model-float'], ['card.md', 'card']]);
+    const floatSize = metric(m, 'size_bytes_float');
+    const int8Size = metric(m, 'size_bytes_int8');
+    expect(m.files.find((x) => x.path === 'model.onnx')?.bytes).toBe(int8Size);
+    expect(m.files.find((x) => x.path === 'model-float.onnx')?.bytes).toBe(floatSize);
+    expect(int8Size / floatSize).toBeLessThan(0.5);
+    const floatRmse = metric(m, 'validation_rmse_float');
+    const int8Rmse = metric(m, 'validation_rmse_int8');
+    expect((int8Rmse - floatRmse) / floatRmse).toBeLessThanOrEqual(0.01);
+    expect(built.report).toMatchObject({ family: 'dense', ship: 'int8', metric: 'rmse' });
+    expect(built.report.float.latencyUs).toBeUndefined();
+    expect(readFileSync(join(built.artifactDir, 'card.md'), 'utf8')).toContain('`model.onnx` has int8 weights');
+
+    // Golden outputs are the int8 model's: they pass the device rule on the shipped bytes in
+    // onnxruntime-web, while the in-process float outputs differ from them by more than that rule.
+    const shipped = readFileSync(join(built.artifactDir, 'model.onnx'));
+    const records = m.golden.map((g) => g.inputs);
+    const got = (await runInOrtWeb(shipped, m.inputs, records)).prediction ?? [];
+    const floatWant = modelOutputs(mlp, records).prediction ?? [];
+    expect(got).toHaveLength(records.length);
+    m.golden.forEach((g, i) => expect(closeEnough(got[i] as number, g.outputs.prediction?.[0] as number), `golden ${i}`).toBe(true));
+    expect(m.golden.some((g, i) => !closeEnough(floatWant[i]?.[0] as number, g.outputs.prediction?.[0] as number))).toBe(true);
+  });
+
+  it('a linear model ships float because int8 is not smaller, and the card says why', async () => {
+    const model = await fitKind(f, 'linear', 'regression');
+    const t = withValidation(trainedModel(f, model, 'regression', 'synth-linear'), f.targets.regression);
+    const built = await buildArtifact(t, { outRoot: join(tmp.dir, 'linear'), keys, now: NOW, measureLatency: async () => 12.5 });
+    const m = built.manifest;
+    expect(m.files.map((x) => x.path)).toEqual(['model.onnx', 'card.md']);
+    expect(metric(m, 'size_bytes_int8')).toBeGreaterThanOrEqual(metric(m, 'size_bytes_float'));
+    expect(built.report.ship).toBe('float');
+    expect(built.report.reason).toContain('not smaller');
+    // Latencies are in the (unsigned) report only, never in the signed manifest.
+    expect(built.report.float.latencyUs).toBe(12.5);
+    expect(built.report.int8?.latencyUs).toBe(12.5);
+    expect(Object.keys(m.metrics).some((k) => k.includes('latency'))).toBe(false);
+    const card = readFileSync(join(built.artifactDir, 'card.md'), 'utf8');
+    expect(card).toMatch(/The float model ships, not int8: int8 artifact \(\d+ B\) is not smaller than float \(\d+ B\)/);
+  });
+
+  it('tolerance 0 on a target the float model fits exactly ships float, with the numbers in the card', async () => {
+    const exact = Float64Array.from(modelOutputs(mlp, f.trainRecords).prediction ?? [], (row) => row[0] as number);
+    const t = { ...withValidation(mlp, exact), name: 'synth-strict', quantizationTolerance: 0 };
+    const built = await buildArtifact(t, { outRoot: join(tmp.dir, 'strict'), keys, now: NOW, measureLatency: false });
+    expect(built.manifest.files.map((x) => x.path)).toEqual(['model.onnx', 'card.md']);
+    expect(built.report.ship).toBe('float');
+    expect(built.report.reason).toContain('over the 0.000% tolerance');
+    expect(metric(built.manifest, 'validation_rmse_int8')).toBeGreaterThan(metric(built.manifest, 'validation_rmse_float'));
+    expect(readFileSync(join(built.artifactDir, 'card.md'), 'utf8')).toContain('The float model ships, not int8: int8 metric');
+  });
+
+  it('a tree model ships float with its size, metric and compaction figures; latency measured in onnxruntime-web', async () => {
+    const model = await fitKind(f, 'forest', 'regression');
+    const t = withValidation(trainedModel(f, model, 'regression', 'synth-forest'), f.targets.regression);
+    const built = await buildArtifact(t, { outRoot: join(tmp.dir, 'forest'), keys, now: NOW });
+    const m = built.manifest;
+    expect(m.files.map((x) => x.path)).toEqual(['model.onnx', 'card.md']);
+    expect(m.metrics.size_bytes_int8).toBeUndefined();
+    expect(metric(m, 'size_bytes_float')).toBe(m.files[0]?.bytes);
+    expect(metric(m, 'tree_nodes')).toBeLessThanOrEqual(metric(m, 'tree_nodes_uncompacted'));
+    expect(Number.isFinite(metric(m, 'validation_rmse_float'))).toBe(true);
+    expect(built.report.family).toBe('trees');
+    expect(built.report.float.latencyUs).toBeGreaterThan(0);
+  });
+});
