@@ -11,23 +11,15 @@
  * place quantile cuts slightly differently), not a slower or worse model.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { loadDatasetFile } from '../trainer/src/data/dataset.ts';
-import { incomeCategory, stratifiedSplit } from '../trainer/src/data/split.ts';
-import { HOUSING } from '../trainer/src/housing.ts';
-import { matrix, type Matrix } from '../trainer/src/models/learner.ts';
 import { gbdtLearner, type GbdtParams } from '../trainer/src/models/gbdt/index.ts';
-import { fitPipeline, transformRows } from '../trainer/src/preprocess/pipeline.ts';
-import { mulberry32, shuffled } from '../trainer/src/random.ts';
-import { pick, rmse } from '../trainer/src/stats.ts';
+import { rmse } from '../trainer/src/stats.ts';
+import { loadHousing, SEED, writeMatrixCsv } from './lib/housing-rows.ts';
 import { printTable, summarize, timeRuns, type Timing } from './lib/table.ts';
 
-const HOUSING_CSV = fileURLToPath(new URL('../trainer/datasets/california-housing/housing.csv', import.meta.url));
 const RMSE_MARGIN = 0.005;
-const SEED = 42;
 
 interface SkConfig {
   max_iter: number;
@@ -40,37 +32,18 @@ function arg(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] !== undefined ? (process.argv[i + 1] as string) : fallback;
 }
 
-function writeCsv(path: string, m: Matrix | Float64Array): void {
-  const lines: string[] = [];
-  if (m instanceof Float64Array) for (const v of m) lines.push(String(v));
-  else for (let r = 0; r < m.rows; r++) lines.push(Array.from(m.data.subarray(r * m.cols, (r + 1) * m.cols), String).join(','));
-  writeFileSync(path, `${lines.join('\n')}\n`);
-}
-
 async function main(): Promise<void> {
   const runs = Number(arg('runs', '5'));
   const iters = arg('iters', '100,300').split(',').map(Number);
-  const ds = loadDatasetFile(HOUSING_CSV, { target: HOUSING.target, expectNumeric: HOUSING.numeric });
-  const income = ds.features.find((c) => c.name === HOUSING.stratifyOn);
-  const strata = income?.kind === 'numeric' ? Array.from(income.values, incomeCategory) : [];
-  const { train } = stratifiedSplit(strata, HOUSING.testFraction, SEED);
-  const order = shuffled(train, mulberry32(SEED + 1));
-  const cut = Math.round(order.length * 0.8);
-  const fitRows = order.slice(0, cut).sort((a, b) => a - b);
-  const evalRows = order.slice(cut).sort((a, b) => a - b);
-  const pipeline = fitPipeline(ds, fitRows);
-  const fx = matrix(transformRows(pipeline, ds, fitRows), pipeline.width);
-  const ex = matrix(transformRows(pipeline, ds, evalRows), pipeline.width);
-  const fy = pick(ds.target.values, fitRows);
-  const ey = pick(ds.target.values, evalRows);
+  const { fx, ex, fy, ey } = loadHousing();
 
   const dir = mkdtempSync(join(tmpdir(), 'gbdt-bench-'));
   let sk: SkConfig[];
   try {
-    writeCsv(join(dir, 'fit_x.csv'), fx);
-    writeCsv(join(dir, 'fit_y.csv'), fy);
-    writeCsv(join(dir, 'eval_x.csv'), ex);
-    writeCsv(join(dir, 'eval_y.csv'), ey);
+    writeMatrixCsv(join(dir, 'fit_x.csv'), fx);
+    writeMatrixCsv(join(dir, 'fit_y.csv'), fy);
+    writeMatrixCsv(join(dir, 'eval_x.csv'), ex);
+    writeMatrixCsv(join(dir, 'eval_y.csv'), ey);
     const out = execFileSync('/usr/bin/python3', ['bench/python/hgb.py', dir, String(runs), ...iters.map(String)], { encoding: 'utf8' });
     sk = (JSON.parse(out) as { configs: SkConfig[] }).configs;
   } finally {

@@ -3,51 +3,13 @@
  * split as gbdt-vs-sklearn.ts (training rows only, split 80/20 seeded into fit / eval rows; the
  * locked test rows are never read), preprocessing inside the graph, layers via emitDense.
  */
-import { fileURLToPath } from 'node:url';
-import { loadDatasetFile, type Dataset } from '../../trainer/src/data/dataset.ts';
-import { incomeCategory, stratifiedSplit } from '../../trainer/src/data/split.ts';
-import { HOUSING } from '../../trainer/src/housing.ts';
-import { matrix, type Matrix } from '../../trainer/src/models/learner.ts';
-import { fitPipeline, transformRows, type Pipeline } from '../../trainer/src/preprocess/pipeline.ts';
-import { mulberry32, shuffled } from '../../trainer/src/random.ts';
-import { pick } from '../../trainer/src/stats.ts';
+import type { Dataset } from '../../trainer/src/data/dataset.ts';
+import type { Pipeline } from '../../trainer/src/preprocess/pipeline.ts';
+export { loadHousing, SEED, type HousingData } from './housing-rows.ts';
 import { addPreprocessing } from '../../trainer/src/onnx/export-linear.ts';
 import { GraphBuilder, decodeModel } from '../../trainer/src/onnx/graph-builder.ts';
 import { emitDense, type DenseActivation, type DenseQuant } from '../../trainer/src/onnx/dense.ts';
 import type { QuantGranularity } from '../../trainer/src/onnx/quantize.ts';
-
-const HOUSING_CSV = fileURLToPath(new URL('../../trainer/datasets/california-housing/housing.csv', import.meta.url));
-export const SEED = 42;
-
-export interface HousingData {
-  ds: Dataset;
-  pipeline: Pipeline;
-  fitRows: number[];
-  evalRows: number[];
-  fx: Matrix;
-  ex: Matrix;
-  fy: Float64Array;
-  ey: Float64Array;
-}
-
-export function loadHousing(): HousingData {
-  const ds = loadDatasetFile(HOUSING_CSV, { target: HOUSING.target, expectNumeric: HOUSING.numeric });
-  const income = ds.features.find((c) => c.name === HOUSING.stratifyOn);
-  const strata = income?.kind === 'numeric' ? Array.from(income.values, incomeCategory) : [];
-  const { train } = stratifiedSplit(strata, HOUSING.testFraction, SEED);
-  const order = shuffled(train, mulberry32(SEED + 1));
-  const cut = Math.round(order.length * 0.8);
-  const fitRows = order.slice(0, cut).sort((a, b) => a - b);
-  const evalRows = order.slice(cut).sort((a, b) => a - b);
-  const pipeline = fitPipeline(ds, fitRows);
-  return {
-    ds, pipeline, fitRows, evalRows,
-    fx: matrix(transformRows(pipeline, ds, fitRows), pipeline.width),
-    ex: matrix(transformRows(pipeline, ds, evalRows), pipeline.width),
-    fy: pick(ds.target.values, fitRows),
-    ey: pick(ds.target.values, evalRows),
-  };
-}
 
 /** Raw graph inputs for `rows`: one [n, 1] column per feature (numbers as float32, strings). */
 export function rawFeeds(ds: Dataset, rows: readonly number[]): Record<string, { type: 'float32'; data: Float32Array } | { type: 'string'; data: string[] }> {
