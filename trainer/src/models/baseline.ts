@@ -8,8 +8,8 @@ import type { FitContext, FittedModel, Learner, Matrix } from './learner.ts';
 
 type NoParams = Record<string, never>;
 
-/** Predicts one constant for every row. */
-class ConstantModel implements FittedModel {
+/** Predicts one constant for every row (also what a saved mean/median model revives as). */
+export class ConstantModel implements FittedModel {
   constructor(
     readonly kind: string,
     readonly value: number,
@@ -25,7 +25,7 @@ class ConstantModel implements FittedModel {
 }
 
 /** Predicts the training class frequencies for every row. */
-class PriorModel implements FittedModel {
+export class PriorModel implements FittedModel {
   readonly kind = 'majority';
   /** `binary`: predict P(class 1) per row rather than the whole prior vector. */
   constructor(

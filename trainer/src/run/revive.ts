@@ -5,6 +5,7 @@
  * ensembles, member by member.
  */
 import { TrainerErrorCodes, trainerError } from '../errors.ts';
+import { ConstantModel, PriorModel } from '../models/baseline.ts';
 import { EnsembleModel as TreeEnsembleModel } from '../models/cart/ensemble-model.ts';
 import type { FittedModel, Matrix, Task } from '../models/learner.ts';
 import { LinearFitted } from '../models/linear.ts';
@@ -30,41 +31,6 @@ export function plainJSON(value: unknown): unknown {
 
 export function saveModel(model: FittedModel, task: Task): SavedModel {
   return { format: 'outpost-run-model/1', kind: model.kind, task, model: plainJSON(model.toJSON()) };
-}
-
-class ConstantModel implements FittedModel {
-  constructor(
-    readonly kind: string,
-    readonly value: number,
-  ) {}
-
-  predict(x: Matrix): Float64Array {
-    return new Float64Array(x.rows).fill(this.value);
-  }
-
-  toJSON(): { value: number } {
-    return { value: this.value };
-  }
-}
-
-class PriorModel implements FittedModel {
-  readonly kind = 'majority';
-  constructor(
-    readonly priors: number[],
-    readonly binary: boolean,
-  ) {}
-
-  predict(x: Matrix): Float64Array {
-    if (this.binary) return new Float64Array(x.rows).fill(this.priors[1] as number);
-    const k = this.priors.length;
-    const out = new Float64Array(x.rows * k);
-    for (let r = 0; r < x.rows; r++) out.set(this.priors, r * k);
-    return out;
-  }
-
-  toJSON(): { priors: number[] } {
-    return { priors: this.priors };
-  }
 }
 
 class RevivedMlp implements FittedModel {
@@ -127,7 +93,7 @@ export function reviveModel(kind: string, task: Task, json: unknown): FittedMode
     case 'median':
       return new ConstantModel(kind, j.value as number);
     case 'majority':
-      return new PriorModel(nums(j.priors), task === 'binary');
+      return new PriorModel(Float64Array.from(nums(j.priors)), task === 'binary');
     case 'linear':
       return new LinearFitted({ weights: Float64Array.from(nums(j.weights)), intercept: j.intercept as number });
     case 'logistic': {
