@@ -56,8 +56,8 @@ describe('quantized artifacts', () => {
     expect(m.files.find((x) => x.path === 'model.onnx')?.bytes).toBe(int8Size);
     expect(m.files.find((x) => x.path === 'model-float.onnx')?.bytes).toBe(floatSize);
     expect(int8Size / floatSize).toBeLessThan(0.5);
-    const floatRmse = metric(m, 'validation_rmse_float');
-    const int8Rmse = metric(m, 'validation_rmse_int8');
+    const floatRmse = metric(m, 'quant_check_rmse_float');
+    const int8Rmse = metric(m, 'quant_check_rmse_int8');
     expect((int8Rmse - floatRmse) / floatRmse).toBeLessThanOrEqual(0.01);
     expect(built.report).toMatchObject({ family: 'dense', ship: 'int8', metric: 'rmse' });
     expect(built.report.float.latencyUs).toBeUndefined();
@@ -98,7 +98,7 @@ describe('quantized artifacts', () => {
     expect(built.manifest.files.map((x) => x.path)).toEqual(['model.onnx', 'card.md']);
     expect(built.report.ship).toBe('float');
     expect(built.report.reason).toContain('over the 0.000% tolerance');
-    expect(metric(built.manifest, 'validation_rmse_int8')).toBeGreaterThan(metric(built.manifest, 'validation_rmse_float'));
+    expect(metric(built.manifest, 'quant_check_rmse_int8')).toBeGreaterThan(metric(built.manifest, 'quant_check_rmse_float'));
     expect(readFileSync(join(built.artifactDir, 'card.md'), 'utf8')).toContain('The float model ships, not int8: int8 metric');
   });
 
@@ -111,7 +111,7 @@ describe('quantized artifacts', () => {
     expect(m.metrics.size_bytes_int8).toBeUndefined();
     expect(metric(m, 'size_bytes_float')).toBe(m.files[0]?.bytes);
     expect(metric(m, 'tree_nodes')).toBeLessThanOrEqual(metric(m, 'tree_nodes_uncompacted'));
-    expect(Number.isFinite(metric(m, 'validation_rmse_float'))).toBe(true);
+    expect(Number.isFinite(metric(m, 'quant_check_rmse_float'))).toBe(true);
     expect(built.report.family).toBe('trees');
     expect(built.report.float.latencyUs).toBeGreaterThan(0);
   });
