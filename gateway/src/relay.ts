@@ -137,8 +137,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       } else {
         const l = decode(LabelMessage, payload, 'label');
         if (l.device !== deviceId) throw mismatch(l.device);
-        // LabelMessage has no gateway field (strict schema): relayed as validated.
-        forward(topics.device(deviceId, 'labels'), l, false);
+        forward(topics.device(deviceId, 'labels'), { ...l, gateway: options.gatewayId }, false);
       }
     } catch (err) {
       rejected++;

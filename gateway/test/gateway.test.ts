@@ -184,7 +184,7 @@ describe('gateway: relay', () => {
     expect(up.map((m) => (m.value as TelemetryWindow).seq)).toEqual([0, 3]);
     expect(up.every((m) => (m.value as TelemetryWindow).gateway === 'gw1' && m.topic === t)).toBe(true);
     expect(upReported[0]?.value).toMatchObject({ source: 'dev1', gateway: 'gw1' });
-    expect(upLabels[0]?.value).toEqual({ device: 'dev1', predictionId: 'p1', label: 3.5, at: '2026-02-01T10:02:00.000Z' });
+    expect(upLabels[0]?.value).toEqual({ device: 'dev1', gateway: 'gw1', predictionId: 'p1', label: 3.5, at: '2026-02-01T10:02:00.000Z' });
     await waitFor('outbox drained', () => gw.status().outboxDepth === 0);
     expect(gw.status()).toMatchObject({ relayed: 4, deadLetters: 3 });
 
