@@ -1,22 +1,20 @@
 /**
- * The shipped models' artifacts in both runtimes (issue 4, targets): for each spec in
- * firmware-models/ (housing, occupancy, shipping), build its artifact in a temp dir the way
- * `outpost build` does (spec → training run → buildArtifact), with QUICK training so the bench takes
- * minutes — the models are smaller than the shipped builds. Then, per model file: size, session
- * creation time and batch-1 / batch-1000 run time in onnxruntime-web and onnxruntime-node (device
- * session options: wasm with one thread on the web side, default optimisation level on both),
- * median and p95 (nearest rank), node/web ratio with web as the anchor.
+ * The shipped models' artifacts in both runtimes (issue 4, targets): for each committed build in
+ * firmware-models/<name>/<latest version>/ (housing, occupancy, shipping) and each of its model
+ * files: size, session creation time and batch-1 / batch-1000 run time in onnxruntime-web and
+ * onnxruntime-node (device session options: wasm with one thread on the web side, default
+ * optimisation level on both), median and p95 (nearest rank), node/web ratio with web as the
+ * anchor. Input rows are the first 1000 rows of the spec's training pool (never its test source).
  *
  *   npx tsx bench/artifacts.ts [--specs housing,occupancy,shipping] [--creations 50] [--runs 500]
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as ortWeb from 'onnxruntime-web';
 import * as ortNode from 'onnxruntime-node';
-import { generateSigningKeyPair, type InputSpec } from '@outpost/protocol';
-import { buildArtifact } from '../trainer/src/artifact/build.ts';
-import { runTraining } from '../trainer/src/run/run-training.ts';
+import { Manifest, decode, type InputSpec } from '@outpost/protocol';
+import { loadSpecData } from '../trainer/src/data/load.ts';
 import type { RawRecord } from '../trainer/src/run/trained-model.ts';
 import { loadSpec } from '../trainer/src/spec/load-spec.ts';
 import { timeRuns, type Timing } from './lib/table.ts';
@@ -68,43 +66,46 @@ function printAligned(rows: string[][]): void {
   for (const r of rows) console.log(r.map((c, i) => (i < 3 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  '));
 }
 
+/** The first `n` rows of a spec's training pool as raw records (numbers, strings, null). */
+function poolRecords(name: string, n: number): RawRecord[] {
+  const { train: pool } = loadSpecData(loadSpec(join('firmware-models', name, 'problem.yaml')));
+  const out: RawRecord[] = [];
+  for (let r = 0; r < Math.min(n, pool.rowCount); r++) {
+    const rec: RawRecord = {};
+    for (const c of pool.columns) {
+      const v = c.values[r];
+      rec[c.name] = c.kind === 'numeric' ? (Number.isNaN(v as number) ? null : (v as number)) : v === '' ? null : (v as string);
+    }
+    out.push(rec);
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const specs = arg('specs', 'housing,occupancy,shipping').split(',');
   const creations = Number(arg('creations', '50'));
   const runs = Number(arg('runs', '500'));
   ortWeb.env.wasm.numThreads = 1;
-  console.log('QUICK training (smaller models and grids than the shipped builds) to keep this bench to minutes.');
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`${creations} session creations, ${runs} runs per batch size; median / p95; ratio = node median / web median\n`);
-  const keys = generateSigningKeyPair();
-  const tmp = mkdtempSync(join(tmpdir(), 'outpost-bench-artifacts-'));
   const table: string[][] = [['model', 'file', 'runtime', 'bytes', 'create ms', 'b1 µs', 'b1000 ms', 'ratio create', 'ratio b1', 'ratio b1000']];
-  const notes: string[] = [];
-  try {
-    for (const name of specs) {
-      const loaded = loadSpec(join('firmware-models', name, 'problem.yaml'));
-      const t0 = performance.now();
-      const { trainedModel } = await runTraining(loaded, { seed: loaded.spec.seed, runDir: join(tmp, `run-${name}`), quick: true });
-      const built = await buildArtifact(trainedModel, { outRoot: join(tmp, 'out'), keys, now: 0, version: 1 });
-      const r = built.report;
-      console.error(`${name}: ${trainedModel.model.kind} built in ${((performance.now() - t0) / 1000).toFixed(1)} s, measuring…`);
-      notes.push(`${name}: ${trainedModel.model.kind}, built in ${((performance.now() - t0) / 1000).toFixed(1)} s; ships ${r.ship}: ${r.reason}; validation ${r.metric} float ${r.float.metric.toPrecision(6)}${r.int8 ? `, int8 ${r.int8.metric.toPrecision(6)}` : ''}; build-report latency (web, b1) float ${r.float.latencyUs?.toFixed(0)} µs${r.int8 ? `, int8 ${r.int8.latencyUs?.toFixed(0)} µs` : ''}${r.compaction ? `; tree nodes ${r.compaction.nodesBefore} → ${r.compaction.nodesAfter}` : ''}`);
-      const records = trainedModel.trainRecords.slice(0, 1000);
-      for (const f of built.manifest.files.filter((x) => x.role === 'model' || x.role === 'model-float')) {
-        const bytes = readFileSync(join(built.artifactDir, f.path));
-        const web = await measure(ortWeb, bytes, built.manifest.inputs, records, creations, runs);
-        const node = await measure(ortNode, bytes, built.manifest.inputs, records, creations, runs);
-        const ratio = (a: Timing, b: Timing): string => `${(a.median / b.median).toFixed(2)}×`;
-        table.push([name, f.path, 'web', String(f.bytes), ms(web.create), us(web.one), ms(web.thousand), '', '', '']);
-        table.push(['', '', 'node', '', ms(node.create), us(node.one), ms(node.thousand), ratio(node.create, web.create), ratio(node.one, web.one), ratio(node.thousand, web.thousand)]);
-      }
+  for (const name of specs) {
+    const folder = join('firmware-models', name);
+    const version = Math.max(...readdirSync(folder).filter((v) => /^\d+$/.test(v)).map(Number));
+    const dir = join(folder, String(version));
+    const manifest = decode(Manifest, readFileSync(join(dir, 'manifest.json')), 'manifest');
+    const records = poolRecords(name, 1000);
+    console.error(`${name} v${version} (${manifest.trainer.algorithm}): measuring…`);
+    for (const f of manifest.files.filter((x) => x.role === 'model' || x.role === 'model-float')) {
+      const bytes = readFileSync(join(dir, f.path));
+      const web = await measure(ortWeb, bytes, manifest.inputs, records, creations, runs);
+      const node = await measure(ortNode, bytes, manifest.inputs, records, creations, runs);
+      const ratio = (a: Timing, b: Timing): string => `${(a.median / b.median).toFixed(2)}×`;
+      table.push([`${name} v${version} ${manifest.trainer.algorithm}`, f.path, 'web', String(f.bytes), ms(web.create), us(web.one), ms(web.thousand), '', '', '']);
+      table.push(['', '', 'node', '', ms(node.create), us(node.one), ms(node.thousand), ratio(node.create, web.create), ratio(node.one, web.one), ratio(node.thousand, web.thousand)]);
     }
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
   }
   printAligned(table);
-  console.log('');
-  for (const n of notes) console.log(n);
   console.log(`\nload average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 
