@@ -55,6 +55,8 @@ export async function artifactContents(
 ): Promise<{ unsigned: UnsignedManifest; files: ArtifactFile[]; report: QuantizationReport }> {
   const model = await modelFiles(t, o.measureLatency === undefined ? {} : { measureLatency: o.measureLatency });
   const metrics = { ...t.metrics, ...model.metrics };
+  // Binary: the `label` output's cut, tuned on the validation rows (run/threshold.ts).
+  if (t.task === 'binary' && t.threshold !== undefined) metrics.decision_threshold = { metric: 'threshold', value: t.threshold };
   const outputs = outputSpecs(t);
   const predictionOutput = predictionOutputOf(t.task);
   const trainPredictions = (modelOutputs(t, t.trainRecords)[predictionOutput] ?? []).map((row) => row[0] as number);

@@ -26,6 +26,7 @@ import { ensembleOf } from '../onnx/heads/tree.ts';
 import { memberJSON } from '../onnx/heads/ensemble.ts';
 import { outputSpecs } from '../onnx/model-outputs.ts';
 import type { RawRecord, TrainedModel } from '../run/trained-model.ts';
+import { metricAt } from '../run/threshold.ts';
 import { goldenInputRecords } from './golden-records.ts';
 import type { ArtifactFile } from './write-artifact.ts';
 
@@ -131,7 +132,7 @@ async function validationMetric(t: TrainedModel, bytes: Uint8Array, metric: stri
   if (records.length === 0) return NaN;
   const out = await runInOrtWeb(bytes, t.inputs, records);
   const pred = t.task === 'regression' ? out.prediction : t.task === 'binary' ? (out.probabilities ?? []).filter((_, i) => i % 2 === 1) : out.probabilities;
-  return metricByName(metric).fn(y, pred ?? []);
+  return metricAt(metric, t.task === 'binary' ? t.threshold : undefined).fn(y, pred ?? []);
 }
 
 export interface VariantFigures {

@@ -3,7 +3,8 @@
  * (`emitPreprocessing`: one input per raw feature), the learner's head, then the outputs:
  *  - regression: `prediction` float32 [N, 1];
  *  - classification: `label` int64 [N] and `probabilities` float32 [N, k] (binary: k = 2, column
- *    1 = P(class 1)). Binary: label 1 exactly when P(class 1) > 0.5 (float32); multiclass: ArgMax,
+ *    1 = P(class 1)). Binary: label 1 exactly when P(class 1) ≥ the model's decision threshold
+ *    (`TrainedModel.threshold`, default 0.5; float32, as eval/metrics.ts: p ≥ t → 1); multiclass: ArgMax,
  *    the first maximum on ties. Never ZipMap: it cannot be read from JS.
  * Standard opset 17, ai.onnx.ml 3, IR 8: what onnxruntime-web 1.30, onnxruntime-node and Debian's
  * onnx 1.12 checker all accept.
@@ -54,7 +55,12 @@ function emitHead(h: HeadContext, design: string, kind: string, json: unknown): 
   }
 }
 
-export type ExportableModel = Pick<TrainedModel, 'name' | 'task' | 'pipeline' | 'model' | 'classes'>;
+export type ExportableModel = Pick<TrainedModel, 'name' | 'task' | 'pipeline' | 'model' | 'classes' | 'threshold'>;
+
+/** The binary decision threshold as the graph holds it (float32). */
+export function labelThreshold(t: Pick<TrainedModel, 'threshold'>): number {
+  return Math.fround(t.threshold ?? 0.5);
+}
 
 /** The number of classes of a classification model (2 for binary). */
 export function classCountOf(t: Pick<TrainedModel, 'task' | 'classes'>): number {
@@ -84,7 +90,7 @@ export function exportModelOnnx(t: ExportableModel, opts: ExportOptions = {}): U
     g.output(PREDICTION, 'float', ['N', 1]);
   } else {
     if (t.task === 'binary') {
-      const positive = g.op('Greater', [column(h, head, 1), g.floats('label_threshold', [0.5], [])], { hint: 'positive' });
+      const positive = g.op('GreaterOrEqual', [column(h, head, 1), g.floats('label_threshold', [labelThreshold(t)], [])], { hint: 'positive' });
       const flat = g.op('Squeeze', [positive, g.ints('label_axis', [1], [1])], { hint: 'positive_flat' });
       g.node('Cast', [flat], { outputs: [LABEL], attrs: { to: { int: ElemType.int64 } } });
     } else {

@@ -5,9 +5,10 @@
  * plot (regression) or a calibration plot (binary).
  */
 import type { Column } from '../data/dataset.ts';
-import { metricByName, predictionWidth } from '../eval/metrics.ts';
+import { predictionWidth } from '../eval/metrics.ts';
 import { mulberry32 } from '../random.ts';
 import { formatScore } from './select.ts';
+import { metricAt } from './threshold.ts';
 
 export interface Segment {
   column: string;
@@ -52,10 +53,12 @@ export interface ErrorAnalysisInput {
   /** Segments kept (default 12). */
   top?: number;
   seed?: number;
+  /** Binary decision threshold (threshold.ts); threshold metrics score labels p ≥ threshold. */
+  threshold?: number;
 }
 
 export function errorAnalysis(input: ErrorAnalysisInput): ErrorAnalysis {
-  const metric = metricByName(input.metric);
+  const metric = metricAt(input.metric, input.threshold);
   const { y, predictions } = input;
   const n = y.length;
   const width = predictionWidth(n, predictions);

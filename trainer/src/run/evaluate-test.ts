@@ -13,6 +13,7 @@ import { metricByName } from '../eval/metrics.ts';
 import { transform } from '../preprocess/spec-pipeline.ts';
 import { decide, decisionMetric } from './decision.ts';
 import { errorAnalysis } from './error-analysis.ts';
+import { metricAt } from './threshold.ts';
 import { loadRunModel, readTestRecords, writeReports, writeTestRecord, type TestRecord } from './run-dir.ts';
 
 export async function evaluateRun(runDir: string, rows: Table, setName: string): Promise<TestEvaluation> {
@@ -24,14 +25,15 @@ export async function evaluateRun(runDir: string, rows: Table, setName: string):
   const y = encodeTarget(rows, spec, run.classes).values;
   const predictions = run.model.predict(x);
   const basePred = run.baseline.predict(x);
-  const metric = metricByName(spec.metric);
+  // The model's labels use the threshold tuned on validation; the baseline keeps 0.5, as at train time.
+  const metric = metricAt(spec.metric, run.threshold);
   const ci = bootstrapCi(y, predictions, metric, { seed: run.record.seed, resamples: 1000, level: 0.95 });
-  const dm = metricByName(decisionMetric(spec));
-  const decision = decide(spec, dm.fn(y, predictions), dm.fn(y, basePred), 'final');
+  const dm = metricAt(decisionMetric(spec), run.threshold);
+  const decision = decide(spec, dm.fn(y, predictions), metricByName(dm.name).fn(y, basePred), 'final');
   const inputs = new Set(run.pipeline.inputs.map((i) => i.name));
   const segCols: Column[] = rows.columns.filter((c) => inputs.has(c.name));
   if (spec.task === 'regression') segCols.push(column(rows, spec.target.column));
-  const errors = errorAnalysis({ metric: spec.metric, y, predictions, columns: segCols, seed: run.record.seed });
+  const errors = errorAnalysis({ metric: spec.metric, y, predictions, columns: segCols, seed: run.record.seed, ...(run.threshold !== undefined ? { threshold: run.threshold } : {}) });
   const record: TestRecord = {
     set: setName,
     at: new Date().toISOString(),
@@ -39,7 +41,8 @@ export async function evaluateRun(runDir: string, rows: Table, setName: string):
     value: ci.value,
     ci: [ci.low, ci.high],
     rows: rows.rowCount,
-    baseline: metric.fn(y, basePred),
+    baseline: metricByName(spec.metric).fn(y, basePred),
+    ...(run.threshold !== undefined ? { threshold: run.threshold } : {}),
     decision,
     errors,
   };

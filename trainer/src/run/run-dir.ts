@@ -22,6 +22,7 @@ import { renderReport } from './report/html.ts';
 import { reviveSaved, saveModel, type SavedModel } from './revive.ts';
 import type { TrainingRunResult, TuningSummary, ValidationRow } from './run-training.ts';
 import type { TableRow } from './select.ts';
+import type { ThresholdChoice } from './threshold.ts';
 
 export const RUN_FORMAT = 'outpost-run/1';
 
@@ -42,6 +43,8 @@ export interface RunRecord {
   tuning: TuningSummary[];
   validation: ValidationRow[];
   chosen: { name: string; kind: string; params: Params | Record<string, Params>; validation: number; cv?: CvScore };
+  /** The binary decision threshold, tuned on the validation rows; `outpost test` scores labels with it. */
+  threshold?: ThresholdChoice;
   baseline: { name: string; validation: number };
   features: string[];
   importance: FeatureImportance[];
@@ -60,6 +63,8 @@ export interface TestRecord {
   ci: [number, number];
   rows: number;
   baseline: number;
+  /** The decision threshold the model's labels were scored with (binary, threshold metric). */
+  threshold?: number;
   decision: Decision;
   errors: ErrorAnalysis;
   /** The ledger's count for this test set, 1 for the first look. */
@@ -98,6 +103,7 @@ export function runRecordOf(r: TrainingRunResult, createdAt = new Date().toISOSt
     testSets: [r.split.test, ...r.split.extraTests].map((t) => ({ name: t.name, sha256: t.sha256, rows: t.rowCount })),
   };
   if (r.trainedModel.classes) rec.classes = r.trainedModel.classes;
+  if (r.threshold) rec.threshold = r.threshold;
   return rec;
 }
 
@@ -143,6 +149,8 @@ export interface LoadedRunModel {
   baseline: FittedModel;
   task: Task;
   classes?: string[];
+  /** The run's tuned decision threshold (binary, threshold metric). */
+  threshold?: number;
   record: RunRecord;
 }
 
@@ -153,6 +161,7 @@ export function loadRunModel(runDir: string): LoadedRunModel {
   const baseline = reviveSaved(readJson<SavedModel>(runDir, RUN_FILES.baseline));
   const out: LoadedRunModel = { pipeline, model, baseline, task: record.task, record };
   if (record.classes) out.classes = record.classes;
+  if (record.threshold) out.threshold = record.threshold.threshold;
   return out;
 }
 

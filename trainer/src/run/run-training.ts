@@ -23,6 +23,7 @@ import { rankRows, shortlist, type TableRow } from './select.ts';
 import { saveRun } from './run-dir.ts';
 import { buildTrainedModel } from './trained-model-build.ts';
 import type { TrainedModel } from './trained-model.ts';
+import { metricAt, thresholdFor, type ThresholdChoice } from './threshold.ts';
 import { tune, type TuningResult } from './tuning.ts';
 
 export interface RunTrainingOptions {
@@ -49,6 +50,10 @@ export interface ValidationRow {
   params: Params | Record<string, Params>;
   score: number;
   members?: string[];
+  /** The chosen model's row: `score` is at this threshold, tuned on these validation rows. */
+  threshold?: number;
+  /** Its score at 0.5, comparable with the other rows. */
+  scoreAtDefault?: number;
 }
 
 export interface TrainingRunResult {
@@ -69,6 +74,8 @@ export interface TrainingRunResult {
   /** Scores on the validation rows: the baseline, each tuned candidate and the ensemble. */
   validation: ValidationRow[];
   chosen: { name: string; kind: string; params: Params | Record<string, Params>; validation: number; cv?: CvScore };
+  /** Binary with a threshold metric: the decision threshold tuned on the validation rows (absent otherwise). */
+  threshold?: ThresholdChoice;
   baseline: { name: string; validation: number; model: FittedModel };
   importance: FeatureImportance[];
   errors: ErrorAnalysis;
@@ -157,14 +164,24 @@ export async function runTraining(loaded: LoadedSpec, opts: RunTrainingOptions):
   }
   progress(`chosen: ${chosen.name} (validation ${metric.name} ${chosen.score.toPrecision(5)})`);
 
-  // 3. Provisional decision, importance and error analysis on validation.
-  const dm = metricByName(decisionMetric(spec));
-  const decision = decide(spec, dm.fn(val.held.y, chosen.predictions), dm.fn(val.held.y, baselinePred), 'provisional');
-  const importance = permutationImportance(chosen.model, val.held.x, val.held.y, metric, { repeats: quick ? 2 : 5, seed, featureNames: val.pipeline.features });
-  const segCols = [...columns, ...(spec.task === 'regression' ? [target] : [])].map((c) => takeColumnRows(c, val.held.rows));
-  const errors = errorAnalysis({ metric: spec.metric, y: val.held.y, predictions: chosen.predictions, columns: segCols, seed });
+  // 3. Decision threshold (binary, threshold metric): tuned on the chosen model's validation predictions only.
+  const threshold = thresholdFor(spec.task, spec.metric, val.held.y, chosen.predictions);
+  const cut = threshold?.threshold;
+  if (threshold) {
+    chosen.score = threshold.score;
+    const row = validation.slice(1).find((v) => v.name === chosen.name);
+    if (row) Object.assign(row, { score: threshold.score, threshold: threshold.threshold, scoreAtDefault: threshold.atDefault });
+    progress(`decision threshold ${threshold.threshold.toPrecision(3)} (tuned on validation): ${metric.name} ${threshold.score.toPrecision(5)} vs ${threshold.atDefault.toPrecision(5)} at 0.5`);
+  }
 
-  // 4. Final refit on train + validation, pipeline included.
+  // 4. Provisional decision, importance and error analysis on validation.
+  const dm = metricAt(decisionMetric(spec), cut);
+  const decision = decide(spec, dm.fn(val.held.y, chosen.predictions), metricByName(dm.name).fn(val.held.y, baselinePred), 'provisional');
+  const importance = permutationImportance(chosen.model, val.held.x, val.held.y, metricAt(spec.metric, cut), { repeats: quick ? 2 : 5, seed, featureNames: val.pipeline.features });
+  const segCols = [...columns, ...(spec.task === 'regression' ? [target] : [])].map((c) => takeColumnRows(c, val.held.rows));
+  const errors = errorAnalysis({ metric: spec.metric, y: val.held.y, predictions: chosen.predictions, columns: segCols, seed, ...(cut !== undefined ? { threshold: cut } : {}) });
+
+  // 5. Final refit on train + validation, pipeline included.
   progress(`final refit of ${chosen.name} on train + validation…`);
   const all = [...split.train, ...split.validation].sort((a, b) => a - b);
   const fin = design(data, all);
@@ -183,7 +200,7 @@ export async function runTraining(loaded: LoadedSpec, opts: RunTrainingOptions):
   const cvRow = table.find((r) => r.name === chosen.name);
   const trainedModel = buildTrainedModel({
     loaded, data, specData, split, pipeline: fin.pipeline, model: finalModel, params: chosen.params as Params, seed,
-    finalRows: fin.train.rows, validationRows: split.validation, cv: cvRow?.cv, validationScore: chosen.score,
+    finalRows: fin.train.rows, validationRows: split.validation, cv: cvRow?.cv, validationScore: chosen.score, ...(cut !== undefined ? { threshold: cut } : {}),
   });
   const result: TrainingRunResult = {
     name: spec.name, spec, specFile: loaded.file, seed, runDir: opts.runDir, task: spec.task, metric: spec.metric,
@@ -193,6 +210,7 @@ export async function runTraining(loaded: LoadedSpec, opts: RunTrainingOptions):
     tuning: tuned.map(({ model: _m, predictions: _p, ...rest }) => rest),
     validation,
     chosen: { name: chosen.name, kind: finalModel.kind, params: chosen.params, validation: chosen.score, ...(cvRow ? { cv: cvRow.cv } : {}) },
+    ...(threshold ? { threshold } : {}),
     baseline: { name: baselineCandidate.name, validation: validation[0]?.score ?? NaN, model: finalBaseline },
     importance, errors, decision, trainedModel, split,
   };

@@ -25,6 +25,8 @@ export interface BuildFacts {
   validationRows: readonly number[];
   cv?: CvScore;
   validationScore: number;
+  /** Binary decision threshold tuned on validation (threshold.ts). */
+  threshold?: number;
 }
 
 export function buildTrainedModel(f: BuildFacts): TrainedModel {
@@ -53,6 +55,7 @@ export function buildTrainedModel(f: BuildFacts): TrainedModel {
     validation: { records: records(f.validationRows), y: Float64Array.from(f.validationRows, (r) => f.data.target.values[r] as number) },
   };
   if (f.data.classes) out.classes = [...f.data.classes];
+  if (f.threshold !== undefined) out.threshold = f.threshold;
   return out;
 }
 

@@ -14,6 +14,11 @@ export interface TrainedModel {
   /** The spec's model name (artifact name). */
   name: string;
   task: Task;
+  /**
+   * Binary only: the decision threshold tuned on the validation rows (run/threshold.ts) — the ONNX
+   * `label` is 1 exactly when P(class 1) ≥ threshold. Absent: 0.5.
+   */
+  threshold?: number;
   /** Class labels in index order (classification only); the ONNX `label` output indexes these. */
   classes?: string[];
   /** Raw input schema for the manifest, in graph-input order. */

@@ -42,7 +42,7 @@ export function renderReport(rec: RunRecord, tests: readonly TestRecord[]): stri
   const tuning = rec.tuning
     .map((t) => `<tr><td>${esc(t.candidate)}</td><td>${t.method}</td><td class="n">${t.trials.length} / ${t.space}</td><td class="n">${formatScore(t.defaultScore, m)}</td><td class="n">${formatScore(t.bestScore, m)}</td><td><code>${fmtParams(t.best)}</code></td></tr>`)
     .join('');
-  const val = rec.validation.map((v) => `<tr><td>${esc(v.name)}</td><td class="n">${formatScore(v.score, m)}</td></tr>`).join('');
+  const val = rec.validation.map((v) => `<tr><td>${esc(v.name)}${v.threshold !== undefined ? ` (threshold ${v.threshold.toPrecision(3)} tuned on validation; ${formatScore(v.scoreAtDefault ?? NaN, m)} at 0.5)` : ''}</td><td class="n">${formatScore(v.score, m)}</td></tr>`).join('');
   const cols = rec.explore.columns
     .map((c) => `<tr><td>${esc(c.name)}</td><td>${c.role}</td><td>${c.kind}</td><td class="n">${c.missing}</td><td class="n">${c.distinct}</td><td class="n">${c.min !== undefined ? formatScore(c.min, 'rmse') : ''}</td><td class="n">${c.max !== undefined ? formatScore(c.max, 'rmse') : ''}</td><td class="n">${c.mean !== undefined ? Number(c.mean.toPrecision(4)) : ''}</td></tr>`)
     .join('');
@@ -74,7 +74,7 @@ ${warnings ? `<ul>${warnings}</ul>` : ''}<table><tr><th>column</th><th>role</th>
 ${failures ? `<p>Failed:</p><ul>${failures}</ul>` : ''}
 <h2>Tuning (validation rows only)</h2><table><tr><th>candidate</th><th>search</th><th>trials / space</th><th>untuned</th><th>best</th><th>best params</th></tr>${tuning}</table>
 <table><tr><th>on validation</th><th>${esc(m)}</th></tr>${val}</table>
-<h2>Chosen model</h2><p><b>${esc(rec.chosen.name)}</b> (${esc(rec.chosen.kind)}), validation ${esc(m)} ${formatScore(rec.chosen.validation, m)}; refit on train + validation. Params <code>${fmtParams(rec.chosen.params)}</code>.</p>
+<h2>Chosen model</h2><p><b>${esc(rec.chosen.name)}</b> (${esc(rec.chosen.kind)}), validation ${esc(m)} ${formatScore(rec.chosen.validation, m)}${rec.threshold ? ` at the decision threshold ${rec.threshold.threshold.toPrecision(3)} (P(class 1) ≥ it → class 1), tuned on the validation rows (${formatScore(rec.threshold.atDefault, m)} at 0.5)` : ''}; refit on train + validation. Params <code>${fmtParams(rec.chosen.params)}</code>.</p>
 <h3>Permutation importance (validation)</h3>${importance}
 <h2>Where the model fails (validation)</h2>${errorsHtml(rec.errors, 'validation')}
 <h2>Test</h2>${testSection}
