@@ -12,7 +12,7 @@ import { UNSEEN_CATEGORY } from '../src/artifact/golden-records.ts';
 import { TrainerErrorCodes } from '../src/errors.ts';
 import type { TrainedModel } from '../src/run/trained-model.ts';
 import { fitKind, fixture, ortNode, ortWeb, runOnnx, trainedModel } from './export-fixtures.ts';
-import { tempDir } from './helpers.ts';
+import { tempDir, codeOf } from './helpers.ts';
 
 const NOW = Date.UTC(2024, 0, 2, 3, 4, 5);
 const tmp = tempDir('outpost-build-');
@@ -39,14 +39,6 @@ function hashes(dir: string): Record<string, string> {
   return Object.fromEntries(readdirSync(dir).sort().map((n) => [n, sha256Hex(readFileSync(join(dir, n)))]));
 }
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
-}
 
 describe('buildArtifact', () => {
   it('writes model.onnx, card.md and a signed manifest that verifies', async () => {

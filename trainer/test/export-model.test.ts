@@ -10,17 +10,10 @@ import { modelOutputs } from '../src/onnx/model-outputs.ts';
 import type { FittedModel } from '../src/models/learner.ts';
 import type { RawRecord } from '../src/run/trained-model.ts';
 import { UNSEEN, fitKind, fixture, ortNode, ortWeb, runOnnx, trainedModel } from './export-fixtures.ts';
+import { codeOf } from './helpers.ts';
 
 const f = fixture(300);
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
-}
 
 describe('exportModelOnnx', () => {
   it('declares raw inputs and plain-tensor outputs, never ZipMap', async () => {
