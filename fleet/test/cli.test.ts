@@ -66,14 +66,14 @@ describe('fleet CLI', () => {
     expect(io.stdout[0]).toBe(`registered housing v1 (${a.artifactId})`);
 
     const store = openSqliteStore(join(dataDir, 'fleet.db'));
-    store.insertTelemetry(fixtureWindow('dev1', 0, { x: [0, 10, 40, 150] }), '2025-01-01T00:00:00.000Z');
+    store.insertTelemetry(fixtureWindow('dev1', 0, { x: [0, 100, 400, 1500] }), '2025-01-01T00:00:00.000Z');
     store.close();
 
     await run(io, 'drift', 'housing', '--data-dir', dataDir);
     const table = io.stdout[1] ?? '';
-    expect(table).toMatch(/^housing v1: 1 windows, 200 rows/);
+    expect(table).toMatch(/^housing v1: 1 windows, 2000 rows/);
     expect(table.split('\n')[1]).toMatch(/^feature\s+PSI\s+JS\s+rows\s+status$/);
-    expect(table.split('\n')[2]).toMatch(/^x\s+\d+\.\d{4}\s+\d\.\d{4}\s+200\s+major$/);
+    expect(table.split('\n')[2]).toMatch(/^x\s+\d+\.\d{4}\s+\d\.\d{4}\s+2000\s+major$/);
 
     await run(io, 'drift', 'housing', '--data-dir', dataDir, '--json', '--device', 'dev1', '--version', '1');
     const json = JSON.parse(io.stdout[2] ?? '') as { device: string; features: { feature: string; status: string }[] };

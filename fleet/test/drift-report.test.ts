@@ -17,23 +17,23 @@ describe('driftReport', () => {
   afterEach(() => store.close());
 
   it('gives psi ≈ 0 for counts proportional to the reference, summed over windows', () => {
-    store.insertTelemetry(fixtureWindow('dev1', 0, { x: [50, 50, 50, 50], color: [100, 100, 0], pred: [100, 100] }), AT);
-    store.insertTelemetry(fixtureWindow('dev1', 1, { x: [10, 10, 10, 10], color: [20, 20, 0], pred: [20, 20] }), AT);
+    store.insertTelemetry(fixtureWindow('dev1', 0, { x: [500, 500, 500, 500], color: [1000, 1000, 0], pred: [1000, 1000] }), AT);
+    store.insertTelemetry(fixtureWindow('dev1', 1, { x: [100, 100, 100, 100], color: [200, 200, 0], pred: [200, 200] }), AT);
     const report = driftReport(store, manifest);
     expect(report.windows).toBe(2);
-    expect(report.rows).toBe(240);
+    expect(report.rows).toBe(2400);
     for (const f of report.features) {
       expect(f.psi).not.toBeNull();
       expect(f.psi as number).toBeLessThan(1e-9);
       expect(f.status).toBe('ok');
-      expect(f.rows).toBe(240);
+      expect(f.rows).toBe(2400);
     }
     expect(report.prediction.psi as number).toBeLessThan(1e-9);
     expect(report.prediction.status).toBe('ok');
   });
 
   it('flags a shifted feature as major, sorted first, and counts unseen categories as their own bin', () => {
-    store.insertTelemetry(fixtureWindow('dev1', 0, { x: [5, 5, 40, 150], color: [100, 95, 5], pred: [100, 100] }), AT);
+    store.insertTelemetry(fixtureWindow('dev1', 0, { x: [50, 50, 400, 1500], color: [1000, 950, 50], pred: [1000, 1000] }), AT);
     const report = driftReport(store, manifest);
     const [first, second] = report.features;
     expect(first?.feature).toBe('x');
@@ -48,13 +48,13 @@ describe('driftReport', () => {
     expect(report.prediction.status).toBe('ok');
   });
 
-  it('marks windows under 100 rows as small-window, and honours custom thresholds', () => {
+  it('marks windows under the minimum rows (default 500) as small-window, and honours custom thresholds', () => {
     store.insertTelemetry(fixtureWindow('dev1', 0, { x: [1, 1, 10, 20] }), AT);
     const small = driftReport(store, manifest);
     expect(small.features.find((f) => f.feature === 'x')?.status).toBe('small-window');
     expect(small.features.find((f) => f.feature === 'x')?.psi as number).toBeGreaterThan(0.25);
 
-    store.insertTelemetry(fixtureWindow('dev2', 0, { x: [22, 28, 25, 25] }), AT);
+    store.insertTelemetry(fixtureWindow('dev2', 0, { x: [220, 280, 250, 250] }), AT);
     const dev2 = driftReport(store, manifest, { device: 'dev2' });
     expect(dev2.device).toBe('dev2');
     const x = dev2.features.find((f) => f.feature === 'x');

@@ -91,8 +91,8 @@ describe('fleet service', () => {
     const dev = createMqttTransport({ url: fleet.brokerUrl, clientId: 'drift-relay', clean: true });
     await dev.start();
     try {
-      await dev.publish(topics.device('dev1', 'telemetry'), encode(fixtureWindow('dev1', 0, { artifactId: artifact.artifactId })));
-      await dev.publish(topics.device('dev2', 'telemetry'), encode(fixtureWindow('dev2', 0, { artifactId: artifact.artifactId, x: [0, 10, 40, 150] })));
+      await dev.publish(topics.device('dev1', 'telemetry'), encode(fixtureWindow('dev1', 0, { artifactId: artifact.artifactId, x: [250, 250, 250, 250], color: [500, 500, 0], pred: [500, 500] })));
+      await dev.publish(topics.device('dev2', 'telemetry'), encode(fixtureWindow('dev2', 0, { artifactId: artifact.artifactId, x: [0, 100, 400, 1500] })));
       await waitFor(() => fleet.store.countTelemetry() === 2, 'windows stored');
     } finally {
       await dev.close();

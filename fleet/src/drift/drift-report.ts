@@ -15,7 +15,11 @@ export interface DriftThresholds {
   epsilon: number;
 }
 
-export const DEFAULT_DRIFT_THRESHOLDS: DriftThresholds = { moderate: 0.1, major: 0.25, minRows: 100, epsilon: PSI_EPSILON };
+/**
+ * minRows 500: with 10 bins, PSI between two samples of the SAME distribution averages ≈ 9/n (0.06
+ * at n = 150, with tails past 0.25), so a few hundred rows are needed before a value means drift.
+ */
+export const DEFAULT_DRIFT_THRESHOLDS: DriftThresholds = { moderate: 0.1, major: 0.25, minRows: 500, epsilon: PSI_EPSILON };
 
 export interface FeatureDrift {
   feature: string;
