@@ -4,6 +4,7 @@
  * `--json`), and exits 0 on a provisional go, 3 on a no-go. Also the spec-aware `outpost test`,
  * whose exit code carries the final decision the same way.
  */
+import { progressSink } from './progress.ts';
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -55,13 +56,14 @@ export async function trainSpec(specFile: string, options: TrainSpecOptions): Pr
   const loaded = loadSpec(specFile);
   const seed = options.seed ?? loaded.spec.seed;
   const runDir = resolve(options.runs ?? 'runs', loaded.spec.name, runFolderName(new Date(), seed));
-  const started = Date.now();
+  const progress = progressSink();
   const result = await runTraining(loaded, {
     seed,
     runDir,
     quick: options.quick ?? false,
-    onProgress: options.json ? undefined : (msg) => console.error(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${msg}`),
+    onProgress: options.json ? undefined : progress,
   });
+  progress.done();
   if (options.json) console.log(JSON.stringify(runSummary(result), null, 2));
   else {
     const m = result.metric;
