@@ -8,48 +8,27 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeLockedTestSets } from '../data/locked-test.ts';
 import { TrainerErrorCodes, trainerError } from '../errors.ts';
-import type { FeatureImportance } from '../eval/importance.ts';
-import type { ExploreSummary } from '../explore/summary.ts';
 import type { FittedModel, Task } from '../models/learner.ts';
 import type { SpecPipeline } from '../preprocess/spec-pipeline.ts';
-import type { ProblemSpec } from '../spec/problem-spec.ts';
-import type { Params } from './candidates.ts';
-import type { CvScore } from './cv.ts';
 import type { Decision } from './decision.ts';
 import type { ErrorAnalysis } from './error-analysis.ts';
 import { renderModelCard } from './report/model-card.ts';
 import { renderReport } from './report/html.ts';
 import { reviveSaved, saveModel, type SavedModel } from './revive.ts';
-import type { TrainingRunResult, TuningSummary, ValidationRow } from './run-training.ts';
-import type { TableRow } from './select.ts';
-import type { ThresholdChoice } from './threshold.ts';
+import type { TrainingRunResult } from './run-training.ts';
 
 export const RUN_FORMAT = 'outpost-run/1';
 
-export interface RunRecord {
+/** The fields of a run result that run.json keeps as they are. */
+type KeptFields = 'name' | 'specFile' | 'spec' | 'seed' | 'task' | 'metric' | 'rows' | 'explore' | 'table' | 'failures' | 'tuning' | 'validation' | 'chosen' | 'threshold' | 'importance' | 'errors' | 'decision';
+
+/** run.json: the run result without live objects (models, split), plus what `outpost test` needs. */
+export interface RunRecord extends Pick<TrainingRunResult, KeptFields> {
   format: typeof RUN_FORMAT;
-  name: string;
-  specFile: string;
-  spec: ProblemSpec;
-  seed: number;
   createdAt: string;
-  task: Task;
-  metric: string;
   classes?: string[];
-  rows: TrainingRunResult['rows'];
-  explore: ExploreSummary;
-  table: TableRow[];
-  failures: Record<string, string>;
-  tuning: TuningSummary[];
-  validation: ValidationRow[];
-  chosen: { name: string; kind: string; params: Params | Record<string, Params>; validation: number; cv?: CvScore };
-  /** The binary decision threshold, tuned on the validation rows; `outpost test` scores labels with it. */
-  threshold?: ThresholdChoice;
-  baseline: { name: string; validation: number };
+  baseline: Omit<TrainingRunResult['baseline'], 'model'>;
   features: string[];
-  importance: FeatureImportance[];
-  errors: ErrorAnalysis;
-  decision: Decision;
   metrics: TrainingRunResult['trainedModel']['metrics'];
   testSets: { name: string; sha256: string; rows: number }[];
 }
