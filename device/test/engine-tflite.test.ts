@@ -1,12 +1,14 @@
 /**
- * The TFLite engine end to end: .tflite files written by the trainer for a linear model and an MLP
- * run through tfjs-tflite (behind the Node shim) and give the ONNX artifact's predictions (same
- * weights, preprocessing inside the graph, onnxruntime-web) within 1e-5 relative; int8-weight
- * files within the stated tolerance.
+ * The TFLite engine end to end on the foundation's housing pipeline: .tflite files written by the
+ * trainer for a linear model and an MLP run through tfjs-tflite (behind the Node shim) and give the
+ * ONNX model's predictions (same weights, preprocessing inside the graph, onnxruntime-web) within
+ * 1e-5 relative — float weights, and int8 weights behind DEQUANTIZE against ONNX's QDQ; hybrid int8
+ * files within the stated tolerance. The input transform: its format, and a step kind the device
+ * does not know failing with a coded error. Spec-built artifacts: engine-tflite-spec.test.ts.
  */
 import * as ort from 'onnxruntime-web';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isOutpostError, type FeatureValue, type Manifest } from '@outpost/protocol';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { INPUT_TRANSFORM_FORMAT, PipelineErrorCodes, isOutpostError, type FeatureValue, type InputTransform, type Manifest } from '@outpost/protocol';
 import { DeviceErrorCodes } from '../src/index.ts';
 // Trainer-side writers: a test-only dependency (device/src never imports the trainer).
 import {
@@ -17,11 +19,14 @@ import {
   inputTransform,
   mulberry32,
   tfliteLayers,
+  type DenseQuant,
   type Pipeline,
   type TfliteSource,
 } from '@outpost/trainer';
+// The writer itself, to put a hand-made transform into a .tflite file.
+import { writeTflite } from '../../trainer/src/tflite/writer.ts';
 import { createTfliteEngine } from '../src/inference/tflite/tflite-engine.ts';
-import { applyTransform, type TfliteInputTransform } from '../src/inference/tflite/input-transform.ts';
+import { designRows } from '../src/inference/tflite/input-transform.ts';
 import { readTfliteMetadata } from '../src/inference/tflite/tflite-metadata.ts';
 
 const PIPELINE: Pipeline = {
@@ -70,19 +75,21 @@ const ROWS: Record<string, FeatureValue>[] = [
   { a: 'text', b: 2, c: 'p' },
 ];
 
-function onnxModel(source: TfliteSource): Uint8Array {
+function onnxModel(source: TfliteSource, quant: DenseQuant = 'float'): Uint8Array {
   const g = new GraphBuilder('tflite-parity');
   let x = addPreprocessing(g, PIPELINE);
   tfliteLayers(source).forEach((l, i) => {
-    x = emitDense(g, x, Float64Array.from(l.weights), Float64Array.from(l.bias), { in: l.in, out: l.out, activation: l.activation, name: `layer${i}` });
+    const activation = l.activation === 'binary' ? 'identity' : l.activation;
+    // Float biases on both sides: the comparison is about the weights.
+    x = emitDense(g, x, Float64Array.from(l.weights), Float64Array.from(l.bias), { in: l.in, out: l.out, activation, name: `layer${i}`, quant, bias: 'float' });
   });
   g.node('Identity', [x], { outputs: ['prediction'] });
   g.output('prediction', 'float', ['N', 1]);
   return g.toBytes();
 }
 
-async function onnxPredict(source: TfliteSource, rows: Record<string, FeatureValue>[]): Promise<number[]> {
-  const session = await ort.InferenceSession.create(onnxModel(source));
+async function onnxPredict(source: TfliteSource, rows: Record<string, FeatureValue>[], quant: DenseQuant = 'float'): Promise<number[]> {
+  const session = await ort.InferenceSession.create(onnxModel(source, quant));
   const n = rows.length;
   const feeds: Record<string, ort.Tensor> = {};
   for (const name of ['a', 'b']) feeds[name] = new ort.Tensor('float32', Float32Array.from(rows, (r) => (typeof r[name] === 'number' ? (r[name] as number) : NaN)), [n, 1]);
@@ -112,6 +119,17 @@ describe('TFLite engine (tfjs-tflite behind the Node shim)', () => {
       await session.release();
     });
   }
+
+  it('int8 weights behind DEQUANTIZE (per-channel scales) predict as ONNX int8 QDQ within 1e-5 relative', async () => {
+    for (const source of [LINEAR, MLP]) {
+      const session = await engine.load(exportTflite(PIPELINE, source, { quant: 'int8-weights' }), MANIFEST);
+      const got = (await session.run(ROWS)).predictions;
+      const want = await onnxPredict(source, ROWS, 'int8-qdq-per-channel');
+      expect(maxRelDiff(got, want)).toBeLessThan(1e-5);
+      expect(maxRelDiff(got, await onnxPredict(source, ROWS))).toBeGreaterThan(1e-6); // really quantized
+      await session.release();
+    }
+  });
 
   it('int8-weight (hybrid) .tflite stays within 2% of the float prediction scale', async () => {
     for (const source of [LINEAR, MLP]) {
@@ -145,24 +163,38 @@ describe('TFLite engine (tfjs-tflite behind the Node shim)', () => {
 });
 
 describe('TFLite input transform', () => {
-  let transform: TfliteInputTransform;
+  let transform: InputTransform;
   beforeAll(() => {
     const meta = readTfliteMetadata(exportTflite(PIPELINE, LINEAR));
-    transform = JSON.parse(new TextDecoder().decode(meta?.get('outpost.input_transform'))) as TfliteInputTransform;
+    transform = JSON.parse(new TextDecoder().decode(meta?.get('outpost.input_transform'))) as InputTransform;
   });
-  afterAll(() => undefined);
 
-  it('travels in the .tflite metadata as the pipeline', () => {
+  it('travels in the .tflite metadata: the housing pipeline as fitted steps, and the output', () => {
     expect(transform).toEqual(inputTransform(PIPELINE));
+    expect(transform.format).toBe(INPUT_TRANSFORM_FORMAT);
+    expect(transform.pipeline.steps.map((s) => s.op)).toEqual(['impute', 'impute', 'onehot', 'scale']);
+    expect(transform.pipeline.features).toEqual(['a', 'b', 'c=p', 'c=q', 'c=r']);
+    expect(transform.output).toEqual({ task: 'regression', prediction: 'prediction' });
   });
 
   it('imputes the median, scales, and one-hot encodes (unseen / missing → zeros)', () => {
-    const out = new Float32Array(5);
-    applyTransform(transform, { a: 4, b: -65, c: 'q' }, out);
-    expect(Array.from(out)).toEqual([1, -1, 0, 1, 0]);
-    applyTransform(transform, { a: null, b: Number.NaN, c: 'zzz' }, out);
-    expect(Array.from(out)).toEqual([Math.fround(0.5 / 2.5), Math.fround(-5 / 40), 0, 0, 0]);
-    applyTransform(transform, { a: 'x', c: '' }, out);
-    expect(Array.from(out.subarray(2))).toEqual([0, 0, 0]);
+    expect(Array.from(designRows(transform, [{ a: 4, b: -65, c: 'q' }]))).toEqual([1, -1, 0, 1, 0]);
+    expect(Array.from(designRows(transform, [{ a: null, b: Number.NaN, c: 'zzz' }]))).toEqual([Math.fround(0.5 / 2.5), Math.fround(-5 / 40), 0, 0, 0]);
+    expect(Array.from(designRows(transform, [{ a: 'x', c: '' }]).subarray(2))).toEqual([0, 0, 0]);
+  });
+
+  it('a step kind the device does not know fails the load with OUTPOST_ERR_PIPELINE_STEP_UNKNOWN', async () => {
+    const steps = [...transform.pipeline.steps];
+    steps.splice(2, 0, { op: 'cluster_similarity', name: 'geo', columns: ['a', 'b'], centres: [[0, 0]], gamma: 0.5 } as never);
+    const future = { ...transform, pipeline: { ...transform.pipeline, steps, features: [...transform.pipeline.features, 'geo_0'] } };
+    const layers = tfliteLayers({ kind: 'linear', json: { weights: [1, 2, 3, 4, 5, 6], intercept: 0 } });
+    const bytes = writeTflite(layers, { metadata: { 'outpost.input_transform': new TextEncoder().encode(JSON.stringify(future)) } });
+    const err: unknown = await createTfliteEngine().load(bytes, MANIFEST).catch((e: unknown) => e);
+    expect(isOutpostError(err, PipelineErrorCodes.STEP_UNKNOWN)).toBe(true);
+    expect((err as { details: Record<string, unknown> }).details).toMatchObject({ op: 'cluster_similarity', index: 2 });
+    // A malformed known step is a broken file instead.
+    const broken = { ...transform, pipeline: { ...transform.pipeline, steps: [{ op: 'clip', column: 'a', lo: 2, hi: 1 }] } };
+    const brokenBytes = writeTflite(tfliteLayers(LINEAR), { metadata: { 'outpost.input_transform': new TextEncoder().encode(JSON.stringify(broken)) } });
+    await expect(createTfliteEngine().load(brokenBytes, MANIFEST)).rejects.toSatisfy((e: unknown) => isOutpostError(e, DeviceErrorCodes.MODEL_LOAD));
   });
 });

@@ -16,3 +16,4 @@ export * from './schemas/manifest.ts';
 export * from './schemas/state.ts';
 export * from './schemas/artifact-transfer.ts';
 export * from './schemas/telemetry.ts';
+export * from './pipeline/index.ts';

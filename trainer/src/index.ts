@@ -53,6 +53,7 @@ export { candidatesFor, learnerByName, type Candidate } from './run/candidates.t
 export { kFolds, crossValidate, design as designRows, type RunData, type Fold } from './run/cv.ts';
 export { tune, type TuningResult } from './run/tuning.ts';
 export { EnsembleModel as AveragingEnsemble, type EnsembleJSON } from './run/ensemble.ts';
+export { StackingModel, fitStackMeta, type StackingJSON, type StackMeta } from './run/stacking.ts';
 export { decide, type Decision } from './run/decision.ts';
 export { errorAnalysis, type ErrorAnalysis } from './run/error-analysis.ts';
 export { saveRun, loadRunModel, loadRunRecord, type RunRecord, type TestRecord } from './run/run-dir.ts';
@@ -69,7 +70,7 @@ export { GraphBuilder, decodeModel } from './onnx/graph-builder.ts';
 export { addPreprocessing } from './onnx/export-linear.ts';
 export { emitDense, type DenseQuant } from './onnx/dense.ts';
 export { quantizeDecision, DEFAULT_QUANT_TOLERANCE } from './onnx/quantize-decision.ts';
-export { exportTflite, inputTransform, tfliteLayers, TFLITE_TRANSFORM_METADATA, type TfliteSource } from './tflite/export-tflite.ts';
+export { exportTflite, exportModelTflite, inputTransform, tfliteLayers, tfliteUnsupportedReason, TFLITE_TRANSFORM_METADATA, type TfliteSource } from './tflite/export-tflite.ts';
 export type { Pipeline } from './preprocess/pipeline.ts';
 export { mulberry32 } from './random.ts';
 

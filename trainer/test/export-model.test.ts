@@ -11,6 +11,7 @@ import type { FittedModel } from '../src/models/learner.ts';
 import type { RawRecord } from '../src/run/trained-model.ts';
 import { UNSEEN, fitKind, fixture, ortNode, ortWeb, runOnnx, trainedModel } from './export-fixtures.ts';
 import { codeOf } from './helpers.ts';
+import { fitStacking } from './stacking-fixtures.ts';
 
 const f = fixture(300);
 
@@ -74,5 +75,47 @@ describe('exportModelOnnx', () => {
     expect(codeOf(() => exportModelOnnx(trainedModel(f, narrow, 'regression')))).toBe(TrainerErrorCodes.ONNX_GRAPH_INVALID);
     const multi = trainedModel(f, await fitKind(f, 'logistic', 'multiclass'), 'multiclass');
     expect(codeOf(() => exportModelOnnx({ ...multi, classes: undefined }))).toBe(TrainerErrorCodes.ONNX_GRAPH_INVALID);
+  });
+
+  it('writes a stacking ensemble as graph nodes: members → Concat → MatMul + Add → [σ(−z), σ(z)], float meta weights', async () => {
+    type Graph = NonNullable<ReturnType<typeof decodeModel>['graph']>;
+    /** The meta layer: a MatMul fed by a Concat of one input per member, its weights and the Add after it. */
+    const metaLayer = (g: Graph, members: number) => {
+      const producer = new Map((g.node ?? []).flatMap((n) => (n.output ?? []).map((o) => [o, n] as const)));
+      const init = new Map((g.initializer ?? []).map((i) => [i.name, i]));
+      const matmul = (g.node ?? []).find((n) => n.opType === 'MatMul' && producer.get(n.input?.[0] ?? '')?.opType === 'Concat' && producer.get(n.input?.[0] ?? '')?.input?.length === members);
+      const add = (g.node ?? []).find((n) => n.opType === 'Add' && n.input?.[0] === matmul?.output?.[0]);
+      return { matmul, add, w: init.get(matmul?.input?.[1] ?? ''), b: init.get(add?.input?.[1] ?? '') };
+    };
+    const stack = await fitStacking(f, 'binary');
+    for (const quant of ['float', 'int8-qdq'] as const) {
+      const g = decodeModel(exportModelOnnx(trainedModel(f, stack, 'binary'), { quant })).graph!;
+      const { matmul, add, w, b } = metaLayer(g, 3);
+      expect(matmul).toBeDefined();
+      expect(add).toBeDefined();
+      // float32 even when the members' weights are int8
+      expect([w?.dataType, w?.dims?.map(Number), b?.dims?.map(Number)]).toEqual([1, [3, 1], [1]]);
+      expect(Array.from(w?.floatData ?? [])).toEqual(stack.toJSON().meta.weights.map((r) => Math.fround(r[0] as number)));
+      expect(Array.from(b?.floatData ?? [])).toEqual([Math.fround(stack.meta.intercept[0] as number)]);
+      expect(g.node?.some((n) => n.opType === 'ZipMap' || n.opType === 'Sigmoid')).toBe(false);
+      expect(g.node?.some((n) => n.opType === 'DequantizeLinear')).toBe(quant === 'int8-qdq');
+      expect(g.output?.map((o) => o.name)).toEqual(['label', 'probabilities']);
+    }
+    const reg = decodeModel(exportModelOnnx(trainedModel(f, await fitStacking(f, 'regression'), 'regression'))).graph!;
+    expect(reg.output?.map((o) => o.name)).toEqual(['prediction']);
+    expect(metaLayer(reg, 3).w?.dims?.map(Number)).toEqual([3, 1]);
+    const multi = decodeModel(exportModelOnnx(trainedModel(f, await fitStacking(f, 'multiclass'), 'multiclass'))).graph!;
+    const ml = metaLayer(multi, 3);
+    expect(ml.w?.dims?.map(Number)).toEqual([9, 3]);
+    expect(multi.node?.some((n) => n.opType === 'Softmax' && n.input?.[0] === ml.add?.output?.[0])).toBe(true);
+  });
+
+  it('rejects a stacking ensemble whose meta-learner does not fit its members or task', async () => {
+    const json = (await fitStacking(f, 'binary')).toJSON();
+    const as = (j: unknown): FittedModel => ({ kind: 'ensemble', predict: () => new Float64Array(), toJSON: () => j });
+    expect(codeOf(() => exportModelOnnx(trainedModel(f, as(json), 'regression')))).toBe(TrainerErrorCodes.ONNX_GRAPH_INVALID);
+    expect(codeOf(() => exportModelOnnx(trainedModel(f, as({ ...json, meta: { ...json.meta, weights: json.meta.weights.slice(1) } }), 'binary')))).toBe(TrainerErrorCodes.ONNX_GRAPH_INVALID);
+    expect(codeOf(() => exportModelOnnx(trainedModel(f, as({ ...json, meta: { ...json.meta, intercept: [NaN] } }), 'binary')))).toBe(TrainerErrorCodes.ONNX_GRAPH_INVALID);
+    expect(codeOf(() => exportModelOnnx(trainedModel(f, as({ ...json, members: [] }), 'binary')))).toBe(TrainerErrorCodes.ONNX_GRAPH_INVALID);
   });
 });

@@ -2,7 +2,8 @@
  * Issue "Model artifacts" §2: every learner's exported model, run in onnxruntime-web and
  * onnxruntime-node on 200 raw validation records (nulls, NaN, ±∞, an unseen category), gives the
  * in-process predictions within 1e-5 relative and exactly the same labels; Debian's onnx checker
- * (full check) accepts every model.
+ * (full check) accepts every model. Ensembles: averaging, and stacking (members → Concat → MatMul + Add
+ * → [σ(−z), σ(z)] / Softmax) for each task.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Task } from '../src/models/learner.ts';
@@ -10,6 +11,7 @@ import { exportModelOnnx } from '../src/onnx/export-model.ts';
 import { modelOutputs } from '../src/onnx/model-outputs.ts';
 import { fitKind, fixture, onnxCheck, ortNode, ortWeb, runOnnx, trainedModel } from './export-fixtures.ts';
 import { tempDir } from './helpers.ts';
+import { fitStacking } from './stacking-fixtures.ts';
 
 const CASES: [string, Task][] = [
   ['mean', 'regression'], ['majority', 'binary'], ['majority', 'multiclass'],
@@ -18,6 +20,7 @@ const CASES: [string, Task][] = [
   ['gbdt', 'regression'], ['gbdt', 'binary'], ['gbdt', 'multiclass'],
   ['mlp', 'regression'], ['mlp', 'binary'], ['mlp', 'multiclass'],
   ['ensemble', 'regression'], ['ensemble', 'binary'],
+  ['stacking', 'regression'], ['stacking', 'binary'], ['stacking', 'multiclass'],
 ];
 
 /** |got − want| / max(|want|, floor): relative, with a floor so values near 0 are not over-judged. */
@@ -35,7 +38,7 @@ afterAll(() => tmp.cleanup());
 
 describe('exported models agree with the trainer in onnxruntime-web and onnxruntime-node', () => {
   it.each(CASES)('%s (%s)', async (kind, task) => {
-    const model = await fitKind(f, kind, task);
+    const model = kind === 'stacking' ? await fitStacking(f, task) : await fitKind(f, kind, task);
     const t = trainedModel(f, model, task);
     const bytes = exportModelOnnx(t);
     exported[`${kind}-${task}`] = bytes;

@@ -5,6 +5,7 @@ import { learnerByName } from '../src/run/candidates.ts';
 import { EnsembleModel } from '../src/run/ensemble.ts';
 import { reviveModel, reviveSaved, saveModel, type SavedModel } from '../src/run/revive.ts';
 import { mulberry32 } from '../src/random.ts';
+import { fitStackMeta, stackFeatures, StackingModel } from '../src/run/stacking.ts';
 
 function data(task: Task, n = 120): { x: Matrix; y: Float64Array } {
   const rng = mulberry32(4);
@@ -60,6 +61,29 @@ describe('reviveModel', () => {
     const a = live.predict(x);
     const b = revived.predict(x);
     for (let i = 0; i < a.length; i++) expect(b[i]).toBeCloseTo(a[i] as number, 9);
+  });
+
+  it.each(['regression', 'binary', 'multiclass'] as const)('revives a stacking ensemble (%s): members and meta-learner', async (task) => {
+    const { x, y } = data(task);
+    const ctx = { task, seed: 1, ...(task === 'multiclass' ? { classes: 3 } : {}) };
+    const kinds = task === 'regression' ? ['linear', 'gbdt'] : ['logistic', 'gbdt', 'tree'];
+    const members = [];
+    for (const k of kinds) members.push(await learnerByName(k).fit(x, y, small[k] ?? {}, ctx));
+    const width = task === 'multiclass' ? 3 : 1;
+    const meta = await fitStackMeta(task, stackFeatures(members.map((m) => m.predict(x)), x.rows, width), y, { seed: 1, ...(task === 'multiclass' ? { classes: 3 } : {}) });
+    const live = new StackingModel(members, meta);
+    const revived = reviveSaved(roundTrip(saveModel(live, task)));
+    expect(revived).toBeInstanceOf(StackingModel);
+    expect((revived as StackingModel).meta.link).toBe(meta.link);
+    const a = live.predict(x);
+    const b = revived.predict(x);
+    expect(b.length).toBe(a.length);
+    for (let i = 0; i < a.length; i++) expect(b[i]).toBeCloseTo(a[i] as number, 12);
+    expect(saveModel(revived, task)).toEqual(saveModel(live, task));
+    // A stacking ensemble saved for another task, or without its meta-learner, is refused.
+    const saved = roundTrip(saveModel(live, task));
+    expect(() => reviveSaved({ ...saved, task: task === 'regression' ? 'binary' : 'regression' })).toThrow(expect.objectContaining({ code: TrainerErrorCodes.RUN_MODEL_UNKNOWN }));
+    expect(() => reviveSaved({ ...saved, model: { ...(saved.model as object), meta: undefined } })).toThrow(expect.objectContaining({ code: TrainerErrorCodes.RUN_MODEL_UNKNOWN }));
   });
 
   it('refuses an unknown kind with a coded error', () => {

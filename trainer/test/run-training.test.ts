@@ -20,12 +20,12 @@ beforeEach(() => {
 afterEach(() => tmp.cleanup());
 
 describe('runTraining', () => {
-  it('runs baseline, CV, tuning, ensemble and final refit, and writes the run folder', async () => {
+  it('runs baseline, CV, tuning, ensembles and final refit, and writes the run folder', async () => {
     const spec = loadSpec(regressionFixture(tmp.dir, { extra: QUICK_CANDIDATES }).spec);
     const runDir = join(tmp.dir, 'runs', 'synth', 'a');
     const r = await runTraining(spec, { runDir, quick: true });
     expect(r.table[r.table.length - 1]?.name).toBe('mean'); // the baseline is worst here
-    expect(r.table.map((t) => t.name).sort()).toEqual(['ensemble', 'gbdt', 'linear', 'mean', 'tree']);
+    expect(r.table.map((t) => t.name).sort()).toEqual(['ensemble', 'gbdt', 'linear', 'mean', 'stacking', 'tree']);
     expect(r.table.find((t) => t.name === 'linear')?.cv.folds).toHaveLength(3);
     expect(r.tuning.map((t) => t.candidate)).toEqual(['linear', 'gbdt']);
     expect(r.chosen.name).toBe('linear'); // y is linear in the features
@@ -43,7 +43,20 @@ describe('runTraining', () => {
     const m: Matrix = { data: Float64Array.from([1, 2, 3, 0, 1, 0, 0.5, 5, 1, 9, 0, 1, 0, 9]), rows: 2, cols: 7 };
     expect(saved.pipeline.features).toHaveLength(7);
     expect(Array.from(saved.model.predict(m))).toEqual(Array.from(r.trainedModel.model.predict(m)));
-    expect(r.table.find((t) => t.name === 'ensemble')?.members).toEqual(['linear', 'gbdt']);
+    expect(r.table.find((t) => t.name === 'ensemble')).toMatchObject({ members: ['linear', 'gbdt'], method: 'average' });
+    expect(r.table.find((t) => t.name === 'stacking')).toMatchObject({ members: ['linear', 'gbdt'], method: 'stack' });
+    expect(r.table.find((t) => t.name === 'stacking')?.cv.folds).toHaveLength(3);
+    // Both ensembles are scored on validation; stacking's meta-learner saw only the training rows' out-of-fold predictions.
+    expect(r.validation.map((v) => v.name)).toEqual(['mean', 'linear', 'gbdt', 'ensemble', 'stacking']);
+    expect(r.validation.find((v) => v.name === 'stacking')?.stack).toMatchObject({ learner: 'nnls', link: 'identity', trainingRows: r.rows.train, folds: 3 });
+    expect(readFileSync(join(runDir, 'report.html'), 'utf8')).toContain('stacking of linear + gbdt');
+  });
+
+  it('stacking can be turned off (run option)', async () => {
+    const spec = loadSpec(regressionFixture(tmp.dir, { extra: QUICK_CANDIDATES }).spec);
+    const r = await runTraining(spec, { runDir: join(tmp.dir, 'off'), quick: true, stacking: false });
+    expect(r.table.map((t) => t.name)).not.toContain('stacking');
+    expect(r.validation.map((v) => v.name)).toEqual(['mean', 'linear', 'gbdt', 'ensemble']);
   });
 
   it('is deterministic for a seed: identical model bytes and tables', async () => {
@@ -52,6 +65,7 @@ describe('runTraining', () => {
     const b = await runTraining(spec, { runDir: join(tmp.dir, 'b'), quick: true });
     expect(readFileSync(join(tmp.dir, 'b', 'model.json'), 'utf8')).toBe(readFileSync(join(tmp.dir, 'a', 'model.json'), 'utf8'));
     expect(JSON.stringify(b.table.map((t) => t.cv))).toBe(JSON.stringify(a.table.map((t) => t.cv)));
+    expect(JSON.stringify(b.validation)).toBe(JSON.stringify(a.validation)); // stacking's meta-learner included
     expect(readFileSync(join(tmp.dir, 'b', 'test-set.csv'), 'utf8')).toBe(readFileSync(join(tmp.dir, 'a', 'test-set.csv'), 'utf8'));
   });
 

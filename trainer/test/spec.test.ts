@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { isOutpostError } from '@outpost/protocol';
 import { describe, expect, it } from 'vitest';
 import { TrainerErrorCodes } from '../src/errors.ts';
-import { loadSpec, parseSpec } from '../src/spec/load-spec.ts';
+import { checkSpecColumns, loadSpec, parseSpec } from '../src/spec/load-spec.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const FILE = '/specs/demo/problem.yaml';
@@ -94,6 +94,49 @@ describe('problem spec', () => {
     const shipping = loadSpec(join(REPO, 'firmware-models/shipping/problem.yaml'));
     expect(shipping.spec.target).toEqual({ column: 'Reached.on.Time_Y.N', positive: 1 });
     expect(shipping.spec.metric).toBe('f1');
+  });
+});
+
+describe('cluster_similarity step', () => {
+  const step = (fields: string): string => `${VALID}feature_steps:\n  - { op: cluster_similarity, name: geo, columns: [lat, lon]${fields} }\n`;
+
+  it('parses k, gamma and an optional seed', () => {
+    const { spec } = parseSpec(step(', k: 10, gamma: 0.5, seed: 7'), FILE, '/specs/demo');
+    expect(spec.feature_steps).toEqual([{ op: 'cluster_similarity', name: 'geo', columns: ['lat', 'lon'], k: 10, gamma: 0.5, seed: 7 }]);
+  });
+
+  it.each([
+    [', k: 0, gamma: 1', 'feature_steps[0].k'],
+    [', k: 2.5, gamma: 1', 'feature_steps[0].k'],
+    [', gamma: 1', 'feature_steps[0].k'],
+    [', k: 3, gamma: 0', 'feature_steps[0].gamma'],
+    [', k: 3, gamma: -1', 'feature_steps[0].gamma'],
+    [', k: 3', 'feature_steps[0].gamma'],
+    [', k: 3, gamma: 1, seed: 0.5', 'feature_steps[0].seed'],
+    [', k: 3, gamma: 1, weight: 2', 'feature_steps[0].weight'],
+  ])('rejects %j at %s', (fields, field) => {
+    const e = specError(step(fields));
+    expect(e.code).toBe(TrainerErrorCodes.SPEC_INVALID);
+    expect(e.field).toBe(field);
+    expect(e.message).toContain(field);
+  });
+
+  it('rejects repeated or no columns', () => {
+    expect(specError(step(', k: 3, gamma: 1').replace('[lat, lon]', '[lat, lat]')).field).toBe('feature_steps[0].columns');
+    expect(specError(step(', k: 3, gamma: 1').replace('[lat, lon]', '[]')).field).toBe('feature_steps[0].columns');
+  });
+
+  it('names an unknown column, and lets later steps read the similarity columns', () => {
+    const spec = (extra = ''): ReturnType<typeof parseSpec> => parseSpec(`${step(', k: 2, gamma: 1')}${extra}`, FILE, '/specs/demo');
+    try {
+      checkSpecColumns(spec(), ['y', 'lat', 'lng']);
+      expect.unreachable();
+    } catch (err) {
+      expect(isOutpostError(err, TrainerErrorCodes.SPEC_COLUMN_UNKNOWN)).toBe(true);
+      expect((err as { details: unknown }).details).toMatchObject({ field: 'feature_steps[0].columns[1]', columnName: 'lon' });
+    }
+    expect(() => checkSpecColumns(spec('  - { op: log, columns: [geo_1] }\n'), ['y', 'lat', 'lon'])).not.toThrow();
+    expect(() => checkSpecColumns(spec('  - { op: log, columns: [geo_2] }\n'), ['y', 'lat', 'lon'])).toThrow(expect.objectContaining({ code: TrainerErrorCodes.SPEC_COLUMN_UNKNOWN }));
   });
 });
 

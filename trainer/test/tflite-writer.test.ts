@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import * as flatbuffers from 'flatbuffers';
 import { writeTflite, type TfliteDense } from '../src/tflite/writer.ts';
-import { exportTflite, inputTransform, tfliteLayers, TFLITE_TRANSFORM_METADATA } from '../src/tflite/export-tflite.ts';
+import { devicePipeline, exportTflite, inputTransform, tfliteLayers, TFLITE_TRANSFORM_METADATA } from '../src/tflite/export-tflite.ts';
 import { TrainerErrorCodes } from '../src/errors.ts';
 import type { Pipeline } from '../src/preprocess/pipeline.ts';
+import { fitSpecPipeline } from '../src/preprocess/spec-pipeline.ts';
+import { FeatureStep } from '../src/spec/steps.ts';
+import type { Column } from '../src/data/dataset.ts';
 
 /** A tiny reader over the written flatbuffer, by schema.fbs slot numbers (independent of the writer's tables). */
 class Reader {
@@ -104,6 +107,65 @@ describe('writeTflite', () => {
     expect(r.int(r.tables(sg, 0)[2] as number, 1, 1)).toBe(0);
   });
 
+  it('binary head: the logit layer as (w, −w), then EXP, ADD 1, DIV 1 / · — [P(0), P(1)] as the ONNX head', () => {
+    const bytes = writeTflite([{ weights: [0.5, -2], bias: [0.25], in: 2, out: 1, activation: 'binary' }], { outputName: 'probabilities' });
+    const r = new Reader(bytes);
+    const model = r.root();
+    expect(r.tables(model, 1).map((c) => r.int(c, 3, 4))).toEqual([9, 47, 0, 42]);
+    const [sg] = r.tables(model, 2) as [number];
+    const tensors = r.tables(sg, 0);
+    const buffers = r.tables(model, 4);
+    const floats = (t: number): number[] => Array.from(new Float32Array(r.bytes(buffers[r.int(t, 2, 4)] as number, 0).slice().buffer));
+    // Weights [2 units, 2 inputs]: unit 0 = w, unit 1 = −w; bias (b, −b).
+    expect(floats(tensors[1] as number)).toEqual([0.5, -2, -0.5, 2]);
+    expect(floats(tensors[2] as number)).toEqual([0.25, -0.25]);
+    const ops = r.tables(sg, 3);
+    const names = tensors.map((t) => r.str(t, 3));
+    expect(ops.map((o) => r.ints(o, 1).map((i) => names[i]))).toEqual([
+      ['input', 'layer0_weights', 'layer0_bias'], ['layer0_out'], ['layer0_one', 'layer0_exp'], ['layer0_one', 'layer0_denominator'],
+    ]);
+    expect(names[r.ints(sg, 2)[0] as number]).toBe('probabilities');
+    expect(floats(tensors[names.indexOf('layer0_one')] as number)).toEqual([1, 1]);
+    expect(() => writeTflite([{ weights: [1, 2, 3, 4], bias: [0, 0], in: 2, out: 2, activation: 'binary' }])).toThrow(expect.objectContaining({ code: TrainerErrorCodes.TFLITE_MODEL_INVALID }));
+  });
+
+  it('int8-weights: INT8 weights with per-output-channel scales (quantized_dimension 0) behind DEQUANTIZE', () => {
+    const bytes = writeTflite(LAYERS, { quant: 'int8-weights' });
+    const r = new Reader(bytes);
+    const model = r.root();
+    expect(r.tables(model, 1).map((c) => r.int(c, 3, 4))).toEqual([6, 9, 14]);
+    const [sg] = r.tables(model, 2) as [number];
+    const tensors = r.tables(sg, 0);
+    const w = tensors[1] as number;
+    expect(r.str(w, 3)).toBe('layer0_weights_int8');
+    expect(r.int(w, 1, 1)).toBe(9);
+    const q = r.bb.__indirect(w + r.bb.__offset(w, 4 + 2 * 4));
+    // Columns of W (in×out) are [1, 4], [2, 5], [3, 6]: one scale each.
+    expect(r.floats(q, 2)).toEqual([4, 5, 6].map((m) => Math.fround(m / 127)));
+    expect(r.int(q, 6, 4)).toBe(0);
+    const data = r.bytes(r.tables(model, 4)[r.int(w, 2, 4)] as number, 0);
+    expect(Array.from(new Int8Array(data.slice().buffer))).toEqual([32, 127, 51, 127, 64, 127]);
+    const ops = r.tables(sg, 3);
+    expect(r.ints(ops[0] as number, 1)).toEqual([1]);
+    expect(r.ints(ops[1] as number, 1)).toEqual([0, 2, 3]);
+    // Hybrid flag off: the FULLY_CONNECTED is float.
+    const fc = ops[1] as number;
+    expect(r.int(r.bb.__indirect(fc + r.bb.__offset(fc, 4 + 2 * 4)), 3, 1)).toBe(0);
+  });
+
+  it('stores a layer\'s given int8 numbers verbatim (one scale → per tensor)', () => {
+    const bytes = writeTflite([{ weights: [0, 0, 0, 0], bias: [1, 2], in: 2, out: 2, activation: 'identity', int8: { q: [5, -7, 127, 3], scales: [0.5] } }]);
+    const r = new Reader(bytes);
+    const model = r.root();
+    const [sg] = r.tables(model, 2) as [number];
+    const w = r.tables(sg, 0)[1] as number;
+    const q = r.bb.__indirect(w + r.bb.__offset(w, 4 + 2 * 4));
+    expect(r.floats(q, 2)).toEqual([0.5]);
+    const data = r.bytes(r.tables(model, 4)[r.int(w, 2, 4)] as number, 0);
+    expect(Array.from(new Int8Array(data.slice().buffer))).toEqual([5, 127, -7, 3]);
+    expect(() => writeTflite([{ weights: [0, 0], bias: [0], in: 2, out: 1, activation: 'identity', int8: { q: [1], scales: [1] } }])).toThrow(expect.objectContaining({ code: TrainerErrorCodes.TFLITE_MODEL_INVALID }));
+  });
+
   it('softmax head carries beta = 1 (the schema default is 0)', () => {
     const bytes = writeTflite([{ weights: [1, 2], bias: [0, 0], in: 1, out: 2, activation: 'softmax' }]);
     const r = new Reader(bytes);
@@ -132,6 +194,32 @@ describe('exportTflite', () => {
     expect(r.str(meta, 0)).toBe(TFLITE_TRANSFORM_METADATA);
     const json = new TextDecoder().decode(r.bytes(r.tables(model, 4)[r.int(meta, 1, 4)] as number, 0));
     expect(JSON.parse(json)).toEqual(inputTransform(pipeline));
+  });
+
+  it('logistic: binary ends in the binary head, multiclass in softmax; a task the model cannot serve is refused', () => {
+    const logistic = { kind: 'logistic' as const, json: { weights: [[1], [2], [3]], intercept: [0.5] } };
+    expect(tfliteLayers(logistic, 'binary')).toEqual([{ weights: [1, 2, 3], bias: [0.5], in: 3, out: 1, activation: 'binary' }]);
+    const multi = { kind: 'logistic' as const, json: { weights: [[1, 2], [3, 4], [5, 6]], intercept: [0, 1] } };
+    expect(tfliteLayers(multi, 'multiclass')[0]).toMatchObject({ weights: [1, 2, 3, 4, 5, 6], in: 3, out: 2, activation: 'softmax' });
+    expect(() => tfliteLayers(logistic, 'regression')).toThrow(expect.objectContaining({ code: TrainerErrorCodes.TFLITE_MODEL_INVALID }));
+    expect(() => tfliteLayers({ kind: 'linear', json: { weights: [1], intercept: 0 } }, 'binary')).toThrow(expect.objectContaining({ code: TrainerErrorCodes.TFLITE_MODEL_INVALID }));
+    const meta = new Reader(exportTflite(pipeline, logistic, { task: 'binary', threshold: 0.3 }));
+    const model = meta.root();
+    const [entry] = meta.tables(model, 6) as [number];
+    const json = JSON.parse(new TextDecoder().decode(meta.bytes(meta.tables(model, 4)[meta.int(entry, 1, 4)] as number, 0))) as { output: unknown };
+    expect(json.output).toEqual({ task: 'binary', probabilities: 'probabilities', label: 'label', threshold: Math.fround(0.3) });
+  });
+
+  it('refuses a spec pipeline with a step kind the device transform cannot apply', () => {
+    const columns: Column[] = [
+      { kind: 'numeric', name: 'x', values: Float64Array.from({ length: 40 }, (_, i) => i % 7) },
+      { kind: 'numeric', name: 'y', values: Float64Array.from({ length: 40 }, (_, i) => (i * 3) % 11) },
+    ];
+    const rows = Array.from({ length: 40 }, (_, i) => i);
+    const plain = fitSpecPipeline({ columns, rows, features: [FeatureStep.parse({ op: 'log', columns: ['x'] })] }).pipeline;
+    expect(devicePipeline(plain).steps.map((s) => s.op)).toEqual(['impute', 'impute', 'log']);
+    const clustered = fitSpecPipeline({ columns, rows, features: [FeatureStep.parse({ op: 'cluster_similarity', name: 'geo', columns: ['x', 'y'], k: 2, gamma: 0.5 })] }).pipeline;
+    expect(() => devicePipeline(clustered)).toThrow(expect.objectContaining({ code: TrainerErrorCodes.TFLITE_MODEL_INVALID, details: expect.objectContaining({ steps: ['cluster_similarity'] }) }));
   });
 
   it('rejects a model whose width is not the pipeline width', () => {

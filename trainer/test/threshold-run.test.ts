@@ -67,11 +67,17 @@ describe('decision threshold in a run', () => {
     const runDir = join(tmp.dir, 'run');
     const r = await runTraining(loadSpec(lateSpec(tmp.dir, 'f1')), { runDir, quick: true });
     const spy = vi.mocked(threshold.thresholdFor);
-    expect(spy).toHaveBeenCalledTimes(1);
-    const [task, metric, y, p] = spy.mock.calls[0] as Parameters<typeof threshold.thresholdFor>;
-    expect([task, metric]).toEqual(['binary', 'f1']);
-    expect(y).toHaveLength(r.rows.validation); // the validation rows, never the locked test rows
-    expect(p).toHaveLength(r.rows.validation);
+    // One threshold per validation row (baseline, tuned candidates, ensembles), each on its own predictions.
+    expect(spy).toHaveBeenCalledTimes(r.validation.length);
+    for (const [task, metric, y, p] of spy.mock.calls as Parameters<typeof threshold.thresholdFor>[]) {
+      expect([task, metric]).toEqual(['binary', 'f1']);
+      expect(y).toHaveLength(r.rows.validation); // the validation rows, never the locked test rows
+      expect(p).toHaveLength(r.rows.validation);
+    }
+    for (const v of r.validation) {
+      expect(v.threshold).toBeDefined();
+      expect(v.score).toBeGreaterThanOrEqual(v.scoreAtDefault as number);
+    }
     const t = r.threshold;
     expect(t).toBeDefined();
     if (!t) return;
@@ -80,7 +86,7 @@ describe('decision threshold in a run', () => {
     expect(r.chosen.validation).toBe(t.score);
     expect(r.trainedModel.threshold).toBe(t.threshold);
     expect(r.trainedModel.metrics.validation?.value).toBe(t.score);
-    expect(r.validation.find((v) => v.threshold !== undefined)).toMatchObject({ name: r.chosen.name, score: t.score, scoreAtDefault: t.atDefault });
+    expect(r.validation.find((v) => v.name === r.chosen.name)).toMatchObject({ score: t.score, threshold: t.threshold, scoreAtDefault: t.atDefault });
     expect(r.decision.value).toBe(t.score);
     const rec = loadRunRecord(runDir);
     expect(rec.threshold).toEqual(t);

@@ -24,9 +24,15 @@ export const OutputSpec = z.strictObject({
   description: z.string().max(512).optional(),
 });
 
+/**
+ * One file of the artifact. Roles: 'model' the ONNX model devices run (model.onnx); 'model-float'
+ * the float ONNX model beside an int8 one; 'model-tflite' the same model as .tflite for the TFLite
+ * engine (FULLY_CONNECTED layers, the preprocessing as the input transform in its metadata), only
+ * for linear, logistic and MLP models; 'card', 'report', 'other'.
+ */
 export const FileEntry = z.strictObject({
   path: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a plain file name in the artifact folder'),
-  role: z.enum(['model', 'model-float', 'card', 'report', 'other']),
+  role: z.enum(['model', 'model-float', 'model-tflite', 'card', 'report', 'other']),
   bytes: Count,
   sha256: Sha256,
 });

@@ -1,6 +1,7 @@
 /**
  * A `TrainedModel` as a signed artifact folder `<outRoot>/<name>/<version>/` (issue "Model
- * artifacts" §5): model.onnx (preprocessing + model, onnx/export-model.ts), card.md and
+ * artifacts" §5): model.onnx (preprocessing + model, onnx/export-model.ts), model.tflite for
+ * linear, logistic and MLP models (tflite/artifact-tflite.ts), card.md and
  * manifest.json (inputs, outputs, golden examples, reference profile, metrics, training-data
  * fingerprint, trainer facts, sha256 of every file, ed25519 signature).
  *
@@ -18,6 +19,7 @@ import { modelOutputs, outputSpecs, predictionOutputOf } from '../onnx/model-out
 import type { TrainedModel } from '../run/trained-model.ts';
 import { specModelCard } from './model-card.ts';
 import { modelFiles, shippedGolden, type LatencyMeasure, type QuantizationReport } from './quantized.ts';
+import { tfliteArtifact, type TfliteReport } from '../tflite/artifact-tflite.ts';
 import { referenceFromRecords } from './record-reference.ts';
 import { latestVersion } from './versions.ts';
 import { fileEntry, writeArtifact, type ArtifactFile } from './write-artifact.ts';
@@ -40,6 +42,8 @@ export interface BuiltArtifact {
   manifest: Manifest;
   /** Unsigned build report: int8 vs float figures (with latencies) and why one shipped. */
   report: QuantizationReport;
+  /** Whether model.tflite was written (linear, logistic, MLP), and why not otherwise. */
+  tflite: TfliteReport;
 }
 
 /** The highest existing version below `version` (the parent), or null. */
@@ -52,17 +56,19 @@ function parentOf(outRoot: string, name: string, version: number): number | null
 export async function artifactContents(
   t: TrainedModel,
   o: { version: number; parentVersion: number | null; createdAt: number; measureLatency?: LatencyMeasure | false },
-): Promise<{ unsigned: UnsignedManifest; files: ArtifactFile[]; report: QuantizationReport }> {
+): Promise<{ unsigned: UnsignedManifest; files: ArtifactFile[]; report: QuantizationReport; tflite: TfliteReport }> {
   const model = await modelFiles(t, o.measureLatency === undefined ? {} : { measureLatency: o.measureLatency });
-  const metrics = { ...t.metrics, ...model.metrics };
+  // model.tflite mirrors the shipped model.onnx (float or int8 weights), so the golden examples hold for it too.
+  const tflite = tfliteArtifact(t, model.shipped);
+  const metrics = { ...t.metrics, ...model.metrics, ...tflite.metrics };
   // Binary: the `label` output's cut, tuned on the validation rows (run/threshold.ts).
   if (t.task === 'binary' && t.threshold !== undefined) metrics.decision_threshold = { metric: 'threshold', value: t.threshold };
   const outputs = outputSpecs(t);
   const predictionOutput = predictionOutputOf(t.task);
   const trainPredictions = (modelOutputs(t, t.trainRecords)[predictionOutput] ?? []).map((row) => row[0] as number);
   const trainingData = { fingerprint: t.dataFingerprint, rows: t.trainRecords.length, source: t.dataSource };
-  const card = specModelCard(t, { version: o.version, parentVersion: o.parentVersion, outputs, metrics, trainingData }) + model.cardSection;
-  const files: ArtifactFile[] = [...model.files, { path: 'card.md', role: 'card', bytes: Buffer.from(card, 'utf8') }];
+  const card = specModelCard(t, { version: o.version, parentVersion: o.parentVersion, outputs, metrics, trainingData }) + model.cardSection + tflite.cardSection;
+  const files: ArtifactFile[] = [...model.files, ...tflite.files, { path: 'card.md', role: 'card', bytes: Buffer.from(card, 'utf8') }];
   const unsigned: UnsignedManifest = {
     schema: MANIFEST_SCHEMA,
     name: t.name,
@@ -80,7 +86,7 @@ export async function artifactContents(
     reference: referenceFromRecords(t.trainRecords, t.inputs, trainPredictions),
     trainer: { algorithm: t.model.kind, seed: t.seed, params: t.params },
   };
-  return { unsigned, files, report: model.report };
+  return { unsigned, files, report: model.report, tflite: tflite.report };
 }
 
 export async function buildArtifact(t: TrainedModel, o: BuildArtifactOptions): Promise<BuiltArtifact> {
@@ -90,7 +96,7 @@ export async function buildArtifact(t: TrainedModel, o: BuildArtifactOptions): P
   if (existsSync(dir)) throw trainerError(TrainerErrorCodes.ARTIFACT_VERSION_EXISTS, `${dir} already exists; artifacts are immutable`, { dir, version });
   const createdAt = o.now === undefined ? Date.now() : typeof o.now === 'number' ? o.now : o.now.getTime();
   const parentVersion = parentOf(o.outRoot, t.name, version);
-  const { unsigned, files, report } = await artifactContents(t, { version, parentVersion, createdAt, ...(o.measureLatency !== undefined ? { measureLatency: o.measureLatency } : {}) });
+  const { unsigned, files, report, tflite } = await artifactContents(t, { version, parentVersion, createdAt, ...(o.measureLatency !== undefined ? { measureLatency: o.measureLatency } : {}) });
   const written = writeArtifact(o.outRoot, unsigned, files, o.keys);
-  return { artifactDir: written.dir, artifactId: written.artifactId, manifest: written.manifest, report };
+  return { artifactDir: written.dir, artifactId: written.artifactId, manifest: written.manifest, report, tflite };
 }

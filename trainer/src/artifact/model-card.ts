@@ -22,6 +22,8 @@ function stepLine(s: TrainedModel['pipeline']['steps'][number]): string {
       return `\`${s.name}\`: bins of \`${s.column}\``;
     case 'rotate':
       return `\`${s.name}\`: rotated \`${s.x}\`, \`${s.y}\``;
+    case 'cluster_similarity':
+      return `\`${s.name}_0\` … \`${s.name}_${s.centres.length - 1}\`: similarity exp(−${num(s.gamma)}·d²) to ${s.centres.length} k-means centres of ${s.columns.map((c) => `\`${c}\``).join(', ')}`;
     case 'capped':
       return `\`${s.name}\`: \`${s.column}\` ≥ ${num(s.cap)}`;
     case 'ordinal':

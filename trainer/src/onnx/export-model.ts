@@ -6,6 +6,8 @@
  *    1 = P(class 1)). Binary: label 1 exactly when P(class 1) ≥ the model's decision threshold
  *    (`TrainedModel.threshold`, default 0.5; float32, as eval/metrics.ts: p ≥ t → 1); multiclass: ArgMax,
  *    the first maximum on ties. Never ZipMap: it cannot be read from JS.
+ * Ensembles are graph nodes too (heads/ensemble.ts): averaging (weighted Sum of the members' heads)
+ * and stacking (members' outputs → Concat → MatMul + Add → the task's link).
  * Standard opset 17, ai.onnx.ml 3, IR 8: what onnxruntime-web 1.30, onnxruntime-node and Debian's
  * onnx 1.12 checker all accept.
  */

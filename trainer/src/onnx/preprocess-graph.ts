@@ -6,9 +6,10 @@
  * builder's ml opset 3), which run in onnxruntime-web and onnxruntime-node.
  *
  * Every fitted constant is already a float32 number and the graph's float32 ops round as the
- * in-process transform does; the only op that may differ by an ulp is Log.
+ * in-process transform does; the only ops that may differ by an ulp are Log and Exp.
  */
 import type { SpecPipeline, FittedStep, FittedScale } from '../preprocess/spec-pipeline.ts';
+import { clusterSimilarityNames } from '../preprocess/steps/cluster-similarity.ts';
 import { LOG_EPSILON } from '../preprocess/steps/log.ts';
 import { ordinalCodes, ORDINAL_UNSEEN } from '../preprocess/steps/ordinal.ts';
 import { TrainerErrorCodes, trainerError } from '../errors.ts';
@@ -105,6 +106,23 @@ class PreprocessEmitter {
         const xc = g.op('Mul', [this.num(s.x), this.constant([s.cos], [])], { hint: `${s.name}_x` });
         const ys = g.op('Mul', [this.num(s.y), this.constant([s.sin], [])], { hint: `${s.name}_y` });
         this.numeric.set(s.name, g.op('Add', [xc, ys], { hint: s.name }));
+        return;
+      }
+      case 'cluster_similarity': {
+        // Squared distance to all k centres at once: per column [N,1] − [1,k], squared, summed in
+        // column order (as in process, so float32 rounding matches); then exp(−gamma · d²), split
+        // into one [N,1] tensor per design column so later steps can read each.
+        const k = s.centres.length;
+        let dist2 = '';
+        s.columns.forEach((column, c) => {
+          const diff = g.op('Sub', [this.num(column), this.constant(s.centres.map((centre) => centre[c] as number), [1, k])], { hint: `${s.name}_diff${c}` });
+          const sq = g.op('Mul', [diff, diff], { hint: `${s.name}_sq${c}` });
+          dist2 = c === 0 ? sq : g.op('Add', [dist2, sq], { hint: `${s.name}_dist2` });
+        });
+        const scaled = g.op('Mul', [dist2, this.constant([-s.gamma], [])], { hint: `${s.name}_scaled` });
+        const sim = g.op('Exp', [scaled], { hint: `${s.name}_sim` });
+        const parts = k === 1 ? [sim] : g.node('Split', [sim], { count: k, attrs: { axis: { int: 1 } }, hint: s.name });
+        clusterSimilarityNames(s).forEach((name, j) => this.numeric.set(name, parts[j] as string));
         return;
       }
       case 'ordinal': {

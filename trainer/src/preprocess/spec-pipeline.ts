@@ -10,8 +10,8 @@
  *  4. impute (spec order), then median imputation of every numeric input the spec left out — a
  *     device can always send null; `_missing` indicators are appended;
  *  5. clip;
- *  6. engineered features in spec order (ratio, log in place, bin, rotate), each able to read the
- *     columns made before it;
+ *  6. engineered features in spec order (ratio, log in place, bin, rotate, cluster_similarity),
+ *     each able to read the columns made before it;
  *  7. encodings: ordinal, then one-hot; a categorical column neither encodes is one-hot encoded;
  *  8. scale (standard: every design column, training mean / std, std 0 → 1).
  * Design columns: raw inputs in order (a categorical replaced in place by its encoding), then new
@@ -26,6 +26,7 @@ import type { CleaningStep, FeatureStep } from '../spec/steps.ts';
 import { applyBin, fitBin, type FittedBin } from './steps/bin.ts';
 import { applyCapped, capOf, fitCappedFlag, splitCapped, type FittedCapped } from './steps/capped.ts';
 import { applyClip, fitClip, type FittedClip } from './steps/clip.ts';
+import { applyClusterSimilarity, fitClusterSimilarity, type FittedClusterSimilarity } from './steps/cluster-similarity.ts';
 import { dropDuplicateRows } from './steps/drop-duplicates.ts';
 import { frameFromColumns, frameFromRecords, stepError, type Frame, type RawInput } from './steps/frame.ts';
 import { applyImpute, defaultImpute, fitImpute, type FittedImpute } from './steps/impute.ts';
@@ -37,9 +38,9 @@ import { applyRotate, fitRotate, type FittedRotate } from './steps/rotate.ts';
 import { applyScale, fitScale, type FittedScale } from './steps/scale.ts';
 
 export type { RawInput } from './steps/frame.ts';
-export type { FittedBin, FittedCapped, FittedClip, FittedImpute, FittedLog, FittedOneHot, FittedOrdinal, FittedRatio, FittedRotate, FittedScale };
+export type { FittedBin, FittedCapped, FittedClip, FittedClusterSimilarity, FittedImpute, FittedLog, FittedOneHot, FittedOrdinal, FittedRatio, FittedRotate, FittedScale };
 
-export type FittedStep = FittedCapped | FittedImpute | FittedClip | FittedRatio | FittedLog | FittedBin | FittedRotate | FittedOrdinal | FittedOneHot | FittedScale;
+export type FittedStep = FittedCapped | FittedImpute | FittedClip | FittedRatio | FittedLog | FittedBin | FittedRotate | FittedClusterSimilarity | FittedOrdinal | FittedOneHot | FittedScale;
 
 export const SPEC_PIPELINE_FORMAT = 'outpost-spec-pipeline/1';
 
@@ -62,6 +63,8 @@ export interface FitSpecPipelineOptions {
   features?: readonly FeatureStep[];
   /** Needed for capped steps on the target (and makes drop_duplicates compare it too). */
   target?: NumericColumn;
+  /** Seeds the steps that draw random numbers (cluster_similarity's k-means) unless a step gives its own; default 0. */
+  seed?: number;
 }
 
 export interface SpecPipelineFit {
@@ -125,6 +128,7 @@ export function fitSpecPipeline(options: FitSpecPipelineOptions): SpecPipelineFi
     else if (step.op === 'log') fitLog(step, frame).forEach(add);
     else if (step.op === 'bin') add(fitBin(step, frame));
     else if (step.op === 'rotate') add(fitRotate(step, frame));
+    else if (step.op === 'cluster_similarity') add(fitClusterSimilarity(step, frame, options.seed));
   }
   for (const step of featureSteps) if (step.op === 'ordinal') add(fitOrdinal(step, frame));
   for (const step of featureSteps) {
@@ -160,6 +164,8 @@ function applyStep(s: FittedStep, frame: Frame): void {
       return applyBin(s, frame);
     case 'rotate':
       return applyRotate(s, frame);
+    case 'cluster_similarity':
+      return applyClusterSimilarity(s, frame);
     case 'ordinal':
       return applyOrdinal(s, frame);
     case 'onehot':

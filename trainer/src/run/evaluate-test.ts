@@ -25,11 +25,13 @@ export async function evaluateRun(runDir: string, rows: Table, setName: string):
   const y = encodeTarget(rows, spec, run.classes).values;
   const predictions = run.model.predict(x);
   const basePred = run.baseline.predict(x);
-  // The model's labels use the threshold tuned on validation; the baseline keeps 0.5, as at train time.
+  // The model's labels use the threshold tuned on validation; so does the baseline's (its own, from
+  // the validation table's first row), as the provisional decision judged it.
+  const baseCut = run.record.validation[0]?.threshold;
   const metric = metricAt(spec.metric, run.threshold);
   const ci = bootstrapCi(y, predictions, metric, { seed: run.record.seed, resamples: 1000, level: 0.95 });
   const dm = metricAt(decisionMetric(spec), run.threshold);
-  const decision = decide(spec, dm.fn(y, predictions), metricByName(dm.name).fn(y, basePred), 'final');
+  const decision = decide(spec, dm.fn(y, predictions), metricAt(decisionMetric(spec), baseCut).fn(y, basePred), 'final');
   const inputs = new Set(run.pipeline.inputs.map((i) => i.name));
   const segCols: Column[] = rows.columns.filter((c) => inputs.has(c.name));
   if (spec.task === 'regression') segCols.push(column(rows, spec.target.column));
@@ -41,7 +43,8 @@ export async function evaluateRun(runDir: string, rows: Table, setName: string):
     value: ci.value,
     ci: [ci.low, ci.high],
     rows: rows.rowCount,
-    baseline: metricByName(spec.metric).fn(y, basePred),
+    baseline: metricAt(spec.metric, baseCut).fn(y, basePred),
+    ...(baseCut !== undefined ? { baselineThreshold: baseCut } : {}),
     ...(run.threshold !== undefined ? { threshold: run.threshold } : {}),
     decision,
     errors,

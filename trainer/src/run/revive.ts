@@ -2,7 +2,7 @@
  * Revives a `FittedModel` from its saved `toJSON` shape, for every learner kind, so `outpost test`
  * evaluates exactly the model the run chose: tree ensembles (tree, forest, gbdt) through the shared
  * `ensembleScores` + `postTransform`; linear, logistic and MLP weights; the baselines; averaging
- * ensembles, member by member.
+ * and stacking ensembles, member by member (stacking with its meta-learner's weights).
  */
 import { TrainerErrorCodes, trainerError } from '../errors.ts';
 import { ConstantModel, PriorModel } from '../models/baseline.ts';
@@ -15,6 +15,7 @@ import type { MlpJSON } from '../models/mlp/mlp.ts';
 import { Network } from '../models/mlp/network.ts';
 import type { Tree, TreeEnsemble } from '../models/tree.ts';
 import { EnsembleModel } from './ensemble.ts';
+import { StackingModel, type StackLearner, type StackLink } from './stacking.ts';
 
 /** model.json: what a run saves of a fitted model. */
 export interface SavedModel {
@@ -117,6 +118,7 @@ export function reviveModel(kind: string, task: Task, json: unknown): FittedMode
       if (!Array.isArray(j.trees)) throw unknownModel(kind, 'no trees');
       return new TreeEnsembleModel(kind, task, reviveEnsemble(j));
     case 'ensemble': {
+      if (j.method === 'stack') return reviveStacking(task, j);
       const members = j.members as { kind: string; weight: number; model: unknown }[] | undefined;
       if (!Array.isArray(members) || members.length === 0) throw unknownModel(kind, 'no members');
       return new EnsembleModel(members.map((m) => ({ model: reviveModel(m.kind, task, m.model), weight: m.weight })));
@@ -124,6 +126,21 @@ export function reviveModel(kind: string, task: Task, json: unknown): FittedMode
     default:
       throw unknownModel(kind, 'unknown kind');
   }
+}
+
+const LINKS: Record<Task, StackLink> = { regression: 'identity', binary: 'logistic', multiclass: 'softmax' };
+
+function reviveStacking(task: Task, j: Record<string, unknown>): StackingModel {
+  const members = j.members as { kind: string; model: unknown }[] | undefined;
+  if (!Array.isArray(members) || members.length === 0) throw unknownModel('ensemble', 'a stacking ensemble without members');
+  if (j.link !== LINKS[task]) throw unknownModel('ensemble', `a ${task} stacking ensemble with link ${String(j.link)}`);
+  const meta = j.meta as { weights?: unknown; intercept?: unknown } | undefined;
+  if (!meta || !Array.isArray(meta.weights)) throw unknownModel('ensemble', 'a stacking ensemble without meta-learner weights');
+  const rows = meta.weights as unknown[];
+  return new StackingModel(
+    members.map((m) => reviveModel(m.kind, task, m.model)),
+    { learner: j.learner as StackLearner, link: LINKS[task], weights: Float64Array.from(rows.flatMap((r) => nums(r))), intercept: Float64Array.from(nums(meta.intercept)) },
+  );
 }
 
 export function reviveSaved(saved: SavedModel): FittedModel {

@@ -20,7 +20,7 @@ import type { TrainingRunResult } from './run-training.ts';
 export const RUN_FORMAT = 'outpost-run/1';
 
 /** The fields of a run result that run.json keeps as they are. */
-type KeptFields = 'name' | 'specFile' | 'spec' | 'seed' | 'task' | 'metric' | 'rows' | 'explore' | 'table' | 'failures' | 'tuning' | 'validation' | 'chosen' | 'threshold' | 'importance' | 'errors' | 'decision';
+type KeptFields = 'name' | 'specFile' | 'spec' | 'seed' | 'task' | 'metric' | 'rows' | 'explore' | 'table' | 'featureSets' | 'failures' | 'tuning' | 'validation' | 'chosen' | 'threshold' | 'importance' | 'errors' | 'decision';
 
 /** run.json: the run result without live objects (models, split), plus what `outpost test` needs. */
 export interface RunRecord extends Pick<TrainingRunResult, KeptFields> {
@@ -42,6 +42,8 @@ export interface TestRecord {
   ci: [number, number];
   rows: number;
   baseline: number;
+  /** The baseline's own tuned decision threshold, its score taken at it (binary, threshold metric). */
+  baselineThreshold?: number;
   /** The decision threshold the model's labels were scored with (binary, threshold metric). */
   threshold?: number;
   decision: Decision;
@@ -69,6 +71,7 @@ export function runRecordOf(r: TrainingRunResult, createdAt = new Date().toISOSt
     rows: r.rows,
     explore: r.explore,
     table: r.table,
+    featureSets: r.featureSets,
     failures: r.failures,
     tuning: r.tuning,
     validation: r.validation,

@@ -6,13 +6,22 @@ import { metricByName } from '../eval/metrics.ts';
 import type { Params } from './candidates.ts';
 import type { CvScore } from './cv.ts';
 
+export type EnsembleMethod = 'average' | 'stack';
+
+/** How an ensemble row is described: "average of a + b" or "stacking of a + b". */
+export function ensembleTag(members: readonly string[], method?: EnsembleMethod): string {
+  return `${method === 'stack' ? 'stacking' : 'average'} of ${members.join(' + ')}`;
+}
+
 export interface TableRow {
   name: string;
   params: Params;
   cv: CvScore;
   baseline?: boolean;
-  /** An averaging ensemble row: the members' names. */
+  /** An ensemble row (averaging or stacking): the members' names. */
   members?: string[];
+  /** An ensemble row's method; absent = averaging. */
+  method?: EnsembleMethod;
   /** Seconds spent on this row's CV fits. */
   seconds: number;
 }
@@ -45,7 +54,7 @@ export function formatTable(rows: readonly TableRow[], metric: string): string[]
   const width = Math.max(9, ...ranked.map((r) => r.name.length));
   const lines = [`${'candidate'.padEnd(width)}  cv ${metric} (mean ± std)`];
   for (const r of ranked) {
-    const tag = r.baseline ? '  (baseline)' : r.members ? `  (average of ${r.members.join(' + ')})` : '';
+    const tag = r.baseline ? '  (baseline)' : r.members ? `  (${ensembleTag(r.members, r.method)})` : '';
     lines.push(`${r.name.padEnd(width)}  ${formatScore(r.cv.mean, metric)} ± ${formatScore(r.cv.std, metric)}${tag}`);
   }
   return lines;

@@ -142,6 +142,8 @@ export function checkSpecColumns(loaded: LoadedSpec, header: readonly string[]):
   check(spec.target.column, 'target');
   for (const name of Object.keys(spec.types)) check(name, `types.${name}`);
   if (spec.split.column !== undefined) check(spec.split.column, 'split.column');
+  if (spec.cv.group) check(spec.cv.group.column, 'cv.group.column');
+  for (const [name, set] of Object.entries(spec.feature_sets ?? {})) if (set !== 'all') set.forEach((c, j) => check(c, `feature_sets.${name}[${j}]`));
   spec.cleaning.forEach((step, i) => {
     const at = `cleaning[${i}]`;
     if (step.op === 'impute' || step.op === 'clip') step.columns?.forEach((c, j) => check(c, `${at}.columns[${j}]`));
@@ -160,6 +162,10 @@ export function checkSpecColumns(loaded: LoadedSpec, header: readonly string[]):
         check(step.x, `${at}.x`);
         check(step.y, `${at}.y`);
         known.add(step.name);
+        break;
+      case 'cluster_similarity':
+        step.columns.forEach((c, j) => check(c, `${at}.columns[${j}]`));
+        for (let j = 0; j < step.k; j++) known.add(`${step.name}_${j}`);
         break;
       case 'bin':
         check(step.column, `${at}.column`);

@@ -60,6 +60,21 @@ export const SplitSpec = z
   });
 export type SplitSpec = z.infer<typeof SplitSpec>;
 
+/**
+ * Cross-validation. `group` keeps rows that belong together (one day of minute-level readings) in
+ * the same fold: shuffled folds put a row's neighbours a minute away on the other side of the split,
+ * which rewards memorising the week rather than generalising to the next one. `by: day` takes the
+ * `YYYY-MM-DD` prefix of an ISO timestamp; `by: value` the column's value as it is.
+ * `select: cv` chooses the final model by the CV score of each tuned candidate instead of its
+ * validation score — for data whose validation slice is too small or too easy to tell models apart.
+ */
+export const CvSpec = z.strictObject({
+  folds: z.number().int().min(2, { error: 'must be at least 2' }).optional(),
+  group: z.strictObject({ column: z.string().min(1), by: z.enum(['value', 'day']).default('value') }).optional(),
+  select: z.enum(['validation', 'cv']).default('validation'),
+});
+export type CvSpec = z.infer<typeof CvSpec>;
+
 export const SuccessSpec = z.strictObject({
   /** Default: the spec's `metric`. */
   metric: Metric.optional(),
@@ -85,6 +100,13 @@ export const ProblemSpec = z
     success: SuccessSpec.default({ beat_baseline: true }),
     assumptions: z.array(z.string().min(1)).default([]),
     split: SplitSpec.default({ method: 'random', test: 0.2, validation: 0.2 }),
+    cv: CvSpec.default({ select: 'validation' }),
+    /**
+     * Alternative feature lists compared by CV (name → columns, or `all` for the spec's features):
+     * every candidate is cross-validated on every set and the set holding the best candidate is
+     * kept for tuning, the ensembles and the artifact (whose inputs are that set's columns).
+     */
+    feature_sets: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { error: 'must be lower-case letters, digits, - or _' }), z.union([z.literal('all'), z.array(z.string().min(1)).min(1)])).optional(),
     cleaning: z.array(CleaningStep).default([]),
     feature_steps: z.array(FeatureStep).default([]),
     seed: z.number().int().default(42),

@@ -66,11 +66,25 @@ export const RotateStep = z.strictObject({
   degrees: z.number(),
 });
 
+/**
+ * Similarity to k-means centres (RBF): `<name>_0 … <name>_{k-1}` = exp(−gamma · ‖x − c_j‖²), x the
+ * step's numeric columns as the earlier steps left them, the centres fitted on training rows.
+ */
+export const ClusterSimilarityStep = z.strictObject({
+  op: z.literal('cluster_similarity'),
+  name: Column,
+  columns: Columns.refine((cs) => new Set(cs).size === cs.length, { error: 'columns must be distinct' }),
+  k: z.number().int().min(1).max(256),
+  gamma: z.number().gt(0, { error: 'must be > 0' }),
+  /** Seeds k-means++ and its restarts; default the pipeline's seed (0 when none is given). */
+  seed: z.number().int().optional(),
+});
+
 export const OneHotStep = z.strictObject({ op: z.literal('onehot'), columns: Columns.optional() });
 export const OrdinalStep = z.strictObject({ op: z.literal('ordinal'), column: Column, order: z.array(z.string()).min(1) });
 export const ScaleStep = z.strictObject({ op: z.literal('scale'), method: z.enum(['standard', 'none']) });
 
 export const CleaningStep = z.discriminatedUnion('op', [ImputeStep, DropDuplicatesStep, ClipStep, CappedStep]);
-export const FeatureStep = z.discriminatedUnion('op', [RatioStep, LogStep, BinStep, RotateStep, OneHotStep, OrdinalStep, ScaleStep]);
+export const FeatureStep = z.discriminatedUnion('op', [RatioStep, LogStep, BinStep, RotateStep, ClusterSimilarityStep, OneHotStep, OrdinalStep, ScaleStep]);
 export type CleaningStep = z.infer<typeof CleaningStep>;
 export type FeatureStep = z.infer<typeof FeatureStep>;

@@ -1,62 +1,214 @@
+import {
+  INPUT_TRANSFORM_FORMAT,
+  PipelineErrorCodes,
+  SPEC_PIPELINE_FORMAT,
+  TFLITE_TRANSFORM_METADATA,
+  isOutpostError,
+  parsePipeline,
+  type FittedPipeline,
+  type InputTransform,
+  type OutputTransform,
+  type PipelineStep,
+} from '@outpost/protocol';
 import { TrainerErrorCodes, trainerError } from '../errors.ts';
+import type { Task } from '../models/learner.ts';
 import type { MlpJSON } from '../models/mlp/mlp.ts';
-import type { Pipeline } from '../preprocess/pipeline.ts';
-import { writeTflite, type TfliteDense, type TfliteQuant } from './writer.ts';
+import { LABEL, PREDICTION, PROBABILITIES, classCountOf, labelThreshold } from '../onnx/export-model.ts';
+import { featureNames, type Pipeline } from '../preprocess/pipeline.ts';
+import type { SpecPipeline } from '../preprocess/spec-pipeline.ts';
+import type { TrainedModel } from '../run/trained-model.ts';
+import { onnxDenseLayers, type OnnxDense } from './onnx-dense.ts';
+import { writeTflite, type TfliteActivation, type TfliteDense, type TfliteQuant } from './writer.ts';
 
 /**
- * Linear and MLP models as .tflite (issue 4 §4). The graph takes the design vector; the
- * preprocessing travels as a documented input transform (the fitted pipeline as JSON) in the
- * file's Model.metadata under `outpost.input_transform`, which the device applies
- * (device/src/inference/tflite/input-transform.ts — same names, kept in sync by the round-trip
- * test in device/test/engine-tflite.test.ts).
+ * Linear, logistic and MLP models as .tflite (issue 4 §4). The graph takes the design vector
+ * (FULLY_CONNECTED layers, writer.ts); the preprocessing travels as the input transform
+ * (`InputTransform` of @outpost/protocol: the fitted pipeline as JSON plus how the graph output
+ * becomes the manifest's outputs) in the file's Model.metadata under `outpost.input_transform`.
+ * The device parses it and applies every step with the same code the trainer fits them with
+ * (protocol/src/pipeline), then runs the graph (device/src/inference/tflite/).
+ *
+ * Only step kinds the protocol can apply are accepted: a pipeline with another kind (e.g. one
+ * added to the trainer first) is refused with OUTPOST_ERR_TFLITE_MODEL_INVALID, so no artifact
+ * ships a transform its devices cannot run.
  */
-export const TFLITE_TRANSFORM_METADATA = 'outpost.input_transform';
-export const TFLITE_TRANSFORM_KIND = 'outpost.tflite-input/1';
+export { TFLITE_TRANSFORM_METADATA };
 
-export type TfliteSource = { kind: 'linear'; json: { weights: number[]; intercept: number } } | { kind: 'mlp'; json: MlpJSON };
+/** The learner kinds with a .tflite form. */
+export const TFLITE_KINDS: readonly string[] = ['linear', 'logistic', 'mlp'];
 
-export interface TfliteInputTransform {
-  kind: typeof TFLITE_TRANSFORM_KIND;
-  numeric: { name: string; median: number; mean: number; std: number }[];
-  oneHot: { name: string; categories: string[] }[];
-  width: number;
+export type TfliteSource =
+  | { kind: 'linear'; json: { weights: number[]; intercept: number } }
+  | { kind: 'logistic'; json: { weights: number[][]; intercept: number[] } }
+  | { kind: 'mlp'; json: MlpJSON };
+
+function invalid(message: string, details: Record<string, unknown> = {}): Error {
+  return trainerError(TrainerErrorCodes.TFLITE_MODEL_INVALID, message, details);
 }
 
-export function inputTransform(p: Pipeline): TfliteInputTransform {
-  return {
-    kind: TFLITE_TRANSFORM_KIND,
-    numeric: p.numeric.map((s) => ({ name: s.name, median: s.median, mean: s.mean, std: s.std })),
-    oneHot: p.oneHot.map((o) => ({ name: o.name, categories: [...o.categories] })),
-    width: p.width,
-  };
+function isSpecPipeline(p: Pipeline | SpecPipeline): p is SpecPipeline {
+  return (p as SpecPipeline).format === SPEC_PIPELINE_FORMAT;
 }
 
-/** The dense layers of a linear or MLP model, regression target scaling folded into the last one. */
-export function tfliteLayers(source: TfliteSource): TfliteDense[] {
+/**
+ * The foundation's housing `Pipeline` as the equivalent fitted steps: median impute of each
+ * numeric input, one-hot of each string input, then (x − mean) / std of the numeric columns
+ * (one-hot columns pass through scale as (x − 0) / 1, exactly x). Constants are float32, as in
+ * its ONNX graph.
+ */
+function housingSteps(p: Pipeline): FittedPipeline {
+  const f = Math.fround;
+  const steps: PipelineStep[] = [
+    ...p.numeric.map((s): PipelineStep => ({ op: 'impute', column: s.name, kind: 'numeric', fill: f(s.median), indicator: null })),
+    ...p.oneHot.map((o): PipelineStep => ({ op: 'onehot', column: o.name, categories: [...o.categories] })),
+  ];
+  const hot = p.oneHot.reduce((n, o) => n + o.categories.length, 0);
+  steps.push({ op: 'scale', mean: [...p.numeric.map((s) => f(s.mean)), ...Array<number>(hot).fill(0)], std: [...p.numeric.map((s) => f(s.std)), ...Array<number>(hot).fill(1)] });
+  const inputs = [...p.numeric.map((s) => ({ name: s.name, kind: 'numeric' as const })), ...p.oneHot.map((o) => ({ name: o.name, kind: 'categorical' as const }))];
+  return { format: SPEC_PIPELINE_FORMAT, inputs, steps, features: featureNames(p) };
+}
+
+/**
+ * The pipeline as the device will read it, checked by the device's own parser (protocol
+ * `parsePipeline`): a step kind it cannot apply, or a malformed constant, fails here.
+ */
+export function devicePipeline(p: Pipeline | SpecPipeline): FittedPipeline {
+  const candidate = isSpecPipeline(p) ? p : housingSteps(p);
+  try {
+    return parsePipeline(JSON.parse(JSON.stringify(candidate)) as unknown, 'TFLite input transform');
+  } catch (err) {
+    if (isOutpostError(err, PipelineErrorCodes.STEP_UNKNOWN)) {
+      const known = new Set((err.details.known as string[] | undefined) ?? []);
+      const unknown = [...new Set(candidate.steps.map((s) => s.op).filter((op) => !known.has(op)))];
+      throw invalid(`the preprocessing has step kinds the device transform cannot apply: ${unknown.join(', ')}`, { steps: unknown, reason: 'pipeline-step-unsupported' });
+    }
+    throw invalid(`the preprocessing cannot be written as a device input transform: ${(err as Error).message}`, { reason: 'pipeline-invalid' });
+  }
+}
+
+export function inputTransform(p: Pipeline | SpecPipeline, output: OutputTransform = { task: 'regression', prediction: PREDICTION }): InputTransform {
+  return { format: INPUT_TRANSFORM_FORMAT, pipeline: devicePipeline(p), output };
+}
+
+/**
+ * The dense layers of a linear, logistic or MLP model: regression target scaling folded into the
+ * last layer (as the ONNX head does); a binary model's last layer is its logit with the 'binary'
+ * head; multiclass ends in softmax.
+ */
+export function tfliteLayers(source: TfliteSource, task: Task = 'regression'): TfliteDense[] {
   if (source.kind === 'linear') {
+    if (task !== 'regression') throw invalid('a linear model is a regression model', { task });
     const { weights, intercept } = source.json;
     return [{ weights, bias: [intercept], in: weights.length, out: 1, activation: 'identity' }];
   }
+  if (source.kind === 'logistic') {
+    if (task === 'regression') throw invalid('a logistic model is a classification model');
+    const { weights: rows, intercept } = source.json;
+    const k = intercept.length;
+    const weights = rows.flatMap((r) => {
+      if (r.length !== k) throw invalid(`logistic weight rows need ${k} values, one has ${r.length}`);
+      return r;
+    });
+    return [{ weights, bias: intercept, in: rows.length, out: k, activation: k === 1 ? 'binary' : 'softmax' }];
+  }
   const { layers, yMean, yStd } = source.json;
+  if (layers.length === 0) throw invalid('an MLP needs at least one layer');
   return layers.map((l, i) => {
     const out = l.bias.length;
     const last = i === layers.length - 1;
-    const s = last && yStd !== undefined ? yStd : 1;
-    const m = last && yMean !== undefined ? yMean : 0;
-    return { weights: l.weights.map((w) => w * s), bias: l.bias.map((b) => b * s + m), in: l.weights.length / out, out, activation: l.activation };
+    const s = last && task === 'regression' && yStd !== undefined ? yStd : 1;
+    const m = last && task === 'regression' && yMean !== undefined ? yMean : 0;
+    // A binary network's sigmoid unit becomes the binary head, on the logit (as in ONNX).
+    const activation: TfliteActivation = last && task === 'binary' && l.activation === 'sigmoid' ? 'binary' : l.activation;
+    return { weights: l.weights.map((w) => w * s), bias: l.bias.map((b) => b * s + m), in: l.weights.length / out, out, activation };
   });
 }
 
-export function exportTflite(p: Pipeline, source: TfliteSource, options: { quant?: TfliteQuant; outputName?: string } = {}): Uint8Array {
-  const layers = tfliteLayers(source);
-  if (layers[0]?.in !== p.width) {
-    throw trainerError(TrainerErrorCodes.TFLITE_MODEL_INVALID, `model takes ${layers[0]?.in} features but the pipeline gives ${p.width}`, { width: p.width });
-  }
-  const transform = new TextEncoder().encode(JSON.stringify(inputTransform(p)));
+export interface TfliteExportOptions {
+  /** Weight storage (writer.ts); default 'float'. */
+  quant?: TfliteQuant;
+  task?: Task;
+  /** Binary: the decision threshold of the `label` output (default 0.5). */
+  threshold?: number;
+  /** Multiclass: the number of classes. */
+  classes?: number;
+  description?: string;
+}
+
+function outputTransform(o: TfliteExportOptions): OutputTransform {
+  const task = o.task ?? 'regression';
+  if (task === 'regression') return { task, prediction: PREDICTION };
+  if (task === 'binary') return { task, probabilities: PROBABILITIES, label: LABEL, threshold: Math.fround(o.threshold ?? 0.5) };
+  if (o.classes === undefined || o.classes < 2) throw invalid('a multiclass model needs its class count');
+  return { task, probabilities: PROBABILITIES, label: LABEL, classes: o.classes };
+}
+
+export function exportTflite(p: Pipeline | SpecPipeline, source: TfliteSource | TfliteDense[], options: TfliteExportOptions = {}): Uint8Array {
+  const task = options.task ?? 'regression';
+  const layers = Array.isArray(source) ? source : tfliteLayers(source, task);
+  const kind = Array.isArray(source) ? 'dense' : source.kind;
+  const transform = inputTransform(p, outputTransform(options));
+  const width = transform.pipeline.features.length;
+  if (layers[0]?.in !== width) throw invalid(`model takes ${layers[0]?.in} features but the pipeline gives ${width}`, { width });
+  const last = layers[layers.length - 1] as TfliteDense;
+  const want = transform.output.task === 'multiclass' ? transform.output.classes : 1;
+  if (last.out !== want) throw invalid(`the model has ${last.out} outputs, the ${task} task needs ${want}`, { outputs: last.out });
+  const quant = options.quant ?? 'float';
   return writeTflite(layers, {
-    quant: options.quant ?? 'float',
-    outputName: options.outputName ?? 'prediction',
-    description: `outpost ${source.kind} (${options.quant ?? 'float'}); input transform in metadata ${TFLITE_TRANSFORM_METADATA}`,
-    metadata: { [TFLITE_TRANSFORM_METADATA]: transform },
+    quant,
+    outputName: task === 'regression' ? PREDICTION : PROBABILITIES,
+    description: options.description ?? `outpost ${kind} (${task}, ${quant} weights); input transform in metadata ${TFLITE_TRANSFORM_METADATA}`,
+    metadata: { [TFLITE_TRANSFORM_METADATA]: new TextEncoder().encode(JSON.stringify(transform)) },
+  });
+}
+
+export type TfliteExportable = Pick<TrainedModel, 'name' | 'task' | 'pipeline' | 'model' | 'classes' | 'threshold'>;
+
+/** Why the model has no .tflite form (a sentence for the card and report), or null when it has one. */
+export function tfliteUnsupportedReason(t: TfliteExportable): string | null {
+  if (!TFLITE_KINDS.includes(t.model.kind)) return `the .tflite export covers linear, logistic and MLP models, not ${t.model.kind}`;
+  try {
+    devicePipeline(t.pipeline);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return null;
+}
+
+export interface ModelTfliteOptions {
+  /**
+   * The model's exported ONNX bytes: the layers then take that file's weights and biases as its
+   * graph computes them (int8 weights kept int8), so the .tflite mirrors it exactly (onnx-dense.ts).
+   * Without it the weights come from the model's JSON, stored as `quant` says.
+   */
+  onnx?: Uint8Array;
+  quant?: TfliteQuant;
+}
+
+/** A trained linear, logistic or MLP model as .tflite, with its preprocessing as the input transform. */
+export function exportModelTflite(t: TfliteExportable, options: ModelTfliteOptions = {}): Uint8Array {
+  if (!TFLITE_KINDS.includes(t.model.kind)) throw invalid(`no .tflite export for learner ${t.model.kind}`, { kind: t.model.kind, reason: 'kind-unsupported' });
+  let layers = tfliteLayers({ kind: t.model.kind, json: t.model.toJSON() } as TfliteSource, t.task);
+  if (options.onnx) layers = withOnnxWeights(layers, onnxDenseLayers(options.onnx));
+  const quant = options.quant ?? 'float';
+  const weights = layers.some((l) => l.int8) ? 'int8' : quant;
+  return exportTflite(t.pipeline, layers, {
+    quant,
+    task: t.task,
+    ...(t.task === 'binary' ? { threshold: labelThreshold(t) } : {}),
+    ...(t.task === 'multiclass' ? { classes: classCountOf(t) } : {}),
+    description: `${t.name}: ${t.model.kind} (${t.task}), ${weights} weights; the raw features go through the input transform in metadata ${TFLITE_TRANSFORM_METADATA}`,
+  });
+}
+
+/** The layers with the ONNX file's own weights and biases (same count and shapes required). */
+function withOnnxWeights(layers: readonly TfliteDense[], onnx: readonly OnnxDense[]): TfliteDense[] {
+  const shapes = (ls: readonly { in: number; out: number }[]): string => ls.map((l) => `${l.in}→${l.out}`).join(', ');
+  if (onnx.length !== layers.length || layers.some((l, i) => l.in !== onnx[i]?.in || l.out !== onnx[i]?.out)) {
+    throw invalid(`the ONNX model's dense layers (${shapes(onnx)}) are not the model's (${shapes(layers)})`, { reason: 'onnx-structure' });
+  }
+  return layers.map((l, i) => {
+    const o = onnx[i] as OnnxDense;
+    return { ...l, weights: o.weights, bias: o.bias, ...(o.int8 ? { int8: o.int8 } : {}) };
   });
 }

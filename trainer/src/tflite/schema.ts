@@ -26,12 +26,16 @@ export const Metadata = { name: 0, buffer: 1, fields: 2 } as const;
 export const FullyConnectedOptions = { fused_activation_function: 0, weights_format: 1, keep_num_dims: 2, asymmetric_quantize_inputs: 3, fields: 4 } as const;
 /** table SoftmaxOptions { beta: float } — the schema default is 0, so beta = 1 must be written. */
 export const SoftmaxOptions = { beta: 0, fields: 1 } as const;
+/** table AddOptions { fused_activation_function; pot_scale_int16 } */
+export const AddOptions = { fused_activation_function: 0, pot_scale_int16: 1, fields: 2 } as const;
+/** table DivOptions { fused_activation_function } */
+export const DivOptions = { fused_activation_function: 0, fields: 1 } as const;
 
 /** enum TensorType : byte */
 export const TensorType = { FLOAT32: 0, INT32: 2, UINT8: 3, INT8: 9 } as const;
 /** enum BuiltinOperator */
-export const BuiltinOperator = { FULLY_CONNECTED: 9, LOGISTIC: 14, SOFTMAX: 25 } as const;
+export const BuiltinOperator = { ADD: 0, DEQUANTIZE: 6, FULLY_CONNECTED: 9, LOGISTIC: 14, SOFTMAX: 25, DIV: 42, EXP: 47 } as const;
 /** union BuiltinOptions */
-export const BuiltinOptions = { NONE: 0, FullyConnectedOptions: 8, SoftmaxOptions: 9 } as const;
+export const BuiltinOptions = { NONE: 0, FullyConnectedOptions: 8, SoftmaxOptions: 9, AddOptions: 11, DivOptions: 29 } as const;
 /** enum ActivationFunctionType : byte */
 export const ActivationFunctionType = { NONE: 0, RELU: 1 } as const;

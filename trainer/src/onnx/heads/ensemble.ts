@@ -1,9 +1,13 @@
 /**
- * Averaging ensemble head: every member's head on the same design tensor, then the weighted
- * average Σ wᵢ·yᵢ with the weights normalised to sum to 1 (regression values or class
- * probabilities, [N, 1] or [N, k]).
+ * Ensemble heads, every member's head on the same design tensor:
+ *  - averaging (`method: 'average'`): the weighted average Σ wᵢ·yᵢ with the weights normalised to
+ *    sum to 1 (regression values or class probabilities, [N, 1] or [N, k]);
+ *  - stacking (`method: 'stack'`, run/stacking.ts): the members' values / P(class 1) / class
+ *    probabilities → Concat → the meta-learner's MatMul + Add, then [σ(−z), σ(z)] for binary
+ *    (binaryFromLogit, accurate for small probabilities) or Softmax for multiclass. The meta layer
+ *    is a plain float32 MatMul + Add whatever the members' quantization: a handful of weights.
  */
-import { headError, type HeadContext } from './common.ts';
+import { binaryFromLogit, column, headError, numbers, type HeadContext } from './common.ts';
 
 export interface EnsembleMemberJSON {
   kind: string;
@@ -28,7 +32,8 @@ export function ensembleWeights(members: readonly EnsembleMemberJSON[]): number[
 
 export function ensembleHead(h: HeadContext, design: string, json: unknown, emit: EmitHead): string {
   const j = json as { members?: unknown; method?: unknown };
-  if (j.method !== 'average' || !Array.isArray(j.members) || j.members.length === 0) throw headError('an ensemble needs method "average" and members');
+  if (j.method === 'stack') return stackingHead(h, design, json, emit);
+  if (j.method !== 'average' || !Array.isArray(j.members) || j.members.length === 0) throw headError('an ensemble needs method "average" or "stack" and members');
   const members = j.members as EnsembleMemberJSON[];
   const weights = ensembleWeights(members);
   const parts = members.map((m, i) => {
@@ -36,4 +41,33 @@ export function ensembleHead(h: HeadContext, design: string, json: unknown, emit
     return h.g.op('Mul', [y, h.g.floats(`${h.prefix}_m${i}_weight`, [weights[i] as number], [])], { hint: `${h.prefix}_m${i}_weighted` });
   });
   return parts.length === 1 ? (parts[0] as string) : h.g.op('Sum', parts, { hint: `${h.prefix}_average` });
+}
+
+const LINK = { regression: 'identity', binary: 'logistic', multiclass: 'softmax' } as const;
+
+function stackingHead(h: HeadContext, design: string, json: unknown, emit: EmitHead): string {
+  const j = json as { members?: unknown; link?: unknown; meta?: { weights?: unknown; intercept?: unknown } };
+  if (!Array.isArray(j.members) || j.members.length === 0) throw headError('a stacking ensemble needs members');
+  if (j.link !== LINK[h.task]) throw headError(`a ${h.task} stacking ensemble needs link "${LINK[h.task]}", got ${String(j.link)}`, { task: h.task });
+  const members = j.members as { kind: string; model: unknown }[];
+  const width = h.task === 'multiclass' ? h.classes : 1;
+  const outputs = h.task === 'multiclass' ? h.classes : 1;
+  const inputs = members.length * width;
+  const rows = Array.isArray(j.meta?.weights) ? (j.meta.weights as unknown[]) : [];
+  if (rows.length !== inputs) throw headError(`stacking meta weights have ${rows.length} rows, expected ${inputs} (members × ${width})`, { expected: inputs, got: rows.length });
+  const weights = new Float64Array(inputs * outputs);
+  rows.forEach((r, i) => weights.set(numbers(r, `stacking meta weights row ${i}`, outputs), i * outputs));
+  const bias = numbers(j.meta?.intercept, 'stacking meta intercept', outputs);
+  const parts = members.map((m, i) => {
+    const mh = { ...h, prefix: `${h.prefix}_m${i}` };
+    const y = emit(mh, design, m.kind, memberJSON(m.model));
+    return h.task === 'binary' ? column(mh, y, 1) : y;
+  });
+  const g = h.g;
+  const stacked = parts.length === 1 ? (parts[0] as string) : g.op('Concat', parts, { attrs: { axis: { int: 1 } }, hint: `${h.prefix}_stack_inputs` });
+  const name = `${h.prefix}_stack`;
+  const product = g.op('MatMul', [stacked, g.floats(`${name}_W`, weights, [inputs, outputs])], { hint: `${name}_matmul` });
+  const z = g.op('Add', [product, g.floats(`${name}_b`, bias, [outputs])], { hint: `${name}_sum` });
+  if (h.task === 'multiclass') return g.op('Softmax', [z], { attrs: { axis: { int: -1 } }, hint: `${name}_softmax` });
+  return h.task === 'binary' ? binaryFromLogit({ ...h, prefix: name }, z) : z;
 }

@@ -1,16 +1,13 @@
+import { applyCapped as applyCappedShared, type FittedCapped } from '@outpost/protocol';
 import type { z } from 'zod';
 import type { CappedStep } from '../../spec/steps.ts';
-import { addNumeric, f32, stepError, type Frame } from './frame.ts';
+import { f32, stepError, trainerCoded, type Frame } from './frame.ts';
+
+export type { FittedCapped };
+/** The apply half (protocol/src/pipeline/steps/capped.ts), shared with the device. */
+export const applyCapped = trainerCoded(applyCappedShared);
 
 type Spec = z.infer<typeof CappedStep>;
-
-/** `<column>_capped` = 1 where the raw value is ≥ cap (missing → 0), computed before imputation. */
-export interface FittedCapped {
-  op: 'capped';
-  column: string;
-  name: string;
-  cap: number;
-}
 
 /**
  * The cap: the spec's value, or the column's maximum over the training rows (the spike of a capped
@@ -38,10 +35,4 @@ export function splitCapped(values: ArrayLike<number>, rows: readonly number[], 
 export function fitCappedFlag(step: Spec, frame: Frame, cap: number): FittedCapped {
   if (!frame.numeric.has(step.column)) throw stepError('capped', step.column, 'the column is not a numeric feature');
   return { op: 'capped', column: step.column, name: `${step.column}_capped`, cap };
-}
-
-export function applyCapped(s: FittedCapped, frame: Frame): void {
-  const col = frame.numeric.get(s.column) as Float64Array;
-  // NaN ≥ cap is false, in JavaScript and in ONNX GreaterOrEqual alike.
-  addNumeric(frame, s.name, col.map((v) => (v >= s.cap ? 1 : 0)), 'capped');
 }

@@ -1,15 +1,12 @@
+import { applyClip as applyClipShared, type FittedClip } from '@outpost/protocol';
 import type { z } from 'zod';
 import type { ClipStep } from '../../spec/steps.ts';
 import { quantileSorted } from '../../stats.ts';
-import { f32, numericColumn, sortedValues, stepError, type Frame } from './frame.ts';
+import { f32, numericColumn, sortedValues, stepError, trainerCoded, type Frame } from './frame.ts';
 
-/** Clips one (imputed) numeric column to [lo, hi]; bounds are float32 numbers, as in the graph. */
-export interface FittedClip {
-  op: 'clip';
-  column: string;
-  lo: number;
-  hi: number;
-}
+export type { FittedClip };
+/** The apply half (protocol/src/pipeline/steps/clip.ts), shared with the device. */
+export const applyClip = trainerCoded(applyClipShared);
 
 export function fitClip(step: z.infer<typeof ClipStep>, frame: Frame): FittedClip[] {
   return step.columns.map((column) => {
@@ -31,9 +28,4 @@ export function fitClip(step: z.infer<typeof ClipStep>, frame: Frame): FittedCli
     if (!(lo <= hi)) throw stepError('clip', column, `lower bound ${lo} is above upper bound ${hi}`);
     return { op: 'clip', column, lo, hi };
   });
-}
-
-export function applyClip(s: FittedClip, frame: Frame): void {
-  const col = frame.numeric.get(s.column) as Float64Array;
-  for (let i = 0; i < col.length; i++) col[i] = Math.min(Math.max(col[i] as number, s.lo), s.hi);
 }

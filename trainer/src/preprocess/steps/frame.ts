@@ -1,71 +1,57 @@
 /**
- * The working table the preprocessing steps read and extend: named columns of equal length.
- * Numeric values are float32 numbers held in float64 (`f32` after every operation), because the
- * ONNX graph computes in float32: the in-process transform then compares and rounds exactly as the
- * device does, so a value sitting on a bin edge or a cap falls on the same side in both.
+ * The working table the preprocessing steps read and extend (`PipelineFrame` of @outpost/protocol):
+ * named columns of equal length. Numeric values are float32 numbers held in float64 (`f32` after
+ * every operation), because the ONNX graph computes in float32: the in-process transform then
+ * compares and rounds exactly as the device does, so a value sitting on a bin edge or a cap falls on
+ * the same side in both.
+ *
+ * The column helpers and every step's apply half live in @outpost/protocol (protocol/src/pipeline),
+ * shared with the device; here they are re-coded to the trainer's OUTPOST_ERR_PREPROCESS_STEP_INVALID.
  */
 import { TrainerErrorCodes, trainerError } from '../../errors.ts';
-import type { OutpostError } from '@outpost/protocol';
+import {
+  PipelineErrorCodes,
+  addNumeric as addNumericShared,
+  categoricalColumn as categoricalColumnShared,
+  isOutpostError,
+  numericColumn as numericColumnShared,
+  rawNumber,
+  replaceCategorical as replaceCategoricalShared,
+  type OutpostError,
+  type PipelineFrame,
+  type PipelineInput,
+} from '@outpost/protocol';
 import type { Column, RawRecord } from '../../data/dataset.ts';
 
-export const f32 = Math.fround;
+export { f32, rawNumber } from '@outpost/protocol';
 
-export interface Frame {
-  rows: number;
-  numeric: Map<string, Float64Array>;
-  /** '' marks a missing category. */
-  categorical: Map<string, string[]>;
-  /** Column names in design-matrix order. */
-  order: string[];
-}
+export type Frame = PipelineFrame;
 
 /** A raw feature the pipeline reads: a graph input on the device. */
-export interface RawInput {
-  name: string;
-  kind: 'numeric' | 'categorical';
-}
+export type RawInput = PipelineInput;
 
 export function stepError(op: string, column: string, message: string): OutpostError {
   return trainerError(TrainerErrorCodes.PREPROCESS_STEP_INVALID, `preprocessing step ${op} (${column}): ${message}`, { step: op, column });
 }
 
-/** A raw number as the device feeds it: float32, and anything non-finite is missing (NaN). */
-export function rawNumber(x: number): number {
-  const v = f32(x);
-  return Number.isFinite(v) ? v : NaN;
+/** `fn` with the shared pipeline's step errors re-thrown as the trainer's `stepError`. */
+export function trainerCoded<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+  return (...args: A): R => {
+    try {
+      return fn(...args);
+    } catch (err) {
+      if (isOutpostError(err, PipelineErrorCodes.STEP_INVALID)) throw stepError(String(err.details.step), String(err.details.column), String(err.details.reason));
+      throw err;
+    }
+  };
 }
 
-export function numericColumn(frame: Frame, name: string, op: string): Float64Array {
-  const col = frame.numeric.get(name);
-  if (col) return col;
-  throw stepError(op, name, frame.categorical.has(name) ? 'the column is categorical, a number is needed' : 'no such column');
-}
-
-export function categoricalColumn(frame: Frame, name: string, op: string): string[] {
-  const col = frame.categorical.get(name);
-  if (col) return col;
-  throw stepError(op, name, frame.numeric.has(name) ? 'the column is numeric, a category is needed' : 'no such column');
-}
-
-function assertNew(frame: Frame, name: string, op: string): void {
-  if (frame.numeric.has(name) || frame.categorical.has(name)) throw stepError(op, name, 'a column with this name already exists');
-}
-
+export const numericColumn: (frame: Frame, name: string, op: string) => Float64Array = trainerCoded(numericColumnShared);
+export const categoricalColumn: (frame: Frame, name: string, op: string) => string[] = trainerCoded(categoricalColumnShared);
 /** Appends a new numeric column at the end of the design order. */
-export function addNumeric(frame: Frame, name: string, values: Float64Array, op: string): void {
-  assertNew(frame, name, op);
-  frame.numeric.set(name, values);
-  frame.order.push(name);
-}
-
+export const addNumeric: (frame: Frame, name: string, values: Float64Array, op: string) => void = trainerCoded(addNumericShared);
 /** Replaces categorical column `name` in place (same position) by numeric columns. */
-export function replaceCategorical(frame: Frame, name: string, columns: readonly (readonly [string, Float64Array])[], op: string): void {
-  const at = frame.order.indexOf(name);
-  frame.categorical.delete(name);
-  for (const [n] of columns) if (n !== name) assertNew(frame, n, op);
-  for (const [n, v] of columns) frame.numeric.set(n, v);
-  frame.order.splice(at, 1, ...columns.map(([n]) => n));
-}
+export const replaceCategorical: (frame: Frame, name: string, columns: readonly (readonly [string, Float64Array])[], op: string) => void = trainerCoded(replaceCategoricalShared);
 
 /** Sorted non-NaN values of a column. */
 export function sortedValues(values: Float64Array): Float64Array {

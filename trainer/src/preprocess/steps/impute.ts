@@ -1,17 +1,12 @@
+import { applyImpute as applyImputeShared, type FittedImpute } from '@outpost/protocol';
 import type { z } from 'zod';
 import type { ImputeStep } from '../../spec/steps.ts';
 import { quantileSorted } from '../../stats.ts';
-import { addNumeric, f32, sortedValues, stepError, type Frame } from './frame.ts';
+import { f32, sortedValues, stepError, trainerCoded, type Frame } from './frame.ts';
 
-/** One column's imputation: missing (NaN / '') → `fill`, optionally with a 0/1 indicator column. */
-export interface FittedImpute {
-  op: 'impute';
-  column: string;
-  kind: 'numeric' | 'categorical';
-  fill: number | string;
-  /** Name of the `<column>_missing` indicator, or null. */
-  indicator: string | null;
-}
+export type { FittedImpute };
+/** The apply half (protocol/src/pipeline/steps/impute.ts), shared with the device. */
+export const applyImpute = trainerCoded(applyImputeShared);
 
 type Spec = z.infer<typeof ImputeStep>;
 
@@ -81,28 +76,4 @@ function mostFrequent<T extends number | string>(values: readonly T[]): T | unde
     }
   }
   return best;
-}
-
-export function applyImpute(s: FittedImpute, frame: Frame): void {
-  let missing: Float64Array | null = null;
-  if (s.kind === 'numeric') {
-    const col = frame.numeric.get(s.column) as Float64Array;
-    missing = new Float64Array(frame.rows);
-    for (let i = 0; i < col.length; i++) {
-      if (Number.isNaN(col[i] as number)) {
-        col[i] = s.fill as number;
-        missing[i] = 1;
-      }
-    }
-  } else {
-    const col = frame.categorical.get(s.column) as string[];
-    missing = new Float64Array(frame.rows);
-    for (let i = 0; i < col.length; i++) {
-      if (col[i] === '') {
-        col[i] = s.fill as string;
-        missing[i] = 1;
-      }
-    }
-  }
-  if (s.indicator !== null) addNumeric(frame, s.indicator, missing, 'impute');
 }

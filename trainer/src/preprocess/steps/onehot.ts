@@ -1,28 +1,12 @@
-import { categoricalColumn, replaceCategorical, type Frame } from './frame.ts';
+import { applyOneHot as applyOneHotShared, type FittedOneHot } from '@outpost/protocol';
+import { categoricalColumn, trainerCoded, type Frame } from './frame.ts';
 
-/**
- * One 0/1 column `<column>=<category>` per category seen in the training rows (sorted); an unseen
- * or missing category encodes as all zeros.
- */
-export interface FittedOneHot {
-  op: 'onehot';
-  column: string;
-  categories: string[];
-}
+export type { FittedOneHot };
+/** The apply half (protocol/src/pipeline/steps/onehot.ts), shared with the device. */
+export const applyOneHot = trainerCoded(applyOneHotShared);
 
 export function fitOneHot(column: string, frame: Frame): FittedOneHot {
   const seen = new Set(categoricalColumn(frame, column, 'onehot'));
   seen.delete('');
   return { op: 'onehot', column, categories: [...seen].sort() };
-}
-
-export function applyOneHot(s: FittedOneHot, frame: Frame): void {
-  const values = categoricalColumn(frame, s.column, 'onehot');
-  const index = new Map(s.categories.map((c, k) => [c, k]));
-  const columns = s.categories.map((c) => [`${s.column}=${c}`, new Float64Array(frame.rows)] as const);
-  for (let i = 0; i < values.length; i++) {
-    const k = index.get(values[i] as string);
-    if (k !== undefined) (columns[k] as (typeof columns)[number])[1][i] = 1;
-  }
-  replaceCategorical(frame, s.column, columns, 'onehot');
 }

@@ -1,14 +1,9 @@
-import { f32, type Frame } from './frame.ts';
+import { applyScale as applyScaleShared, type FittedScale } from '@outpost/protocol';
+import { f32, trainerCoded, type Frame } from './frame.ts';
 
-/**
- * Standard scaling of every design column: (x − mean) / std with the training mean and population
- * std (std 0 → 1), float32 constants and float32 rounding after each operation, as in the graph.
- */
-export interface FittedScale {
-  op: 'scale';
-  mean: number[];
-  std: number[];
-}
+export type { FittedScale };
+/** The apply half (protocol/src/pipeline/steps/scale.ts), shared with the device. */
+export const applyScale = trainerCoded(applyScaleShared);
 
 export function fitScale(frame: Frame): FittedScale {
   const mean: number[] = [];
@@ -25,13 +20,4 @@ export function fitScale(frame: Frame): FittedScale {
     std.push(sd > 0 && Number.isFinite(sd) ? sd : 1);
   }
   return { op: 'scale', mean, std };
-}
-
-export function applyScale(s: FittedScale, frame: Frame): void {
-  frame.order.forEach((name, j) => {
-    const col = frame.numeric.get(name) as Float64Array;
-    const m = s.mean[j] as number;
-    const sd = s.std[j] as number;
-    for (let i = 0; i < col.length; i++) col[i] = f32(f32((col[i] as number) - m) / sd);
-  });
 }

@@ -6,7 +6,8 @@
  */
 import type { ErrorAnalysis } from '../error-analysis.ts';
 import type { RunRecord, TestRecord } from '../run-dir.ts';
-import { formatScore, rankRows } from '../select.ts';
+import type { ValidationRow } from '../run-training.ts';
+import { ensembleTag, formatScore, rankRows } from '../select.ts';
 import { barChart, calibrationPlot, esc, residualPlot } from './svg.ts';
 
 const CSS = `body{font:14px/1.45 system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#222}
@@ -31,18 +32,44 @@ function errorsHtml(e: ErrorAnalysis, where: string): string {
 <table><tr><th>column</th><th>segment</th><th>rows</th><th>${esc(e.metric)}</th><th>worse than overall</th></tr>${rows}</table>${plot}`;
 }
 
+/** An ensemble row's members, and a stacking row's meta-learner weights. */
+function validationNote(v: ValidationRow): string {
+  if (!v.members) return '';
+  const s = v.stack;
+  const meta = s
+    ? `; ${s.learner === 'nnls' ? 'non-negative least squares' : 'logistic regression'} on out-of-fold predictions of ${s.trainingRows} training rows (${s.folds} folds${s.extraFits > 0 ? `, ${s.extraFits} extra fits` : ''}): weights ${s.weights.map((w) => w.map((x) => Number(x.toPrecision(3))).join('/')).join(', ')}, intercept ${s.intercept.map((x) => Number(x.toPrecision(3))).join('/')}`
+    : '';
+  return ` <span class="muted">(${esc(ensembleTag(v.members, v.method))}${esc(meta)})</span>`;
+}
+
 export function renderReport(rec: RunRecord, tests: readonly TestRecord[]): string {
   const m = rec.metric;
   const spec = rec.spec;
   const ranked = rankRows(rec.table, m);
   const cand = ranked
-    .map((r) => `<tr><td>${esc(r.name)}${r.baseline ? ' <span class="muted">(baseline)</span>' : ''}${r.members ? ` <span class="muted">(average of ${esc(r.members.join(' + '))})</span>` : ''}</td><td class="n">${formatScore(r.cv.mean, m)}</td><td class="n">± ${formatScore(r.cv.std, m)}</td><td class="n">${r.seconds.toFixed(1)} s</td><td><code>${fmtParams(r.params)}</code></td></tr>`)
+    .map((r) => `<tr><td>${esc(r.name)}${r.baseline ? ' <span class="muted">(baseline)</span>' : ''}${r.members ? ` <span class="muted">(${esc(ensembleTag(r.members, r.method))})</span>` : ''}</td><td class="n">${formatScore(r.cv.mean, m)}</td><td class="n">± ${formatScore(r.cv.std, m)}</td><td class="n">${r.seconds.toFixed(1)} s</td><td><code>${fmtParams(r.params)}</code></td></tr>`)
     .join('');
   const failures = Object.entries(rec.failures).map(([n, e]) => `<li>${esc(n)}: ${esc(e)}</li>`).join('');
   const tuning = rec.tuning
     .map((t) => `<tr><td>${esc(t.candidate)}</td><td>${t.method}</td><td class="n">${t.trials.length} / ${t.space}</td><td class="n">${formatScore(t.defaultScore, m)}</td><td class="n">${formatScore(t.bestScore, m)}</td><td><code>${fmtParams(t.best)}</code></td></tr>`)
     .join('');
-  const val = rec.validation.map((v) => `<tr><td>${esc(v.name)}${v.threshold !== undefined ? ` (threshold ${v.threshold.toPrecision(3)} tuned on validation; ${formatScore(v.scoreAtDefault ?? NaN, m)} at 0.5)` : ''}</td><td class="n">${formatScore(v.score, m)}</td></tr>`).join('');
+  const thresholds = rec.validation.some((v) => v.threshold !== undefined);
+  const tunedCv = rec.validation.some((v) => v.cv !== undefined);
+  const val = rec.validation
+    .map(
+      (v) =>
+        `<tr><td>${esc(v.name)}${v.name === rec.chosen.name ? ' <b>(chosen)</b>' : ''}${validationNote(v)}</td><td class="n">${formatScore(v.score, m)}</td>${thresholds ? `<td class="n">${v.threshold !== undefined ? v.threshold.toPrecision(3) : ''}</td><td class="n">${formatScore(v.scoreAtDefault ?? NaN, m)}</td>` : ''}${tunedCv ? `<td class="n">${v.cv ? `${formatScore(v.cv.mean, m)} ± ${formatScore(v.cv.std, m)}` : ''}</td>` : ''}</tr>`,
+    )
+    .join('');
+  const valHead = `<tr><th>on validation</th><th>${esc(m)}${thresholds ? ' at its threshold' : ''}</th>${thresholds ? `<th>decision threshold (tuned on validation)</th><th>${esc(m)} at 0.5</th>` : ''}${tunedCv ? `<th>cv ${esc(m)} with the tuned parameters (chosen by this)</th>` : ''}</tr>`;
+  const sets = rec.featureSets ?? [];
+  const setsTable =
+    sets.length > 1
+      ? `<h3>Feature sets</h3><p>Every candidate was cross-validated on each set; the set with the best candidate is kept (<b>${esc(rec.chosen.featureSet)}</b>).</p><table><tr><th>set</th><th>columns</th><th>best candidate</th><th>cv ${esc(m)}</th></tr>${sets
+          .map((f) => `<tr><td>${esc(f.name)}${f.name === rec.chosen.featureSet ? ' <b>(kept)</b>' : ''}</td><td>${esc(f.features.join(', '))}</td><td>${esc(f.best?.name ?? '—')}</td><td class="n">${f.best ? `${formatScore(f.best.cv.mean, m)} ± ${formatScore(f.best.cv.std, m)}` : ''}</td></tr>`)
+          .join('')}</table>`
+      : '';
+  const cvNote = spec.cv.group ? ` — folds keep each ${spec.cv.group.by === 'day' ? 'day' : 'value'} of <code>${esc(spec.cv.group.column)}</code> whole` : '';
   const cols = rec.explore.columns
     .map((c) => `<tr><td>${esc(c.name)}</td><td>${c.role}</td><td>${c.kind}</td><td class="n">${c.missing}</td><td class="n">${c.distinct}</td><td class="n">${c.min !== undefined ? formatScore(c.min, 'rmse') : ''}</td><td class="n">${c.max !== undefined ? formatScore(c.max, 'rmse') : ''}</td><td class="n">${c.mean !== undefined ? Number(c.mean.toPrecision(4)) : ''}</td></tr>`)
     .join('');
@@ -70,11 +97,11 @@ ${spec.assumptions.length > 0 ? `<p>Assumptions:</p><ul>${spec.assumptions.map((
 <h2>Data</h2><p>${rec.rows.train} training rows, ${rec.rows.validation} validation rows, ${rec.rows.test} locked test rows${rec.rows.extraTests.length > 0 ? `, further held-out sets of ${rec.rows.extraTests.join(', ')} rows` : ''}. Statistics below are of ${esc(rec.explore.scope)}.</p>
 ${warnings ? `<ul>${warnings}</ul>` : ''}<table><tr><th>column</th><th>role</th><th>kind</th><th>missing</th><th>distinct</th><th>min</th><th>max</th><th>mean</th></tr>${cols}</table>
 <p>Design matrix: ${rec.features.length} columns (${esc(rec.features.join(', '))}).</p>
-<h2>Candidates (cross-validation on the training rows)</h2><table><tr><th>candidate</th><th>cv ${esc(m)}</th><th>std</th><th>time</th><th>params</th></tr>${cand}</table>
+<h2>Candidates (cross-validation on the training rows${cvNote})</h2>${setsTable}${sets.length > 1 ? `<h3>Candidates on the kept set</h3>` : ''}<table><tr><th>candidate</th><th>cv ${esc(m)}</th><th>std</th><th>time</th><th>params</th></tr>${cand}</table>
 ${failures ? `<p>Failed:</p><ul>${failures}</ul>` : ''}
 <h2>Tuning (validation rows only)</h2><table><tr><th>candidate</th><th>search</th><th>trials / space</th><th>untuned</th><th>best</th><th>best params</th></tr>${tuning}</table>
-<table><tr><th>on validation</th><th>${esc(m)}</th></tr>${val}</table>
-<h2>Chosen model</h2><p><b>${esc(rec.chosen.name)}</b> (${esc(rec.chosen.kind)}), validation ${esc(m)} ${formatScore(rec.chosen.validation, m)}${rec.threshold ? ` at the decision threshold ${rec.threshold.threshold.toPrecision(3)} (P(class 1) ≥ it → class 1), tuned on the validation rows (${formatScore(rec.threshold.atDefault, m)} at 0.5)` : ''}; refit on train + validation. Params <code>${fmtParams(rec.chosen.params)}</code>.</p>
+<table>${valHead}${val}</table>
+<h2>Chosen model</h2><p><b>${esc(rec.chosen.name)}</b> (${esc(rec.chosen.kind)}), validation ${esc(m)} ${formatScore(rec.chosen.validation, m)}${rec.threshold ? ` at the decision threshold ${rec.threshold.threshold.toPrecision(3)} (P(class 1) ≥ it → class 1), tuned on the validation rows (${formatScore(rec.threshold.atDefault, m)} at 0.5)` : ''}${rec.chosen.selectedBy === 'cv' && rec.chosen.cv ? `; chosen by its cross-validated ${esc(m)} with the tuned parameters, ${formatScore(rec.chosen.cv.mean, m)} ± ${formatScore(rec.chosen.cv.std, m)}` : ''}; refit on train + validation. Params <code>${fmtParams(rec.chosen.params)}</code>.</p>
 <h3>Permutation importance (validation)</h3>${importance}
 <h2>Where the model fails (validation)</h2>${errorsHtml(rec.errors, 'validation')}
 <h2>Test</h2>${testSection}

@@ -2,6 +2,19 @@
 import type { RunRecord, TestRecord } from '../run-dir.ts';
 import { formatScore, formatTable } from '../select.ts';
 
+const round = (v: number): number => Number(v.toPrecision(4));
+
+/** A chosen stacking ensemble: how its meta-learner was fitted. */
+function stackLines(rec: RunRecord): string[] {
+  const row = rec.validation.find((v) => v.name === rec.chosen.name);
+  const s = row?.stack;
+  if (!row?.members || !s) return [];
+  return [
+    '',
+    `Stacking of ${row.members.join(' + ')}: a ${s.learner === 'nnls' ? 'non-negative least-squares' : 'logistic-regression'} meta-learner fitted on the members' out-of-fold predictions of the ${s.trainingRows} training rows (${s.folds} folds; no validation or test row); weights ${JSON.stringify(s.weights.map((w) => w.map(round)))}, intercept ${JSON.stringify(s.intercept.map(round))}. The members are refit on train + validation; the meta-learner is kept.`,
+  ];
+}
+
 export function renderModelCard(rec: RunRecord, tests: readonly TestRecord[]): string {
   const m = rec.metric;
   const spec = rec.spec;
@@ -25,6 +38,7 @@ export function renderModelCard(rec: RunRecord, tests: readonly TestRecord[]): s
     '',
     '## Model',
     `${rec.chosen.name} (${rec.chosen.kind}), params \`${JSON.stringify(rec.chosen.params)}\`, refit on train + validation.`,
+    ...stackLines(rec),
     '',
     '## Candidates (CV)',
     '```',
