@@ -23,7 +23,11 @@ export interface DeviceOptions {
   httpPort?: number;
   /** Default 127.0.0.1. */
   httpHost?: string;
-  /** Default onnxruntime-web. */
+  /**
+   * Default onnxruntime-web, which runs an artifact's model.onnx; a TFLite engine runs its
+   * model.tflite (the file whose manifest role is the engine's `modelRole`) and refuses artifacts
+   * without one (OUTPOST_ERR_MODEL_FILE_MISSING). `createEngine('onnx' | 'tflite')` makes either.
+   */
   engine?: InferenceEngine;
   windowRows?: number;
   windowMs?: number;
@@ -37,6 +41,8 @@ export interface ActiveModelInfo {
   version: number;
   artifactId: string;
   manifest: Manifest;
+  /** The artifact file the engine runs (model.onnx or model.tflite). */
+  modelFile: string;
 }
 
 export type ModelRef = Pick<ActiveModelInfo, 'name' | 'version' | 'artifactId'>;
@@ -123,9 +129,10 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
     await current?.session.release();
     throw err;
   }
-  log.info({ http: http.url, model: current?.name, version: current?.version }, 'device started');
+  log.info({ http: http.url, engine: engine.name, model: current?.name, version: current?.version }, 'device started');
 
-  const info = (): ActiveModelInfo | undefined => (current ? { name: current.name, version: current.version, artifactId: current.artifactId, manifest: current.manifest } : undefined);
+  const info = (): ActiveModelInfo | undefined =>
+    current ? { name: current.name, version: current.version, artifactId: current.artifactId, manifest: current.manifest, modelFile: current.modelFile } : undefined;
   let closed = false;
 
   return {

@@ -13,6 +13,11 @@ export const DeviceErrorCodes = {
   VERSION_NOT_NEWER: 'OUTPOST_ERR_VERSION_NOT_NEWER',
   /** The inference engine cannot load a model, or the model does not match its manifest. */
   MODEL_LOAD: 'OUTPOST_ERR_MODEL_LOAD',
+  /**
+   * An artifact has no file for the device's engine (manifest role `details.role`, e.g. no
+   * model.tflite for a TFLite device): refused before its slot is written.
+   */
+  MODEL_FILE_MISSING: 'OUTPOST_ERR_MODEL_FILE_MISSING',
   /** Prediction input (HTTP body or rows) is malformed. */
   INPUT_INVALID: 'OUTPOST_ERR_INPUT_INVALID',
   /** The inference engine failed while running a batch. */

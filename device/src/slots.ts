@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { MANIFEST_FILE, errorMessage, modelFileOf, sha256Hex, verifyArtifact, type ArtifactBundle, type Logger, type Manifest } from '@outpost/protocol';
+import { MANIFEST_FILE, errorMessage, sha256Hex, verifyArtifact, type ArtifactBundle, type FileEntry, type Logger, type Manifest } from '@outpost/protocol';
 import { DeviceErrorCodes, deviceError } from './errors.ts';
 import type { InferenceEngine, InferenceSession } from './inference/engine.ts';
+import { modelFileFor } from './inference/model-file.ts';
 import { syncDir, writeAndSync } from './store/atomic-file.ts';
 import type { SlotName, StateFile } from './store/state-file.ts';
 
@@ -14,6 +15,8 @@ export interface LoadedModel {
   version: number;
   artifactId: string;
   manifest: Manifest;
+  /** The artifact file the engine runs (model.onnx or model.tflite). */
+  modelFile: string;
   session: InferenceSession;
 }
 
@@ -23,6 +26,8 @@ export const otherSlot = (s: SlotName): SlotName => (s === 'a' ? 'b' : 'a');
  * Model slots A/B under `<dataDir>/slots/{a,b}/` (DESIGN.md §3 "Device update state machine"):
  * a new model is written into the inactive slot, and only a successful smoke test flips
  * `state.json`'s `active`, so a power cut at any point leaves a working model to start on.
+ * Of an artifact's files, the engine runs the one whose manifest role is its `modelRole`
+ * (inference/model-file.ts); an artifact without one is refused (OUTPOST_ERR_MODEL_FILE_MISSING).
  */
 export class ModelSlots {
   constructor(
@@ -86,13 +91,22 @@ export class ModelSlots {
     return { manifestBytes, files };
   }
 
-  /** Verifies a bundle against the pinned key and loads its model with the engine. */
+  /**
+   * The manifest entry of the file this device's engine runs; throws
+   * OUTPOST_ERR_MODEL_FILE_MISSING when the artifact has none (checked before a slot is written).
+   */
+  modelFile(manifest: Manifest): FileEntry {
+    return modelFileFor(manifest, this.engine);
+  }
+
+  /** Verifies a bundle against the pinned key and loads the engine's model file from it. */
   async load(slot: SlotName, bundle: ArtifactBundle, expectedArtifactId?: string): Promise<LoadedModel> {
     const manifest = verifyArtifact(bundle, this.publicKeyPem, expectedArtifactId);
-    const modelBytes = bundle.files.get(modelFileOf(manifest));
-    if (!modelBytes) throw deviceError(DeviceErrorCodes.MODEL_LOAD, `slot ${slot} has no model file`);
+    const file = this.modelFile(manifest).path;
+    const modelBytes = bundle.files.get(file);
+    if (!modelBytes) throw deviceError(DeviceErrorCodes.MODEL_LOAD, `slot ${slot} has no ${file}`);
     const session = await this.engine.load(modelBytes, manifest);
-    return { slot, name: manifest.name, version: manifest.version, artifactId: sha256Hex(bundle.manifestBytes), manifest, session };
+    return { slot, name: manifest.name, version: manifest.version, artifactId: sha256Hex(bundle.manifestBytes), manifest, modelFile: file, session };
   }
 
   /**
@@ -111,10 +125,10 @@ export class ModelSlots {
           this.logger.warn({ slot, failed: active }, 'active slot unusable; started on the other slot');
           await this.state.update((s) => ({ ...s, active: slot }));
         }
-        this.logger.info({ slot, model: loaded.name, version: loaded.version }, 'loaded installed model');
+        this.logger.info({ slot, model: loaded.name, version: loaded.version, file: loaded.modelFile, engine: this.engine.name }, 'loaded installed model');
         return loaded;
       } catch (err) {
-        this.logger.error({ slot, err: errorMessage(err) }, 'installed model unusable');
+        this.logger.error({ slot, code: (err as { code?: unknown }).code, err: errorMessage(err) }, 'installed model unusable');
       }
     }
     return undefined;

@@ -38,7 +38,8 @@ export function runningOf(model: LoadedModel, state: RunningModel['state'] = 'ac
 
 /**
  * The device update state machine (DESIGN.md §3): download → verify (signature, hashes, version
- * newer than the last accepted) → write into the inactive slot → load → smoke test → activate.
+ * newer than the last accepted, a file for this device's engine) → write into the inactive slot →
+ * load → smoke test (golden examples, on the engine's own file) → activate.
  * Any failure keeps the previous model active and reports why. Reconciling is idempotent: an
  * assignment already active is only re-reported.
  */
@@ -131,7 +132,7 @@ export class Updater {
       }
       await this.o.slots.activate(loaded);
       await this.o.activate(loaded);
-      this.log.info({ model: loaded.name, version: loaded.version, slot: loaded.slot }, 'model activated');
+      this.log.info({ model: loaded.name, version: loaded.version, slot: loaded.slot, file: loaded.modelFile }, 'model activated');
       reporter.set(desired.revision, 'converged', this.activeModels());
     } catch (err) {
       const error = err instanceof OutpostError ? err : new OutpostError('OUTPOST_ERR_UPDATE_FAILED', errorMessage(err), { cause: err });
@@ -170,6 +171,9 @@ export class Updater {
         details: { version: manifest.version, lastAccepted: last },
       });
     }
+    // A file this device's engine cannot run (no model.tflite for a TFLite device) is refused before
+    // it overwrites the inactive slot, which may hold the model to roll back to.
+    slots.modelFile(manifest);
     await slots.write(slot, bundle);
     progress('loading');
     return slots.load(slot, bundle, assignment.artifactId);

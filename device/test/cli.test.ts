@@ -6,7 +6,7 @@ describe('outpost device CLI', () => {
     const [cmd] = deviceCommands();
     expect(cmd?.name()).toBe('device');
     const flags = cmd?.options.map((o) => o.long);
-    for (const f of ['--id', '--data-dir', '--broker', '--public-key', '--http-port', '--replay', '--rate', '--loop']) expect(flags).toContain(f);
+    for (const f of ['--id', '--data-dir', '--broker', '--public-key', '--http-port', '--engine', '--replay', '--rate', '--loop']) expect(flags).toContain(f);
   });
 
   it('rejects a missing required option and a bad port before starting anything', async () => {

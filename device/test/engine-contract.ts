@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKeyPair, isOutpostError, type Manifest } from '@outpost/protocol';
 import { DeviceErrorCodes, closeEnough, smokeTest, type InferenceEngine, type InferenceSession } from '../src/index.ts';
+import { modelFileFor } from '../src/inference/model-file.ts';
 import { GOLDEN_ROWS, writeFixtureArtifact, type FixtureArtifact } from './helpers/fixture-artifact.ts';
 import { expected } from './helpers/onnx-model.ts';
 
@@ -25,8 +26,9 @@ export function defineEngineContract(label: string, makeEngine: () => InferenceE
     beforeAll(async () => {
       root = mkdtempSync(path.join(os.tmpdir(), 'outpost-engine-'));
       artifact = writeFixtureArtifact(root, generateSigningKeyPair(), 7);
-      modelBytes = readFileSync(path.join(artifact.dir, 'model.onnx'));
       engine = makeEngine();
+      // The file a device would pick for this engine (its manifest role).
+      modelBytes = readFileSync(path.join(artifact.dir, modelFileFor(artifact.manifest, engine).path));
       session = await engine.load(modelBytes, artifact.manifest);
     });
     afterAll(async () => {
@@ -34,8 +36,9 @@ export function defineEngineContract(label: string, makeEngine: () => InferenceE
       rmSync(root, { recursive: true, force: true });
     });
 
-    it('has a name', () => {
+    it('has a name and the manifest role of the file it runs', () => {
       expect(engine.name.length).toBeGreaterThan(0);
+      expect(['model', 'model-tflite']).toContain(engine.modelRole);
     });
 
     it('predicts the golden rows (batch of 3) within tolerance', async () => {

@@ -1,6 +1,6 @@
 /**
  * The TFLite round trip of real artifacts (issue 4 §4): spec-built models whose pipelines use every
- * step kind go through the trainer's `buildArtifact`; the signed artifact's `model.tflite` runs in
+ * step kind (cluster_similarity included) go through the trainer's `buildArtifact`; the signed artifact's `model.tflite` runs in
  * the TFLite engine (tfjs-tflite behind the Node shim, the input transform applied by the device)
  * and must give the artifact's `model.onnx` outputs in the onnxruntime-web engine within 1e-5
  * relative, on held-out rows plus rows with nulls, NaN, ±∞, unseen and mistyped values; and it
@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MANIFEST_FILE, PIPELINE_STEP_OPS, generateSigningKeyPair, sha256Hex, verifyArtifact, type Manifest, type SigningKeyPair } from '@outpost/protocol';
+import { MANIFEST_FILE, PIPELINE_STEP_OPS, applyPipeline, generateSigningKeyPair, sha256Hex, verifyArtifact, type FittedPipeline, type Manifest, type SigningKeyPair } from '@outpost/protocol';
 import { buildArtifact, type Task } from '@outpost/trainer';
 import { createOrtWebEngine, createTfliteEngine, smokeTest, type OutputData } from '../src/index.ts';
 import { specFixture, specModel, type SpecFixture } from './helpers/spec-models.ts';
@@ -60,6 +60,18 @@ describe('TFLite round trip of spec-built artifacts', () => {
     expect(impute.some((s) => s.kind === 'numeric' && s.indicator !== null)).toBe(true);
     expect(impute.some((s) => s.kind === 'categorical' && s.indicator !== null)).toBe(true);
     expect(f.pipeline.steps.filter((s) => s.op === 'onehot').map((s) => s.column).sort()).toEqual(['color', 'region']);
+    // cluster_similarity: 3 k-means centres over lon, lat and the rotated column; its similarities
+    // vary across the rows the round trip compares, so the comparison sees them.
+    const geo = f.pipeline.steps.find((s) => s.op === 'cluster_similarity');
+    expect(geo).toMatchObject({ columns: ['lon', 'lat', 'coast'] });
+    expect(geo?.op === 'cluster_similarity' && geo.centres.length).toBe(3);
+    const design = applyPipeline(f.pipeline as FittedPipeline, f.records);
+    const w = f.pipeline.features.length;
+    for (const name of ['geo_0', 'geo_1', 'geo_2']) {
+      const j = f.pipeline.features.indexOf(name);
+      expect(j, name).toBeGreaterThanOrEqual(0);
+      expect(new Set(Array.from({ length: f.records.length }, (_, i) => design[i * w + j]?.toFixed(3))).size, name).toBeGreaterThan(20);
+    }
   });
 
   const cases: [string, 'linear' | 'logistic' | 'mlp', Task, number, string][] = [

@@ -185,13 +185,13 @@ describe('TFLite input transform', () => {
 
   it('a step kind the device does not know fails the load with OUTPOST_ERR_PIPELINE_STEP_UNKNOWN', async () => {
     const steps = [...transform.pipeline.steps];
-    steps.splice(2, 0, { op: 'cluster_similarity', name: 'geo', columns: ['a', 'b'], centres: [[0, 0]], gamma: 0.5 } as never);
-    const future = { ...transform, pipeline: { ...transform.pipeline, steps, features: [...transform.pipeline.features, 'geo_0'] } };
+    steps.splice(2, 0, { op: 'polynomial', columns: ['a', 'b'], degree: 2 } as never);
+    const future = { ...transform, pipeline: { ...transform.pipeline, steps, features: [...transform.pipeline.features, 'a*b'] } };
     const layers = tfliteLayers({ kind: 'linear', json: { weights: [1, 2, 3, 4, 5, 6], intercept: 0 } });
     const bytes = writeTflite(layers, { metadata: { 'outpost.input_transform': new TextEncoder().encode(JSON.stringify(future)) } });
     const err: unknown = await createTfliteEngine().load(bytes, MANIFEST).catch((e: unknown) => e);
     expect(isOutpostError(err, PipelineErrorCodes.STEP_UNKNOWN)).toBe(true);
-    expect((err as { details: Record<string, unknown> }).details).toMatchObject({ op: 'cluster_similarity', index: 2 });
+    expect((err as { details: Record<string, unknown> }).details).toMatchObject({ op: 'polynomial', index: 2 });
     // A malformed known step is a broken file instead.
     const broken = { ...transform, pipeline: { ...transform.pipeline, steps: [{ op: 'clip', column: 'a', lo: 2, hi: 1 }] } };
     const brokenBytes = writeTflite(tfliteLayers(LINEAR), { metadata: { 'outpost.input_transform': new TextEncoder().encode(JSON.stringify(broken)) } });

@@ -84,8 +84,8 @@ describe('applyPipeline', () => {
 
   it('an unknown step kind is a coded error, not a crash', () => {
     const frame = frameFromRows(PIPELINE.inputs, [{ x: 1 }]);
-    const step = { op: 'cluster_similarity', name: 'geo', columns: ['x', 'y'], centres: [[0, 0]], gamma: 1 } as unknown as PipelineStep;
-    expect(() => applyStep(step, frame, 4)).toThrow(expect.objectContaining({ code: PipelineErrorCodes.STEP_UNKNOWN, details: expect.objectContaining({ op: 'cluster_similarity', index: 4 }) }));
+    const step = { op: 'polynomial', columns: ['x', 'y'], degree: 2 } as unknown as PipelineStep;
+    expect(() => applyStep(step, frame, 4)).toThrow(expect.objectContaining({ code: PipelineErrorCodes.STEP_UNKNOWN, details: expect.objectContaining({ op: 'polynomial', index: 4 }) }));
   });
 
   it('a step meeting the wrong columns is OUTPOST_ERR_PIPELINE_STEP_INVALID', () => {
@@ -109,6 +109,92 @@ describe('applyPipeline', () => {
   });
 });
 
+describe('cluster_similarity', () => {
+  const CENTRES = [[f(1.5), f(-2)], [f(0.1), f(0.7)], [f(-3.3), f(4)]];
+  const GAMMA = f(0.35);
+  const CLUSTERED: FittedPipeline = {
+    format: SPEC_PIPELINE_FORMAT,
+    inputs: [{ name: 'x', kind: 'numeric' }, { name: 'y', kind: 'numeric' }],
+    steps: [
+      { op: 'impute', column: 'x', kind: 'numeric', fill: 0.25, indicator: null },
+      { op: 'impute', column: 'y', kind: 'numeric', fill: -1, indicator: null },
+      { op: 'rotate', name: 'r', x: 'x', y: 'y', cos: f(Math.cos(1)), sin: f(Math.sin(1)) },
+      { op: 'cluster_similarity', name: 'geo', columns: ['x', 'r'], centres: CENTRES, gamma: GAMMA },
+      { op: 'bin', column: 'geo_1', name: 'near1', edges: [0.5] },
+    ],
+    features: ['x', 'y', 'r', 'geo_0', 'geo_1', 'geo_2', 'near1'],
+  };
+
+  /** exp(−gamma · Σ (x_c − c_c)²), float32 after every operation, columns summed in order. */
+  const similarity = (point: number[], centre: number[]): number => {
+    const sq = point.map((v, c) => { const d = f(v - (centre[c] as number)); return f(d * d); });
+    const sum = sq.slice(1).reduce((acc, v) => f(acc + v), sq[0] as number);
+    return f(Math.exp(f(sum * -GAMMA)));
+  };
+
+  it('adds <name>_0..k-1 after the columns before it, in float32, readable by later steps', () => {
+    const rows = [{ x: 1.4, y: -2.2 }, { x: 0.1, y: 0.7 }, { x: null, y: 9.75 }, { x: -123.456, y: Number.NaN }];
+    const d = applyPipeline(CLUSTERED, rows as never);
+    const w = CLUSTERED.features.length;
+    rows.forEach((row, i) => {
+      const x = typeof row.x === 'number' ? f(row.x) : 0.25;
+      const y = Number.isFinite(row.y) ? f(row.y) : -1;
+      const r = f(f(x * f(Math.cos(1))) + f(y * f(Math.sin(1))));
+      const sims = CENTRES.map((c) => similarity([x, r], c));
+      expect(Array.from(d.subarray(i * w, (i + 1) * w)), `row ${i}`).toEqual([x, y, r, ...sims, sims[1] as number >= 0.5 ? 1 : 0]);
+      for (const v of sims) expect(v >= 0 && v <= 1).toBe(true);
+    });
+    // A point on a centre is similarity 1 to it; far away it underflows to 0, never NaN.
+    const onCentre = applyPipeline({ ...CLUSTERED, steps: [{ op: 'cluster_similarity', name: 'g', columns: ['x', 'y'], centres: CENTRES, gamma: GAMMA }], features: ['g_0', 'g_2'] }, [{ x: 1.5, y: -2 }, { x: 1e30, y: -1e30 }]);
+    expect(Array.from(onCentre)).toEqual([1, similarity([1.5, -2], CENTRES[2] as number[]), 0, 0]);
+  });
+
+  it('bad centres shape, a missing or categorical column, or a name clash → OUTPOST_ERR_PIPELINE_STEP_INVALID', () => {
+    const withStep = (step: Record<string, unknown>, features = ['x']): unknown => {
+      try {
+        applyPipeline({ ...PIPELINE, steps: [{ op: 'cluster_similarity', name: 'geo', columns: ['x', 'y'], centres: [[0, 0]], gamma: 1, ...step } as PipelineStep], features }, [{ x: 1, y: 2, c: 'a', g: 'lo' }]);
+      } catch (e) {
+        return e;
+      }
+      return null;
+    };
+    expect(withStep({}, ['geo_0'])).toBeNull();
+    const cases: [Record<string, unknown>, string][] = [
+      [{ centres: [[0, 0], [1]] }, 'centre 1 has 1 coordinates for 2 columns'],
+      [{ centres: [[0, 0, 0]] }, 'centre 0 has 3 coordinates for 2 columns'],
+      [{ centres: [] }, 'no centres'],
+      [{ columns: ['x', 'nope'] }, 'no such column'],
+      [{ columns: ['x', 'c'] }, 'the column is categorical, a number is needed'],
+    ];
+    for (const [step, reason] of cases) {
+      const e = withStep(step);
+      expect(isOutpostError(e, PipelineErrorCodes.STEP_INVALID), JSON.stringify(step)).toBe(true);
+      expect((e as { details: Record<string, unknown> }).details.step).toBe('cluster_similarity');
+      expect((e as { details: Record<string, unknown> }).details.reason).toBe(reason);
+    }
+    // A column it would add already exists (made by a step before it).
+    const clash: FittedPipeline = {
+      ...CLUSTERED,
+      steps: [{ op: 'ratio', name: 'geo_1', numerator: 'x', denominator: 'y', fallback: 0 }, { op: 'cluster_similarity', name: 'geo', columns: ['x', 'y'], centres: CENTRES, gamma: GAMMA }],
+      features: ['geo_0'],
+    };
+    expect(() => applyPipeline(clash, [{ x: 1, y: 2 }])).toThrow(expect.objectContaining({ code: PipelineErrorCodes.STEP_INVALID, details: expect.objectContaining({ column: 'geo_1' }) }));
+    // Straight through the dispatcher too.
+    const frame = frameFromRows(CLUSTERED.inputs, [{ x: 1, y: 2 }]);
+    expect(() => applyStep({ op: 'cluster_similarity', name: 'geo', columns: ['x', 'y'], centres: [[0]], gamma: 1 }, frame, 0)).toThrow(expect.objectContaining({ code: PipelineErrorCodes.STEP_INVALID }));
+  });
+
+  it('parsePipeline accepts it from JSON unchanged and refuses a malformed one with OUTPOST_ERR_SCHEMA_INVALID', () => {
+    const json = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
+    expect(parsePipeline(json(CLUSTERED))).toEqual(CLUSTERED);
+    const withStep = (step: Record<string, unknown>): unknown => json({ ...CLUSTERED, steps: [{ op: 'cluster_similarity', name: 'geo', columns: ['x', 'y'], centres: [[0, 0]], gamma: 1, ...step }] });
+    expect(parsePipeline(withStep({})).steps).toHaveLength(1);
+    for (const bad of [{ centres: [[0, 0], [1]] }, { centres: [] }, { centres: [[0, '1']] }, { columns: [] }, { gamma: 0 }, { gamma: -1 }, { k: 3 }]) {
+      expect(() => parsePipeline(withStep(bad)), JSON.stringify(bad)).toThrow(expect.objectContaining({ code: ErrorCodes.SCHEMA_INVALID }));
+    }
+  });
+});
+
 describe('parsePipeline and parseInputTransform', () => {
   const json = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
 
@@ -119,7 +205,7 @@ describe('parsePipeline and parseInputTransform', () => {
   });
 
   it('an unknown step kind → OUTPOST_ERR_PIPELINE_STEP_UNKNOWN naming it', () => {
-    const future = { ...PIPELINE, steps: [...PIPELINE.steps, { op: 'cluster_similarity', name: 'geo' }] };
+    const future = { ...PIPELINE, steps: [...PIPELINE.steps, { op: 'polynomial', columns: ['x'] }] };
     const err = (() => {
       try {
         return parseInputTransform(json({ format: INPUT_TRANSFORM_FORMAT, pipeline: future, output: { task: 'regression', prediction: 'prediction' } }));
@@ -128,7 +214,7 @@ describe('parsePipeline and parseInputTransform', () => {
       }
     })();
     expect(isOutpostError(err, PipelineErrorCodes.STEP_UNKNOWN)).toBe(true);
-    expect((err as { details: Record<string, unknown> }).details).toMatchObject({ op: 'cluster_similarity', index: PIPELINE.steps.length });
+    expect((err as { details: Record<string, unknown> }).details).toMatchObject({ op: 'polynomial', index: PIPELINE.steps.length });
   });
 
   it('malformed known steps and envelopes → OUTPOST_ERR_SCHEMA_INVALID', () => {

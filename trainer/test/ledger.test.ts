@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -147,6 +147,15 @@ describe('outpost test <run>', () => {
     expect(second.err).toContain('WARNING');
     expect(calls).toEqual([['test', 50], ['test', 50]]);
     expect(readFileSync(ledgerPathFor(runDir), 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+
+  it('lives beside the run\'s spec when the run folder names one, so it is versioned with the spec', () => {
+    const runDir = join(tmp.dir, 'runs', 'model', 'run-1');
+    mkdirSync(runDir, { recursive: true });
+    writeFileSync(join(runDir, 'run.json'), JSON.stringify({ specFile: join(tmp.dir, 'specs', 'model', 'problem.yaml') }));
+    expect(ledgerPathFor(runDir)).toBe(join(tmp.dir, 'specs', 'model', 'test-ledger.jsonl'));
+    writeFileSync(join(runDir, 'run.json'), '{oops');
+    expect(() => ledgerPathFor(runDir)).toThrow(expect.objectContaining({ code: TrainerErrorCodes.RUN_INVALID }));
   });
 
   it('refuses, without opening the set, when no evaluator is wired', async () => {

@@ -83,6 +83,9 @@ describe('runTraining with grouped folds, feature sets and CV selection', () => 
     for (const v of tunedRows) expect(v.cv?.folds).toHaveLength(4);
     const best = Math.max(...tunedRows.map((v) => v.cv?.mean as number));
     expect(grouped.chosen.cv?.mean).toBe(best);
+    // …and its decision threshold was tuned on the pooled out-of-fold predictions, not the validation slice.
+    expect(grouped.threshold?.on).toBe('cv');
+    expect(shuffled.threshold?.on).toBe('validation');
     const html = readFileSync(join(tmp.dir, 'grouped', 'report.html'), 'utf8');
     expect(html).toContain('folds keep each day of <code>date</code> whole');
     expect(html).toContain('Feature sets');

@@ -1,7 +1,8 @@
 /**
  * buildArtifact and model.tflite: written (role 'model-tflite', signed like every file, the input
  * transform inside) for linear, logistic and MLP models; absent — with the reason in the card and
- * the build report — for other learners and for preprocessing the device transform cannot apply.
+ * the build report — for other learners and for preprocessing the device transform cannot apply
+ * (every step kind the trainer fits is one it applies, cluster_similarity included).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -91,7 +92,7 @@ describe('buildArtifact writes model.tflite for dense models', () => {
     expect(readFileSync(join(built.artifactDir, 'card.md'), 'utf8')).toContain('No `model.tflite`');
   });
 
-  it('a pipeline step the device transform cannot apply: no model.tflite, the step named', async () => {
+  it('a cluster_similarity pipeline: model.tflite is written (the device applies that step)', async () => {
     const { pipeline } = fitSpecPipeline({
       columns: f.columns,
       rows: f.trainRows,
@@ -103,8 +104,9 @@ describe('buildArtifact writes model.tflite for dense models', () => {
     const model = await linearLearner.fit(transform(pipeline, f.columns, f.trainRows), f.targets.regression, {}, { task: 'regression', seed: 1, classes: 2 });
     const t = { ...trainedModel(f, model, 'regression', 'tfl-cluster'), pipeline };
     const built = await buildArtifact(t, { outRoot: root, keys, now: 0, measureLatency: false });
-    expect(built.tflite.written).toBe(false);
-    expect(built.tflite.reason).toContain('cluster_similarity');
-    expect(built.manifest.files.some((e) => e.role === 'model-tflite')).toBe(false);
+    expect(built.tflite.written).toBe(true);
+    expect(built.manifest.files.some((e) => e.role === 'model-tflite' && e.path === 'model.tflite')).toBe(true);
+    const carried = transformOf(readFileSync(join(built.artifactDir, 'model.tflite')));
+    expect(carried.pipeline.steps.find((s) => s.op === 'cluster_similarity')).toEqual(pipeline.steps.find((s) => s.op === 'cluster_similarity'));
   });
 });

@@ -218,8 +218,12 @@ describe('exportTflite', () => {
     const rows = Array.from({ length: 40 }, (_, i) => i);
     const plain = fitSpecPipeline({ columns, rows, features: [FeatureStep.parse({ op: 'log', columns: ['x'] })] }).pipeline;
     expect(devicePipeline(plain).steps.map((s) => s.op)).toEqual(['impute', 'impute', 'log']);
+    // cluster_similarity is one the device applies (protocol/src/pipeline/steps/cluster-similarity.ts).
     const clustered = fitSpecPipeline({ columns, rows, features: [FeatureStep.parse({ op: 'cluster_similarity', name: 'geo', columns: ['x', 'y'], k: 2, gamma: 0.5 })] }).pipeline;
-    expect(() => devicePipeline(clustered)).toThrow(expect.objectContaining({ code: TrainerErrorCodes.TFLITE_MODEL_INVALID, details: expect.objectContaining({ steps: ['cluster_similarity'] }) }));
+    expect(devicePipeline(clustered)).toEqual(clustered);
+    // A kind the protocol does not know (as from a trainer newer than its devices) is refused, named.
+    const future = { ...clustered, steps: [...clustered.steps, { op: 'polynomial', columns: ['x'], degree: 2 }] } as unknown as typeof clustered;
+    expect(() => devicePipeline(future)).toThrow(expect.objectContaining({ code: TrainerErrorCodes.TFLITE_MODEL_INVALID, details: expect.objectContaining({ steps: ['polynomial'] }) }));
   });
 
   it('rejects a model whose width is not the pipeline width', () => {

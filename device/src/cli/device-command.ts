@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
 import { errorMessage } from '@outpost/protocol';
 import { startDevice } from '../device.ts';
 import { DeviceErrorCodes, deviceError } from '../errors.ts';
+import { DEFAULT_ENGINE, ENGINE_CHOICES, createEngine } from '../inference/engine-choice.ts';
 import { CsvReplaySource } from '../sources/csv-replay.ts';
 
 interface DeviceCliOptions {
@@ -13,6 +14,7 @@ interface DeviceCliOptions {
   publicKey: string;
   httpPort: number;
   httpHost: string;
+  engine: string;
   replay?: string;
   rate?: number;
   loop?: boolean;
@@ -45,6 +47,11 @@ export function deviceCommand(): Command {
     .requiredOption('--public-key <pem>', "file with the fleet's ed25519 public key (PEM)")
     .option('--http-port <n>', 'REST API port (0 = any free port)', intArg('--http-port', 0, 65535), 0)
     .option('--http-host <host>', 'REST API address', '127.0.0.1')
+    .addOption(
+      new Option('--engine <name>', 'inference engine: onnx runs model.onnx (onnxruntime-web, any model); tflite runs model.tflite (linear, logistic, MLP) and refuses artifacts without one')
+        .choices(ENGINE_CHOICES)
+        .default(DEFAULT_ENGINE),
+    )
     .option('--replay <csv>', 'replay rows from a CSV file as sensor input')
     .option('--rate <rows/s>', 'replay rate', positiveArg)
     .option('--loop', 'replay the CSV in a loop')
@@ -60,12 +67,15 @@ export function deviceCommand(): Command {
       } catch (err) {
         throw deviceError(DeviceErrorCodes.CLI_ARGS, `cannot read --public-key ${o.publicKey}: ${errorMessage(err)}`);
       }
+      const engine = createEngine(o.engine);
       const logger = pino({ level: o.logLevel });
-      const device = await startDevice({ id: o.id, dataDir: o.dataDir, brokerUrl: o.broker, publicKeyPem, httpPort: o.httpPort, httpHost: o.httpHost, logger,
+      const device = await startDevice({ id: o.id, dataDir: o.dataDir, brokerUrl: o.broker, publicKeyPem, httpPort: o.httpPort, httpHost: o.httpHost, engine, logger,
         ...(o.windowRows !== undefined ? { windowRows: o.windowRows } : {}),
         ...(o.windowMs !== undefined ? { windowMs: o.windowMs } : {}),
       });
-      console.log(`device ${device.id} serving on ${device.httpUrl}`);
+      const active = device.active();
+      const running = active ? `${active.name} v${active.version} from ${active.modelFile}` : 'no model yet';
+      console.log(`device ${device.id} serving on ${device.httpUrl} (engine ${o.engine}: ${engine.name}, runs ${engine.modelRole} files; ${running})`);
       const replaying = o.replay ? new CsvReplaySource({ path: o.replay, ...(o.rate !== undefined ? { rate: o.rate } : {}), loop: o.loop ?? false }) : undefined;
       const replayDone = replaying
         ? device.replay(replaying).then(

@@ -1,9 +1,9 @@
-import type { FeatureValue, Manifest } from '@outpost/protocol';
+import type { FeatureValue, FileEntry, Manifest } from '@outpost/protocol';
 
 /**
  * The inference engine contract, kept apart from its implementations (CONVENTIONS.md "Contracts
- * apart from implementations", as onnxruntime's js/common does): onnxruntime-web today,
- * onnxruntime-node and TFLite later. Every implementation passes test/engine-contract.ts.
+ * apart from implementations", as onnxruntime's js/common does): onnxruntime-web (model.onnx) and
+ * TFLite (model.tflite). Every implementation passes test/engine-contract.ts.
  */
 export type OutputData = Float32Array | Float64Array | BigInt64Array | string[];
 
@@ -24,8 +24,16 @@ export interface InferenceSession {
   release(): Promise<void>;
 }
 
+/** The artifact file roles an engine runs: 'model' is model.onnx, 'model-tflite' is model.tflite. */
+export type ModelFileRole = Extract<FileEntry['role'], 'model' | 'model-tflite'>;
+
 export interface InferenceEngine {
   readonly name: string;
+  /**
+   * The manifest role (`files[].role`) of the one artifact file this engine loads; the device
+   * picks that file (inference/model-file.ts) and refuses an artifact that has none.
+   */
+  readonly modelRole: ModelFileRole;
   /** Throws OUTPOST_ERR_MODEL_LOAD when the bytes are not a model or do not match the manifest. */
   load(modelBytes: Uint8Array, manifest: Manifest): Promise<InferenceSession>;
 }

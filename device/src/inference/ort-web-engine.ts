@@ -14,6 +14,8 @@ export interface OrtWebEngineOptions {
  */
 export class OrtWebEngine implements InferenceEngine {
   readonly name = 'onnxruntime-web';
+  /** The artifact file this engine loads (manifest `files[].role`): model.onnx. */
+  readonly modelRole = 'model';
 
   constructor(options: OrtWebEngineOptions = {}) {
     ort.env.wasm.numThreads = options.numThreads ?? 1;

@@ -1,8 +1,8 @@
 /**
  * Spec-built models for the TFLite round trip: a synthetic table, a spec pipeline using every step
  * kind the device transform applies (impute with missing indicators — numeric and string —,
- * a constant impute, capped flag, clip, rotate, ratio with zero denominators, two logs, quantile
- * and fixed-edge bins, one-hot from strings (declared and default), ordinal, standard scale),
+ * a constant impute, capped flag, clip, rotate, cluster similarity (k-means centres), ratio with
+ * zero denominators, two logs, quantile and fixed-edge bins, one-hot from strings (declared and default), ordinal, standard scale),
  * fitted by the trainer's real `fitSpecPipeline`, and real learners fitted on its design matrix,
  * packaged as the `TrainedModel` `buildArtifact` takes. Test-only use of @outpost/trainer.
  */
@@ -37,6 +37,8 @@ export const CLEANING = [
 
 export const FEATURES = [
   { op: 'rotate', name: 'coast', x: 'lon', y: 'lat', degrees: 30 },
+  // k-means centres over two raw inputs and the rotated column made just before it.
+  { op: 'cluster_similarity', name: 'geo', columns: ['lon', 'lat', 'coast'], k: 3, gamma: 0.05 },
   { op: 'ratio', name: 'a_per_b', numerator: 'a', denominator: 'b' },
   { op: 'log', columns: ['size'] },
   { op: 'log', columns: ['lat'], offset: -40 },

@@ -6,6 +6,7 @@ export * from './input-transform.ts';
 export * from './steps/bin.ts';
 export * from './steps/capped.ts';
 export * from './steps/clip.ts';
+export * from './steps/cluster-similarity.ts';
 export * from './steps/impute.ts';
 export * from './steps/log.ts';
 export * from './steps/onehot.ts';

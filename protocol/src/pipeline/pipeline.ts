@@ -11,6 +11,7 @@ import { f32, rawNumber, type PipelineFrame, type PipelineInput } from './frame.
 import { applyBin, type FittedBin } from './steps/bin.ts';
 import { applyCapped, type FittedCapped } from './steps/capped.ts';
 import { applyClip, type FittedClip } from './steps/clip.ts';
+import { applyClusterSimilarity, type FittedClusterSimilarity } from './steps/cluster-similarity.ts';
 import { applyImpute, type FittedImpute } from './steps/impute.ts';
 import { applyLog, type FittedLog } from './steps/log.ts';
 import { applyOneHot, type FittedOneHot } from './steps/onehot.ts';
@@ -22,10 +23,21 @@ import { applyScale, type FittedScale } from './steps/scale.ts';
 export const SPEC_PIPELINE_FORMAT = 'outpost-spec-pipeline/1';
 
 /** Every step kind this package can apply. */
-export type PipelineStep = FittedCapped | FittedImpute | FittedClip | FittedRatio | FittedLog | FittedBin | FittedRotate | FittedOrdinal | FittedOneHot | FittedScale;
+export type PipelineStep =
+  | FittedCapped
+  | FittedImpute
+  | FittedClip
+  | FittedRatio
+  | FittedLog
+  | FittedBin
+  | FittedRotate
+  | FittedClusterSimilarity
+  | FittedOrdinal
+  | FittedOneHot
+  | FittedScale;
 export type PipelineStepOp = PipelineStep['op'];
 
-export const PIPELINE_STEP_OPS: readonly PipelineStepOp[] = ['capped', 'impute', 'clip', 'ratio', 'log', 'bin', 'rotate', 'ordinal', 'onehot', 'scale'];
+export const PIPELINE_STEP_OPS: readonly PipelineStepOp[] = ['capped', 'impute', 'clip', 'ratio', 'log', 'bin', 'rotate', 'cluster_similarity', 'ordinal', 'onehot', 'scale'];
 
 export function isKnownStepOp(op: unknown): op is PipelineStepOp {
   return typeof op === 'string' && (PIPELINE_STEP_OPS as readonly string[]).includes(op);
@@ -66,6 +78,8 @@ export function applyStep(s: PipelineStep, frame: PipelineFrame, index = -1): vo
       return applyBin(s, frame);
     case 'rotate':
       return applyRotate(s, frame);
+    case 'cluster_similarity':
+      return applyClusterSimilarity(s, frame);
     case 'ordinal':
       return applyOrdinal(s, frame);
     case 'onehot':

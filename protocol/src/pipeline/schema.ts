@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { validate } from '../decode.ts';
 import { SPEC_PIPELINE_FORMAT, isKnownStepOp, unknownStepError, type FittedPipeline, type PipelineStepOp } from './pipeline.ts';
+import { centresShapeProblem } from './steps/cluster-similarity.ts';
 
 const Name = z.string().min(1).max(256);
 const Num = z.number().finite();
@@ -23,6 +24,9 @@ const stepSchemas: Record<PipelineStepOp, z.ZodType> = {
   bin: z.strictObject({ op: z.literal('bin'), column: Name, name: Name, edges: z.array(Num).min(1) })
     .refine((s) => s.edges.every((e, i) => i === 0 || e > (s.edges[i - 1] as number)), { error: 'edges must ascend strictly' }),
   rotate: z.strictObject({ op: z.literal('rotate'), name: Name, x: Name, y: Name, cos: Num, sin: Num }),
+  cluster_similarity: z
+    .strictObject({ op: z.literal('cluster_similarity'), name: Name, columns: z.array(Name).min(1), centres: z.array(z.array(Num)).min(1), gamma: Num.refine((v) => v > 0, { error: 'gamma must be > 0' }) })
+    .refine((s) => centresShapeProblem(s) === null, { error: 'each centre needs one coordinate per column', path: ['centres'] }),
   ordinal: z.strictObject({ op: z.literal('ordinal'), column: Name, order: z.array(z.string()).min(1) }),
   onehot: z.strictObject({ op: z.literal('onehot'), column: Name, categories: z.array(z.string()) }),
   scale: z.strictObject({ op: z.literal('scale'), mean: z.array(Num), std: z.array(Num.refine((v) => v !== 0, { error: 'std must not be 0' })) })

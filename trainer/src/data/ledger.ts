@@ -1,6 +1,8 @@
 /**
- * The test ledger: an append-only JSON-lines file, `<runDir>/../test-ledger.jsonl`, shared by every
- * run of one model. Each line is one look at a locked test set. JSON lines rather than SQLite so the
+ * The test ledger: an append-only JSON-lines file beside the run's problem spec
+ * (`firmware-models/<name>/test-ledger.jsonl`), shared by every run of one model and kept in version
+ * control with the spec — so a look at a test set is remembered on every machine, not just the one
+ * whose (uncommitted) run folders saw it. A run folder without run.json uses `<runDir>/../`. Each line is one look at a locked test set. JSON lines rather than SQLite so the
  * record stays readable and diff-able next to the runs, and appending never rewrites history. The
  * n-th evaluation of the same test set (by sha256, whatever the run) is recorded as a repeat: a
  * score from a test set already looked at is no longer an honest estimate.
@@ -34,8 +36,18 @@ export type NewLedgerEntry = Omit<LedgerEntry, 'evaluation' | 'repeat' | 'at'> &
 
 export const LEDGER_FILE = 'test-ledger.jsonl';
 
-/** The ledger next to a run folder: runs of one model share it. */
+/** The ledger of a run: beside its spec (run.json's `specFile`), else beside the run folder. */
 export function ledgerPathFor(runDir: string): string {
+  const runJson = join(resolve(runDir), 'run.json');
+  if (existsSync(runJson)) {
+    let specFile: unknown;
+    try {
+      specFile = (JSON.parse(readFileSync(runJson, 'utf8')) as { specFile?: unknown }).specFile;
+    } catch (err) {
+      throw trainerError(TrainerErrorCodes.RUN_INVALID, `${runJson}: not valid JSON`, { file: runJson }, err);
+    }
+    if (typeof specFile === 'string' && specFile !== '') return join(dirname(resolve(specFile)), LEDGER_FILE);
+  }
   return join(dirname(resolve(runDir)), LEDGER_FILE);
 }
 

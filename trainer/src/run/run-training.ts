@@ -24,7 +24,7 @@ import { featureSetsOf, type FeatureSet } from './feature-sets.ts';
 import { groupFolds, groupKeys } from './group-folds.ts';
 import { decide, decisionMetric, type Decision } from './decision.ts';
 import { averagePredictions, EnsembleModel } from './ensemble.ts';
-import { applyMeta, fitStackMeta, metaJSON, outOfFold, stackFeatures, StackingModel, stackingFoldScores, type StackingJSON, type StackMeta } from './stacking.ts';
+import { applyMeta, fitStackMeta, metaJSON, outOfFold, stackFeatures, StackingModel, stackingFoldPredictions, type StackingJSON, type StackMeta } from './stacking.ts';
 import { errorAnalysis, type ErrorAnalysis } from './error-analysis.ts';
 import { rankRows, shortlist, type EnsembleMethod, type TableRow } from './select.ts';
 import { saveRun } from './run-dir.ts';
@@ -250,29 +250,38 @@ export async function runTraining(loaded: LoadedSpec, opts: RunTrainingOptions):
       }
     }
   }
-  // `cv.select: cv`: every pick is scored by CV with its tuned parameters (at its own threshold) on
-  // the run's folds, and chosen by that score; validation still tuned the parameters and threshold.
+  // `cv.select: cv`: every pick is scored by CV with its tuned parameters on the run's folds and
+  // chosen by that score. Its decision threshold (binary, threshold metric) is tuned on the pooled
+  // out-of-fold predictions too — all training rows rather than the validation slice, which is too
+  // small or too easy to pin a threshold down — and its validation row is re-scored at it.
   const pickCv = new Map<Pick, CvScore>();
   if (spec.cv.select === 'cv') {
     for (const p of picks) {
-      const at = metricAt(spec.metric, p.threshold?.threshold);
       try {
-        let scores: number[];
+        let folds: Float64Array[];
         if (p.members) {
           const memberFolds: Float64Array[][] = [];
           for (const m of p.members) memberFolds.push(await tunedFolds(m.candidate, m.best));
-          scores = p.meta
-            ? await stackingFoldScores(spec.task, outOfFold(designs, memberFolds, width), designs.length, at.fn, metaOpts)
-            : designs.map((d, f) => at.fn(d.held.y, averagePredictions(memberFolds.map((mf) => mf[f] as Float64Array), memberFolds.map(() => 1 / memberFolds.length))));
+          folds = p.meta
+            ? await stackingFoldPredictions(spec.task, outOfFold(designs, memberFolds, width), designs.length, metaOpts)
+            : designs.map((_, f) => averagePredictions(memberFolds.map((mf) => mf[f] as Float64Array), memberFolds.map(() => 1 / memberFolds.length)));
         } else {
-          const predictions = await tunedFolds(p.name, p.params as Params);
-          scores = designs.map((d, f) => at.fn(d.held.y, predictions[f] as Float64Array));
+          folds = await tunedFolds(p.name, p.params as Params);
         }
-        const cv = summarise(scores);
+        const cvThreshold = thresholdFor(spec.task, spec.metric, concat(designs.map((d) => d.held.y)), concat(folds));
+        const at = metricAt(spec.metric, cvThreshold?.threshold);
+        const cv = summarise(designs.map((d, f) => at.fn(d.held.y, folds[f] as Float64Array)));
         pickCv.set(p, cv);
         const row = validation.find((v) => v.name === p.name);
+        if (cvThreshold) {
+          const onValidation = at.fn(val.held.y, p.predictions);
+          const positives = p.predictions.reduce((n, v) => n + (v >= cvThreshold.threshold ? 1 : 0), 0);
+          p.threshold = { ...cvThreshold, score: onValidation, atDefault: metric.fn(val.held.y, p.predictions), positiveShare: positives / Math.max(1, p.predictions.length), on: 'cv' };
+          p.score = onValidation;
+          if (row) Object.assign(row, { threshold: cvThreshold.threshold, score: onValidation });
+        }
         if (row) row.cv = cv;
-        progress(`cv of tuned ${p.name}: ${metric.name} ${cv.mean.toPrecision(5)} ± ${cv.std.toPrecision(3)}`);
+        progress(`cv of tuned ${p.name}: ${metric.name} ${cv.mean.toPrecision(5)} ± ${cv.std.toPrecision(3)}${cvThreshold ? ` at threshold ${cvThreshold.threshold.toPrecision(3)} (tuned on the out-of-fold predictions)` : ''}`);
       } catch (err) {
         failures[`${p.name} (tuned cv)`] = (err as Error).message;
         progress(`cv of tuned ${p.name} failed: ${(err as Error).message}`);
@@ -292,7 +301,7 @@ export async function runTraining(loaded: LoadedSpec, opts: RunTrainingOptions):
   // 3. The chosen row's decision threshold (binary, threshold metric), tuned on its validation predictions only.
   const threshold = chosen.threshold;
   const cut = threshold?.threshold;
-  if (threshold) progress(`decision threshold ${threshold.threshold.toPrecision(3)} (tuned on validation): ${metric.name} ${threshold.score.toPrecision(5)} vs ${threshold.atDefault.toPrecision(5)} at 0.5`);
+  if (threshold) progress(`decision threshold ${threshold.threshold.toPrecision(3)} (tuned on ${threshold.on === 'cv' ? 'the out-of-fold predictions' : 'validation'}): validation ${metric.name} ${threshold.score.toPrecision(5)} vs ${threshold.atDefault.toPrecision(5)} at 0.5`);
 
   // 4. Provisional decision, importance and error analysis on validation.
   // The baseline is judged at its own tuned threshold too (a fair comparison: "always positive" is a
@@ -344,6 +353,16 @@ export async function runTraining(loaded: LoadedSpec, opts: RunTrainingOptions):
   progress(`writing the run to ${opts.runDir}`);
   saveRun(result);
   return result;
+}
+
+function concat(parts: readonly Float64Array[]): Float64Array {
+  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 function candidateNamed(candidates: readonly Candidate[], name: string): Candidate {

@@ -226,7 +226,17 @@ export function outOfFold(designs: readonly Design[], memberFolds: readonly (rea
  * weights, so this is the usual cheap estimate rather than a nested CV.)
  */
 export async function stackingFoldScores(task: Task, oof: OutOfFold, folds: number, score: (y: Float64Array, p: Float64Array) => number, opts: { seed: number; classes?: number }): Promise<number[]> {
-  const out: number[] = [];
+  const predictions = await stackingFoldPredictions(task, oof, folds, opts);
+  return predictions.map((p, f) => {
+    const y: number[] = [];
+    for (let i = 0; i < oof.rows.length; i++) if (oof.fold[i] === f) y.push(oof.y[i] as number);
+    return score(Float64Array.from(y), p);
+  });
+}
+
+/** The stacking ensemble's prediction of each fold's held rows (in `outOfFold` order), as `stackingFoldScores` scores them. */
+export async function stackingFoldPredictions(task: Task, oof: OutOfFold, folds: number, opts: { seed: number; classes?: number }): Promise<Float64Array[]> {
+  const out: Float64Array[] = [];
   for (let f = 0; f < folds; f++) {
     const fit: number[] = [];
     const held: number[] = [];
@@ -237,7 +247,7 @@ export async function stackingFoldScores(task: Task, oof: OutOfFold, folds: numb
       return { data, rows: idx.length, cols: oof.x.cols };
     };
     const meta = await fitStackMeta(task, take(fit), Float64Array.from(fit, (r) => oof.y[r] as number), { ...opts, seed: opts.seed + f });
-    out.push(score(Float64Array.from(held, (r) => oof.y[r] as number), applyMeta(meta, take(held))));
+    out.push(applyMeta(meta, take(held)));
   }
   return out;
 }

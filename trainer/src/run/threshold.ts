@@ -42,7 +42,8 @@ export interface ThresholdChoice {
   atDefault: number;
   /** Share of the validation rows labelled positive at the threshold. */
   positiveShare: number;
-  on: 'validation';
+  /** Where the threshold was tuned: the validation rows, or (`cv.select: cv`) the pooled out-of-fold predictions of the training rows; the scores above are on validation either way. */
+  on: 'validation' | 'cv';
 }
 
 /** Grid thresholds, nearest 0.5 first (0.50, 0.49, 0.51, 0.48, …): a strictly better score is needed to move away. */

@@ -61,7 +61,7 @@ export function renderReport(rec: RunRecord, tests: readonly TestRecord[]): stri
         `<tr><td>${esc(v.name)}${v.name === rec.chosen.name ? ' <b>(chosen)</b>' : ''}${validationNote(v)}</td><td class="n">${formatScore(v.score, m)}</td>${thresholds ? `<td class="n">${v.threshold !== undefined ? v.threshold.toPrecision(3) : ''}</td><td class="n">${formatScore(v.scoreAtDefault ?? NaN, m)}</td>` : ''}${tunedCv ? `<td class="n">${v.cv ? `${formatScore(v.cv.mean, m)} ± ${formatScore(v.cv.std, m)}` : ''}</td>` : ''}</tr>`,
     )
     .join('');
-  const valHead = `<tr><th>on validation</th><th>${esc(m)}${thresholds ? ' at its threshold' : ''}</th>${thresholds ? `<th>decision threshold (tuned on validation)</th><th>${esc(m)} at 0.5</th>` : ''}${tunedCv ? `<th>cv ${esc(m)} with the tuned parameters (chosen by this)</th>` : ''}</tr>`;
+  const valHead = `<tr><th>on validation</th><th>${esc(m)}${thresholds ? ' at its threshold' : ''}</th>${thresholds ? `<th>decision threshold (tuned on ${rec.chosen.selectedBy === 'cv' ? 'the out-of-fold predictions' : 'validation'})</th><th>${esc(m)} at 0.5</th>` : ''}${tunedCv ? `<th>cv ${esc(m)} with the tuned parameters (chosen by this)</th>` : ''}</tr>`;
   const sets = rec.featureSets ?? [];
   const setsTable =
     sets.length > 1
@@ -101,7 +101,7 @@ ${warnings ? `<ul>${warnings}</ul>` : ''}<table><tr><th>column</th><th>role</th>
 ${failures ? `<p>Failed:</p><ul>${failures}</ul>` : ''}
 <h2>Tuning (validation rows only)</h2><table><tr><th>candidate</th><th>search</th><th>trials / space</th><th>untuned</th><th>best</th><th>best params</th></tr>${tuning}</table>
 <table>${valHead}${val}</table>
-<h2>Chosen model</h2><p><b>${esc(rec.chosen.name)}</b> (${esc(rec.chosen.kind)}), validation ${esc(m)} ${formatScore(rec.chosen.validation, m)}${rec.threshold ? ` at the decision threshold ${rec.threshold.threshold.toPrecision(3)} (P(class 1) ≥ it → class 1), tuned on the validation rows (${formatScore(rec.threshold.atDefault, m)} at 0.5)` : ''}${rec.chosen.selectedBy === 'cv' && rec.chosen.cv ? `; chosen by its cross-validated ${esc(m)} with the tuned parameters, ${formatScore(rec.chosen.cv.mean, m)} ± ${formatScore(rec.chosen.cv.std, m)}` : ''}; refit on train + validation. Params <code>${fmtParams(rec.chosen.params)}</code>.</p>
+<h2>Chosen model</h2><p><b>${esc(rec.chosen.name)}</b> (${esc(rec.chosen.kind)}), validation ${esc(m)} ${formatScore(rec.chosen.validation, m)}${rec.threshold ? ` at the decision threshold ${rec.threshold.threshold.toPrecision(3)} (P(class 1) ≥ it → class 1), tuned on ${rec.threshold.on === 'cv' ? 'the pooled out-of-fold predictions of the training rows' : 'the validation rows'} (${formatScore(rec.threshold.atDefault, m)} at 0.5 on validation)` : ''}${rec.chosen.selectedBy === 'cv' && rec.chosen.cv ? `; chosen by its cross-validated ${esc(m)} with the tuned parameters, ${formatScore(rec.chosen.cv.mean, m)} ± ${formatScore(rec.chosen.cv.std, m)}` : ''}; refit on train + validation. Params <code>${fmtParams(rec.chosen.params)}</code>.</p>
 <h3>Permutation importance (validation)</h3>${importance}
 <h2>Where the model fails (validation)</h2>${errorsHtml(rec.errors, 'validation')}
 <h2>Test</h2>${testSection}

@@ -47,7 +47,7 @@ export function renderModelCard(rec: RunRecord, tests: readonly TestRecord[]): s
     '',
     '## Performance',
     `- validation ${m}: ${formatScore(rec.chosen.validation, m)} (baseline ${formatScore(rec.baseline.validation, m)})`,
-    ...(rec.threshold ? [`- decision threshold ${rec.threshold.threshold.toPrecision(3)}: class 1 when P(class 1) ≥ it; tuned on the validation rows to maximise ${rec.threshold.metric} (${formatScore(rec.threshold.atDefault, m)} at 0.5), so the validation score above is optimistic; the test set scores labels at this threshold`] : []),
+    ...(rec.threshold ? [`- decision threshold ${rec.threshold.threshold.toPrecision(3)}: class 1 when P(class 1) ≥ it; tuned on ${rec.threshold.on === 'cv' ? 'the pooled out-of-fold predictions of the training rows' : 'the validation rows'} to maximise ${rec.threshold.metric} (${formatScore(rec.threshold.atDefault, m)} at 0.5 on validation)${rec.threshold.on === 'cv' ? '' : ', so the validation score above is optimistic'}; the test set scores labels at this threshold`] : []),
     ...tests.map((t) => `- ${t.set} ${t.metric}: ${formatScore(t.value, t.metric)} (95% CI ${formatScore(t.ci[0], t.metric)} – ${formatScore(t.ci[1], t.metric)}), ${t.rows} rows, baseline ${formatScore(t.baseline, t.metric)}`),
     '',
     '## Known weaknesses',
