@@ -7,8 +7,8 @@ import type { Dataset } from '../../trainer/src/data/dataset.ts';
 import type { Pipeline } from '../../trainer/src/preprocess/pipeline.ts';
 export { loadHousing, SEED, type HousingData } from './housing-rows.ts';
 import { addPreprocessing } from '../../trainer/src/onnx/export-linear.ts';
-import { GraphBuilder, decodeModel } from '../../trainer/src/onnx/graph-builder.ts';
-import { emitDense, type DenseActivation, type DenseQuant } from '../../trainer/src/onnx/dense.ts';
+import { GraphBuilder, decodeModel, type GraphNaming } from '../../trainer/src/onnx/graph-builder.ts';
+import { emitDense, type BiasStorage, type DenseActivation, type DenseQuant } from '../../trainer/src/onnx/dense.ts';
 import type { QuantGranularity } from '../../trainer/src/onnx/quantize.ts';
 
 /** Raw graph inputs for `rows`: one [n, 1] column per feature (numbers as float32, strings). */
@@ -44,22 +44,48 @@ export function linearLayers(json: { weights: number[]; intercept: number }): De
   return [{ weights: Float64Array.from(json.weights), bias: Float64Array.from([json.intercept]), in: json.weights.length, out: 1, activation: 'identity' }];
 }
 
+export interface ArtifactOptions {
+  /** int8 scale granularity (emitDense's default when absent). */
+  granularity?: QuantGranularity;
+  /** int8 bias storage (emitDense's default when absent). */
+  bias?: BiasStorage;
+  /** Gemm or MatMul + Add (emitDense's default when absent). */
+  form?: 'gemm' | 'matmul';
+  /** int8 bias on the weights' scale when it fits (emitDense's default when absent). */
+  shareScale?: boolean;
+  /** Tensor naming (GraphBuilder's default, 'short', when absent). */
+  names?: GraphNaming;
+  /**
+   * 'direct': the last layer's output is named `prediction`, as exportModelOnnx does (default);
+   * 'identity': it feeds an Identity node named `prediction` (the layout before 2026-11-26).
+   */
+  output?: 'identity' | 'direct';
+}
+
 /** raw inputs → preprocessing → dense layers → `prediction` [N, out]. */
-export function denseArtifact(pipeline: Pipeline, layers: readonly DenseLayerSpec[], quant: DenseQuant, granularity: QuantGranularity = 'per-channel'): Uint8Array {
-  const g = new GraphBuilder('dense');
+export function denseArtifact(pipeline: Pipeline, layers: readonly DenseLayerSpec[], quant: DenseQuant, o: ArtifactOptions = {}): Uint8Array {
+  const g = new GraphBuilder('dense', o.names ? { names: o.names } : {});
   let x = addPreprocessing(g, pipeline);
+  const direct = o.output !== 'identity';
   layers.forEach((l, i) => {
-    x = emitDense(g, x, l.weights, l.bias, { in: l.in, out: l.out, activation: l.activation, quant, name: `layer${i}`, granularity });
+    const lastLayer = i === layers.length - 1;
+    x = emitDense(g, x, l.weights, l.bias, {
+      in: l.in, out: l.out, activation: l.activation, quant, name: `layer${i}`,
+      ...(o.granularity ? { granularity: o.granularity } : {}), ...(o.bias ? { bias: o.bias } : {}), ...(o.form ? { form: o.form } : {}), ...(o.shareScale !== undefined ? { shareScale: o.shareScale } : {}), ...(direct && lastLayer ? { output: 'prediction' } : {}),
+    });
   });
-  g.node('Identity', [x], { outputs: ['prediction'] });
+  if (!direct) g.node('Identity', [x], { outputs: ['prediction'] });
   g.output('prediction', 'float', ['N', (layers[layers.length - 1] as DenseLayerSpec).out]);
   return g.toBytes();
 }
 
-/** Bytes of the dense layers' initializers (weights, scales, biases) as stored in the file. */
-export function layerBytes(model: Uint8Array): number {
+/**
+ * Bytes of the dense layers' initializers (weights, scales, biases) as stored in the file: the data
+ * of a readable-named build's `layer*` initializers (the data does not depend on the naming).
+ */
+export function layerBytes(pipeline: Pipeline, layers: readonly DenseLayerSpec[], quant: DenseQuant, o: ArtifactOptions = {}): number {
   let n = 0;
-  for (const t of decodeModel(model).graph?.initializer ?? []) {
+  for (const t of decodeModel(denseArtifact(pipeline, layers, quant, { ...o, names: 'readable' })).graph?.initializer ?? []) {
     if (!t.name?.startsWith('layer')) continue;
     n += (t.rawData?.length ?? 0) + 4 * (t.floatData?.length ?? 0);
   }

@@ -87,8 +87,11 @@ export function exportModelOnnx(t: ExportableModel, opts: ExportOptions = {}): U
   const tensorAttrs: HeadContext['tensorAttrs'] = new Map();
   const h: HeadContext = { g, task: t.task, width: t.pipeline.features.length, classes, prefix: 'model', tensorAttrs, ...(opts.quant ? { quant: opts.quant } : {}), ...(opts.trees ? { trees: opts.trees } : {}) };
   const head = emitHead(h, design, t.model.kind, t.model.toJSON());
+  // The head's tensor becomes the graph output by name (renamed below) rather than through an
+  // Identity node: one node and two names fewer in every artifact.
+  const renames = new Map<string, string>();
   if (t.task === 'regression') {
-    g.node('Identity', [head], { outputs: [PREDICTION] });
+    renames.set(head, PREDICTION);
     g.output(PREDICTION, 'float', ['N', 1]);
   } else {
     if (t.task === 'binary') {
@@ -98,7 +101,7 @@ export function exportModelOnnx(t: ExportableModel, opts: ExportOptions = {}): U
     } else {
       g.node('ArgMax', [head], { outputs: [LABEL], attrs: { axis: { int: 1 }, keepdims: { int: 0 } } });
     }
-    g.node('Identity', [head], { outputs: [PROBABILITIES] });
+    renames.set(head, PROBABILITIES);
     g.output(LABEL, 'int64', ['N']);
     g.output(PROBABILITIES, 'float', ['N', classes]);
   }
@@ -108,5 +111,27 @@ export function exportModelOnnx(t: ExportableModel, opts: ExportOptions = {}): U
     const extra = tensorAttrs.get(node.output?.[0] ?? '');
     if (extra) node.attribute = [...(node.attribute ?? []), ...extra];
   }
+  nameOutputs(model, renames);
   return onnx.ModelProto.encode(model).finish();
+}
+
+/**
+ * Renames each head tensor to its graph-output name, where a node makes it; a head that is a graph
+ * input or an initializer (a constant model) keeps an Identity node instead.
+ */
+function nameOutputs(model: ReturnType<GraphBuilder["model"]>, renames: ReadonlyMap<string, string>): void {
+  const graph = model.graph;
+  if (!graph) return;
+  const nodes = graph.node ?? [];
+  for (const [from, to] of renames) {
+    const producer = nodes.find((n) => n.output?.includes(from));
+    if (producer) {
+      for (const n of nodes) {
+        n.input = (n.input ?? []).map((x) => (x === from ? to : x));
+        n.output = (n.output ?? []).map((x) => (x === from ? to : x));
+      }
+    } else {
+      graph.node = [...nodes, onnx.NodeProto.create({ opType: 'Identity', input: [from], output: [to] })];
+    }
+  }
 }

@@ -5,6 +5,14 @@ import { TrainerErrorCodes, trainerError } from '../errors.ts';
  * A small builder for ONNX graphs: typed inputs/outputs, initializers, nodes with typed
  * attributes, and serialisation to model bytes. Learners (linear, trees, MLP) share it.
  * Serialisation is deterministic: the same calls give the same bytes.
+ *
+ * Names: graph inputs and explicitly named node outputs (`outputs:`) keep the names given. Every
+ * other tensor is named by the builder, and callers use the name a method returns:
+ *  - 'short' (default, what artifacts ship): `_` + a base-62 counter (`_0`, `_a`, `_Z`, `_10`…),
+ *    nodes unnamed, and identical initializers (same type, shape and bytes) stored once — in a small
+ *    dense model the readable names cost more bytes than the int8 weights save (bench/quantization.ts);
+ *  - 'readable': the given initializer names and `<hint>_<n>` intermediates and node names, for
+ *    inspecting a graph by eye.
  */
 const { onnx } = onnxProto;
 export type OnnxModelProto = onnxProto.onnx.IModelProto;
@@ -21,6 +29,7 @@ export const ElemType = {
   int8: onnx.TensorProto.DataType.INT8,
   uint8: onnx.TensorProto.DataType.UINT8,
   int32: onnx.TensorProto.DataType.INT32,
+  float16: onnx.TensorProto.DataType.FLOAT16,
 } as const;
 export type ElemTypeName = keyof typeof ElemType;
 
@@ -64,6 +73,24 @@ export const DEFAULT_OPSETS: readonly Opset[] = [
   { domain: 'ai.onnx.ml', version: 3 },
 ];
 
+export type GraphNaming = 'short' | 'readable';
+
+export interface GraphBuilderOptions {
+  /** How intermediate tensors, initializers and nodes are named (default 'short'). */
+  names?: GraphNaming;
+}
+
+const BASE62 = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+
+function base62(n: number): string {
+  let s = '';
+  do {
+    s = BASE62[n % 62] + s;
+    n = Math.floor(n / 62);
+  } while (n > 0);
+  return s;
+}
+
 export class GraphBuilder {
   private readonly inputs: ValueInfoProto[] = [];
   private readonly outputs: ValueInfoProto[] = [];
@@ -71,9 +98,17 @@ export class GraphBuilder {
   private readonly initializers: TensorProto[] = [];
   private readonly nodes: NodeProto[] = [];
   private readonly names = new Set<string>();
+  /** Short naming: initializer content key → its name, so equal constants are stored once. */
+  private readonly constants = new Map<string, string>();
+  private readonly naming: GraphNaming;
   private counter = 0;
 
-  constructor(private readonly graphName: string) {}
+  constructor(
+    private readonly graphName: string,
+    options: GraphBuilderOptions = {},
+  ) {
+    this.naming = options.names ?? 'short';
+  }
 
   input(name: string, elem: ElemTypeName, dims: readonly Dim[]): string {
     this.claim(name);
@@ -95,19 +130,35 @@ export class GraphBuilder {
     return name;
   }
 
-  /** A float32 constant; `values.length` must equal the product of `dims`. */
+  /**
+   * A float32 constant; `values.length` must equal the product of `dims`. Returns the tensor's name:
+   * `name` in readable naming, a generated one in short naming.
+   */
   floats(name: string, values: ArrayLike<number>, dims: readonly number[]): string {
     this.checkSize(name, values.length, dims);
-    this.claim(name);
-    this.initializers.push({ name, dataType: ElemType.float, dims: [...dims], floatData: Array.from(values, Math.fround) });
-    return name;
+    const data = Float32Array.from(values);
+    return this.initializer(name, { dataType: ElemType.float, dims: [...dims], floatData: Array.from(data) }, bytesOf(data));
   }
 
   ints(name: string, values: readonly number[], dims: readonly number[]): string {
     this.checkSize(name, values.length, dims);
-    this.claim(name);
-    this.initializers.push({ name, dataType: ElemType.int64, dims: [...dims], int64Data: [...values] });
-    return name;
+    return this.initializer(name, { dataType: ElemType.int64, dims: [...dims], int64Data: [...values] }, values.join(','));
+  }
+
+  /**
+   * A float16 constant (IEEE half, round to nearest even) stored as raw bytes: half the bytes of
+   * `floats`, for values whose ~3 significant digits are enough; read it through a Cast to float.
+   * Values beyond ±65504 become ±∞: callers check the range first.
+   */
+  halves(name: string, values: ArrayLike<number>, dims: readonly number[]): string {
+    this.checkSize(name, values.length, dims);
+    const bits = Uint16Array.from(values, toFloat16Bits);
+    const raw = new Uint8Array(bits.length * 2);
+    bits.forEach((b, i) => {
+      raw[2 * i] = b & 0xff;
+      raw[2 * i + 1] = b >> 8;
+    });
+    return this.initializer(name, { dataType: ElemType.float16, dims: [...dims], rawData: raw }, bytesOf(raw));
   }
 
   /**
@@ -116,22 +167,24 @@ export class GraphBuilder {
    */
   bytes(name: string, elem: 'int8' | 'uint8', values: Int8Array | Uint8Array, dims: readonly number[]): string {
     this.checkSize(name, values.length, dims);
-    this.claim(name);
     const raw = new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
-    this.initializers.push({ name, dataType: ElemType[elem], dims: [...dims], rawData: raw });
-    return name;
+    return this.initializer(name, { dataType: ElemType[elem], dims: [...dims], rawData: raw }, bytesOf(raw));
   }
 
   /**
    * Adds a node and returns its output names. `outputs` may name the tensors (graph outputs must be
-   * named); otherwise each gets a fresh name derived from `hint`.
+   * named); otherwise each gets a generated name (in readable naming, derived from `hint`).
    */
   node(opType: string, inputs: readonly string[], options: { outputs?: readonly string[]; count?: number; attrs?: Record<string, Attr>; domain?: string; hint?: string } = {}): string[] {
     const hint = options.hint ?? opType.toLowerCase();
     const outs = options.outputs ? [...options.outputs] : Array.from({ length: options.count ?? 1 }, () => this.fresh(hint));
     for (const o of options.outputs ?? []) this.claim(o);
     const attrs = Object.entries(options.attrs ?? {}).map(([k, v]) => attribute(k, v));
-    this.nodes.push({ opType, domain: options.domain ?? '', input: [...inputs], output: outs, name: `${hint}_${this.nodes.length}`, attribute: attrs });
+    // The default domain '' is left out (as the unset field means the same); so are empty names.
+    const node: NodeProto = { opType, input: [...inputs], output: outs, attribute: attrs };
+    if (options.domain) node.domain = options.domain;
+    if (this.naming === 'readable') node.name = `${hint}_${this.nodes.length}`;
+    this.nodes.push(node);
     return outs;
   }
 
@@ -144,7 +197,7 @@ export class GraphBuilder {
     return {
       irVersion: ONNX_IR_VERSION,
       producerName: options.producerName ?? 'outpost-trainer',
-      docString: options.docString ?? '',
+      ...(options.docString ? { docString: options.docString } : {}),
       opsetImport: (options.opsets ?? DEFAULT_OPSETS).map((o) => ({ domain: o.domain, version: o.version })),
       graph: { name: this.graphName, input: this.inputs, output: this.outputs, valueInfo: this.valueInfos, initializer: this.initializers, node: this.nodes },
     };
@@ -156,10 +209,26 @@ export class GraphBuilder {
 
   private fresh(hint: string): string {
     let name: string;
-    do name = `${hint}_${this.counter++}`;
+    do name = this.naming === 'short' ? `_${base62(this.counter++)}` : `${hint}_${this.counter++}`;
     while (this.names.has(name));
     this.names.add(name);
     return name;
+  }
+
+  /** Adds an initializer (or, in short naming, finds an identical one) and returns its name. */
+  private initializer(name: string, tensor: Omit<TensorProto, 'name'>, content: string): string {
+    if (this.naming === 'readable') {
+      this.claim(name);
+      this.initializers.push({ name, ...tensor });
+      return name;
+    }
+    const key = `${tensor.dataType}|${(tensor.dims ?? []).join(',')}|${content}`;
+    const known = this.constants.get(key);
+    if (known !== undefined) return known;
+    const fresh = this.fresh(name);
+    this.constants.set(key, fresh);
+    this.initializers.push({ name: fresh, ...tensor });
+    return fresh;
   }
 
   private claim(name: string): void {
@@ -171,6 +240,57 @@ export class GraphBuilder {
     const want = dims.reduce((a, b) => a * b, 1);
     if (got !== want) throw trainerError(TrainerErrorCodes.ONNX_GRAPH_INVALID, `ONNX initializer ${name}: ${got} values for shape [${dims.join(',')}]`, { name });
   }
+}
+
+/** The bytes of a typed array, as a string key (latin-1, one char per byte). */
+function bytesOf(a: ArrayBufferView): string {
+  const u8 = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  let s = '';
+  for (let i = 0; i < u8.length; i += 4096) s += String.fromCharCode(...u8.subarray(i, i + 4096));
+  return s;
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/**
+ * IEEE 754 half-precision bits of the float32 value of `v` (what a float model stores), rounded to
+ * the nearest half, ties to even; overflow → ±∞, NaN stays NaN.
+ */
+export function toFloat16Bits(v: number): number {
+  f32[0] = v;
+  const x = u32[0] as number;
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  const mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    // Subnormal half: shift the mantissa (with its implicit 1) right, rounding to nearest even.
+    const m = mant | 0x800000;
+    const shift = 14 - e;
+    const half = 1 << (shift - 1);
+    const rest = m & ((1 << shift) - 1);
+    let h = m >>> shift;
+    if (rest > half || (rest === half && (h & 1) === 1)) h++;
+    return sign | h;
+  }
+  let h = (e << 10) | (mant >>> 13);
+  const rest = mant & 0x1fff;
+  if (rest > 0x1000 || (rest === 0x1000 && (h & 1) === 1)) h++;
+  return sign | h;
+}
+
+/** The float value of half-precision bits. */
+export function fromFloat16Bits(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const m = h & 0x3ff;
+  if (e === 0) return sign * m * 2 ** -24;
+  if (e === 0x1f) return m ? NaN : sign * Infinity;
+  return sign * (1 + m / 1024) * 2 ** (e - 15);
 }
 
 /** Decodes model bytes (for tests and inspection). */

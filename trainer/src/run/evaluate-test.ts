@@ -7,9 +7,9 @@
 import { resolve } from 'node:path';
 import type { Column } from '../data/dataset.ts';
 import { column, encodeTarget, type Table } from '../data/load.ts';
+import { ledgerPathFor, TestLedger } from '../data/ledger.ts';
 import type { TestEvaluation } from '../data/locked-test.ts';
 import { bootstrapCi } from '../eval/bootstrap.ts';
-import { metricByName } from '../eval/metrics.ts';
 import { transform } from '../preprocess/spec-pipeline.ts';
 import { decide, decisionMetric } from './decision.ts';
 import { errorAnalysis } from './error-analysis.ts';
@@ -36,8 +36,12 @@ export async function evaluateRun(runDir: string, rows: Table, setName: string):
   const segCols: Column[] = rows.columns.filter((c) => inputs.has(c.name));
   if (spec.task === 'regression') segCols.push(column(rows, spec.target.column));
   const errors = errorAnalysis({ metric: spec.metric, y, predictions, columns: segCols, seed: run.record.seed, ...(run.threshold !== undefined ? { threshold: run.threshold } : {}) });
+  // This look's number in the ledger (it is appended once the evaluation returns): a repeat is said in the reports.
+  const hash = run.record.testSets.find((t) => t.name === setName)?.sha256;
+  const evaluation = new TestLedger(ledgerPathFor(dir)).entries().filter((e) => e.testSetHash === hash).length + 1;
   const record: TestRecord = {
     set: setName,
+    evaluation,
     at: new Date().toISOString(),
     metric: spec.metric,
     value: ci.value,

@@ -15,6 +15,20 @@ function stackLines(rec: RunRecord): string[] {
   ];
 }
 
+/** How the model was chosen when it is not the plain default: grouped folds, feature sets, selection by CV. */
+function selectionLines(rec: RunRecord): string[] {
+  const out: string[] = [];
+  const { cv } = rec.spec;
+  if (cv.group) out.push(`- CV folds keep each ${cv.group.by === 'day' ? 'day' : 'value'} of \`${cv.group.column}\` whole.`);
+  const sets = rec.featureSets ?? [];
+  if (sets.length > 1) {
+    const list = sets.map((f) => `${f.name} (${f.features.join(', ')}): ${f.best ? `${f.best.name} ${formatScore(f.best.cv.mean, rec.metric)}` : '—'}`).join('; ');
+    out.push(`- Feature set kept: **${rec.chosen.featureSet}**, by the best CV candidate of each set — ${list}.`);
+  }
+  if (rec.chosen.selectedBy === 'cv' && rec.chosen.cv) out.push(`- Chosen by its CV ${rec.metric} with the tuned parameters: ${formatScore(rec.chosen.cv.mean, rec.metric)} ± ${formatScore(rec.chosen.cv.std, rec.metric)}.`);
+  return out.length > 0 ? ['', ...out] : [];
+}
+
 export function renderModelCard(rec: RunRecord, tests: readonly TestRecord[]): string {
   const m = rec.metric;
   const spec = rec.spec;
@@ -38,6 +52,7 @@ export function renderModelCard(rec: RunRecord, tests: readonly TestRecord[]): s
     '',
     '## Model',
     `${rec.chosen.name} (${rec.chosen.kind}), params \`${JSON.stringify(rec.chosen.params)}\`, refit on train + validation.`,
+    ...selectionLines(rec),
     ...stackLines(rec),
     '',
     '## Candidates (CV)',
@@ -48,7 +63,10 @@ export function renderModelCard(rec: RunRecord, tests: readonly TestRecord[]): s
     '## Performance',
     `- validation ${m}: ${formatScore(rec.chosen.validation, m)} (baseline ${formatScore(rec.baseline.validation, m)})`,
     ...(rec.threshold ? [`- decision threshold ${rec.threshold.threshold.toPrecision(3)}: class 1 when P(class 1) ≥ it; tuned on ${rec.threshold.on === 'cv' ? 'the pooled out-of-fold predictions of the training rows' : 'the validation rows'} to maximise ${rec.threshold.metric} (${formatScore(rec.threshold.atDefault, m)} at 0.5 on validation)${rec.threshold.on === 'cv' ? '' : ', so the validation score above is optimistic'}; the test set scores labels at this threshold`] : []),
-    ...tests.map((t) => `- ${t.set} ${t.metric}: ${formatScore(t.value, t.metric)} (95% CI ${formatScore(t.ci[0], t.metric)} – ${formatScore(t.ci[1], t.metric)}), ${t.rows} rows, baseline ${formatScore(t.baseline, t.metric)}`),
+    ...tests.map(
+      (t) =>
+        `- ${t.set} ${t.metric}: ${formatScore(t.value, t.metric)} (95% CI ${formatScore(t.ci[0], t.metric)} – ${formatScore(t.ci[1], t.metric)}), ${t.rows} rows, baseline ${formatScore(t.baseline, t.metric)}${t.evaluation && t.evaluation > 1 ? ` — **evaluation #${t.evaluation} of this test set (a repeat): optimistic, see the ledger**` : ''}`,
+    ),
     '',
     '## Known weaknesses',
     ...((test ?? rec).errors.findings.length > 0 ? (test ?? rec).errors.findings.map((f) => `- ${f}`) : ['- no segment is more than 10% worse than overall']),
