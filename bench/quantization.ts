@@ -10,8 +10,12 @@
  *    'basic', where node and web agree, and at 'all', where node fuses DQ+MatMul): eval RMSE, max
  *    relative prediction difference vs the in-process model, median latency at batch 1 and 1000.
  * 3. TFLite float and int8 through the device engine.
+ * 4. Spec pipeline MLP: the MLP of firmware-models/housing/problem.yaml fitted through that spec's
+ *    pipeline (no `scale` step) on its training rows, float and every INT8_LADDER rung scored on its
+ *    validation rows, with the standardisation explicit (Sub / Div, as shipped) and folded into the
+ *    first layer (the form before): bytes, int8/float ratio, validation RMSE and its change.
  *
- *   npx tsx bench/quantization.ts [--runs 200] [--hidden 64,64]
+ *   npx tsx bench/quantization.ts [--runs 200] [--hidden 64,64] [--only spec] [--spec path/to/problem.yaml]
  */
 import { loadavg } from 'node:os';
 import { gzipSync } from 'node:zlib';
@@ -29,6 +33,7 @@ import { exportTflite, type TfliteSource } from '../trainer/src/tflite/export-tf
 import { createTfliteEngine } from '../device/src/inference/tflite/tflite-engine.ts';
 import { rawRecord } from '../trainer/src/data/dataset.ts';
 import type { FeatureValue, Manifest } from '@outpost/protocol';
+import { fitSpecMlp, ladder } from './lib/spec-mlp.ts';
 
 type Ort = typeof ortWeb | typeof ortNode;
 ortWeb.env.wasm.numThreads = 1;
@@ -169,7 +174,23 @@ async function measureTflite(title: string, h: HousingData, source: TfliteSource
   }
 }
 
+/** Section 4: the spec's MLP, explicit standardisation vs folded, every ladder rung. */
+async function specPipelineMlp(specPath: string): Promise<void> {
+  const m = await fitSpecMlp(specPath);
+  console.log(`\nspec pipeline MLP (${specPath}): ${m.shape}, fitted on ${m.trainRows} training rows in ${m.fitSeconds.toFixed(1)} s; in-process validation RMSE ${m.inProcessRmse.toFixed(1)}; tolerance ${pct(m.explicit.quantizationTolerance)}`);
+  console.log(['form', 'storage', 'bytes', 'int8/float', 'validation RMSE (web)', 'Δ vs float', 'decision'].join(' | '));
+  for (const [form, t] of [['explicit (shipped)', m.explicit], ['folded (before)', m.folded]] as const) {
+    for (const r of await ladder(t)) console.log([form, r.storage, r.bytes, r.ratio.toFixed(3), r.rmse.toFixed(1), r.storage === 'float' ? '' : pct(r.change), r.decision].join(' | '));
+  }
+}
+
 async function main(): Promise<void> {
+  if (arg('only', '') === 'spec') {
+    console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    await specPipelineMlp(arg('spec', 'firmware-models/housing/problem.yaml'));
+    console.log(`\nload average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    return;
+  }
   const runs = Number(arg('runs', '200'));
   const hidden = arg('hidden', '64,64').split(',').map(Number);
   const h = loadHousing();
@@ -187,6 +208,7 @@ async function main(): Promise<void> {
   await sizes(title, h, mlpLayers(mlpJson));
   await runtimes(title, h, mlpLayers(mlpJson), mlp.predict(h.ex), runs);
   await measureTflite(title, h, { kind: 'mlp', json: mlpJson as TfliteSource['json'] & { layers: unknown[] } } as TfliteSource, denseArtifact(h.pipeline, mlpLayers(mlpJson), 'float').length, runs);
+  await specPipelineMlp(arg('spec', 'firmware-models/housing/problem.yaml'));
   console.log(`\nload average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 

@@ -9,6 +9,7 @@ import type { Learner } from '../src/models/learner.ts';
 import { LogisticFitted } from '../src/models/logistic.ts';
 import { baselineCandidate, learnerByName, type Candidate, type Params } from '../src/run/candidates.ts';
 import { runTraining, type ValidationRow } from '../src/run/run-training.ts';
+import { StandardizedModel } from '../src/run/standardize.ts';
 import { loadSpec } from '../src/spec/load-spec.ts';
 import { tempDir } from './helpers.ts';
 import { binaryFixture } from './run-fixtures.ts';
@@ -25,8 +26,10 @@ const shifted: Learner<Params> = {
   ...logistic,
   name: 'shifted',
   async fit(x, y, params, ctx) {
-    const m = (await logistic.fit(x, y, params, ctx)) as LogisticFitted;
-    return new LogisticFitted(m.weights, m.intercept.map((b) => b - 3), m.cols, m.classes, m.iterations, m.converged);
+    // The run's logistic is fitted on standardised inputs: shift the inner model's intercept.
+    const s = (await logistic.fit(x, y, params, ctx)) as StandardizedModel;
+    const m = s.inner as LogisticFitted;
+    return new StandardizedModel(new LogisticFitted(m.weights, m.intercept.map((b) => b - 3), m.cols, m.classes, m.iterations, m.converged), s.standardisation);
   },
 };
 

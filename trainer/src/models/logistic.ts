@@ -22,6 +22,11 @@ export interface LogisticJSON {
   weights: number[][];
   intercept: number[];
   classes: number[];
+  /**
+   * Set when fitted on standardised inputs (run/standardize.ts): the weights apply to
+   * (x − mean) / std of the design columns. Absent: they apply to the design itself.
+   */
+  standardize?: { mean: number[]; std: number[] };
 }
 
 export class LogisticFitted implements FittedModel {

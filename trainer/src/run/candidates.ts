@@ -32,7 +32,7 @@ export interface Candidate {
 
 const asAny = (l: Learner<never> | Learner<object>): Learner<Params> => l as unknown as Learner<Params>;
 
-/** Every learner a spec may name. logistic and mlp fit on standardised inputs (folded back into the weights). */
+/** Every learner a spec may name. logistic and mlp fit on standardised inputs (μ / σ kept beside the weights: standardize.ts). */
 export const LEARNERS: Readonly<Record<string, Learner<Params>>> = {
   mean: asAny(meanLearner),
   median: asAny(medianLearner),

@@ -1,8 +1,10 @@
 /**
  * Revives a `FittedModel` from its saved `toJSON` shape, for every learner kind, so `outpost test`
  * evaluates exactly the model the run chose: tree ensembles (tree, forest, gbdt) through the shared
- * `ensembleScores` + `postTransform`; linear, logistic and MLP weights; the baselines; averaging
- * and stacking ensembles, member by member (stacking with its meta-learner's weights).
+ * `ensembleScores` + `postTransform`; linear, logistic and MLP weights — with their input
+ * standardisation when the JSON has `standardize` (run/standardize.ts), else in the older folded
+ * form, weights of the raw design —; the baselines; averaging and stacking ensembles, member by
+ * member (stacking with its meta-learner's weights).
  */
 import { TrainerErrorCodes, trainerError } from '../errors.ts';
 import { ConstantModel, PriorModel } from '../models/baseline.ts';
@@ -16,6 +18,7 @@ import { Network } from '../models/mlp/network.ts';
 import type { Tree, TreeEnsemble } from '../models/tree.ts';
 import { EnsembleModel } from './ensemble.ts';
 import { StackingModel, type StackLearner, type StackLink } from './stacking.ts';
+import { StandardizedModel, standardisationOf } from './standardize.ts';
 
 /** model.json: what a run saves of a fitted model. */
 export interface SavedModel {
@@ -49,7 +52,8 @@ class RevivedMlp implements FittedModel {
   }
 
   toJSON(): MlpJSON {
-    return this.json;
+    const { standardize: _outer, ...network } = this.json;
+    return network;
   }
 }
 
@@ -88,7 +92,14 @@ function reviveEnsemble(j: Record<string, unknown>): TreeEnsemble {
 
 export function reviveModel(kind: string, task: Task, json: unknown): FittedModel {
   if (json === null || typeof json !== 'object') throw unknownModel(kind, 'the saved model is not an object');
-  const j = json as Record<string, unknown>;
+  if (kind === 'logistic' || kind === 'mlp') {
+    const s = standardisationOf(json, kind);
+    if (s) return new StandardizedModel(reviveWeights(kind, task, json as Record<string, unknown>), s);
+  }
+  return reviveWeights(kind, task, json as Record<string, unknown>);
+}
+
+function reviveWeights(kind: string, task: Task, j: Record<string, unknown>): FittedModel {
   switch (kind) {
     case 'mean':
     case 'median':

@@ -1,18 +1,40 @@
 /**
- * Fit on standardised inputs, return a model of the raw inputs. Logistic regression (L-BFGS) and
- * the MLP (Adam) need features of comparable scale, but a spec need not declare a `scale` step
- * (trees do not want one). The training mean / std are folded into the first layer — w' = w/σ,
- * b' = b − Σ μ·w/σ — so the fitted model keeps its learner's shape and the exporter sees nothing new.
+ * Fit on standardised inputs and keep the standardisation explicit. Logistic regression (L-BFGS)
+ * and the MLP (Adam) need features of comparable scale, but a spec need not declare a `scale` step
+ * (trees do not want one). `standardized(learner)` fits the learner on (x − μ) / σ of the training
+ * design and returns a `StandardizedModel`: the learner's model with its weights as learned (on
+ * standardised inputs) plus the training μ / σ, applied before it at predict. Its toJSON is the
+ * learner's with `standardize: { mean, std }`; the exporters emit the standardisation as graph
+ * nodes (ONNX: Sub then Div before the first dense layer, heads/common.ts) or as a `scale` step
+ * appended to the device input transform (TFLite), so int8 quantization sees well-scaled weights.
+ *
+ * Arithmetic: μ and σ are float32 numbers and each row is standardised as the graph does it,
+ * f32(f32(x − μ) / σ) — the spec pipeline's `scale` step (protocol/src/pipeline/steps/scale.ts) —
+ * so on a float32 design the in-process model sees bit for bit the inputs the ONNX graph and the
+ * TFLite input transform give its first layer.
+ *
+ * Models saved before this (no `standardize` field) had μ / σ folded into the first layer
+ * (w' = w/σ, b' = b − Σ μ·w/σ); `foldedJSON` still produces that form, for comparisons.
  */
+import { TrainerErrorCodes, trainerError } from '../errors.ts';
 import type { FitContext, FittedModel, Learner, Matrix } from '../models/learner.ts';
-import { LogisticFitted } from '../models/logistic.ts';
-import { MlpFitted } from '../models/mlp/mlp.ts';
+
+const f32 = Math.fround;
 
 export interface Standardisation {
+  /** Float32 values, one per design column. */
   mean: Float64Array;
+  /** Float32 values > 0, one per design column. */
   std: Float64Array;
 }
 
+/** The `standardize` field of a standardised model's JSON. */
+export interface StandardisationJSON {
+  mean: number[];
+  std: number[];
+}
+
+/** Training mean and population std of each column, as float32 (a zero or non-finite std → 1). */
 export function standardisation(x: Matrix): Standardisation {
   const { rows, cols, data } = x;
   const mean = new Float64Array(cols);
@@ -21,19 +43,58 @@ export function standardisation(x: Matrix): Standardisation {
   for (let j = 0; j < cols; j++) mean[j] = rows > 0 ? (mean[j] as number) / rows : 0;
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) std[j] = (std[j] as number) + ((data[i * cols + j] as number) - (mean[j] as number)) ** 2;
   for (let j = 0; j < cols; j++) {
-    const s = rows > 0 ? Math.sqrt((std[j] as number) / rows) : 0;
-    std[j] = s > 0 ? s : 1;
+    const s = f32(rows > 0 ? Math.sqrt((std[j] as number) / rows) : 0);
+    std[j] = s > 0 && Number.isFinite(s) ? s : 1;
+    const m = f32(mean[j] as number);
+    mean[j] = Number.isFinite(m) ? m : 0;
   }
   return { mean, std };
 }
 
+/** f32(f32(x − μ) / σ) per value: what Sub then Div compute in float32. */
 export function applyStandardisation(x: Matrix, s: Standardisation): Matrix {
-  const out = new Float64Array(x.data.length);
   const { cols } = x;
+  const out = new Float64Array(x.data.length);
   for (let i = 0; i < x.rows; i++) {
-    for (let j = 0; j < cols; j++) out[i * cols + j] = ((x.data[i * cols + j] as number) - (s.mean[j] as number)) / (s.std[j] as number);
+    for (let j = 0; j < cols; j++) out[i * cols + j] = f32(f32((x.data[i * cols + j] as number) - (s.mean[j] as number)) / (s.std[j] as number));
   }
   return { data: out, rows: x.rows, cols };
+}
+
+/** A model fitted on standardised inputs, applied to raw design rows. Its kind is the learner's. */
+export class StandardizedModel implements FittedModel {
+  readonly kind: string;
+
+  constructor(
+    readonly inner: FittedModel,
+    readonly standardisation: Standardisation,
+  ) {
+    this.kind = inner.kind;
+  }
+
+  predict(x: Matrix): Float64Array {
+    return this.inner.predict(applyStandardisation(x, this.standardisation));
+  }
+
+  toJSON(): Record<string, unknown> {
+    const inner = this.inner.toJSON() as Record<string, unknown>;
+    return { ...inner, standardize: { mean: Array.from(this.standardisation.mean), std: Array.from(this.standardisation.std) } satisfies StandardisationJSON };
+  }
+}
+
+/**
+ * The `standardize` field of a saved model's JSON, or null when there is none (a model saved in the
+ * folded form). OUTPOST_ERR_RUN_MODEL_UNKNOWN when it is present but malformed.
+ */
+export function standardisationOf(json: unknown, kind: string): Standardisation | null {
+  const field = (json as { standardize?: unknown } | null)?.standardize;
+  if (field === undefined || field === null) return null;
+  const { mean, std } = field as { mean?: unknown; std?: unknown };
+  const list = (v: unknown): v is number[] => Array.isArray(v) && v.every((n) => typeof n === 'number' && Number.isFinite(n));
+  if (!list(mean) || !list(std) || mean.length !== std.length || std.some((s) => !(f32(s) > 0))) {
+    throw trainerError(TrainerErrorCodes.RUN_MODEL_UNKNOWN, `a standardised ${kind} model needs \`standardize\` with equal-length finite mean and positive std lists`, { kind });
+  }
+  return { mean: Float64Array.from(mean, f32), std: Float64Array.from(std, f32) };
 }
 
 /** Folds the scaling into in × out row-major weights and their biases, in place. */
@@ -50,23 +111,34 @@ export function foldInto(weights: Float64Array, bias: Float64Array, cols: number
   }
 }
 
-function fold(model: FittedModel, s: Standardisation, cols: number): FittedModel {
-  if (model instanceof LogisticFitted) {
-    const w = Float64Array.from(model.weights);
-    const b = Float64Array.from(model.intercept);
+/**
+ * The folded form of a standardised logistic or MLP model's JSON (the form models had before the
+ * standardisation was kept explicit): μ / σ folded into the first layer, no `standardize` field.
+ * Other JSON is returned unchanged. For comparisons (bench/quantization.ts, tests).
+ */
+export function foldedJSON(kind: string, json: unknown): unknown {
+  const s = standardisationOf(json, kind);
+  if (!s) return json;
+  const { standardize: _dropped, ...rest } = json as Record<string, unknown>;
+  const cols = s.mean.length;
+  if (kind === 'logistic') {
+    const rows = rest.weights as number[][];
+    const k = (rest.intercept as number[]).length;
+    const w = Float64Array.from(rows.flat());
+    const b = Float64Array.from(rest.intercept as number[]);
     foldInto(w, b, cols, s);
-    return new LogisticFitted(w, b, model.cols, model.classes, model.iterations, model.converged);
+    return { ...rest, weights: rows.map((_, j) => Array.from(w.subarray(j * k, (j + 1) * k))), intercept: Array.from(b) };
   }
-  if (model instanceof MlpFitted) {
-    const first = model.network.layers[0];
-    if (!first) return model;
-    const p = model.network.params;
-    const w = p.subarray(first.wOff, first.wOff + first.inSize * first.outSize);
-    const b = p.subarray(first.bOff, first.bOff + first.outSize);
-    foldInto(w, b, cols, s); // subarrays: writes go into the network's parameters
-    return model;
+  if (kind === 'mlp') {
+    const layers = rest.layers as { weights: number[]; bias: number[]; activation: string }[];
+    const [first, ...others] = layers;
+    if (!first) return rest;
+    const w = Float64Array.from(first.weights);
+    const b = Float64Array.from(first.bias);
+    foldInto(w, b, cols, s);
+    return { ...rest, layers: [{ ...first, weights: Array.from(w), bias: Array.from(b) }, ...others] };
   }
-  return model;
+  return json;
 }
 
 export function standardized<P extends object>(learner: Learner<P>): Learner<P> {
@@ -81,7 +153,7 @@ export function standardized<P extends object>(learner: Learner<P>): Learner<P> 
       delete inner.validation;
       if (validation) inner.validation = validation;
       const model = await learner.fit(applyStandardisation(x, s), y, params, inner);
-      return fold(model, s, x.cols);
+      return new StandardizedModel(model, s);
     },
   };
 }

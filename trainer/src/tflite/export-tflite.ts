@@ -31,15 +31,26 @@ import { writeTflite, type TfliteActivation, type TfliteDense, type TfliteQuant 
  * Only step kinds the protocol can apply are accepted: a pipeline with another kind (e.g. one
  * added to the trainer first) is refused with OUTPOST_ERR_TFLITE_MODEL_INVALID, so no artifact
  * ships a transform its devices cannot run.
+ *
+ * A logistic or MLP model fitted on standardised inputs (`standardize: { mean, std }` in its JSON,
+ * run/standardize.ts) keeps its weights as learned; its standardisation becomes one more `scale`
+ * step at the end of the transform's pipeline (over every design column), which the device
+ * computes as the ONNX head's Sub / Div: f32(f32(x − mean) / std), float32 constants.
  */
 export { TFLITE_TRANSFORM_METADATA };
 
 /** The learner kinds with a .tflite form. */
 export const TFLITE_KINDS: readonly string[] = ['linear', 'logistic', 'mlp'];
 
+/** A standardised model's input scaling (its JSON's `standardize`). */
+export interface TfliteStandardize {
+  mean: readonly number[];
+  std: readonly number[];
+}
+
 export type TfliteSource =
   | { kind: 'linear'; json: { weights: number[]; intercept: number } }
-  | { kind: 'logistic'; json: { weights: number[][]; intercept: number[] } }
+  | { kind: 'logistic'; json: { weights: number[][]; intercept: number[]; standardize?: TfliteStandardize } }
   | { kind: 'mlp'; json: MlpJSON };
 
 function invalid(message: string, details: Record<string, unknown> = {}): Error {
@@ -72,8 +83,9 @@ function housingSteps(p: Pipeline): FittedPipeline {
  * The pipeline as the device will read it, checked by the device's own parser (protocol
  * `parsePipeline`): a step kind it cannot apply, or a malformed constant, fails here.
  */
-export function devicePipeline(p: Pipeline | SpecPipeline): FittedPipeline {
-  const candidate = isSpecPipeline(p) ? p : housingSteps(p);
+export function devicePipeline(p: Pipeline | SpecPipeline, standardize?: TfliteStandardize): FittedPipeline {
+  const base = isSpecPipeline(p) ? p : housingSteps(p);
+  const candidate = standardize ? withStandardize(base, standardize) : base;
   try {
     return parsePipeline(JSON.parse(JSON.stringify(candidate)) as unknown, 'TFLite input transform');
   } catch (err) {
@@ -86,8 +98,24 @@ export function devicePipeline(p: Pipeline | SpecPipeline): FittedPipeline {
   }
 }
 
-export function inputTransform(p: Pipeline | SpecPipeline, output: OutputTransform = { task: 'regression', prediction: PREDICTION }): InputTransform {
-  return { format: INPUT_TRANSFORM_FORMAT, pipeline: devicePipeline(p), output };
+/** The pipeline with a model's standardisation appended as a `scale` step over every design column. */
+function withStandardize(p: FittedPipeline | SpecPipeline, s: TfliteStandardize): FittedPipeline {
+  const width = p.features.length;
+  if (s.mean.length !== width || s.std.length !== width) {
+    throw invalid(`the model standardises ${s.mean.length} columns but the pipeline gives ${width}`, { width, reason: 'standardize-width' });
+  }
+  const scale: PipelineStep = { op: 'scale', mean: s.mean.map((v) => Math.fround(v)), std: s.std.map((v) => Math.fround(v)) };
+  return { ...(p as FittedPipeline), steps: [...(p.steps as PipelineStep[]), scale] };
+}
+
+export function inputTransform(p: Pipeline | SpecPipeline, output: OutputTransform = { task: 'regression', prediction: PREDICTION }, standardize?: TfliteStandardize): InputTransform {
+  return { format: INPUT_TRANSFORM_FORMAT, pipeline: devicePipeline(p, standardize), output };
+}
+
+/** The model JSON's `standardize`, when it has one. */
+function standardizeOf(json: unknown): TfliteStandardize | undefined {
+  const s = (json as { standardize?: TfliteStandardize } | null)?.standardize;
+  return s;
 }
 
 /**
@@ -133,6 +161,11 @@ export interface TfliteExportOptions {
   /** Multiclass: the number of classes. */
   classes?: number;
   description?: string;
+  /**
+   * The model's input standardisation, appended to the transform as a `scale` step (default: the
+   * source JSON's `standardize`, when the source is a model JSON).
+   */
+  standardize?: TfliteStandardize;
 }
 
 function outputTransform(o: TfliteExportOptions): OutputTransform {
@@ -147,7 +180,8 @@ export function exportTflite(p: Pipeline | SpecPipeline, source: TfliteSource | 
   const task = options.task ?? 'regression';
   const layers = Array.isArray(source) ? source : tfliteLayers(source, task);
   const kind = Array.isArray(source) ? 'dense' : source.kind;
-  const transform = inputTransform(p, outputTransform(options));
+  const standardize = options.standardize ?? (Array.isArray(source) ? undefined : standardizeOf(source.json));
+  const transform = inputTransform(p, outputTransform(options), standardize);
   const width = transform.pipeline.features.length;
   if (layers[0]?.in !== width) throw invalid(`model takes ${layers[0]?.in} features but the pipeline gives ${width}`, { width });
   const last = layers[layers.length - 1] as TfliteDense;
@@ -188,7 +222,8 @@ export interface ModelTfliteOptions {
 /** A trained linear, logistic or MLP model as .tflite, with its preprocessing as the input transform. */
 export function exportModelTflite(t: TfliteExportable, options: ModelTfliteOptions = {}): Uint8Array {
   if (!TFLITE_KINDS.includes(t.model.kind)) throw invalid(`no .tflite export for learner ${t.model.kind}`, { kind: t.model.kind, reason: 'kind-unsupported' });
-  let layers = tfliteLayers({ kind: t.model.kind, json: t.model.toJSON() } as TfliteSource, t.task);
+  const json = t.model.toJSON();
+  let layers = tfliteLayers({ kind: t.model.kind, json } as TfliteSource, t.task);
   if (options.onnx) layers = withOnnxWeights(layers, onnxDenseLayers(options.onnx));
   const quant = options.quant ?? 'float';
   const weights = layers.some((l) => l.int8) ? 'int8' : quant;
@@ -197,6 +232,7 @@ export function exportModelTflite(t: TfliteExportable, options: ModelTfliteOptio
     task: t.task,
     ...(t.task === 'binary' ? { threshold: labelThreshold(t) } : {}),
     ...(t.task === 'multiclass' ? { classes: classCountOf(t) } : {}),
+    ...(standardizeOf(json) ? { standardize: standardizeOf(json) as TfliteStandardize } : {}),
     description: `${t.name}: ${t.model.kind} (${t.task}), ${weights} weights; the raw features go through the input transform in metadata ${TFLITE_TRANSFORM_METADATA}`,
   });
 }

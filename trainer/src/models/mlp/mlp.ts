@@ -44,6 +44,11 @@ export interface MlpJSON {
   layers: MlpLayerJSON[];
   yMean?: number;
   yStd?: number;
+  /**
+   * Set when fitted on standardised inputs (run/standardize.ts): the first layer takes
+   * (x − mean) / std of the design columns. Absent: it takes the design itself.
+   */
+  standardize?: { mean: number[]; std: number[] };
 }
 
 export class MlpFitted implements FittedModel {

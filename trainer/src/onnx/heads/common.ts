@@ -80,3 +80,21 @@ export function constantRows(h: HeadContext, design: string, values: ArrayLike<n
   const shape = g.op('Concat', [rows, g.ints(`${h.prefix}_width`, [k], [1])], { attrs: { axis: { int: 0 } }, hint: `${h.prefix}_shape` });
   return g.op('Expand', [g.floats(`${h.prefix}_constant`, values, [1, k]), shape], { hint: `${h.prefix}_expanded` });
 }
+
+/**
+ * The design as a standardised model's first layer takes it: (x − mean) / std per column, as Sub
+ * then Div with float32 constants — the arithmetic of the spec pipeline's `scale` step, which the
+ * trainer's in-process model (run/standardize.ts) and the TFLite input transform repeat exactly.
+ * A model JSON without `standardize` (not standardised, or saved with μ / σ folded into its first
+ * layer) takes the design unchanged.
+ */
+export function standardizedDesign(h: HeadContext, design: string, json: unknown): string {
+  const s = (json as { standardize?: { mean?: unknown; std?: unknown } } | null)?.standardize;
+  if (s === undefined || s === null) return design;
+  const mean = numbers(s.mean, 'standardize mean', h.width);
+  const std = numbers(s.std, 'standardize std', h.width);
+  if (std.some((v) => !(Math.fround(v) > 0))) throw headError('standardize std must be > 0');
+  const g = h.g;
+  const centred = g.op('Sub', [design, g.floats(`${h.prefix}_std_mean`, mean, [1, h.width])], { hint: `${h.prefix}_centred` });
+  return g.op('Div', [centred, g.floats(`${h.prefix}_std_std`, std, [1, h.width])], { hint: `${h.prefix}_standardised` });
+}

@@ -1,9 +1,11 @@
 /**
  * Linear heads: ridge regression (MatMul + Add) and logistic regression (MatMul + Add, then
- * [σ(−z), σ(z)] for binary or Softmax for multiclass), via the shared dense-layer emitter.
+ * [σ(−z), σ(z)] for binary or Softmax for multiclass), via the shared dense-layer emitter. A
+ * logistic model fitted on standardised inputs (`standardize` in its JSON) gets Sub / Div before
+ * its layer (standardizedDesign), and its weights are stored (float or int8) as learned.
  */
 import { emitDense } from '../dense.ts';
-import { binaryFromLogit, headError, numbers, type HeadContext } from './common.ts';
+import { binaryFromLogit, headError, numbers, standardizedDesign, type HeadContext } from './common.ts';
 
 export function linearHead(h: HeadContext, design: string, json: unknown): string {
   const j = json as { weights?: unknown; intercept?: unknown };
@@ -22,6 +24,6 @@ export function logisticHead(h: HeadContext, design: string, json: unknown): str
   const weights = new Float64Array(h.width * k);
   rows.forEach((r, i) => weights.set(numbers(r, `logistic weights row ${i}`, k), i * k));
   const bias = numbers(j.intercept, 'logistic intercept', k);
-  const z = emitDense(h.g, design, weights, bias, { in: h.width, out: k, activation: k === 1 ? 'identity' : 'softmax', name: `${h.prefix}_logistic`, ...(h.quant ? { quant: h.quant } : {}) });
+  const z = emitDense(h.g, standardizedDesign(h, design, json), weights, bias, { in: h.width, out: k, activation: k === 1 ? 'identity' : 'softmax', name: `${h.prefix}_logistic`, ...(h.quant ? { quant: h.quant } : {}) });
   return k === 1 ? binaryFromLogit(h, z) : z;
 }

@@ -2,9 +2,11 @@
  * MLP head: one dense layer per fitted layer (MatMul / Add / Relu), the output activation as the
  * learner's (identity, sigmoid, softmax). A regression network learned standardised targets: the
  * last layer is rescaled here (W·yStd, b·yStd + yMean) so the graph outputs the target directly.
+ * A network fitted on standardised inputs (`standardize` in its JSON) gets Sub / Div before its
+ * first layer (standardizedDesign), and its weights are stored (float or int8) as learned.
  */
 import { emitDense, type DenseActivation } from '../dense.ts';
-import { binaryFromLogit, headError, numbers, type HeadContext } from './common.ts';
+import { binaryFromLogit, headError, numbers, standardizedDesign, type HeadContext } from './common.ts';
 
 interface LayerJSON {
   weights: unknown;
@@ -18,7 +20,7 @@ export function mlpHead(h: HeadContext, design: string, json: unknown): string {
   const j = json as { layers?: unknown; yMean?: unknown; yStd?: unknown };
   const layers = Array.isArray(j.layers) ? (j.layers as LayerJSON[]) : [];
   if (layers.length === 0) throw headError('an MLP needs at least one layer');
-  let x = design;
+  let x = standardizedDesign(h, design, json);
   let inSize = h.width;
   layers.forEach((layer, l) => {
     const bias = numbers(layer.bias, `mlp layer ${l} bias`);
