@@ -19,23 +19,24 @@
  * survive step 1, each stage fitted on the previous stage's output. All values are float32 numbers,
  * rounded after each operation, so the graph computes the same matrix (see `steps/frame.ts`).
  */
+import { applyStep as applyPipelineStep } from '@outpost/protocol';
 import type { Column, NumericColumn, RawRecord } from '../data/dataset.ts';
 import { TrainerErrorCodes, trainerError } from '../errors.ts';
 import type { Matrix } from '../models/learner.ts';
 import type { CleaningStep, FeatureStep } from '../spec/steps.ts';
-import { applyBin, fitBin, type FittedBin } from './steps/bin.ts';
-import { applyCapped, capOf, fitCappedFlag, splitCapped, type FittedCapped } from './steps/capped.ts';
-import { applyClip, fitClip, type FittedClip } from './steps/clip.ts';
-import { applyClusterSimilarity, fitClusterSimilarity, type FittedClusterSimilarity } from './steps/cluster-similarity.ts';
+import { fitBin, type FittedBin } from './steps/bin.ts';
+import { capOf, fitCappedFlag, splitCapped, type FittedCapped } from './steps/capped.ts';
+import { fitClip, type FittedClip } from './steps/clip.ts';
+import { fitClusterSimilarity, type FittedClusterSimilarity } from './steps/cluster-similarity.ts';
 import { dropDuplicateRows } from './steps/drop-duplicates.ts';
-import { frameFromColumns, frameFromRecords, stepError, type Frame, type RawInput } from './steps/frame.ts';
-import { applyImpute, defaultImpute, fitImpute, type FittedImpute } from './steps/impute.ts';
-import { applyLog, fitLog, type FittedLog } from './steps/log.ts';
-import { applyOneHot, fitOneHot, type FittedOneHot } from './steps/onehot.ts';
-import { applyOrdinal, fitOrdinal, type FittedOrdinal } from './steps/ordinal.ts';
-import { applyRatio, fitRatio, type FittedRatio } from './steps/ratio.ts';
-import { applyRotate, fitRotate, type FittedRotate } from './steps/rotate.ts';
-import { applyScale, fitScale, type FittedScale } from './steps/scale.ts';
+import { frameFromColumns, frameFromRecords, stepError, trainerCoded, type Frame, type RawInput } from './steps/frame.ts';
+import { defaultImpute, fitImpute, type FittedImpute } from './steps/impute.ts';
+import { fitLog, type FittedLog } from './steps/log.ts';
+import { fitOneHot, type FittedOneHot } from './steps/onehot.ts';
+import { fitOrdinal, type FittedOrdinal } from './steps/ordinal.ts';
+import { fitRatio, type FittedRatio } from './steps/ratio.ts';
+import { fitRotate, type FittedRotate } from './steps/rotate.ts';
+import { fitScale, type FittedScale } from './steps/scale.ts';
 
 export type { RawInput } from './steps/frame.ts';
 export type { FittedBin, FittedCapped, FittedClip, FittedClusterSimilarity, FittedImpute, FittedLog, FittedOneHot, FittedOrdinal, FittedRatio, FittedRotate, FittedScale };
@@ -148,32 +149,8 @@ function categoricalNames(frame: Frame): string[] {
   return frame.order.filter((n) => frame.categorical.has(n));
 }
 
-function applyStep(s: FittedStep, frame: Frame): void {
-  switch (s.op) {
-    case 'capped':
-      return applyCapped(s, frame);
-    case 'impute':
-      return applyImpute(s, frame);
-    case 'clip':
-      return applyClip(s, frame);
-    case 'ratio':
-      return applyRatio(s, frame);
-    case 'log':
-      return applyLog(s, frame);
-    case 'bin':
-      return applyBin(s, frame);
-    case 'rotate':
-      return applyRotate(s, frame);
-    case 'cluster_similarity':
-      return applyClusterSimilarity(s, frame);
-    case 'ordinal':
-      return applyOrdinal(s, frame);
-    case 'onehot':
-      return applyOneHot(s, frame);
-    case 'scale':
-      return applyScale(s, frame);
-  }
-}
+/** One fitted step applied to the frame: the dispatcher of @outpost/protocol (shared with the device), with trainer error codes. */
+const applyStep: (s: FittedStep, frame: Frame) => void = trainerCoded((s: FittedStep, frame: Frame) => applyPipelineStep(s, frame));
 
 function run(p: SpecPipeline, frame: Frame): Matrix {
   for (const s of p.steps) applyStep(s, frame);

@@ -1,13 +1,10 @@
-import { applyBin as applyBinShared, type FittedBin } from '@outpost/protocol';
+import type { FittedBin } from '@outpost/protocol';
 import type { z } from 'zod';
 import type { BinStep } from '../../spec/steps.ts';
 import { quantileSorted } from '../../stats.ts';
-import { f32, numericColumn, sortedValues, stepError, trainerCoded, type Frame } from './frame.ts';
+import { f32, numericColumn, sortedValues, stepError, type Frame } from './frame.ts';
 
 export type { FittedBin };
-/** The apply half (protocol/src/pipeline/steps/bin.ts), shared with the device. */
-export const applyBin = trainerCoded(applyBinShared);
-
 export function fitBin(step: z.infer<typeof BinStep>, frame: Frame): FittedBin {
   const values = numericColumn(frame, step.column, 'bin');
   if ((step.edges === undefined) === (step.bins === undefined)) throw stepError('bin', step.column, 'give exactly one of edges or bins');

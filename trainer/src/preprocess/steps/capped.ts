@@ -1,12 +1,9 @@
-import { applyCapped as applyCappedShared, type FittedCapped } from '@outpost/protocol';
+import type { FittedCapped } from '@outpost/protocol';
 import type { z } from 'zod';
 import type { CappedStep } from '../../spec/steps.ts';
-import { f32, stepError, trainerCoded, type Frame } from './frame.ts';
+import { f32, stepError, type Frame } from './frame.ts';
 
 export type { FittedCapped };
-/** The apply half (protocol/src/pipeline/steps/capped.ts), shared with the device. */
-export const applyCapped = trainerCoded(applyCappedShared);
-
 type Spec = z.infer<typeof CappedStep>;
 
 /**

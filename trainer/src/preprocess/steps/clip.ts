@@ -1,13 +1,10 @@
-import { applyClip as applyClipShared, type FittedClip } from '@outpost/protocol';
+import type { FittedClip } from '@outpost/protocol';
 import type { z } from 'zod';
 import type { ClipStep } from '../../spec/steps.ts';
 import { quantileSorted } from '../../stats.ts';
-import { f32, numericColumn, sortedValues, stepError, trainerCoded, type Frame } from './frame.ts';
+import { f32, numericColumn, sortedValues, stepError, type Frame } from './frame.ts';
 
 export type { FittedClip };
-/** The apply half (protocol/src/pipeline/steps/clip.ts), shared with the device. */
-export const applyClip = trainerCoded(applyClipShared);
-
 export function fitClip(step: z.infer<typeof ClipStep>, frame: Frame): FittedClip[] {
   return step.columns.map((column) => {
     const values = numericColumn(frame, column, 'clip');

@@ -1,8 +1,8 @@
-import { applyClusterSimilarity as applyClusterSimilarityShared, CLUSTER_SIMILARITY_OP, clusterSimilarityNames, type FittedClusterSimilarity } from '@outpost/protocol';
+import { CLUSTER_SIMILARITY_OP, clusterSimilarityNames, type FittedClusterSimilarity } from '@outpost/protocol';
 import type { z } from 'zod';
 import { kMeans } from '../../models/kmeans.ts';
 import type { ClusterSimilarityStep } from '../../spec/steps.ts';
-import { f32, numericColumn, stepError, trainerCoded, type Frame } from './frame.ts';
+import { f32, numericColumn, stepError, type Frame } from './frame.ts';
 
 /**
  * Similarity to k-means centres: `<name>_j` = exp(−gamma · ‖x − c_j‖²) for j = 0 … k−1, x the
@@ -12,9 +12,6 @@ import { f32, numericColumn, stepError, trainerCoded, type Frame } from './frame
  */
 export type { FittedClusterSimilarity };
 export { CLUSTER_SIMILARITY_OP, clusterSimilarityNames };
-
-/** The apply half (protocol/src/pipeline/steps/cluster-similarity.ts), shared with the device. */
-export const applyClusterSimilarity = trainerCoded(applyClusterSimilarityShared);
 
 export function fitClusterSimilarity(step: z.infer<typeof ClusterSimilarityStep>, frame: Frame, defaultSeed = 0): FittedClusterSimilarity {
   const op = CLUSTER_SIMILARITY_OP;

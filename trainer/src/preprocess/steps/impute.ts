@@ -1,13 +1,10 @@
-import { applyImpute as applyImputeShared, type FittedImpute } from '@outpost/protocol';
+import type { FittedImpute } from '@outpost/protocol';
 import type { z } from 'zod';
 import type { ImputeStep } from '../../spec/steps.ts';
 import { quantileSorted } from '../../stats.ts';
-import { f32, sortedValues, stepError, trainerCoded, type Frame } from './frame.ts';
+import { f32, sortedValues, stepError, type Frame } from './frame.ts';
 
 export type { FittedImpute };
-/** The apply half (protocol/src/pipeline/steps/impute.ts), shared with the device. */
-export const applyImpute = trainerCoded(applyImputeShared);
-
 type Spec = z.infer<typeof ImputeStep>;
 
 /**

@@ -1,13 +1,10 @@
-import { applyLog as applyLogShared, type FittedLog, LOG_EPSILON } from '@outpost/protocol';
+import { type FittedLog, LOG_EPSILON } from '@outpost/protocol';
 import type { z } from 'zod';
 import type { LogStep } from '../../spec/steps.ts';
-import { f32, numericColumn, trainerCoded, type Frame } from './frame.ts';
+import { f32, numericColumn, type Frame } from './frame.ts';
 
 export type { FittedLog };
 export { LOG_EPSILON };
-/** The apply half (protocol/src/pipeline/steps/log.ts), shared with the device. */
-export const applyLog = trainerCoded(applyLogShared);
-
 export function fitLog(step: z.infer<typeof LogStep>, frame: Frame): FittedLog[] {
   return step.columns.map((column) => {
     numericColumn(frame, column, 'log');

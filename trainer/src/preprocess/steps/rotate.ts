@@ -1,12 +1,9 @@
-import { applyRotate as applyRotateShared, type FittedRotate } from '@outpost/protocol';
+import type { FittedRotate } from '@outpost/protocol';
 import type { z } from 'zod';
 import type { RotateStep } from '../../spec/steps.ts';
-import { f32, numericColumn, trainerCoded, type Frame } from './frame.ts';
+import { f32, numericColumn, type Frame } from './frame.ts';
 
 export type { FittedRotate };
-/** The apply half (protocol/src/pipeline/steps/rotate.ts), shared with the device. */
-export const applyRotate = trainerCoded(applyRotateShared);
-
 export function fitRotate(step: z.infer<typeof RotateStep>, frame: Frame): FittedRotate {
   numericColumn(frame, step.x, 'rotate');
   numericColumn(frame, step.y, 'rotate');

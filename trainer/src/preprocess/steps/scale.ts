@@ -1,10 +1,7 @@
-import { applyScale as applyScaleShared, type FittedScale } from '@outpost/protocol';
-import { f32, trainerCoded, type Frame } from './frame.ts';
+import type { FittedScale } from '@outpost/protocol';
+import { f32, type Frame } from './frame.ts';
 
 export type { FittedScale };
-/** The apply half (protocol/src/pipeline/steps/scale.ts), shared with the device. */
-export const applyScale = trainerCoded(applyScaleShared);
-
 export function fitScale(frame: Frame): FittedScale {
   const mean: number[] = [];
   const std: number[] = [];
