@@ -59,7 +59,10 @@ describe('outpost build', () => {
     expect(hashes(b.built.artifactDir)).toEqual(hashes(a.built.artifactDir));
     expect(a.built.manifest.createdAt).toBe('1970-01-01T00:00:00.000Z');
     expect(a.built.manifest.trainer.seed).toBe(5);
-    const files = new Map(['model.onnx', 'card.md'].map((f) => [f, readFileSync(join(a.built.artifactDir, f)) as Uint8Array]));
+    // Every file the manifest lists (a linear / MLP model also carries model.tflite).
+    const listed = readdirSync(a.built.artifactDir).filter((f) => f !== 'manifest.json');
+    expect(listed).toEqual(expect.arrayContaining(['model.onnx', 'card.md']));
+    const files = new Map(listed.map((f) => [f, readFileSync(join(a.built.artifactDir, f)) as Uint8Array]));
     const manifestBytes = readFileSync(join(a.built.artifactDir, 'manifest.json'));
     verifyArtifact({ manifestBytes, files }, readFileSync(join(keysDir, 'signing.pub'), 'utf8'), a.built.artifactId);
     // Default out: the folder holding the spec folder (firmware-models/).
