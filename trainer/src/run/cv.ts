@@ -2,7 +2,9 @@
  * k-fold cross-validation on the training rows (issue "Trainer" §5). The spec's preprocessing is
  * refitted inside every fold on that fold's training rows only — imputation medians, one-hot
  * categories and scaling never see the fold's held-out rows — and each fold's design matrices are
- * built once and shared by every candidate.
+ * built once (in the calling thread) and shared by every candidate. The folds of a candidate are fitted
+ * on worker threads (`n_jobs`, default 2; parallel-fits.ts) with the same scores, bit for bit, as
+ * fitting them one after the other.
  */
 import type { Column, NumericColumn } from '../data/dataset.ts';
 import type { Table } from '../data/load.ts';
@@ -13,6 +15,7 @@ import { fitSpecPipeline, transform, type SpecPipeline } from '../preprocess/spe
 import { mulberry32, shuffled } from '../random.ts';
 import type { ProblemSpec } from '../spec/problem-spec.ts';
 import type { Candidate, Params } from './candidates.ts';
+import { fitEach, type ParallelOptions } from './parallel-fits.ts';
 
 /** The rows training may see (train + validation, never the locked test rows), ready to design. */
 export interface RunData {
@@ -113,18 +116,18 @@ export function fitContext(data: RunData, seed: number, featureNames?: readonly 
   return ctx;
 }
 
-/** Scores a candidate with `params` on every fold: fit on the fold's training rows, score its held rows. */
-export async function crossValidate(data: RunData, designs: readonly Design[], candidate: Candidate, params: Params, seed: number): Promise<CvResult> {
+/** `nJobs`: threads fitting the folds (1: one after the other in this thread); `pool`: workers shared across calls. */
+export type CvOptions = ParallelOptions;
+
+/**
+ * Scores a candidate with `params` on every fold: fit on the fold's training rows, score its held
+ * rows. Fold f is fitted with seed `seed + f` wherever it runs.
+ */
+export async function crossValidate(data: RunData, designs: readonly Design[], candidate: Candidate, params: Params, seed: number, opts: CvOptions = {}): Promise<CvResult> {
   const metric = metricByName(data.spec.metric);
-  const folds: number[] = [];
-  const predictions: Float64Array[] = [];
-  for (let f = 0; f < designs.length; f++) {
-    const d = designs[f] as Design;
-    const model = await candidate.learner.fit(d.train.x, d.train.y, params, fitContext(data, seed + f, d.pipeline.features));
-    const p = model.predict(d.held.x);
-    predictions.push(p);
-    folds.push(metric.fn(d.held.y, p));
-  }
+  const jobs = designs.map((d, f) => ({ x: d.train.x, y: d.train.y, held: d.held.x, params, ctx: fitContext(data, seed + f, d.pipeline.features) }));
+  const predictions = await fitEach(candidate, jobs, opts);
+  const folds = predictions.map((p, f) => metric.fn((designs[f] as Design).held.y, p));
   return { ...summarise(folds), predictions };
 }
 

@@ -4,13 +4,17 @@
  * searched whole; a larger one is sampled (seeded random search) and, when the sample is still
  * large, thinned by successive halving — every sampled point on a third of the training rows, the
  * best third on all of them. The candidate's CV parameters are always tried, so tuning never
- * returns something worse on validation than the untuned model.
+ * returns something worse on validation than the untuned model. The trials of a round are fitted
+ * on worker threads (`nJobs`, default 2; parallel-fits.ts) and recorded in the same order, with the
+ * same scores, as fitting them one after the other; the best is then refitted in this thread (fits
+ * are deterministic for a seed), since workers send back predictions, not models.
  */
 import { metricByName } from '../eval/metrics.ts';
-import { takeRows, type FittedModel } from '../models/learner.ts';
+import type { FittedModel } from '../models/learner.ts';
 import { mulberry32, shuffled } from '../random.ts';
 import { gridPoints, type Candidate, type Params } from './candidates.ts';
 import { fitContext, type Design, type RunData } from './cv.ts';
+import { fitEach, fitOne, type FitSpec, type ParallelOptions } from './parallel-fits.ts';
 
 export interface TuningTrial {
   params: Params;
@@ -35,7 +39,7 @@ export interface TuningResult {
   predictions: Float64Array;
 }
 
-export interface TuneOptions {
+export interface TuneOptions extends ParallelOptions {
   seed: number;
   /** Most full-size fits (default 8). */
   budget?: number;
@@ -62,14 +66,17 @@ export async function tune(data: RunData, split: Design, candidate: Candidate, o
   else chosen = [candidate.params, ...chosen.filter((p) => !same(p, candidate.params))];
 
   const trials: TuningTrial[] = [];
-  const fitScore = async (params: Params, rows?: number[]): Promise<{ score: number; model: FittedModel; predictions: Float64Array }> => {
-    const x = rows ? takeRows(split.train.x, rows) : split.train.x;
-    const y = rows ? Float64Array.from(rows, (r) => split.train.y[r] as number) : split.train.y;
-    const model = await candidate.learner.fit(x, y, params, fitContext(data, opts.seed, split.pipeline.features));
-    const predictions = model.predict(split.held.x);
-    const score = metric.fn(split.held.y, predictions);
-    trials.push({ params, score, fraction: rows ? rows.length / split.train.y.length : 1 });
-    return { score, model, predictions };
+  const ctx = fitContext(data, opts.seed, split.pipeline.features);
+  const job = (params: Params, rows?: number[]): FitSpec => ({ x: split.train.x, y: split.train.y, held: split.held.x, params, ctx, ...(rows ? { rows } : {}) });
+  /** Fits `points` (on `rows` only, when given), records their trials in order; `onEach` sees each score and, when fitted here, the model. */
+  const round = async (points: readonly Params[], rows: number[] | undefined, onEach: (i: number, score: number, predictions: Float64Array, model?: FittedModel) => void): Promise<void> => {
+    const fraction = rows ? rows.length / split.train.y.length : 1;
+    await fitEach(candidate, points.map((p) => job(p, rows)), opts, (i, o) => {
+      const params = points[i] as Params;
+      const score = metric.fn(split.held.y, o.predictions);
+      trials.push({ params, score, fraction });
+      onEach(i, score, o.predictions, o.model);
+    });
   };
 
   if (method === 'halving') {
@@ -77,25 +84,26 @@ export async function tune(data: RunData, split: Design, candidate: Candidate, o
       .slice(0, Math.max(1, Math.floor(split.train.y.length / 3)))
       .sort((a, b) => a - b);
     const rough: { p: Params; s: number; i: number }[] = [];
-    for (let i = 0; i < chosen.length; i++) {
-      const p = chosen[i] as Params;
-      rough.push({ p, s: (await fitScore(p, third)).score, i });
+    await round(chosen, third, (i, s) => {
+      rough.push({ p: chosen[i] as Params, s, i });
       opts.onProgress?.(`tuning ${candidate.name}: halving round 1, ${i + 1}/${chosen.length}`);
-    }
+    });
     rough.sort((a, b) => (better(a.s, b.s) ? -1 : better(b.s, a.s) ? 1 : a.i - b.i));
     const kept = rough.slice(0, budget).map((r) => r.p);
     chosen = kept.some((p) => same(p, candidate.params)) ? kept : [candidate.params, ...kept.slice(0, budget - 1)];
   }
 
-  let best: { params: Params; score: number; model: FittedModel; predictions: Float64Array } | undefined;
+  let best: { params: Params; score: number; model?: FittedModel; predictions: Float64Array } | undefined;
   let defaultScore = NaN;
-  for (let i = 0; i < chosen.length; i++) {
-    const params = chosen[i] as Params;
-    const r = await fitScore(params);
-    if (same(params, candidate.params)) defaultScore = r.score;
-    if (!best || better(r.score, best.score)) best = { params, ...r };
-    opts.onProgress?.(`tuning ${candidate.name}: ${i + 1}/${chosen.length} ${metric.name} ${r.score.toPrecision(5)}`);
-  }
-  const b = best as NonNullable<typeof best>;
-  return { candidate: candidate.name, method, space, trials, best: b.params, bestScore: b.score, defaultScore, model: b.model, predictions: b.predictions };
+  const full = chosen;
+  await round(full, undefined, (i, score, predictions, model) => {
+    const params = full[i] as Params;
+    if (same(params, candidate.params)) defaultScore = score;
+    if (!best || better(score, best.score)) best = { params, score, model, predictions };
+    opts.onProgress?.(`tuning ${candidate.name}: ${i + 1}/${full.length} ${metric.name} ${score.toPrecision(5)}`);
+  });
+  const b = best as unknown as NonNullable<typeof best>;
+  // Fitted on a worker: refit here (same inputs, params and seed, so the same model).
+  const fitted = b.model ? { model: b.model, predictions: b.predictions } : await fitOne(candidate.learner, job(b.params));
+  return { candidate: candidate.name, method, space, trials, best: b.params, bestScore: b.score, defaultScore, model: fitted.model, predictions: fitted.predictions };
 }
