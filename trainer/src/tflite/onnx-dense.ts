@@ -11,7 +11,7 @@
  */
 import onnxProto from 'onnx-proto';
 import { TrainerErrorCodes, trainerError } from '../errors.ts';
-import { decodeModel } from '../onnx/graph-builder.ts';
+import { decodeModel, fromFloat16Bits } from '../onnx/graph-builder.ts';
 
 type Tensor = onnxProto.onnx.ITensorProto;
 type Node = onnxProto.onnx.INodeProto;
@@ -54,15 +54,6 @@ function rawBytes(t: Tensor): Uint8Array {
   return Uint8Array.from(raw);
 }
 
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
-
 function initializerValues(t: Tensor): { values: Float32Array; int8?: Int8Array } {
   const raw = rawBytes(t);
   switch (t.dataType) {
@@ -71,7 +62,7 @@ function initializerValues(t: Tensor): { values: Float32Array; int8?: Int8Array 
       return { values: Float32Array.from(t.floatData ?? []) };
     case DataType.FLOAT16: {
       const halves = raw.length > 0 ? new Uint16Array(raw.buffer, 0, raw.length / 2) : Uint16Array.from(t.int32Data ?? []);
-      return { values: Float32Array.from(halves, halfToFloat) };
+      return { values: Float32Array.from(halves, fromFloat16Bits) };
     }
     case DataType.INT8: {
       const q = raw.length > 0 ? new Int8Array(raw.buffer, 0, raw.length).slice() : Int8Array.from(t.int32Data ?? []);
