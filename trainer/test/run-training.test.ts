@@ -133,10 +133,17 @@ describe('outpost test evaluator', () => {
     expect(t?.value).toBe(e?.value);
     expect(t?.baseline).toBeGreaterThan(5);
     expect(readFileSync(join(runDir, 'report.html'), 'utf8')).toContain('final decision on the locked test set');
+    expect(t?.evaluation).toBe(1);
+    expect(readFileSync(join(runDir, 'model-card.md'), 'utf8')).not.toContain('a repeat');
     const second = await testRun(runDir, evaluateRun);
     expect(second.entries[0]).toMatchObject({ evaluation: 2, repeat: true });
     expect(second.warnings[0]).toMatch(/evaluated before/);
     expect(TestLedger.forRun(runDir).entries()).toHaveLength(2);
+    // The ledger sits beside the spec, and the reports say this look was a repeat.
+    expect(TestLedger.forRun(runDir).path).toBe(join(tmp.dir, 'test-ledger.jsonl'));
+    expect(finalDecision(runDir)?.evaluation).toBe(2);
+    expect(readFileSync(join(runDir, 'model-card.md'), 'utf8')).toContain('evaluation #2 of this test set (a repeat)');
+    expect(readFileSync(join(runDir, 'report.html'), 'utf8')).toContain('evaluation #2 — a repeat');
   });
 
   it('a model that misses the threshold is a no-go on the test set', async () => {

@@ -2,8 +2,9 @@
  * The test ledger: an append-only JSON-lines file beside the run's problem spec
  * (`firmware-models/<name>/test-ledger.jsonl`), shared by every run of one model and kept in version
  * control with the spec — so a look at a test set is remembered on every machine, not just the one
- * whose (uncommitted) run folders saw it. A run folder without run.json uses `<runDir>/../`. Each line is one look at a locked test set. JSON lines rather than SQLite so the
- * record stays readable and diff-able next to the runs, and appending never rewrites history. The
+ * whose (uncommitted) run folders saw it. A run folder without run.json uses `<runDir>/../`.
+ * Each line is one look at a locked test set. JSON lines rather than SQLite so the record stays
+ * readable and diff-able, and appending never rewrites history. The
  * n-th evaluation of the same test set (by sha256, whatever the run) is recorded as a repeat: a
  * score from a test set already looked at is no longer an honest estimate.
  */
