@@ -28,6 +28,7 @@ import { applyMeta, fitStackMeta, metaJSON, outOfFold, stackFeatures, StackingMo
 import { errorAnalysis, type ErrorAnalysis } from './error-analysis.ts';
 import { rankRows, shortlist, type EnsembleMethod, type TableRow } from './select.ts';
 import { saveRun } from './run-dir.ts';
+import { modelBytes, withinBudget } from './size-budget.ts';
 import { buildTrainedModel } from './trained-model-build.ts';
 import type { TrainedModel } from './trained-model.ts';
 import { metricAt, thresholdFor, type ThresholdChoice } from './threshold.ts';
@@ -91,6 +92,8 @@ export interface ValidationRow {
   stack?: StackSummary;
   /** `cv.select: cv`: this row's CV score with its tuned parameters (at its threshold), what the model is chosen by. */
   cv?: CvScore;
+  /** `constraints.max_model_bytes`: the size of this row's float model.onnx (size-budget.ts). */
+  bytes?: number;
 }
 
 export interface TrainingRunResult {
@@ -288,11 +291,24 @@ export async function runTraining(loaded: LoadedSpec, opts: RunTrainingOptions):
       }
     }
   }
+  // `constraints.max_model_bytes`: a row whose exported model is over the budget is not chosen.
+  const overBudget = new Set<Pick>();
+  if (spec.constraints?.max_model_bytes !== undefined) {
+    for (const p of picks) {
+      const bytes = modelBytes(spec, val.pipeline, p.model, data.classes, p.threshold?.threshold);
+      const row = validation.find((v) => v.name === p.name);
+      if (row) row.bytes = bytes;
+      if (!withinBudget(spec, bytes)) {
+        overBudget.add(p);
+        progress(`${p.name}: model.onnx ≈ ${bytes} B, over the ${spec.constraints.max_model_bytes} B budget — not chosen`);
+      }
+    }
+  }
   const selectBy = (p: Pick): number => (spec.cv.select === 'cv' ? (pickCv.get(p)?.mean ?? NaN) : p.score);
   let chosen: Pick | undefined;
-  for (const p of picks) if (Number.isFinite(selectBy(p)) && (!chosen || better(selectBy(p), selectBy(chosen)))) chosen = p;
+  for (const p of picks) if (!overBudget.has(p) && Number.isFinite(selectBy(p)) && (!chosen || better(selectBy(p), selectBy(chosen)))) chosen = p;
   if (!chosen) {
-    // No candidate besides the baseline survived: the baseline is the model (and a no-go).
+    // No candidate besides the baseline survived (or fits the size budget): the baseline is the model (and a no-go).
     chosen = { name: baselineCandidate.name, score: validation[0]?.score ?? NaN, model: baselineFit, predictions: baselinePred, params: baselineCandidate.params, ...(baselineThreshold ? { threshold: baselineThreshold } : {}) };
   }
   const chosenCv = pickCv.get(chosen);

@@ -109,6 +109,11 @@ export const ProblemSpec = z
     feature_sets: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { error: 'must be lower-case letters, digits, - or _' }), z.union([z.literal('all'), z.array(z.string().min(1)).min(1)])).optional(),
     cleaning: z.array(CleaningStep).default([]),
     feature_steps: z.array(FeatureStep).default([]),
+    /**
+     * What the device can take. `max_model_bytes`: a candidate whose float model.onnx (exported from
+     * its train-only fit, preprocessing included) is larger is not chosen, whatever its score.
+     */
+    constraints: z.strictObject({ max_model_bytes: z.number().int().positive().optional() }).optional(),
     seed: z.number().int().default(42),
     quantization: z.strictObject({ tolerance: z.number().gt(0).lt(1, between01).default(0.01) }).default({ tolerance: 0.01 }),
     /** Learner name → parameter grid; validated by the tuning code, not here. */

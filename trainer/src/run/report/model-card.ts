@@ -25,6 +25,11 @@ function selectionLines(rec: RunRecord): string[] {
     const list = sets.map((f) => `${f.name} (${f.features.join(', ')}): ${f.best ? `${f.best.name} ${formatScore(f.best.cv.mean, rec.metric)}` : '—'}`).join('; ');
     out.push(`- Feature set kept: **${rec.chosen.featureSet}**, by the best CV candidate of each set — ${list}.`);
   }
+  const budget = rec.spec.constraints?.max_model_bytes;
+  if (budget !== undefined) {
+    const over = rec.validation.filter((v) => v.bytes !== undefined && v.bytes > budget).map((v) => `${v.name} (${(v.bytes as number).toLocaleString('en-US')} B)`);
+    out.push(`- Size budget ${budget.toLocaleString('en-US')} B for model.onnx${over.length > 0 ? `; not chosen for size: ${over.join(', ')}` : '; every candidate fit'}.`);
+  }
   if (rec.chosen.selectedBy === 'cv' && rec.chosen.cv) out.push(`- Chosen by its CV ${rec.metric} with the tuned parameters: ${formatScore(rec.chosen.cv.mean, rec.metric)} ± ${formatScore(rec.chosen.cv.std, rec.metric)}.`);
   return out.length > 0 ? ['', ...out] : [];
 }
