@@ -37,6 +37,11 @@ export type NewLedgerEntry = Omit<LedgerEntry, 'evaluation' | 'repeat' | 'at'> &
 
 export const LEDGER_FILE = 'test-ledger.jsonl';
 
+/** The ledger of a spec's runs: beside the spec file. */
+export function ledgerPathForSpec(specFile: string): string {
+  return join(dirname(resolve(specFile)), LEDGER_FILE);
+}
+
 /** The ledger of a run: beside its spec (run.json's `specFile`), else beside the run folder. */
 export function ledgerPathFor(runDir: string): string {
   const runJson = join(resolve(runDir), 'run.json');
@@ -47,7 +52,7 @@ export function ledgerPathFor(runDir: string): string {
     } catch (err) {
       throw trainerError(TrainerErrorCodes.RUN_INVALID, `${runJson}: not valid JSON`, { file: runJson }, err);
     }
-    if (typeof specFile === 'string' && specFile !== '') return join(dirname(resolve(specFile)), LEDGER_FILE);
+    if (typeof specFile === 'string' && specFile !== '') return ledgerPathForSpec(specFile);
   }
   return join(dirname(resolve(runDir)), LEDGER_FILE);
 }

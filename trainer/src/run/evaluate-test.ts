@@ -7,7 +7,7 @@
 import { resolve } from 'node:path';
 import type { Column } from '../data/dataset.ts';
 import { column, encodeTarget, type Table } from '../data/load.ts';
-import { ledgerPathFor, TestLedger } from '../data/ledger.ts';
+import { ledgerPathForSpec, TestLedger } from '../data/ledger.ts';
 import type { TestEvaluation } from '../data/locked-test.ts';
 import { bootstrapCi } from '../eval/bootstrap.ts';
 import { transform } from '../preprocess/spec-pipeline.ts';
@@ -38,7 +38,7 @@ export async function evaluateRun(runDir: string, rows: Table, setName: string):
   const errors = errorAnalysis({ metric: spec.metric, y, predictions, columns: segCols, seed: run.record.seed, ...(run.threshold !== undefined ? { threshold: run.threshold } : {}) });
   // This look's number in the ledger (it is appended once the evaluation returns): a repeat is said in the reports.
   const hash = run.record.testSets.find((t) => t.name === setName)?.sha256;
-  const evaluation = new TestLedger(ledgerPathFor(dir)).entries().filter((e) => e.testSetHash === hash).length + 1;
+  const evaluation = new TestLedger(ledgerPathForSpec(run.record.specFile)).entries().filter((e) => e.testSetHash === hash).length + 1;
   const record: TestRecord = {
     set: setName,
     evaluation,

@@ -154,20 +154,26 @@ export async function runTraining(loaded: LoadedSpec, opts: RunTrainingOptions):
   const stacking = opts.stacking ?? true;
   const sets = featureSetsOf(spec, featureNames(spec, split.table.columns.map((c) => c.name)));
   const featureSets: FeatureSetRow[] = [];
+  const setFailures: { set: string; failures: Record<string, string> }[] = [];
   let kept: { set: FeatureSet; data: RunData; designs: Design[]; cv: CvTable; best?: TableRow } | undefined;
   for (const set of sets) {
     if (sets.length > 1) progress(`feature set ${set.name}: ${set.features.join(', ')}`);
     const setData: RunData = { ...base, columns: set.features.map((n) => column(split.table, n)) };
     const setDesigns = foldDesigns(setData, folds);
     const cv = await cvTable(setData, setDesigns, candidates, { metric, seed, shortlist: shortlistSize, stacking, progress });
+    setFailures.push({ set: set.name, failures: cv.failures });
     const best = rankRows(cv.rows, spec.metric).find((r) => !r.baseline && Number.isFinite(r.cv.mean));
     featureSets.push({ name: set.name, features: set.features, ...(best ? { best: { name: best.name, cv: best.cv } } : {}) });
     if (!kept || (best && (!kept.best || better(best.cv.mean, kept.best.cv.mean)))) kept = { set, data: setData, designs: setDesigns, cv, ...(best ? { best } : {}) };
   }
-  const { data, designs } = kept as NonNullable<typeof kept>;
-  const { rows: table, failures, foldPredictions } = (kept as NonNullable<typeof kept>).cv;
+  const keptSet = kept as NonNullable<typeof kept>; // `sets` is never empty
+  const { data, designs } = keptSet;
+  const { rows: table, foldPredictions } = keptSet.cv;
+  // Failures of every set are reported, the other sets' under `<set>/<candidate>`.
+  const failures: Record<string, string> = { ...keptSet.cv.failures };
+  for (const { set, failures: f } of setFailures) if (set !== keptSet.set.name) for (const [n, e] of Object.entries(f)) failures[`${set}/${n}`] = e;
   const columns = data.columns;
-  if (sets.length > 1) progress(`feature set kept: ${(kept as NonNullable<typeof kept>).set.name}`);
+  if (sets.length > 1) progress(`feature set kept: ${keptSet.set.name}`);
   const baselineCandidate = candidates.find((c) => c.baseline) ?? (candidates[0] as Candidate);
   const short = shortlist(table, spec.metric, shortlistSize);
   const width = predictionWidth(data);
@@ -360,7 +366,7 @@ export async function runTraining(loaded: LoadedSpec, opts: RunTrainingOptions):
     validation,
     chosen: {
       name: chosen.name, kind: finalModel.kind, params: chosen.params, validation: chosen.score, ...(cvRow ? { cv: cvRow.cv } : {}),
-      featureSet: (kept as NonNullable<typeof kept>).set.name, selectedBy: spec.cv.select,
+      featureSet: keptSet.set.name, selectedBy: spec.cv.select,
     },
     ...(threshold ? { threshold } : {}),
     baseline: { name: baselineCandidate.name, validation: validation[0]?.score ?? baselineAtDefault, model: finalBaseline },

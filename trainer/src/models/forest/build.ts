@@ -9,14 +9,8 @@ import { growData, type GrowData } from '../cart/grow-data.ts';
 import { growTree, growWorkspace, type GrownTree, type GrowWorkspace } from '../cart/grow.ts';
 import type { GrowParams } from '../cart/params.ts';
 
-/** Everything a thread needs; the arrays may live in SharedArrayBuffers. */
-export interface ForestJob {
-  rows: number;
-  cols: number;
-  bins: Uint8Array;
-  y: Float64Array;
-  labels: Uint16Array;
-  classes: number;
+/** Everything a thread needs (the binned data as the tree grower reads it); the arrays may live in SharedArrayBuffers. */
+export interface ForestJob extends Pick<GrowData, 'rows' | 'cols' | 'bins' | 'y' | 'labels' | 'classes'> {
   grow: GrowParams;
   seed: number;
   bootstrap: boolean;
