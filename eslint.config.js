@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'firmware-models/**', 'coverage/**', '.outpost/**'] },
+  { ignores: ['**/node_modules/**', 'firmware-models/**', 'coverage/**', '.outpost/**', '.scratch/**', 'runs/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
