@@ -30,15 +30,29 @@ function feeds(ort: Ort, inputs: readonly InputSpec[], records: readonly RawReco
   const out: Record<string, ortWeb.Tensor> = {};
   for (const input of inputs) {
     const values = records.map((r) => r[input.name]);
-    out[input.name] = (input.type === 'float'
-      ? new ort.Tensor('float32', Float32Array.from(values, (v) => (typeof v === 'number' ? v : NaN)), [records.length, 1])
-      : new ort.Tensor('string', values.map((v) => (typeof v === 'string' ? v : '')), [records.length, 1])) as ortWeb.Tensor;
+    out[input.name] = (
+      input.type === 'float'
+        ? new ort.Tensor(
+            'float32',
+            Float32Array.from(values, (v) => (typeof v === 'number' ? v : NaN)),
+            [records.length, 1],
+          )
+        : new ort.Tensor(
+            'string',
+            values.map((v) => (typeof v === 'string' ? v : '')),
+            [records.length, 1],
+          )
+    ) as ortWeb.Tensor;
   }
   return out;
 }
 
 function create(ort: Ort, bytes: Uint8Array): Promise<ortWeb.InferenceSession> {
-  return (ort === ortWeb ? ortWeb.InferenceSession.create(bytes, { executionProviders: ['wasm'] }) : ortNode.InferenceSession.create(bytes)) as Promise<ortWeb.InferenceSession>;
+  return (
+    ort === ortWeb
+      ? ortWeb.InferenceSession.create(bytes, { executionProviders: ['wasm'] })
+      : ortNode.InferenceSession.create(bytes)
+  ) as Promise<ortWeb.InferenceSession>;
 }
 
 interface Figures {
@@ -47,7 +61,14 @@ interface Figures {
   thousand: Timing;
 }
 
-async function measure(ort: Ort, bytes: Uint8Array, inputs: readonly InputSpec[], records: readonly RawRecord[], creations: number, runs: number): Promise<Figures> {
+async function measure(
+  ort: Ort,
+  bytes: Uint8Array,
+  inputs: readonly InputSpec[],
+  records: readonly RawRecord[],
+  creations: number,
+  runs: number,
+): Promise<Figures> {
   const created = await timeRuns(async () => (await create(ort, bytes)).release(), creations, { warmup: 2 });
   const s = await create(ort, bytes);
   const one = feeds(ort, inputs, records.slice(0, 1));
@@ -63,7 +84,8 @@ const us = (t: Timing): string => `${(t.median * 1e6).toFixed(0)} / ${(t.p95 * 1
 
 function printAligned(rows: string[][]): void {
   const widths = (rows[0] as string[]).map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length)));
-  for (const r of rows) console.log(r.map((c, i) => (i < 3 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  '));
+  for (const r of rows)
+    console.log(r.map((c, i) => (i < 3 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  '));
 }
 
 /** The first `n` rows of a spec's training pool as raw records (numbers, strings, null). */
@@ -74,7 +96,8 @@ function poolRecords(name: string, n: number): RawRecord[] {
     const rec: RawRecord = {};
     for (const c of pool.columns) {
       const v = c.values[r];
-      rec[c.name] = c.kind === 'numeric' ? (Number.isNaN(v as number) ? null : (v as number)) : v === '' ? null : (v as string);
+      rec[c.name] =
+        c.kind === 'numeric' ? (Number.isNaN(v as number) ? null : (v as number)) : v === '' ? null : (v as string);
     }
     out.push(rec);
   }
@@ -86,12 +109,24 @@ async function main(): Promise<void> {
   const creations = Number(arg('creations', '50'));
   const runs = Number(arg('runs', '500'));
   ortWeb.env.wasm.numThreads = 1;
-  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`${creations} session creations, ${runs} runs per batch size; median / p95; ratio = node median / web median\n`);
-  const table: string[][] = [['model', 'file', 'runtime', 'bytes', 'create ms', 'b1 µs', 'b1000 ms', 'ratio create', 'ratio b1', 'ratio b1000']];
+  console.log(
+    `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log(
+    `${creations} session creations, ${runs} runs per batch size; median / p95; ratio = node median / web median\n`,
+  );
+  const table: string[][] = [
+    ['model', 'file', 'runtime', 'bytes', 'create ms', 'b1 µs', 'b1000 ms', 'ratio create', 'ratio b1', 'ratio b1000'],
+  ];
   for (const name of specs) {
     const folder = join('firmware-models', name);
-    const version = Math.max(...readdirSync(folder).filter((v) => /^\d+$/.test(v)).map(Number));
+    const version = Math.max(
+      ...readdirSync(folder)
+        .filter((v) => /^\d+$/.test(v))
+        .map(Number),
+    );
     const dir = join(folder, String(version));
     const manifest = decode(Manifest, readFileSync(join(dir, 'manifest.json')), 'manifest');
     const records = poolRecords(name, 1000);
@@ -101,12 +136,38 @@ async function main(): Promise<void> {
       const web = await measure(ortWeb, bytes, manifest.inputs, records, creations, runs);
       const node = await measure(ortNode, bytes, manifest.inputs, records, creations, runs);
       const ratio = (a: Timing, b: Timing): string => `${(a.median / b.median).toFixed(2)}×`;
-      table.push([`${name} v${version} ${manifest.trainer.algorithm}`, f.path, 'web', String(f.bytes), ms(web.create), us(web.one), ms(web.thousand), '', '', '']);
-      table.push(['', '', 'node', '', ms(node.create), us(node.one), ms(node.thousand), ratio(node.create, web.create), ratio(node.one, web.one), ratio(node.thousand, web.thousand)]);
+      table.push([
+        `${name} v${version} ${manifest.trainer.algorithm}`,
+        f.path,
+        'web',
+        String(f.bytes),
+        ms(web.create),
+        us(web.one),
+        ms(web.thousand),
+        '',
+        '',
+        '',
+      ]);
+      table.push([
+        '',
+        '',
+        'node',
+        '',
+        ms(node.create),
+        us(node.one),
+        ms(node.thousand),
+        ratio(node.create, web.create),
+        ratio(node.one, web.one),
+        ratio(node.thousand, web.thousand),
+      ]);
     }
   }
   printAligned(table);
-  console.log(`\nload average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `\nload average after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
 await main();

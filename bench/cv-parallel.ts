@@ -42,8 +42,16 @@ function housingRunData(): RunData {
   const loaded = loadSpec(SPEC);
   const { spec } = loaded;
   const table = takeTableRows(loadSpecData(loaded).train, training);
-  const columns = featureNames(spec, table.columns.map((c) => c.name)).map((n) => column(table, n));
-  return { spec, table, columns, target: { kind: 'numeric', name: spec.target.column, values: encodeTarget(table, spec).values } };
+  const columns = featureNames(
+    spec,
+    table.columns.map((c) => c.name),
+  ).map((n) => column(table, n));
+  return {
+    spec,
+    table,
+    columns,
+    target: { kind: 'numeric', name: spec.target.column, values: encodeTarget(table, spec).values },
+  };
 }
 
 /**
@@ -56,7 +64,10 @@ const VARIANTS: Record<string, { learner: string; params: Params }> = {
   mlp: { learner: 'mlp', params: { max_iter: 20 } },
   forest: { learner: 'forest', params: {} },
   forest10: { learner: 'forest', params: { n_estimators: 10 } },
-  tuning: { learner: 'gbdt', params: { max_iter: 300, learning_rate: [0.1, 0.05], max_leaf_nodes: [31, 15], min_samples_leaf: [20, 10] } },
+  tuning: {
+    learner: 'gbdt',
+    params: { max_iter: 300, learning_rate: [0.1, 0.05], max_leaf_nodes: [31, 15], min_samples_leaf: [20, 10] },
+  },
 };
 
 async function main(): Promise<void> {
@@ -70,17 +81,33 @@ async function main(): Promise<void> {
     designs = foldDesigns(data, folds);
   }, runs);
   const d0 = designs[0];
-  console.log(`housing training rows: ${rows.length}, ${K} folds (${d0?.train.x.rows} fit × ${d0?.train.x.cols} features, ${d0?.held.x.rows} held); ${runs} timed runs after 1 warm-up`);
-  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+  console.log(
+    `housing training rows: ${rows.length}, ${K} folds (${d0?.train.x.rows} fit × ${d0?.train.x.cols} features, ${d0?.held.x.rows} held); ${runs} timed runs after 1 warm-up`,
+  );
+  console.log(
+    `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}\n`,
+  );
 
-  const table: Row[] = [{ side: 'pipeline ×5', timing: pipelineTiming, note: 'foldDesigns: spec pipeline fitted per fold + both matrices, main thread' }];
+  const table: Row[] = [
+    {
+      side: 'pipeline ×5',
+      timing: pipelineTiming,
+      note: 'foldDesigns: spec pipeline fitted per fold + both matrices, main thread',
+    },
+  ];
   const ridge = candidatesFor('regression', { linear: {} })[1] as Candidate;
   const startPool = async (): Promise<void> => {
     const pool = new CvPool({ size: 2 });
     await crossValidate(data, designs.slice(0, 2), ridge, { alpha: 1 }, SEED, { pool });
     await pool.close();
   };
-  table.push({ side: 'pool start', timing: await timeRuns(startPool, runs), note: 'new 2-worker pool, 2 ridge folds, close' });
+  table.push({
+    side: 'pool start',
+    timing: await timeRuns(startPool, runs),
+    note: 'new 2-worker pool, 2 ridge folds, close',
+  });
   const cut = Math.round(rows.length * 0.8);
   const val = design(data, rows.slice(0, cut), rows.slice(cut));
   for (const name of learners) {
@@ -97,13 +124,30 @@ async function main(): Promise<void> {
       };
       const serial = await timeRuns(run('serial', 1), runs);
       const pooled = await timeRuns(run('n_jobs 2', 2), runs);
-      table.push({ side: 'tuning serial', timing: serial, pass: same.serial, note: `gbdt, ${gbdtTrials(reference)} trials, grid ${JSON.stringify(gbdt.grid)}` });
-      table.push({ side: 'tuning n_jobs 2', timing: pooled, ratio: pooled.median / serial.median, pass: same['n_jobs 2'], note: 'trials on the shared pool, best refitted here' });
-      console.log(`${name}: done (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+      table.push({
+        side: 'tuning serial',
+        timing: serial,
+        pass: same.serial,
+        note: `gbdt, ${gbdtTrials(reference)} trials, grid ${JSON.stringify(gbdt.grid)}`,
+      });
+      table.push({
+        side: 'tuning n_jobs 2',
+        timing: pooled,
+        ratio: pooled.median / serial.median,
+        pass: same['n_jobs 2'],
+        note: 'trials on the shared pool, best refitted here',
+      });
+      console.log(
+        `${name}: done (load average ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' ')})`,
+      );
       continue;
     }
     const v = VARIANTS[name] ?? { learner: name, params: {} };
-    const candidate = candidatesFor('regression', { [v.learner]: v.params }).find((c) => c.name === v.learner) as Candidate;
+    const candidate = candidatesFor('regression', { [v.learner]: v.params }).find(
+      (c) => c.name === v.learner,
+    ) as Candidate;
     const params = candidate.params;
     let reference: number[] | undefined;
     const same: Record<string, boolean> = {};
@@ -117,13 +161,36 @@ async function main(): Promise<void> {
     const serial = await timeRuns(run('serial', { nJobs: 1 }), runs);
     const pooled = await timeRuns(run('n_jobs 2', { nJobs: 2 }), runs);
     const rmse = (reference ?? []).reduce((s, v) => s + v, 0) / K;
-    table.push({ side: `${name} serial`, timing: serial, metric: rmse, pass: same.serial, note: JSON.stringify(params) });
-    table.push({ side: `${name} n_jobs 2`, timing: pooled, ratio: pooled.median / serial.median, pass: same['n_jobs 2'], note: 'shared pool, workers already up' });
-    console.log(`${name}: done (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+    table.push({
+      side: `${name} serial`,
+      timing: serial,
+      metric: rmse,
+      pass: same.serial,
+      note: JSON.stringify(params),
+    });
+    table.push({
+      side: `${name} n_jobs 2`,
+      timing: pooled,
+      ratio: pooled.median / serial.median,
+      pass: same['n_jobs 2'],
+      note: 'shared pool, workers already up',
+    });
+    console.log(
+      `${name}: done (load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')})`,
+    );
   }
   console.log();
-  printTable(table, { metricName: 'CV RMSE', title: `${K}-fold CV wall time; ratio = parallel / serial median; pass = every run's fold scores (tuning: trials) bit-identical to the first serial run's` });
-  console.log(`\nload average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  printTable(table, {
+    metricName: 'CV RMSE',
+    title: `${K}-fold CV wall time; ratio = parallel / serial median; pass = every run's fold scores (tuning: trials) bit-identical to the first serial run's`,
+  });
+  console.log(
+    `\nload average at the end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
 function gbdtTrials(trials: string | undefined): number {

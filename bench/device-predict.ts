@@ -38,8 +38,20 @@ try {
   const fleet = await startFleet({ dataDir: join(dir, 'fleet'), port: 0, publicKeyPem: keys.publicKeyPem });
   const reg = await fleet.registerArtifact(trained.artifactDir);
   await fleet.assign('site', reg.name, reg.version);
-  const gateway = await startGateway({ id: 'site', dataDir: join(dir, 'gw'), upstreamUrl: fleet.brokerUrl, localPort: 0, publicKeyPem: keys.publicKeyPem });
-  const device = await startDevice({ id: 'd1', dataDir: join(dir, 'dev'), brokerUrl: gateway.localUrl, publicKeyPem: keys.publicKeyPem, windowRows: 100_000 });
+  const gateway = await startGateway({
+    id: 'site',
+    dataDir: join(dir, 'gw'),
+    upstreamUrl: fleet.brokerUrl,
+    localPort: 0,
+    publicKeyPem: keys.publicKeyPem,
+  });
+  const device = await startDevice({
+    id: 'd1',
+    dataDir: join(dir, 'dev'),
+    brokerUrl: gateway.localUrl,
+    publicKeyPem: keys.publicKeyPem,
+    windowRows: 100_000,
+  });
   await device.waitForModel(undefined, 60_000);
 
   const rows = trained.heldOutRows.slice(0, 1000);
@@ -63,13 +75,19 @@ try {
   });
   const inProcess = await time(() => device.predict([next()]));
   const http = await time(() =>
-    fetch(`${device.httpUrl}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: next() }) }).then((r) => r.json()),
+    fetch(`${device.httpUrl}/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: next() }),
+    }).then((r) => r.json()),
   );
 
   console.log(`device prediction, batch 1, housing ridge artifact, ${iterations} iterations after 200 warm-up`);
   console.log('path                          median µs   p95 µs   ratio to anchor');
   const line = (name: string, t: { median: number; p95: number }): void =>
-    console.log(`${name.padEnd(30)}${t.median.toFixed(1).padStart(9)}${t.p95.toFixed(1).padStart(9)}${(t.median / bare.median).toFixed(2).padStart(12)}×`);
+    console.log(
+      `${name.padEnd(30)}${t.median.toFixed(1).padStart(9)}${t.p95.toFixed(1).padStart(9)}${(t.median / bare.median).toFixed(2).padStart(12)}×`,
+    );
   line('anchor: ort-web session.run', bare);
   line('device.predict (in process)', inProcess);
   line('POST /predict (loopback HTTP)', http);

@@ -24,11 +24,23 @@ const RUNS = arg('--runs', 3);
 function windowOf(device: string, seq: number): TelemetryWindow {
   const bins = (k: number): number[] => Array.from({ length: k }, (_v, i) => (seq + i) % 7);
   return {
-    device, seq, model: 'housing', version: 1, artifactId: 'a'.repeat(64),
-    windowStart: '2026-01-01T00:00:00.000Z', windowEnd: '2026-01-01T00:00:10.000Z', rows: 100,
-    features: Object.fromEntries(['f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7', 'f8'].map((f) => [f, { kind: 'numeric' as const, bins: bins(10), missing: 0, outOfRange: 0 }])),
+    device,
+    seq,
+    model: 'housing',
+    version: 1,
+    artifactId: 'a'.repeat(64),
+    windowStart: '2026-01-01T00:00:00.000Z',
+    windowEnd: '2026-01-01T00:00:10.000Z',
+    rows: 100,
+    features: Object.fromEntries(
+      ['f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7', 'f8'].map((f) => [
+        f,
+        { kind: 'numeric' as const, bins: bins(10), missing: 0, outOfRange: 0 },
+      ]),
+    ),
     predictions: { bins: bins(10), min: 1, max: 2, sum: 150 },
-    latency: { counts: bins(LATENCY_BOUNDS_MS.length + 1), maxMs: 1.5 }, errors: 0,
+    latency: { counts: bins(LATENCY_BOUNDS_MS.length + 1), maxMs: 1.5 },
+    errors: 0,
   };
 }
 
@@ -65,7 +77,11 @@ try {
     await broker.close();
 
     // The fleet: embedded broker, decode + validate, SQLite insert per window.
-    const fleet = await startFleet({ dataDir: join(dir, `fleet-${run}`), port: 0, publicKeyPem: generateSigningKeyPair().publicKeyPem });
+    const fleet = await startFleet({
+      dataDir: join(dir, `fleet-${run}`),
+      port: 0,
+      publicKeyPem: generateSigningKeyPair().publicKeyPem,
+    });
     t0 = performance.now();
     await sendAll(fleet.brokerUrl, run);
     await until(() => fleet.stats().telemetryStored >= N);
@@ -76,8 +92,12 @@ try {
   const f = median(fleetTimes);
   console.log(`fleet ingestion of ${N} telemetry windows over MQTT QoS 1, ${RUNS} runs`);
   console.log('side                                 median s   p95 s   windows/s   ratio');
-  console.log(`anchor: broker → counting subscriber ${a.toFixed(3).padStart(9)}${percentile(anchor, 95).toFixed(3).padStart(8)}${(N / a).toFixed(0).padStart(12)}    1.00×`);
-  console.log(`fleet: validate + store in SQLite    ${f.toFixed(3).padStart(9)}${percentile(fleetTimes, 95).toFixed(3).padStart(8)}${(N / f).toFixed(0).padStart(12)}${(f / a).toFixed(2).padStart(8)}×`);
+  console.log(
+    `anchor: broker → counting subscriber ${a.toFixed(3).padStart(9)}${percentile(anchor, 95).toFixed(3).padStart(8)}${(N / a).toFixed(0).padStart(12)}    1.00×`,
+  );
+  console.log(
+    `fleet: validate + store in SQLite    ${f.toFixed(3).padStart(9)}${percentile(fleetTimes, 95).toFixed(3).padStart(8)}${(N / f).toFixed(0).padStart(12)}${(f / a).toFixed(2).padStart(8)}×`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -44,17 +44,33 @@ async function main(): Promise<void> {
     writeMatrixCsv(join(dir, 'fit_y.csv'), fy);
     writeMatrixCsv(join(dir, 'eval_x.csv'), ex);
     writeMatrixCsv(join(dir, 'eval_y.csv'), ey);
-    const out = execFileSync('/usr/bin/python3', ['bench/python/hgb.py', dir, String(runs), ...iters.map(String)], { encoding: 'utf8' });
+    const out = execFileSync('/usr/bin/python3', ['bench/python/hgb.py', dir, String(runs), ...iters.map(String)], {
+      encoding: 'utf8',
+    });
     sk = (JSON.parse(out) as { configs: SkConfig[] }).configs;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 
-  console.log(`housing training rows: ${fx.rows} fit × ${fx.cols} features, ${ex.rows} eval rows; ${runs} timed runs after 1 warm-up`);
-  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `housing training rows: ${fx.rows} fit × ${fx.cols} features, ${ex.rows} eval rows; ${runs} timed runs after 1 warm-up`,
+  );
+  console.log(
+    `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   console.log(`targets: time ratio ≤ 1.00, RMSE ≤ sklearn × ${(1 + RMSE_MARGIN).toFixed(3)}\n`);
   for (const cfg of sk) {
-    const params: Partial<GbdtParams> = { max_iter: cfg.max_iter, learning_rate: 0.1, max_leaf_nodes: 31, min_samples_leaf: 20, max_bins: 255, l2_regularization: 0, early_stopping: false };
+    const params: Partial<GbdtParams> = {
+      max_iter: cfg.max_iter,
+      learning_rate: 0.1,
+      max_leaf_nodes: 31,
+      min_samples_leaf: 20,
+      max_bins: 255,
+      l2_regularization: 0,
+      early_stopping: false,
+    };
     const fit = () => gbdtLearner.fit(fx, fy, params, { task: 'regression', seed: SEED });
     const ours: Timing = await timeRuns(fit, runs);
     const oursRmse = rmse((await fit()).predict(ex), ey);
@@ -64,9 +80,19 @@ async function main(): Promise<void> {
     printTable(
       [
         { side: 'sklearn', timing: skTiming, metric: cfg.eval_rmse, note: 'HistGradientBoostingRegressor' },
-        { side: 'ours', timing: ours, metric: oursRmse, ratio, pass, note: `rmse ${((oursRmse / cfg.eval_rmse - 1) * 100).toFixed(2)}% vs sklearn` },
+        {
+          side: 'ours',
+          timing: ours,
+          metric: oursRmse,
+          ratio,
+          pass,
+          note: `rmse ${((oursRmse / cfg.eval_rmse - 1) * 100).toFixed(2)}% vs sklearn`,
+        },
       ],
-      { metricName: 'eval RMSE', title: `max_iter=${cfg.max_iter}, learning_rate=0.1, max_leaf_nodes=31, min_samples_leaf=20, 255 bins, no early stopping` },
+      {
+        metricName: 'eval RMSE',
+        title: `max_iter=${cfg.max_iter}, learning_rate=0.1, max_leaf_nodes=31, min_samples_leaf=20, 255 bins, no early stopping`,
+      },
     );
     console.log('');
   }

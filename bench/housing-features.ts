@@ -39,35 +39,64 @@ interface Config {
 async function main(): Promise<void> {
   const folds = Number(arg('folds', '5'));
   const iters = Number(arg('iters', '300'));
-  const grid = arg('grid', '10:0.5,10:1,10:2,15:0.5,15:1,15:2').split(',').map((g) => g.split(':').map(Number) as [number, number]);
+  const grid = arg('grid', '10:0.5,10:1,10:2,15:0.5,15:1,15:2')
+    .split(',')
+    .map((g) => g.split(':').map(Number) as [number, number]);
 
   const loaded = loadSpec(SPEC);
   const { spec } = loaded;
   const split = splitAndLock(loadSpecData(loaded), spec);
-  const target: NumericColumn = { kind: 'numeric', name: spec.target.column, values: encodeTarget(split.table, spec).values };
-  const columns: Column[] = featureNames(spec, split.table.columns.map((c) => c.name)).map((n) => column(split.table, n));
+  const target: NumericColumn = {
+    kind: 'numeric',
+    name: spec.target.column,
+    values: encodeTarget(split.table, spec).values,
+  };
+  const columns: Column[] = featureNames(
+    spec,
+    split.table.columns.map((c) => c.name),
+  ).map((n) => column(split.table, n));
   const cvFolds = kFolds(split.train, folds, spec.seed);
 
   const configs: Config[] = [
     { label: 'spec steps', extra: [] },
     ...grid.map(([k, gamma]): Config => ({
       label: `+ geo k=${k} γ=${gamma}`,
-      extra: [FeatureStep.parse({ op: 'cluster_similarity', name: 'geo', columns: ['latitude', 'longitude'], k, gamma, seed: spec.seed })],
+      extra: [
+        FeatureStep.parse({
+          op: 'cluster_similarity',
+          name: 'geo',
+          columns: ['latitude', 'longitude'],
+          k,
+          gamma,
+          seed: spec.seed,
+        }),
+      ],
     })),
   ];
   const params: Params = { max_iter: iters, learning_rate: 0.1 };
   const candidate: Candidate = { name: 'gbdt', learner: gbdtLearner as unknown as Learner<Params>, params, grid: {} };
 
-  console.log(`housing spec: ${split.train.length} training rows (${split.validation.length} validation and ${split.test.rowCount} locked test rows not read), ${folds}-fold CV`);
+  console.log(
+    `housing spec: ${split.train.length} training rows (${split.validation.length} validation and ${split.test.rowCount} locked test rows not read), ${folds}-fold CV`,
+  );
   console.log(`GBDT max_iter=${iters}, learning_rate=0.1, other parameters default; seed ${spec.seed}`);
-  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+  console.log(
+    `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}\n`,
+  );
 
   const head = ['features', 'width', 'CV RMSE mean', '± std', 'Δ vs spec (paired)', 'pipeline s', 'total s'];
   const rows: string[][] = [];
   let base: number[] | undefined;
   for (const c of configs) {
     const started = performance.now();
-    const data: RunData = { spec: { ...spec, feature_steps: [...spec.feature_steps, ...c.extra] }, table: split.table, columns, target };
+    const data: RunData = {
+      spec: { ...spec, feature_steps: [...spec.feature_steps, ...c.extra] },
+      table: split.table,
+      columns,
+      target,
+    };
     const designs = foldDesigns(data, cvFolds);
     const pipelineSeconds = (performance.now() - started) / 1000;
     const r = await crossValidate(data, designs, candidate, params, spec.seed);
@@ -86,11 +115,16 @@ async function main(): Promise<void> {
     console.error(`${c.label}: ${r.mean.toFixed(0)} (${total.toFixed(1)} s)`);
   }
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-  const line = (cells: string[]): string => cells.map((s, i) => (i === 0 ? s.padEnd(widths[i] as number) : s.padStart(widths[i] as number))).join('  ');
+  const line = (cells: string[]): string =>
+    cells.map((s, i) => (i === 0 ? s.padEnd(widths[i] as number) : s.padStart(widths[i] as number))).join('  ');
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));
-  console.log(`\nload average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `\nload average after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
 await main();

@@ -37,7 +37,11 @@ function treeArtifact(h: HousingData, model: FittedModel, trees: TreeExportOptio
   const g = new GraphBuilder('trees');
   const design = addPreprocessing(g, h.pipeline);
   const tensorAttrs: HeadContext['tensorAttrs'] = new Map();
-  const head = treeHead({ g, task: 'regression', width: h.pipeline.width, classes: 1, prefix: 'model', tensorAttrs, trees }, design, model.toJSON());
+  const head = treeHead(
+    { g, task: 'regression', width: h.pipeline.width, classes: 1, prefix: 'model', tensorAttrs, trees },
+    design,
+    model.toJSON(),
+  );
   g.node('Identity', [head], { outputs: ['prediction'] });
   g.output('prediction', 'float', ['N', 1]);
   const proto = g.model();
@@ -50,7 +54,8 @@ function treeArtifact(h: HousingData, model: FittedModel, trees: TreeExportOptio
 
 async function predict(ort: Ort, bytes: Uint8Array, h: HousingData, rows: readonly number[]): Promise<Float32Array> {
   const feeds: Record<string, ortWeb.Tensor> = {};
-  for (const [k, v] of Object.entries(rawFeeds(h.ds, rows))) feeds[k] = new ort.Tensor(v.type, v.data, [rows.length, 1]) as ortWeb.Tensor;
+  for (const [k, v] of Object.entries(rawFeeds(h.ds, rows)))
+    feeds[k] = new ort.Tensor(v.type, v.data, [rows.length, 1]) as ortWeb.Tensor;
   const s = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'basic' });
   const out = (await s.run(feeds)).prediction?.data as Float32Array;
   await s.release();
@@ -59,11 +64,19 @@ async function predict(ort: Ort, bytes: Uint8Array, h: HousingData, rows: readon
 
 function maxRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs((a[i] as number) - (b[i] as number)) / Math.max(1, Math.abs(b[i] as number)));
+  for (let i = 0; i < a.length; i++)
+    worst = Math.max(worst, Math.abs((a[i] as number) - (b[i] as number)) / Math.max(1, Math.abs(b[i] as number)));
   return worst;
 }
 
-async function report(title: string, h: HousingData, model: FittedModel, rows: readonly number[], meanY: number, sumOfTrees: number): Promise<void> {
+async function report(
+  title: string,
+  h: HousingData,
+  model: FittedModel,
+  rows: readonly number[],
+  meanY: number,
+  sumOfTrees: number,
+): Promise<void> {
   const e = ensembleOf(model.toJSON());
   const variants: [string, TreeExportOptions][] = [
     ['none (double thresholds and leaves)', { compact: false, thresholds: 'float64' }],
@@ -75,18 +88,38 @@ async function report(title: string, h: HousingData, model: FittedModel, rows: r
     ['(c) all float32 (no Cast, float sums)', { compute: 'float' }],
   ];
   // Tolerance merges: |a − b| ≤ r·mean(y) per leaf pair, scaled by trees for a sum (GBDT).
-  for (const r of [1e-3, 1e-2]) variants.push([`(d) merge leaves within ${r}·mean(y)${sumOfTrees > 1 ? '/trees' : ''} + default`, { compact: { dropImpliedSplits: true, mergeEqualLeaves: true, mergeTolerance: (r * meanY) / sumOfTrees } }]);
+  for (const r of [1e-3, 1e-2])
+    variants.push([
+      `(d) merge leaves within ${r}·mean(y)${sumOfTrees > 1 ? '/trees' : ''} + default`,
+      { compact: { dropImpliedSplits: true, mergeEqualLeaves: true, mergeTolerance: (r * meanY) / sumOfTrees } },
+    ]);
   const base = treeArtifact(h, model, { compact: false, thresholds: 'float64' });
   const basePred = { web: await predict(ortWeb, base, h, rows), node: await predict(ortNode, base, h, rows) };
   console.log(`\n${title}: ${e.trees.length} trees, ${e.trees.reduce((s, t) => s + t.feature.length, 0)} nodes`);
-  console.log(['option', 'nodes', 'bytes', 'ratio', 'gzip bytes', 'gzip ratio', 'max rel Δ web', 'max rel Δ node'].join(' | '));
+  console.log(
+    ['option', 'nodes', 'bytes', 'ratio', 'gzip bytes', 'gzip ratio', 'max rel Δ web', 'max rel Δ node'].join(' | '),
+  );
   for (const [label, o] of variants) {
     const bytes = treeArtifact(h, model, o);
-    const nodes = o.compact === false ? compactEnsemble(e, {}).stats.nodesAfter : compactEnsemble(e, o.compact ?? { dropImpliedSplits: true, mergeEqualLeaves: true }).stats.nodesAfter;
+    const nodes =
+      o.compact === false
+        ? compactEnsemble(e, {}).stats.nodesAfter
+        : compactEnsemble(e, o.compact ?? { dropImpliedSplits: true, mergeEqualLeaves: true }).stats.nodesAfter;
     const gz = gzipSync(bytes, { level: 9 }).length;
     const web = maxRel(await predict(ortWeb, bytes, h, rows), basePred.web);
     const node = maxRel(await predict(ortNode, bytes, h, rows), basePred.node);
-    console.log([label, nodes, bytes.length, (bytes.length / base.length).toFixed(3), gz, (gz / gzipSync(base, { level: 9 }).length).toFixed(3), web.toExponential(2), node.toExponential(2)].join(' | '));
+    console.log(
+      [
+        label,
+        nodes,
+        bytes.length,
+        (bytes.length / base.length).toFixed(3),
+        gz,
+        (gz / gzipSync(base, { level: 9 }).length).toFixed(3),
+        web.toExponential(2),
+        node.toExponential(2),
+      ].join(' | '),
+    );
   }
 }
 
@@ -99,14 +132,36 @@ async function main(): Promise<void> {
   const rows = h.fitRows.slice(0, n);
   let meanY = 0;
   for (const v of h.fy) meanY += v / h.fy.length;
-  console.log(`housing training rows: ${h.fx.rows} fit × ${h.fx.cols} features; predictions on ${rows.length} fit rows`);
-  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log('max rel Δ: |variant − uncompacted double export| / max(1, |uncompacted|), same runtime (basic optimisation)');
-  const forest = await forestLearner.fit(h.fx, h.fy, { n_estimators: trees, n_jobs: 2 }, { task: 'regression', seed: SEED });
+  console.log(
+    `housing training rows: ${h.fx.rows} fit × ${h.fx.cols} features; predictions on ${rows.length} fit rows`,
+  );
+  console.log(
+    `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log(
+    'max rel Δ: |variant − uncompacted double export| / max(1, |uncompacted|), same runtime (basic optimisation)',
+  );
+  const forest = await forestLearner.fit(
+    h.fx,
+    h.fy,
+    { n_estimators: trees, n_jobs: 2 },
+    { task: 'regression', seed: SEED },
+  );
   await report(`forest (${trees} trees)`, h, forest, rows, meanY, 1);
-  const gbdt = await gbdtLearner.fit(h.fx, h.fy, { max_iter: iters, learning_rate: 0.1, max_leaf_nodes: 31, min_samples_leaf: 20, early_stopping: false }, { task: 'regression', seed: SEED });
+  const gbdt = await gbdtLearner.fit(
+    h.fx,
+    h.fy,
+    { max_iter: iters, learning_rate: 0.1, max_leaf_nodes: 31, min_samples_leaf: 20, early_stopping: false },
+    { task: 'regression', seed: SEED },
+  );
   await report(`GBDT (${iters} iterations)`, h, gbdt, rows, meanY, iters);
-  console.log(`\nload average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `\nload average after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
 await main();

@@ -21,9 +21,16 @@ export interface DemoSummary {
   topPsi: { feature: string; psi: number | null; status: string }[];
 }
 
-export async function runDemo(options: { dataDir?: string; devices?: number; rowsPerDevice?: number; onProgress?: (m: string) => void } = {}): Promise<DemoSummary> {
+export async function runDemo(
+  options: { dataDir?: string; devices?: number; rowsPerDevice?: number; onProgress?: (m: string) => void } = {},
+): Promise<DemoSummary> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'outpost-demo-'));
-  const stack = await startStack({ dataDir, devices: options.devices ?? 3, windowRows: 250, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+  const stack = await startStack({
+    dataDir,
+    devices: options.devices ?? 3,
+    windowRows: 250,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
   try {
     const held = spreadOrder(stack.trained.heldOutRows);
     const per = Math.min(options.rowsPerDevice ?? 1000, Math.floor(held.length / stack.devices.length));
@@ -38,7 +45,8 @@ export async function runDemo(options: { dataDir?: string; devices?: number; row
     const predictions = counts.reduce((a, b) => a + b, 0);
     const windowsSent = stack.devices.reduce((s, d) => s + d.stats().windowsSent, 0);
     const deadline = Date.now() + 30_000;
-    while (stack.fleet.stats().telemetryStored < windowsSent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (stack.fleet.stats().telemetryStored < windowsSent && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     const drift = stack.fleet.drift(stack.trained.name, { version: stack.trained.version });
     return {
       model: stack.trained.name,

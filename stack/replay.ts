@@ -21,7 +21,11 @@ export function rowsSource(rows: readonly Row[], transform: (row: Row) => Row = 
 
 /** The drift scenario of the foundation tests: median income up by half. */
 export function incomeShift(factor: number): (row: Row) => Row {
-  return (row) => ({ ...row, median_income: typeof row['median_income'] === 'number' ? row['median_income'] * factor : row['median_income'] ?? null });
+  return (row) => ({
+    ...row,
+    median_income:
+      typeof row['median_income'] === 'number' ? row['median_income'] * factor : (row['median_income'] ?? null),
+  });
 }
 
 /**

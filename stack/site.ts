@@ -51,7 +51,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const keys = loadOrCreateKeyPair(dir('keys'));
 
   say('training the housing model (baseline + ridge, 5-fold CV)…');
-  const trained = await trainHousing({ csvPath: HOUSING_CSV, outRoot: dir('firmware-models'), keys, seed: options.seed ?? 42, onProgress: say });
+  const trained = await trainHousing({
+    csvPath: HOUSING_CSV,
+    outRoot: dir('firmware-models'),
+    keys,
+    seed: options.seed ?? 42,
+    onProgress: say,
+  });
   say(`built ${trained.name} v${trained.version} → ${trained.artifactDir}`);
 
   const closers: (() => Promise<void>)[] = [];
@@ -59,7 +65,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     for (const c of closers.reverse()) await c();
   };
   try {
-    const fleet = await startFleet({ dataDir: dir('fleet'), port: options.fleetPort ?? 0, publicKeyPem: keys.publicKeyPem, logger: log.child({ tier: 'fleet' }) });
+    const fleet = await startFleet({
+      dataDir: dir('fleet'),
+      port: options.fleetPort ?? 0,
+      publicKeyPem: keys.publicKeyPem,
+      logger: log.child({ tier: 'fleet' }),
+    });
     closers.push(() => fleet.close());
     const reg = await fleet.registerArtifact(trained.artifactDir);
     await fleet.assign(gatewayId, reg.name, reg.version);

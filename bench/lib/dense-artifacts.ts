@@ -12,10 +12,14 @@ import { emitDense, type BiasStorage, type DenseActivation, type DenseQuant } fr
 import type { QuantGranularity } from '../../trainer/src/onnx/quantize.ts';
 
 /** Raw graph inputs for `rows`: one [n, 1] column per feature (numbers as float32, strings). */
-export function rawFeeds(ds: Dataset, rows: readonly number[]): Record<string, { type: 'float32'; data: Float32Array } | { type: 'string'; data: string[] }> {
+export function rawFeeds(
+  ds: Dataset,
+  rows: readonly number[],
+): Record<string, { type: 'float32'; data: Float32Array } | { type: 'string'; data: string[] }> {
   const feeds: Record<string, { type: 'float32'; data: Float32Array } | { type: 'string'; data: string[] }> = {};
   for (const c of ds.features) {
-    if (c.kind === 'numeric') feeds[c.name] = { type: 'float32', data: Float32Array.from(rows, (r) => c.values[r] as number) };
+    if (c.kind === 'numeric')
+      feeds[c.name] = { type: 'float32', data: Float32Array.from(rows, (r) => c.values[r] as number) };
     else feeds[c.name] = { type: 'string', data: rows.map((r) => c.values[r] as string) };
   }
   return feeds;
@@ -30,18 +34,36 @@ export interface DenseLayerSpec {
 }
 
 /** MLP layers from toJSON, with the regression target scaling folded into the last layer. */
-export function mlpLayers(json: { layers: { weights: number[]; bias: number[]; activation: DenseActivation }[]; yMean?: number; yStd?: number }): DenseLayerSpec[] {
+export function mlpLayers(json: {
+  layers: { weights: number[]; bias: number[]; activation: DenseActivation }[];
+  yMean?: number;
+  yStd?: number;
+}): DenseLayerSpec[] {
   return json.layers.map((l, i) => {
     const out = l.bias.length;
     const last = i === json.layers.length - 1;
     const s = last && json.yStd !== undefined ? json.yStd : 1;
     const m = last && json.yMean !== undefined ? json.yMean : 0;
-    return { weights: Float64Array.from(l.weights, (w) => w * s), bias: Float64Array.from(l.bias, (b) => b * s + m), in: l.weights.length / out, out, activation: l.activation };
+    return {
+      weights: Float64Array.from(l.weights, (w) => w * s),
+      bias: Float64Array.from(l.bias, (b) => b * s + m),
+      in: l.weights.length / out,
+      out,
+      activation: l.activation,
+    };
   });
 }
 
 export function linearLayers(json: { weights: number[]; intercept: number }): DenseLayerSpec[] {
-  return [{ weights: Float64Array.from(json.weights), bias: Float64Array.from([json.intercept]), in: json.weights.length, out: 1, activation: 'identity' }];
+  return [
+    {
+      weights: Float64Array.from(json.weights),
+      bias: Float64Array.from([json.intercept]),
+      in: json.weights.length,
+      out: 1,
+      activation: 'identity',
+    },
+  ];
 }
 
 export interface ArtifactOptions {
@@ -63,15 +85,28 @@ export interface ArtifactOptions {
 }
 
 /** raw inputs → preprocessing → dense layers → `prediction` [N, out]. */
-export function denseArtifact(pipeline: Pipeline, layers: readonly DenseLayerSpec[], quant: DenseQuant, o: ArtifactOptions = {}): Uint8Array {
+export function denseArtifact(
+  pipeline: Pipeline,
+  layers: readonly DenseLayerSpec[],
+  quant: DenseQuant,
+  o: ArtifactOptions = {},
+): Uint8Array {
   const g = new GraphBuilder('dense', o.names ? { names: o.names } : {});
   let x = addPreprocessing(g, pipeline);
   const direct = o.output !== 'identity';
   layers.forEach((l, i) => {
     const lastLayer = i === layers.length - 1;
     x = emitDense(g, x, l.weights, l.bias, {
-      in: l.in, out: l.out, activation: l.activation, quant, name: `layer${i}`,
-      ...(o.granularity ? { granularity: o.granularity } : {}), ...(o.bias ? { bias: o.bias } : {}), ...(o.form ? { form: o.form } : {}), ...(o.shareScale !== undefined ? { shareScale: o.shareScale } : {}), ...(direct && lastLayer ? { output: 'prediction' } : {}),
+      in: l.in,
+      out: l.out,
+      activation: l.activation,
+      quant,
+      name: `layer${i}`,
+      ...(o.granularity ? { granularity: o.granularity } : {}),
+      ...(o.bias ? { bias: o.bias } : {}),
+      ...(o.form ? { form: o.form } : {}),
+      ...(o.shareScale !== undefined ? { shareScale: o.shareScale } : {}),
+      ...(direct && lastLayer ? { output: 'prediction' } : {}),
     });
   });
   if (!direct) g.node('Identity', [x], { outputs: ['prediction'] });
@@ -83,9 +118,15 @@ export function denseArtifact(pipeline: Pipeline, layers: readonly DenseLayerSpe
  * Bytes of the dense layers' initializers (weights, scales, biases) as stored in the file: the data
  * of a readable-named build's `layer*` initializers (the data does not depend on the naming).
  */
-export function layerBytes(pipeline: Pipeline, layers: readonly DenseLayerSpec[], quant: DenseQuant, o: ArtifactOptions = {}): number {
+export function layerBytes(
+  pipeline: Pipeline,
+  layers: readonly DenseLayerSpec[],
+  quant: DenseQuant,
+  o: ArtifactOptions = {},
+): number {
   let n = 0;
-  for (const t of decodeModel(denseArtifact(pipeline, layers, quant, { ...o, names: 'readable' })).graph?.initializer ?? []) {
+  for (const t of decodeModel(denseArtifact(pipeline, layers, quant, { ...o, names: 'readable' })).graph?.initializer ??
+    []) {
     if (!t.name?.startsWith('layer')) continue;
     n += (t.rawData?.length ?? 0) + 4 * (t.floatData?.length ?? 0);
   }

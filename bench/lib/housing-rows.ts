@@ -39,7 +39,10 @@ export function loadHousing(): HousingData {
   const evalRows = order.slice(cut).sort((a, b) => a - b);
   const pipeline = fitPipeline(ds, fitRows);
   return {
-    ds, pipeline, fitRows, evalRows,
+    ds,
+    pipeline,
+    fitRows,
+    evalRows,
     fx: matrix(transformRows(pipeline, ds, fitRows), pipeline.width),
     ex: matrix(transformRows(pipeline, ds, evalRows), pipeline.width),
     fy: pick(ds.target.values, fitRows),
@@ -50,6 +53,8 @@ export function loadHousing(): HousingData {
 export function writeMatrixCsv(path: string, m: Matrix | Float64Array): void {
   const lines: string[] = [];
   if (m instanceof Float64Array) for (const v of m) lines.push(String(v));
-  else for (let r = 0; r < m.rows; r++) lines.push(Array.from(m.data.subarray(r * m.cols, (r + 1) * m.cols), String).join(','));
+  else
+    for (let r = 0; r < m.rows; r++)
+      lines.push(Array.from(m.data.subarray(r * m.cols, (r + 1) * m.cols), String).join(','));
   writeFileSync(path, `${lines.join('\n')}\n`);
 }

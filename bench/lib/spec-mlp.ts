@@ -43,25 +43,50 @@ export async function fitSpecMlp(specPath: string): Promise<SpecMlp> {
   const split = splitAndLock(specData, spec);
   const enc = encodeTarget(split.table, spec);
   const target: NumericColumn = { kind: 'numeric', name: spec.target.column, values: enc.values };
-  const data: RunData = { spec, table: split.table, columns: featureNames(spec, split.table.columns.map((c) => c.name)).map((n) => column(split.table, n)), target };
+  const data: RunData = {
+    spec,
+    table: split.table,
+    columns: featureNames(
+      spec,
+      split.table.columns.map((c) => c.name),
+    ).map((n) => column(split.table, n)),
+    target,
+  };
   const d = design(data, split.train, split.validation);
   // The spec's mlp candidate as a run cross-validates it (the first value of each grid).
   const candidate = candidatesFor(spec.task, spec.candidates, false).find((c) => c.name === 'mlp');
   if (!candidate) throw new Error(`${specPath} has no mlp candidate`);
   const params = candidate.params;
   const t0 = performance.now();
-  const model = await candidate.learner.fit(d.train.x, d.train.y, params, fitContext(data, spec.seed, d.pipeline.features));
+  const model = await candidate.learner.fit(
+    d.train.x,
+    d.train.y,
+    params,
+    fitContext(data, spec.seed, d.pipeline.features),
+  );
   const fitSeconds = (performance.now() - t0) / 1000;
   const explicit = buildTrainedModel({
-    loaded, data, specData, split, pipeline: d.pipeline, model, params, seed: spec.seed,
-    finalRows: d.train.rows, validationRows: d.held.rows, validationScore: rmse(model.predict(d.held.x), d.held.y),
+    loaded,
+    data,
+    specData,
+    split,
+    pipeline: d.pipeline,
+    model,
+    params,
+    seed: spec.seed,
+    finalRows: d.train.rows,
+    validationRows: d.held.rows,
+    validationScore: rmse(model.predict(d.held.x), d.held.y),
   });
   const folded = { ...explicit, model: reviveModel('mlp', 'regression', foldedJSON('mlp', model.toJSON())) };
   const layers = (model.toJSON() as { layers: { bias: number[] }[] }).layers;
   return {
-    explicit, folded,
+    explicit,
+    folded,
     shape: [d.pipeline.features.length, ...layers.map((l) => l.bias.length)].join('→'),
-    trainRows: d.train.rows.length, fitSeconds, inProcessRmse: rmse(model.predict(d.held.x), d.held.y),
+    trainRows: d.train.rows.length,
+    fitSeconds,
+    inProcessRmse: rmse(model.predict(d.held.x), d.held.y),
   };
 }
 
@@ -78,15 +103,28 @@ export interface LadderRow {
 
 /** Float, then every INT8_LADDER rung, of the model in `t`, scored as the builder scores it. */
 export async function ladder(t: TrainedModel): Promise<LadderRow[]> {
-  const score = async (bytes: Uint8Array): Promise<number> => rmse((await runInOrtWeb(bytes, t.inputs, t.validation.records)).prediction ?? [], t.validation.y);
+  const score = async (bytes: Uint8Array): Promise<number> =>
+    rmse((await runInOrtWeb(bytes, t.inputs, t.validation.records)).prediction ?? [], t.validation.y);
   const floatBytes = exportModelOnnx(t);
   const floatRmse = await score(floatBytes);
-  const rows: LadderRow[] = [{ storage: 'float', bytes: floatBytes.length, ratio: 1, rmse: floatRmse, change: 0, decision: '' }];
+  const rows: LadderRow[] = [
+    { storage: 'float', bytes: floatBytes.length, ratio: 1, rmse: floatRmse, change: 0, decision: '' },
+  ];
   for (const [i, storage] of INT8_LADDER.entries()) {
     const bytes = exportModelOnnx(t, { quant: storage as Int8Storage });
     const e = await score(bytes);
-    const d = quantizeDecision(floatRmse, e, t.quantizationTolerance, false, { float: floatBytes.length, int8: bytes.length });
-    rows.push({ storage: `ladder ${i + 1}: ${describeInt8(storage)}`, bytes: bytes.length, ratio: bytes.length / floatBytes.length, rmse: e, change: (e - floatRmse) / floatRmse, decision: d.ship });
+    const d = quantizeDecision(floatRmse, e, t.quantizationTolerance, false, {
+      float: floatBytes.length,
+      int8: bytes.length,
+    });
+    rows.push({
+      storage: `ladder ${i + 1}: ${describeInt8(storage)}`,
+      bytes: bytes.length,
+      ratio: bytes.length / floatBytes.length,
+      rmse: e,
+      change: (e - floatRmse) / floatRmse,
+      decision: d.ship,
+    });
   }
   return rows;
 }

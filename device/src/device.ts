@@ -1,5 +1,14 @@
 import { mkdir } from 'node:fs/promises';
-import { assertId, errorMessage, silentLogger, systemClock, type Clock, type FeatureValue, type Logger, type Manifest } from '@outpost/protocol';
+import {
+  assertId,
+  errorMessage,
+  silentLogger,
+  systemClock,
+  type Clock,
+  type FeatureValue,
+  type Logger,
+  type Manifest,
+} from '@outpost/protocol';
 import { createArtifactFetcher, createMqttTransport } from '@outpost/protocol/node';
 import { DeviceErrorCodes, deviceError } from './errors.ts';
 import { startHttpServer } from './http/server.ts';
@@ -87,14 +96,30 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
   const waiters = new Set<() => void>();
 
   const transport = createMqttTransport({ url: opts.brokerUrl, clientId: `dev-${id}`, clean: false, logger: log });
-  const telemetry = new TelemetryPublisher({ deviceId: id, dataDir: opts.dataDir, state, transport, clock, logger: log, windowRows: opts.windowRows, windowMs: opts.windowMs });
+  const telemetry = new TelemetryPublisher({
+    deviceId: id,
+    dataDir: opts.dataDir,
+    state,
+    transport,
+    clock,
+    logger: log,
+    windowRows: opts.windowRows,
+    windowMs: opts.windowMs,
+  });
   telemetry.setModel(current);
   // Sub-millisecond latency from the monotonic clock unless the caller controls time.
   const now = opts.clock ? () => clock.now() : () => performance.now();
   const predictor = new Predictor({ active: () => current, telemetry, now, idPrefix: id });
   const reporter = new Reporter(id, transport, clock, log, current ? [runningOf(current)] : []);
 
-  const fetcher = await createArtifactFetcher({ transport, kind: 'devices', selfId: id, clock, logger: log, ...(opts.chunkTimeoutMs !== undefined ? { chunkTimeoutMs: opts.chunkTimeoutMs } : {}) });
+  const fetcher = await createArtifactFetcher({
+    transport,
+    kind: 'devices',
+    selfId: id,
+    clock,
+    logger: log,
+    ...(opts.chunkTimeoutMs !== undefined ? { chunkTimeoutMs: opts.chunkTimeoutMs } : {}),
+  });
   const updater = new Updater({
     deviceId: id,
     transport,
@@ -109,7 +134,10 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
       current = model;
       telemetry.setModel(model);
       for (const w of [...waiters]) w();
-      if (previous) await previous.session.release().catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'release failed'));
+      if (previous)
+        await previous.session
+          .release()
+          .catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'release failed'));
     },
   });
   await updater.start(); // routes before start(): retained desired state arrives on subscribe
@@ -123,7 +151,14 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
 
   let http;
   try {
-    http = await startHttpServer({ host: opts.httpHost, port: opts.httpPort ?? 0, clock, active: () => current, predict: (rows) => predictor.predict(rows), predictions: () => predictor.predictions });
+    http = await startHttpServer({
+      host: opts.httpHost,
+      port: opts.httpPort ?? 0,
+      clock,
+      active: () => current,
+      predict: (rows) => predictor.predict(rows),
+      predictions: () => predictor.predictions,
+    });
   } catch (err) {
     await transport.close();
     await current?.session.release();
@@ -132,7 +167,15 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
   log.info({ http: http.url, engine: engine.name, model: current?.name, version: current?.version }, 'device started');
 
   const info = (): ActiveModelInfo | undefined =>
-    current ? { name: current.name, version: current.version, artifactId: current.artifactId, manifest: current.manifest, modelFile: current.modelFile } : undefined;
+    current
+      ? {
+          name: current.name,
+          version: current.version,
+          artifactId: current.artifactId,
+          manifest: current.manifest,
+          modelFile: current.modelFile,
+        }
+      : undefined;
   let closed = false;
 
   return {
@@ -153,7 +196,11 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
         };
         const timer = clock.setTimeout(() => {
           waiters.delete(check);
-          reject(deviceError(DeviceErrorCodes.TIMEOUT, `no matching model within ${timeoutMs} ms`, { details: { active: current ? runningOf(current) : null } }));
+          reject(
+            deviceError(DeviceErrorCodes.TIMEOUT, `no matching model within ${timeoutMs} ms`, {
+              details: { active: current ? runningOf(current) : null },
+            }),
+          );
         }, timeoutMs);
         if (!check()) waiters.add(check);
       });

@@ -34,6 +34,10 @@ export const DeviceErrorCodes = {
 
 export type DeviceErrorCode = (typeof DeviceErrorCodes)[keyof typeof DeviceErrorCodes];
 
-export function deviceError(code: DeviceErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}): OutpostError {
+export function deviceError(
+  code: DeviceErrorCode,
+  message: string,
+  options: { cause?: unknown; details?: Record<string, unknown> } = {},
+): OutpostError {
   return new OutpostError(code, message, options);
 }

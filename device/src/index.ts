@@ -1,4 +1,11 @@
-export { startDevice, type Device, type DeviceOptions, type DeviceStats, type ActiveModelInfo, type ModelRef } from './device.ts';
+export {
+  startDevice,
+  type Device,
+  type DeviceOptions,
+  type DeviceStats,
+  type ActiveModelInfo,
+  type ModelRef,
+} from './device.ts';
 export type { InferenceEngine, InferenceSession, RunResult, OutputData } from './inference/engine.ts';
 export { OrtWebEngine, createOrtWebEngine, type OrtWebEngineOptions } from './inference/ort-web-engine.ts';
 export type { SensorSource } from './sources/sensor-source.ts';

@@ -48,7 +48,9 @@ export class Predictor {
     } catch (err) {
       this.o.telemetry.recordErrors(rows.length);
       if (err instanceof OutpostError) throw err;
-      throw deviceError(DeviceErrorCodes.INFERENCE_FAILED, `inference failed: ${(err as Error).message}`, { cause: err });
+      throw deviceError(DeviceErrorCodes.INFERENCE_FAILED, `inference failed: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     const latencyMs = this.o.now() - t0;
     this.o.telemetry.record(rows, predictions, latencyMs);

@@ -1,4 +1,13 @@
-import { encode, errorMessage, topics, type Clock, type Logger, type ReportedState, type RunningModel, type Transport } from '@outpost/protocol';
+import {
+  encode,
+  errorMessage,
+  topics,
+  type Clock,
+  type Logger,
+  type ReportedState,
+  type RunningModel,
+  type Transport,
+} from '@outpost/protocol';
 
 export type ReportStatus = ReportedState['status'];
 

@@ -1,7 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { MANIFEST_FILE, errorMessage, sha256Hex, verifyArtifact, type ArtifactBundle, type FileEntry, type Logger, type Manifest } from '@outpost/protocol';
+import {
+  MANIFEST_FILE,
+  errorMessage,
+  sha256Hex,
+  verifyArtifact,
+  type ArtifactBundle,
+  type FileEntry,
+  type Logger,
+  type Manifest,
+} from '@outpost/protocol';
 import { DeviceErrorCodes, deviceError } from './errors.ts';
 import type { InferenceEngine, InferenceSession } from './inference/engine.ts';
 import { modelFileFor } from './inference/model-file.ts';
@@ -77,7 +86,8 @@ export class ModelSlots {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
-    const listed = (JSON.parse(Buffer.from(manifestBytes).toString('utf8')) as { files?: { path?: unknown }[] }).files ?? [];
+    const listed =
+      (JSON.parse(Buffer.from(manifestBytes).toString('utf8')) as { files?: { path?: unknown }[] }).files ?? [];
     const files = new Map<string, Uint8Array>();
     for (const entry of listed) {
       const file = String(entry.path);
@@ -106,7 +116,15 @@ export class ModelSlots {
     const modelBytes = bundle.files.get(file);
     if (!modelBytes) throw deviceError(DeviceErrorCodes.MODEL_LOAD, `slot ${slot} has no ${file}`);
     const session = await this.engine.load(modelBytes, manifest);
-    return { slot, name: manifest.name, version: manifest.version, artifactId: sha256Hex(bundle.manifestBytes), manifest, modelFile: file, session };
+    return {
+      slot,
+      name: manifest.name,
+      version: manifest.version,
+      artifactId: sha256Hex(bundle.manifestBytes),
+      manifest,
+      modelFile: file,
+      session,
+    };
   }
 
   /**
@@ -125,10 +143,16 @@ export class ModelSlots {
           this.logger.warn({ slot, failed: active }, 'active slot unusable; started on the other slot');
           await this.state.update((s) => ({ ...s, active: slot }));
         }
-        this.logger.info({ slot, model: loaded.name, version: loaded.version, file: loaded.modelFile, engine: this.engine.name }, 'loaded installed model');
+        this.logger.info(
+          { slot, model: loaded.name, version: loaded.version, file: loaded.modelFile, engine: this.engine.name },
+          'loaded installed model',
+        );
         return loaded;
       } catch (err) {
-        this.logger.error({ slot, code: (err as { code?: unknown }).code, err: errorMessage(err) }, 'installed model unusable');
+        this.logger.error(
+          { slot, code: (err as { code?: unknown }).code, err: errorMessage(err) },
+          'installed model unusable',
+        );
       }
     }
     return undefined;
@@ -138,7 +162,11 @@ export class ModelSlots {
   async activate(model: LoadedModel): Promise<void> {
     await this.state.update((s) => {
       const previous = s.lastAccepted[model.name] ?? 0;
-      return { ...s, active: model.slot, lastAccepted: { ...s.lastAccepted, [model.name]: Math.max(previous, model.version) } };
+      return {
+        ...s,
+        active: model.slot,
+        lastAccepted: { ...s.lastAccepted, [model.name]: Math.max(previous, model.version) },
+      };
     });
   }
 

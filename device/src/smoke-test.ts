@@ -25,9 +25,13 @@ export async function smokeTest(session: InferenceSession, manifest: Manifest): 
     for (const [name, expected] of Object.entries(golden.outputs)) {
       const data = outputs[name];
       const fail = (why: string, details: Record<string, unknown> = {}): never => {
-        throw deviceError(DeviceErrorCodes.SMOKE_TEST_FAILED, `${manifest.name} v${manifest.version}: golden example ${r}, output ${name}: ${why}`, {
-          details: { example: r, output: name, ...details },
-        });
+        throw deviceError(
+          DeviceErrorCodes.SMOKE_TEST_FAILED,
+          `${manifest.name} v${manifest.version}: golden example ${r}, output ${name}: ${why}`,
+          {
+            details: { example: r, output: name, ...details },
+          },
+        );
       };
       if (!data) return fail('the model has no such output');
       const stride = data.length / n;
@@ -36,7 +40,8 @@ export async function smokeTest(session: InferenceSession, manifest: Manifest): 
         const raw = data[r * stride + k];
         const actual = typeof raw === 'bigint' ? Number(raw) : typeof raw === 'number' ? raw : NaN;
         const want = expected[k] as number;
-        if (!closeEnough(actual, want)) fail(`value ${k} is ${actual}, expected ${want}`, { index: k, actual, expected: want });
+        if (!closeEnough(actual, want))
+          fail(`value ${k} is ${actual}, expected ${want}`, { index: k, actual, expected: want });
       }
     }
   }

@@ -58,7 +58,9 @@ export class Updater {
 
   /** Registers the desired-state route; call before the transport starts. */
   async start(): Promise<void> {
-    await this.o.transport.route(topics.device(this.o.deviceId, 'desired'), (_topic, payload) => this.onDesired(payload));
+    await this.o.transport.route(topics.device(this.o.deviceId, 'desired'), (_topic, payload) =>
+      this.onDesired(payload),
+    );
   }
 
   /** Stops taking desired states and waits for an update in flight. */
@@ -121,7 +123,10 @@ export class Updater {
       return;
     }
     const progress = (state: RunningModel['state']): void =>
-      reporter.set(desired.revision, 'updating', [...this.activeModels(), { name: assignment.name, version: assignment.version, artifactId: assignment.artifactId, state }]);
+      reporter.set(desired.revision, 'updating', [
+        ...this.activeModels(),
+        { name: assignment.name, version: assignment.version, artifactId: assignment.artifactId, state },
+      ]);
     try {
       const loaded = await this.install(assignment, progress);
       try {
@@ -132,18 +137,30 @@ export class Updater {
       }
       await this.o.slots.activate(loaded);
       await this.o.activate(loaded);
-      this.log.info({ model: loaded.name, version: loaded.version, slot: loaded.slot, file: loaded.modelFile }, 'model activated');
+      this.log.info(
+        { model: loaded.name, version: loaded.version, slot: loaded.slot, file: loaded.modelFile },
+        'model activated',
+      );
       reporter.set(desired.revision, 'converged', this.activeModels());
     } catch (err) {
-      const error = err instanceof OutpostError ? err : new OutpostError('OUTPOST_ERR_UPDATE_FAILED', errorMessage(err), { cause: err });
+      const error =
+        err instanceof OutpostError
+          ? err
+          : new OutpostError('OUTPOST_ERR_UPDATE_FAILED', errorMessage(err), { cause: err });
       if (!TRANSIENT.has(error.code)) this.failed.set(failKey, error);
-      this.log.warn({ model: assignment.name, version: assignment.version, code: error.code, reason: error.message }, 'update refused; previous model kept');
+      this.log.warn(
+        { model: assignment.name, version: assignment.version, code: error.code, reason: error.message },
+        'update refused; previous model kept',
+      );
       this.reportFailure(desired.revision, assignment, error);
     }
   }
 
   /** Downloads (or finds in the inactive slot) and loads the assigned artifact. */
-  private async install(assignment: ModelAssignment, progress: (s: RunningModel['state']) => void): Promise<LoadedModel> {
+  private async install(
+    assignment: ModelAssignment,
+    progress: (s: RunningModel['state']) => void,
+  ): Promise<LoadedModel> {
     const { slots } = this.o;
     const slot = slots.inactive();
     // An explicit rollback: the assignment names the artifact still in the inactive slot (the
@@ -163,13 +180,20 @@ export class Updater {
     const { manifest, bundle } = await this.o.fetcher.fetch(assignment.artifactId, this.o.publicKeyPem);
     progress('verifying');
     if (manifest.name !== assignment.name || manifest.version !== assignment.version) {
-      throw deviceError(DeviceErrorCodes.ASSIGNMENT_MISMATCH, `artifact is ${manifest.name} v${manifest.version}, assignment is ${assignment.name} v${assignment.version}`);
+      throw deviceError(
+        DeviceErrorCodes.ASSIGNMENT_MISMATCH,
+        `artifact is ${manifest.name} v${manifest.version}, assignment is ${assignment.name} v${assignment.version}`,
+      );
     }
     const last = slots.lastAccepted(manifest.name);
     if (last !== undefined && manifest.version <= last) {
-      throw deviceError(DeviceErrorCodes.VERSION_NOT_NEWER, `${manifest.name} v${manifest.version} is not newer than the accepted v${last}`, {
-        details: { version: manifest.version, lastAccepted: last },
-      });
+      throw deviceError(
+        DeviceErrorCodes.VERSION_NOT_NEWER,
+        `${manifest.name} v${manifest.version} is not newer than the accepted v${last}`,
+        {
+          details: { version: manifest.version, lastAccepted: last },
+        },
+      );
     }
     // A file this device's engine cannot run (no model.tflite for a TFLite device) is refused before
     // it overwrites the inactive slot, which may hold the model to roll back to.

@@ -8,7 +8,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSigningKeyPair, silentLogger, type ArtifactBundle, type Manifest, type SigningKeyPair } from '@outpost/protocol';
+import {
+  generateSigningKeyPair,
+  silentLogger,
+  type ArtifactBundle,
+  type Manifest,
+  type SigningKeyPair,
+} from '@outpost/protocol';
 import { startEmbeddedBroker } from '@outpost/protocol/broker';
 import { buildArtifact } from '@outpost/trainer';
 import { DeviceErrorCodes, deviceCommands } from '../src/index.ts';
@@ -35,7 +41,12 @@ describe('outpost device --engine', () => {
     const [cmd] = deviceCommands();
     let err = '';
     cmd!.exitOverride().configureOutput({ writeErr: (s) => (err += s), writeOut: () => {} });
-    await expect(cmd!.parseAsync(['--id', 'd1', '--data-dir', '/tmp/x', '--broker', 'mqtt://h', '--public-key', 'k.pem', '--engine', 'coreml'], { from: 'user' })).rejects.toThrow();
+    await expect(
+      cmd!.parseAsync(
+        ['--id', 'd1', '--data-dir', '/tmp/x', '--broker', 'mqtt://h', '--public-key', 'k.pem', '--engine', 'coreml'],
+        { from: 'user' },
+      ),
+    ).rejects.toThrow();
     expect(err).toMatch(/--engine <name>.*coreml.*Allowed choices are onnx, tflite/s);
   });
 
@@ -50,7 +61,10 @@ describe('outpost device --engine', () => {
       root = mkdtempSync(path.join(os.tmpdir(), 'outpost-cli-engine-'));
       keys = generateSigningKeyPair();
       f = specFixture();
-      const built = await buildArtifact(await specModel(f, 'logistic', 'binary', { tolerance: -1, name: 'cli-tflite' }), { outRoot: path.join(root, 'built'), keys, now: 0, measureLatency: false });
+      const built = await buildArtifact(
+        await specModel(f, 'logistic', 'binary', { tolerance: -1, name: 'cli-tflite' }),
+        { outRoot: path.join(root, 'built'), keys, now: 0, measureLatency: false },
+      );
       artifactDir = built.artifactDir;
       // Installed as an update would: written to slot a, loaded with the TFLite engine, activated.
       dataDir = path.join(root, 'device');
@@ -58,7 +72,9 @@ describe('outpost device --engine', () => {
       const slots = new ModelSlots(dataDir, state, createEngine('tflite'), keys.publicKeyPem, silentLogger);
       const bundle: ArtifactBundle = {
         manifestBytes: readFileSync(path.join(artifactDir, 'manifest.json')),
-        files: new Map(built.manifest.files.map((e) => [e.path, readFileSync(path.join(artifactDir, e.path)) as Uint8Array])),
+        files: new Map(
+          built.manifest.files.map((e) => [e.path, readFileSync(path.join(artifactDir, e.path)) as Uint8Array]),
+        ),
       };
       await slots.write('a', bundle);
       const loaded = await slots.load('a', bundle, built.artifactId);
@@ -72,8 +88,28 @@ describe('outpost device --engine', () => {
     it('--engine tflite serves the installed artifact through model.tflite', async () => {
       const dead = await startEmbeddedBroker({ port: 0 });
       await dead.close(); // the broker being down never blocks a device's start
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bin', 'outpost.ts'), 'device', '--id', 'cli-tfl', '--data-dir', dataDir, '--broker', dead.url,
-        '--public-key', path.join(root, 'signing.pub'), '--engine', 'tflite', '--log-level', 'warn'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          path.join(ROOT, 'bin', 'outpost.ts'),
+          'device',
+          '--id',
+          'cli-tfl',
+          '--data-dir',
+          dataDir,
+          '--broker',
+          dead.url,
+          '--public-key',
+          path.join(root, 'signing.pub'),
+          '--engine',
+          'tflite',
+          '--log-level',
+          'warn',
+        ],
+        { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       let out = '';
       child.stdout.on('data', (b: Buffer) => (out += b.toString()));
       child.stderr.on('data', (b: Buffer) => (out += b.toString()));
@@ -88,11 +124,18 @@ describe('outpost device --engine', () => {
         }
         expect(out).toContain('(engine tflite: tfjs-tflite, runs model-tflite files; cli-tflite v1 from model.tflite)');
         const rows = f.records.slice(0, 40);
-        const res = await fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rows }) });
+        const res = await fetch(`${url}/predict`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ rows }),
+        });
         expect(res.status).toBe(200);
         const body = (await res.json()) as { predictions: number[]; model: string };
         const manifest = JSON.parse(readFileSync(path.join(artifactDir, 'manifest.json'), 'utf8')) as Manifest;
-        const session = await createEngine('tflite').load(readFileSync(path.join(artifactDir, 'model.tflite')), manifest);
+        const session = await createEngine('tflite').load(
+          readFileSync(path.join(artifactDir, 'model.tflite')),
+          manifest,
+        );
         try {
           expect(body.predictions).toEqual((await session.run(rows)).predictions);
         } finally {
@@ -106,7 +149,7 @@ describe('outpost device --engine', () => {
       expect(out).toContain('device stopped');
     }, 90_000);
 
-    it('the same slot under the onnx engine runs the artifact\'s model.onnx', async () => {
+    it("the same slot under the onnx engine runs the artifact's model.onnx", async () => {
       const state = await StateFile.open(dataDir, silentLogger);
       const slots = new ModelSlots(dataDir, state, createEngine('onnx'), keys.publicKeyPem, silentLogger);
       const loaded = await slots.loadOnStart();

@@ -10,7 +10,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ReportedState, generateSigningKeyPair, isOutpostError, silentLogger, topics, validate, type ArtifactBundle, type SigningKeyPair } from '@outpost/protocol';
+import {
+  ReportedState,
+  generateSigningKeyPair,
+  isOutpostError,
+  silentLogger,
+  topics,
+  validate,
+  type ArtifactBundle,
+  type SigningKeyPair,
+} from '@outpost/protocol';
 import { buildArtifact } from '@outpost/trainer';
 import { DeviceErrorCodes, createOrtWebEngine, startDevice, type Device, type InferenceEngine } from '../src/index.ts';
 import { modelFileFor } from '../src/inference/model-file.ts';
@@ -28,11 +37,21 @@ function lastReport(gw: FakeGateway, id: string): ReportedState | undefined {
 }
 
 function bundleOf(dir: string, files: readonly { path: string }[]): ArtifactBundle {
-  return { manifestBytes: readFileSync(path.join(dir, 'manifest.json')), files: new Map(files.map((f) => [f.path, readFileSync(path.join(dir, f.path)) as Uint8Array])) };
+  return {
+    manifestBytes: readFileSync(path.join(dir, 'manifest.json')),
+    files: new Map(files.map((f) => [f.path, readFileSync(path.join(dir, f.path)) as Uint8Array])),
+  };
 }
 
-async function predictHttp(url: string, rows: unknown[]): Promise<{ status: number; body: { predictions?: number[]; version?: number; error?: { code: string } } }> {
-  const res = await fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rows }) });
+async function predictHttp(
+  url: string,
+  rows: unknown[],
+): Promise<{ status: number; body: { predictions?: number[]; version?: number; error?: { code: string } } }> {
+  const res = await fetch(`${url}/predict`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ rows }),
+  });
   return { status: res.status, body: (await res.json()) as { predictions?: number[]; error?: { code: string } } };
 }
 
@@ -46,9 +65,19 @@ describe('the model file a device runs follows its engine', () => {
   const open: Device[] = [];
   let n = 0;
 
-  const newDevice = async (engine: InferenceEngine, dataDir = mkdtempSync(path.join(root, 'dev-'))): Promise<{ d: Device; id: string; dataDir: string }> => {
+  const newDevice = async (
+    engine: InferenceEngine,
+    dataDir = mkdtempSync(path.join(root, 'dev-')),
+  ): Promise<{ d: Device; id: string; dataDir: string }> => {
     const id = `eng-${++n}`;
-    const d = await startDevice({ id, dataDir, brokerUrl: gw.broker.url, publicKeyPem: keys.publicKeyPem, engine, chunkTimeoutMs: 2000 });
+    const d = await startDevice({
+      id,
+      dataDir,
+      brokerUrl: gw.broker.url,
+      publicKeyPem: keys.publicKeyPem,
+      engine,
+      chunkTimeoutMs: 2000,
+    });
     open.push(d);
     return { d, id, dataDir };
   };
@@ -59,7 +88,12 @@ describe('the model file a device runs follows its engine', () => {
     f = specFixture();
     // A real trainer artifact: an MLP over the spec pipeline (cluster_similarity included), float
     // weights, model.onnx + model.tflite; and a hand-built artifact with model.onnx only.
-    built = await buildArtifact(await specModel(f, 'mlp', 'regression', { tolerance: -1, name: 'spec-mlp' }), { outRoot: path.join(root, 'built'), keys, now: 0, measureLatency: false });
+    built = await buildArtifact(await specModel(f, 'mlp', 'regression', { tolerance: -1, name: 'spec-mlp' }), {
+      outRoot: path.join(root, 'built'),
+      keys,
+      now: 0,
+      measureLatency: false,
+    });
     onnxOnly = writeFixtureArtifact(path.join(root, 'artifacts'), keys, 1);
     gw = await startFakeGateway(path.join(root, 'artifacts'));
     gw.dirs.set(built.artifactId, built.artifactDir);
@@ -75,7 +109,10 @@ describe('the model file a device runs follows its engine', () => {
   it('picks the manifest file whose role is the engine’s: model.onnx for onnxruntime-web, model.tflite for TFLite', () => {
     expect(built.manifest.files.map((e) => e.role).sort()).toEqual(['card', 'model', 'model-tflite']);
     expect(modelFileFor(built.manifest, createOrtWebEngine())).toMatchObject({ path: 'model.onnx', role: 'model' });
-    expect(modelFileFor(built.manifest, createTfliteEngine())).toMatchObject({ path: 'model.tflite', role: 'model-tflite' });
+    expect(modelFileFor(built.manifest, createTfliteEngine())).toMatchObject({
+      path: 'model.tflite',
+      role: 'model-tflite',
+    });
     expect(modelFileFor(onnxOnly.manifest, createOrtWebEngine()).path).toBe('model.onnx');
     let err: unknown;
     try {
@@ -87,7 +124,10 @@ describe('the model file a device runs follows its engine', () => {
     expect((err as { details: Record<string, unknown> }).details).toEqual({
       role: 'model-tflite',
       engine: 'tfjs-tflite',
-      files: [{ path: 'model.onnx', role: 'model' }, { path: 'card.md', role: 'card' }],
+      files: [
+        { path: 'model.onnx', role: 'model' },
+        { path: 'card.md', role: 'card' },
+      ],
     });
     expect((err as Error).message).toContain("no 'model-tflite' file");
   });
@@ -98,19 +138,32 @@ describe('the model file a device runs follows its engine', () => {
     const active = await d.waitForModel();
     expect(active).toMatchObject({ name: 'spec-mlp', artifactId: built.artifactId, modelFile: 'model.tflite' });
     await waitFor('converged report', () => lastReport(gw, id)?.status === 'converged');
-    expect(lastReport(gw, id)?.models).toEqual([{ name: 'spec-mlp', version: built.manifest.version, artifactId: built.artifactId, state: 'active' }]);
+    expect(lastReport(gw, id)?.models).toEqual([
+      { name: 'spec-mlp', version: built.manifest.version, artifactId: built.artifactId, state: 'active' },
+    ]);
 
     // Served predictions are model.tflite's (TFLite engine), within 1e-5 of model.onnx's.
     const rows = f.records.slice(0, 60);
     const served = await predictHttp(d.httpUrl, rows);
     expect(served.status).toBe(200);
-    const tfliteSession = await createTfliteEngine().load(readFileSync(path.join(built.artifactDir, 'model.tflite')), built.manifest);
-    const onnxSession = await createOrtWebEngine().load(readFileSync(path.join(built.artifactDir, 'model.onnx')), built.manifest);
+    const tfliteSession = await createTfliteEngine().load(
+      readFileSync(path.join(built.artifactDir, 'model.tflite')),
+      built.manifest,
+    );
+    const onnxSession = await createOrtWebEngine().load(
+      readFileSync(path.join(built.artifactDir, 'model.onnx')),
+      built.manifest,
+    );
     try {
       const viaTflite = (await tfliteSession.run(rows)).predictions;
       const viaOnnx = (await onnxSession.run(rows)).predictions;
       expect(served.body.predictions).toEqual(viaTflite);
-      served.body.predictions?.forEach((p, i) => expect(Math.abs(p - (viaOnnx[i] as number)) / Math.max(1, Math.abs(viaOnnx[i] as number)), `row ${i}`).toBeLessThan(1e-5));
+      served.body.predictions?.forEach((p, i) =>
+        expect(
+          Math.abs(p - (viaOnnx[i] as number)) / Math.max(1, Math.abs(viaOnnx[i] as number)),
+          `row ${i}`,
+        ).toBeLessThan(1e-5),
+      );
       expect(new Set(served.body.predictions?.map((p) => p.toFixed(2))).size).toBeGreaterThan(20);
     } finally {
       await tfliteSession.release();
@@ -139,7 +192,13 @@ describe('the model file a device runs follows its engine', () => {
       return r?.status === 'failed' ? r : undefined;
     });
     expect(report.models).toEqual([
-      expect.objectContaining({ name: 'tiny', version: 1, artifactId: onnxOnly.artifactId, state: 'failed', error: expect.objectContaining({ code: DeviceErrorCodes.MODEL_FILE_MISSING }) }),
+      expect.objectContaining({
+        name: 'tiny',
+        version: 1,
+        artifactId: onnxOnly.artifactId,
+        state: 'failed',
+        error: expect.objectContaining({ code: DeviceErrorCodes.MODEL_FILE_MISSING }),
+      }),
     ]);
     expect(report.models[0]?.error?.message).toContain('model-tflite');
     expect(d.active()).toBeUndefined();
@@ -166,7 +225,9 @@ describe('the model file a device runs follows its engine', () => {
     await loaded.session.release();
 
     const tfliteSlots = new ModelSlots(dataDir, state, createTfliteEngine(), keys.publicKeyPem, silentLogger);
-    await expect(tfliteSlots.load('a', bundle)).rejects.toSatisfy((e: unknown) => isOutpostError(e, DeviceErrorCodes.MODEL_FILE_MISSING));
+    await expect(tfliteSlots.load('a', bundle)).rejects.toSatisfy((e: unknown) =>
+      isOutpostError(e, DeviceErrorCodes.MODEL_FILE_MISSING),
+    );
     expect(await tfliteSlots.loadOnStart()).toBeUndefined();
 
     const { d } = await newDevice(createTfliteEngine(), dataDir);

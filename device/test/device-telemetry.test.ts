@@ -18,10 +18,20 @@ describe('device telemetry over a real broker', () => {
   const open: Device[] = [];
 
   const windowsOf = (id: string): TelemetryWindow[] =>
-    gw.telemetry.filter((t) => t.topic === topics.device(id, 'telemetry')).map((t) => validate(TelemetryWindow, t.payload, 'telemetry window'));
+    gw.telemetry
+      .filter((t) => t.topic === topics.device(id, 'telemetry'))
+      .map((t) => validate(TelemetryWindow, t.payload, 'telemetry window'));
 
   const start = async (id: string, dataDir: string, clock: FakeClock, brokerUrl = gw.broker.url): Promise<Device> => {
-    const d = await startDevice({ id, dataDir, brokerUrl, publicKeyPem: keys.publicKeyPem, clock, windowRows: 3, windowMs: 10_000 });
+    const d = await startDevice({
+      id,
+      dataDir,
+      brokerUrl,
+      publicKeyPem: keys.publicKeyPem,
+      clock,
+      windowRows: 3,
+      windowMs: 10_000,
+    });
     open.push(d);
     return d;
   };
@@ -64,7 +74,9 @@ describe('device telemetry over a real broker', () => {
     const windows = windowsOf(id);
     expect(windows.map((w) => w.seq)).toEqual([1, 2, 3, 4]);
     expect(windows.map((w) => w.rows)).toEqual([3, 3, 1, 2]);
-    expect(windows.every((w) => w.model === 'tiny' && w.version === 1 && w.artifactId === v1.artifactId && w.device === id)).toBe(true);
+    expect(
+      windows.every((w) => w.model === 'tiny' && w.version === 1 && w.artifactId === v1.artifactId && w.device === id),
+    ).toBe(true);
     expect(windows[0]?.features.c).toEqual({ kind: 'categorical', counts: [1, 1, 0], missing: 0, unseen: 1 });
     expect(windows[3]?.features.x).toMatchObject({ kind: 'numeric', missing: 1 });
     await waitFor('outbox drained', () => d.stats().outboxDepth === 0);
@@ -73,7 +85,10 @@ describe('device telemetry over a real broker', () => {
 
     // Broker unreachable: the window goes to the outbox and waits.
     const offline = await start(id, dataDir, clock, deadUrl);
-    await offline.predict([{ x: 1, c: 'b' }, { x: 2, c: 'c' }]);
+    await offline.predict([
+      { x: 1, c: 'b' },
+      { x: 2, c: 'c' },
+    ]);
     await offline.close();
     expect(readdirSync(path.join(dataDir, 'outbox'))).toEqual(['5.json']);
     // A corrupted outbox file is kept aside with its reason, not sent and not deleted.
@@ -104,7 +119,12 @@ describe('device telemetry over a real broker', () => {
     expect(await d.replay(new CsvReplaySource({ path: csv, loop: true }), { limit: 10 })).toBe(10);
 
     const seen: unknown[] = [];
-    const paced = new CsvReplaySource({ path: csv, rate: 2, clock, transform: (r) => ({ x: r.x ?? null, c: r.c ?? null }) });
+    const paced = new CsvReplaySource({
+      path: csv,
+      rate: 2,
+      clock,
+      transform: (r) => ({ x: r.x ?? null, c: r.c ?? null }),
+    });
     const it = paced[Symbol.asyncIterator]();
     seen.push((await it.next()).value);
     const second = it.next();
@@ -114,7 +134,10 @@ describe('device telemetry over a real broker', () => {
     expect(done).toBe(false); // waits 500 ms of clock time
     clock.advance(500);
     seen.push((await second).value);
-    expect(seen).toEqual([{ x: 1, c: 'a' }, { x: null, c: 'b' }]);
+    expect(seen).toEqual([
+      { x: 1, c: 'a' },
+      { x: null, c: 'b' },
+    ]);
     await paced.close();
     expect((await it.next()).done).toBe(true);
     expect(d.stats().predictions).toBe(14);

@@ -25,7 +25,11 @@ interface ApiBody {
 }
 
 async function postJson(url: string, body: unknown): Promise<{ status: number; json: ApiBody }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   return { status: res.status, json: (await res.json()) as ApiBody };
 }
 
@@ -92,20 +96,36 @@ describe('device update over a real broker', () => {
     });
     expect(report.revision).toBe(1);
     expect(report.models).toEqual([{ name: 'tiny', version: 1, artifactId: v1.artifactId, state: 'active' }]);
-    expect(gw.reported.some((r) => r.topic === topics.device(id, 'reported') && (r.payload as ReportedState).status === 'updating')).toBe(true);
+    expect(
+      gw.reported.some(
+        (r) => r.topic === topics.device(id, 'reported') && (r.payload as ReportedState).status === 'updating',
+      ),
+    ).toBe(true);
 
     const one = await postJson(`${d.httpUrl}/predict`, { inputs: { x: 1.5, c: 'b' } });
     expect(one.status).toBe(200);
     expect(one.json).toMatchObject({ model: 'tiny', version: 1, predictions: [expected(1.5, 'b', 1)] });
     expect(one.json.ids).toHaveLength(1);
-    const many = await postJson(`${d.httpUrl}/predict`, { rows: [{ x: 0, c: 'a' }, { x: 2, c: 'c' }, { x: -1, c: null }] });
+    const many = await postJson(`${d.httpUrl}/predict`, {
+      rows: [
+        { x: 0, c: 'a' },
+        { x: 2, c: 'c' },
+        { x: -1, c: null },
+      ],
+    });
     expect(many.json.predictions).toEqual([expected(0, 'a', 1), expected(2, 'c', 1), expected(-1, '', 1)]);
     expect(new Set([...(one.json.ids ?? []), ...(many.json.ids ?? [])]).size).toBe(4);
 
     const health = await (await fetch(`${d.httpUrl}/health`)).json();
     expect(health).toMatchObject({ status: 'ok', model: 'tiny', version: 1, predictions: 4 });
     const model = await (await fetch(`${d.httpUrl}/model`)).json();
-    expect(model).toMatchObject({ name: 'tiny', version: 1, inputs: v1.manifest.inputs, outputs: v1.manifest.outputs, metrics: v1.manifest.metrics });
+    expect(model).toMatchObject({
+      name: 'tiny',
+      version: 1,
+      inputs: v1.manifest.inputs,
+      outputs: v1.manifest.outputs,
+      metrics: v1.manifest.metrics,
+    });
 
     // Idempotent: the same desired state again changes nothing.
     await gw.publishDesired(id, 2, [v1]);
@@ -133,7 +153,11 @@ describe('device update over a real broker', () => {
         return r?.status === 'failed' ? r : undefined;
       });
       expect(report.models).toHaveLength(1);
-      expect(report.models[0]).toMatchObject({ version: 2, state: 'failed', error: { code: 'OUTPOST_ERR_HASH_MISMATCH' } });
+      expect(report.models[0]).toMatchObject({
+        version: 2,
+        state: 'failed',
+        error: { code: 'OUTPOST_ERR_HASH_MISMATCH' },
+      });
       expect(d.active()).toBeUndefined();
       const res = await postJson(`${d.httpUrl}/predict`, { inputs: { x: 1, c: 'a' } });
       expect(res.json.error?.code).toBe(DeviceErrorCodes.NO_MODEL);
@@ -154,7 +178,11 @@ describe('device update over a real broker', () => {
     });
     expect(report.models).toEqual([
       { name: 'tiny', version: 1, artifactId: v1.artifactId, state: 'active' },
-      expect.objectContaining({ version: 3, state: 'failed', error: expect.objectContaining({ code: DeviceErrorCodes.SMOKE_TEST_FAILED }) }),
+      expect.objectContaining({
+        version: 3,
+        state: 'failed',
+        error: expect.objectContaining({ code: DeviceErrorCodes.SMOKE_TEST_FAILED }),
+      }),
     ]);
     expect(d.active()?.version).toBe(1);
     const res = await postJson(`${d.httpUrl}/predict`, { inputs: { x: 1, c: 'a' } });
@@ -171,7 +199,11 @@ describe('device update over a real broker', () => {
       const r = lastReport(gw, id);
       return r?.status === 'failed' ? r : undefined;
     });
-    expect(report.models[1]).toMatchObject({ version: 1, state: 'failed', error: { code: DeviceErrorCodes.VERSION_NOT_NEWER } });
+    expect(report.models[1]).toMatchObject({
+      version: 1,
+      state: 'failed',
+      error: { code: DeviceErrorCodes.VERSION_NOT_NEWER },
+    });
     expect(d.active()?.version).toBe(2);
   });
 
@@ -184,7 +216,10 @@ describe('device update over a real broker', () => {
     await d.waitForModel((m) => m.version === 2);
     await gw.publishDesired(id, 3, [v1]);
     await d.waitForModel((m) => m.version === 1);
-    await waitFor('converged on revision 3', () => lastReport(gw, id)?.revision === 3 && lastReport(gw, id)?.status === 'converged');
+    await waitFor(
+      'converged on revision 3',
+      () => lastReport(gw, id)?.revision === 3 && lastReport(gw, id)?.status === 'converged',
+    );
   });
 
   it('a restarted device with its broker gone serves its installed model over HTTP', async () => {

@@ -50,7 +50,13 @@ export function defineEngineContract(label: string, makeEngine: () => InferenceE
     });
 
     it('treats a missing float as NaN and a missing or unseen string as all-zero one-hot', async () => {
-      const { predictions } = await session.run([{ x: null, c: 'a' }, { x: 1, c: null }, { x: 1 }, { x: 1, c: 'never-seen' }, { x: 'oops', c: 'a' }]);
+      const { predictions } = await session.run([
+        { x: null, c: 'a' },
+        { x: 1, c: null },
+        { x: 1 },
+        { x: 1, c: 'never-seen' },
+        { x: 'oops', c: 'a' },
+      ]);
       expect(predictions[0]).toBeNaN();
       expect(predictions[1]).toBeCloseTo(2 + 7, 5);
       expect(predictions[2]).toBeCloseTo(2 + 7, 5);
@@ -59,7 +65,10 @@ export function defineEngineContract(label: string, makeEngine: () => InferenceE
     });
 
     it('runs a batch of 1000 and batch 1 repeatedly with the same answers', async () => {
-      const rows = Array.from({ length: 1000 }, (_, i) => ({ x: (i % 50) / 10 - 2.5, c: ['a', 'b', 'c', 'd'][i % 4] as string }));
+      const rows = Array.from({ length: 1000 }, (_, i) => ({
+        x: (i % 50) / 10 - 2.5,
+        c: ['a', 'b', 'c', 'd'][i % 4] as string,
+      }));
       const { predictions } = await session.run(rows);
       expect(predictions).toHaveLength(1000);
       rows.forEach((r, i) => expect(closeEnough(predictions[i] as number, expected(r.x, r.c, 7))).toBe(true));
@@ -70,7 +79,12 @@ export function defineEngineContract(label: string, makeEngine: () => InferenceE
     });
 
     it('keeps concurrent runs apart', async () => {
-      const calls = Array.from({ length: 10 }, (_, k) => session.run([{ x: k, c: 'c' }, { x: -k, c: 'b' }]));
+      const calls = Array.from({ length: 10 }, (_, k) =>
+        session.run([
+          { x: k, c: 'c' },
+          { x: -k, c: 'b' },
+        ]),
+      );
       const results = await Promise.all(calls);
       results.forEach((res, k) => {
         expect(closeEnough(res.predictions[0] as number, expected(k, 'c', 7))).toBe(true);
@@ -80,17 +94,35 @@ export function defineEngineContract(label: string, makeEngine: () => InferenceE
 
     it('passes the smoke test of its own manifest, and fails one with wrong golden outputs', async () => {
       await smokeTest(session, artifact.manifest);
-      const wrong: Manifest = { ...artifact.manifest, golden: artifact.manifest.golden.map((g) => ({ ...g, outputs: { prediction: [(g.outputs.prediction?.[0] ?? 0) + 0.01] } })) };
-      await expect(smokeTest(session, wrong)).rejects.toSatisfy((e) => isOutpostError(e, DeviceErrorCodes.SMOKE_TEST_FAILED));
+      const wrong: Manifest = {
+        ...artifact.manifest,
+        golden: artifact.manifest.golden.map((g) => ({
+          ...g,
+          outputs: { prediction: [(g.outputs.prediction?.[0] ?? 0) + 0.01] },
+        })),
+      };
+      await expect(smokeTest(session, wrong)).rejects.toSatisfy((e) =>
+        isOutpostError(e, DeviceErrorCodes.SMOKE_TEST_FAILED),
+      );
     });
 
     it('refuses bytes that are not a model', async () => {
-      await expect(engine.load(new Uint8Array([1, 2, 3, 4]), artifact.manifest)).rejects.toSatisfy((e) => isOutpostError(e, DeviceErrorCodes.MODEL_LOAD));
+      await expect(engine.load(new Uint8Array([1, 2, 3, 4]), artifact.manifest)).rejects.toSatisfy((e) =>
+        isOutpostError(e, DeviceErrorCodes.MODEL_LOAD),
+      );
     });
 
     it('refuses a model whose inputs differ from its manifest', async () => {
-      const other: Manifest = { ...artifact.manifest, inputs: [{ name: 'x', type: 'float' }, { name: 'z', type: 'string' }] };
-      await expect(engine.load(modelBytes, other)).rejects.toSatisfy((e) => isOutpostError(e, DeviceErrorCodes.MODEL_LOAD));
+      const other: Manifest = {
+        ...artifact.manifest,
+        inputs: [
+          { name: 'x', type: 'float' },
+          { name: 'z', type: 'string' },
+        ],
+      };
+      await expect(engine.load(modelBytes, other)).rejects.toSatisfy((e) =>
+        isOutpostError(e, DeviceErrorCodes.MODEL_LOAD),
+      );
     });
   });
 }

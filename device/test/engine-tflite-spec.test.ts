@@ -10,7 +10,17 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MANIFEST_FILE, PIPELINE_STEP_OPS, applyPipeline, generateSigningKeyPair, sha256Hex, verifyArtifact, type FittedPipeline, type Manifest, type SigningKeyPair } from '@outpost/protocol';
+import {
+  MANIFEST_FILE,
+  PIPELINE_STEP_OPS,
+  applyPipeline,
+  generateSigningKeyPair,
+  sha256Hex,
+  verifyArtifact,
+  type FittedPipeline,
+  type Manifest,
+  type SigningKeyPair,
+} from '@outpost/protocol';
 import { buildArtifact, type Task } from '@outpost/trainer';
 import { createOrtWebEngine, createTfliteEngine, smokeTest, type OutputData } from '../src/index.ts';
 import { specFixture, specModel, type SpecFixture } from './helpers/spec-models.ts';
@@ -44,11 +54,17 @@ describe('TFLite round trip of spec-built artifacts', () => {
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  async function build(kind: 'linear' | 'logistic' | 'mlp', task: Task, tolerance: number): Promise<Built & { shipped: string }> {
+  async function build(
+    kind: 'linear' | 'logistic' | 'mlp',
+    task: Task,
+    tolerance: number,
+  ): Promise<Built & { shipped: string }> {
     const t = await specModel(f, kind, task, { tolerance });
     const built = await buildArtifact(t, { outRoot: root, keys, now: 0, measureLatency: false });
     const manifestBytes = readFileSync(path.join(built.artifactDir, MANIFEST_FILE));
-    const files = new Map(built.manifest.files.map((e) => [e.path, readFileSync(path.join(built.artifactDir, e.path)) as Uint8Array]));
+    const files = new Map(
+      built.manifest.files.map((e) => [e.path, readFileSync(path.join(built.artifactDir, e.path)) as Uint8Array]),
+    );
     const manifest = verifyArtifact({ manifestBytes, files }, keys.publicKeyPem);
     expect(built.tflite.written).toBe(true);
     return { manifest, files, shipped: built.report.ship };
@@ -59,7 +75,12 @@ describe('TFLite round trip of spec-built artifacts', () => {
     const impute = f.pipeline.steps.filter((s) => s.op === 'impute');
     expect(impute.some((s) => s.kind === 'numeric' && s.indicator !== null)).toBe(true);
     expect(impute.some((s) => s.kind === 'categorical' && s.indicator !== null)).toBe(true);
-    expect(f.pipeline.steps.filter((s) => s.op === 'onehot').map((s) => s.column).sort()).toEqual(['color', 'region']);
+    expect(
+      f.pipeline.steps
+        .filter((s) => s.op === 'onehot')
+        .map((s) => s.column)
+        .sort(),
+    ).toEqual(['color', 'region']);
     // cluster_similarity: 3 k-means centres over lon, lat and the rotated column; its similarities
     // vary across the rows the round trip compares, so the comparison sees them.
     const geo = f.pipeline.steps.find((s) => s.op === 'cluster_similarity');
@@ -70,7 +91,10 @@ describe('TFLite round trip of spec-built artifacts', () => {
     for (const name of ['geo_0', 'geo_1', 'geo_2']) {
       const j = f.pipeline.features.indexOf(name);
       expect(j, name).toBeGreaterThanOrEqual(0);
-      expect(new Set(Array.from({ length: f.records.length }, (_, i) => design[i * w + j]?.toFixed(3))).size, name).toBeGreaterThan(20);
+      expect(
+        new Set(Array.from({ length: f.records.length }, (_, i) => design[i * w + j]?.toFixed(3))).size,
+        name,
+      ).toBeGreaterThan(20);
     }
   });
 
@@ -101,7 +125,10 @@ describe('TFLite round trip of spec-built artifacts', () => {
         const want = await onnx.run(f.records);
         const names = manifest.outputs.map((o) => o.name);
         expect(Object.keys(got.outputs).sort()).toEqual([...names].sort());
-        for (const name of names) expect(maxRelDiff(got.outputs[name] as OutputData, want.outputs[name] as OutputData), name).toBeLessThan(1e-5);
+        for (const name of names)
+          expect(maxRelDiff(got.outputs[name] as OutputData, want.outputs[name] as OutputData), name).toBeLessThan(
+            1e-5,
+          );
         expect(maxRelDiff(Float64Array.from(got.predictions), Float64Array.from(want.predictions))).toBeLessThan(1e-5);
         if (task !== 'regression') expect(got.outputs.label).toBeInstanceOf(BigInt64Array);
         // Not constant: the comparison sees the features.

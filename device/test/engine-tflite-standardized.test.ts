@@ -10,14 +10,23 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MANIFEST_FILE, generateSigningKeyPair, verifyArtifact, type SigningKeyPair } from '@outpost/protocol';
-import { CleaningStep, FeatureStep, buildArtifact, fitSpecPipeline, learnerByName, transformSpec, type Task } from '@outpost/trainer';
+import {
+  CleaningStep,
+  FeatureStep,
+  buildArtifact,
+  fitSpecPipeline,
+  learnerByName,
+  transformSpec,
+  type Task,
+} from '@outpost/trainer';
 import { createOrtWebEngine, createTfliteEngine, smokeTest, type OutputData } from '../src/index.ts';
 import { CLEANING, FEATURES, specFixture, specModel, type SpecFixture } from './helpers/spec-models.ts';
 
 function maxRelDiff(a: OutputData, b: OutputData): number {
   expect(a.length).toBe(b.length);
   let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(Number(a[i]) - Number(b[i])) / Math.max(1, Math.abs(Number(b[i]))));
+  for (let i = 0; i < a.length; i++)
+    m = Math.max(m, Math.abs(Number(a[i]) - Number(b[i])) / Math.max(1, Math.abs(Number(b[i]))));
   return m;
 }
 
@@ -32,7 +41,12 @@ describe('TFLite round trip of standardised models on an unscaled design', () =>
     const base = specFixture();
     // The fixture's pipeline without its final `scale` step: columns from 0/1 to hundreds.
     const features = FEATURES.filter((s) => s.op !== 'scale');
-    const { pipeline } = fitSpecPipeline({ columns: base.columns, rows: base.trainRows, cleaning: CLEANING.map((s) => CleaningStep.parse(s)), features: features.map((s) => FeatureStep.parse(s)) });
+    const { pipeline } = fitSpecPipeline({
+      columns: base.columns,
+      rows: base.trainRows,
+      cleaning: CLEANING.map((s) => CleaningStep.parse(s)),
+      features: features.map((s) => FeatureStep.parse(s)),
+    });
     expect(pipeline.steps.some((s) => s.op === 'scale')).toBe(false);
     f = { ...base, pipeline };
   });
@@ -50,20 +64,30 @@ describe('TFLite round trip of standardised models on an unscaled design', () =>
       // The helper's TrainedModel (targets, inputs, validation rows), refitted by the run's learner.
       const plain = await specModel(f, kind, task, { tolerance, name: `std-${kind}-${task}-${weights}` });
       const x = transformSpec(f.pipeline, f.columns, f.trainRows);
-      const model = await learnerByName(kind).fit(x, trainTargets(f, task), plain.params, { task, seed: 5, classes: task === 'multiclass' ? 3 : 2 });
+      const model = await learnerByName(kind).fit(x, trainTargets(f, task), plain.params, {
+        task,
+        seed: 5,
+        classes: task === 'multiclass' ? 3 : 2,
+      });
       expect(model.toJSON()).toHaveProperty('standardize');
       const built = await buildArtifact({ ...plain, model }, { outRoot: root, keys, now: 0, measureLatency: false });
       expect(built.report.ship).toBe(weights);
       expect(built.tflite.written).toBe(true);
       const manifestBytes = readFileSync(path.join(built.artifactDir, MANIFEST_FILE));
-      const files = new Map(built.manifest.files.map((e) => [e.path, readFileSync(path.join(built.artifactDir, e.path)) as Uint8Array]));
+      const files = new Map(
+        built.manifest.files.map((e) => [e.path, readFileSync(path.join(built.artifactDir, e.path)) as Uint8Array]),
+      );
       const manifest = verifyArtifact({ manifestBytes, files }, keys.publicKeyPem);
       const tflite = await createTfliteEngine().load(files.get('model.tflite') as Uint8Array, manifest);
       const onnx = await createOrtWebEngine().load(files.get('model.onnx') as Uint8Array, manifest);
       try {
         const got = await tflite.run(f.records);
         const want = await onnx.run(f.records);
-        for (const o of manifest.outputs) expect(maxRelDiff(got.outputs[o.name] as OutputData, want.outputs[o.name] as OutputData), o.name).toBeLessThan(1e-5);
+        for (const o of manifest.outputs)
+          expect(
+            maxRelDiff(got.outputs[o.name] as OutputData, want.outputs[o.name] as OutputData),
+            o.name,
+          ).toBeLessThan(1e-5);
         expect(new Set(got.predictions.map((p) => p.toFixed(3))).size).toBeGreaterThan(task === 'regression' ? 50 : 1);
         await expect(smokeTest(tflite, manifest)).resolves.toBeUndefined();
       } finally {

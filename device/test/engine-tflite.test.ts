@@ -8,7 +8,14 @@
  */
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { INPUT_TRANSFORM_FORMAT, PipelineErrorCodes, isOutpostError, type FeatureValue, type InputTransform, type Manifest } from '@outpost/protocol';
+import {
+  INPUT_TRANSFORM_FORMAT,
+  PipelineErrorCodes,
+  isOutpostError,
+  type FeatureValue,
+  type InputTransform,
+  type Manifest,
+} from '@outpost/protocol';
 import { DeviceErrorCodes } from '../src/index.ts';
 // Trainer-side writers: a test-only dependency (device/src never imports the trainer).
 import {
@@ -39,8 +46,14 @@ const PIPELINE: Pipeline = {
 };
 
 const MANIFEST = {
-  name: 'tflite-test', version: 1, predictionOutput: 'prediction',
-  inputs: [{ name: 'a', type: 'float' }, { name: 'b', type: 'float' }, { name: 'c', type: 'string', categories: ['p', 'q', 'r'] }],
+  name: 'tflite-test',
+  version: 1,
+  predictionOutput: 'prediction',
+  inputs: [
+    { name: 'a', type: 'float' },
+    { name: 'b', type: 'float' },
+    { name: 'c', type: 'string', categories: ['p', 'q', 'r'] },
+  ],
 } as unknown as Manifest;
 
 function randoms(n: number, seed: number, scale: number): number[] {
@@ -63,12 +76,21 @@ const MLP: TfliteSource = {
 };
 const BINARY: TfliteSource = {
   kind: 'mlp',
-  json: { layers: [{ weights: randoms(5 * 4, 7, 1), bias: randoms(4, 8, 0.3), activation: 'relu' }, { weights: randoms(4, 9, 1), bias: [0], activation: 'sigmoid' }] },
+  json: {
+    layers: [
+      { weights: randoms(5 * 4, 7, 1), bias: randoms(4, 8, 0.3), activation: 'relu' },
+      { weights: randoms(4, 9, 1), bias: [0], activation: 'sigmoid' },
+    ],
+  },
 };
 
 const rowRng = mulberry32(11);
 const ROWS: Record<string, FeatureValue>[] = [
-  ...Array.from({ length: 40 }, (_, i) => ({ a: (rowRng() - 0.3) * 8, b: (rowRng() - 0.5) * 120, c: ['p', 'q', 'r'][i % 3] as string })),
+  ...Array.from({ length: 40 }, (_, i) => ({
+    a: (rowRng() - 0.3) * 8,
+    b: (rowRng() - 0.5) * 120,
+    c: ['p', 'q', 'r'][i % 3] as string,
+  })),
   { a: null, b: 3, c: 'q' },
   { a: 1, b: null, c: 'unseen' },
   { a: 1, b: 2, c: null },
@@ -81,19 +103,39 @@ function onnxModel(source: TfliteSource, quant: DenseQuant = 'float'): Uint8Arra
   tfliteLayers(source).forEach((l, i) => {
     const activation = l.activation === 'binary' ? 'identity' : l.activation;
     // Float biases on both sides: the comparison is about the weights.
-    x = emitDense(g, x, Float64Array.from(l.weights), Float64Array.from(l.bias), { in: l.in, out: l.out, activation, name: `layer${i}`, quant, bias: 'float' });
+    x = emitDense(g, x, Float64Array.from(l.weights), Float64Array.from(l.bias), {
+      in: l.in,
+      out: l.out,
+      activation,
+      name: `layer${i}`,
+      quant,
+      bias: 'float',
+    });
   });
   g.node('Identity', [x], { outputs: ['prediction'] });
   g.output('prediction', 'float', ['N', 1]);
   return g.toBytes();
 }
 
-async function onnxPredict(source: TfliteSource, rows: Record<string, FeatureValue>[], quant: DenseQuant = 'float'): Promise<number[]> {
+async function onnxPredict(
+  source: TfliteSource,
+  rows: Record<string, FeatureValue>[],
+  quant: DenseQuant = 'float',
+): Promise<number[]> {
   const session = await ort.InferenceSession.create(onnxModel(source, quant));
   const n = rows.length;
   const feeds: Record<string, ort.Tensor> = {};
-  for (const name of ['a', 'b']) feeds[name] = new ort.Tensor('float32', Float32Array.from(rows, (r) => (typeof r[name] === 'number' ? (r[name] as number) : NaN)), [n, 1]);
-  feeds.c = new ort.Tensor('string', rows.map((r) => (typeof r.c === 'string' ? r.c : '')), [n, 1]);
+  for (const name of ['a', 'b'])
+    feeds[name] = new ort.Tensor(
+      'float32',
+      Float32Array.from(rows, (r) => (typeof r[name] === 'number' ? (r[name] as number) : NaN)),
+      [n, 1],
+    );
+  feeds.c = new ort.Tensor(
+    'string',
+    rows.map((r) => (typeof r.c === 'string' ? r.c : '')),
+    [n, 1],
+  );
   const out = Array.from((await session.run(feeds)).prediction?.data as Float32Array);
   await session.release();
   return out;
@@ -101,14 +143,20 @@ async function onnxPredict(source: TfliteSource, rows: Record<string, FeatureVal
 
 function maxRelDiff(a: readonly number[], b: readonly number[]): number {
   let m = 0;
-  a.forEach((v, i) => { m = Math.max(m, Math.abs(v - (b[i] as number)) / Math.max(1, Math.abs(b[i] as number))); });
+  a.forEach((v, i) => {
+    m = Math.max(m, Math.abs(v - (b[i] as number)) / Math.max(1, Math.abs(b[i] as number)));
+  });
   return m;
 }
 
 describe('TFLite engine (tfjs-tflite behind the Node shim)', () => {
   const engine = createTfliteEngine();
 
-  for (const [label, source] of [['linear', LINEAR], ['mlp', MLP], ['mlp binary (sigmoid)', BINARY]] as const) {
+  for (const [label, source] of [
+    ['linear', LINEAR],
+    ['mlp', MLP],
+    ['mlp binary (sigmoid)', BINARY],
+  ] as const) {
     it(`${label}: float .tflite predicts as the ONNX artifact within 1e-5 relative`, async () => {
       const session = await engine.load(exportTflite(PIPELINE, source), MANIFEST);
       const { predictions, outputs } = await session.run(ROWS);
@@ -154,11 +202,17 @@ describe('TFLite engine (tfjs-tflite behind the Node shim)', () => {
 
   it('refuses bytes that are not a .tflite file, or inputs the manifest lacks', async () => {
     const bytes = exportTflite(PIPELINE, LINEAR);
-    await expect(engine.load(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]), MANIFEST)).rejects.toSatisfy((e: unknown) => isOutpostError(e) && e.code === DeviceErrorCodes.MODEL_LOAD);
+    await expect(engine.load(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]), MANIFEST)).rejects.toSatisfy(
+      (e: unknown) => isOutpostError(e) && e.code === DeviceErrorCodes.MODEL_LOAD,
+    );
     const narrow = { ...MANIFEST, inputs: MANIFEST.inputs.slice(0, 2) } as Manifest;
-    await expect(engine.load(bytes, narrow)).rejects.toSatisfy((e: unknown) => isOutpostError(e) && e.code === DeviceErrorCodes.MODEL_LOAD);
+    await expect(engine.load(bytes, narrow)).rejects.toSatisfy(
+      (e: unknown) => isOutpostError(e) && e.code === DeviceErrorCodes.MODEL_LOAD,
+    );
     const wrongOutput = { ...MANIFEST, predictionOutput: 'label' } as Manifest;
-    await expect(engine.load(bytes, wrongOutput)).rejects.toSatisfy((e: unknown) => isOutpostError(e) && e.code === DeviceErrorCodes.MODEL_LOAD);
+    await expect(engine.load(bytes, wrongOutput)).rejects.toSatisfy(
+      (e: unknown) => isOutpostError(e) && e.code === DeviceErrorCodes.MODEL_LOAD,
+    );
   });
 });
 
@@ -179,22 +233,42 @@ describe('TFLite input transform', () => {
 
   it('imputes the median, scales, and one-hot encodes (unseen / missing → zeros)', () => {
     expect(Array.from(designRows(transform, [{ a: 4, b: -65, c: 'q' }]))).toEqual([1, -1, 0, 1, 0]);
-    expect(Array.from(designRows(transform, [{ a: null, b: Number.NaN, c: 'zzz' }]))).toEqual([Math.fround(0.5 / 2.5), Math.fround(-5 / 40), 0, 0, 0]);
+    expect(Array.from(designRows(transform, [{ a: null, b: Number.NaN, c: 'zzz' }]))).toEqual([
+      Math.fround(0.5 / 2.5),
+      Math.fround(-5 / 40),
+      0,
+      0,
+      0,
+    ]);
     expect(Array.from(designRows(transform, [{ a: 'x', c: '' }]).subarray(2))).toEqual([0, 0, 0]);
   });
 
   it('a step kind the device does not know fails the load with OUTPOST_ERR_PIPELINE_STEP_UNKNOWN', async () => {
     const steps = [...transform.pipeline.steps];
     steps.splice(2, 0, { op: 'polynomial', columns: ['a', 'b'], degree: 2 } as never);
-    const future = { ...transform, pipeline: { ...transform.pipeline, steps, features: [...transform.pipeline.features, 'a*b'] } };
+    const future = {
+      ...transform,
+      pipeline: { ...transform.pipeline, steps, features: [...transform.pipeline.features, 'a*b'] },
+    };
     const layers = tfliteLayers({ kind: 'linear', json: { weights: [1, 2, 3, 4, 5, 6], intercept: 0 } });
-    const bytes = writeTflite(layers, { metadata: { 'outpost.input_transform': new TextEncoder().encode(JSON.stringify(future)) } });
-    const err: unknown = await createTfliteEngine().load(bytes, MANIFEST).catch((e: unknown) => e);
+    const bytes = writeTflite(layers, {
+      metadata: { 'outpost.input_transform': new TextEncoder().encode(JSON.stringify(future)) },
+    });
+    const err: unknown = await createTfliteEngine()
+      .load(bytes, MANIFEST)
+      .catch((e: unknown) => e);
     expect(isOutpostError(err, PipelineErrorCodes.STEP_UNKNOWN)).toBe(true);
     expect((err as { details: Record<string, unknown> }).details).toMatchObject({ op: 'polynomial', index: 2 });
     // A malformed known step is a broken file instead.
-    const broken = { ...transform, pipeline: { ...transform.pipeline, steps: [{ op: 'clip', column: 'a', lo: 2, hi: 1 }] } };
-    const brokenBytes = writeTflite(tfliteLayers(LINEAR), { metadata: { 'outpost.input_transform': new TextEncoder().encode(JSON.stringify(broken)) } });
-    await expect(createTfliteEngine().load(brokenBytes, MANIFEST)).rejects.toSatisfy((e: unknown) => isOutpostError(e, DeviceErrorCodes.MODEL_LOAD));
+    const broken = {
+      ...transform,
+      pipeline: { ...transform.pipeline, steps: [{ op: 'clip', column: 'a', lo: 2, hi: 1 }] },
+    };
+    const brokenBytes = writeTflite(tfliteLayers(LINEAR), {
+      metadata: { 'outpost.input_transform': new TextEncoder().encode(JSON.stringify(broken)) },
+    });
+    await expect(createTfliteEngine().load(brokenBytes, MANIFEST)).rejects.toSatisfy((e: unknown) =>
+      isOutpostError(e, DeviceErrorCodes.MODEL_LOAD),
+    );
   });
 });

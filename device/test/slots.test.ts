@@ -34,7 +34,11 @@ describe('model slots', () => {
       await slots.activate(loaded);
       await loaded.session.release();
     }
-    expect(JSON.parse(readFileSync(path.join(dataDir, 'state.json'), 'utf8'))).toEqual({ active: 'b', lastAccepted: { tiny: 2 }, seq: 0 });
+    expect(JSON.parse(readFileSync(path.join(dataDir, 'state.json'), 'utf8'))).toEqual({
+      active: 'b',
+      lastAccepted: { tiny: 2 },
+      seq: 0,
+    });
 
     // A flipped byte in the active slot's model: the device starts on slot a (v1) instead.
     const model = path.join(dataDir, 'slots', 'b', 'model.onnx');
@@ -44,11 +48,20 @@ describe('model slots', () => {
 
     const dead = await startEmbeddedBroker({ port: 0 });
     await dead.close();
-    const d = await startDevice({ id: 'slot-dev', dataDir, brokerUrl: dead.url, publicKeyPem: keys.publicKeyPem, engine });
+    const d = await startDevice({
+      id: 'slot-dev',
+      dataDir,
+      brokerUrl: dead.url,
+      publicKeyPem: keys.publicKeyPem,
+      engine,
+    });
     try {
       expect(d.active()).toMatchObject({ version: 1, artifactId: v1.artifactId });
       expect((await d.predict([{ x: 1, c: 'a' }])).version).toBe(1);
-      expect(JSON.parse(readFileSync(path.join(dataDir, 'state.json'), 'utf8'))).toMatchObject({ active: 'a', lastAccepted: { tiny: 2 } });
+      expect(JSON.parse(readFileSync(path.join(dataDir, 'state.json'), 'utf8'))).toMatchObject({
+        active: 'a',
+        lastAccepted: { tiny: 2 },
+      });
     } finally {
       await d.close();
     }

@@ -1,4 +1,12 @@
-import { assertId, encode, topics, type Clock, type DesiredState, type ModelAssignment, type Transport } from '@outpost/protocol';
+import {
+  assertId,
+  encode,
+  topics,
+  type Clock,
+  type DesiredState,
+  type ModelAssignment,
+  type Transport,
+} from '@outpost/protocol';
 import { FleetErrorCodes, fleetError } from './errors.ts';
 import type { FleetStore } from './store/fleet-store.ts';
 
@@ -9,14 +17,20 @@ export interface DesiredStateDeps {
   transport?: Transport;
 }
 
-const deviceKey = (devices: readonly string[] | undefined): string => (devices === undefined ? '*' : [...devices].sort().join(','));
+const deviceKey = (devices: readonly string[] | undefined): string =>
+  devices === undefined ? '*' : [...devices].sort().join(',');
 
 /**
  * The next desired state of a gateway once `assignment` is added: an assignment replaces the
  * gateway's previous one for the same model and the same device set; an assignment for every
  * device (no `devices`) replaces every earlier assignment of that model.
  */
-export function nextDesiredState(previous: DesiredState | undefined, gatewayId: string, assignment: ModelAssignment, issuedAt: string): DesiredState {
+export function nextDesiredState(
+  previous: DesiredState | undefined,
+  gatewayId: string,
+  assignment: ModelAssignment,
+  issuedAt: string,
+): DesiredState {
   const key = deviceKey(assignment.devices);
   const kept = (previous?.models ?? []).filter(
     (m) => m.name !== assignment.name || (assignment.devices !== undefined && deviceKey(m.devices) !== key),
@@ -46,7 +60,10 @@ export async function assign(
   for (const d of devices ?? []) assertId('device', d);
   const artifact = deps.store.findArtifact(modelName, version);
   if (!artifact) {
-    throw fleetError(FleetErrorCodes.ARTIFACT_NOT_FOUND, `no registered artifact for ${modelName} v${version}`, { name: modelName, version });
+    throw fleetError(FleetErrorCodes.ARTIFACT_NOT_FOUND, `no registered artifact for ${modelName} v${version}`, {
+      name: modelName,
+      version,
+    });
   }
   const assignment: ModelAssignment = {
     name: modelName,
@@ -54,7 +71,12 @@ export async function assign(
     artifactId: artifact.artifactId,
     ...(devices !== undefined ? { devices: [...new Set(devices)].sort() } : {}),
   };
-  const state = nextDesiredState(deps.store.getDesired(gatewayId), gatewayId, assignment, new Date(deps.clock.now()).toISOString());
+  const state = nextDesiredState(
+    deps.store.getDesired(gatewayId),
+    gatewayId,
+    assignment,
+    new Date(deps.clock.now()).toISOString(),
+  );
   deps.store.putDesired(state);
   if (deps.transport) await publishDesired(deps.transport, state);
   return state;

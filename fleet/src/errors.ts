@@ -25,6 +25,14 @@ export const FleetErrorCodes = {
 
 export type FleetErrorCode = (typeof FleetErrorCodes)[keyof typeof FleetErrorCodes];
 
-export function fleetError(code: FleetErrorCode, message: string, details?: Record<string, unknown>, cause?: unknown): OutpostError {
-  return new OutpostError(code, message, { ...(details ? { details } : {}), ...(cause !== undefined ? { cause } : {}) });
+export function fleetError(
+  code: FleetErrorCode,
+  message: string,
+  details?: Record<string, unknown>,
+  cause?: unknown,
+): OutpostError {
+  return new OutpostError(code, message, {
+    ...(details ? { details } : {}),
+    ...(cause !== undefined ? { cause } : {}),
+  });
 }

@@ -1,6 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { errorMessage, keyId, silentLogger, systemClock, type Clock, type DesiredState, type Logger, type ReportedState, type Transport } from '@outpost/protocol';
+import {
+  errorMessage,
+  keyId,
+  silentLogger,
+  systemClock,
+  type Clock,
+  type DesiredState,
+  type Logger,
+  type ReportedState,
+  type Transport,
+} from '@outpost/protocol';
 import { createMqttTransport, serveArtifacts } from '@outpost/protocol/node';
 import { startEmbeddedBroker, type EmbeddedBroker } from '@outpost/protocol/broker';
 import { assign, publishDesired } from './desired-state.ts';
@@ -80,12 +90,20 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
 
     let brokerUrl = opts.brokerUrl;
     if (brokerUrl === undefined) {
-      const broker: EmbeddedBroker = await startEmbeddedBroker({ port: opts.port ?? 1883, host: opts.host ?? '127.0.0.1' });
+      const broker: EmbeddedBroker = await startEmbeddedBroker({
+        port: opts.port ?? 1883,
+        host: opts.host ?? '127.0.0.1',
+      });
       closers.push(() => broker.close());
       brokerUrl = broker.url;
     }
 
-    const transport: Transport = createMqttTransport({ url: brokerUrl, clientId: opts.clientId ?? DEFAULT_FLEET_CLIENT_ID, clean: false, logger });
+    const transport: Transport = createMqttTransport({
+      url: brokerUrl,
+      clientId: opts.clientId ?? DEFAULT_FLEET_CLIENT_ID,
+      clean: false,
+      logger,
+    });
     const counters = newCounters();
     const ctx: IngestContext = { store, clock, logger: logger.child({ part: 'ingest' }), counters };
     await routeIngestion(transport, ctx);
@@ -105,8 +123,10 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     return {
       brokerUrl,
       store,
-      registerArtifact: async (dir) => registerArtifact({ store, dataDir: opts.dataDir, publicKeyPem: opts.publicKeyPem, clock }, dir),
-      assign: (gatewayId, model, version, devices) => assign({ store, clock, transport }, gatewayId, model, version, devices),
+      registerArtifact: async (dir) =>
+        registerArtifact({ store, dataDir: opts.dataDir, publicKeyPem: opts.publicKeyPem, clock }, dir),
+      assign: (gatewayId, model, version, devices) =>
+        assign({ store, clock, transport }, gatewayId, model, version, devices),
       drift: (model, o = {}) =>
         modelDrift(store, model, { ...o, ...(opts.driftThresholds ? { thresholds: opts.driftThresholds } : {}) }),
       stats: () => ({

@@ -1,9 +1,23 @@
-export { startFleet, FLEET_DB_FILE, DEFAULT_FLEET_CLIENT_ID, type Fleet, type FleetOptions, type FleetStats } from './fleet.ts';
+export {
+  startFleet,
+  FLEET_DB_FILE,
+  DEFAULT_FLEET_CLIENT_ID,
+  type Fleet,
+  type FleetOptions,
+  type FleetStats,
+} from './fleet.ts';
 export { FleetErrorCodes, type FleetErrorCode } from './errors.ts';
 export type { FleetStore, ArtifactRecord, TelemetryQuery, DeadLetter, DeadLetterInput } from './store/fleet-store.ts';
 export { openSqliteStore } from './store/sqlite-store.ts';
 export { createMemoryStore } from './store/memory-store.ts';
-export { registerArtifact, readArtifactFolder, createArtifactReader, artifactDir, type RegistryDeps, type RegisteredArtifact } from './registry.ts';
+export {
+  registerArtifact,
+  readArtifactFolder,
+  createArtifactReader,
+  artifactDir,
+  type RegistryDeps,
+  type RegisteredArtifact,
+} from './registry.ts';
 export { assign, nextDesiredState, publishDesired, type DesiredStateDeps } from './desired-state.ts';
 export { routeIngestion, dispatch, deadLetter, ingestHandlers } from './ingest/dispatcher.ts';
 export type { IngestHandler, IngestContext, IngestCounters } from './ingest/handler.ts';

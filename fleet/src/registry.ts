@@ -63,17 +63,26 @@ export function registerArtifact(deps: RegistryDeps, dir: string): RegisteredArt
 
   const taken = deps.store.findArtifact(manifest.name, manifest.version);
   if (taken && taken.artifactId !== artifactId) {
-    throw fleetError(FleetErrorCodes.VERSION_EXISTS, `${manifest.name} v${manifest.version} is already registered as ${taken.artifactId}`, {
-      name: manifest.name,
-      version: manifest.version,
-      artifactId: taken.artifactId,
-    });
+    throw fleetError(
+      FleetErrorCodes.VERSION_EXISTS,
+      `${manifest.name} v${manifest.version} is already registered as ${taken.artifactId}`,
+      {
+        name: manifest.name,
+        version: manifest.version,
+        artifactId: taken.artifactId,
+      },
+    );
   }
 
   const target = artifactDir(deps.dataDir, artifactId);
   if (!existsSync(join(target, MANIFEST_FILE))) writeBundle(target, bundle);
   if (!taken) {
-    deps.store.putArtifact({ ...result, manifest, dir: target, registeredAt: new Date(deps.clock.now()).toISOString() });
+    deps.store.putArtifact({
+      ...result,
+      manifest,
+      dir: target,
+      registeredAt: new Date(deps.clock.now()).toISOString(),
+    });
   }
   return result;
 }
@@ -109,4 +118,3 @@ export function createArtifactReader(store: FleetStore, dataDir: string): Artifa
     }
   };
 }
-

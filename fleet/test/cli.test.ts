@@ -35,7 +35,9 @@ function captureIO(): Captured {
 
 /** A program like the root `outpost` one, whose parse errors throw instead of exiting the process. */
 function program(io: CliIO): Command {
-  const root = new Command('outpost').exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  const root = new Command('outpost')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   for (const cmd of fleetCommands(io)) {
     cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
     root.addCommand(cmd);
@@ -84,15 +86,21 @@ describe('fleet CLI', () => {
 
   it('fails with a clear message and non-zero exit on bad arguments and missing things', async () => {
     const badVersion = captureIO();
-    await expect(run(badVersion, 'assign', 'gw1', 'housing', 'abc', '--data-dir', dataDir)).rejects.toBeInstanceOf(CommanderError);
+    await expect(run(badVersion, 'assign', 'gw1', 'housing', 'abc', '--data-dir', dataDir)).rejects.toBeInstanceOf(
+      CommanderError,
+    );
     expect(badVersion.stderr.join('')).toMatch(/version must be an integer/);
 
     const badId = captureIO();
-    await expect(run(badId, 'drift', 'bad/model', '--data-dir', dataDir)).rejects.toSatisfy((e) => e instanceof CommanderError && e.exitCode !== 0);
+    await expect(run(badId, 'drift', 'bad/model', '--data-dir', dataDir)).rejects.toSatisfy(
+      (e) => e instanceof CommanderError && e.exitCode !== 0,
+    );
     expect(badId.stderr.join('')).toMatch(/model must be 1–64/);
 
     const badPort = captureIO();
-    await expect(run(badPort, 'fleet', '--port', '70000', '--data-dir', dataDir)).rejects.toBeInstanceOf(CommanderError);
+    await expect(run(badPort, 'fleet', '--port', '70000', '--data-dir', dataDir)).rejects.toBeInstanceOf(
+      CommanderError,
+    );
     expect(badPort.stderr.join('')).toMatch(/port must be between 0 and 65535/);
 
     const unknown = captureIO();
@@ -101,7 +109,16 @@ describe('fleet CLI', () => {
     expect(unknown.stderr[0]).toMatch(/^error: OUTPOST_ERR_UNKNOWN_MODEL/);
 
     const noKey = captureIO();
-    await run(noKey, 'fleet', '--data-dir', join(tmp.dir, 'empty'), '--port', '0', '--public-key', join(tmp.dir, 'keys', 'signing.pub'));
+    await run(
+      noKey,
+      'fleet',
+      '--data-dir',
+      join(tmp.dir, 'empty'),
+      '--port',
+      '0',
+      '--public-key',
+      join(tmp.dir, 'keys', 'signing.pub'),
+    );
     expect(noKey.exitCode).toBe(1);
     expect(noKey.stderr[0]).toMatch(/public key file .*signing\.pub not found/);
 
@@ -143,7 +160,9 @@ describe('fleet CLI', () => {
       await client.start();
       try {
         const state = await waitFor(() => got, 'retained desired state');
-        expect(state.models).toEqual([{ name: 'housing', version: 1, artifactId: a.artifactId, devices: ['dev1', 'dev2'] }]);
+        expect(state.models).toEqual([
+          { name: 'housing', version: 1, artifactId: a.artifactId, devices: ['dev1', 'dev2'] },
+        ]);
         // the running service ingests too
         await client.publish(topics.device('dev1', 'telemetry'), encode(fixtureWindow('dev1', 0)));
       } finally {
@@ -172,9 +191,20 @@ describe('fleet CLI', () => {
     const a = writeFixtureArtifact(tmp.dir, keys);
     const io = captureIO();
     await run(io, 'register', a.dir, '--data-dir', dataDir);
-    await run(io, 'assign', 'gw1', 'housing', '1', '--data-dir', dataDir, '--broker', 'mqtt://127.0.0.1:1', '--timeout', '300');
+    await run(
+      io,
+      'assign',
+      'gw1',
+      'housing',
+      '1',
+      '--data-dir',
+      dataDir,
+      '--broker',
+      'mqtt://127.0.0.1:1',
+      '--timeout',
+      '300',
+    );
     expect(io.exitCode).toBe(1);
     expect(io.stderr[0]).toMatch(/OUTPOST_ERR_BROKER_UNREACHABLE/);
   });
 });
-

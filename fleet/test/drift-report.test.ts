@@ -7,7 +7,9 @@ import type { FleetStore } from '../src/store/fleet-store.ts';
 import { fixtureManifest, fixtureWindow } from './fixtures.ts';
 
 const AT = '2025-01-01T00:00:00.000Z';
-const manifest = fixtureManifest('housing', 1, [{ path: 'model.onnx', bytes: Buffer.from('m'), role: 'model' }]) as Manifest;
+const manifest = fixtureManifest('housing', 1, [
+  { path: 'model.onnx', bytes: Buffer.from('m'), role: 'model' },
+]) as Manifest;
 
 describe('driftReport', () => {
   let store: FleetStore;
@@ -17,8 +19,14 @@ describe('driftReport', () => {
   afterEach(() => store.close());
 
   it('gives psi ≈ 0 for counts proportional to the reference, summed over windows', () => {
-    store.insertTelemetry(fixtureWindow('dev1', 0, { x: [500, 500, 500, 500], color: [1000, 1000, 0], pred: [1000, 1000] }), AT);
-    store.insertTelemetry(fixtureWindow('dev1', 1, { x: [100, 100, 100, 100], color: [200, 200, 0], pred: [200, 200] }), AT);
+    store.insertTelemetry(
+      fixtureWindow('dev1', 0, { x: [500, 500, 500, 500], color: [1000, 1000, 0], pred: [1000, 1000] }),
+      AT,
+    );
+    store.insertTelemetry(
+      fixtureWindow('dev1', 1, { x: [100, 100, 100, 100], color: [200, 200, 0], pred: [200, 200] }),
+      AT,
+    );
     const report = driftReport(store, manifest);
     expect(report.windows).toBe(2);
     expect(report.rows).toBe(2400);
@@ -33,7 +41,10 @@ describe('driftReport', () => {
   });
 
   it('flags a shifted feature as major, sorted first, and counts unseen categories as their own bin', () => {
-    store.insertTelemetry(fixtureWindow('dev1', 0, { x: [50, 50, 400, 1500], color: [1000, 950, 50], pred: [1000, 1000] }), AT);
+    store.insertTelemetry(
+      fixtureWindow('dev1', 0, { x: [50, 50, 400, 1500], color: [1000, 950, 50], pred: [1000, 1000] }),
+      AT,
+    );
     const report = driftReport(store, manifest);
     const [first, second] = report.features;
     expect(first?.feature).toBe('x');
@@ -81,7 +92,14 @@ describe('driftReport', () => {
       err = e;
     }
     expect(isOutpostError(err, FleetErrorCodes.UNKNOWN_MODEL)).toBe(true);
-    store.putArtifact({ artifactId: 'a'.repeat(64), name: 'housing', version: 1, manifest, dir: '/x', registeredAt: AT });
+    store.putArtifact({
+      artifactId: 'a'.repeat(64),
+      name: 'housing',
+      version: 1,
+      manifest,
+      dir: '/x',
+      registeredAt: AT,
+    });
     store.insertTelemetry(fixtureWindow('dev1', 0), AT);
     expect(modelDrift(store, 'housing').windows).toBe(1);
     expect(() => modelDrift(store, 'housing', { version: 9 })).toThrow(/no registered artifact/);

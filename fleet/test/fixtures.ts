@@ -30,7 +30,11 @@ export const fixedClock = {
 };
 
 /** Reference: numeric `x` in 4 equal bins over edges [1,2,3]; `color` red/green 50/50; prediction 2 bins. */
-export function fixtureManifest(name: string, version: number, files: { path: string; bytes: Buffer; role: 'model' | 'card' }[]): UnsignedManifest {
+export function fixtureManifest(
+  name: string,
+  version: number,
+  files: { path: string; bytes: Buffer; role: 'model' | 'card' }[],
+): UnsignedManifest {
   return {
     schema: MANIFEST_SCHEMA,
     name,
@@ -68,7 +72,13 @@ export interface FixtureArtifact {
 }
 
 /** Writes a signed artifact folder (manifest.json, model.onnx, card.md) under `root`. */
-export function writeFixtureArtifact(root: string, keys: SigningKeyPair, name = 'housing', version = 1, modelSize = 200_000): FixtureArtifact {
+export function writeFixtureArtifact(
+  root: string,
+  keys: SigningKeyPair,
+  name = 'housing',
+  version = 1,
+  modelSize = 200_000,
+): FixtureArtifact {
   const modelBytes = Buffer.alloc(modelSize);
   for (let i = 0; i < modelSize; i++) modelBytes[i] = (i * 31 + version) & 0xff;
   const card = Buffer.from(`# ${name} v${version}\n`);

@@ -32,7 +32,12 @@ describe('fleet service', () => {
 
   beforeAll(async () => {
     tmp = tempDir();
-    fleet = await startFleet({ dataDir: join(tmp.dir, 'data'), port: 0, publicKeyPem: keys.publicKeyPem, clock: fixedClock });
+    fleet = await startFleet({
+      dataDir: join(tmp.dir, 'data'),
+      port: 0,
+      publicKeyPem: keys.publicKeyPem,
+      clock: fixedClock,
+    });
     artifact = writeFixtureArtifact(tmp.dir, keys);
   });
   afterAll(async () => {
@@ -41,7 +46,11 @@ describe('fleet service', () => {
   });
 
   it('registers an artifact through the service', async () => {
-    expect(await fleet.registerArtifact(artifact.dir)).toEqual({ artifactId: artifact.artifactId, name: 'housing', version: 1 });
+    expect(await fleet.registerArtifact(artifact.dir)).toEqual({
+      artifactId: artifact.artifactId,
+      name: 'housing',
+      version: 1,
+    });
   });
 
   it('publishes a retained desired state that a client subscribing later receives', async () => {
@@ -65,23 +74,37 @@ describe('fleet service', () => {
   });
 
   it('refuses to assign an unregistered version or a bad id', async () => {
-    await expect(fleet.assign('gw1', 'housing', 9)).rejects.toSatisfy((e) => isOutpostError(e, FleetErrorCodes.ARTIFACT_NOT_FOUND));
-    await expect(fleet.assign('gw/1', 'housing', 1)).rejects.toSatisfy((e) => isOutpostError(e, 'OUTPOST_ERR_ID_INVALID'));
+    await expect(fleet.assign('gw1', 'housing', 9)).rejects.toSatisfy((e) =>
+      isOutpostError(e, FleetErrorCodes.ARTIFACT_NOT_FOUND),
+    );
+    await expect(fleet.assign('gw/1', 'housing', 1)).rejects.toSatisfy((e) =>
+      isOutpostError(e, 'OUTPOST_ERR_ID_INVALID'),
+    );
     expect(fleet.store.getDesired('gw1')?.revision).toBe(2);
   });
 
   it('serves a registered artifact to a gateway fetcher, byte-identical', async () => {
     const gw: Transport = createMqttTransport({ url: fleet.brokerUrl, clientId: 'gw1', clean: true });
     try {
-      const fetcher = await createArtifactFetcher({ transport: gw, kind: 'gateways', selfId: 'gw1', chunkTimeoutMs: 2000, attempts: 2 });
+      const fetcher = await createArtifactFetcher({
+        transport: gw,
+        kind: 'gateways',
+        selfId: 'gw1',
+        chunkTimeoutMs: 2000,
+        attempts: 2,
+      });
       await gw.start();
       const { manifest, bundle } = await fetcher.fetch(artifact.artifactId, keys.publicKeyPem);
       expect(manifest.name).toBe('housing');
-      expect(Buffer.compare(Buffer.from(bundle.manifestBytes), readFileSync(join(artifact.dir, 'manifest.json')))).toBe(0);
+      expect(Buffer.compare(Buffer.from(bundle.manifestBytes), readFileSync(join(artifact.dir, 'manifest.json')))).toBe(
+        0,
+      );
       expect(Buffer.compare(Buffer.from(bundle.files.get('model.onnx') ?? []), artifact.modelBytes)).toBe(0);
       expect(bundle.files.get('card.md')?.byteLength).toBeGreaterThan(0);
 
-      await expect(fetcher.fetch('e'.repeat(64), keys.publicKeyPem)).rejects.toSatisfy((e) => isOutpostError(e, FleetErrorCodes.ARTIFACT_NOT_FOUND));
+      await expect(fetcher.fetch('e'.repeat(64), keys.publicKeyPem)).rejects.toSatisfy((e) =>
+        isOutpostError(e, FleetErrorCodes.ARTIFACT_NOT_FOUND),
+      );
     } finally {
       await gw.close();
     }
@@ -91,8 +114,21 @@ describe('fleet service', () => {
     const dev = createMqttTransport({ url: fleet.brokerUrl, clientId: 'drift-relay', clean: true });
     await dev.start();
     try {
-      await dev.publish(topics.device('dev1', 'telemetry'), encode(fixtureWindow('dev1', 0, { artifactId: artifact.artifactId, x: [250, 250, 250, 250], color: [500, 500, 0], pred: [500, 500] })));
-      await dev.publish(topics.device('dev2', 'telemetry'), encode(fixtureWindow('dev2', 0, { artifactId: artifact.artifactId, x: [0, 100, 400, 1500] })));
+      await dev.publish(
+        topics.device('dev1', 'telemetry'),
+        encode(
+          fixtureWindow('dev1', 0, {
+            artifactId: artifact.artifactId,
+            x: [250, 250, 250, 250],
+            color: [500, 500, 0],
+            pred: [500, 500],
+          }),
+        ),
+      );
+      await dev.publish(
+        topics.device('dev2', 'telemetry'),
+        encode(fixtureWindow('dev2', 0, { artifactId: artifact.artifactId, x: [0, 100, 400, 1500] })),
+      );
       await waitFor(() => fleet.store.countTelemetry() === 2, 'windows stored');
     } finally {
       await dev.close();
@@ -113,7 +149,12 @@ describe('fleet on an external broker', () => {
     const keys = newKeys();
     const dataDir = join(tmp.dir, 'data');
     try {
-      const first = await startFleet({ dataDir, brokerUrl: broker.url, publicKeyPem: keys.publicKeyPem, clock: fixedClock });
+      const first = await startFleet({
+        dataDir,
+        brokerUrl: broker.url,
+        publicKeyPem: keys.publicKeyPem,
+        clock: fixedClock,
+      });
       let state: DesiredState;
       try {
         expect(first.brokerUrl).toBe(broker.url);
@@ -126,7 +167,12 @@ describe('fleet on an external broker', () => {
       // A new broker (lost retained messages); the restarted fleet publishes from its store.
       const broker2 = await startEmbeddedBroker({ port: 0 });
       try {
-        const second = await startFleet({ dataDir, brokerUrl: broker2.url, publicKeyPem: keys.publicKeyPem, clock: fixedClock });
+        const second = await startFleet({
+          dataDir,
+          brokerUrl: broker2.url,
+          publicKeyPem: keys.publicKeyPem,
+          clock: fixedClock,
+        });
         try {
           expect(await readDesired(broker2.url, 'site-7', 'late-site-7')).toEqual(state);
         } finally {
@@ -144,7 +190,9 @@ describe('fleet on an external broker', () => {
   it('refuses a key that is not an ed25519 public key before opening anything', async () => {
     const tmp = tempDir();
     try {
-      await expect(startFleet({ dataDir: tmp.dir, port: 0, publicKeyPem: 'nope' })).rejects.toSatisfy((e) => isOutpostError(e, 'OUTPOST_ERR_KEY_INVALID'));
+      await expect(startFleet({ dataDir: tmp.dir, port: 0, publicKeyPem: 'nope' })).rejects.toSatisfy((e) =>
+        isOutpostError(e, 'OUTPOST_ERR_KEY_INVALID'),
+      );
     } finally {
       tmp.remove();
     }

@@ -103,14 +103,26 @@ describe('fleet ingestion over MQTT', () => {
     await send(topics.device('dev1', 'reported'), encode({ ...report('dev1', 'device', 1), gateway: 'gw1' }));
     await send(topics.device('dev2', 'reported'), encode(report('dev2', 'gateway', 1)));
     await waitFor(() => fleet.store.countDeadLetters() === before + 1, 'wrong-kind report dead-lettered');
-    await waitFor(() => fleet.stats().reported.length === 2 && fleet.stats().reported.find((r) => r.source === 'gw1')?.revision === 2, 'reports');
+    await waitFor(
+      () =>
+        fleet.stats().reported.length === 2 && fleet.stats().reported.find((r) => r.source === 'gw1')?.revision === 2,
+      'reports',
+    );
     expect(fleet.stats().reported.map((r) => r.source)).toEqual(['dev1', 'gw1']);
     expect(fleet.store.deadLetters().at(-1)?.code).toBe(FleetErrorCodes.TOPIC_MISMATCH);
   });
 
   it('stores labels', async () => {
-    await send(topics.device('dev1', 'labels'), encode({ device: 'dev1', predictionId: 'p-42', label: 245000, at: '2025-01-01T00:00:00.000Z' }));
+    await send(
+      topics.device('dev1', 'labels'),
+      encode({ device: 'dev1', predictionId: 'p-42', label: 245000, at: '2025-01-01T00:00:00.000Z' }),
+    );
     await waitFor(() => fleet.store.labels('dev1').length === 1, 'label stored');
-    expect(fleet.store.labels('dev1')[0]).toEqual({ device: 'dev1', predictionId: 'p-42', label: 245000, at: '2025-01-01T00:00:00.000Z' });
+    expect(fleet.store.labels('dev1')[0]).toEqual({
+      device: 'dev1',
+      predictionId: 'p-42',
+      label: 245000,
+      at: '2025-01-01T00:00:00.000Z',
+    });
   });
 });

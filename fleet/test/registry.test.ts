@@ -24,7 +24,12 @@ describe('registry', () => {
   beforeEach(() => {
     tmp = tempDir();
     const dataDir = join(tmp.dir, 'data');
-    deps = { store: openSqliteStore(join(dataDir, 'fleet.db')), dataDir, publicKeyPem: keys.publicKeyPem, clock: fixedClock };
+    deps = {
+      store: openSqliteStore(join(dataDir, 'fleet.db')),
+      dataDir,
+      publicKeyPem: keys.publicKeyPem,
+      clock: fixedClock,
+    };
   });
   afterEach(() => {
     deps.store.close();
@@ -37,7 +42,9 @@ describe('registry', () => {
     expect(result).toEqual({ artifactId: a.artifactId, name: 'housing', version: 1 });
     const target = artifactDir(deps.dataDir, a.artifactId);
     expect(Buffer.compare(readFileSync(join(target, 'model.onnx')), a.modelBytes)).toBe(0);
-    expect(Buffer.compare(readFileSync(join(target, 'manifest.json')), readFileSync(join(a.dir, 'manifest.json')))).toBe(0);
+    expect(
+      Buffer.compare(readFileSync(join(target, 'manifest.json')), readFileSync(join(a.dir, 'manifest.json'))),
+    ).toBe(0);
     expect(existsSync(join(target, 'card.md'))).toBe(true);
     const row = deps.store.getArtifact(a.artifactId);
     expect(row).toMatchObject({ name: 'housing', version: 1, dir: target, registeredAt: '2025-01-01T00:00:00.000Z' });

@@ -13,7 +13,9 @@ export interface StoreFactory {
 }
 
 function record(name: string, version: number, artifactId: string): ArtifactRecord {
-  const manifest = { ...fixtureManifest(name, version, [{ path: 'model.onnx', bytes: Buffer.from('m'), role: 'model' }]) };
+  const manifest = {
+    ...fixtureManifest(name, version, [{ path: 'model.onnx', bytes: Buffer.from('m'), role: 'model' }]),
+  };
   return { artifactId, name, version, manifest, dir: `/tmp/${artifactId}`, registeredAt: '2025-01-01T00:00:00.000Z' };
 }
 
@@ -23,7 +25,11 @@ const id = (c: string): string => c.repeat(64);
  * The FleetStore contract, run against every implementation (the aedes-persistence abstract.js
  * habit, CONVENTIONS.md "One suite per contract").
  */
-export function storeContract(label: string, factory: () => StoreFactory, { persistent = false }: { persistent?: boolean } = {}): void {
+export function storeContract(
+  label: string,
+  factory: () => StoreFactory,
+  { persistent = false }: { persistent?: boolean } = {},
+): void {
   describe(`FleetStore contract: ${label}`, () => {
     let f: StoreFactory;
     let store: FleetStore;
@@ -66,7 +72,12 @@ export function storeContract(label: string, factory: () => StoreFactory, { pers
     });
 
     it('replaces desired state per gateway', () => {
-      const d = (target: string, revision: number): DesiredState => ({ target, revision, issuedAt: '2025-01-01T00:00:00.000Z', models: [] });
+      const d = (target: string, revision: number): DesiredState => ({
+        target,
+        revision,
+        issuedAt: '2025-01-01T00:00:00.000Z',
+        models: [],
+      });
       expect(store.getDesired('gw1')).toBeUndefined();
       store.putDesired(d('gw1', 1));
       store.putDesired(d('gw2', 1));
@@ -108,7 +119,8 @@ export function storeContract(label: string, factory: () => StoreFactory, { pers
       store.insertTelemetry(fixtureWindow('dev1', 2), at);
       store.insertTelemetry(fixtureWindow('dev1', 1, { version: 2 }), at);
       store.insertTelemetry(fixtureWindow('dev3', 1, { model: 'other' }), at);
-      const key = (q: Parameters<FleetStore['telemetryWindows']>[0]): string[] => store.telemetryWindows(q).map((w) => `${w.device}#${w.seq}`);
+      const key = (q: Parameters<FleetStore['telemetryWindows']>[0]): string[] =>
+        store.telemetryWindows(q).map((w) => `${w.device}#${w.seq}`);
       expect(key({ model: 'housing' })).toEqual(['dev1#1', 'dev1#2', 'dev2#5']);
       expect(key({ model: 'housing', version: 1 })).toEqual(['dev1#2', 'dev2#5']);
       expect(key({ model: 'housing', version: 1, device: 'dev1' })).toEqual(['dev1#2']);
@@ -130,8 +142,20 @@ export function storeContract(label: string, factory: () => StoreFactory, { pers
 
     it('keeps dead letters with their raw bytes, oldest first', () => {
       const raw = Buffer.from([0xff, 0x00, 0x7b, 0x80]);
-      const a = store.addDeadLetter({ topic: 't/1', payload: raw, code: 'OUTPOST_ERR_NOT_JSON', reason: 'not JSON', receivedAt: '2025-01-01T00:00:00.000Z' });
-      const b = store.addDeadLetter({ topic: 't/2', payload: Buffer.from('{}'), code: 'OUTPOST_ERR_SCHEMA_INVALID', reason: 'x', receivedAt: '2025-01-01T00:00:01.000Z' });
+      const a = store.addDeadLetter({
+        topic: 't/1',
+        payload: raw,
+        code: 'OUTPOST_ERR_NOT_JSON',
+        reason: 'not JSON',
+        receivedAt: '2025-01-01T00:00:00.000Z',
+      });
+      const b = store.addDeadLetter({
+        topic: 't/2',
+        payload: Buffer.from('{}'),
+        code: 'OUTPOST_ERR_SCHEMA_INVALID',
+        reason: 'x',
+        receivedAt: '2025-01-01T00:00:01.000Z',
+      });
       expect(b).toBeGreaterThan(a);
       const letters = store.deadLetters();
       expect(store.countDeadLetters()).toBe(2);
@@ -151,15 +175,21 @@ export function storeContract(label: string, factory: () => StoreFactory, { pers
     // Only persistent stores promise anything after close(), so only they get this case.
     if (persistent) {
       it('keeps everything across a reopen', () => {
-      if (!f.reopen) throw new Error('a persistent store factory needs reopen()');
-      store.putArtifact(record('housing', 1, id('a')));
-      store.insertTelemetry(fixtureWindow('dev1', 0), '2025-01-01T00:00:00.000Z');
-      store.addDeadLetter({ topic: 't', payload: Buffer.from('x'), code: 'C', reason: 'r', receivedAt: '2025-01-01T00:00:00.000Z' });
-      store.close();
-      store = f.reopen();
-      expect(store.latestVersion('housing')).toBe(1);
-      expect(store.insertTelemetry(fixtureWindow('dev1', 0), '2025-01-01T00:00:00.000Z')).toBe(false);
-      expect(store.countDeadLetters()).toBe(1);
+        if (!f.reopen) throw new Error('a persistent store factory needs reopen()');
+        store.putArtifact(record('housing', 1, id('a')));
+        store.insertTelemetry(fixtureWindow('dev1', 0), '2025-01-01T00:00:00.000Z');
+        store.addDeadLetter({
+          topic: 't',
+          payload: Buffer.from('x'),
+          code: 'C',
+          reason: 'r',
+          receivedAt: '2025-01-01T00:00:00.000Z',
+        });
+        store.close();
+        store = f.reopen();
+        expect(store.latestVersion('housing')).toBe(1);
+        expect(store.insertTelemetry(fixtureWindow('dev1', 0), '2025-01-01T00:00:00.000Z')).toBe(false);
+        expect(store.countDeadLetters()).toBe(1);
       });
     }
   });

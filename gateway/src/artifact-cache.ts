@@ -1,7 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MANIFEST_FILE, Manifest, decode, errorMessage, isOutpostError, silentLogger, systemClock, type Clock, type Logger, type Transport } from '@outpost/protocol';
+import {
+  MANIFEST_FILE,
+  Manifest,
+  decode,
+  errorMessage,
+  isOutpostError,
+  silentLogger,
+  systemClock,
+  type Clock,
+  type Logger,
+  type Transport,
+} from '@outpost/protocol';
 import { createArtifactFetcher } from '@outpost/protocol/node';
 import { GatewayErrorCodes, gatewayError } from './errors.ts';
 import type { CachedArtifact, GatewayStore } from './store/gateway-store.ts';
@@ -89,7 +100,11 @@ export async function createArtifactCache(options: ArtifactCacheOptions): Promis
       fetched = await fetcher.fetch(artifactId, options.publicKeyPem);
     } catch (err) {
       log.warn({ artifactId, err: errorMessage(err) }, 'artifact fetch failed');
-      throw isOutpostError(err) ? err : gatewayError(GatewayErrorCodes.ARTIFACT_CACHE, `fetching ${artifactId}: ${errorMessage(err)}`, { cause: err });
+      throw isOutpostError(err)
+        ? err
+        : gatewayError(GatewayErrorCodes.ARTIFACT_CACHE, `fetching ${artifactId}: ${errorMessage(err)}`, {
+            cause: err,
+          });
     }
     const { manifest, bundle } = fetched;
     // Atomic on disk: write a temporary folder, then rename it into place, so a crash never
@@ -104,9 +119,16 @@ export async function createArtifactCache(options: ArtifactCacheOptions): Promis
       await rename(tmp, final);
     } catch (err) {
       await rm(tmp, { recursive: true, force: true });
-      throw gatewayError(GatewayErrorCodes.ARTIFACT_CACHE, `writing ${artifactId}: ${errorMessage(err)}`, { cause: err });
+      throw gatewayError(GatewayErrorCodes.ARTIFACT_CACHE, `writing ${artifactId}: ${errorMessage(err)}`, {
+        cause: err,
+      });
     }
-    const entry: CachedArtifact = { artifactId, name: manifest.name, version: manifest.version, fetchedAt: clock.now() };
+    const entry: CachedArtifact = {
+      artifactId,
+      name: manifest.name,
+      version: manifest.version,
+      fetchedAt: clock.now(),
+    };
     options.store.putArtifact(entry);
     servable.set(artifactId, new Set([MANIFEST_FILE, ...manifest.files.map((f) => f.path)]));
     log.info({ artifactId, name: manifest.name, version: manifest.version }, 'artifact cached');
@@ -123,7 +145,9 @@ export async function createArtifactCache(options: ArtifactCacheOptions): Promis
       if (running) return running;
       const p = (async () => {
         if (!SHA256.test(artifactId)) {
-          throw gatewayError(GatewayErrorCodes.ARTIFACT_CACHE, `not an artifact id: ${artifactId}`, { details: { artifactId } });
+          throw gatewayError(GatewayErrorCodes.ARTIFACT_CACHE, `not an artifact id: ${artifactId}`, {
+            details: { artifactId },
+          });
         }
         const cached = options.store.getArtifact(artifactId);
         if (cached && (await has(artifactId))) return cached;

@@ -7,7 +7,12 @@ export type DeadLetterSink = (topic: string, payload: Buffer, err: unknown) => v
  * Rejects a bad inbound message (DESIGN.md §3 "a bad one is rejected with a logged reason and kept
  * in a dead-letter table, and never crashes the receiver"): logs it, keeps its raw bytes and code.
  */
-export function createDeadLetterSink(store: GatewayStore, clock: Clock, logger: Logger, onDeadLetter?: () => void): DeadLetterSink {
+export function createDeadLetterSink(
+  store: GatewayStore,
+  clock: Clock,
+  logger: Logger,
+  onDeadLetter?: () => void,
+): DeadLetterSink {
   return (topic, payload, err) => {
     const code = err instanceof OutpostError ? err.code : ErrorCodes.SCHEMA_INVALID;
     const reason = errorMessage(err);

@@ -71,7 +71,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   try {
     const store = openSqliteStore(opts.dataDir);
     closers.push({ name: 'store', close: () => store.close() });
-    const broker = await startEmbeddedBroker({ port: opts.localPort ?? DEFAULT_LOCAL_PORT, host: opts.localHost ?? DEFAULT_LOCAL_HOST });
+    const broker = await startEmbeddedBroker({
+      port: opts.localPort ?? DEFAULT_LOCAL_PORT,
+      host: opts.localHost ?? DEFAULT_LOCAL_HOST,
+    });
     closers.push({ name: 'local broker', close: () => broker.close() });
     const local = createMqttTransport({ url: broker.url, clientId: `gw-${id}-local`, logger: log });
     closers.push({ name: 'local transport', close: () => local.close() });
@@ -128,7 +131,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     // Not awaited: the fleet may be down; mqtt.js keeps retrying and the relay drains on connect.
     upstream.start().then(
       () => log.info({ url: opts.upstreamUrl }, 'upstream connected'),
-      (err: unknown) => log.warn({ url: opts.upstreamUrl, err: errorMessage(err) }, 'upstream connection failed; retrying'),
+      (err: unknown) =>
+        log.warn({ url: opts.upstreamUrl, err: errorMessage(err) }, 'upstream connection failed; retrying'),
     );
     reconciler.start().catch((err: unknown) => log.error({ err: errorMessage(err) }, 'initial reconcile failed'));
     log.info({ localUrl: broker.url, upstreamUrl: opts.upstreamUrl }, 'gateway started');
@@ -139,7 +143,15 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       localUrl: broker.url,
       status() {
         if (closed) {
-          return { upstreamConnected: false, devices: [], cachedArtifacts: [], outboxDepth: 0, relayed: relay.relayed, deadLetters: deadLettered, desiredRevision: null };
+          return {
+            upstreamConnected: false,
+            devices: [],
+            cachedArtifacts: [],
+            outboxDepth: 0,
+            relayed: relay.relayed,
+            deadLetters: deadLettered,
+            desiredRevision: null,
+          };
         }
         return {
           upstreamConnected: upstream.connected,

@@ -102,7 +102,10 @@ export async function createReconciler(options: ReconcilerOptions): Promise<Reco
   }
 
   async function publishDevice(desired: DesiredState, deviceId: string): Promise<void> {
-    await local.publish(topics.device(deviceId, 'desired'), encode(deviceDesiredState(desired, deviceId)), { qos: 1, retain: true });
+    await local.publish(topics.device(deviceId, 'desired'), encode(deviceDesiredState(desired, deviceId)), {
+      qos: 1,
+      retain: true,
+    });
   }
 
   async function runOnce(): Promise<void> {
@@ -187,9 +190,13 @@ export async function createReconciler(options: ReconcilerOptions): Promise<Reco
     try {
       desired = decode(DesiredState, payload, 'desired state');
       if (desired.target !== gatewayId) {
-        throw new OutpostError(GatewayErrorCodes.TOPIC_MISMATCH, `desired state for ${desired.target} on ${gatewayId}'s topic`, {
-          details: { target: desired.target },
-        });
+        throw new OutpostError(
+          GatewayErrorCodes.TOPIC_MISMATCH,
+          `desired state for ${desired.target} on ${gatewayId}'s topic`,
+          {
+            details: { target: desired.target },
+          },
+        );
       }
     } catch (err) {
       options.deadLetter(topic, payload, err);
@@ -217,9 +224,12 @@ export async function createReconciler(options: ReconcilerOptions): Promise<Reco
       if (!isNew) return;
       log.info({ device: deviceId }, 'new device');
       const desired = store.getDesired();
-            if (desired && running) again = true; // the next run publishes for this device too
+      if (desired && running)
+        again = true; // the next run publishes for this device too
       else if (desired && status === 'converged') {
-        publishDevice(desired, deviceId).catch((err: unknown) => log.warn({ device: deviceId, err: errorMessage(err) }, 'could not publish desired state'));
+        publishDevice(desired, deviceId).catch((err: unknown) =>
+          log.warn({ device: deviceId, err: errorMessage(err) }, 'could not publish desired state'),
+        );
       }
       report();
     },

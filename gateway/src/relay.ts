@@ -119,11 +119,16 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   function handle(leaf: Leaf, topic: string, payload: Buffer): void {
     try {
       const { kind, id: deviceId, leaf: topicLeaf } = parseTopic(topic);
-      if (kind !== 'devices' || topicLeaf !== leaf) throw new OutpostError(GatewayErrorCodes.TOPIC_MISMATCH, `unexpected topic ${topic}`);
+      if (kind !== 'devices' || topicLeaf !== leaf)
+        throw new OutpostError(GatewayErrorCodes.TOPIC_MISMATCH, `unexpected topic ${topic}`);
       const mismatch = (claimed: string): OutpostError =>
-        new OutpostError(GatewayErrorCodes.TOPIC_MISMATCH, `${leaf} on ${deviceId}'s topic claims to be from ${claimed}`, {
-          details: { topicDevice: deviceId, payloadDevice: claimed },
-        });
+        new OutpostError(
+          GatewayErrorCodes.TOPIC_MISMATCH,
+          `${leaf} on ${deviceId}'s topic claims to be from ${claimed}`,
+          {
+            details: { topicDevice: deviceId, payloadDevice: claimed },
+          },
+        );
       if (leaf === 'telemetry') {
         const w = decode(TelemetryWindow, payload, 'telemetry window');
         if (w.device !== deviceId) throw mismatch(w.device);

@@ -19,10 +19,20 @@ describe('artifact cache', () => {
     const dataDir = tempDir(res);
     const store = res.add(createMemoryStore());
     const upstream = res.add(createMqttTransport({ url: fleet.broker.url, clientId: 'gw-c1', clean: true }));
-    const cache = await createArtifactCache({ dataDir, store, upstream, gatewayId: 'c1', publicKeyPem: keys.publicKeyPem });
+    const cache = await createArtifactCache({
+      dataDir,
+      store,
+      upstream,
+      gatewayId: 'c1',
+      publicKeyPem: keys.publicKeyPem,
+    });
     await upstream.start();
 
-    const [a, b, c] = await Promise.all([cache.ensure(art.artifactId), cache.ensure(art.artifactId), cache.ensure(art.artifactId)]);
+    const [a, b, c] = await Promise.all([
+      cache.ensure(art.artifactId),
+      cache.ensure(art.artifactId),
+      cache.ensure(art.artifactId),
+    ]);
     expect(a).toEqual(b);
     expect(b).toEqual(c);
     expect(cache.fetches).toBe(1);
@@ -54,7 +64,13 @@ describe('artifact cache', () => {
     const dataDir = tempDir(res);
     const store = res.add(createMemoryStore());
     const upstream = res.add(createMqttTransport({ url: fleet.broker.url, clientId: 'gw-c2', clean: true }));
-    const cache = await createArtifactCache({ dataDir, store, upstream, gatewayId: 'c2', publicKeyPem: keys.publicKeyPem });
+    const cache = await createArtifactCache({
+      dataDir,
+      store,
+      upstream,
+      gatewayId: 'c2',
+      publicKeyPem: keys.publicKeyPem,
+    });
     await upstream.start();
     await expect(cache.ensure(art.artifactId)).rejects.toMatchObject({ code: 'OUTPOST_ERR_SIGNATURE_INVALID' });
     expect(store.listArtifacts()).toEqual([]);

@@ -21,7 +21,13 @@ describe('outpost gateway arguments', () => {
   it('accepts a full set and fills the defaults', () => {
     const publicKey = keyFile();
     const parsed = parseGatewayArgs({ id: 'gw1', dataDir: '/tmp/x', upstream: 'mqtt://fleet:1883', publicKey });
-    expect(parsed).toMatchObject({ id: 'gw1', dataDir: '/tmp/x', upstreamUrl: 'mqtt://fleet:1883', localPort: 1884, localHost: '127.0.0.1' });
+    expect(parsed).toMatchObject({
+      id: 'gw1',
+      dataDir: '/tmp/x',
+      upstreamUrl: 'mqtt://fleet:1883',
+      localPort: 1884,
+      localHost: '127.0.0.1',
+    });
     expect(parsed.publicKeyPem).toContain('BEGIN PUBLIC KEY');
   });
 
@@ -37,7 +43,9 @@ describe('outpost gateway arguments', () => {
     ['unreadable key', { publicKey: '/nonexistent/key.pem' }, 'public-key'],
   ])('refuses %s with OUTPOST_ERR_CLI_ARGS naming the option', (_name, change, option) => {
     const args = { id: 'gw1', dataDir: '/tmp/x', upstream: 'mqtt://fleet:1883', publicKey: keyFile(), ...change };
-    expect(() => parseGatewayArgs(args)).toThrow(expect.objectContaining({ code: GatewayErrorCodes.CLI_ARGS, details: { option } }));
+    expect(() => parseGatewayArgs(args)).toThrow(
+      expect.objectContaining({ code: GatewayErrorCodes.CLI_ARGS, details: { option } }),
+    );
   });
 
   it('refuses a key file that is not an ed25519 public key', () => {

@@ -42,7 +42,16 @@ afterEach(async () => {
 });
 
 async function gateway(): Promise<Gateway> {
-  return res.add(await startGateway({ id: 'gw1', dataDir, upstreamUrl: fleet.broker.url, localPort: 0, publicKeyPem: keys.publicKeyPem, reconnectPeriodMs: 100 }));
+  return res.add(
+    await startGateway({
+      id: 'gw1',
+      dataDir,
+      upstreamUrl: fleet.broker.url,
+      localPort: 0,
+      publicKeyPem: keys.publicKeyPem,
+      reconnectPeriodMs: 100,
+    }),
+  );
 }
 
 const desired = (revision = 1): DesiredState =>
@@ -84,7 +93,10 @@ describe('gateway: cache and reconcile', () => {
     ]);
 
     // Both devices fetch the big artifact from the gateway; the fleet served it once.
-    for (const [t, id] of [[dev1, 'dev1'], [dev2, 'dev2']] as const) {
+    for (const [t, id] of [
+      [dev1, 'dev1'],
+      [dev2, 'dev2'],
+    ] as const) {
       const fetcher = await createArtifactFetcher({ transport: t, kind: 'devices', selfId: id });
       const { bundle } = await fetcher.fetch(big.artifactId, keys.publicKeyPem);
       expect(Buffer.from(bundle.files.get('model.onnx') as Uint8Array).equals(big.model)).toBe(true);
@@ -95,10 +107,15 @@ describe('gateway: cache and reconcile', () => {
 
     // An artifact the gateway has not cached is not served.
     const fetcher = await createArtifactFetcher({ transport: dev1, kind: 'devices', selfId: 'dev1' });
-    await expect(fetcher.fetch('0'.repeat(64), keys.publicKeyPem)).rejects.toMatchObject({ code: 'OUTPOST_ERR_ARTIFACT_NOT_FOUND' });
+    await expect(fetcher.fetch('0'.repeat(64), keys.publicKeyPem)).rejects.toMatchObject({
+      code: 'OUTPOST_ERR_ARTIFACT_NOT_FOUND',
+    });
 
     // The gateway reports itself upstream, retained, converged.
-    await waitFor('converged report', () => (upReports.at(-1)?.value as ReportedState | undefined)?.status === 'converged');
+    await waitFor(
+      'converged report',
+      () => (upReports.at(-1)?.value as ReportedState | undefined)?.status === 'converged',
+    );
     const report = upReports.at(-1)?.value as ReportedState;
     expect(report).toMatchObject({ source: 'gw1', kind: 'gateway', revision: 1, devices: ['dev1', 'dev2'] });
     expect(report.models.map((m) => [m.artifactId, m.state])).toEqual([
@@ -122,11 +139,17 @@ describe('gateway: cache and reconcile', () => {
     expect(fleet.reads.get(`${big.artifactId}/manifest.json`)).toBe(1);
 
     await fleet.transport.publish(topics.gateway('gw1', 'desired'), 'not json', { qos: 1, retain: true });
-    await fleet.transport.publish(topics.gateway('gw1', 'desired'), encode({ ...desired(9), target: 'gw2' }), { qos: 1, retain: true }); // someone else's
+    await fleet.transport.publish(topics.gateway('gw1', 'desired'), encode({ ...desired(9), target: 'gw2' }), {
+      qos: 1,
+      retain: true,
+    }); // someone else's
     await waitFor('two dead letters', () => gw.status().deadLetters === 2);
     expect(gw.status().desiredRevision).toBe(1);
 
-    await publishDesired(fleet.transport, desiredFor('gw1', 2, [{ name: small.name, version: small.version, artifactId: small.artifactId }]));
+    await publishDesired(
+      fleet.transport,
+      desiredFor('gw1', 2, [{ name: small.name, version: small.version, artifactId: small.artifactId }]),
+    );
     await waitFor('revision 2 published', () => got.length === 2);
     expect(got[1]?.value).toMatchObject({ target: 'dev1', revision: 2, models: [{ artifactId: small.artifactId }] });
     expect(gw.status().desiredRevision).toBe(2);
@@ -137,7 +160,15 @@ describe('gateway: a failed fetch', () => {
   it('reports failed with the error, publishes nothing to devices, and converges once the artifact can be fetched', async () => {
     const upReports = await collect(await client(res, fleet.broker.url, 'spy-up'), topics.gateway('gw1', 'reported'));
     const gw = res.add(
-      await startGateway({ id: 'gw1', dataDir, upstreamUrl: fleet.broker.url, localPort: 0, publicKeyPem: keys.publicKeyPem, reconnectPeriodMs: 100, retryMs: 200 }),
+      await startGateway({
+        id: 'gw1',
+        dataDir,
+        upstreamUrl: fleet.broker.url,
+        localPort: 0,
+        publicKeyPem: keys.publicKeyPem,
+        reconnectPeriodMs: 100,
+        retryMs: 200,
+      }),
     );
     const dev1 = await client(res, gw.localUrl, 'dev1');
     await dev1.publish(topics.device('dev1', 'reported'), encode(deviceReport('dev1')), { retain: true });
@@ -147,16 +178,26 @@ describe('gateway: a failed fetch', () => {
     await publishDesired(fleet.transport, desiredFor('gw1', 1, [{ name: 'ghost', version: 1, artifactId: unknown }]));
     await waitFor('failed report', () => (upReports.at(-1)?.value as ReportedState | undefined)?.status === 'failed');
     const report = upReports.at(-1)?.value as ReportedState;
-    expect(report.models[0]).toMatchObject({ artifactId: unknown, state: 'failed', error: { code: 'OUTPOST_ERR_ARTIFACT_NOT_FOUND' } });
+    expect(report.models[0]).toMatchObject({
+      artifactId: unknown,
+      state: 'failed',
+      error: { code: 'OUTPOST_ERR_ARTIFACT_NOT_FOUND' },
+    });
     await sleep(300);
     expect(got).toHaveLength(0);
     expect(gw.status().cachedArtifacts).toEqual([]);
 
     // The fleet fixes its desired state: the gateway converges on it.
-    await publishDesired(fleet.transport, desiredFor('gw1', 2, [{ name: small.name, version: small.version, artifactId: small.artifactId }]));
+    await publishDesired(
+      fleet.transport,
+      desiredFor('gw1', 2, [{ name: small.name, version: small.version, artifactId: small.artifactId }]),
+    );
     await waitFor('converged on revision 2', () => got.length === 1);
     expect(got[0]?.value).toMatchObject({ revision: 2 });
-    await waitFor('converged report', () => (upReports.at(-1)?.value as ReportedState | undefined)?.status === 'converged');
+    await waitFor(
+      'converged report',
+      () => (upReports.at(-1)?.value as ReportedState | undefined)?.status === 'converged',
+    );
   });
 });
 
@@ -178,13 +219,22 @@ describe('gateway: relay', () => {
     await dev1.publish(t, encode(telemetry('dev2', 2, big.artifactId))); // claims another device
     await dev1.publish(t, encode(telemetry('dev1', 3, big.artifactId)));
     await dev1.publish(topics.device('dev1', 'reported'), encode(deviceReport('dev1')), { retain: true });
-    await dev1.publish(topics.device('dev1', 'labels'), encode({ device: 'dev1', predictionId: 'p1', label: 3.5, at: '2026-02-01T10:02:00.000Z' }));
+    await dev1.publish(
+      topics.device('dev1', 'labels'),
+      encode({ device: 'dev1', predictionId: 'p1', label: 3.5, at: '2026-02-01T10:02:00.000Z' }),
+    );
 
     await waitFor('good messages relayed', () => up.length === 2 && upReported.length === 1 && upLabels.length === 1);
     expect(up.map((m) => (m.value as TelemetryWindow).seq)).toEqual([0, 3]);
     expect(up.every((m) => (m.value as TelemetryWindow).gateway === 'gw1' && m.topic === t)).toBe(true);
     expect(upReported[0]?.value).toMatchObject({ source: 'dev1', gateway: 'gw1' });
-    expect(upLabels[0]?.value).toEqual({ device: 'dev1', gateway: 'gw1', predictionId: 'p1', label: 3.5, at: '2026-02-01T10:02:00.000Z' });
+    expect(upLabels[0]?.value).toEqual({
+      device: 'dev1',
+      gateway: 'gw1',
+      predictionId: 'p1',
+      label: 3.5,
+      at: '2026-02-01T10:02:00.000Z',
+    });
     await waitFor('outbox drained', () => gw.status().outboxDepth === 0);
     expect(gw.status()).toMatchObject({ relayed: 4, deadLetters: 3 });
 
@@ -195,7 +245,11 @@ describe('gateway: relay', () => {
     const reader = openSqliteStore(dataDir);
     try {
       const letters = reader.listDeadLetters();
-      expect(letters.map((l) => l.code).sort()).toEqual(['OUTPOST_ERR_NOT_JSON', 'OUTPOST_ERR_SCHEMA_INVALID', 'OUTPOST_ERR_TOPIC_MISMATCH']);
+      expect(letters.map((l) => l.code).sort()).toEqual([
+        'OUTPOST_ERR_NOT_JSON',
+        'OUTPOST_ERR_SCHEMA_INVALID',
+        'OUTPOST_ERR_TOPIC_MISMATCH',
+      ]);
       expect(letters.find((l) => l.code === 'OUTPOST_ERR_NOT_JSON')?.payload.toString()).toBe('not json {');
     } finally {
       reader.close();

@@ -48,7 +48,11 @@ export interface FixtureArtifact {
 }
 
 /** A signed artifact folder: manifest.json, model.onnx (random bytes) and card.md. */
-export function buildArtifact(root: string, keys: SigningKeyPair, opts: { name: string; version: number; modelBytes: number }): FixtureArtifact {
+export function buildArtifact(
+  root: string,
+  keys: SigningKeyPair,
+  opts: { name: string; version: number; modelBytes: number },
+): FixtureArtifact {
   const model = randomBytes(opts.modelBytes);
   const card = Buffer.from(`# ${opts.name} v${opts.version}\n`);
   const unsigned: UnsignedManifest = {
@@ -96,7 +100,11 @@ export interface Fleet {
 
 export async function startFleet(artifactsRoot: string, port = 0): Promise<Fleet> {
   const broker = await startEmbeddedBroker({ port });
-  const transport = createMqttTransport({ url: broker.url, clientId: `fleet-${port}-${randomBytes(3).toString('hex')}`, reconnectPeriodMs: 100 });
+  const transport = createMqttTransport({
+    url: broker.url,
+    clientId: `fleet-${port}-${randomBytes(3).toString('hex')}`,
+    reconnectPeriodMs: 100,
+  });
   const reads = new Map<string, number>();
   await serveArtifacts({
     transport,
@@ -143,7 +151,10 @@ export function telemetry(device: string, seq: number, artifactId: string): Tele
     rows: 3,
     features: { x: { kind: 'numeric', bins: [1, 1, 1], missing: 0, outOfRange: 0 } },
     predictions: { bins: [2, 1], min: 0.5, max: 3, sum: 4 },
-    latency: { counts: new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0).map((_, i) => (i === 2 ? 3 : 0)), maxMs: 0.4 },
+    latency: {
+      counts: new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0).map((_, i) => (i === 2 ? 3 : 0)),
+      maxMs: 0.4,
+    },
     errors: 0,
   };
 }

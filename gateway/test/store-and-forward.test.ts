@@ -39,14 +39,28 @@ afterEach(async () => {
 });
 
 async function gateway(upstreamUrl: string): Promise<Gateway> {
-  return res.add(await startGateway({ id: 'gw1', dataDir, upstreamUrl, localPort: 0, publicKeyPem: keys.publicKeyPem, reconnectPeriodMs: 100 }));
+  return res.add(
+    await startGateway({
+      id: 'gw1',
+      dataDir,
+      upstreamUrl,
+      localPort: 0,
+      publicKeyPem: keys.publicKeyPem,
+      reconnectPeriodMs: 100,
+    }),
+  );
 }
 
 /** Telemetry seqs arriving at a broker, seen by the broker itself (no subscriber to race). */
-function seqsArriving(broker: { aedes: { on(event: 'publish', fn: (packet: { topic: string; payload: Buffer | string }, client: unknown) => void): unknown } }): number[] {
+function seqsArriving(broker: {
+  aedes: {
+    on(event: 'publish', fn: (packet: { topic: string; payload: Buffer | string }, client: unknown) => void): unknown;
+  };
+}): number[] {
   const seqs: number[] = [];
   broker.aedes.on('publish', (packet, from) => {
-    if (from && packet.topic === topics.device('dev1', 'telemetry')) seqs.push((JSON.parse(packet.payload.toString()) as TelemetryWindow).seq);
+    if (from && packet.topic === topics.device('dev1', 'telemetry'))
+      seqs.push((JSON.parse(packet.payload.toString()) as TelemetryWindow).seq);
   });
   return seqs;
 }
@@ -61,7 +75,8 @@ describe('gateway: store and forward', () => {
     await waitFor('upstream lost', () => !gw.status().upstreamConnected);
 
     const dev1 = await client(res, gw.localUrl, 'dev1');
-    for (let seq = 0; seq < 30; seq++) await dev1.publish(topics.device('dev1', 'telemetry'), encode(telemetry('dev1', seq, art.artifactId)));
+    for (let seq = 0; seq < 30; seq++)
+      await dev1.publish(topics.device('dev1', 'telemetry'), encode(telemetry('dev1', seq, art.artifactId)));
     await waitFor('30 queued', () => gw.status().outboxDepth === 30);
     await sleep(300);
     expect(gw.status()).toMatchObject({ outboxDepth: 30, relayed: 0 });
@@ -80,10 +95,20 @@ describe('gateway: store and forward', () => {
 
   it('re-sends what was queued before a restart', async () => {
     const port = await closedPort();
-    const first = res.add(await startGateway({ id: 'gw1', dataDir, upstreamUrl: `mqtt://127.0.0.1:${port}`, localPort: 0, publicKeyPem: keys.publicKeyPem, reconnectPeriodMs: 100 }));
+    const first = res.add(
+      await startGateway({
+        id: 'gw1',
+        dataDir,
+        upstreamUrl: `mqtt://127.0.0.1:${port}`,
+        localPort: 0,
+        publicKeyPem: keys.publicKeyPem,
+        reconnectPeriodMs: 100,
+      }),
+    );
     const dev1 = createDevice(first.localUrl);
     await dev1.start();
-    for (let seq = 0; seq < 5; seq++) await dev1.publish(topics.device('dev1', 'telemetry'), encode(telemetry('dev1', seq, art.artifactId)));
+    for (let seq = 0; seq < 5; seq++)
+      await dev1.publish(topics.device('dev1', 'telemetry'), encode(telemetry('dev1', seq, art.artifactId)));
     await waitFor('5 queued', () => first.status().outboxDepth === 5);
     await dev1.close();
     await first.close();
@@ -100,22 +125,46 @@ describe('gateway: restart with the fleet away', () => {
   it('serves its cached artifact and desired state from its data dir, and a tampered file is refused by devices', async () => {
     // 1. Online: cache the artifact and learn about dev1.
     const fleet = res.add(await startFleet(artifactsRoot));
-    const desired: DesiredState = desiredFor('gw1', 3, [{ name: art.name, version: art.version, artifactId: art.artifactId }]);
+    const desired: DesiredState = desiredFor('gw1', 3, [
+      { name: art.name, version: art.version, artifactId: art.artifactId },
+    ]);
     await publishDesired(fleet.transport, desired);
-    const online = res.add(await startGateway({ id: 'gw1', dataDir, upstreamUrl: fleet.broker.url, localPort: 0, publicKeyPem: keys.publicKeyPem }));
+    const online = res.add(
+      await startGateway({
+        id: 'gw1',
+        dataDir,
+        upstreamUrl: fleet.broker.url,
+        localPort: 0,
+        publicKeyPem: keys.publicKeyPem,
+      }),
+    );
     const d = createDevice(online.localUrl);
     await d.start();
     await d.publish(topics.device('dev1', 'reported'), encode(deviceReport('dev1')), { retain: true });
-    await waitFor('cached and device known', () => online.status().cachedArtifacts.length === 1 && online.status().devices.length === 1);
+    await waitFor(
+      'cached and device known',
+      () => online.status().cachedArtifacts.length === 1 && online.status().devices.length === 1,
+    );
     await d.close();
     await online.close();
     await fleet.close();
 
     // 2. Restarted with the fleet down: startGateway resolves, devices are served from the cache.
     const port = await closedPort();
-    const offline = await startGateway({ id: 'gw1', dataDir, upstreamUrl: `mqtt://127.0.0.1:${port}`, localPort: 0, publicKeyPem: keys.publicKeyPem });
+    const offline = await startGateway({
+      id: 'gw1',
+      dataDir,
+      upstreamUrl: `mqtt://127.0.0.1:${port}`,
+      localPort: 0,
+      publicKeyPem: keys.publicKeyPem,
+    });
     try {
-      expect(offline.status()).toMatchObject({ upstreamConnected: false, desiredRevision: 3, devices: ['dev1'], cachedArtifacts: [art.artifactId] });
+      expect(offline.status()).toMatchObject({
+        upstreamConnected: false,
+        desiredRevision: 3,
+        devices: ['dev1'],
+        cachedArtifacts: [art.artifactId],
+      });
       const dev1 = await client(res, offline.localUrl, 'dev1');
       const got = await collect(dev1, topics.device('dev1', 'desired'));
       await waitFor('retained desired state', () => got.length === 1);
@@ -135,7 +184,9 @@ describe('gateway: restart with the fleet away', () => {
     const tampered = await gateway(`mqtt://127.0.0.1:${port}`);
     const dev1 = await client(res, tampered.localUrl, 'dev1-again');
     const fetcher = await createArtifactFetcher({ transport: dev1, kind: 'devices', selfId: 'dev1' });
-    await expect(fetcher.fetch(art.artifactId, keys.publicKeyPem)).rejects.toMatchObject({ code: ErrorCodes.HASH_MISMATCH });
+    await expect(fetcher.fetch(art.artifactId, keys.publicKeyPem)).rejects.toMatchObject({
+      code: ErrorCodes.HASH_MISMATCH,
+    });
   });
 });
 

@@ -57,7 +57,11 @@ export function gatewayStoreContract(name: string, open: () => GatewayStore): vo
       withStore((s) => {
         expect(s.getDesired()).toBeUndefined();
         const d1: DesiredState = { target: 'gw1', revision: 1, issuedAt: '2026-01-01T00:00:00.000Z', models: [] };
-        const d2: DesiredState = { ...d1, revision: 2, models: [{ name: 'm', version: 1, artifactId: A, devices: ['dev1'] }] };
+        const d2: DesiredState = {
+          ...d1,
+          revision: 2,
+          models: [{ name: 'm', version: 1, artifactId: A, devices: ['dev1'] }],
+        };
         s.setDesired(d1);
         s.setDesired(d2);
         expect(s.getDesired()).toEqual(d2);
@@ -69,7 +73,11 @@ export function gatewayStoreContract(name: string, open: () => GatewayStore): vo
       withStore((s) => {
         expect(s.outboxDepth()).toBe(0);
         const binary = Buffer.from([0, 255, 1, 254]);
-        const ids = [s.enqueue('t/1', binary, false, 1), s.enqueue('t/2', Buffer.from('two'), true, 2), s.enqueue('t/3', Buffer.from('3'), false, 3)];
+        const ids = [
+          s.enqueue('t/1', binary, false, 1),
+          s.enqueue('t/2', Buffer.from('two'), true, 2),
+          s.enqueue('t/3', Buffer.from('3'), false, 3),
+        ];
         expect(ids[0]).toBeLessThan(ids[1] as number);
         expect(ids[1]).toBeLessThan(ids[2] as number);
         expect(s.outboxDepth()).toBe(3);
@@ -93,8 +101,20 @@ export function gatewayStoreContract(name: string, open: () => GatewayStore): vo
       'keeps dead letters with their raw bytes, newest first',
       withStore((s) => {
         expect(s.deadLetterCount()).toBe(0);
-        s.addDeadLetter({ topic: 'x', payload: Buffer.from('not json'), code: 'OUTPOST_ERR_NOT_JSON', reason: 'r1', at: 1 });
-        s.addDeadLetter({ topic: 'y', payload: Buffer.from([1, 2]), code: 'OUTPOST_ERR_TOPIC_MISMATCH', reason: 'r2', at: 2 });
+        s.addDeadLetter({
+          topic: 'x',
+          payload: Buffer.from('not json'),
+          code: 'OUTPOST_ERR_NOT_JSON',
+          reason: 'r1',
+          at: 1,
+        });
+        s.addDeadLetter({
+          topic: 'y',
+          payload: Buffer.from([1, 2]),
+          code: 'OUTPOST_ERR_TOPIC_MISMATCH',
+          reason: 'r2',
+          at: 2,
+        });
         expect(s.deadLetterCount()).toBe(2);
         const list = s.listDeadLetters();
         expect(list.map((l) => l.code)).toEqual(['OUTPOST_ERR_TOPIC_MISMATCH', 'OUTPOST_ERR_NOT_JSON']);

@@ -32,13 +32,19 @@ export function verifyArtifact(bundle: ArtifactBundle, publicKeyPem: string, exp
   for (const entry of manifest.files) {
     const bytes = bundle.files.get(entry.path);
     if (!bytes) {
-      throw new OutpostError(ErrorCodes.HASH_MISMATCH, `artifact file ${entry.path} is missing`, { details: { file: entry.path } });
+      throw new OutpostError(ErrorCodes.HASH_MISMATCH, `artifact file ${entry.path} is missing`, {
+        details: { file: entry.path },
+      });
     }
     const actual = sha256Hex(bytes);
     if (bytes.byteLength !== entry.bytes || actual !== entry.sha256) {
-      throw new OutpostError(ErrorCodes.HASH_MISMATCH, `artifact file ${entry.path} does not match its manifest entry`, {
-        details: { file: entry.path, expected: entry.sha256, actual, bytes: bytes.byteLength },
-      });
+      throw new OutpostError(
+        ErrorCodes.HASH_MISMATCH,
+        `artifact file ${entry.path} does not match its manifest entry`,
+        {
+          details: { file: entry.path, expected: entry.sha256, actual, bytes: bytes.byteLength },
+        },
+      );
     }
   }
   return manifest;
@@ -47,6 +53,7 @@ export function verifyArtifact(bundle: ArtifactBundle, publicKeyPem: string, exp
 /** The path of the file with a role ('model' first, then 'model-float'). */
 export function modelFileOf(manifest: Manifest): string {
   const entry = manifest.files.find((f) => f.role === 'model') ?? manifest.files.find((f) => f.role === 'model-float');
-  if (!entry) throw new OutpostError(ErrorCodes.SCHEMA_INVALID, 'manifest lists no model file', { details: { field: 'files' } });
+  if (!entry)
+    throw new OutpostError(ErrorCodes.SCHEMA_INVALID, 'manifest lists no model file', { details: { field: 'files' } });
   return entry.path;
 }

@@ -23,10 +23,14 @@ function write(value: unknown, path: string): string {
     case 'object': {
       if (Array.isArray(value)) return `[${value.map((v, i) => write(v, `${path}[${i}]`)).join(',')}]`;
       const obj = value as Record<string, unknown>;
-      const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+      const keys = Object.keys(obj)
+        .filter((k) => obj[k] !== undefined)
+        .sort();
       return `{${keys.map((k) => `${JSON.stringify(k)}:${write(obj[k], `${path}.${k}`)}`).join(',')}}`;
     }
     default:
-      throw new OutpostError(ErrorCodes.CANONICAL_JSON, `cannot write ${typeof value} at ${path}`, { details: { field: path } });
+      throw new OutpostError(ErrorCodes.CANONICAL_JSON, `cannot write ${typeof value} at ${path}`, {
+        details: { field: path },
+      });
   }
 }

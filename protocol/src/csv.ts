@@ -28,9 +28,13 @@ export function parseCsv(text: string, source = 'csv'): CsvTable {
     const rec = records[r] as Record_;
     if (rec.fields.length === 1 && rec.fields[0] === '') continue; // blank line
     if (rec.fields.length !== header.length) {
-      throw new OutpostError(CSV_ERROR, `${source}:${rec.line}: ${rec.fields.length} fields, header has ${header.length}`, {
-        details: { source, line: rec.line, column: Math.min(rec.fields.length, header.length) + 1 },
-      });
+      throw new OutpostError(
+        CSV_ERROR,
+        `${source}:${rec.line}: ${rec.fields.length} fields, header has ${header.length}`,
+        {
+          details: { source, line: rec.line, column: Math.min(rec.fields.length, header.length) + 1 },
+        },
+      );
     }
     rows.push(rec.fields);
     lines.push(rec.line);

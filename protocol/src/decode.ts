@@ -12,7 +12,10 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, what: s
   const field = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
   const message = issue?.message ?? 'invalid';
   throw new OutpostError(ErrorCodes.SCHEMA_INVALID, `${what}: field ${field}: ${message}`, {
-    details: { field, issues: result.error.issues.slice(0, 10).map((i) => ({ path: i.path.map(String).join('.'), message: i.message })) },
+    details: {
+      field,
+      issues: result.error.issues.slice(0, 10).map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+    },
   });
 }
 
@@ -33,7 +36,10 @@ export function decode<S extends z.ZodType>(
       details: { size, maxBytes },
     });
   }
-  const text = typeof payload === 'string' ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
+  const text =
+    typeof payload === 'string'
+      ? payload
+      : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
   let value: unknown;
   try {
     value = JSON.parse(text);

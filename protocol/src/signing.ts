@@ -55,13 +55,21 @@ export function signManifest(manifest: UnsignedManifest, keys: SigningKeyPair): 
 /** Throws OUTPOST_ERR_SIGNATURE_MISSING / OUTPOST_ERR_SIGNATURE_INVALID unless the pinned key signed it. */
 export function verifyManifest(manifest: Manifest, publicKeyPem: string): void {
   const sig = manifest.signature;
-  if (!sig) throw new OutpostError(ErrorCodes.SIGNATURE_MISSING, `manifest ${manifest.name} v${manifest.version} is not signed`);
+  if (!sig)
+    throw new OutpostError(
+      ErrorCodes.SIGNATURE_MISSING,
+      `manifest ${manifest.name} v${manifest.version} is not signed`,
+    );
   const key = publicKeyOf(publicKeyPem);
   const ok = verify(null, manifestSigningBytes(manifest), key, Buffer.from(sig.value, 'base64'));
   if (!ok) {
-    throw new OutpostError(ErrorCodes.SIGNATURE_INVALID, `signature of ${manifest.name} v${manifest.version} does not verify`, {
-      details: { keyId: sig.keyId, expectedKeyId: keyId(publicKeyPem) },
-    });
+    throw new OutpostError(
+      ErrorCodes.SIGNATURE_INVALID,
+      `signature of ${manifest.name} v${manifest.version} does not verify`,
+      {
+        details: { keyId: sig.keyId, expectedKeyId: keyId(publicKeyPem) },
+      },
+    );
   }
 }
 

@@ -31,7 +31,11 @@ describe('topics', () => {
   it('builds and parses every leaf for both kinds', () => {
     expect(topics.gateway('site-1', 'desired')).toBe('outpost/v1/gateways/site-1/desired');
     expect(topics.device('dev.7', 'artifactRequest')).toBe('outpost/v1/devices/dev.7/artifacts/req');
-    expect(parseTopic('outpost/v1/devices/dev.7/artifacts/chunk')).toEqual({ kind: 'devices', id: 'dev.7', leaf: 'artifactChunk' });
+    expect(parseTopic('outpost/v1/devices/dev.7/artifacts/chunk')).toEqual({
+      kind: 'devices',
+      id: 'dev.7',
+      leaf: 'artifactChunk',
+    });
     expect(parseTopic(topics.gateway('g', 'reported'))).toEqual({ kind: 'gateways', id: 'g', leaf: 'reported' });
   });
 
@@ -52,7 +56,9 @@ describe('topics', () => {
 
 describe('canonical JSON', () => {
   it('sorts keys at every depth and drops undefined', () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: undefined } })).toBe('{"a":{"d":[1,{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: undefined } })).toBe(
+      '{"a":{"d":[1,{"y":2,"z":1}]},"b":1}',
+    );
   });
   it('refuses non-finite numbers naming the path', () => {
     expect(codeOf(() => canonicalJson({ a: [1, Number.NaN] }))).toBe(ErrorCodes.CANONICAL_JSON);
@@ -82,13 +88,24 @@ describe('decode', () => {
   it('defaults the chunk size and caps it', () => {
     const req = { requestId: 'r', artifactId: 'a'.repeat(64), file: 'model.onnx', index: 0 };
     expect(decode(ArtifactChunkRequest, JSON.stringify(req), 'req').chunkBytes).toBe(64 * 1024);
-    expect(codeOf(() => decode(ArtifactChunkRequest, JSON.stringify({ ...req, chunkBytes: 10 ** 9 }), 'req'))).toBe(ErrorCodes.SCHEMA_INVALID);
+    expect(codeOf(() => decode(ArtifactChunkRequest, JSON.stringify({ ...req, chunkBytes: 10 ** 9 }), 'req'))).toBe(
+      ErrorCodes.SCHEMA_INVALID,
+    );
   });
   it('checks a telemetry window latency histogram length', () => {
     const w = {
-      device: 'd', seq: 0, model: 'm', version: 1, artifactId: 'a'.repeat(64),
-      windowStart: '2026-01-01T00:00:00Z', windowEnd: '2026-01-01T00:00:10Z', rows: 0, features: {},
-      predictions: { bins: [], min: null, max: null, sum: 0 }, latency: { counts: [1], maxMs: 0 }, errors: 0,
+      device: 'd',
+      seq: 0,
+      model: 'm',
+      version: 1,
+      artifactId: 'a'.repeat(64),
+      windowStart: '2026-01-01T00:00:00Z',
+      windowEnd: '2026-01-01T00:00:10Z',
+      rows: 0,
+      features: {},
+      predictions: { bins: [], min: null, max: null, sum: 0 },
+      latency: { counts: [1], maxMs: 0 },
+      errors: 0,
     };
     expect(codeOf(() => decode(TelemetryWindow, JSON.stringify(w), 'telemetry'))).toBe(ErrorCodes.SCHEMA_INVALID);
   });
@@ -115,16 +132,25 @@ describe('manifest signing and artifact verification', () => {
     const f = signedFixture([{ path: 'model.onnx', bytes: model }]);
     const tampered = Uint8Array.from(model);
     tampered[2] = (tampered[2] as number) ^ 0xff;
-    expect(codeOf(() => verifyArtifact({ manifestBytes: f.manifestBytes, files: new Map([['model.onnx', tampered]]) }, f.keys.publicKeyPem))).toBe(
-      ErrorCodes.HASH_MISMATCH,
-    );
+    expect(
+      codeOf(() =>
+        verifyArtifact(
+          { manifestBytes: f.manifestBytes, files: new Map([['model.onnx', tampered]]) },
+          f.keys.publicKeyPem,
+        ),
+      ),
+    ).toBe(ErrorCodes.HASH_MISMATCH);
     const text = Buffer.from(f.manifestBytes).toString('utf8').replace('"version":1', '"version":2');
     const files = new Map([['model.onnx', model]]);
-    expect(codeOf(() => verifyArtifact({ manifestBytes: Buffer.from(text), files }, f.keys.publicKeyPem))).toBe(ErrorCodes.SIGNATURE_INVALID);
-    expect(codeOf(() => verifyArtifact({ manifestBytes: Buffer.from(text), files }, f.keys.publicKeyPem, f.artifactId))).toBe(ErrorCodes.HASH_MISMATCH);
-    expect(codeOf(() => verifyArtifact({ manifestBytes: f.manifestBytes, files }, generateSigningKeyPair().publicKeyPem))).toBe(
+    expect(codeOf(() => verifyArtifact({ manifestBytes: Buffer.from(text), files }, f.keys.publicKeyPem))).toBe(
       ErrorCodes.SIGNATURE_INVALID,
     );
+    expect(
+      codeOf(() => verifyArtifact({ manifestBytes: Buffer.from(text), files }, f.keys.publicKeyPem, f.artifactId)),
+    ).toBe(ErrorCodes.HASH_MISMATCH);
+    expect(
+      codeOf(() => verifyArtifact({ manifestBytes: f.manifestBytes, files }, generateSigningKeyPair().publicKeyPem)),
+    ).toBe(ErrorCodes.SIGNATURE_INVALID);
     const unsigned = fixtureManifest([{ path: 'model.onnx', bytes: model }]);
     expect(codeOf(() => verifyManifest(unsigned as Manifest, f.keys.publicKeyPem))).toBe(ErrorCodes.SIGNATURE_MISSING);
   });

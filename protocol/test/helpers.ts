@@ -1,7 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateSigningKeyPair, manifestBytes, sha256Hex, signManifest, type SigningKeyPair, type UnsignedManifest } from '../src/index.ts';
+import {
+  generateSigningKeyPair,
+  manifestBytes,
+  sha256Hex,
+  signManifest,
+  type SigningKeyPair,
+  type UnsignedManifest,
+} from '../src/index.ts';
 
 /** A small manifest that passes the schema, for tests of the contracts themselves. */
 export function fixtureManifest(files: { path: string; bytes: Uint8Array }[]): UnsignedManifest {
@@ -18,7 +25,12 @@ export function fixtureManifest(files: { path: string; bytes: Uint8Array }[]): U
     ],
     outputs: [{ name: 'prediction', type: 'float', shape: [1] }],
     predictionOutput: 'prediction',
-    files: files.map((f) => ({ path: f.path, role: 'model' as const, bytes: f.bytes.byteLength, sha256: sha256Hex(f.bytes) })),
+    files: files.map((f) => ({
+      path: f.path,
+      role: 'model' as const,
+      bytes: f.bytes.byteLength,
+      sha256: sha256Hex(f.bytes),
+    })),
     metrics: { cv_rmse: { metric: 'rmse', value: 1.5, std: 0.1, folds: 5 } },
     trainingData: { fingerprint: sha256Hex('rows'), rows: 10, source: 'test' },
     golden: [{ inputs: { x: 1, c: 'a' }, outputs: { prediction: [2] } }],
@@ -34,7 +46,10 @@ export function fixtureManifest(files: { path: string; bytes: Uint8Array }[]): U
   };
 }
 
-export function signedFixture(files: { path: string; bytes: Uint8Array }[], keys: SigningKeyPair = generateSigningKeyPair()) {
+export function signedFixture(
+  files: { path: string; bytes: Uint8Array }[],
+  keys: SigningKeyPair = generateSigningKeyPair(),
+) {
   const manifest = signManifest(fixtureManifest(files), keys);
   const bytes = manifestBytes(manifest);
   return { keys, manifest, manifestBytes: bytes, artifactId: sha256Hex(bytes) };

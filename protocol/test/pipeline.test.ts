@@ -52,7 +52,19 @@ describe('applyPipeline', () => {
     const x = f(3.3);
     const y = f(0.2);
     const logy = f(Math.log(f(y + 1)));
-    expect(row).toEqual([x, logy, 1, 0, 2, 0, 0, 0, f(x / y), 1, f(f(x * f(Math.cos(Math.PI / 6))) + f(logy * f(Math.sin(Math.PI / 6))))]);
+    expect(row).toEqual([
+      x,
+      logy,
+      1,
+      0,
+      2,
+      0,
+      0,
+      0,
+      f(x / y),
+      1,
+      f(f(x * f(Math.cos(Math.PI / 6))) + f(logy * f(Math.sin(Math.PI / 6)))),
+    ]);
   });
 
   it('reads rows as the onnxruntime engine feeds them: missing, ±∞ and mistyped values', () => {
@@ -64,8 +76,18 @@ describe('applyPipeline', () => {
     const d = applyPipeline(PIPELINE, rows as never);
     const w = PIPELINE.features.length;
     const at = (r: number, name: string): number => d[r * w + PIPELINE.features.indexOf(name)] as number;
-    expect([at(0, 'x'), at(0, 'x_missing'), at(0, 'x_per_y'), at(0, 'g'), at(0, 'c=b'), at(0, 'c_missing')]).toEqual([2, 1, 0.5, -1, 1, 1]);
-    expect([at(1, 'x'), at(1, 'x_missing'), at(1, 'y'), at(1, 'c=a'), at(1, 'c=b'), at(1, 'c_missing'), at(1, 'g')]).toEqual([2, 1, f(Math.log(2)), 0, 0, 0, -1]);
+    expect([at(0, 'x'), at(0, 'x_missing'), at(0, 'x_per_y'), at(0, 'g'), at(0, 'c=b'), at(0, 'c_missing')]).toEqual([
+      2, 1, 0.5, -1, 1, 1,
+    ]);
+    expect([
+      at(1, 'x'),
+      at(1, 'x_missing'),
+      at(1, 'y'),
+      at(1, 'c=a'),
+      at(1, 'c=b'),
+      at(1, 'c_missing'),
+      at(1, 'g'),
+    ]).toEqual([2, 1, f(Math.log(2)), 0, 0, 0, -1]);
     expect([at(2, 'x_capped'), at(2, 'x'), at(2, 'x_bin'), at(2, 'c=b')]).toEqual([1, 8, 2, 1]);
     expect(frameFromRows(PIPELINE.inputs, [{ c: 1.5 }]).categorical.get('c')).toEqual(['1.5']);
   });
@@ -74,7 +96,11 @@ describe('applyPipeline', () => {
     const p: FittedPipeline = {
       format: SPEC_PIPELINE_FORMAT,
       inputs: [{ name: 'v', kind: 'numeric' }],
-      steps: [{ op: 'bin', column: 'v', name: 'b', edges: [1, 4] }, { op: 'log', column: 'v', offset: 0 }, { op: 'scale', mean: [1, 0], std: [2, 1] }],
+      steps: [
+        { op: 'bin', column: 'v', name: 'b', edges: [1, 4] },
+        { op: 'log', column: 'v', offset: 0 },
+        { op: 'scale', mean: [1, 0], std: [2, 1] },
+      ],
       features: ['v', 'b'],
     };
     const d = applyPipeline(p, [{ v: 1 }, { v: 0.999 }, { v: 4 }, { v: -3 }]);
@@ -85,7 +111,12 @@ describe('applyPipeline', () => {
   it('an unknown step kind is a coded error, not a crash', () => {
     const frame = frameFromRows(PIPELINE.inputs, [{ x: 1 }]);
     const step = { op: 'polynomial', columns: ['x', 'y'], degree: 2 } as unknown as PipelineStep;
-    expect(() => applyStep(step, frame, 4)).toThrow(expect.objectContaining({ code: PipelineErrorCodes.STEP_UNKNOWN, details: expect.objectContaining({ op: 'polynomial', index: 4 }) }));
+    expect(() => applyStep(step, frame, 4)).toThrow(
+      expect.objectContaining({
+        code: PipelineErrorCodes.STEP_UNKNOWN,
+        details: expect.objectContaining({ op: 'polynomial', index: 4 }),
+      }),
+    );
   });
 
   it('a step meeting the wrong columns is OUTPOST_ERR_PIPELINE_STEP_INVALID', () => {
@@ -110,11 +141,18 @@ describe('applyPipeline', () => {
 });
 
 describe('cluster_similarity', () => {
-  const CENTRES = [[f(1.5), f(-2)], [f(0.1), f(0.7)], [f(-3.3), f(4)]];
+  const CENTRES = [
+    [f(1.5), f(-2)],
+    [f(0.1), f(0.7)],
+    [f(-3.3), f(4)],
+  ];
   const GAMMA = f(0.35);
   const CLUSTERED: FittedPipeline = {
     format: SPEC_PIPELINE_FORMAT,
-    inputs: [{ name: 'x', kind: 'numeric' }, { name: 'y', kind: 'numeric' }],
+    inputs: [
+      { name: 'x', kind: 'numeric' },
+      { name: 'y', kind: 'numeric' },
+    ],
     steps: [
       { op: 'impute', column: 'x', kind: 'numeric', fill: 0.25, indicator: null },
       { op: 'impute', column: 'y', kind: 'numeric', fill: -1, indicator: null },
@@ -127,13 +165,21 @@ describe('cluster_similarity', () => {
 
   /** exp(−gamma · Σ (x_c − c_c)²), float32 after every operation, columns summed in order. */
   const similarity = (point: number[], centre: number[]): number => {
-    const sq = point.map((v, c) => { const d = f(v - (centre[c] as number)); return f(d * d); });
+    const sq = point.map((v, c) => {
+      const d = f(v - (centre[c] as number));
+      return f(d * d);
+    });
     const sum = sq.slice(1).reduce((acc, v) => f(acc + v), sq[0] as number);
     return f(Math.exp(f(sum * -GAMMA)));
   };
 
   it('adds <name>_0..k-1 after the columns before it, in float32, readable by later steps', () => {
-    const rows = [{ x: 1.4, y: -2.2 }, { x: 0.1, y: 0.7 }, { x: null, y: 9.75 }, { x: -123.456, y: Number.NaN }];
+    const rows = [
+      { x: 1.4, y: -2.2 },
+      { x: 0.1, y: 0.7 },
+      { x: null, y: 9.75 },
+      { x: -123.456, y: Number.NaN },
+    ];
     const d = applyPipeline(CLUSTERED, rows as never);
     const w = CLUSTERED.features.length;
     rows.forEach((row, i) => {
@@ -141,18 +187,50 @@ describe('cluster_similarity', () => {
       const y = Number.isFinite(row.y) ? f(row.y) : -1;
       const r = f(f(x * f(Math.cos(1))) + f(y * f(Math.sin(1))));
       const sims = CENTRES.map((c) => similarity([x, r], c));
-      expect(Array.from(d.subarray(i * w, (i + 1) * w)), `row ${i}`).toEqual([x, y, r, ...sims, sims[1] as number >= 0.5 ? 1 : 0]);
+      expect(Array.from(d.subarray(i * w, (i + 1) * w)), `row ${i}`).toEqual([
+        x,
+        y,
+        r,
+        ...sims,
+        (sims[1] as number) >= 0.5 ? 1 : 0,
+      ]);
       for (const v of sims) expect(v >= 0 && v <= 1).toBe(true);
     });
     // A point on a centre is similarity 1 to it; far away it underflows to 0, never NaN.
-    const onCentre = applyPipeline({ ...CLUSTERED, steps: [{ op: 'cluster_similarity', name: 'g', columns: ['x', 'y'], centres: CENTRES, gamma: GAMMA }], features: ['g_0', 'g_2'] }, [{ x: 1.5, y: -2 }, { x: 1e30, y: -1e30 }]);
+    const onCentre = applyPipeline(
+      {
+        ...CLUSTERED,
+        steps: [{ op: 'cluster_similarity', name: 'g', columns: ['x', 'y'], centres: CENTRES, gamma: GAMMA }],
+        features: ['g_0', 'g_2'],
+      },
+      [
+        { x: 1.5, y: -2 },
+        { x: 1e30, y: -1e30 },
+      ],
+    );
     expect(Array.from(onCentre)).toEqual([1, similarity([1.5, -2], CENTRES[2] as number[]), 0, 0]);
   });
 
   it('bad centres shape, a missing or categorical column, or a name clash → OUTPOST_ERR_PIPELINE_STEP_INVALID', () => {
     const withStep = (step: Record<string, unknown>, features = ['x']): unknown => {
       try {
-        applyPipeline({ ...PIPELINE, steps: [{ op: 'cluster_similarity', name: 'geo', columns: ['x', 'y'], centres: [[0, 0]], gamma: 1, ...step } as PipelineStep], features }, [{ x: 1, y: 2, c: 'a', g: 'lo' }]);
+        applyPipeline(
+          {
+            ...PIPELINE,
+            steps: [
+              {
+                op: 'cluster_similarity',
+                name: 'geo',
+                columns: ['x', 'y'],
+                centres: [[0, 0]],
+                gamma: 1,
+                ...step,
+              } as PipelineStep,
+            ],
+            features,
+          },
+          [{ x: 1, y: 2, c: 'a', g: 'lo' }],
+        );
       } catch (e) {
         return e;
       }
@@ -175,22 +253,46 @@ describe('cluster_similarity', () => {
     // A column it would add already exists (made by a step before it).
     const clash: FittedPipeline = {
       ...CLUSTERED,
-      steps: [{ op: 'ratio', name: 'geo_1', numerator: 'x', denominator: 'y', fallback: 0 }, { op: 'cluster_similarity', name: 'geo', columns: ['x', 'y'], centres: CENTRES, gamma: GAMMA }],
+      steps: [
+        { op: 'ratio', name: 'geo_1', numerator: 'x', denominator: 'y', fallback: 0 },
+        { op: 'cluster_similarity', name: 'geo', columns: ['x', 'y'], centres: CENTRES, gamma: GAMMA },
+      ],
       features: ['geo_0'],
     };
-    expect(() => applyPipeline(clash, [{ x: 1, y: 2 }])).toThrow(expect.objectContaining({ code: PipelineErrorCodes.STEP_INVALID, details: expect.objectContaining({ column: 'geo_1' }) }));
+    expect(() => applyPipeline(clash, [{ x: 1, y: 2 }])).toThrow(
+      expect.objectContaining({
+        code: PipelineErrorCodes.STEP_INVALID,
+        details: expect.objectContaining({ column: 'geo_1' }),
+      }),
+    );
     // Straight through the dispatcher too.
     const frame = frameFromRows(CLUSTERED.inputs, [{ x: 1, y: 2 }]);
-    expect(() => applyStep({ op: 'cluster_similarity', name: 'geo', columns: ['x', 'y'], centres: [[0]], gamma: 1 }, frame, 0)).toThrow(expect.objectContaining({ code: PipelineErrorCodes.STEP_INVALID }));
+    expect(() =>
+      applyStep({ op: 'cluster_similarity', name: 'geo', columns: ['x', 'y'], centres: [[0]], gamma: 1 }, frame, 0),
+    ).toThrow(expect.objectContaining({ code: PipelineErrorCodes.STEP_INVALID }));
   });
 
   it('parsePipeline accepts it from JSON unchanged and refuses a malformed one with OUTPOST_ERR_SCHEMA_INVALID', () => {
     const json = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
     expect(parsePipeline(json(CLUSTERED))).toEqual(CLUSTERED);
-    const withStep = (step: Record<string, unknown>): unknown => json({ ...CLUSTERED, steps: [{ op: 'cluster_similarity', name: 'geo', columns: ['x', 'y'], centres: [[0, 0]], gamma: 1, ...step }] });
+    const withStep = (step: Record<string, unknown>): unknown =>
+      json({
+        ...CLUSTERED,
+        steps: [{ op: 'cluster_similarity', name: 'geo', columns: ['x', 'y'], centres: [[0, 0]], gamma: 1, ...step }],
+      });
     expect(parsePipeline(withStep({})).steps).toHaveLength(1);
-    for (const bad of [{ centres: [[0, 0], [1]] }, { centres: [] }, { centres: [[0, '1']] }, { columns: [] }, { gamma: 0 }, { gamma: -1 }, { k: 3 }]) {
-      expect(() => parsePipeline(withStep(bad)), JSON.stringify(bad)).toThrow(expect.objectContaining({ code: ErrorCodes.SCHEMA_INVALID }));
+    for (const bad of [
+      { centres: [[0, 0], [1]] },
+      { centres: [] },
+      { centres: [[0, '1']] },
+      { columns: [] },
+      { gamma: 0 },
+      { gamma: -1 },
+      { k: 3 },
+    ]) {
+      expect(() => parsePipeline(withStep(bad)), JSON.stringify(bad)).toThrow(
+        expect.objectContaining({ code: ErrorCodes.SCHEMA_INVALID }),
+      );
     }
   });
 });
@@ -200,7 +302,11 @@ describe('parsePipeline and parseInputTransform', () => {
 
   it('accept a fitted pipeline from JSON unchanged', () => {
     expect(parsePipeline(json(PIPELINE))).toEqual(PIPELINE);
-    const t = { format: INPUT_TRANSFORM_FORMAT, pipeline: PIPELINE, output: { task: 'multiclass', probabilities: 'probabilities', label: 'label', classes: 3 } };
+    const t = {
+      format: INPUT_TRANSFORM_FORMAT,
+      pipeline: PIPELINE,
+      output: { task: 'multiclass', probabilities: 'probabilities', label: 'label', classes: 3 },
+    };
     expect(parseInputTransform(json(t))).toEqual(t);
   });
 
@@ -208,13 +314,22 @@ describe('parsePipeline and parseInputTransform', () => {
     const future = { ...PIPELINE, steps: [...PIPELINE.steps, { op: 'polynomial', columns: ['x'] }] };
     const err = (() => {
       try {
-        return parseInputTransform(json({ format: INPUT_TRANSFORM_FORMAT, pipeline: future, output: { task: 'regression', prediction: 'prediction' } }));
+        return parseInputTransform(
+          json({
+            format: INPUT_TRANSFORM_FORMAT,
+            pipeline: future,
+            output: { task: 'regression', prediction: 'prediction' },
+          }),
+        );
       } catch (e) {
         return e;
       }
     })();
     expect(isOutpostError(err, PipelineErrorCodes.STEP_UNKNOWN)).toBe(true);
-    expect((err as { details: Record<string, unknown> }).details).toMatchObject({ op: 'polynomial', index: PIPELINE.steps.length });
+    expect((err as { details: Record<string, unknown> }).details).toMatchObject({
+      op: 'polynomial',
+      index: PIPELINE.steps.length,
+    });
   });
 
   it('malformed known steps and envelopes → OUTPOST_ERR_SCHEMA_INVALID', () => {
@@ -230,6 +345,12 @@ describe('parsePipeline and parseInputTransform', () => {
     ]) {
       expect(() => parsePipeline(v)).toThrow(expect.objectContaining({ code: ErrorCodes.SCHEMA_INVALID }));
     }
-    expect(() => parseInputTransform({ format: INPUT_TRANSFORM_FORMAT, pipeline: PIPELINE, output: { task: 'binary', probabilities: 'p', label: 'l' } })).toThrow(expect.objectContaining({ code: ErrorCodes.SCHEMA_INVALID }));
+    expect(() =>
+      parseInputTransform({
+        format: INPUT_TRANSFORM_FORMAT,
+        pipeline: PIPELINE,
+        output: { task: 'binary', probabilities: 'p', label: 'l' },
+      }),
+    ).toThrow(expect.objectContaining({ code: ErrorCodes.SCHEMA_INVALID }));
   });
 });

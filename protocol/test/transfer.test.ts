@@ -37,7 +37,12 @@ describe('artifact transfer over a real broker', () => {
     });
     await server.start();
     const client = await connect(broker, 'gw-1');
-    const fetcher = await createArtifactFetcher({ transport: client, kind: 'gateways', selfId: 'gw-1', chunkBytes: 64 * 1024 });
+    const fetcher = await createArtifactFetcher({
+      transport: client,
+      kind: 'gateways',
+      selfId: 'gw-1',
+      chunkBytes: 64 * 1024,
+    });
     await client.start();
     const { manifest, bundle } = await fetcher.fetch(f.artifactId, f.keys.publicKeyPem);
     expect(manifest.version).toBe(1);
@@ -62,7 +67,9 @@ describe('artifact transfer over a real broker', () => {
     const client = await connect(broker, 'd1');
     const fetcher = await createArtifactFetcher({ transport: client, kind: 'devices', selfId: 'd1' });
     await client.start();
-    await expect(fetcher.fetch('0'.repeat(64), f.keys.publicKeyPem)).rejects.toMatchObject({ code: 'OUTPOST_ERR_ARTIFACT_NOT_FOUND' });
+    await expect(fetcher.fetch('0'.repeat(64), f.keys.publicKeyPem)).rejects.toMatchObject({
+      code: 'OUTPOST_ERR_ARTIFACT_NOT_FOUND',
+    });
     const err = await fetcher.fetch(f.artifactId, f.keys.publicKeyPem).catch((e: unknown) => e);
     expect(isOutpostError(err, ErrorCodes.HASH_MISMATCH)).toBe(true);
   });
@@ -94,7 +101,13 @@ describe('artifact transfer over a real broker', () => {
     await server.start();
     const client = createMqttTransport({ url: broker.url, clientId: 'gw-2', reconnectPeriodMs: 50 });
     open.push(client);
-    const fetcher = await createArtifactFetcher({ transport: client, kind: 'gateways', selfId: 'gw-2', chunkTimeoutMs: 300, chunkBytes: 64 * 1024 });
+    const fetcher = await createArtifactFetcher({
+      transport: client,
+      kind: 'gateways',
+      selfId: 'gw-2',
+      chunkTimeoutMs: 300,
+      chunkBytes: 64 * 1024,
+    });
     await client.start();
     const { bundle } = await fetcher.fetch(f.artifactId, f.keys.publicKeyPem);
     expect(Buffer.compare(Buffer.from(bundle.files.get('model.onnx') as Uint8Array), model)).toBe(0);
@@ -109,7 +122,9 @@ describe('artifact transfer over a real broker', () => {
     await pub.start();
     await pub.publish(topics.gateway('g1', 'desired'), '{"r":1}', { retain: true });
     const sub = await connect(broker, 'g1');
-    const got = new Promise<string>((resolve) => void sub.route(topics.gateway('g1', 'desired'), (_t, p) => resolve(p.toString())));
+    const got = new Promise<string>(
+      (resolve) => void sub.route(topics.gateway('g1', 'desired'), (_t, p) => resolve(p.toString())),
+    );
     await sub.start();
     expect(await got).toBe('{"r":1}');
   });

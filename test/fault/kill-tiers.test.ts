@@ -34,7 +34,8 @@ async function until(cond: () => boolean, what: string, timeoutMs = 20_000): Pro
 
 function csvOf(rows: Record<string, number | string | null>[]): string {
   const cols = Object.keys(rows[0] ?? {});
-  const cell = (v: number | string | null | undefined): string => (v === null || v === undefined ? '' : typeof v === 'string' ? `"${v}"` : String(v));
+  const cell = (v: number | string | null | undefined): string =>
+    v === null || v === undefined ? '' : typeof v === 'string' ? `"${v}"` : String(v);
   return [cols.join(','), ...rows.map((r) => cols.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
 }
 
@@ -54,11 +55,52 @@ describe('killing tiers mid-stream', () => {
     const siteUrl = `mqtt://127.0.0.1:${sitePort}`;
 
     await runCli('register', ['register', trained.artifactDir, '--data-dir', fleetDir, '--public-key', pub], logs);
-    const fleetArgs = ['fleet', '--data-dir', fleetDir, '--port', String(fleetPort), '--public-key', pub, '--log-level', 'warn'];
-    const gatewayArgs = ['gateway', '--id', 'site-1', '--data-dir', join(dir, 'gateway'), '--upstream', fleetUrl, '--port', String(sitePort), '--public-key', pub];
+    const fleetArgs = [
+      'fleet',
+      '--data-dir',
+      fleetDir,
+      '--port',
+      String(fleetPort),
+      '--public-key',
+      pub,
+      '--log-level',
+      'warn',
+    ];
+    const gatewayArgs = [
+      'gateway',
+      '--id',
+      'site-1',
+      '--data-dir',
+      join(dir, 'gateway'),
+      '--upstream',
+      fleetUrl,
+      '--port',
+      String(sitePort),
+      '--public-key',
+      pub,
+    ];
     const deviceDir = join(dir, 'device');
-    const deviceArgs = ['device', '--id', 'dev-1', '--data-dir', deviceDir, '--broker', siteUrl, '--public-key', pub,
-      '--replay', rowsCsv, '--rate', '300', '--window-rows', '40', '--window-ms', '250', '--log-level', 'warn'];
+    const deviceArgs = [
+      'device',
+      '--id',
+      'dev-1',
+      '--data-dir',
+      deviceDir,
+      '--broker',
+      siteUrl,
+      '--public-key',
+      pub,
+      '--replay',
+      rowsCsv,
+      '--rate',
+      '300',
+      '--window-rows',
+      '40',
+      '--window-ms',
+      '250',
+      '--log-level',
+      'warn',
+    ];
 
     const start = async (name: string, args: string[], ready: RegExp): Promise<Tier> => {
       const t = spawnTier(name, args, logs);
@@ -68,7 +110,11 @@ describe('killing tiers mid-stream', () => {
     };
 
     const fleet = await start('fleet', fleetArgs, /mqtt:\/\//);
-    await runCli('assign', ['assign', 'site-1', trained.name, String(trained.version), '--data-dir', fleetDir, '--broker', fleetUrl], logs);
+    await runCli(
+      'assign',
+      ['assign', 'site-1', trained.name, String(trained.version), '--data-dir', fleetDir, '--broker', fleetUrl],
+      logs,
+    );
     const gateway = await start('gateway', gatewayArgs, /mqtt:\/\//);
     const device = await start('device', deviceArgs, /serving on/);
 
@@ -92,12 +138,17 @@ describe('killing tiers mid-stream', () => {
     const restarted = await start('device', deviceArgs, /serving on/);
     await waitForOutput(restarted, /replayed \d+ rows/, 60_000);
 
-    const state = (): { seq: number } => JSON.parse(readFileSync(join(deviceDir, 'state.json'), 'utf8')) as { seq: number };
-    const outboxEmpty = (): boolean => !existsSync(join(deviceDir, 'outbox')) || readdirSync(join(deviceDir, 'outbox')).length === 0;
+    const state = (): { seq: number } =>
+      JSON.parse(readFileSync(join(deviceDir, 'state.json'), 'utf8')) as { seq: number };
+    const outboxEmpty = (): boolean =>
+      !existsSync(join(deviceDir, 'outbox')) || readdirSync(join(deviceDir, 'outbox')).length === 0;
     const store = openSqliteStore(join(fleetDir, FLEET_DB_FILE));
     try {
       const storedSeqs = (): number[] =>
-        store.telemetryWindows({ model: trained.name, device: 'dev-1' }).map((w) => w.seq).sort((a, b) => a - b);
+        store
+          .telemetryWindows({ model: trained.name, device: 'dev-1' })
+          .map((w) => w.seq)
+          .sort((a, b) => a - b);
       const deadline = Date.now() + 30_000;
       // The last window closes on its timer; then it, and anything queued anywhere, must arrive.
       await sleep(400);
@@ -108,7 +159,10 @@ describe('killing tiers mid-stream', () => {
       expect(devicePiledUp).toBeGreaterThan(2);
       expect(n).toBeGreaterThan(20);
       expect(storedSeqs()).toEqual(Array.from({ length: n }, (_v, i) => i + 1));
-      expect(outboxEmpty(), `device outbox still holds ${readdirSync(join(deviceDir, 'outbox')).join(', ')}:\n${restarted.output()}`).toBe(true);
+      expect(
+        outboxEmpty(),
+        `device outbox still holds ${readdirSync(join(deviceDir, 'outbox')).join(', ')}:\n${restarted.output()}`,
+      ).toBe(true);
     } finally {
       store.close();
     }

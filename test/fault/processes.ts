@@ -21,7 +21,10 @@ export interface Tier {
 export function spawnTier(name: string, args: string[], logDir: string): Tier {
   const log = join(logDir, `${name}-${Date.now()}.log`);
   const out = createWriteStream(log);
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let text = '';
   const keep = (b: Buffer): void => {
     text += b.toString();
@@ -36,7 +39,8 @@ export function spawnTier(name: string, args: string[], logDir: string): Tier {
 export async function waitForOutput(tier: Tier, pattern: RegExp, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!pattern.test(tier.output())) {
-    if (tier.child.exitCode !== null) throw new Error(`${tier.name} exited (${tier.child.exitCode}) before ${pattern}:\n${tier.output()}`);
+    if (tier.child.exitCode !== null)
+      throw new Error(`${tier.name} exited (${tier.child.exitCode}) before ${pattern}:\n${tier.output()}`);
     if (Date.now() > deadline) throw new Error(`${tier.name}: no ${pattern} within ${timeoutMs} ms:\n${tier.output()}`);
     await sleep(25);
   }

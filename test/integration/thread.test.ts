@@ -109,7 +109,10 @@ describe('a tampered artifact', () => {
       publicKeyPem: (await import('@outpost/trainer')).loadOrCreateKeyPair(join(dataDir, 'keys')).publicKeyPem,
     });
     try {
-      await waitFor(() => fleet.stats().reported.some((r) => r.source === 'device-tampered' && r.status === 'failed'), 30_000);
+      await waitFor(
+        () => fleet.stats().reported.some((r) => r.source === 'device-tampered' && r.status === 'failed'),
+        30_000,
+      );
       const report = fleet.stats().reported.find((r) => r.source === 'device-tampered');
       expect(report?.models[0]?.error?.code).toBe('OUTPOST_ERR_HASH_MISMATCH');
       expect(device.active()).toBeUndefined();

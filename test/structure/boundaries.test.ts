@@ -23,7 +23,9 @@ function files(dir: string): string[] {
 
 function specifiers(source: string): string[] {
   const found: string[] = [];
-  for (const m of source.matchAll(/(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s+['"]([^'"]+)['"]/gm)) {
+  for (const m of source.matchAll(
+    /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s+['"]([^'"]+)['"]/gm,
+  )) {
     found.push((m[1] ?? m[2] ?? m[3]) as string);
   }
   return found;
@@ -42,7 +44,11 @@ describe.each(workspaces)('workspace %s', (ws) => {
     peerDependencies?: Record<string, string>;
     optionalDependencies?: Record<string, string>;
   };
-  const declared = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})]);
+  const declared = new Set([
+    ...Object.keys(pkg.dependencies ?? {}),
+    ...Object.keys(pkg.peerDependencies ?? {}),
+    ...Object.keys(pkg.optionalDependencies ?? {}),
+  ]);
   const sources = files(join(root, ws, 'src'));
 
   it('imports only builtins, its own files and declared dependencies', () => {
@@ -51,7 +57,8 @@ describe.each(workspaces)('workspace %s', (ws) => {
       for (const spec of specifiers(readFileSync(file, 'utf8'))) {
         if (spec.startsWith('.')) {
           const target = resolve(dirname(file), spec);
-          if (!target.startsWith(join(root, ws, 'src'))) bad.push(`${relative(root, file)} reaches outside its workspace: ${spec}`);
+          if (!target.startsWith(join(root, ws, 'src')))
+            bad.push(`${relative(root, file)} reaches outside its workspace: ${spec}`);
         } else if (!builtins.has(spec) && !declared.has(packageName(spec))) {
           bad.push(`${relative(root, file)} imports undeclared ${spec}`);
         }
@@ -61,14 +68,18 @@ describe.each(workspaces)('workspace %s', (ws) => {
   });
 
   it('exposes src/index.ts as its public entry', () => {
-    const exportsField = (JSON.parse(readFileSync(join(root, ws, 'package.json'), 'utf8')) as { exports: Record<string, string> }).exports;
+    const exportsField = (
+      JSON.parse(readFileSync(join(root, ws, 'package.json'), 'utf8')) as { exports: Record<string, string> }
+    ).exports;
     expect(exportsField['.']).toBe('./src/index.ts');
   });
 });
 
 describe('the device', () => {
   it('depends on no other tier than protocol', () => {
-    const pkg = JSON.parse(readFileSync(join(root, 'device', 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(root, 'device', 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
     const tiers = Object.keys(pkg.dependencies).filter((d) => d.startsWith('@outpost/'));
     expect(tiers).toEqual(['@outpost/protocol']);
   });

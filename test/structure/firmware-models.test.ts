@@ -13,7 +13,11 @@ const root = join(import.meta.dirname, '..', '..', 'firmware-models');
 const publicKeyPem = readFileSync(join(root, 'signing.pub'), 'utf8');
 const artifacts = readdirSync(root)
   .filter((n) => statSync(join(root, n)).isDirectory())
-  .flatMap((n) => readdirSync(join(root, n)).filter((v) => /^\d+$/.test(v)).map((v) => join(root, n, v)));
+  .flatMap((n) =>
+    readdirSync(join(root, n))
+      .filter((v) => /^\d+$/.test(v))
+      .map((v) => join(root, n, v)),
+  );
 
 describe('firmware-models', () => {
   it('holds a build of each shipped spec', () => {
@@ -40,7 +44,9 @@ describe('firmware-models', () => {
         const out = await session.run(feeds);
         for (const [name, want] of Object.entries(g.outputs)) {
           const got = Array.from(out[name]?.data as ArrayLike<number | bigint>, Number);
-          want.forEach((w, i) => expect(Math.abs((got[i] as number) - w)).toBeLessThanOrEqual(1e-4 * Math.abs(w) + 1e-6));
+          want.forEach((w, i) =>
+            expect(Math.abs((got[i] as number) - w)).toBeLessThanOrEqual(1e-4 * Math.abs(w) + 1e-6),
+          );
         }
       }
     } finally {

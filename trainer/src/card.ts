@@ -18,7 +18,8 @@ const money = (x: number): string => Math.round(x).toLocaleString('en-US');
 
 /** A short model card in Markdown: problem, data, evaluation, limits. */
 export function modelCard(f: CardFacts): string {
-  const foldRow = (label: string, s: CvScore): string => `| ${label} | ${money(s.mean)} | ${money(s.std)} | ${s.folds.map(money).join(' / ')} |`;
+  const foldRow = (label: string, s: CvScore): string =>
+    `| ${label} | ${money(s.mean)} | ${money(s.std)} | ${s.folds.map(money).join(' / ')} |`;
   return `# ${f.name} v${f.version}
 
 ## Problem

@@ -70,6 +70,11 @@ export const TrainerErrorCodes = {
 
 export type TrainerErrorCode = (typeof TrainerErrorCodes)[keyof typeof TrainerErrorCodes];
 
-export function trainerError(code: TrainerErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown): OutpostError {
+export function trainerError(
+  code: TrainerErrorCode,
+  message: string,
+  details: Record<string, unknown> = {},
+  cause?: unknown,
+): OutpostError {
   return new OutpostError(code, message, { details, cause });
 }

@@ -20,6 +20,10 @@ export function goldenRecords(ds: Dataset, trainRows: readonly number[], count =
   return records;
 }
 
-export function goldenExamples(records: readonly RawRecord[], predictions: ArrayLike<number>, output: string): GoldenExample[] {
+export function goldenExamples(
+  records: readonly RawRecord[],
+  predictions: ArrayLike<number>,
+  output: string,
+): GoldenExample[] {
   return records.map((inputs, i) => ({ inputs, outputs: { [output]: [predictions[i] as number] } }));
 }

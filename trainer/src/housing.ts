@@ -17,7 +17,16 @@ import { pick } from './stats.ts';
 /** The California housing problem: target, expected numeric columns, stratification. */
 export const HOUSING = {
   target: 'median_house_value',
-  numeric: ['longitude', 'latitude', 'housing_median_age', 'total_rooms', 'total_bedrooms', 'population', 'households', 'median_income'],
+  numeric: [
+    'longitude',
+    'latitude',
+    'housing_median_age',
+    'total_rooms',
+    'total_bedrooms',
+    'population',
+    'households',
+    'median_income',
+  ],
   stratifyOn: 'median_income',
   testFraction: 0.2,
   folds: 5,
@@ -62,12 +71,18 @@ export async function trainHousing(opts: TrainHousingOptions): Promise<TrainResu
   const name = assertId('model', opts.name ?? 'housing');
   const progress = opts.onProgress ?? (() => {});
   const csvBytes = readDataFile(opts.csvPath);
-  const ds = parseDataset(csvBytes.toString('utf8'), opts.csvPath, { target: HOUSING.target, expectNumeric: HOUSING.numeric });
+  const ds = parseDataset(csvBytes.toString('utf8'), opts.csvPath, {
+    target: HOUSING.target,
+    expectNumeric: HOUSING.numeric,
+  });
   const split = splitHousing(ds, seed);
   progress(`loaded ${ds.rowCount} rows: ${split.train.length} training, ${split.test.length} held out`);
 
   const folds = kFold(split.train, HOUSING.folds, seed);
-  const cv = { baseline: crossValidate(ds, folds, baselineScorer), linear: crossValidate(ds, folds, ridgeScorer(HOUSING.alpha)) };
+  const cv = {
+    baseline: crossValidate(ds, folds, baselineScorer),
+    linear: crossValidate(ds, folds, ridgeScorer(HOUSING.alpha)),
+  };
   progress(`cv rmse: baseline ${cv.baseline.mean.toFixed(0)}, ridge ${cv.linear.mean.toFixed(0)}`);
 
   const fitted = fitFinal(ds, split.train);
@@ -79,7 +94,10 @@ export async function trainHousing(opts: TrainHousingOptions): Promise<TrainResu
     artifactDir: written.dir,
     artifactId: written.artifactId,
     manifest: written.manifest,
-    cv: { baseline: { mean: cv.baseline.mean, std: cv.baseline.std }, linear: { mean: cv.linear.mean, std: cv.linear.std } },
+    cv: {
+      baseline: { mean: cv.baseline.mean, std: cv.baseline.std },
+      linear: { mean: cv.linear.mean, std: cv.linear.std },
+    },
     predict: (rows) => Array.from(fitted.predict(rows)),
     heldOutRows: split.test.map((r) => rawRecord(ds, r)),
     trainRowCount: split.train.length,
@@ -97,7 +115,12 @@ function splitHousing(ds: Dataset, seed: number): Split {
 /** Refits the pipeline and ridge on every training row: the model that is exported. */
 function fitFinal(ds: Dataset, trainRows: readonly number[]): Fitted {
   const pipeline = fitPipeline(ds, trainRows);
-  const model = fitRidge(transformRows(pipeline, ds, trainRows), pick(ds.target.values, trainRows), pipeline.width, HOUSING.alpha);
+  const model = fitRidge(
+    transformRows(pipeline, ds, trainRows),
+    pick(ds.target.values, trainRows),
+    pipeline.width,
+    HOUSING.alpha,
+  );
   return { pipeline, model, predict: (rows) => predictLinear(model, transformRecords(pipeline, rows), pipeline.width) };
 }
 
@@ -107,15 +130,36 @@ interface WriteOptions extends TrainHousingOptions {
   csvBytes: Buffer;
 }
 
-function writeHousingArtifact(ds: Dataset, split: Split, cv: { baseline: CvScore; linear: CvScore }, fitted: Fitted, o: WriteOptions): WrittenArtifact {
+function writeHousingArtifact(
+  ds: Dataset,
+  split: Split,
+  cv: { baseline: CvScore; linear: CvScore },
+  fitted: Fitted,
+  o: WriteOptions,
+): WrittenArtifact {
   const { pipeline, model } = fitted;
   const parentVersion = latestVersion(o.outRoot, o.name);
   const version = (parentVersion ?? 0) + 1;
   const source = basename(o.csvPath);
-  const params = { alpha: HOUSING.alpha, folds: HOUSING.folds, testFraction: HOUSING.testFraction, stratifyOn: HOUSING.stratifyOn, featureOrder: featureNames(pipeline) };
+  const params = {
+    alpha: HOUSING.alpha,
+    folds: HOUSING.folds,
+    testFraction: HOUSING.testFraction,
+    stratifyOn: HOUSING.stratifyOn,
+    featureOrder: featureNames(pipeline),
+  };
   const card = modelCard({
-    name: o.name, version, target: HOUSING.target, source, trainRows: split.train.length, testRows: split.test.length,
-    seed: o.seed, folds: HOUSING.folds, alpha: HOUSING.alpha, featureOrder: params.featureOrder, cv,
+    name: o.name,
+    version,
+    target: HOUSING.target,
+    source,
+    trainRows: split.train.length,
+    testRows: split.test.length,
+    seed: o.seed,
+    folds: HOUSING.folds,
+    alpha: HOUSING.alpha,
+    featureOrder: params.featureOrder,
+    cv,
   });
   const files: ArtifactFile[] = [
     { path: 'model.onnx', role: 'model', bytes: exportLinearOnnx(pipeline, model, o.name) },
@@ -124,7 +168,10 @@ function writeHousingArtifact(ds: Dataset, split: Split, cv: { baseline: CvScore
   const golden = goldenRecords(ds, split.train);
   const trainPredictions = predictLinear(model, transformRows(pipeline, ds, split.train), pipeline.width);
   const unsigned = regressionManifest({
-    name: o.name, version, parentVersion, createdAt: (o.now ?? Date.now)(),
+    name: o.name,
+    version,
+    parentVersion,
+    createdAt: (o.now ?? Date.now)(),
     inputs: inputSpecs(ds, pipeline, split.train),
     predictionOutput: PREDICTION_OUTPUT,
     files: files.map(fileEntry),
@@ -134,7 +181,9 @@ function writeHousingArtifact(ds: Dataset, split: Split, cv: { baseline: CvScore
     source,
     golden: goldenExamples(golden, fitted.predict(golden), PREDICTION_OUTPUT),
     reference: buildReference(ds, pipeline, split.train, trainPredictions),
-    algorithm: 'ridge', seed: o.seed, params,
+    algorithm: 'ridge',
+    seed: o.seed,
+    params,
   });
   return writeArtifact(o.outRoot, unsigned, files, o.keys);
 }

@@ -13,9 +13,25 @@ export { TrainerErrorCodes, type TrainerErrorCode } from './errors.ts';
 export { loadSpec, parseSpec, checkSpecColumns, type LoadedSpec, type ResolvedSource } from './spec/load-spec.ts';
 export { ProblemSpec, type SplitSpec, lowerIsBetter, atLeastAsGood } from './spec/problem-spec.ts';
 export { CleaningStep, FeatureStep } from './spec/steps.ts';
-export { loadSpecData, loadTable, toDataset, encodeTarget, takeTableRows, type Table, type SpecData } from './data/load.ts';
+export {
+  loadSpecData,
+  loadTable,
+  toDataset,
+  encodeTarget,
+  takeTableRows,
+  type Table,
+  type SpecData,
+} from './data/load.ts';
 export { splitThreeWay, type ThreeWaySplit } from './data/split3.ts';
-export { splitAndLock, writeLockedTestSets, readLockedTestSets, openTestSet, LockedTestSet, type SplitResult, type TestEvaluation } from './data/locked-test.ts';
+export {
+  splitAndLock,
+  writeLockedTestSets,
+  readLockedTestSets,
+  openTestSet,
+  LockedTestSet,
+  type SplitResult,
+  type TestEvaluation,
+} from './data/locked-test.ts';
 export { TestLedger, ledgerPathFor, type LedgerEntry } from './data/ledger.ts';
 export { exploreSpec } from './explore/explore-spec.ts';
 export { exploreReport } from './explore/html.ts';
@@ -70,7 +86,15 @@ export { GraphBuilder, decodeModel } from './onnx/graph-builder.ts';
 export { addPreprocessing } from './onnx/export-linear.ts';
 export { emitDense, type DenseQuant } from './onnx/dense.ts';
 export { quantizeDecision, DEFAULT_QUANT_TOLERANCE } from './onnx/quantize-decision.ts';
-export { exportTflite, exportModelTflite, inputTransform, tfliteLayers, tfliteUnsupportedReason, TFLITE_TRANSFORM_METADATA, type TfliteSource } from './tflite/export-tflite.ts';
+export {
+  exportTflite,
+  exportModelTflite,
+  inputTransform,
+  tfliteLayers,
+  tfliteUnsupportedReason,
+  TFLITE_TRANSFORM_METADATA,
+  type TfliteSource,
+} from './tflite/export-tflite.ts';
 export type { Pipeline } from './preprocess/pipeline.ts';
 export { mulberry32 } from './random.ts';
 

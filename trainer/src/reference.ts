@@ -25,10 +25,19 @@ export function numericReference(values: ArrayLike<number>, rows?: readonly numb
     const b = binIndex(edges, v);
     counts[b] = (counts[b] as number) + 1;
   }
-  return { kind: 'numeric', edges, freqs: toFrequencies(counts), missing: total === 0 ? 0 : (total - sorted.length) / total };
+  return {
+    kind: 'numeric',
+    edges,
+    freqs: toFrequencies(counts),
+    missing: total === 0 ? 0 : (total - sorted.length) / total,
+  };
 }
 
-export function categoricalReference(values: readonly string[], rows: readonly number[], categories: readonly string[]): FeatureReference {
+export function categoricalReference(
+  values: readonly string[],
+  rows: readonly number[],
+  categories: readonly string[],
+): FeatureReference {
   const counts = new Array<number>(categories.length).fill(0);
   let missing = 0;
   for (const r of rows) {
@@ -37,15 +46,30 @@ export function categoricalReference(values: readonly string[], rows: readonly n
     if (v === '') missing++;
     else if (k >= 0) counts[k] = (counts[k] as number) + 1;
   }
-  return { kind: 'categorical', categories: [...categories], freqs: toFrequencies(counts), missing: rows.length === 0 ? 0 : missing / rows.length };
+  return {
+    kind: 'categorical',
+    categories: [...categories],
+    freqs: toFrequencies(counts),
+    missing: rows.length === 0 ? 0 : missing / rows.length,
+  };
 }
 
 /** The reference profile drift is measured against: training rows only. */
-export function buildReference(ds: Dataset, p: Pipeline, trainRows: readonly number[], trainPredictions: Float64Array): ReferenceProfile {
+export function buildReference(
+  ds: Dataset,
+  p: Pipeline,
+  trainRows: readonly number[],
+  trainPredictions: Float64Array,
+): ReferenceProfile {
   const features: Record<string, FeatureReference> = {};
   for (const col of ds.features) {
     if (col.kind === 'numeric') features[col.name] = numericReference(col.values, trainRows);
-    else features[col.name] = categoricalReference(col.values, trainRows, p.oneHot.find((o) => o.name === col.name)?.categories ?? []);
+    else
+      features[col.name] = categoricalReference(
+        col.values,
+        trainRows,
+        p.oneHot.find((o) => o.name === col.name)?.categories ?? [],
+      );
   }
   return { rows: trainRows.length, features, prediction: numericReference(trainPredictions) };
 }

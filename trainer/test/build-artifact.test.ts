@@ -6,7 +6,15 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCodes, Manifest, generateSigningKeyPair, sha256Hex, validate, verifyArtifact, type SigningKeyPair } from '@outpost/protocol';
+import {
+  ErrorCodes,
+  Manifest,
+  generateSigningKeyPair,
+  sha256Hex,
+  validate,
+  verifyArtifact,
+  type SigningKeyPair,
+} from '@outpost/protocol';
 import { buildArtifact } from '../src/artifact/build.ts';
 import { UNSEEN_CATEGORY } from '../src/artifact/golden-records.ts';
 import { TrainerErrorCodes } from '../src/errors.ts';
@@ -36,9 +44,12 @@ function bundle(dir: string): { manifestBytes: Buffer; files: Map<string, Uint8A
 }
 
 function hashes(dir: string): Record<string, string> {
-  return Object.fromEntries(readdirSync(dir).sort().map((n) => [n, sha256Hex(readFileSync(join(dir, n)))]));
+  return Object.fromEntries(
+    readdirSync(dir)
+      .sort()
+      .map((n) => [n, sha256Hex(readFileSync(join(dir, n)))]),
+  );
 }
-
 
 describe('buildArtifact', () => {
   it('writes model.onnx, card.md and a signed manifest that verifies', async () => {
@@ -77,7 +88,9 @@ describe('buildArtifact', () => {
     await buildArtifact(regression, { outRoot, keys, now: NOW });
     const second = await buildArtifact(regression, { outRoot, keys, now: NOW });
     expect([second.manifest.version, second.manifest.parentVersion]).toEqual([2, 1]);
-    await expect(buildArtifact(regression, { outRoot, keys, now: NOW, version: 2 })).rejects.toMatchObject({ code: TrainerErrorCodes.ARTIFACT_VERSION_EXISTS });
+    await expect(buildArtifact(regression, { outRoot, keys, now: NOW, version: 2 })).rejects.toMatchObject({
+      code: TrainerErrorCodes.ARTIFACT_VERSION_EXISTS,
+    });
   });
 
   it('fails verification with a coded error when a byte of model.onnx or manifest.json flips', async () => {
@@ -93,9 +106,15 @@ describe('buildArtifact', () => {
     const at = text.indexOf('synthetic.csv');
     const manifest = Buffer.from(good.manifestBytes);
     manifest[at] = (manifest[at] as number) ^ 0x01; // 's' → 'r': still valid JSON, no longer what was signed
-    expect(codeOf(() => verifyArtifact({ ...good, manifestBytes: manifest }, keys.publicKeyPem))).toBe(ErrorCodes.SIGNATURE_INVALID);
-    expect(codeOf(() => verifyArtifact({ ...good, manifestBytes: manifest }, keys.publicKeyPem, built.artifactId))).toBe(ErrorCodes.HASH_MISMATCH);
-    expect(codeOf(() => verifyArtifact(good, generateSigningKeyPair().publicKeyPem))).toBe(ErrorCodes.SIGNATURE_INVALID);
+    expect(codeOf(() => verifyArtifact({ ...good, manifestBytes: manifest }, keys.publicKeyPem))).toBe(
+      ErrorCodes.SIGNATURE_INVALID,
+    );
+    expect(
+      codeOf(() => verifyArtifact({ ...good, manifestBytes: manifest }, keys.publicKeyPem, built.artifactId)),
+    ).toBe(ErrorCodes.HASH_MISMATCH);
+    expect(codeOf(() => verifyArtifact(good, generateSigningKeyPair().publicKeyPem))).toBe(
+      ErrorCodes.SIGNATURE_INVALID,
+    );
   });
 
   it('a manifest missing a field fails the protocol schema', async () => {
@@ -113,11 +132,20 @@ describe('buildArtifact', () => {
     expect(m.predictionOutput).toBe('label');
     const bytes = readFileSync(join(built.artifactDir, 'model.onnx'));
     for (const ort of [ortWeb, ortNode]) {
-      const got = await runOnnx(ort, bytes, multiclass.pipeline, m.golden.map((g) => g.inputs));
+      const got = await runOnnx(
+        ort,
+        bytes,
+        multiclass.pipeline,
+        m.golden.map((g) => g.inputs),
+      );
       m.golden.forEach((g, i) => {
         expect([got.label?.[i]]).toEqual(g.outputs.label);
         const probs = (got.probabilities as number[]).slice(i * 3, i * 3 + 3);
-        probs.forEach((p, k) => expect(Math.abs(p - (g.outputs.probabilities?.[k] as number))).toBeLessThan(1e-5 * Math.max(1e-3, g.outputs.probabilities?.[k] as number)));
+        probs.forEach((p, k) =>
+          expect(Math.abs(p - (g.outputs.probabilities?.[k] as number))).toBeLessThan(
+            1e-5 * Math.max(1e-3, g.outputs.probabilities?.[k] as number),
+          ),
+        );
       });
     }
   });

@@ -31,12 +31,28 @@ function tinySpec(): string {
     rows.push(`${i % 17 === 0 ? '' : a},${b},${c},${(3 * a + 10 * b + (c === 'red' ? 20 : 0) + rng() * 5).toFixed(2)}`);
   }
   writeFileSync(join(dir, 'data.csv'), `${rows.join('\n')}\n`);
-  writeFileSync(join(dir, 'problem.yaml'), [
-    'name: tiny', 'objective: a tiny regression for build tests', 'task: regression', 'data:', '  - csv: data.csv', 'target: y', 'metric: rmse', 'seed: 5',
-    'cleaning:', '  - { op: impute, columns: [a], strategy: median }',
-    'feature_steps:', '  - { op: ratio, name: a_per_b, numerator: a, denominator: b }', '  - { op: onehot, columns: [color] }', '  - { op: scale, method: standard }',
-    'candidates:', '  linear: {}', '',
-  ].join('\n'));
+  writeFileSync(
+    join(dir, 'problem.yaml'),
+    [
+      'name: tiny',
+      'objective: a tiny regression for build tests',
+      'task: regression',
+      'data:',
+      '  - csv: data.csv',
+      'target: y',
+      'metric: rmse',
+      'seed: 5',
+      'cleaning:',
+      '  - { op: impute, columns: [a], strategy: median }',
+      'feature_steps:',
+      '  - { op: ratio, name: a_per_b, numerator: a, denominator: b }',
+      '  - { op: onehot, columns: [color] }',
+      '  - { op: scale, method: standard }',
+      'candidates:',
+      '  linear: {}',
+      '',
+    ].join('\n'),
+  );
   return dir;
 }
 
@@ -44,11 +60,18 @@ const spec = tinySpec();
 const keysDir = join(tmp.dir, 'keys');
 
 function hashes(dir: string): Record<string, string> {
-  return Object.fromEntries(readdirSync(dir).sort().map((n) => [n, sha256Hex(readFileSync(join(dir, n)))]));
+  return Object.fromEntries(
+    readdirSync(dir)
+      .sort()
+      .map((n) => [n, sha256Hex(readFileSync(join(dir, n)))]),
+  );
 }
 
 function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  return p.then(() => undefined, (e: { code?: string }) => e.code);
+  return p.then(
+    () => undefined,
+    (e: { code?: string }) => e.code,
+  );
 }
 
 describe('outpost build', () => {
@@ -66,9 +89,19 @@ describe('outpost build', () => {
     const manifestBytes = readFileSync(join(a.built.artifactDir, 'manifest.json'));
     verifyArtifact({ manifestBytes, files }, readFileSync(join(keysDir, 'signing.pub'), 'utf8'), a.built.artifactId);
     // Default out: the folder holding the spec folder (firmware-models/).
-    const c = await buildFromSpec(spec, { keys: keysDir, quick: true, json: true, artifactVersion: '3', createdAt: '2024-05-06T07:08:09Z' });
+    const c = await buildFromSpec(spec, {
+      keys: keysDir,
+      quick: true,
+      json: true,
+      artifactVersion: '3',
+      createdAt: '2024-05-06T07:08:09Z',
+    });
     expect(c.built.artifactDir).toBe(join(tmp.dir, 'firmware-models', 'tiny', '3'));
-    expect([c.built.manifest.version, c.built.manifest.parentVersion, c.built.manifest.createdAt]).toEqual([3, null, '2024-05-06T07:08:09.000Z']);
+    expect([c.built.manifest.version, c.built.manifest.parentVersion, c.built.manifest.createdAt]).toEqual([
+      3,
+      null,
+      '2024-05-06T07:08:09.000Z',
+    ]);
   });
 
   it('creation time: --created-at, else SOURCE_DATE_EPOCH, else the Unix epoch', () => {
@@ -80,9 +113,13 @@ describe('outpost build', () => {
 
   it('rejects bad arguments with coded errors', async () => {
     const train: TrainFn = () => Promise.reject(new Error('not reached'));
-    expect(await codeOf(buildFromSpec(join(tmp.dir, 'nowhere'), { keys: keysDir }, train))).toBe(TrainerErrorCodes.CLI_ARGS);
+    expect(await codeOf(buildFromSpec(join(tmp.dir, 'nowhere'), { keys: keysDir }, train))).toBe(
+      TrainerErrorCodes.CLI_ARGS,
+    );
     expect(await codeOf(buildFromSpec(spec, { keys: keysDir, seed: 'x' }, train))).toBe(TrainerErrorCodes.CLI_ARGS);
-    expect(await codeOf(buildFromSpec(spec, { keys: keysDir, artifactVersion: '0' }, train))).toBe(TrainerErrorCodes.CLI_ARGS);
+    expect(await codeOf(buildFromSpec(spec, { keys: keysDir, artifactVersion: '0' }, train))).toBe(
+      TrainerErrorCodes.CLI_ARGS,
+    );
   });
 
   it('the command passes the seed to the training function and prints the artifact as JSON', async () => {
@@ -94,9 +131,22 @@ describe('outpost build', () => {
       return Promise.resolve(trainedModel(f, model, 'binary', loaded.spec.name));
     };
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-    await createBuildCommand(train).parseAsync([spec, '--out', join(tmp.dir, 'cmd'), '--keys', keysDir, '--seed', '9', '--json'], { from: 'user' });
+    await createBuildCommand(train).parseAsync(
+      [spec, '--out', join(tmp.dir, 'cmd'), '--keys', keysDir, '--seed', '9', '--json'],
+      { from: 'user' },
+    );
     expect(seen).toEqual([9]);
-    const printed = JSON.parse(String(log.mock.calls[0]?.[0])) as { name: string; version: number; algorithm: string; artifactDir: string };
-    expect(printed).toMatchObject({ name: 'tiny', version: 1, algorithm: 'tree', artifactDir: join(tmp.dir, 'cmd', 'tiny', '1') });
+    const printed = JSON.parse(String(log.mock.calls[0]?.[0])) as {
+      name: string;
+      version: number;
+      algorithm: string;
+      artifactDir: string;
+    };
+    expect(printed).toMatchObject({
+      name: 'tiny',
+      version: 1,
+      algorithm: 'tree',
+      artifactDir: join(tmp.dir, 'cmd', 'tiny', '1'),
+    });
   });
 });

@@ -24,13 +24,20 @@ function leafCount(t: Tree): number {
 
 function randomMatrix(n: number, cols: number, seed: number): Matrix {
   const rng = mulberry32(seed);
-  return matrix(Float64Array.from({ length: n * cols }, () => rng() * 2 - 1), cols);
+  return matrix(
+    Float64Array.from({ length: n * cols }, () => rng() * 2 - 1),
+    cols,
+  );
 }
 
 /** Three well-separated 2-D blobs, labels 0..2. */
 function blobs(perClass: number, seed: number): { x: Matrix; y: Float64Array } {
   const rng = mulberry32(seed);
-  const centres = [[0, 0], [6, 0], [0, 6]];
+  const centres = [
+    [0, 0],
+    [6, 0],
+    [0, 6],
+  ];
   const data: number[] = [];
   const y: number[] = [];
   centres.forEach(([cx, cy], k) => {
@@ -47,7 +54,12 @@ describe('CART tree', () => {
     const data: number[] = [];
     const y: number[] = [];
     for (let rep = 0; rep < 5; rep++) {
-      for (const [a, b] of [[-1, -1], [-1, 1], [1, -1], [1, 1]] as const) {
+      for (const [a, b] of [
+        [-1, -1],
+        [-1, 1],
+        [1, -1],
+        [1, 1],
+      ] as const) {
         data.push(a, b);
         y.push(a > 0 !== b > 0 ? 1 : 0);
       }
@@ -61,7 +73,9 @@ describe('CART tree', () => {
     expect(tree.threshold[0]).toBe(0); // the midpoint of −1 and 1
     expect(Array.from(model.predict(x))).toEqual(y);
     // Points never seen, one per quadrant.
-    expect(Array.from(model.predict(matrix(Float64Array.from([-0.3, -5, -2, 0.1, 4, -0.5, 0.2, 9]), 2)))).toEqual([0, 1, 1, 0]);
+    expect(Array.from(model.predict(matrix(Float64Array.from([-0.3, -5, -2, 0.1, 4, -0.5, 0.2, 9]), 2)))).toEqual([
+      0, 1, 1, 0,
+    ]);
   });
 
   it('recovers a step function with one leaf per step', async () => {
@@ -84,7 +98,9 @@ describe('CART tree', () => {
     // Every leaf pure: leafOf on the raw rows must land each row on its own value.
     for (let r = 0; r < x.rows; r++) expect(tree.value[leafOf(tree, x.data, r * x.cols)]).toBe(y[r]);
     expect(Array.from(model.predict(x))).toEqual(Array.from(y));
-    expect(Array.from(postTransform(model.ensemble, ensembleScores(model.ensemble, x.data, x.rows, x.cols)))).toEqual(Array.from(model.predict(x)));
+    expect(Array.from(postTransform(model.ensemble, ensembleScores(model.ensemble, x.data, x.rows, x.cols)))).toEqual(
+      Array.from(model.predict(x)),
+    );
   });
 
   it('respects min_samples_leaf and max_depth', async () => {
@@ -143,14 +159,23 @@ describe('CART tree', () => {
     }
     expect(correct).toBe(test.x.rows);
     // A mixed leaf holds the class fractions: one constant feature, labels 0,0,0,1 → P(1) = 0.25.
-    const flat = await treeLearner.fit(matrix(new Float64Array(4), 1), Float64Array.from([0, 0, 0, 1]), {}, { task: 'binary', seed: 0 });
+    const flat = await treeLearner.fit(
+      matrix(new Float64Array(4), 1),
+      Float64Array.from([0, 0, 0, 1]),
+      {},
+      { task: 'binary', seed: 0 },
+    );
     expect(Array.from(flat.predict(matrix(new Float64Array(2), 1)))).toEqual([0.25, 0.25]);
   });
 
   it('is deterministic for a seed with feature subsampling', async () => {
     const x = randomMatrix(200, 6, 8);
-    const y = Float64Array.from({ length: x.rows }, (_, r) => (x.data[r * 6] as number) + (x.data[r * 6 + 3] as number) ** 2);
-    const fit = async (seed: number): Promise<string> => JSON.stringify((await treeLearner.fit(x, y, { max_features: 0.5 }, { task: 'regression', seed })).toJSON());
+    const y = Float64Array.from(
+      { length: x.rows },
+      (_, r) => (x.data[r * 6] as number) + (x.data[r * 6 + 3] as number) ** 2,
+    );
+    const fit = async (seed: number): Promise<string> =>
+      JSON.stringify((await treeLearner.fit(x, y, { max_features: 0.5 }, { task: 'regression', seed })).toJSON());
     expect(await fit(3)).toBe(await fit(3));
     expect(await fit(3)).not.toBe(await fit(4));
   });
@@ -158,10 +183,28 @@ describe('CART tree', () => {
   it('rejects bad parameters and labels with coded errors', async () => {
     const x = randomMatrix(10, 2, 1);
     const y = new Float64Array(10);
-    for (const bad of [{ max_depth: 0 }, { min_samples_leaf: 0 }, { min_samples_split: 1 }, { max_features: 0 }, { max_features: 1.5 }, { min_impurity_decrease: -1 }]) {
-      await expect(treeLearner.fit(x, y, bad, reg)).rejects.toMatchObject({ code: TrainerErrorCodes.MODEL_PARAM_INVALID });
+    for (const bad of [
+      { max_depth: 0 },
+      { min_samples_leaf: 0 },
+      { min_samples_split: 1 },
+      { max_features: 0 },
+      { max_features: 1.5 },
+      { min_impurity_decrease: -1 },
+    ]) {
+      await expect(treeLearner.fit(x, y, bad, reg)).rejects.toMatchObject({
+        code: TrainerErrorCodes.MODEL_PARAM_INVALID,
+      });
     }
-    await expect(treeLearner.fit(x, y.map((_, i) => i % 3), {}, { task: 'binary', seed: 0 })).rejects.toMatchObject({ code: TrainerErrorCodes.MODEL_LABELS_INVALID });
-    await expect(treeLearner.fit(matrix(new Float64Array(0), 2), new Float64Array(0), {}, reg)).rejects.toMatchObject({ code: TrainerErrorCodes.DATA_TOO_SMALL });
+    await expect(
+      treeLearner.fit(
+        x,
+        y.map((_, i) => i % 3),
+        {},
+        { task: 'binary', seed: 0 },
+      ),
+    ).rejects.toMatchObject({ code: TrainerErrorCodes.MODEL_LABELS_INVALID });
+    await expect(treeLearner.fit(matrix(new Float64Array(0), 2), new Float64Array(0), {}, reg)).rejects.toMatchObject({
+      code: TrainerErrorCodes.DATA_TOO_SMALL,
+    });
   });
 });

@@ -30,7 +30,9 @@ describe('outpost train', () => {
   it('trains the housing model and prints a JSON summary', async () => {
     const out = join(tmp.dir, 'fm');
     const keys = join(tmp.dir, 'keys');
-    const summary = JSON.parse(await run(['train', 'housing', '--out', out, '--keys', keys, '--seed', '7', '--json'])) as Record<string, unknown>;
+    const summary = JSON.parse(
+      await run(['train', 'housing', '--out', out, '--keys', keys, '--seed', '7', '--json']),
+    ) as Record<string, unknown>;
     expect(summary).toMatchObject({ name: 'housing', version: 1, artifactDir: join(out, 'housing', '1') });
     expect(Object.keys(summary).sort()).toEqual(['artifactDir', 'artifactId', 'cv', 'name', 'version']);
     expect(existsSync(join(keys, 'signing.key'))).toBe(true);
@@ -40,7 +42,11 @@ describe('outpost train', () => {
   });
 
   it('rejects an unknown dataset and a non-integer seed with coded errors', async () => {
-    await expect(run(['train', 'titanic', '--out', tmp.dir])).rejects.toMatchObject({ code: TrainerErrorCodes.DATASET_UNKNOWN });
-    await expect(run(['train', '--seed', '1.5', '--out', tmp.dir])).rejects.toMatchObject({ code: TrainerErrorCodes.CLI_ARGS });
+    await expect(run(['train', 'titanic', '--out', tmp.dir])).rejects.toMatchObject({
+      code: TrainerErrorCodes.DATASET_UNKNOWN,
+    });
+    await expect(run(['train', '--seed', '1.5', '--out', tmp.dir])).rejects.toMatchObject({
+      code: TrainerErrorCodes.CLI_ARGS,
+    });
   });
 });

@@ -13,14 +13,26 @@ import { fitKind, fixture, ortWeb, runOnnx, trainedModel } from './export-fixtur
 
 function tree(nodes: [feature: number, threshold: number, left: number, right: number, value: number][]): Tree {
   return {
-    feature: Int32Array.from(nodes, (n) => n[0]), threshold: Float64Array.from(nodes, (n) => n[1]),
-    left: Int32Array.from(nodes, (n) => n[2]), right: Int32Array.from(nodes, (n) => n[3]), value: Float64Array.from(nodes, (n) => n[4]), outputs: 1,
+    feature: Int32Array.from(nodes, (n) => n[0]),
+    threshold: Float64Array.from(nodes, (n) => n[1]),
+    left: Int32Array.from(nodes, (n) => n[2]),
+    right: Int32Array.from(nodes, (n) => n[3]),
+    value: Float64Array.from(nodes, (n) => n[4]),
+    outputs: 1,
   };
 }
 
 describe('compactTree', () => {
   // 0: x0 ≤ 5 ? 1 : 4;  1: x0 ≤ 7 (always true under x0 ≤ 5) ? 2 : 3;  4: x1 ≤ 1 ? 5 : 6 (both leaves 3).
-  const t = tree([[0, 5, 1, 4, 0], [0, 7, 2, 3, 0], [-1, 0, -1, -1, 10], [-1, 0, -1, -1, 20], [1, 1, 5, 6, 0], [-1, 0, -1, -1, 3], [-1, 0, -1, -1, 3]]);
+  const t = tree([
+    [0, 5, 1, 4, 0],
+    [0, 7, 2, 3, 0],
+    [-1, 0, -1, -1, 10],
+    [-1, 0, -1, -1, 20],
+    [1, 1, 5, 6, 0],
+    [-1, 0, -1, -1, 3],
+    [-1, 0, -1, -1, 3],
+  ]);
 
   it('drops a split its ancestor decides and merges equal sibling leaves (known answer)', () => {
     const stats = { nodesBefore: 0, nodesAfter: 0, impliedSplits: 0, mergedLeaves: 0 };
@@ -36,7 +48,11 @@ describe('compactTree', () => {
     const same = compactTree(t, {});
     expect(Array.from(same.feature)).toEqual(Array.from(t.feature));
     expect(Array.from(same.value)).toEqual(Array.from(t.value));
-    const near = tree([[0, 0.5, 1, 2, 0], [-1, 0, -1, -1, 1.0], [-1, 0, -1, -1, 1.2]]);
+    const near = tree([
+      [0, 0.5, 1, 2, 0],
+      [-1, 0, -1, -1, 1.0],
+      [-1, 0, -1, -1, 1.2],
+    ]);
     expect(Array.from(compactTree(near, { mergeEqualLeaves: true }).feature)).toEqual([0, -1, -1]);
     expect(Array.from(compactTree(near, { mergeTolerance: 0.25 }).value)).toEqual([1.1]);
   });
@@ -58,7 +74,7 @@ describe('floorToFloat32', () => {
       const ft = floorToFloat32(t);
       expect(Math.fround(ft)).toBe(ft);
       for (const x of [Math.fround(t), ft, Math.fround(t * (1 + 1e-7)), Math.fround(t * (1 - 1e-7))]) {
-        if ((x <= t) !== (x <= ft)) expect.fail(`x ${x}, t ${t}, floor ${ft}`);
+        if (x <= t !== x <= ft) expect.fail(`x ${x}, t ${t}, floor ${ft}`);
       }
     }
   });
@@ -67,14 +83,26 @@ describe('floorToFloat32', () => {
 describe('compacted ensembles predict exactly the same', () => {
   const f = fixture(400);
 
-  it.each([['forest', 'regression'], ['gbdt', 'regression'], ['tree', 'binary'], ['forest', 'multiclass']] as const)('%s (%s) in process and in onnxruntime-web', async (kind, task) => {
+  it.each([
+    ['forest', 'regression'],
+    ['gbdt', 'regression'],
+    ['tree', 'binary'],
+    ['forest', 'multiclass'],
+  ] as const)('%s (%s) in process and in onnxruntime-web', async (kind, task) => {
     const model = await fitKind(f, kind, task);
     const e: TreeEnsemble = ensembleOf(model.toJSON());
     const { ensemble, stats } = compactEnsemble(e);
     expect(stats.nodesAfter).toBeLessThanOrEqual(stats.nodesBefore);
-    expect(Array.from(ensembleScores(ensemble, f.x.data, f.x.rows, f.x.cols))).toEqual(Array.from(ensembleScores(e, f.x.data, f.x.rows, f.x.cols)));
+    expect(Array.from(ensembleScores(ensemble, f.x.data, f.x.rows, f.x.cols))).toEqual(
+      Array.from(ensembleScores(e, f.x.data, f.x.rows, f.x.cols)),
+    );
     const t = trainedModel(f, model, task);
-    const plain = await runOnnx(ortWeb, exportModelOnnx(t, { trees: { compact: false, thresholds: 'float64' } }), t.pipeline, f.trainRecords);
+    const plain = await runOnnx(
+      ortWeb,
+      exportModelOnnx(t, { trees: { compact: false, thresholds: 'float64' } }),
+      t.pipeline,
+      f.trainRecords,
+    );
     const compact = await runOnnx(ortWeb, exportModelOnnx(t), t.pipeline, f.trainRecords);
     expect(compact).toEqual(plain);
   });

@@ -8,7 +8,16 @@ import { TrainerErrorCodes } from '../src/errors.ts';
 import type { Learner } from '../src/models/learner.ts';
 import { candidatesFor, type Candidate, type Params } from '../src/run/candidates.ts';
 import { CvPool, poolSize, sharedCvPool } from '../src/run/cv-pool.ts';
-import { crossValidate, design, fitContext, foldDesigns, kFolds, type CvResult, type Design, type RunData } from '../src/run/cv.ts';
+import {
+  crossValidate,
+  design,
+  fitContext,
+  foldDesigns,
+  kFolds,
+  type CvResult,
+  type Design,
+  type RunData,
+} from '../src/run/cv.ts';
 import { fitEach, runsOnWorkers, type FitSpec } from '../src/run/parallel-fits.ts';
 import { plainJSON } from '../src/run/revive.ts';
 import { tune, type TuningResult } from '../src/run/tuning.ts';
@@ -22,9 +31,17 @@ function runData(make: (dir: string) => Fixture): { data: RunData; train: number
     const loaded = loadSpec(make(tmp.dir).spec);
     const split = splitAndLock(loadSpecData(loaded), loaded.spec);
     const { spec } = loaded;
-    const columns = featureNames(spec, split.table.columns.map((c) => c.name)).map((n) => column(split.table, n));
+    const columns = featureNames(
+      spec,
+      split.table.columns.map((c) => c.name),
+    ).map((n) => column(split.table, n));
     const enc = encodeTarget(split.table, spec);
-    const data: RunData = { spec, table: split.table, columns, target: { kind: 'numeric', name: 'target', values: enc.values } };
+    const data: RunData = {
+      spec,
+      table: split.table,
+      columns,
+      target: { kind: 'numeric', name: 'target', values: enc.values },
+    };
     if (enc.classes) data.classes = enc.classes;
     return { data, train: split.train, validation: split.validation };
   } finally {
@@ -81,7 +98,11 @@ describe('CV folds on worker threads', () => {
   it('does the same for classification (logistic, forest, gbdt on a binary task)', async () => {
     const bin = runData(binaryFixture);
     const designs = foldDesigns(bin.data, kFolds(bin.train, 4, 2, bin.data.target.values));
-    for (const c of candidatesFor('binary', { logistic: {}, forest: { n_estimators: 6 }, gbdt: { max_iter: 10 } }).slice(1)) {
+    for (const c of candidatesFor('binary', {
+      logistic: {},
+      forest: { n_estimators: 6 },
+      gbdt: { max_iter: 10 },
+    }).slice(1)) {
       const serial = await crossValidate(bin.data, designs, c, c.params, 9, { nJobs: 1 });
       expectSameCv(await crossValidate(bin.data, designs, c, c.params, 9, { pool }), serial);
     }
@@ -132,21 +153,45 @@ describe('CV folds on worker threads', () => {
 describe('the CV worker pool', () => {
   const probeEntry = new URL('./cv-probe-worker.ts', import.meta.url);
   const jobs = (n: number): FitSpec[] =>
-    regDesigns.slice(0, n).map((d: Design, f) => ({ x: d.train.x, y: d.train.y, held: d.held.x, params: {}, ctx: fitContext(reg.data, f) }));
+    regDesigns.slice(0, n).map((d: Design, f) => ({
+      x: d.train.x,
+      y: d.train.y,
+      held: d.held.x,
+      params: {},
+      ctx: fitContext(reg.data, f),
+    }));
 
   it('gives a forest n_jobs 1 inside a worker, fits its odd last job here, and shares the matrices', async () => {
     const probe = new CvPool({ size: 2, entry: probeEntry });
     try {
       const [, forest, gbdt] = candidatesFor('regression', { forest: {}, gbdt: {} }) as Candidate[];
       const params = { n_jobs: 2, n_estimators: 5 };
-      const two = await fitEach(forest as Candidate, jobs(2).map((j) => ({ ...j, params })), { pool: probe });
-      expect(two.map((p) => Array.from(p))).toEqual([[1, 1], [1, 1]]);
+      const two = await fitEach(
+        forest as Candidate,
+        jobs(2).map((j) => ({ ...j, params })),
+        { pool: probe },
+      );
+      expect(two.map((p) => Array.from(p))).toEqual([
+        [1, 1],
+        [1, 1],
+      ]);
       // 3 jobs on 2 workers: the third would run alone, so it runs in this thread with the forest's own threads.
-      const three = await fitEach(forest as Candidate, jobs(3).map((j) => ({ ...j, params })), { pool: probe });
-      expect(three.slice(0, 2).map((p) => Array.from(p))).toEqual([[1, 1], [1, 1]]);
+      const three = await fitEach(
+        forest as Candidate,
+        jobs(3).map((j) => ({ ...j, params })),
+        { pool: probe },
+      );
+      expect(three.slice(0, 2).map((p) => Array.from(p))).toEqual([
+        [1, 1],
+        [1, 1],
+      ]);
       expect(three[2]).toHaveLength((regDesigns[2] as Design).held.x.rows);
       const g = await fitEach(gbdt as Candidate, jobs(3), { pool: probe });
-      expect(g.map((p) => Array.from(p))).toEqual([[NaN, 1], [NaN, 1], [NaN, 1]]);
+      expect(g.map((p) => Array.from(p))).toEqual([
+        [NaN, 1],
+        [NaN, 1],
+        [NaN, 1],
+      ]);
     } finally {
       await probe.close();
     }
@@ -166,7 +211,9 @@ describe('the CV worker pool', () => {
       await probe.close();
     }
     expect(probe.workers).toBe(0);
-    expect(await rejection(probe.fit({ ...(jobs(1)[0] as FitSpec), learner: 'linear' }))).toMatchObject({ code: TrainerErrorCodes.MODEL_WORKER_FAILED });
+    expect(await rejection(probe.fit({ ...(jobs(1)[0] as FitSpec), learner: 'linear' }))).toMatchObject({
+      code: TrainerErrorCodes.MODEL_WORKER_FAILED,
+    });
   });
 
   it('terminates its workers after idleMs without a job', async () => {
@@ -205,7 +252,9 @@ describe('tuning trials on worker threads', () => {
   }
 
   it('halving: the same trials in the same order, the same best model and predictions', async () => {
-    const gbdt = candidatesFor('regression', { gbdt: { max_iter: [10, 20], learning_rate: [0.1, 0.3], max_leaf_nodes: [7, 15], min_samples_leaf: 5 } })[1] as Candidate;
+    const gbdt = candidatesFor('regression', {
+      gbdt: { max_iter: [10, 20], learning_rate: [0.1, 0.3], max_leaf_nodes: [7, 15], min_samples_leaf: 5 },
+    })[1] as Candidate;
     const [serial, par, serialLog, parLog] = await both(gbdt, 2);
     expect(serial.method).toBe('halving');
     expect(serial.trials.some((t) => t.fraction < 1)).toBe(true);
@@ -214,7 +263,9 @@ describe('tuning trials on worker threads', () => {
   });
 
   it('grid: a forest tuned on workers (n_jobs 1 there) matches the serial one', async () => {
-    const forest = candidatesFor('regression', { forest: { n_estimators: 6, max_features: [1, 0.5], min_samples_leaf: [1, 4] } })[1] as Candidate;
+    const forest = candidatesFor('regression', {
+      forest: { n_estimators: 6, max_features: [1, 0.5], min_samples_leaf: [1, 4] },
+    })[1] as Candidate;
     const [serial, par] = await both(forest, 8);
     expect(serial.method).toBe('grid');
     expect(serial.trials).toHaveLength(4);

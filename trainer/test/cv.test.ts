@@ -13,8 +13,19 @@ function runData(dir: string): { data: RunData; train: number[] } {
   const loaded = loadSpec(regressionFixture(dir).spec);
   const split = splitAndLock(loadSpecData(loaded), loaded.spec);
   const { spec } = loaded;
-  const columns = featureNames(spec, split.table.columns.map((c) => c.name)).map((n) => column(split.table, n));
-  return { data: { spec, table: split.table, columns, target: { kind: 'numeric', name: 'y', values: encodeTarget(split.table, spec).values } }, train: split.train };
+  const columns = featureNames(
+    spec,
+    split.table.columns.map((c) => c.name),
+  ).map((n) => column(split.table, n));
+  return {
+    data: {
+      spec,
+      table: split.table,
+      columns,
+      target: { kind: 'numeric', name: 'y', values: encodeTarget(split.table, spec).values },
+    },
+    train: split.train,
+  };
 }
 
 describe('kFolds', () => {
@@ -35,7 +46,12 @@ describe('kFolds', () => {
 
   it('stratifies: every fold keeps the class proportions', () => {
     const labels = Float64Array.from({ length: 100 }, (_, i) => (i % 10 < 2 ? 1 : 0)); // 20% class 1
-    const folds = kFolds(Array.from({ length: 100 }, (_, i) => i), 4, 1, labels);
+    const folds = kFolds(
+      Array.from({ length: 100 }, (_, i) => i),
+      4,
+      1,
+      labels,
+    );
     for (const f of folds) expect(f.validation.filter((r) => labels[r] === 1).length).toBe(5);
   });
 
@@ -60,7 +76,9 @@ describe('crossValidate', () => {
         expect(imp.fill).toBeCloseTo(quantileSorted(present, 0.5), 3);
         expect(d.held.rows).toEqual(folds[f]?.validation);
       });
-      const medians = designs.map((d) => (d.pipeline.steps.find((s) => s.op === 'impute' && s.column === 'x2') as { fill: number }).fill);
+      const medians = designs.map(
+        (d) => (d.pipeline.steps.find((s) => s.op === 'impute' && s.column === 'x2') as { fill: number }).fill,
+      );
       expect(new Set(medians).size).toBeGreaterThan(1);
     } finally {
       tmp.cleanup();

@@ -6,7 +6,8 @@ import { splitAndLock } from '../src/data/locked-test.ts';
 import { loadSpec } from '../src/spec/load-spec.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const spec = (name: string): ReturnType<typeof loadSpec> => loadSpec(join(REPO, 'firmware-models', name, 'problem.yaml'));
+const spec = (name: string): ReturnType<typeof loadSpec> =>
+  loadSpec(join(REPO, 'firmware-models', name, 'problem.yaml'));
 
 describe('shipped specs load with their data', () => {
   it('housing: 20,640 rows, stratified 60/20/20 with the test rows locked', () => {

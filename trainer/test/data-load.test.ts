@@ -37,7 +37,11 @@ describe('spec-driven data loading', () => {
     return p;
   };
   const spec = (extra = '', data = '[{ csv: data.csv }]'): ReturnType<typeof parseSpec> =>
-    parseSpec(`name: t\nobjective: o\ntask: regression\ndata: ${data}\ntarget: price\nmetric: rmse\n${extra}`, join(tmp.dir, 'problem.yaml'), tmp.dir);
+    parseSpec(
+      `name: t\nobjective: o\ntask: regression\ndata: ${data}\ntarget: price\nmetric: rmse\n${extra}`,
+      join(tmp.dir, 'problem.yaml'),
+      tmp.dir,
+    );
 
   it('infers numeric and categorical columns, with overrides', () => {
     write('data.csv', CSV);
@@ -84,14 +88,29 @@ describe('spec-driven data loading', () => {
 
   it('reports spec columns the data does not have, naming the spec field', () => {
     write('data.csv', CSV);
-    const e = caught(() => loadSpecData(spec('feature_steps:\n  - { op: ratio, name: r, numerator: size, denominator: rooms }\n')));
+    const e = caught(() =>
+      loadSpecData(spec('feature_steps:\n  - { op: ratio, name: r, numerator: size, denominator: rooms }\n')),
+    );
     expect(e.code).toBe(TrainerErrorCodes.SPEC_COLUMN_UNKNOWN);
     expect(e.details).toMatchObject({ field: 'feature_steps[0].denominator', columnName: 'rooms' });
     // A later step may use a column an earlier step made.
-    expect(() => loadSpecData(spec('feature_steps:\n  - { op: ratio, name: r, numerator: size, denominator: id }\n  - { op: log, columns: [r] }\n'))).not.toThrow();
-    expect(caught(() => loadSpecData(spec('features: { include: [size, weight] }\n'))).details).toMatchObject({ field: 'features.include[1]', columnName: 'weight' });
-    expect(caught(() => loadSpecData(spec('split: { method: time, column: when }\n'))).details).toMatchObject({ field: 'split.column' });
-    expect(caught(() => loadSpecData(spec('cleaning:\n  - { op: capped, column: cost, action: flag }\n'))).details).toMatchObject({ field: 'cleaning[0].column' });
+    expect(() =>
+      loadSpecData(
+        spec(
+          'feature_steps:\n  - { op: ratio, name: r, numerator: size, denominator: id }\n  - { op: log, columns: [r] }\n',
+        ),
+      ),
+    ).not.toThrow();
+    expect(caught(() => loadSpecData(spec('features: { include: [size, weight] }\n'))).details).toMatchObject({
+      field: 'features.include[1]',
+      columnName: 'weight',
+    });
+    expect(caught(() => loadSpecData(spec('split: { method: time, column: when }\n'))).details).toMatchObject({
+      field: 'split.column',
+    });
+    expect(
+      caught(() => loadSpecData(spec('cleaning:\n  - { op: capped, column: cost, action: flag }\n'))).details,
+    ).toMatchObject({ field: 'cleaning[0].column' });
   });
 
   it('reads a SQLite table or query into the same table as the CSV', () => {
@@ -108,14 +127,20 @@ describe('spec-driven data loading', () => {
     const src: ResolvedSource = { sqlite: 'data.db', table: 'sales', role: 'train', path: dbPath };
     const fromTable = loadTable(src, { code: 'categorical' });
     expect(fromTable.columns).toEqual(fromCsv.columns);
-    const fromQuery = loadTable({ ...src, table: undefined, query: 'SELECT id, price FROM sales WHERE price > 150 ORDER BY id' });
+    const fromQuery = loadTable({
+      ...src,
+      table: undefined,
+      query: 'SELECT id, price FROM sales WHERE price > 150 ORDER BY id',
+    });
     expect(fromQuery.columns.map((c) => c.name)).toEqual(['id', 'price']);
     expect(Array.from(fromQuery.columns[1]?.values as Float64Array)).toEqual([200, 300]);
     expect(fromQuery.lines).toEqual([1, 2]);
     const bad = caught(() => loadTable({ ...src, table: 'nosuch' }));
     expect(bad.code).toBe(TrainerErrorCodes.DATA_SQLITE);
     expect(bad.details).toMatchObject({ file: dbPath });
-    expect(caught(() => loadTable({ ...src, path: join(tmp.dir, 'missing.db') })).code).toBe(TrainerErrorCodes.DATA_UNREADABLE);
+    expect(caught(() => loadTable({ ...src, path: join(tmp.dir, 'missing.db') })).code).toBe(
+      TrainerErrorCodes.DATA_UNREADABLE,
+    );
     const viaSpec = loadSpecData(spec('types: { code: categorical }\n', '[{ sqlite: data.db, table: sales }]'));
     expect(viaSpec.train.columns).toEqual(fromCsv.columns);
   });
@@ -123,11 +148,23 @@ describe('spec-driven data loading', () => {
   it('encodes classification targets with the positive label at index 1', () => {
     write('data.csv', 'x,late\n1,no\n2,yes\n3,no\n');
     const cls = (extra: string): ReturnType<typeof parseSpec> =>
-      parseSpec(`name: t\nobjective: o\ntask: binary\ndata: [{ csv: data.csv }]\ntarget: ${extra}\nmetric: f1\n`, join(tmp.dir, 'p.yaml'), tmp.dir);
+      parseSpec(
+        `name: t\nobjective: o\ntask: binary\ndata: [{ csv: data.csv }]\ntarget: ${extra}\nmetric: f1\n`,
+        join(tmp.dir, 'p.yaml'),
+        tmp.dir,
+      );
     const d = loadSpecData(cls('late'));
-    expect(encodeTarget(d.train, cls('late').spec)).toEqual({ values: Float64Array.from([0, 1, 0]), classes: ['no', 'yes'] });
-    expect(encodeTarget(d.train, cls('{ column: late, positive: "no" }').spec)).toEqual({ values: Float64Array.from([1, 0, 1]), classes: ['yes', 'no'] });
-    expect(caught(() => loadSpecData(cls('{ column: late, positive: maybe }'))).code).toBe(TrainerErrorCodes.DATA_TARGET_INVALID);
+    expect(encodeTarget(d.train, cls('late').spec)).toEqual({
+      values: Float64Array.from([0, 1, 0]),
+      classes: ['no', 'yes'],
+    });
+    expect(encodeTarget(d.train, cls('{ column: late, positive: "no" }').spec)).toEqual({
+      values: Float64Array.from([1, 0, 1]),
+      classes: ['yes', 'no'],
+    });
+    expect(caught(() => loadSpecData(cls('{ column: late, positive: maybe }'))).code).toBe(
+      TrainerErrorCodes.DATA_TARGET_INVALID,
+    );
     write('data.csv', 'x,late\n1,no\n2,yes\n3,perhaps\n');
     expect(caught(() => loadSpecData(cls('late'))).code).toBe(TrainerErrorCodes.DATA_TARGET_INVALID);
     expect(featureNames(cls('late').spec, ['x', 'late'])).toEqual(['x']);
@@ -142,6 +179,8 @@ describe('spec-driven data loading', () => {
     expect(d.test?.rowCount).toBe(1);
     expect(d.extraTests[0]?.columns.map((c) => c.name)).toEqual(['price', 'x']);
     write('c.csv', 'price,y\n40,3\n');
-    expect(caught(() => loadSpecData(spec('', '[{ csv: a.csv }, { csv: c.csv, role: test }]'))).code).toBe(TrainerErrorCodes.DATA_COLUMN_MISSING);
+    expect(caught(() => loadSpecData(spec('', '[{ csv: a.csv }, { csv: c.csv, role: test }]'))).code).toBe(
+      TrainerErrorCodes.DATA_COLUMN_MISSING,
+    );
   });
 });

@@ -65,7 +65,9 @@ describe('CSV → dataset', () => {
   });
 
   it('rejects a missing expected column and an empty target cell', () => {
-    expect(thrown(() => parseDataset('a,y\n1,2\n', 'm', { target: 'y', expectNumeric: ['b'] })).code).toBe(TrainerErrorCodes.DATA_COLUMN_MISSING);
+    expect(thrown(() => parseDataset('a,y\n1,2\n', 'm', { target: 'y', expectNumeric: ['b'] })).code).toBe(
+      TrainerErrorCodes.DATA_COLUMN_MISSING,
+    );
     const err = thrown(() => parseDataset('a,y\n1,2\n3,\n', 'm', { target: 'y' }));
     expect(err.code).toBe(TrainerErrorCodes.DATA_TARGET_EMPTY);
     expect(err.details).toMatchObject({ line: 3 });
@@ -73,11 +75,15 @@ describe('CSV → dataset', () => {
 
   it('rejects an empty file and a header-only file', () => {
     expect(thrown(() => loadDatasetFile(write('e.csv', ''), { target: 'y' })).code).toBe(TrainerErrorCodes.DATA_EMPTY);
-    expect(thrown(() => loadDatasetFile(write('h.csv', 'a,y\n'), { target: 'y' })).code).toBe(TrainerErrorCodes.DATA_EMPTY);
+    expect(thrown(() => loadDatasetFile(write('h.csv', 'a,y\n'), { target: 'y' })).code).toBe(
+      TrainerErrorCodes.DATA_EMPTY,
+    );
   });
 
   it('rejects an unreadable file and passes CSV syntax errors through', () => {
-    expect(thrown(() => loadDatasetFile(join(tmp.dir, 'nope.csv'), { target: 'y' })).code).toBe(TrainerErrorCodes.DATA_UNREADABLE);
+    expect(thrown(() => loadDatasetFile(join(tmp.dir, 'nope.csv'), { target: 'y' })).code).toBe(
+      TrainerErrorCodes.DATA_UNREADABLE,
+    );
     expect(thrown(() => parseDataset('a,y\n1,2,3\n', 'm', { target: 'y' })).code).toBe('OUTPOST_ERR_CSV');
   });
 });

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { FittedModel, Matrix } from '../src/models/learner.ts';
 import { averagePredictions, EnsembleModel } from '../src/run/ensemble.ts';
 
-const fixed = (kind: string, values: number[]): FittedModel => ({ kind, predict: () => Float64Array.from(values), toJSON: () => ({ values }) });
+const fixed = (kind: string, values: number[]): FittedModel => ({
+  kind,
+  predict: () => Float64Array.from(values),
+  toJSON: () => ({ values }),
+});
 const x: Matrix = { data: new Float64Array(3), rows: 3, cols: 1 };
 
 describe('EnsembleModel', () => {
@@ -13,11 +17,21 @@ describe('EnsembleModel', () => {
     ]);
     expect(Array.from(e.predict(x))).toEqual([3, 17.5, 7]);
     expect(e.kind).toBe('ensemble');
-    expect(e.toJSON()).toEqual({ method: 'average', members: [{ kind: 'a', weight: 0.25, model: { values: [0, 10, 4] } }, { kind: 'b', weight: 0.75, model: { values: [4, 20, 8] } }] });
+    expect(e.toJSON()).toEqual({
+      method: 'average',
+      members: [
+        { kind: 'a', weight: 0.25, model: { values: [0, 10, 4] } },
+        { kind: 'b', weight: 0.75, model: { values: [4, 20, 8] } },
+      ],
+    });
   });
 
   it('averages class-probability rows element-wise', () => {
-    expect(Array.from(averagePredictions([Float64Array.from([1, 0, 0.5, 0.5]), Float64Array.from([0, 1, 0.5, 0.5])], [0.5, 0.5]))).toEqual([0.5, 0.5, 0.5, 0.5]);
+    expect(
+      Array.from(
+        averagePredictions([Float64Array.from([1, 0, 0.5, 0.5]), Float64Array.from([0, 1, 0.5, 0.5])], [0.5, 0.5]),
+      ),
+    ).toEqual([0.5, 0.5, 0.5, 0.5]);
   });
 
   it('falls back to equal weights when all weights are 0', () => {

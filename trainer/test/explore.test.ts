@@ -30,7 +30,15 @@ function synthetic(n: number): Table {
   };
 }
 
-const regSpec = ProblemSpec.parse({ name: 'syn', objective: 'o', task: 'regression', data: [{ csv: 'x.csv' }], target: 'y', metric: 'rmse', features: { exclude: ['row'] } });
+const regSpec = ProblemSpec.parse({
+  name: 'syn',
+  objective: 'o',
+  task: 'regression',
+  data: [{ csv: 'x.csv' }],
+  target: 'y',
+  metric: 'rmse',
+  features: { exclude: ['row'] },
+});
 
 describe('explore statistics', () => {
   it('computes known answers', () => {
@@ -39,16 +47,53 @@ describe('explore statistics', () => {
     expect(correlationRatio(['a', 'a', 'b', 'b'], [1, 1, 3, 3])).toBeCloseTo(1, 12);
     expect(correlationRatio(['a', 'b', 'a', 'b'], [1, 1, 3, 3])).toBeCloseTo(0, 12);
     const s = columnStats({ kind: 'numeric', name: 'v', values: Float64Array.from([1, 2, 3, 4, NaN]) });
-    expect(s).toMatchObject({ count: 4, missing: 1, distinct: 4, min: 1, max: 4, mean: 2.5, quantiles: { p50: 2.5, p25: 1.75 } });
+    expect(s).toMatchObject({
+      count: 4,
+      missing: 1,
+      distinct: 4,
+      min: 1,
+      max: 4,
+      mean: 2.5,
+      quantiles: { p50: 2.5, p25: 1.75 },
+    });
     expect(s.histogram.counts.reduce((a, b) => a + b, 0)).toBe(4);
     // A threshold at 2.5 separates these perfectly; a majority rule on 'k' gets 3 of 4.
-    expect(oneFeatureAccuracy({ kind: 'numeric', name: 'v', values: Float64Array.from([1, 2, 3, 4]) }, Float64Array.from([0, 0, 1, 1]), 2)).toBe(1);
-    expect(oneFeatureAccuracy({ kind: 'categorical', name: 'k', values: ['a', 'a', 'b', 'b'] }, Float64Array.from([0, 1, 1, 1]), 2)).toBe(0.75);
-    expect(pureRunAtEnds(Float64Array.from([5, 1, 2, 3, 4]), Float64Array.from([0, 1, 1, 1, 0]))).toEqual({ side: 'low', bound: 3, rows: 3, classIndex: 1 });
+    expect(
+      oneFeatureAccuracy(
+        { kind: 'numeric', name: 'v', values: Float64Array.from([1, 2, 3, 4]) },
+        Float64Array.from([0, 0, 1, 1]),
+        2,
+      ),
+    ).toBe(1);
+    expect(
+      oneFeatureAccuracy(
+        { kind: 'categorical', name: 'k', values: ['a', 'a', 'b', 'b'] },
+        Float64Array.from([0, 1, 1, 1]),
+        2,
+      ),
+    ).toBe(0.75);
+    expect(pureRunAtEnds(Float64Array.from([5, 1, 2, 3, 4]), Float64Array.from([0, 1, 1, 1, 0]))).toEqual({
+      side: 'low',
+      bound: 3,
+      rows: 3,
+      classIndex: 1,
+    });
   });
 
   it('flags a spike at the maximum only when the next value down is rare', () => {
-    const capped = Float64Array.from([...Array.from({ length: 190 }, (_, i) => i), 195, 200, 200, 200, 200, 200, 200, 200, 200, 200]).sort();
+    const capped = Float64Array.from([
+      ...Array.from({ length: 190 }, (_, i) => i),
+      195,
+      200,
+      200,
+      200,
+      200,
+      200,
+      200,
+      200,
+      200,
+      200,
+    ]).sort();
     expect(cappedAtMax(capped)).toMatchObject({ value: 200, count: 9, below: { value: 195, count: 1 } });
     const plain = Float64Array.from(Array.from({ length: 200 }, (_, i) => i % 10)).sort();
     expect(cappedAtMax(plain)).toBeUndefined();
@@ -87,8 +132,19 @@ describe('explore report', () => {
       expect(text).toMatch(/WARNING\s+\[leak-id\].*ID.*rows with ID ≤ 3135/);
       expect(readFileSync(shipOut, 'utf8')).toContain('ID ≤ 3135');
       lines.length = 0;
-      await run(['explore', join(REPO, 'firmware-models/housing/problem.yaml'), '--out', join(tmp.dir, 'h.html'), '--json']);
-      const json = JSON.parse(lines.join('\n')) as { report: string; rows: number; warnings: { kind: string; column?: string }[]; columns: { name: string; capped?: { value: number } }[] };
+      await run([
+        'explore',
+        join(REPO, 'firmware-models/housing/problem.yaml'),
+        '--out',
+        join(tmp.dir, 'h.html'),
+        '--json',
+      ]);
+      const json = JSON.parse(lines.join('\n')) as {
+        report: string;
+        rows: number;
+        warnings: { kind: string; column?: string }[];
+        columns: { name: string; capped?: { value: number } }[];
+      };
       // The locked test rows are not explored: 20% per income stratum, rounded per stratum = 4127.
       expect(json.rows).toBe(20640 - 4127);
       expect(json.warnings).toContainEqual(expect.objectContaining({ kind: 'capped', column: 'median_house_value' }));

@@ -37,10 +37,12 @@ export interface Fixture {
 }
 
 function recordOf(columns: readonly Column[], r: number): RawRecord {
-  return Object.fromEntries(columns.map((c) => {
-    const v = c.values[r] as number | string;
-    return [c.name, v === '' || (typeof v === 'number' && Number.isNaN(v)) ? null : v];
-  }));
+  return Object.fromEntries(
+    columns.map((c) => {
+      const v = c.values[r] as number | string;
+      return [c.name, v === '' || (typeof v === 'number' && Number.isNaN(v)) ? null : v];
+    }),
+  );
 }
 
 /** n training rows + 200 validation records (nulls, NaN, ±∞, an unseen category, zero denominators). */
@@ -89,7 +91,15 @@ export function fixture(n = 400, seed = 7): Fixture {
   validation[2] = { a: Infinity, b: 2, c: 0, color: '' };
   validation[3] = { a: 10, b: 0, c: -Infinity, color: 'red' };
   validation[4] = {};
-  return { columns, trainRows, pipeline, x, targets, trainRecords: trainRows.map((r) => recordOf(columns, r)), validation };
+  return {
+    columns,
+    trainRows,
+    pipeline,
+    x,
+    targets,
+    trainRecords: trainRows.map((r) => recordOf(columns, r)),
+    validation,
+  };
 }
 
 /** The averaging ensemble a training run may choose: weighted mean of member predictions. */
@@ -109,7 +119,10 @@ export class AverageEnsemble implements FittedModel {
   }
 
   toJSON(): unknown {
-    return { members: this.members.map((m) => ({ kind: m.kind, weight: m.weight, model: m.model.toJSON() })), method: 'average' };
+    return {
+      members: this.members.map((m) => ({ kind: m.kind, weight: m.weight, model: m.model.toJSON() })),
+      method: 'average',
+    };
   }
 }
 
@@ -123,19 +136,31 @@ export const QUICK_PARAMS: Record<string, Record<string, unknown>> = {
 };
 
 const LEARNERS: Record<string, Learner> = {
-  mean: meanLearner, majority: majorityLearner, linear: linearLearner as unknown as Learner, logistic: logisticLearner as unknown as Learner,
-  tree: treeLearner as unknown as Learner, forest: forestLearner as unknown as Learner, gbdt: gbdtLearner as unknown as Learner, mlp: mlpLearner as unknown as Learner,
+  mean: meanLearner,
+  majority: majorityLearner,
+  linear: linearLearner as unknown as Learner,
+  logistic: logisticLearner as unknown as Learner,
+  tree: treeLearner as unknown as Learner,
+  forest: forestLearner as unknown as Learner,
+  gbdt: gbdtLearner as unknown as Learner,
+  mlp: mlpLearner as unknown as Learner,
 };
 
 export async function fitKind(f: Fixture, kind: string, task: Task, seed = 3): Promise<FittedModel> {
   if (kind === 'ensemble') {
     const kinds = task === 'regression' ? ['linear', 'gbdt', 'mlp'] : ['logistic', 'forest', 'mlp'];
-    const members = await Promise.all(kinds.map(async (k, i) => ({ kind: k, weight: i + 1, model: await fitKind(f, k, task, seed) })));
+    const members = await Promise.all(
+      kinds.map(async (k, i) => ({ kind: k, weight: i + 1, model: await fitKind(f, k, task, seed) })),
+    );
     return new AverageEnsemble(members);
   }
   const learner = LEARNERS[kind];
   if (!learner) throw new Error(`unknown learner ${kind}`);
-  return learner.fit(f.x, f.targets[task], QUICK_PARAMS[kind] ?? {}, { task, seed, classes: task === 'multiclass' ? 3 : 2 });
+  return learner.fit(f.x, f.targets[task], QUICK_PARAMS[kind] ?? {}, {
+    task,
+    seed,
+    classes: task === 'multiclass' ? 3 : 2,
+  });
 }
 
 export function trainedModel(f: Fixture, model: FittedModel, task: Task, name = 'synthetic'): TrainedModel {
@@ -165,13 +190,27 @@ export function trainedModel(f: Fixture, model: FittedModel, task: Task, name = 
 type Ort = typeof ortWeb | typeof ortNode;
 
 /** Runs raw records through model bytes in one runtime; outputs as flat number arrays. */
-export async function runOnnx(ort: Ort, bytes: Uint8Array, pipeline: SpecPipeline, records: readonly RawRecord[]): Promise<Record<string, number[]>> {
+export async function runOnnx(
+  ort: Ort,
+  bytes: Uint8Array,
+  pipeline: SpecPipeline,
+  records: readonly RawRecord[],
+): Promise<Record<string, number[]>> {
   const feeds: Record<string, unknown> = {};
   for (const { name, kind } of pipeline.inputs) {
     const values = records.map((r) => r[name]);
-    feeds[name] = kind === 'numeric'
-      ? new ort.Tensor('float32', Float32Array.from(values, (v) => (typeof v === 'number' ? v : NaN)), [records.length, 1])
-      : new ort.Tensor('string', values.map((v) => (typeof v === 'string' ? v : '')), [records.length, 1]);
+    feeds[name] =
+      kind === 'numeric'
+        ? new ort.Tensor(
+            'float32',
+            Float32Array.from(values, (v) => (typeof v === 'number' ? v : NaN)),
+            [records.length, 1],
+          )
+        : new ort.Tensor(
+            'string',
+            values.map((v) => (typeof v === 'string' ? v : '')),
+            [records.length, 1],
+          );
   }
   const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'basic' });
   const res = await session.run(feeds as never);
@@ -190,6 +229,7 @@ export function onnxCheck(dir: string, models: Record<string, Uint8Array>): stri
     writeFileSync(p, bytes);
     return p;
   });
-  const script = 'import onnx,sys\nfor p in sys.argv[1:]:\n    onnx.checker.check_model(onnx.load(p), full_check=True)\n    print("ok", p)';
+  const script =
+    'import onnx,sys\nfor p in sys.argv[1:]:\n    onnx.checker.check_model(onnx.load(p), full_check=True)\n    print("ok", p)';
   return execFileSync('/usr/bin/python3', ['-c', script, ...paths], { encoding: 'utf8' });
 }

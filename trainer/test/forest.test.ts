@@ -91,14 +91,17 @@ describe('random forest', () => {
     expect(e.aggregate).toBe('average');
     expect(e.post).toBe('identity');
     expect(Array.from(e.base)).toEqual([0]);
-    expect(Array.from(postTransform(e, ensembleScores(e, x.data, x.rows, x.cols)))).toEqual(Array.from(model.predict(x)));
+    expect(Array.from(postTransform(e, ensembleScores(e, x.data, x.rows, x.cols)))).toEqual(
+      Array.from(model.predict(x)),
+    );
   });
 
   it('without bootstrap and subsampling every tree is the CART tree', async () => {
     const { x, y } = noisySine(150, 0.1, 2);
     const forest = await forestLearner.fit(x, y, { n_estimators: 3, bootstrap: false, n_jobs: 1 }, reg);
     const tree = await treeLearner.fit(x, y, {}, reg);
-    for (const t of forest.ensemble.trees) expect(JSON.stringify(t)).toBe(JSON.stringify(tree.ensemble.trees[0] as Tree));
+    for (const t of forest.ensemble.trees)
+      expect(JSON.stringify(t)).toBe(JSON.stringify(tree.ensemble.trees[0] as Tree));
     const pf = forest.predict(x);
     const pt = tree.predict(x);
     for (let r = 0; r < x.rows; r++) expect(pf[r]).toBeCloseTo(pt[r] as number, 12); // (v+v+v)/3 may round
@@ -106,7 +109,7 @@ describe('random forest', () => {
     expect(Number.isNaN(forest.oobScore)).toBe(true);
   });
 
-  it('is deterministic per seed and uses sklearn\'s max_features defaults', async () => {
+  it("is deterministic per seed and uses sklearn's max_features defaults", async () => {
     const { x, y } = twoClasses(150, 6);
     const ctx: FitContext = { task: 'binary', seed: 11 };
     const base = json(await forestLearner.fit(x, y, { n_estimators: 5, n_jobs: 1 }, ctx));
@@ -115,7 +118,9 @@ describe('random forest', () => {
     expect(json(await forestLearner.fit(x, y, { n_estimators: 5, n_jobs: 1, max_features: 1 }, ctx))).not.toBe(base);
     expect(json(await forestLearner.fit(x, y, { n_estimators: 5, n_jobs: 1 }, { ...ctx, seed: 12 }))).not.toBe(base);
     const r = noisySine(100, 0.1, 3);
-    expect(json(await forestLearner.fit(r.x, r.y, { n_estimators: 4, n_jobs: 1 }, reg))).toBe(json(await forestLearner.fit(r.x, r.y, { n_estimators: 4, n_jobs: 1, max_features: 1 }, reg)));
+    expect(json(await forestLearner.fit(r.x, r.y, { n_estimators: 4, n_jobs: 1 }, reg))).toBe(
+      json(await forestLearner.fit(r.x, r.y, { n_estimators: 4, n_jobs: 1, max_features: 1 }, reg)),
+    );
   });
 
   it('handles multiclass and rejects bad parameters', async () => {
@@ -123,7 +128,12 @@ describe('random forest', () => {
     const n = 150;
     const data = Float64Array.from({ length: n * 2 }, () => rng() * 3);
     const y = Float64Array.from({ length: n }, (_, r) => Math.floor(data[r * 2] as number));
-    const model = await forestLearner.fit(matrix(data, 2), y, { n_estimators: 10, n_jobs: 1 }, { task: 'multiclass', classes: 3, seed: 1 });
+    const model = await forestLearner.fit(
+      matrix(data, 2),
+      y,
+      { n_estimators: 10, n_jobs: 1 },
+      { task: 'multiclass', classes: 3, seed: 1 },
+    );
     const p = model.predict(matrix(Float64Array.from([0.5, 1, 1.5, 1, 2.5, 1]), 2));
     expect(p.length).toBe(9);
     for (let r = 0; r < 3; r++) {
@@ -133,7 +143,9 @@ describe('random forest', () => {
     }
     const x = matrix(new Float64Array(20), 2);
     for (const bad of [{ n_estimators: 0 }, { n_jobs: 0 }, { n_jobs: 1.5 }, { max_depth: -1 }]) {
-      await expect(forestLearner.fit(x, new Float64Array(10), bad, reg)).rejects.toMatchObject({ code: TrainerErrorCodes.MODEL_PARAM_INVALID });
+      await expect(forestLearner.fit(x, new Float64Array(10), bad, reg)).rejects.toMatchObject({
+        code: TrainerErrorCodes.MODEL_PARAM_INVALID,
+      });
     }
   });
 });

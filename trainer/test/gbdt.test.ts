@@ -9,7 +9,14 @@ import { mulberry32 } from '../src/random.ts';
 import { rmse } from '../src/stats.ts';
 
 /** n rows of `cols` uniform features in [lo, hi) and a target from the row. */
-function synth(n: number, cols: number, seed: number, f: (row: Float64Array) => number, lo = -3, hi = 3): { x: Matrix; y: Float64Array } {
+function synth(
+  n: number,
+  cols: number,
+  seed: number,
+  f: (row: Float64Array) => number,
+  lo = -3,
+  hi = 3,
+): { x: Matrix; y: Float64Array } {
   const rng = mulberry32(seed);
   const data = new Float64Array(n * cols);
   const y = new Float64Array(n);
@@ -26,7 +33,8 @@ function noise(rng: () => number): number {
 }
 
 const leafCount = (t: Tree) => Array.from(t.feature).filter((f) => f < 0).length;
-const reg = (x: Matrix, y: Float64Array, p: Partial<GbdtParams> = {}): GbdtModel => fitGbdt(x, y, p, { task: 'regression', seed: 1 });
+const reg = (x: Matrix, y: Float64Array, p: Partial<GbdtParams> = {}): GbdtModel =>
+  fitGbdt(x, y, p, { task: 'regression', seed: 1 });
 
 /** Rows reaching each leaf of `tree`. */
 function leafSizes(tree: Tree, x: Matrix): Map<number, number> {
@@ -96,7 +104,9 @@ describe('gbdt regression', () => {
   it('histogram subtraction gives the same tree as building every child directly', () => {
     // Integer targets on 1024 rows keep the base (mean) and every gradient sum exact in binary, so
     // the two ways of getting a histogram agree bit for bit and near-tied gains cannot flip.
-    const { x, y } = synth(1024, 4, 6, (r) => Math.round(4 * (r[0] as number) * (r[1] as number) + Math.abs(r[2] as number)));
+    const { x, y } = synth(1024, 4, 6, (r) =>
+      Math.round(4 * (r[0] as number) * (r[1] as number) + Math.abs(r[2] as number)),
+    );
     const params = { max_iter: 1, learning_rate: 1, max_leaf_nodes: 31, min_samples_leaf: 5 };
     const fast = reg(x, y, params);
     const direct = reg(x, y, { ...params, histogram_subtraction: false });
@@ -219,7 +229,9 @@ describe('gbdt classification', () => {
 
   it('rejects labels that are not class indices', () => {
     const x = matrix(Float64Array.from([0, 1, 2]), 1);
-    expect(() => fitGbdt(x, Float64Array.from([0, 2, 1]), {}, { task: 'binary', seed: 1 })).toThrow(expect.objectContaining({ code: TrainerErrorCodes.MODEL_LABELS_INVALID }));
+    expect(() => fitGbdt(x, Float64Array.from([0, 2, 1]), {}, { task: 'binary', seed: 1 })).toThrow(
+      expect.objectContaining({ code: TrainerErrorCodes.MODEL_LABELS_INVALID }),
+    );
   });
 });
 
@@ -232,7 +244,13 @@ describe('gbdt early stopping', () => {
   it('stops before max_iter on a noisy problem and keeps the best iteration', () => {
     const train = noisy(400, 12);
     const validation = noisy(400, 13);
-    const params = { max_iter: 300, learning_rate: 0.3, min_samples_leaf: 5, early_stopping: true, n_iter_no_change: 10 };
+    const params = {
+      max_iter: 300,
+      learning_rate: 0.3,
+      min_samples_leaf: 5,
+      early_stopping: true,
+      n_iter_no_change: 10,
+    };
     const model = fitGbdt(train.x, train.y, params, { task: 'regression', seed: 1, validation });
     const history = model.validationLoss;
     expect(history.length - 1).toBeLessThan(300);
@@ -247,12 +265,21 @@ describe('gbdt early stopping', () => {
 
   it('needs validation rows', () => {
     const { x, y } = noisy(50, 14);
-    expect(() => reg(x, y, { early_stopping: true })).toThrow(expect.objectContaining({ code: TrainerErrorCodes.MODEL_PARAM_INVALID }));
+    expect(() => reg(x, y, { early_stopping: true })).toThrow(
+      expect.objectContaining({ code: TrainerErrorCodes.MODEL_PARAM_INVALID }),
+    );
   });
 
   it('rejects out-of-range params with the param named', () => {
     const { x, y } = noisy(50, 15);
-    expect(() => reg(x, y, { max_leaf_nodes: 1 })).toThrow(expect.objectContaining({ code: TrainerErrorCodes.MODEL_PARAM_INVALID, details: expect.objectContaining({ param: 'max_leaf_nodes' }) }));
-    expect(() => reg(x, y, { max_bins: 256 })).toThrow(expect.objectContaining({ code: TrainerErrorCodes.MODEL_PARAM_INVALID }));
+    expect(() => reg(x, y, { max_leaf_nodes: 1 })).toThrow(
+      expect.objectContaining({
+        code: TrainerErrorCodes.MODEL_PARAM_INVALID,
+        details: expect.objectContaining({ param: 'max_leaf_nodes' }),
+      }),
+    );
+    expect(() => reg(x, y, { max_bins: 256 })).toThrow(
+      expect.objectContaining({ code: TrainerErrorCodes.MODEL_PARAM_INVALID }),
+    );
   });
 });

@@ -36,7 +36,11 @@ describe('GraphBuilder', () => {
     expect(graph?.input?.map((i) => i.name)).toEqual(['x']);
     expect(graph?.output?.map((o) => o.name)).toEqual(['out']);
     expect(graph?.initializer?.map((t) => t.name)).toEqual(['_0', '_2', '_4']);
-    expect(graph?.node?.map((n) => [...(n.input ?? []), '→', ...(n.output ?? [])])).toEqual([['x', '_0', '→', '_1'], ['_1', '_2', '→', '_3'], ['_3', '_4', '→', 'out']]);
+    expect(graph?.node?.map((n) => [...(n.input ?? []), '→', ...(n.output ?? [])])).toEqual([
+      ['x', '_0', '→', '_1'],
+      ['_1', '_2', '→', '_3'],
+      ['_3', '_4', '→', 'out'],
+    ]);
     for (const n of graph?.node ?? []) {
       expect(Object.hasOwn(n, 'name')).toBe(false);
       expect(Object.hasOwn(n, 'domain')).toBe(false);
@@ -92,9 +96,22 @@ describe('GraphBuilder', () => {
 describe('float16 conversion', () => {
   it('rounds to the nearest half (ties to even), saturates to ∞ and keeps NaN', () => {
     const cases: [number, number][] = [
-      [0, 0x0000], [-0, 0x8000], [1, 0x3c00], [-2, 0xc000], [65504, 0x7bff], [65520, 0x7c00], [1e9, 0x7c00], [-Infinity, 0xfc00],
-      [1 / 3, 0x3555], [2 ** -14, 0x0400], [2 ** -24, 0x0001], [2 ** -26, 0x0000], [3 * 2 ** -25, 0x0002],
-      [1 + 2 ** -11, 0x3c00], [1 + 3 * 2 ** -11, 0x3c02], [1 + 2 ** -11 + 2 ** -20, 0x3c01],
+      [0, 0x0000],
+      [-0, 0x8000],
+      [1, 0x3c00],
+      [-2, 0xc000],
+      [65504, 0x7bff],
+      [65520, 0x7c00],
+      [1e9, 0x7c00],
+      [-Infinity, 0xfc00],
+      [1 / 3, 0x3555],
+      [2 ** -14, 0x0400],
+      [2 ** -24, 0x0001],
+      [2 ** -26, 0x0000],
+      [3 * 2 ** -25, 0x0002],
+      [1 + 2 ** -11, 0x3c00],
+      [1 + 3 * 2 ** -11, 0x3c02],
+      [1 + 2 ** -11 + 2 ** -20, 0x3c01],
     ];
     for (const [v, bits] of cases) expect(toFloat16Bits(v), String(v)).toBe(bits);
     expect(Number.isNaN(fromFloat16Bits(toFloat16Bits(NaN)))).toBe(true);
@@ -102,7 +119,8 @@ describe('float16 conversion', () => {
 
   it('round-trips every finite half exactly', () => {
     const wrong: number[] = [];
-    for (let h = 0; h < 0x10000; h++) if ((h & 0x7c00) !== 0x7c00 && toFloat16Bits(fromFloat16Bits(h)) !== h) wrong.push(h);
+    for (let h = 0; h < 0x10000; h++)
+      if ((h & 0x7c00) !== 0x7c00 && toFloat16Bits(fromFloat16Bits(h)) !== h) wrong.push(h);
     expect(wrong).toEqual([]);
   });
 

@@ -3,11 +3,27 @@ import { groupFolds, groupKeys } from '../src/run/group-folds.ts';
 import { codeOf } from './helpers.ts';
 
 describe('grouped k-fold', () => {
-  const days = ['2015-02-04 17:51:00', '2015-02-04 18:00:00', '2015-02-05 09:00:00', '2015-02-05 10:00:00', '2015-02-05 11:00:00', '2015-02-06 00:00:00', '2015-02-07 08:00:00'];
+  const days = [
+    '2015-02-04 17:51:00',
+    '2015-02-04 18:00:00',
+    '2015-02-05 09:00:00',
+    '2015-02-05 10:00:00',
+    '2015-02-05 11:00:00',
+    '2015-02-06 00:00:00',
+    '2015-02-07 08:00:00',
+  ];
 
   it('keys a timestamp by its day', () => {
     const keys = groupKeys({ kind: 'categorical', name: 'date', values: days }, 'day');
-    expect(keys).toEqual(['2015-02-04', '2015-02-04', '2015-02-05', '2015-02-05', '2015-02-05', '2015-02-06', '2015-02-07']);
+    expect(keys).toEqual([
+      '2015-02-04',
+      '2015-02-04',
+      '2015-02-05',
+      '2015-02-05',
+      '2015-02-05',
+      '2015-02-06',
+      '2015-02-07',
+    ]);
   });
 
   it('keeps each group whole in one fold; folds are disjoint and cover the rows', () => {
@@ -37,7 +53,11 @@ describe('grouped k-fold', () => {
 
   it('refuses fewer groups than folds, and a non-timestamp with by: day', () => {
     expect(codeOf(() => groupFolds([0, 1, 2], 3, ['a', 'a', 'b']))).toBe('OUTPOST_ERR_DATA_TOO_SMALL');
-    expect(codeOf(() => groupKeys({ kind: 'categorical', name: 'd', values: ['monday'] }, 'day'))).toBe('OUTPOST_ERR_SPEC_INVALID');
-    expect(codeOf(() => groupKeys({ kind: 'numeric', name: 'g', values: Float64Array.from([1, NaN]) }, 'value'))).toBe('OUTPOST_ERR_DATA_VALUE_MISSING');
+    expect(codeOf(() => groupKeys({ kind: 'categorical', name: 'd', values: ['monday'] }, 'day'))).toBe(
+      'OUTPOST_ERR_SPEC_INVALID',
+    );
+    expect(codeOf(() => groupKeys({ kind: 'numeric', name: 'g', values: Float64Array.from([1, NaN]) }, 'value'))).toBe(
+      'OUTPOST_ERR_DATA_VALUE_MISSING',
+    );
   });
 });

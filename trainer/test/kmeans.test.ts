@@ -4,7 +4,12 @@ import { kMeans, type Points } from '../src/models/kmeans.ts';
 import { mulberry32 } from '../src/random.ts';
 
 /** Gaussian-ish blobs (sum of uniforms) around `centres`, `per` points each, in blob order. */
-function blobs(centres: readonly (readonly number[])[], per: number, spread: number, seed: number): Points & { blob: number[] } {
+function blobs(
+  centres: readonly (readonly number[])[],
+  per: number,
+  spread: number,
+  seed: number,
+): Points & { blob: number[] } {
   const rng = mulberry32(seed);
   const d = (centres[0] as readonly number[]).length;
   const data: number[] = [];
@@ -19,7 +24,10 @@ function blobs(centres: readonly (readonly number[])[], per: number, spread: num
 }
 
 function meanOf(p: Points, rows: readonly number[]): number[] {
-  return Array.from({ length: p.d }, (_, j) => rows.reduce((s, i) => s + (p.data[i * p.d + j] as number), 0) / rows.length);
+  return Array.from(
+    { length: p.d },
+    (_, j) => rows.reduce((s, i) => s + (p.data[i * p.d + j] as number), 0) / rows.length,
+  );
 }
 
 function uniform(n: number, seed: number): Points {
@@ -28,7 +36,13 @@ function uniform(n: number, seed: number): Points {
 }
 
 describe('k-means', () => {
-  const truth = [[0, 0], [10, 10], [-10, 10], [10, -10], [-3, -12]];
+  const truth = [
+    [0, 0],
+    [10, 10],
+    [-10, 10],
+    [10, -10],
+    [-3, -12],
+  ];
 
   it('recovers the centres of well-separated clusters: each is its blob mean', () => {
     const p = blobs(truth, 150, 1, 3);
@@ -50,7 +64,8 @@ describe('k-means', () => {
     let inertia = 0;
     for (let i = 0; i < p.n; i++) {
       const c = r.centres[r.labels[i] as number] as Float64Array;
-      inertia += ((p.data[2 * i] as number) - (c[0] as number)) ** 2 + ((p.data[2 * i + 1] as number) - (c[1] as number)) ** 2;
+      inertia +=
+        ((p.data[2 * i] as number) - (c[0] as number)) ** 2 + ((p.data[2 * i + 1] as number) - (c[1] as number)) ** 2;
     }
     expect(r.inertia).toBeCloseTo(inertia, 6);
   });
@@ -89,7 +104,11 @@ describe('k-means', () => {
   });
 
   it('rejects k < 1 and an empty point set', () => {
-    expect(() => kMeans(uniform(10, 1), { k: 0, seed: 0 })).toThrow(expect.objectContaining({ code: TrainerErrorCodes.MODEL_PARAM_INVALID }));
-    expect(() => kMeans({ data: new Float64Array(0), n: 0, d: 2 }, { k: 1, seed: 0 })).toThrow(expect.objectContaining({ code: TrainerErrorCodes.DATA_TOO_SMALL }));
+    expect(() => kMeans(uniform(10, 1), { k: 0, seed: 0 })).toThrow(
+      expect.objectContaining({ code: TrainerErrorCodes.MODEL_PARAM_INVALID }),
+    );
+    expect(() => kMeans({ data: new Float64Array(0), n: 0, d: 2 }, { k: 1, seed: 0 })).toThrow(
+      expect.objectContaining({ code: TrainerErrorCodes.DATA_TOO_SMALL }),
+    );
   });
 });

@@ -20,7 +20,11 @@ function data(): SpecData {
     rowCount: N,
     columns: [
       { kind: 'numeric', name: 'id', values: Float64Array.from({ length: N }, (_, i) => 1000 + i) },
-      { kind: 'categorical', name: 'kind', values: Array.from({ length: N }, (_, i) => (i % 3 === 0 ? 'x, "quoted"' : 'y')) },
+      {
+        kind: 'categorical',
+        name: 'kind',
+        values: Array.from({ length: N }, (_, i) => (i % 3 === 0 ? 'x, "quoted"' : 'y')),
+      },
       { kind: 'numeric', name: 'y', values: Float64Array.from({ length: N }, (_, i) => (i % 7 === 0 ? NaN : i * 0.1)) },
     ],
     lines: Array.from({ length: N }, (_, i) => i + 2),
@@ -28,12 +32,24 @@ function data(): SpecData {
   return { train, extraTests: [], kinds: new Map(), sources: [] };
 }
 
-const spec = ProblemSpec.parse({ name: 't', objective: 'o', task: 'regression', data: [{ csv: 'x.csv' }], target: 'y', metric: 'rmse', split: { test: 0.25, validation: 0.25 }, seed: 9 });
+const spec = ProblemSpec.parse({
+  name: 't',
+  objective: 'o',
+  task: 'regression',
+  data: [{ csv: 'x.csv' }],
+  target: 'y',
+  metric: 'rmse',
+  split: { test: 0.25, validation: 0.25 },
+  seed: 9,
+});
 
 /** The id column as the design matrix: each row's fingerprint is its id. */
 function idMatrix(t: Table, rows: number[]): Matrix {
   const ids = t.columns[0]?.values as Float64Array;
-  return matrix(Float64Array.from(rows, (r) => ids[r] as number), 1);
+  return matrix(
+    Float64Array.from(rows, (r) => ids[r] as number),
+    1,
+  );
 }
 
 describe('locked test set', () => {
@@ -53,12 +69,22 @@ describe('locked test set', () => {
       ...meanLearner,
       async fit(x, y, params, ctx) {
         for (let i = 0; i < x.rows; i++) seen.add(x.data[i * x.cols] as number);
-        if (ctx.validation) for (let i = 0; i < ctx.validation.x.rows; i++) seen.add(ctx.validation.x.data[i] as number);
+        if (ctx.validation)
+          for (let i = 0; i < ctx.validation.x.rows; i++) seen.add(ctx.validation.x.data[i] as number);
         return meanLearner.fit(x, y, params, ctx);
       },
     };
     const y = Float64Array.from(split.train, (r) => r);
-    await instrumented.fit(idMatrix(split.table, split.train), y, {}, { task: 'regression', seed: 1, validation: { x: idMatrix(split.table, split.validation), y: new Float64Array(split.validation.length) } });
+    await instrumented.fit(
+      idMatrix(split.table, split.train),
+      y,
+      {},
+      {
+        task: 'regression',
+        seed: 1,
+        validation: { x: idMatrix(split.table, split.validation), y: new Float64Array(split.validation.length) },
+      },
+    );
     expect(seen.size).toBe(150);
     const testIds: number[] = [];
     const ledger = new TestLedger(join(tmp.dir, 'test-ledger.jsonl'));
@@ -75,34 +101,70 @@ describe('locked test set', () => {
     const split = splitAndLock(data(), spec);
     const run = join(tmp.dir, 'model', 'run-1');
     writeLockedTestSets(run, [split.test]);
-    const manifest = JSON.parse(readFileSync(join(run, 'test-set.json'), 'utf8')) as { sets: { sha256: string; rows: number }[] };
+    const manifest = JSON.parse(readFileSync(join(run, 'test-set.json'), 'utf8')) as {
+      sets: { sha256: string; rows: number }[];
+    };
     expect(manifest.sets[0]).toMatchObject({ sha256: split.test.sha256, rows: 50 });
     const [back] = readLockedTestSets(run);
     expect(back?.sha256).toBe(split.test.sha256);
     expect(splitAndLock(data(), spec).test.sha256).toBe(split.test.sha256); // same seed, same set
     const csv = join(run, 'test-set.csv');
     writeFileSync(csv, readFileSync(csv, 'utf8').replace('y', 'z'));
-    expect(() => readLockedTestSets(run)).toThrow(expect.objectContaining({ code: TrainerErrorCodes.TEST_SET_TAMPERED }));
-    expect(() => readLockedTestSets(join(tmp.dir, 'model', 'run-2'))).toThrow(expect.objectContaining({ code: TrainerErrorCodes.TEST_SET_MISSING }));
+    expect(() => readLockedTestSets(run)).toThrow(
+      expect.objectContaining({ code: TrainerErrorCodes.TEST_SET_TAMPERED }),
+    );
+    expect(() => readLockedTestSets(join(tmp.dir, 'model', 'run-2'))).toThrow(
+      expect.objectContaining({ code: TrainerErrorCodes.TEST_SET_MISSING }),
+    );
   });
 
   it('records every evaluation; the second of the same set is a repeat with a warning', async () => {
     const split = splitAndLock(data(), spec);
     const ledger = TestLedger.forRun(join(tmp.dir, 'model', 'run-1'));
     expect(ledger.path).toBe(join(tmp.dir, 'model', 'test-ledger.jsonl'));
-    const first = await openTestSet(ledger, split.test, { run: 'run-1', model: 'gbdt' }, () => ({ metric: 'rmse', value: 3.5, ci: [3, 4] }));
-    expect(first.entry).toMatchObject({ run: 'run-1', model: 'gbdt', testSet: 'test', testSetHash: split.test.sha256, metric: 'rmse', value: 3.5, ci: [3, 4], evaluation: 1, repeat: false });
+    const first = await openTestSet(ledger, split.test, { run: 'run-1', model: 'gbdt' }, () => ({
+      metric: 'rmse',
+      value: 3.5,
+      ci: [3, 4],
+    }));
+    expect(first.entry).toMatchObject({
+      run: 'run-1',
+      model: 'gbdt',
+      testSet: 'test',
+      testSetHash: split.test.sha256,
+      metric: 'rmse',
+      value: 3.5,
+      ci: [3, 4],
+      evaluation: 1,
+      repeat: false,
+    });
     expect(first.warning).toBeUndefined();
-    const second = await openTestSet(ledger, split.test, { run: 'run-2', model: 'forest' }, () => ({ metric: 'rmse', value: 3.1 }));
+    const second = await openTestSet(ledger, split.test, { run: 'run-2', model: 'forest' }, () => ({
+      metric: 'rmse',
+      value: 3.1,
+    }));
     expect(second.entry).toMatchObject({ evaluation: 2, repeat: true });
     expect(second.warning).toMatch(/evaluated before.*#2/);
     expect(second.warning).toContain('run-1');
-    await expect(openTestSet(ledger, split.test, { run: 'run-3', model: 'bad' }, () => Promise.reject(new Error('model file missing')))).rejects.toThrow('model file missing');
+    await expect(
+      openTestSet(ledger, split.test, { run: 'run-3', model: 'bad' }, () =>
+        Promise.reject(new Error('model file missing')),
+      ),
+    ).rejects.toThrow('model file missing');
     const entries = ledger.entries();
-    expect(entries.map((e) => [e.evaluation, e.repeat, e.value])).toEqual([[1, false, 3.5], [2, true, 3.1], [3, true, null]]);
+    expect(entries.map((e) => [e.evaluation, e.repeat, e.value])).toEqual([
+      [1, false, 3.5],
+      [2, true, 3.1],
+      [3, true, null],
+    ]);
     expect(entries[2]?.error).toBe('model file missing');
     appendFileSync(ledger.path, '{"not": "an entry"}\n');
-    expect(() => ledger.entries()).toThrow(expect.objectContaining({ code: TrainerErrorCodes.LEDGER_CORRUPT, details: expect.objectContaining({ line: 4 }) }));
+    expect(() => ledger.entries()).toThrow(
+      expect.objectContaining({
+        code: TrainerErrorCodes.LEDGER_CORRUPT,
+        details: expect.objectContaining({ line: 4 }),
+      }),
+    );
   });
 });
 
@@ -145,14 +207,20 @@ describe('outpost test <run>', () => {
     const json = JSON.parse(second.out) as { entries: { evaluation: number; repeat: boolean; model: string }[] };
     expect(json.entries[0]).toMatchObject({ evaluation: 2, repeat: true, model: 'm2' });
     expect(second.err).toContain('WARNING');
-    expect(calls).toEqual([['test', 50], ['test', 50]]);
+    expect(calls).toEqual([
+      ['test', 50],
+      ['test', 50],
+    ]);
     expect(readFileSync(ledgerPathFor(runDir), 'utf8').trim().split('\n')).toHaveLength(2);
   });
 
-  it('lives beside the run\'s spec when the run folder names one, so it is versioned with the spec', () => {
+  it("lives beside the run's spec when the run folder names one, so it is versioned with the spec", () => {
     const runDir = join(tmp.dir, 'runs', 'model', 'run-1');
     mkdirSync(runDir, { recursive: true });
-    writeFileSync(join(runDir, 'run.json'), JSON.stringify({ specFile: join(tmp.dir, 'specs', 'model', 'problem.yaml') }));
+    writeFileSync(
+      join(runDir, 'run.json'),
+      JSON.stringify({ specFile: join(tmp.dir, 'specs', 'model', 'problem.yaml') }),
+    );
     expect(ledgerPathFor(runDir)).toBe(join(tmp.dir, 'specs', 'model', 'test-ledger.jsonl'));
     writeFileSync(join(runDir, 'run.json'), '{oops');
     expect(() => ledgerPathFor(runDir)).toThrow(expect.objectContaining({ code: TrainerErrorCodes.RUN_INVALID }));

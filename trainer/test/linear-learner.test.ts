@@ -34,6 +34,8 @@ describe('linear learner', () => {
     expect(json.weights).toHaveLength(1);
     expect(json.weights[0]).toBeCloseTo(0.8, 14);
     expect(json.intercept).toBeCloseTo(10, 14);
-    await expect(linearLearner.fit(x, y, { alpha: -1 }, { task: 'regression', seed: 0 })).rejects.toMatchObject({ code: TrainerErrorCodes.MODEL_PARAM_INVALID });
+    await expect(linearLearner.fit(x, y, { alpha: -1 }, { task: 'regression', seed: 0 })).rejects.toMatchObject({
+      code: TrainerErrorCodes.MODEL_PARAM_INVALID,
+    });
   });
 });

@@ -10,8 +10,18 @@ const binary: FitContext = { task: 'binary', seed: 1 };
 // 12 rows, 2 features. References: the exact optimum of scikit-learn's objective from scipy's L-BFGS-B
 // at gtol 1e-14 (scikit-learn 1.2.1's own LogisticRegression stops looser and agrees to ~1e-6).
 const X12 = [
-  [0.5, 1.2], [1.5, -0.3], [-0.7, 0.8], [2.0, 1.0], [-1.2, -0.5], [0.3, -1.1],
-  [1.1, 0.4], [-0.4, -0.9], [0.9, 1.8], [-1.6, 0.2], [0.0, 0.0], [1.3, -1.4],
+  [0.5, 1.2],
+  [1.5, -0.3],
+  [-0.7, 0.8],
+  [2.0, 1.0],
+  [-1.2, -0.5],
+  [0.3, -1.1],
+  [1.1, 0.4],
+  [-0.4, -0.9],
+  [0.9, 1.8],
+  [-1.6, 0.2],
+  [0.0, 0.0],
+  [1.3, -1.4],
 ];
 const x12 = matrix(Float64Array.from(X12.flat()), 2);
 
@@ -54,16 +64,29 @@ describe('logistic regression', () => {
     const g = new Float64Array(3);
     logisticObjective(x12, y, 1, 1 / x12.rows)(thetaOf(m), g);
     expect(Math.hypot(...g)).toBeLessThan(1e-6);
-    expect(m.toJSON()).toEqual({ weights: [[m.weights[0]], [m.weights[1]]], intercept: [m.intercept[0]], classes: [0, 1] });
+    expect(m.toJSON()).toEqual({
+      weights: [[m.weights[0]], [m.weights[1]]],
+      intercept: [m.intercept[0]],
+      classes: [0, 1],
+    });
   });
 
   it('matches scikit-learn (multinomial, C = 0.5)', async () => {
     const y = Float64Array.from([0, 1, 2, 1, 0, 2, 1, 0, 2, 0, 1, 2]);
-    const m = (await logisticLearner.fit(x12, y, { C: 0.5, tol: 1e-10 }, { task: 'multiclass', classes: 3, seed: 1 })) as LogisticFitted;
+    const m = (await logisticLearner.fit(
+      x12,
+      y,
+      { C: 0.5, tol: 1e-10 },
+      { task: 'multiclass', classes: 3, seed: 1 },
+    )) as LogisticFitted;
     const json = m.toJSON();
     // cols × k (scikit-learn's coef_ is the transpose: [[-0.65910233, -0.01756164], …]).
-    const ref = [[-0.659102745936, 0.577752642154, 0.081350103782], [-0.017562663063, 0.071361293711, -0.053798630648]];
-    for (let j = 0; j < 2; j++) for (let c = 0; c < 3; c++) expect(json.weights[j]?.[c]).toBeCloseTo(ref[j]?.[c] as number, 8);
+    const ref = [
+      [-0.659102745936, 0.577752642154, 0.081350103782],
+      [-0.017562663063, 0.071361293711, -0.053798630648],
+    ];
+    for (let j = 0; j < 2; j++)
+      for (let c = 0; c < 3; c++) expect(json.weights[j]?.[c]).toBeCloseTo(ref[j]?.[c] as number, 8);
     const refB = [0.127227388909, -0.232678632299, 0.10545124339];
     for (let c = 0; c < 3; c++) expect(json.intercept[c]).toBeCloseTo(refB[c] as number, 8);
     const g = new Float64Array(9);
@@ -108,9 +131,25 @@ describe('logistic regression', () => {
 
   it('rejects bad parameters and labels with coded errors', async () => {
     const y = Float64Array.from([0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1]);
-    await expect(logisticLearner.fit(x12, y, { C: 0 }, binary)).rejects.toMatchObject({ code: TrainerErrorCodes.MODEL_PARAM_INVALID });
-    await expect(logisticLearner.fit(x12, y.map((v) => v * 2), {}, binary)).rejects.toMatchObject({ code: TrainerErrorCodes.MODEL_LABELS_INVALID });
-    await expect(logisticLearner.fit(x12, y.map((v) => v + 0.5), {}, binary)).rejects.toMatchObject({ code: TrainerErrorCodes.MODEL_LABELS_INVALID });
+    await expect(logisticLearner.fit(x12, y, { C: 0 }, binary)).rejects.toMatchObject({
+      code: TrainerErrorCodes.MODEL_PARAM_INVALID,
+    });
+    await expect(
+      logisticLearner.fit(
+        x12,
+        y.map((v) => v * 2),
+        {},
+        binary,
+      ),
+    ).rejects.toMatchObject({ code: TrainerErrorCodes.MODEL_LABELS_INVALID });
+    await expect(
+      logisticLearner.fit(
+        x12,
+        y.map((v) => v + 0.5),
+        {},
+        binary,
+      ),
+    ).rejects.toMatchObject({ code: TrainerErrorCodes.MODEL_LABELS_INVALID });
   });
 });
 
@@ -130,7 +169,11 @@ describe('lbfgs', () => {
 
 function blobs(n: number, seed: number): { x: ReturnType<typeof matrix>; y: Float64Array } {
   const rng = mulberry32(seed);
-  const centres = [[0, 0], [4, 0], [0, 4]];
+  const centres = [
+    [0, 0],
+    [4, 0],
+    [0, 4],
+  ];
   const data = new Float64Array(n * 2);
   const y = new Float64Array(n);
   for (let i = 0; i < n; i++) {

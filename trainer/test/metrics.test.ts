@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { TrainerErrorCodes } from '../src/errors.ts';
-import { accuracy, confusionMatrix, f1, logLoss, mae, metricByName, precision, r2, recall, rmse, rocAuc } from '../src/eval/metrics.ts';
+import {
+  accuracy,
+  confusionMatrix,
+  f1,
+  logLoss,
+  mae,
+  metricByName,
+  precision,
+  r2,
+  recall,
+  rmse,
+  rocAuc,
+} from '../src/eval/metrics.ts';
 
 describe('regression metrics', () => {
   it('rmse, mae and r2 on a hand-computed case', () => {
@@ -24,7 +36,10 @@ describe('classification metrics', () => {
     expect(precision(t, p)).toBeCloseTo(2 / 3, 14);
     expect(recall(t, p)).toBeCloseTo(2 / 3, 14);
     expect(f1(t, p)).toBeCloseTo(2 / 3, 14);
-    expect(confusionMatrix(t, p)).toEqual([[2, 1], [1, 2]]);
+    expect(confusionMatrix(t, p)).toEqual([
+      [2, 1],
+      [1, 2],
+    ]);
   });
 
   it('honours the threshold and takes hard labels as they are', () => {
@@ -60,7 +75,11 @@ describe('classification metrics', () => {
     const yt = [0, 1, 2, 2, 1, 0];
     const probs = [0.7, 0.2, 0.1, 0.2, 0.5, 0.3, 0.1, 0.3, 0.6, 0.3, 0.4, 0.3, 0.3, 0.3, 0.4, 0.5, 0.4, 0.1];
     expect(accuracy(yt, probs)).toBeCloseTo(4 / 6, 14);
-    expect(confusionMatrix(yt, probs)).toEqual([[2, 0, 0], [0, 1, 1], [0, 1, 1]]);
+    expect(confusionMatrix(yt, probs)).toEqual([
+      [2, 0, 0],
+      [0, 1, 1],
+      [0, 1, 1],
+    ]);
     expect(f1(yt, probs)).toBeCloseTo(0.6666666666666666, 12);
     expect(precision(yt, probs)).toBeCloseTo(0.6666666666666666, 12);
     expect(recall(yt, probs)).toBeCloseTo(0.6666666666666666, 12);
@@ -71,7 +90,15 @@ describe('classification metrics', () => {
 
 describe('metricByName', () => {
   it('knows the spec metric names and their direction', () => {
-    for (const [name, higher] of [['rmse', false], ['mae', false], ['accuracy', true], ['f1', true], ['precision', true], ['recall', true], ['auc', true]] as const) {
+    for (const [name, higher] of [
+      ['rmse', false],
+      ['mae', false],
+      ['accuracy', true],
+      ['f1', true],
+      ['precision', true],
+      ['recall', true],
+      ['auc', true],
+    ] as const) {
       const m = metricByName(name);
       expect(m.higherIsBetter).toBe(higher);
       expect(m.name).toBe(name);

@@ -33,20 +33,32 @@ function xor(n: number, seed: number): { x: Matrix; y: Float64Array } {
 describe('mlp', () => {
   it('fits y = sin(x) on [-3, 3] to RMSE < 0.1', async () => {
     const { x, y } = sine(500, 0, 1);
-    const m = await mlpLearner.fit(x, y, { hidden_layer_sizes: [32, 32], batch_size: 32, max_iter: 300 }, { task: 'regression', seed: 1 });
+    const m = await mlpLearner.fit(
+      x,
+      y,
+      { hidden_layer_sizes: [32, 32], batch_size: 32, max_iter: 300 },
+      { task: 'regression', seed: 1 },
+    );
     expect(rmse(m.predict(x), y)).toBeLessThan(0.1);
     // The target is standardised internally and undone at predict; the JSON carries the scaling.
     const json = m.toJSON() as MlpJSON;
     expect(json.yMean).toBeCloseTo(0, 12); // sin is odd on a symmetric grid
     expect(json.yStd).toBeGreaterThan(0.5);
     expect(json.layers.map((l) => [l.weights.length, l.bias.length, l.activation])).toEqual([
-      [32, 32, 'relu'], [32 * 32, 32, 'relu'], [32, 1, 'identity'],
+      [32, 32, 'relu'],
+      [32 * 32, 32, 'relu'],
+      [32, 1, 'identity'],
     ]);
   });
 
   it('separates XOR (binary, sigmoid output) and multiclass XOR cells (softmax)', async () => {
     const { x, y } = xor(400, 5);
-    const m = await mlpLearner.fit(x, y, { hidden_layer_sizes: [16], learning_rate_init: 0.01, batch_size: 32 }, { task: 'binary', seed: 2 });
+    const m = await mlpLearner.fit(
+      x,
+      y,
+      { hidden_layer_sizes: [16], learning_rate_init: 0.01, batch_size: 32 },
+      { task: 'binary', seed: 2 },
+    );
     const p = m.predict(x);
     let correct = 0;
     for (let i = 0; i < x.rows; i++) if ((p[i]! >= 0.5 ? 1 : 0) === y[i]) correct++;
@@ -56,7 +68,12 @@ describe('mlp', () => {
     // Four classes, one per XOR cell.
     const cells = new Float64Array(x.rows);
     for (let i = 0; i < x.rows; i++) cells[i] = (x.data[2 * i]! > 0.5 ? 1 : 0) * 2 + (x.data[2 * i + 1]! > 0.5 ? 1 : 0);
-    const mc = await mlpLearner.fit(x, cells, { hidden_layer_sizes: [16], learning_rate_init: 0.01, batch_size: 32 }, { task: 'multiclass', seed: 2 });
+    const mc = await mlpLearner.fit(
+      x,
+      cells,
+      { hidden_layer_sizes: [16], learning_rate_init: 0.01, batch_size: 32 },
+      { task: 'multiclass', seed: 2 },
+    );
     const q = mc.predict(x);
     expect(q.length).toBe(x.rows * 4);
     let right = 0;
@@ -74,7 +91,12 @@ describe('mlp', () => {
     const train = sine(40, 1.0, 3);
     const val = sine(200, 1.0, 4, -2.97, 2.97);
     const maxIter = 2000;
-    const m = (await mlpLearner.fit(train.x, train.y, { hidden_layer_sizes: [64, 64], learning_rate_init: 0.01, batch_size: 8, max_iter: maxIter, alpha: 0 }, { task: 'regression', seed: 7, validation: val })) as MlpFitted;
+    const m = (await mlpLearner.fit(
+      train.x,
+      train.y,
+      { hidden_layer_sizes: [64, 64], learning_rate_init: 0.01, batch_size: 8, max_iter: maxIter, alpha: 0 },
+      { task: 'regression', seed: 7, validation: val },
+    )) as MlpFitted;
     const h = m.history;
     expect(h.stoppedEarly).toBe(true);
     expect(h.epochs).toBeLessThan(maxIter);
@@ -93,7 +115,13 @@ describe('mlp', () => {
 
   it('is deterministic for a seed and differs across seeds', async () => {
     const { x, y } = xor(100, 8);
-    const fit = (seed: number): Promise<MlpFitted> => mlpLearner.fit(x, y, { hidden_layer_sizes: [8, 8], max_iter: 20 }, { task: 'binary', seed }) as Promise<MlpFitted>;
+    const fit = (seed: number): Promise<MlpFitted> =>
+      mlpLearner.fit(
+        x,
+        y,
+        { hidden_layer_sizes: [8, 8], max_iter: 20 },
+        { task: 'binary', seed },
+      ) as Promise<MlpFitted>;
     const [a, b, c] = await Promise.all([fit(11), fit(11), fit(12)]);
     expect(JSON.stringify(a.toJSON())).toBe(JSON.stringify(b.toJSON()));
     expect(JSON.stringify(a.toJSON())).not.toBe(JSON.stringify(c.toJSON()));
@@ -102,8 +130,19 @@ describe('mlp', () => {
   it('rejects bad parameters with coded errors', async () => {
     const { x, y } = xor(20, 1);
     const ctx = { task: 'binary', seed: 1 } as const;
-    await expect(mlpLearner.fit(x, y, { hidden_layer_sizes: [0] }, ctx)).rejects.toMatchObject({ code: TrainerErrorCodes.MODEL_PARAM_INVALID });
-    await expect(mlpLearner.fit(x, y, { batch_size: 1.5 }, ctx)).rejects.toMatchObject({ code: TrainerErrorCodes.MODEL_PARAM_INVALID });
-    await expect(mlpLearner.fit(x, y.map((v) => v + 2), {}, ctx)).rejects.toMatchObject({ code: TrainerErrorCodes.MODEL_LABELS_INVALID });
+    await expect(mlpLearner.fit(x, y, { hidden_layer_sizes: [0] }, ctx)).rejects.toMatchObject({
+      code: TrainerErrorCodes.MODEL_PARAM_INVALID,
+    });
+    await expect(mlpLearner.fit(x, y, { batch_size: 1.5 }, ctx)).rejects.toMatchObject({
+      code: TrainerErrorCodes.MODEL_PARAM_INVALID,
+    });
+    await expect(
+      mlpLearner.fit(
+        x,
+        y.map((v) => v + 2),
+        {},
+        ctx,
+      ),
+    ).rejects.toMatchObject({ code: TrainerErrorCodes.MODEL_LABELS_INVALID });
   });
 });

@@ -14,20 +14,38 @@ import { tempDir } from './helpers.ts';
 import { fitStacking } from './stacking-fixtures.ts';
 
 const CASES: [string, Task][] = [
-  ['mean', 'regression'], ['majority', 'binary'], ['majority', 'multiclass'],
-  ['linear', 'regression'], ['logistic', 'binary'], ['logistic', 'multiclass'],
-  ['tree', 'regression'], ['tree', 'binary'], ['forest', 'regression'], ['forest', 'multiclass'],
-  ['gbdt', 'regression'], ['gbdt', 'binary'], ['gbdt', 'multiclass'],
-  ['mlp', 'regression'], ['mlp', 'binary'], ['mlp', 'multiclass'],
-  ['ensemble', 'regression'], ['ensemble', 'binary'],
-  ['stacking', 'regression'], ['stacking', 'binary'], ['stacking', 'multiclass'],
+  ['mean', 'regression'],
+  ['majority', 'binary'],
+  ['majority', 'multiclass'],
+  ['linear', 'regression'],
+  ['logistic', 'binary'],
+  ['logistic', 'multiclass'],
+  ['tree', 'regression'],
+  ['tree', 'binary'],
+  ['forest', 'regression'],
+  ['forest', 'multiclass'],
+  ['gbdt', 'regression'],
+  ['gbdt', 'binary'],
+  ['gbdt', 'multiclass'],
+  ['mlp', 'regression'],
+  ['mlp', 'binary'],
+  ['mlp', 'multiclass'],
+  ['ensemble', 'regression'],
+  ['ensemble', 'binary'],
+  ['stacking', 'regression'],
+  ['stacking', 'binary'],
+  ['stacking', 'multiclass'],
 ];
 
 /** |got − want| / max(|want|, floor): relative, with a floor so values near 0 are not over-judged. */
 function maxRelError(got: readonly number[], want: readonly number[], floor: number): number {
   expect(got.length).toBe(want.length);
   let worst = 0;
-  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs((got[i] as number) - (want[i] as number)) / Math.max(Math.abs(want[i] as number), floor));
+  for (let i = 0; i < want.length; i++)
+    worst = Math.max(
+      worst,
+      Math.abs((got[i] as number) - (want[i] as number)) / Math.max(Math.abs(want[i] as number), floor),
+    );
   return worst;
 }
 

@@ -9,13 +9,17 @@ import { mulberry32 } from '../src/random.ts';
 import { CleaningStep, FeatureStep } from '../src/spec/steps.ts';
 
 type Runtime = typeof ort | typeof ortNode;
-const RUNTIMES: [string, Runtime][] = [['onnxruntime-web', ort], ['onnxruntime-node', ortNode]];
+const RUNTIMES: [string, Runtime][] = [
+  ['onnxruntime-web', ort],
+  ['onnxruntime-node', ortNode],
+];
 
 /** A synthetic table exercising every step: missing values, zero denominators, a capped spike. */
 function table(n: number): { columns: Column[]; target: Column & { kind: 'numeric' } } {
   const rng = mulberry32(11);
-  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)] as T;
-  const num = (f: () => number, missing: number): Float64Array => Float64Array.from({ length: n }, () => (rng() < missing ? NaN : f()));
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)] as T;
+  const num = (f: () => number, missing: number): Float64Array =>
+    Float64Array.from({ length: n }, () => (rng() < missing ? NaN : f()));
   const str = (xs: readonly string[]): string[] => Array.from({ length: n }, () => pick(xs));
   const a = num(() => Math.round(rng() * 1000) / 10, 0.1);
   const columns: Column[] = [
@@ -28,7 +32,13 @@ function table(n: number): { columns: Column[]; target: Column & { kind: 'numeri
     { kind: 'categorical', name: 'grade', values: str(['lo', 'mid', 'hi', '']) },
     { kind: 'categorical', name: 'region', values: str(['north', 'south', 'east', '']) },
   ];
-  const target = { kind: 'numeric' as const, name: 'y', values: Float64Array.from({ length: n }, (_, i) => Math.min(Number.isNaN(a[i] as number) ? 5 : (a[i] as number), 90)) };
+  const target = {
+    kind: 'numeric' as const,
+    name: 'y',
+    values: Float64Array.from({ length: n }, (_, i) =>
+      Math.min(Number.isNaN(a[i] as number) ? 5 : (a[i] as number), 90),
+    ),
+  };
   return { columns, target };
 }
 
@@ -56,10 +66,14 @@ const features = [
 ].map((s) => FeatureStep.parse(s));
 
 function recordsOf(columns: Column[], rows: number[]): RawRecord[] {
-  return rows.map((r) => Object.fromEntries(columns.map((c) => {
-    const v = c.values[r] as number | string;
-    return [c.name, v === '' || Number.isNaN(v) ? null : v];
-  })));
+  return rows.map((r) =>
+    Object.fromEntries(
+      columns.map((c) => {
+        const v = c.values[r] as number | string;
+        return [c.name, v === '' || Number.isNaN(v) ? null : v];
+      }),
+    ),
+  );
 }
 
 /** Records on the edges: bin edges, clip bounds, the cap, zero and tiny denominators, unseen categories. */
@@ -67,18 +81,33 @@ function edgeRecords(p: SpecPipeline): RawRecord[] {
   const out: RawRecord[] = [{}];
   const base: RawRecord = { a: 40, b: 2, lon: -120, lat: 35, size: 100, color: 'red', grade: 'lo', region: 'north' };
   for (const s of p.steps) {
-    if (s.op === 'bin') for (const e of s.edges) out.push({ ...base, [s.column]: e }, { ...base, [s.column]: e - 1e-9 });
+    if (s.op === 'bin')
+      for (const e of s.edges) out.push({ ...base, [s.column]: e }, { ...base, [s.column]: e - 1e-9 });
     if (s.op === 'clip') out.push({ ...base, [s.column]: s.lo }, { ...base, [s.column]: s.hi });
-    if (s.op === 'capped') out.push({ ...base, [s.column]: s.cap }, { ...base, [s.column]: 500.1 }, { ...base, [s.column]: 500 });
+    if (s.op === 'capped')
+      out.push({ ...base, [s.column]: s.cap }, { ...base, [s.column]: 500.1 }, { ...base, [s.column]: 500 });
     // On a centre (similarity exactly 1) and a hair off it.
-    if (s.op === 'cluster_similarity') for (const [lat = 0, lon = 0] of s.centres) out.push({ ...base, lat, lon }, { ...base, lat: lat + 1e-4, lon });
+    if (s.op === 'cluster_similarity')
+      for (const [lat = 0, lon = 0] of s.centres) out.push({ ...base, lat, lon }, { ...base, lat: lat + 1e-4, lon });
   }
   out.push(
-    { ...base, b: 0 }, { ...base, a: 0, b: 0 }, { ...base, b: 1e-40 }, { ...base, b: -0 },
-    { ...base, a: Infinity }, { ...base, a: -Infinity }, { ...base, a: NaN }, { ...base, a: null, b: null },
-    { ...base, lat: 40 }, { ...base, lat: 39 }, { ...base, size: -1 }, { ...base, size: -7 },
-    { ...base, color: 'purple', grade: 'ultra', region: 'west' }, { ...base, color: null, grade: null, region: null },
-    { ...base, color: '', grade: '', region: '' }, { ...base, a: 1e30 }, { ...base, lon: 1e6, lat: -1e6 },
+    { ...base, b: 0 },
+    { ...base, a: 0, b: 0 },
+    { ...base, b: 1e-40 },
+    { ...base, b: -0 },
+    { ...base, a: Infinity },
+    { ...base, a: -Infinity },
+    { ...base, a: NaN },
+    { ...base, a: null, b: null },
+    { ...base, lat: 40 },
+    { ...base, lat: 39 },
+    { ...base, size: -1 },
+    { ...base, size: -7 },
+    { ...base, color: 'purple', grade: 'ultra', region: 'west' },
+    { ...base, color: null, grade: null, region: null },
+    { ...base, color: '', grade: '', region: '' },
+    { ...base, a: 1e30 },
+    { ...base, lon: 1e6, lat: -1e6 },
   );
   return out;
 }
@@ -87,9 +116,18 @@ function feeds(p: SpecPipeline, recs: RawRecord[], rt: Runtime = ort): Record<st
   const out: Record<string, ort.Tensor> = {};
   for (const { name, kind } of p.inputs) {
     const values = recs.map((r) => r[name]);
-    out[name] = kind === 'numeric'
-      ? new rt.Tensor('float32', Float32Array.from(values, (v) => (typeof v === 'number' ? v : NaN)), [recs.length, 1])
-      : new rt.Tensor('string', values.map((v) => (typeof v === 'string' ? v : '')), [recs.length, 1]);
+    out[name] =
+      kind === 'numeric'
+        ? new rt.Tensor(
+            'float32',
+            Float32Array.from(values, (v) => (typeof v === 'number' ? v : NaN)),
+            [recs.length, 1],
+          )
+        : new rt.Tensor(
+            'string',
+            values.map((v) => (typeof v === 'string' ? v : '')),
+            [recs.length, 1],
+          );
   }
   return out;
 }
@@ -113,14 +151,35 @@ describe('preprocessing in ONNX (onnxruntime-web, onnxruntime-node)', () => {
     const { pipeline, dropped } = fitSpecPipeline({ columns, target, rows: train, cleaning, features });
     expect(dropped.capped.length).toBeGreaterThan(0);
     const ops = new Set(pipeline.steps.map((s) => s.op));
-    expect([...ops].sort()).toEqual(['bin', 'capped', 'clip', 'cluster_similarity', 'impute', 'log', 'onehot', 'ordinal', 'ratio', 'rotate', 'scale']);
+    expect([...ops].sort()).toEqual([
+      'bin',
+      'capped',
+      'clip',
+      'cluster_similarity',
+      'impute',
+      'log',
+      'onehot',
+      'ordinal',
+      'ratio',
+      'rotate',
+      'scale',
+    ]);
     const width = featureNames(pipeline).length;
     const weights = Array.from({ length: width }, (_, j) => Math.fround(((j % 7) - 3) * 0.37 + 0.05));
     const bias = 50;
     const { bytes, design } = buildModel(pipeline, weights, bias);
-    expect(decodeModel(bytes).opsetImport?.map((o) => [o.domain, Number(o.version)])).toEqual([['', 17], ['ai.onnx.ml', 3]]);
+    expect(decodeModel(bytes).opsetImport?.map((o) => [o.domain, Number(o.version)])).toEqual([
+      ['', 17],
+      ['ai.onnx.ml', 3],
+    ]);
 
-    const recs = [...recordsOf(columns, Array.from({ length: 170 }, (_, i) => i * 2 + 1)), ...edgeRecords(pipeline)];
+    const recs = [
+      ...recordsOf(
+        columns,
+        Array.from({ length: 170 }, (_, i) => i * 2 + 1),
+      ),
+      ...edgeRecords(pipeline),
+    ];
     expect(recs.length).toBeGreaterThanOrEqual(200);
     const expected = transformRecords(pipeline, recs);
     const session = await rt.InferenceSession.create(bytes);
@@ -131,7 +190,8 @@ describe('preprocessing in ONNX (onnxruntime-web, onnxruntime-node)', () => {
     expect(got.length).toBe(expected.data.length);
 
     let maxDesign = 0;
-    for (let i = 0; i < got.length; i++) maxDesign = Math.max(maxDesign, Math.abs((got[i] as number) - (expected.data[i] as number)));
+    for (let i = 0; i < got.length; i++)
+      maxDesign = Math.max(maxDesign, Math.abs((got[i] as number) - (expected.data[i] as number)));
     // Only Log and Exp may differ, by about an ulp; a flipped bin or a wrong one-hot would be off by > 0.1.
     expect(maxDesign).toBeLessThan(1e-5);
     let maxRel = 0;
@@ -151,13 +211,17 @@ describe('preprocessing in ONNX (onnxruntime-web, onnxruntime-node)', () => {
     const { pipeline } = fitSpecPipeline({
       columns,
       rows: [0, 1, 2, 3, 4],
-      cleaning: [CleaningStep.parse({ op: 'impute', columns: ['c'], strategy: 'constant', value: 'a', indicator: true })],
+      cleaning: [
+        CleaningStep.parse({ op: 'impute', columns: ['c'], strategy: 'constant', value: 'a', indicator: true }),
+      ],
       features: [FeatureStep.parse({ op: 'ordinal', column: 'g', order: ['y', 'x', 'y'] })],
     });
     expect(featureNames(pipeline)).toEqual(['c=a', 'c=b', 'c=c', 'g', 'c_missing']);
     const recs: RawRecord[] = [{ c: 'b', g: 'y' }, { c: null, g: 'x' }, { c: 'zz', g: 'zz' }, {}, { c: 'c', g: '' }];
     const expected = transformRecords(pipeline, recs);
-    expect(Array.from(expected.data)).toEqual([0, 1, 0, 0, 0, 1, 0, 0, 1, 1, 0, 0, 0, -1, 0, 1, 0, 0, -1, 1, 0, 0, 1, -1, 0]);
+    expect(Array.from(expected.data)).toEqual([
+      0, 1, 0, 0, 0, 1, 0, 0, 1, 1, 0, 0, 0, -1, 0, 1, 0, 0, -1, 1, 0, 0, 1, -1, 0,
+    ]);
     const g = new GraphBuilder('categorical');
     g.node('Identity', [emitPreprocessing(g, pipeline)], { outputs: ['design'] });
     g.output('design', 'float', ['N', 5]);
@@ -188,12 +252,31 @@ describe('cluster_similarity in ONNX', () => {
   it.each(RUNTIMES)('%s matches the in-process similarities within a few ulp', async (_, rt) => {
     const { pipeline, columns } = fitted();
     const names = featureNames(pipeline);
-    expect(names.filter((n) => n.startsWith('geo_') || n.startsWith('one_'))).toEqual(['geo_0', 'geo_1', 'geo_2', 'geo_3', 'geo_4', 'geo_5', 'geo_6', 'one_0']);
+    expect(names.filter((n) => n.startsWith('geo_') || n.startsWith('one_'))).toEqual([
+      'geo_0',
+      'geo_1',
+      'geo_2',
+      'geo_3',
+      'geo_4',
+      'geo_5',
+      'geo_6',
+      'one_0',
+    ]);
     const g = new GraphBuilder('cluster_similarity');
     g.node('Identity', [emitPreprocessing(g, pipeline)], { outputs: ['design'] });
     g.output('design', 'float', ['N', names.length]);
-    const recs: RawRecord[] = [...recordsOf(columns, Array.from({ length: 300 }, (_, i) => i)), { lat: 1e6, lon: -1e30 }, { lat: null, lon: null }, {}];
-    for (const s of pipeline.steps) if (s.op === 'cluster_similarity' && s.name === 'geo') for (const [lat = 0, lon = 0] of s.centres) recs.push({ lat, lon });
+    const recs: RawRecord[] = [
+      ...recordsOf(
+        columns,
+        Array.from({ length: 300 }, (_, i) => i),
+      ),
+      { lat: 1e6, lon: -1e30 },
+      { lat: null, lon: null },
+      {},
+    ];
+    for (const s of pipeline.steps)
+      if (s.op === 'cluster_similarity' && s.name === 'geo')
+        for (const [lat = 0, lon = 0] of s.centres) recs.push({ lat, lon });
     const expected = transformRecords(pipeline, recs);
     const session = await rt.InferenceSession.create(g.toBytes());
     const res = await session.run(feeds(pipeline, recs, rt));

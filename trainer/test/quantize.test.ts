@@ -20,7 +20,9 @@ describe('quantizeSymmetric', () => {
     const w = [0.3, 0, -0.7, 0, 0.11, 0];
     const qw = quantizeSymmetric(w, 3, 2);
     const back = dequantize(qw, 3, 2);
-    w.forEach((v, i) => expect(Math.abs((back[i] as number) - v)).toBeLessThanOrEqual((qw.scales[i % 2] as number) / 2 + 1e-9));
+    w.forEach((v, i) =>
+      expect(Math.abs((back[i] as number) - v)).toBeLessThanOrEqual((qw.scales[i % 2] as number) / 2 + 1e-9),
+    );
     expect([back[1], back[3], back[5]]).toEqual([0, 0, 0]);
     expect(qw.scales[1]).toBe(1);
   });

@@ -35,7 +35,12 @@ function withValidation(t: TrainedModel, y: Float64Array): TrainedModel {
 beforeAll(async () => {
   keys = generateSigningKeyPair();
   f = fixture(400);
-  const model = await mlpLearner.fit(f.x, f.targets.regression, { hidden_layer_sizes: [64, 64], max_iter: 40, early_stopping: false }, { task: 'regression', seed: 3 });
+  const model = await mlpLearner.fit(
+    f.x,
+    f.targets.regression,
+    { hidden_layer_sizes: [64, 64], max_iter: 40, early_stopping: false },
+    { task: 'regression', seed: 3 },
+  );
   mlp = withValidation(trainedModel(f, model, 'regression', 'synth-mlp'), f.targets.regression);
 });
 
@@ -46,16 +51,22 @@ const metric = (m: Manifest, key: string): number => {
 };
 
 /** The ONNX and card files (model.tflite, when written, is tflite/artifact-tflite.ts's business). */
-const modelAndCard = (m: Manifest): [string, string][] => m.files.filter((x) => x.role !== 'model-tflite').map((x) => [x.path, x.role]);
+const modelAndCard = (m: Manifest): [string, string][] =>
+  m.files.filter((x) => x.role !== 'model-tflite').map((x) => [x.path, x.role]);
 
 /** The device's smoke-test rule (device/src/smoke-test.ts). */
-const closeEnough = (actual: number, expected: number): boolean => Math.abs(actual - expected) <= 1e-6 + 1e-4 * Math.abs(expected);
+const closeEnough = (actual: number, expected: number): boolean =>
+  Math.abs(actual - expected) <= 1e-6 + 1e-4 * Math.abs(expected);
 
 describe('quantized artifacts', () => {
   it('an MLP ships int8 (model.onnx) with model-float.onnx beside it when within tolerance', async () => {
     const built = await buildArtifact(mlp, { outRoot: join(tmp.dir, 'mlp'), keys, now: NOW, measureLatency: false });
     const m = built.manifest;
-    expect(modelAndCard(m)).toEqual([['model.onnx', 'model'], ['model-float.onnx', 'model-float'], ['card.md', 'card']]);
+    expect(modelAndCard(m)).toEqual([
+      ['model.onnx', 'model'],
+      ['model-float.onnx', 'model-float'],
+      ['card.md', 'card'],
+    ]);
     const floatSize = metric(m, 'size_bytes_float');
     const int8Size = metric(m, 'size_bytes_int8');
     expect(m.files.find((x) => x.path === 'model.onnx')?.bytes).toBe(int8Size);
@@ -66,7 +77,9 @@ describe('quantized artifacts', () => {
     expect((int8Rmse - floatRmse) / floatRmse).toBeLessThanOrEqual(0.01);
     expect(built.report).toMatchObject({ family: 'dense', ship: 'int8', metric: 'rmse', int8Storage: INT8_LADDER[0] });
     expect(built.report.float.latencyUs).toBeUndefined();
-    expect(readFileSync(join(built.artifactDir, 'card.md'), 'utf8')).toContain('`model.onnx` has int8 weights (QDQ, per-tensor scales, int8 biases)');
+    expect(readFileSync(join(built.artifactDir, 'card.md'), 'utf8')).toContain(
+      '`model.onnx` has int8 weights (QDQ, per-tensor scales, int8 biases)',
+    );
 
     // Golden outputs are the int8 model's: they pass the device rule on the shipped bytes in
     // onnxruntime-web, while the in-process float outputs differ from them by more than that rule.
@@ -75,14 +88,23 @@ describe('quantized artifacts', () => {
     const got = (await runInOrtWeb(shipped, m.inputs, records)).prediction ?? [];
     const floatWant = modelOutputs(mlp, records).prediction ?? [];
     expect(got).toHaveLength(records.length);
-    m.golden.forEach((g, i) => expect(closeEnough(got[i] as number, g.outputs.prediction?.[0] as number), `golden ${i}`).toBe(true));
-    expect(m.golden.some((g, i) => !closeEnough(floatWant[i]?.[0] as number, g.outputs.prediction?.[0] as number))).toBe(true);
+    m.golden.forEach((g, i) =>
+      expect(closeEnough(got[i] as number, g.outputs.prediction?.[0] as number), `golden ${i}`).toBe(true),
+    );
+    expect(
+      m.golden.some((g, i) => !closeEnough(floatWant[i]?.[0] as number, g.outputs.prediction?.[0] as number)),
+    ).toBe(true);
   });
 
   it('a linear model ships float because int8 is not smaller, and the card says why', async () => {
     const model = await fitKind(f, 'linear', 'regression');
     const t = withValidation(trainedModel(f, model, 'regression', 'synth-linear'), f.targets.regression);
-    const built = await buildArtifact(t, { outRoot: join(tmp.dir, 'linear'), keys, now: NOW, measureLatency: async () => 12.5 });
+    const built = await buildArtifact(t, {
+      outRoot: join(tmp.dir, 'linear'),
+      keys,
+      now: NOW,
+      measureLatency: async () => 12.5,
+    });
     const m = built.manifest;
     expect(modelAndCard(m).map(([path]) => path)).toEqual(['model.onnx', 'card.md']);
     expect(metric(m, 'size_bytes_int8')).toBeGreaterThanOrEqual(metric(m, 'size_bytes_float'));
@@ -93,7 +115,9 @@ describe('quantized artifacts', () => {
     expect(built.report.int8?.latencyUs).toBe(12.5);
     expect(Object.keys(m.metrics).some((k) => k.includes('latency'))).toBe(false);
     const card = readFileSync(join(built.artifactDir, 'card.md'), 'utf8');
-    expect(card).toMatch(/The float model ships, not int8: int8 artifact \(\d+ B\) is not smaller than float \(\d+ B\)/);
+    expect(card).toMatch(
+      /The float model ships, not int8: int8 artifact \(\d+ B\) is not smaller than float \(\d+ B\)/,
+    );
   });
 
   it('tolerance 0 on a target the float model fits exactly ships float, with the numbers in the card', async () => {
@@ -105,8 +129,12 @@ describe('quantized artifacts', () => {
     expect(built.report.reason).toContain('over the 0.000% tolerance');
     // Every storage of the ladder was judged (and missed); the report shows the last, most accurate.
     expect(built.report.int8Storage).toEqual(INT8_LADDER[INT8_LADDER.length - 1]);
-    expect(metric(built.manifest, 'quant_check_rmse_int8')).toBeGreaterThan(metric(built.manifest, 'quant_check_rmse_float'));
-    expect(readFileSync(join(built.artifactDir, 'card.md'), 'utf8')).toContain('The float model ships, not int8: int8 metric');
+    expect(metric(built.manifest, 'quant_check_rmse_int8')).toBeGreaterThan(
+      metric(built.manifest, 'quant_check_rmse_float'),
+    );
+    expect(readFileSync(join(built.artifactDir, 'card.md'), 'utf8')).toContain(
+      'The float model ships, not int8: int8 metric',
+    );
   });
 
   it('walks the int8 ladder: the first storage within the tolerance ships', async () => {
@@ -115,7 +143,11 @@ describe('quantized artifacts', () => {
     const fitted = withValidation(mlp, exact);
     const { records, y } = fitted.validation;
     const rmse = metricAt('rmse').fn;
-    const score = async (quant?: (typeof INT8_LADDER)[number]): Promise<number> => rmse(y, (await runInOrtWeb(exportModelOnnx(fitted, quant ? { quant } : {}), fitted.inputs, records)).prediction ?? []);
+    const score = async (quant?: (typeof INT8_LADDER)[number]): Promise<number> =>
+      rmse(
+        y,
+        (await runInOrtWeb(exportModelOnnx(fitted, quant ? { quant } : {}), fitted.inputs, records)).prediction ?? [],
+      );
     const float = await score();
     const losses: number[] = [];
     for (const storage of INT8_LADDER) losses.push((await score(storage)) / float - 1);
@@ -123,10 +155,19 @@ describe('quantized artifacts', () => {
     expect(Math.min(...losses)).toBe(losses[2]);
     const sorted = [...losses].sort((a, b) => a - b);
     // Between the losses: the first storage of the ladder whose loss is within the tolerance ships.
-    for (const [k, tolerance] of [(sorted[0] as number) / 2, ((sorted[0] as number) + (sorted[1] as number)) / 2, ((sorted[1] as number) + (sorted[2] as number)) / 2].entries()) {
+    for (const [k, tolerance] of [
+      (sorted[0] as number) / 2,
+      ((sorted[0] as number) + (sorted[1] as number)) / 2,
+      ((sorted[1] as number) + (sorted[2] as number)) / 2,
+    ].entries()) {
       const step = losses.findIndex((l) => l <= tolerance);
       const t = { ...fitted, name: `synth-ladder-${k}`, quantizationTolerance: tolerance };
-      const built = await buildArtifact(t, { outRoot: join(tmp.dir, `ladder-${k}`), keys, now: NOW, measureLatency: false });
+      const built = await buildArtifact(t, {
+        outRoot: join(tmp.dir, `ladder-${k}`),
+        keys,
+        now: NOW,
+        measureLatency: false,
+      });
       const card = readFileSync(join(built.artifactDir, 'card.md'), 'utf8');
       if (step < 0) {
         expect(built.report).toMatchObject({ ship: 'float', int8Storage: INT8_LADDER[INT8_LADDER.length - 1] });
@@ -148,7 +189,9 @@ describe('quantized artifacts', () => {
       models[`logistic-ladder-${i + 1}`] = exportModelOnnx(logistic, { quant: storage });
     });
     // Per-channel scales shared by an int8 bias (DequantizeLinear along axis 0): not a rung, still valid.
-    models['mlp-channel-int8-bias'] = exportModelOnnx(mlp, { quant: { mode: 'int8-qdq', granularity: 'per-channel', bias: 'int8' } });
+    models['mlp-channel-int8-bias'] = exportModelOnnx(mlp, {
+      quant: { mode: 'int8-qdq', granularity: 'per-channel', bias: 'int8' },
+    });
     models['mlp-dynamic'] = exportModelOnnx(mlp, { quant: 'int8-dynamic' });
     const out = onnxCheck(tmp.dir, models);
     expect(out.trim().split('\n')).toHaveLength(Object.keys(models).length);

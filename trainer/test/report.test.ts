@@ -23,7 +23,16 @@ describe('run report and model card', () => {
     const runDir = join(tmp.dir, 'runs', 'synth', 'r');
     await runTraining(loadSpec(regressionFixture(tmp.dir, { extra: QUICK_CANDIDATES }).spec), { runDir, quick: true });
     const html = readFileSync(join(runDir, 'report.html'), 'utf8');
-    for (const h of ['Problem', 'Data', 'Candidates (cross-validation on the training rows)', 'Tuning (validation rows only)', 'Chosen model', 'Where the model fails (validation)', 'Test']) expect(html).toContain(`<h2>${h}</h2>`);
+    for (const h of [
+      'Problem',
+      'Data',
+      'Candidates (cross-validation on the training rows)',
+      'Tuning (validation rows only)',
+      'Chosen model',
+      'Where the model fails (validation)',
+      'Test',
+    ])
+      expect(html).toContain(`<h2>${h}</h2>`);
     expect(html).toContain('Predict y from x1, x2 and cat.');
     expect(html).toContain('The noise is uniform.');
     expect(html).toContain('GO</span> — provisional');
@@ -57,6 +66,11 @@ describe('run report and model card', () => {
   it('plots: residual points and calibration bins as inline SVG', () => {
     const svg = residualPlot([1, 2, 3], [1.5, 2, 2]);
     expect(svg.match(/<circle /g)).toHaveLength(3);
-    expect(calibrationPlot([{ predicted: 0.1, observed: 0.2, rows: 5 }, { predicted: 0.9, observed: 0.8, rows: 5 }])).toContain('<polyline');
+    expect(
+      calibrationPlot([
+        { predicted: 0.1, observed: 0.2, rows: 5 },
+        { predicted: 0.9, observed: 0.8, rows: 5 },
+      ]),
+    ).toContain('<polyline');
   });
 });

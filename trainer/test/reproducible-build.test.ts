@@ -32,12 +32,27 @@ function tinySpec(): string {
     rows.push(`${i % 23 === 0 ? '' : a},${b},${kind},${(2 * a - b * b + (kind === 'x' ? 4 : 0) + rng()).toFixed(3)}`);
   }
   writeFileSync(join(dir, 'data.csv'), `${rows.join('\n')}\n`);
-  writeFileSync(join(dir, 'problem.yaml'), [
-    'name: repro', 'objective: a tiny regression for the reproducible-build test', 'task: regression', 'data:', '  - csv: data.csv', 'target: y', 'metric: rmse', 'seed: 5',
-    'cleaning:', '  - { op: impute, columns: [a], strategy: median }',
-    'feature_steps:', '  - { op: onehot, columns: [kind] }', '  - { op: scale, method: standard }',
-    'candidates:', '  mlp: {}', '',
-  ].join('\n'));
+  writeFileSync(
+    join(dir, 'problem.yaml'),
+    [
+      'name: repro',
+      'objective: a tiny regression for the reproducible-build test',
+      'task: regression',
+      'data:',
+      '  - csv: data.csv',
+      'target: y',
+      'metric: rmse',
+      'seed: 5',
+      'cleaning:',
+      '  - { op: impute, columns: [a], strategy: median }',
+      'feature_steps:',
+      '  - { op: onehot, columns: [kind] }',
+      '  - { op: scale, method: standard }',
+      'candidates:',
+      '  mlp: {}',
+      '',
+    ].join('\n'),
+  );
   return join(dir, 'problem.yaml');
 }
 
@@ -48,11 +63,21 @@ async function build(out: string, seed: number): Promise<BuiltArtifact> {
   const loaded = loadSpec(specFile);
   const runDir = join(tmp.dir, `run-${out}`);
   const { trainedModel } = await runTraining(loaded, { seed, runDir, quick: true });
-  return buildArtifact(trainedModel, { outRoot: join(tmp.dir, out), keys, now: CREATED_AT, version: 1, measureLatency: false });
+  return buildArtifact(trainedModel, {
+    outRoot: join(tmp.dir, out),
+    keys,
+    now: CREATED_AT,
+    version: 1,
+    measureLatency: false,
+  });
 }
 
 function hashes(dir: string): Record<string, string> {
-  return Object.fromEntries(readdirSync(dir).sort().map((n) => [n, sha256Hex(readFileSync(join(dir, n)))]));
+  return Object.fromEntries(
+    readdirSync(dir)
+      .sort()
+      .map((n) => [n, sha256Hex(readFileSync(join(dir, n)))]),
+  );
 }
 
 describe('reproducible build', () => {

@@ -28,9 +28,25 @@ const small: Record<string, object> = {
 };
 
 const cases: [string, Task][] = [
-  ['mean', 'regression'], ['median', 'regression'], ['linear', 'regression'], ['tree', 'regression'], ['forest', 'regression'], ['gbdt', 'regression'], ['mlp', 'regression'],
-  ['majority', 'binary'], ['logistic', 'binary'], ['tree', 'binary'], ['forest', 'binary'], ['gbdt', 'binary'], ['mlp', 'binary'],
-  ['majority', 'multiclass'], ['logistic', 'multiclass'], ['tree', 'multiclass'], ['forest', 'multiclass'], ['gbdt', 'multiclass'], ['mlp', 'multiclass'],
+  ['mean', 'regression'],
+  ['median', 'regression'],
+  ['linear', 'regression'],
+  ['tree', 'regression'],
+  ['forest', 'regression'],
+  ['gbdt', 'regression'],
+  ['mlp', 'regression'],
+  ['majority', 'binary'],
+  ['logistic', 'binary'],
+  ['tree', 'binary'],
+  ['forest', 'binary'],
+  ['gbdt', 'binary'],
+  ['mlp', 'binary'],
+  ['majority', 'multiclass'],
+  ['logistic', 'multiclass'],
+  ['tree', 'multiclass'],
+  ['forest', 'multiclass'],
+  ['gbdt', 'multiclass'],
+  ['mlp', 'multiclass'],
 ];
 
 /** Through the file format: stringify, parse, revive. */
@@ -54,7 +70,10 @@ describe('reviveModel', () => {
   it('revives an averaging ensemble of different kinds', async () => {
     const { x, y } = data('regression');
     const ctx = { task: 'regression' as const, seed: 1 };
-    const members = [await learnerByName('linear').fit(x, y, {}, ctx), await learnerByName('gbdt').fit(x, y, small.gbdt as object, ctx)];
+    const members = [
+      await learnerByName('linear').fit(x, y, {}, ctx),
+      await learnerByName('gbdt').fit(x, y, small.gbdt as object, ctx),
+    ];
     const live = new EnsembleModel(members.map((model, i) => ({ model, weight: i + 1 })));
     const revived = reviveSaved(roundTrip(saveModel(live, 'regression')));
     expect(revived.kind).toBe('ensemble');
@@ -63,31 +82,51 @@ describe('reviveModel', () => {
     for (let i = 0; i < a.length; i++) expect(b[i]).toBeCloseTo(a[i] as number, 9);
   });
 
-  it.each(['regression', 'binary', 'multiclass'] as const)('revives a stacking ensemble (%s): members and meta-learner', async (task) => {
-    const { x, y } = data(task);
-    const ctx = { task, seed: 1, ...(task === 'multiclass' ? { classes: 3 } : {}) };
-    const kinds = task === 'regression' ? ['linear', 'gbdt'] : ['logistic', 'gbdt', 'tree'];
-    const members = [];
-    for (const k of kinds) members.push(await learnerByName(k).fit(x, y, small[k] ?? {}, ctx));
-    const width = task === 'multiclass' ? 3 : 1;
-    const meta = await fitStackMeta(task, stackFeatures(members.map((m) => m.predict(x)), x.rows, width), y, { seed: 1, ...(task === 'multiclass' ? { classes: 3 } : {}) });
-    const live = new StackingModel(members, meta);
-    const revived = reviveSaved(roundTrip(saveModel(live, task)));
-    expect(revived).toBeInstanceOf(StackingModel);
-    expect((revived as StackingModel).meta.link).toBe(meta.link);
-    const a = live.predict(x);
-    const b = revived.predict(x);
-    expect(b.length).toBe(a.length);
-    for (let i = 0; i < a.length; i++) expect(b[i]).toBeCloseTo(a[i] as number, 12);
-    expect(saveModel(revived, task)).toEqual(saveModel(live, task));
-    // A stacking ensemble saved for another task, or without its meta-learner, is refused.
-    const saved = roundTrip(saveModel(live, task));
-    expect(() => reviveSaved({ ...saved, task: task === 'regression' ? 'binary' : 'regression' })).toThrow(expect.objectContaining({ code: TrainerErrorCodes.RUN_MODEL_UNKNOWN }));
-    expect(() => reviveSaved({ ...saved, model: { ...(saved.model as object), meta: undefined } })).toThrow(expect.objectContaining({ code: TrainerErrorCodes.RUN_MODEL_UNKNOWN }));
-  });
+  it.each(['regression', 'binary', 'multiclass'] as const)(
+    'revives a stacking ensemble (%s): members and meta-learner',
+    async (task) => {
+      const { x, y } = data(task);
+      const ctx = { task, seed: 1, ...(task === 'multiclass' ? { classes: 3 } : {}) };
+      const kinds = task === 'regression' ? ['linear', 'gbdt'] : ['logistic', 'gbdt', 'tree'];
+      const members = [];
+      for (const k of kinds) members.push(await learnerByName(k).fit(x, y, small[k] ?? {}, ctx));
+      const width = task === 'multiclass' ? 3 : 1;
+      const meta = await fitStackMeta(
+        task,
+        stackFeatures(
+          members.map((m) => m.predict(x)),
+          x.rows,
+          width,
+        ),
+        y,
+        { seed: 1, ...(task === 'multiclass' ? { classes: 3 } : {}) },
+      );
+      const live = new StackingModel(members, meta);
+      const revived = reviveSaved(roundTrip(saveModel(live, task)));
+      expect(revived).toBeInstanceOf(StackingModel);
+      expect((revived as StackingModel).meta.link).toBe(meta.link);
+      const a = live.predict(x);
+      const b = revived.predict(x);
+      expect(b.length).toBe(a.length);
+      for (let i = 0; i < a.length; i++) expect(b[i]).toBeCloseTo(a[i] as number, 12);
+      expect(saveModel(revived, task)).toEqual(saveModel(live, task));
+      // A stacking ensemble saved for another task, or without its meta-learner, is refused.
+      const saved = roundTrip(saveModel(live, task));
+      expect(() => reviveSaved({ ...saved, task: task === 'regression' ? 'binary' : 'regression' })).toThrow(
+        expect.objectContaining({ code: TrainerErrorCodes.RUN_MODEL_UNKNOWN }),
+      );
+      expect(() => reviveSaved({ ...saved, model: { ...(saved.model as object), meta: undefined } })).toThrow(
+        expect.objectContaining({ code: TrainerErrorCodes.RUN_MODEL_UNKNOWN }),
+      );
+    },
+  );
 
   it('refuses an unknown kind with a coded error', () => {
-    expect(() => reviveModel('svm', 'regression', {})).toThrow(expect.objectContaining({ code: TrainerErrorCodes.RUN_MODEL_UNKNOWN }));
-    expect(() => reviveModel('gbdt', 'regression', { weights: [] })).toThrow(expect.objectContaining({ code: TrainerErrorCodes.RUN_MODEL_UNKNOWN }));
+    expect(() => reviveModel('svm', 'regression', {})).toThrow(
+      expect.objectContaining({ code: TrainerErrorCodes.RUN_MODEL_UNKNOWN }),
+    );
+    expect(() => reviveModel('gbdt', 'regression', { weights: [] })).toThrow(
+      expect.objectContaining({ code: TrainerErrorCodes.RUN_MODEL_UNKNOWN }),
+    );
   });
 });

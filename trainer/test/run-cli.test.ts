@@ -35,7 +35,12 @@ describe('outpost train <spec> / outpost test <run>', () => {
     const { spec } = regressionFixture(tmp.dir, { extra: QUICK_CANDIDATES });
     const runs = join(tmp.dir, 'runs');
     const r = await run(['train', spec, '--quick', '--runs', runs, '--seed', '8', '--json']);
-    const summary = JSON.parse(r.out) as { runDir: string; seed: number; decision: { go: boolean }; table: { name: string }[] };
+    const summary = JSON.parse(r.out) as {
+      runDir: string;
+      seed: number;
+      decision: { go: boolean };
+      table: { name: string }[];
+    };
     expect(r.exitCode).toBeUndefined(); // go → exit 0
     expect(summary.seed).toBe(8);
     expect(summary.decision.go).toBe(true);

@@ -9,7 +9,10 @@ export interface Fixture {
 }
 
 /** y = 3·x1 − 2·x2 + 5·[cat = c] + noise; `id` is a unique row id kept as a feature (for leak tests). */
-export function regressionFixture(dir: string, opts: { rows?: number; extra?: string; threshold?: number } = {}): Fixture {
+export function regressionFixture(
+  dir: string,
+  opts: { rows?: number; extra?: string; threshold?: number } = {},
+): Fixture {
   const rng = mulberry32(7);
   const lines = ['id,x1,x2,cat,y'];
   for (let i = 0; i < (opts.rows ?? 240); i++) {

@@ -27,7 +27,9 @@ function daysFixture(dir: string, cv: string): string {
     for (let i = 0; i < 60; i++) {
       const y = rng() < share ? 1 : 0;
       const minute = String(i).padStart(2, '0');
-      lines.push(`2015-02-${String(d + 2).padStart(2, '0')} 10:${minute}:00,${(temp + (rng() - 0.5) * 0.02).toFixed(3)},${(y + (rng() - 0.5) * 2.2).toFixed(3)},${y}`);
+      lines.push(
+        `2015-02-${String(d + 2).padStart(2, '0')} 10:${minute}:00,${(temp + (rng() - 0.5) * 0.02).toFixed(3)},${(y + (rng() - 0.5) * 2.2).toFixed(3)},${y}`,
+      );
     }
   }
   writeFileSync(join(dir, 'days.csv'), lines.join('\n') + '\n');
@@ -57,17 +59,24 @@ candidates:
 
 describe('runTraining with grouped folds, feature sets and CV selection', () => {
   it('shuffled folds keep the feature that names the day; day-grouped folds keep the one that generalises', async () => {
-    const shuffled = await runTraining(loadSpec(daysFixture(tmp.dir, '')), { runDir: join(tmp.dir, 'shuffled'), quick: true, stacking: false });
+    const shuffled = await runTraining(loadSpec(daysFixture(tmp.dir, '')), {
+      runDir: join(tmp.dir, 'shuffled'),
+      quick: true,
+      stacking: false,
+    });
     expect(shuffled.featureSets.map((f) => f.name)).toEqual(['temp', 'signal']);
     expect(shuffled.chosen.featureSet).toBe('temp');
     const temp = shuffled.featureSets.find((f) => f.name === 'temp')?.best?.cv.mean as number;
     expect(temp).toBeGreaterThan(0.85);
 
-    const grouped = await runTraining(loadSpec(daysFixture(tmp.dir, 'cv: { folds: 4, group: { column: date, by: day }, select: cv }')), {
-      runDir: join(tmp.dir, 'grouped'),
-      quick: true,
-      stacking: false,
-    });
+    const grouped = await runTraining(
+      loadSpec(daysFixture(tmp.dir, 'cv: { folds: 4, group: { column: date, by: day }, select: cv }')),
+      {
+        runDir: join(tmp.dir, 'grouped'),
+        quick: true,
+        stacking: false,
+      },
+    );
     const g = Object.fromEntries(grouped.featureSets.map((f) => [f.name, f.best?.cv.mean as number]));
     expect(g.temp).toBeLessThan(0.7); // an unseen day's temperature says nothing about its people
     expect(g.signal).toBeGreaterThan((g.temp as number) + 0.1);

@@ -32,10 +32,29 @@ describe('runTraining', () => {
     expect(r.decision).toMatchObject({ go: true, stage: 'provisional', on: 'validation' });
     expect(r.trainedModel.trainRecords).toHaveLength(r.rows.train + r.rows.validation);
     expect(r.trainedModel.validation.records).toHaveLength(r.rows.validation);
-    expect(r.trainedModel.inputs.find((i) => i.name === 'cat')).toEqual({ name: 'cat', type: 'string', categories: ['a', 'b', 'c'] });
+    expect(r.trainedModel.inputs.find((i) => i.name === 'cat')).toEqual({
+      name: 'cat',
+      type: 'string',
+      categories: ['a', 'b', 'c'],
+    });
     expect(r.trainedModel.metrics.cv?.folds).toBe(3);
-    for (const f of ['run.json', 'model.json', 'baseline.json', 'pipeline.json', 'test-set.csv', 'test-set.json', 'report.html', 'model-card.md']) expect(existsSync(join(runDir, f))).toBe(true);
-    expect(loadRunRecord(runDir)).toMatchObject({ name: 'synth', seed: 3, chosen: { name: 'linear' }, decision: { go: true } });
+    for (const f of [
+      'run.json',
+      'model.json',
+      'baseline.json',
+      'pipeline.json',
+      'test-set.csv',
+      'test-set.json',
+      'report.html',
+      'model-card.md',
+    ])
+      expect(existsSync(join(runDir, f))).toBe(true);
+    expect(loadRunRecord(runDir)).toMatchObject({
+      name: 'synth',
+      seed: 3,
+      chosen: { name: 'linear' },
+      decision: { go: true },
+    });
     // The saved model predicts what the live one does.
     const saved = loadRunModel(runDir);
     const x = r.trainedModel.pipeline === undefined ? undefined : saved.pipeline;
@@ -43,12 +62,20 @@ describe('runTraining', () => {
     const m: Matrix = { data: Float64Array.from([1, 2, 3, 0, 1, 0, 0.5, 5, 1, 9, 0, 1, 0, 9]), rows: 2, cols: 7 };
     expect(saved.pipeline.features).toHaveLength(7);
     expect(Array.from(saved.model.predict(m))).toEqual(Array.from(r.trainedModel.model.predict(m)));
-    expect(r.table.find((t) => t.name === 'ensemble')).toMatchObject({ members: ['linear', 'gbdt'], method: 'average' });
+    expect(r.table.find((t) => t.name === 'ensemble')).toMatchObject({
+      members: ['linear', 'gbdt'],
+      method: 'average',
+    });
     expect(r.table.find((t) => t.name === 'stacking')).toMatchObject({ members: ['linear', 'gbdt'], method: 'stack' });
     expect(r.table.find((t) => t.name === 'stacking')?.cv.folds).toHaveLength(3);
     // Both ensembles are scored on validation; stacking's meta-learner saw only the training rows' out-of-fold predictions.
     expect(r.validation.map((v) => v.name)).toEqual(['mean', 'linear', 'gbdt', 'ensemble', 'stacking']);
-    expect(r.validation.find((v) => v.name === 'stacking')?.stack).toMatchObject({ learner: 'nnls', link: 'identity', trainingRows: r.rows.train, folds: 3 });
+    expect(r.validation.find((v) => v.name === 'stacking')?.stack).toMatchObject({
+      learner: 'nnls',
+      link: 'identity',
+      trainingRows: r.rows.train,
+      folds: 3,
+    });
     expect(readFileSync(join(runDir, 'report.html'), 'utf8')).toContain('stacking of linear + gbdt');
   });
 
@@ -63,10 +90,14 @@ describe('runTraining', () => {
     const spec = loadSpec(regressionFixture(tmp.dir, { extra: QUICK_CANDIDATES }).spec);
     const a = await runTraining(spec, { runDir: join(tmp.dir, 'a'), quick: true });
     const b = await runTraining(spec, { runDir: join(tmp.dir, 'b'), quick: true });
-    expect(readFileSync(join(tmp.dir, 'b', 'model.json'), 'utf8')).toBe(readFileSync(join(tmp.dir, 'a', 'model.json'), 'utf8'));
+    expect(readFileSync(join(tmp.dir, 'b', 'model.json'), 'utf8')).toBe(
+      readFileSync(join(tmp.dir, 'a', 'model.json'), 'utf8'),
+    );
     expect(JSON.stringify(b.table.map((t) => t.cv))).toBe(JSON.stringify(a.table.map((t) => t.cv)));
     expect(JSON.stringify(b.validation)).toBe(JSON.stringify(a.validation)); // stacking's meta-learner included
-    expect(readFileSync(join(tmp.dir, 'b', 'test-set.csv'), 'utf8')).toBe(readFileSync(join(tmp.dir, 'a', 'test-set.csv'), 'utf8'));
+    expect(readFileSync(join(tmp.dir, 'b', 'test-set.csv'), 'utf8')).toBe(
+      readFileSync(join(tmp.dir, 'a', 'test-set.csv'), 'utf8'),
+    );
   });
 
   it('no locked test row reaches any fit (instrumented learners see only train + validation ids)', async () => {
@@ -91,11 +122,19 @@ describe('runTraining', () => {
       };
       return { ...c, learner };
     };
-    const candidates = candidatesFor('regression', { linear: { alpha: [1, 10] }, gbdt: { max_iter: [10, 20], min_samples_leaf: 5 } }, true).map(instrument);
+    const candidates = candidatesFor(
+      'regression',
+      { linear: { alpha: [1, 10] }, gbdt: { max_iter: [10, 20], min_samples_leaf: 5 } },
+      true,
+    ).map(instrument);
     const runDir = join(tmp.dir, 'run');
     const r = await runTraining(spec, { runDir, quick: true, candidates });
     expect(fits).toBeGreaterThan(10);
-    const testIds = readFileSync(join(runDir, 'test-set.csv'), 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[0]));
+    const testIds = readFileSync(join(runDir, 'test-set.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => Number(l.split(',')[0]));
     expect(testIds).toHaveLength(r.rows.test);
     expect(testIds.filter((id) => seen.has(id))).toEqual([]);
     // …and the fits did see the training and validation rows.
@@ -103,7 +142,10 @@ describe('runTraining', () => {
   });
 
   it('classification: stratified folds, probabilities, labels kept; a separate test source is locked', async () => {
-    const spec = loadSpec(binaryFixture(tmp.dir, { extra: 'candidates:\n  logistic: { C: [0.1, 10] }\n  tree: { max_depth: [3, 6] }\n' }).spec);
+    const spec = loadSpec(
+      binaryFixture(tmp.dir, { extra: 'candidates:\n  logistic: { C: [0.1, 10] }\n  tree: { max_depth: [3, 6] }\n' })
+        .spec,
+    );
     const runDir = join(tmp.dir, 'run');
     const r = await runTraining(spec, { runDir, quick: true });
     expect(r.trainedModel.classes).toEqual(['no', 'yes']);

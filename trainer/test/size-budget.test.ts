@@ -43,22 +43,31 @@ candidates:
 
 describe('constraints.max_model_bytes', () => {
   it('keeps a model over the budget from being chosen, and says so', async () => {
-    const free = await runTraining(loadSpec(stepFixture(tmp.dir, '')), { runDir: join(tmp.dir, 'free'), quick: true, stacking: false });
+    const free = await runTraining(loadSpec(stepFixture(tmp.dir, '')), {
+      runDir: join(tmp.dir, 'free'),
+      quick: true,
+      stacking: false,
+    });
     expect(free.chosen.name).not.toBe('linear'); // the trees model the step; the line cannot
     expect(free.validation.every((v) => v.bytes === undefined)).toBe(true);
 
     const linearBytes = 1_500; // a one-feature-pair linear graph is about 1 KB; 60 trees are tens of KB
-    const tight = await runTraining(loadSpec(stepFixture(tmp.dir, `constraints: { max_model_bytes: ${linearBytes} }`)), {
-      runDir: join(tmp.dir, 'tight'),
-      quick: true,
-      stacking: false,
-    });
+    const tight = await runTraining(
+      loadSpec(stepFixture(tmp.dir, `constraints: { max_model_bytes: ${linearBytes} }`)),
+      {
+        runDir: join(tmp.dir, 'tight'),
+        quick: true,
+        stacking: false,
+      },
+    );
     const rows = Object.fromEntries(tight.validation.map((v) => [v.name, v]));
     expect(rows.linear?.bytes).toBeLessThanOrEqual(linearBytes);
     expect(rows.gbdt?.bytes).toBeGreaterThan(linearBytes);
     expect(tight.chosen.name).toBe('linear');
     expect(rows.gbdt?.score).toBeLessThan(rows.linear?.score as number); // gbdt was better, and too big
-    expect(readFileSync(join(tmp.dir, 'tight', 'model-card.md'), 'utf8')).toMatch(/Size budget 1,500 B for model\.onnx; not chosen for size: gbdt/);
+    expect(readFileSync(join(tmp.dir, 'tight', 'model-card.md'), 'utf8')).toMatch(
+      /Size budget 1,500 B for model\.onnx; not chosen for size: gbdt/,
+    );
     expect(readFileSync(join(tmp.dir, 'tight', 'report.html'), 'utf8')).toContain('over budget');
   });
 });

@@ -1,16 +1,31 @@
 import { describe, expect, it } from 'vitest';
 import type { CategoricalColumn, Column, NumericColumn } from '../src/data/dataset.ts';
 import { TrainerErrorCodes } from '../src/errors.ts';
-import { featureNames, fitSpecPipeline, transform, transformRecords, type SpecPipeline } from '../src/preprocess/spec-pipeline.ts';
+import {
+  featureNames,
+  fitSpecPipeline,
+  transform,
+  transformRecords,
+  type SpecPipeline,
+} from '../src/preprocess/spec-pipeline.ts';
 import { CleaningStep, FeatureStep } from '../src/spec/steps.ts';
 
-const num = (name: string, values: (number | null)[]): NumericColumn => ({ kind: 'numeric', name, values: Float64Array.from(values, (v) => v ?? NaN) });
+const num = (name: string, values: (number | null)[]): NumericColumn => ({
+  kind: 'numeric',
+  name,
+  values: Float64Array.from(values, (v) => v ?? NaN),
+});
 const cat = (name: string, values: string[]): CategoricalColumn => ({ kind: 'categorical', name, values });
 const all = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 const clean = (...steps: unknown[]): CleaningStep[] => steps.map((s) => CleaningStep.parse(s));
 const feats = (...steps: unknown[]): FeatureStep[] => steps.map((s) => FeatureStep.parse(s));
 
-function fit(columns: Column[], cleaning: CleaningStep[] = [], features: FeatureStep[] = [], rows = all(columns[0]?.values.length ?? 0)): SpecPipeline {
+function fit(
+  columns: Column[],
+  cleaning: CleaningStep[] = [],
+  features: FeatureStep[] = [],
+  rows = all(columns[0]?.values.length ?? 0),
+): SpecPipeline {
   return fitSpecPipeline({ columns, rows, cleaning, features }).pipeline;
 }
 
@@ -39,7 +54,11 @@ describe('spec pipeline: impute', () => {
     const x = [num('x', [4, null, 6])];
     const p = fit(x, clean({ op: 'impute', strategy: 'constant', value: -1, indicator: true }));
     expect(featureNames(p)).toEqual(['x', 'x_missing']);
-    expect(design(p, x)).toEqual([[4, 0], [-1, 1], [6, 0]]);
+    expect(design(p, x)).toEqual([
+      [4, 0],
+      [-1, 1],
+      [6, 0],
+    ]);
   });
 
   it('categorical mode and constant (the fill becomes a category when training rows had it)', () => {
@@ -49,8 +68,16 @@ describe('spec pipeline: impute', () => {
     expect(design(mode, c)[3]).toEqual([0, 1]);
     const constant = fit(c, clean({ op: 'impute', strategy: 'constant', value: 'none', indicator: true }));
     expect(featureNames(constant)).toEqual(['c=a', 'c=b', 'c=none', 'c_missing']);
-    expect(design(constant, c)).toEqual([[1, 0, 0, 0], [0, 1, 0, 0], [0, 1, 0, 0], [0, 0, 1, 1]]);
-    expect(records(constant, [{ c: null }, { c: 'zzz' }])).toEqual([[0, 0, 1, 1], [0, 0, 0, 0]]);
+    expect(design(constant, c)).toEqual([
+      [1, 0, 0, 0],
+      [0, 1, 0, 0],
+      [0, 1, 0, 0],
+      [0, 0, 1, 1],
+    ]);
+    expect(records(constant, [{ c: null }, { c: 'zzz' }])).toEqual([
+      [0, 0, 1, 1],
+      [0, 0, 0, 0],
+    ]);
   });
 
   it('median-imputes a numeric input the spec left out, since a device may send null', () => {
@@ -82,7 +109,12 @@ describe('spec pipeline: clip, capped', () => {
     const x = [num('x', [1, 5, 5, null])];
     const p = fit(x, clean({ op: 'capped', column: 'x', action: 'flag' }));
     expect(featureNames(p)).toEqual(['x', 'x_capped']);
-    expect(design(p, x)).toEqual([[1, 0], [5, 1], [5, 1], [5, 0]]);
+    expect(design(p, x)).toEqual([
+      [1, 0],
+      [5, 1],
+      [5, 1],
+      [5, 0],
+    ]);
   });
 });
 
@@ -92,7 +124,12 @@ describe('spec pipeline: engineered features', () => {
     const p = fit(cols, [], feats({ op: 'ratio', name: 'r', numerator: 'n', denominator: 'd' }));
     expect(featureNames(p)).toEqual(['n', 'd', 'r']);
     expect(design(p, cols).map((r) => r[2])).toEqual([2, 3, 3, 4]);
-    expect(records(p, [{ n: 0, d: 0 }, { n: 1, d: 4 }]).map((r) => r[2])).toEqual([3, 0.25]);
+    expect(
+      records(p, [
+        { n: 0, d: 0 },
+        { n: 1, d: 4 },
+      ]).map((r) => r[2]),
+    ).toEqual([3, 0.25]);
   });
 
   it('log(x + offset), raising arguments ≤ 0 to a small epsilon', () => {
@@ -104,7 +141,10 @@ describe('spec pipeline: engineered features', () => {
     expect(d).toBe(c);
     expect(e).toBeCloseTo(Math.log(100), 6);
     const x10 = [num('x', [10])];
-    expect(design(fit(x10, [], feats({ op: 'log', columns: ['x'], offset: 0 })), x10)[0]?.[0]).toBeCloseTo(Math.log(10), 6);
+    expect(design(fit(x10, [], feats({ op: 'log', columns: ['x'], offset: 0 })), x10)[0]?.[0]).toBeCloseTo(
+      Math.log(10),
+      6,
+    );
   });
 
   it('bins on fixed edges and on training quantiles (edges count as ≤)', () => {
@@ -120,7 +160,14 @@ describe('spec pipeline: engineered features', () => {
 
   it('rotates coordinates', () => {
     const cols = [num('x', [1, 2]), num('y', [1, 3])];
-    const p = fit(cols, [], feats({ op: 'rotate', name: 'r45', x: 'x', y: 'y', degrees: 45 }, { op: 'rotate', name: 'r90', x: 'x', y: 'y', degrees: 90 }));
+    const p = fit(
+      cols,
+      [],
+      feats(
+        { op: 'rotate', name: 'r45', x: 'x', y: 'y', degrees: 45 },
+        { op: 'rotate', name: 'r90', x: 'x', y: 'y', degrees: 90 },
+      ),
+    );
     const m = design(p, cols);
     expect(m[0]?.[2]).toBeCloseTo(Math.SQRT2, 6);
     expect(m[1]?.[2]).toBeCloseTo(5 / Math.SQRT2, 6);
@@ -143,17 +190,30 @@ describe('spec pipeline: cluster similarity', () => {
   it('finds the centres of tight groups and adds exp(−gamma·d²) to each', () => {
     // Two groups of identical points: the centres are the groups themselves, whatever the seed.
     const cols = [num('lat', [1, 1, 1, 4, 4]), num('lon', [2, 2, 2, 6, 6])];
-    const p = fit(cols, [], feats({ op: 'cluster_similarity', name: 'geo', columns: ['lat', 'lon'], k: 2, gamma: 0.5 }));
+    const p = fit(
+      cols,
+      [],
+      feats({ op: 'cluster_similarity', name: 'geo', columns: ['lat', 'lon'], k: 2, gamma: 0.5 }),
+    );
     expect(featureNames(p)).toEqual(['lat', 'lon', 'geo_0', 'geo_1']);
     const step = p.steps.find((s) => s.op === 'cluster_similarity');
-    expect(step?.op === 'cluster_similarity' && [...step.centres].sort((a, b) => (a[0] as number) - (b[0] as number))).toEqual([[1, 2], [4, 6]]);
+    expect(
+      step?.op === 'cluster_similarity' && [...step.centres].sort((a, b) => (a[0] as number) - (b[0] as number)),
+    ).toEqual([
+      [1, 2],
+      [4, 6],
+    ]);
     expect(step).toMatchObject({ name: 'geo', columns: ['lat', 'lon'], gamma: 0.5 });
     const centres = step?.op === 'cluster_similarity' ? step.centres : [];
     const [r0, r3] = [design(p, cols)[0] as number[], design(p, cols)[3] as number[]];
     // ‖(1,2) − (4,6)‖² = 25.
     expect(r0.slice(2)).toEqual(centres.map((c) => (c[0] === 1 ? 1 : f(Math.exp(-12.5)))));
     expect(r3.slice(2)).toEqual(centres.map((c) => (c[0] === 4 ? 1 : f(Math.exp(-12.5)))));
-    const got = records(p, [{ lat: 2, lon: 3 }, { lat: null, lon: 3.5 }, { lat: 1e6, lon: -1e6 }]);
+    const got = records(p, [
+      { lat: 2, lon: 3 },
+      { lat: null, lon: 3.5 },
+      { lat: 1e6, lon: -1e6 },
+    ]);
     // A missing lat is the training median (1) before the step sees it; far away → 0.
     expect(got.map((r) => r.slice(2))).toEqual([
       centres.map((c) => sim([2, 3], c, 0.5)),
@@ -164,19 +224,40 @@ describe('spec pipeline: cluster similarity', () => {
 
   it('reads columns made by earlier steps, and is the same for the same seed', () => {
     const pts = Array.from({ length: 60 }, (_, i) => [Math.sin(i * 1.7) * 5, Math.cos(i * 2.3) * 5]);
-    const cols = [num('x', pts.map((r) => r[0] as number)), num('y', pts.map((r) => r[1] as number))];
-    const steps = (seed?: number): FeatureStep[] => feats(
-      { op: 'rotate', name: 'r', x: 'x', y: 'y', degrees: 30 },
-      { op: 'cluster_similarity', name: 'c', columns: ['r', 'y'], k: 4, gamma: 0.2, ...(seed === undefined ? {} : { seed }) },
-      { op: 'log', columns: ['c_1'] },
-    );
+    const cols = [
+      num(
+        'x',
+        pts.map((r) => r[0] as number),
+      ),
+      num(
+        'y',
+        pts.map((r) => r[1] as number),
+      ),
+    ];
+    const steps = (seed?: number): FeatureStep[] =>
+      feats(
+        { op: 'rotate', name: 'r', x: 'x', y: 'y', degrees: 30 },
+        {
+          op: 'cluster_similarity',
+          name: 'c',
+          columns: ['r', 'y'],
+          k: 4,
+          gamma: 0.2,
+          ...(seed === undefined ? {} : { seed }),
+        },
+        { op: 'log', columns: ['c_1'] },
+      );
     const a = fitSpecPipeline({ columns: cols, rows: all(60), features: steps(3) });
     const b = fitSpecPipeline({ columns: cols, rows: all(60), features: steps(3) });
     expect(JSON.stringify(b.pipeline)).toBe(JSON.stringify(a.pipeline));
     expect(featureNames(a.pipeline)).toEqual(['x', 'y', 'r', 'c_0', 'c_1', 'c_2', 'c_3']);
     // The step's seed wins over the pipeline's; without one the pipeline's seed is used.
-    expect(JSON.stringify(fitSpecPipeline({ columns: cols, rows: all(60), features: steps(3), seed: 99 }).pipeline)).toBe(JSON.stringify(a.pipeline));
-    expect(JSON.stringify(fitSpecPipeline({ columns: cols, rows: all(60), features: steps(), seed: 3 }).pipeline)).toBe(JSON.stringify(a.pipeline));
+    expect(
+      JSON.stringify(fitSpecPipeline({ columns: cols, rows: all(60), features: steps(3), seed: 99 }).pipeline),
+    ).toBe(JSON.stringify(a.pipeline));
+    expect(JSON.stringify(fitSpecPipeline({ columns: cols, rows: all(60), features: steps(), seed: 3 }).pipeline)).toBe(
+      JSON.stringify(a.pipeline),
+    );
     const m = design(a.pipeline, cols);
     for (const r of m) {
       for (const v of r.slice(3)) expect(Number.isFinite(v)).toBe(true);
@@ -187,10 +268,18 @@ describe('spec pipeline: cluster similarity', () => {
   it('rejects an unknown or categorical column', () => {
     const code = expect.objectContaining({ code: TrainerErrorCodes.PREPROCESS_STEP_INVALID });
     const cols = [num('x', [1, 2, 3]), cat('c', ['a', 'b', 'a'])];
-    expect(() => fit(cols, [], feats({ op: 'cluster_similarity', name: 'g', columns: ['x', 'z'], k: 2, gamma: 1 }))).toThrow(expect.objectContaining({ details: { step: 'cluster_similarity', column: 'z' } }));
-    expect(() => fit(cols, [], feats({ op: 'cluster_similarity', name: 'g', columns: ['x', 'c'], k: 2, gamma: 1 }))).toThrow(code);
-    expect(() => fit(cols, [], feats({ op: 'cluster_similarity', name: 'x', columns: ['x'], k: 1, gamma: 1 }), [0, 1])).not.toThrow();
-    expect(() => fit([num('x_0', [1])], [], feats({ op: 'cluster_similarity', name: 'x', columns: ['x_0'], k: 1, gamma: 1 }))).toThrow(code);
+    expect(() =>
+      fit(cols, [], feats({ op: 'cluster_similarity', name: 'g', columns: ['x', 'z'], k: 2, gamma: 1 })),
+    ).toThrow(expect.objectContaining({ details: { step: 'cluster_similarity', column: 'z' } }));
+    expect(() =>
+      fit(cols, [], feats({ op: 'cluster_similarity', name: 'g', columns: ['x', 'c'], k: 2, gamma: 1 })),
+    ).toThrow(code);
+    expect(() =>
+      fit(cols, [], feats({ op: 'cluster_similarity', name: 'x', columns: ['x'], k: 1, gamma: 1 }), [0, 1]),
+    ).not.toThrow();
+    expect(() =>
+      fit([num('x_0', [1])], [], feats({ op: 'cluster_similarity', name: 'x', columns: ['x_0'], k: 1, gamma: 1 })),
+    ).toThrow(code);
   });
 });
 
@@ -199,14 +288,21 @@ describe('spec pipeline: encodings and scaling', () => {
     const c = [cat('c', ['b', 'a', 'b'])];
     const p = fit(c, [], feats({ op: 'onehot' }));
     expect(featureNames(p)).toEqual(['c=a', 'c=b']);
-    expect(records(p, [{ c: 'a' }, { c: 'z' }, { c: null }, { c: 'b' }])).toEqual([[1, 0], [0, 0], [0, 0], [0, 1]]);
+    expect(records(p, [{ c: 'a' }, { c: 'z' }, { c: null }, { c: 'b' }])).toEqual([
+      [1, 0],
+      [0, 0],
+      [0, 0],
+      [0, 1],
+    ]);
   });
 
   it('ordinal codes; unseen and missing → −1; the column keeps its place', () => {
     const cols = [num('x', [1, 2, 3]), cat('g', ['low', 'high', 'mid']), num('y', [0, 0, 0])];
     const p = fit(cols, [], feats({ op: 'ordinal', column: 'g', order: ['low', 'mid', 'high'] }));
     expect(featureNames(p)).toEqual(['x', 'g', 'y']);
-    expect(records(p, [{ g: 'low' }, { g: 'high' }, { g: 'huge' }, { g: null }]).map((r) => r[1])).toEqual([0, 2, -1, -1]);
+    expect(records(p, [{ g: 'low' }, { g: 'high' }, { g: 'huge' }, { g: null }]).map((r) => r[1])).toEqual([
+      0, 2, -1, -1,
+    ]);
   });
 
   it('standard scaling with training mean and population std; std 0 → 1', () => {
@@ -224,7 +320,9 @@ describe('spec pipeline: encodings and scaling', () => {
   it('rejects encodings of the wrong column kind', () => {
     const code = expect.objectContaining({ code: TrainerErrorCodes.PREPROCESS_STEP_INVALID });
     expect(() => fit([num('x', [1])], [], feats({ op: 'onehot', columns: ['x'] }))).toThrow(code);
-    expect(() => fit([num('x', [1])], [], feats({ op: 'ratio', name: 'x', numerator: 'x', denominator: 'x' }))).toThrow(code);
+    expect(() => fit([num('x', [1])], [], feats({ op: 'ratio', name: 'x', numerator: 'x', denominator: 'x' }))).toThrow(
+      code,
+    );
   });
 });
 
@@ -256,17 +354,35 @@ describe('spec pipeline: training rows only', () => {
     const a = fitSpecPipeline({ columns: make(false), rows, cleaning, features });
     const b = fitSpecPipeline({ columns: make(true), rows, cleaning, features });
     expect(JSON.stringify(b.pipeline)).toBe(JSON.stringify(a.pipeline));
-    expect(featureNames(a.pipeline)).toEqual(['a', 'b', 'c=x', 'c=y', 'c=z', 'g', 'b_capped', 'a_missing', 'ab', 'b_bin', 'rot', 'cs_0', 'cs_1']);
+    expect(featureNames(a.pipeline)).toEqual([
+      'a',
+      'b',
+      'c=x',
+      'c=y',
+      'c=z',
+      'g',
+      'b_capped',
+      'a_missing',
+      'ab',
+      'b_bin',
+      'rot',
+      'cs_0',
+      'cs_1',
+    ]);
     expect(() => JSON.parse(JSON.stringify(a.pipeline)) as unknown).not.toThrow();
   });
 
   it('transform and transformRecords agree, and the matrix has no NaN', () => {
     const columns = make(true);
     const { pipeline } = fitSpecPipeline({ columns, rows, cleaning, features });
-    const recs = all(10).map((r) => Object.fromEntries(columns.map((c) => {
-      const v = c.values[r] as number | string;
-      return [c.name, v === '' || Number.isNaN(v) ? null : v];
-    })));
+    const recs = all(10).map((r) =>
+      Object.fromEntries(
+        columns.map((c) => {
+          const v = c.values[r] as number | string;
+          return [c.name, v === '' || Number.isNaN(v) ? null : v];
+        }),
+      ),
+    );
     const m = transform(pipeline, columns, all(10));
     expect(Array.from(transformRecords(pipeline, recs).data)).toEqual(Array.from(m.data));
     expect(m.cols).toBe(featureNames(pipeline).length);
@@ -280,7 +396,11 @@ describe('spec pipeline: training rows only', () => {
       columns,
       target,
       rows: [0, 1, 2, 4, 5],
-      cleaning: clean({ op: 'drop_duplicates' }, { op: 'capped', column: 'y', action: 'drop' }, { op: 'capped', column: 'y', action: 'flag', value: 20 }),
+      cleaning: clean(
+        { op: 'drop_duplicates' },
+        { op: 'capped', column: 'y', action: 'drop' },
+        { op: 'capped', column: 'y', action: 'flag', value: 20 },
+      ),
     });
     // Row 3 duplicates row 0 but is not a training row; 4 and 5 differ in the target.
     expect(fitted.dropped).toEqual({ duplicates: [1], capped: [4] });

@@ -46,7 +46,11 @@ describe('problem spec', () => {
     ['split:\n  tset: 0.2', 'split.tset', 'unknown key'],
     ['colour: red', 'colour', 'unknown key'],
     ['split:\n  method: stratified', 'split.column', 'required for method stratified'],
-    ['split:\n  test: 0.5\n  validation: 0.5', 'split.validation', 'test + validation must leave rows for training (sum < 1)'],
+    [
+      'split:\n  test: 0.5\n  validation: 0.5',
+      'split.validation',
+      'test + validation must leave rows for training (sum < 1)',
+    ],
     ['cleaning:\n  - { op: impute, strategy: average }', 'cleaning[0].strategy', undefined],
     ['feature_steps:\n  - { op: ratio, name: r, numerator: a }', 'feature_steps[0].denominator', undefined],
     ['seed: 1.5', 'seed', undefined],
@@ -66,7 +70,9 @@ describe('problem spec', () => {
   });
 
   it('checks data sources', () => {
-    expect(specError(VALID.replace('[{ csv: data.csv }]', '[{ sqlite: d.db, table: t, query: "select 1" }]')).field).toBe('data[0]');
+    expect(
+      specError(VALID.replace('[{ csv: data.csv }]', '[{ sqlite: d.db, table: t, query: "select 1" }]')).field,
+    ).toBe('data[0]');
     expect(specError(VALID.replace('[{ csv: data.csv }]', '[{ csv: a.csv, role: test }]')).field).toBe('data');
     expect(specError(VALID.replace('[{ csv: data.csv }]', '[{ csv: a.csv, rol: train }]')).field).toBe('data[0].rol');
   });
@@ -79,15 +85,30 @@ describe('problem spec', () => {
       expect(isOutpostError(err, TrainerErrorCodes.SPEC_UNREADABLE)).toBe(true);
       expect((err as Error).message).toContain(FILE);
     }
-    expect(() => loadSpec('/nonexistent/problem.yaml')).toThrow(expect.objectContaining({ code: TrainerErrorCodes.SPEC_UNREADABLE }));
+    expect(() => loadSpec('/nonexistent/problem.yaml')).toThrow(
+      expect.objectContaining({ code: TrainerErrorCodes.SPEC_UNREADABLE }),
+    );
   });
 
   it('loads the shipped specs, resolving data paths from the repository root', () => {
     const housing = loadSpec(join(REPO, 'firmware-models/housing/problem.yaml'));
-    expect(housing.spec).toMatchObject({ name: 'housing', task: 'regression', metric: 'rmse', success: { threshold: 50000, beat_baseline: true } });
-    expect(housing.spec.split).toEqual({ method: 'stratified', column: 'median_income', bins: [1.5, 3, 4.5, 6], test: 0.2, validation: 0.2 });
+    expect(housing.spec).toMatchObject({
+      name: 'housing',
+      task: 'regression',
+      metric: 'rmse',
+      success: { threshold: 50000, beat_baseline: true },
+    });
+    expect(housing.spec.split).toEqual({
+      method: 'stratified',
+      column: 'median_income',
+      bins: [1.5, 3, 4.5, 6],
+      test: 0.2,
+      validation: 0.2,
+    });
     expect(housing.sources[0]?.path).toBe(resolve(REPO, 'trainer/datasets/california-housing/housing.csv'));
-    expect(housing.spec.feature_steps.filter((s) => s.op === 'rotate').map((s) => (s.op === 'rotate' ? s.degrees : 0))).toEqual([15, 30, 45, 60]);
+    expect(
+      housing.spec.feature_steps.filter((s) => s.op === 'rotate').map((s) => (s.op === 'rotate' ? s.degrees : 0)),
+    ).toEqual([15, 30, 45, 60]);
     const occupancy = loadSpec(join(REPO, 'firmware-models/occupancy/problem.yaml'));
     expect(occupancy.spec.data.map((d) => d.role)).toEqual(['train', 'test', 'extra-test']);
     expect(occupancy.spec.features).toEqual({ exclude: ['id', 'date'] });
@@ -98,11 +119,14 @@ describe('problem spec', () => {
 });
 
 describe('cluster_similarity step', () => {
-  const step = (fields: string): string => `${VALID}feature_steps:\n  - { op: cluster_similarity, name: geo, columns: [lat, lon]${fields} }\n`;
+  const step = (fields: string): string =>
+    `${VALID}feature_steps:\n  - { op: cluster_similarity, name: geo, columns: [lat, lon]${fields} }\n`;
 
   it('parses k, gamma and an optional seed', () => {
     const { spec } = parseSpec(step(', k: 10, gamma: 0.5, seed: 7'), FILE, '/specs/demo');
-    expect(spec.feature_steps).toEqual([{ op: 'cluster_similarity', name: 'geo', columns: ['lat', 'lon'], k: 10, gamma: 0.5, seed: 7 }]);
+    expect(spec.feature_steps).toEqual([
+      { op: 'cluster_similarity', name: 'geo', columns: ['lat', 'lon'], k: 10, gamma: 0.5, seed: 7 },
+    ]);
   });
 
   it.each([
@@ -122,21 +146,29 @@ describe('cluster_similarity step', () => {
   });
 
   it('rejects repeated or no columns', () => {
-    expect(specError(step(', k: 3, gamma: 1').replace('[lat, lon]', '[lat, lat]')).field).toBe('feature_steps[0].columns');
+    expect(specError(step(', k: 3, gamma: 1').replace('[lat, lon]', '[lat, lat]')).field).toBe(
+      'feature_steps[0].columns',
+    );
     expect(specError(step(', k: 3, gamma: 1').replace('[lat, lon]', '[]')).field).toBe('feature_steps[0].columns');
   });
 
   it('names an unknown column, and lets later steps read the similarity columns', () => {
-    const spec = (extra = ''): ReturnType<typeof parseSpec> => parseSpec(`${step(', k: 2, gamma: 1')}${extra}`, FILE, '/specs/demo');
+    const spec = (extra = ''): ReturnType<typeof parseSpec> =>
+      parseSpec(`${step(', k: 2, gamma: 1')}${extra}`, FILE, '/specs/demo');
     try {
       checkSpecColumns(spec(), ['y', 'lat', 'lng']);
       expect.unreachable();
     } catch (err) {
       expect(isOutpostError(err, TrainerErrorCodes.SPEC_COLUMN_UNKNOWN)).toBe(true);
-      expect((err as { details: unknown }).details).toMatchObject({ field: 'feature_steps[0].columns[1]', columnName: 'lon' });
+      expect((err as { details: unknown }).details).toMatchObject({
+        field: 'feature_steps[0].columns[1]',
+        columnName: 'lon',
+      });
     }
     expect(() => checkSpecColumns(spec('  - { op: log, columns: [geo_1] }\n'), ['y', 'lat', 'lon'])).not.toThrow();
-    expect(() => checkSpecColumns(spec('  - { op: log, columns: [geo_2] }\n'), ['y', 'lat', 'lon'])).toThrow(expect.objectContaining({ code: TrainerErrorCodes.SPEC_COLUMN_UNKNOWN }));
+    expect(() => checkSpecColumns(spec('  - { op: log, columns: [geo_2] }\n'), ['y', 'lat', 'lon'])).toThrow(
+      expect.objectContaining({ code: TrainerErrorCodes.SPEC_COLUMN_UNKNOWN }),
+    );
   });
 });
 

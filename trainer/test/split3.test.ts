@@ -66,15 +66,25 @@ describe('splitThreeWay', () => {
   });
 
   it('refuses to stratify on a many-valued numeric column without bins', () => {
-    expect(() => splitThreeWay(table(200), spec({ method: 'stratified', column: 'income' }), 1)).toThrow(expect.objectContaining({ code: TrainerErrorCodes.SPEC_INVALID }));
+    expect(() => splitThreeWay(table(200), spec({ method: 'stratified', column: 'income' }), 1)).toThrow(
+      expect.objectContaining({ code: TrainerErrorCodes.SPEC_INVALID }),
+    );
   });
 
   it('by time: oldest rows train, newest test', () => {
     const t = table(10);
     // Numeric time t = 10 − row: row 9 is oldest, rows 0–1 newest.
-    expect(splitThreeWay(t, spec({ method: 'time', column: 't' }), 1)).toEqual({ train: [4, 5, 6, 7, 8, 9], validation: [2, 3], test: [0, 1] });
+    expect(splitThreeWay(t, spec({ method: 'time', column: 't' }), 1)).toEqual({
+      train: [4, 5, 6, 7, 8, 9],
+      validation: [2, 3],
+      test: [0, 1],
+    });
     // ISO text time: row i has day 1 + 7i mod 10 → days 1,8,5,2,9,6,3,10,7,4.
-    expect(splitThreeWay(t, spec({ method: 'time', column: 'when' }), 1)).toEqual({ train: [0, 2, 3, 5, 6, 9], validation: [1, 8], test: [4, 7] });
+    expect(splitThreeWay(t, spec({ method: 'time', column: 'when' }), 1)).toEqual({
+      train: [0, 2, 3, 5, 6, 9],
+      validation: [1, 8],
+      test: [4, 7],
+    });
   });
 
   it('makes no test rows when the test set is a separate source', () => {
@@ -87,6 +97,11 @@ describe('splitThreeWay', () => {
   it('fails on a missing time value, naming the line', () => {
     const t = table(5);
     (t.columns[2]?.values as string[])[3] = '';
-    expect(() => splitThreeWay(t, spec({ method: 'time', column: 'when' }), 1)).toThrow(expect.objectContaining({ code: TrainerErrorCodes.DATA_VALUE_MISSING, details: expect.objectContaining({ line: 5 }) }));
+    expect(() => splitThreeWay(t, spec({ method: 'time', column: 'when' }), 1)).toThrow(
+      expect.objectContaining({
+        code: TrainerErrorCodes.DATA_VALUE_MISSING,
+        details: expect.objectContaining({ line: 5 }),
+      }),
+    );
   });
 });

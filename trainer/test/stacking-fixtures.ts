@@ -3,7 +3,11 @@ import type { Task } from '../src/models/learner.ts';
 import { fitStackMeta, stackFeatures, StackingModel } from '../src/run/stacking.ts';
 import { fitKind, type Fixture } from './export-fixtures.ts';
 
-export const STACK_MEMBERS: Record<Task, string[]> = { regression: ['linear', 'gbdt', 'mlp'], binary: ['logistic', 'forest', 'mlp'], multiclass: ['logistic', 'gbdt', 'mlp'] };
+export const STACK_MEMBERS: Record<Task, string[]> = {
+  regression: ['linear', 'gbdt', 'mlp'],
+  binary: ['logistic', 'forest', 'mlp'],
+  multiclass: ['logistic', 'gbdt', 'mlp'],
+};
 
 /**
  * Members fitted on the fixture's rows and a meta-learner fitted on their predictions of the same
@@ -13,7 +17,11 @@ export async function fitStacking(f: Fixture, task: Task, seed = 3): Promise<Sta
   const members = [];
   for (const kind of STACK_MEMBERS[task]) members.push(await fitKind(f, kind, task, seed));
   const width = task === 'multiclass' ? 3 : 1;
-  const x = stackFeatures(members.map((m) => m.predict(f.x)), f.x.rows, width);
+  const x = stackFeatures(
+    members.map((m) => m.predict(f.x)),
+    f.x.rows,
+    width,
+  );
   const meta = await fitStackMeta(task, x, f.targets[task], { seed, classes: task === 'multiclass' ? 3 : 2 });
   return new StackingModel(members, meta);
 }

@@ -46,7 +46,9 @@ function multiclassSpec(dir: string): string {
   }
   writeFileSync(join(dir, 'data.csv'), lines.join('\n') + '\n');
   const spec = join(dir, 'problem.yaml');
-  writeFileSync(spec, `name: kinds
+  writeFileSync(
+    spec,
+    `name: kinds
 objective: Which kind is it?
 task: multiclass
 data:
@@ -61,7 +63,8 @@ seed: 4
 candidates:
   logistic: { C: [1] }
   tree: { max_depth: [3, 5] }
-`);
+`,
+  );
   return spec;
 }
 
@@ -76,7 +79,9 @@ async function exportAgrees(r: TrainingRunResult): Promise<void> {
     const flat = want[key]!.flat();
     const floor = t.task === 'regression' ? 1e-6 : 1e-3;
     let worst = 0;
-    flat.forEach((w, i) => (worst = Math.max(worst, Math.abs((got[key]![i] as number) - w) / Math.max(Math.abs(w), floor))));
+    flat.forEach(
+      (w, i) => (worst = Math.max(worst, Math.abs((got[key]![i] as number) - w) / Math.max(Math.abs(w), floor))),
+    );
     expect(worst).toBeLessThan(1e-5);
     if (t.task !== 'regression') expect(got.label).toEqual(want.label!.flat());
   }
@@ -85,7 +90,11 @@ async function exportAgrees(r: TrainingRunResult): Promise<void> {
 describe('stacking in a training run', () => {
   it('fits its meta-learner on out-of-fold predictions of the training rows only; chosen, it exports and revives', async () => {
     // A heavily shrunk linear model and a GBDT: a re-weighted blend beats both and their average.
-    const spec = loadSpec(regressionFixture(tmp.dir, { extra: 'candidates:\n  linear: { alpha: [300] }\n  gbdt: { max_iter: [20], min_samples_leaf: 5 }\n' }).spec);
+    const spec = loadSpec(
+      regressionFixture(tmp.dir, {
+        extra: 'candidates:\n  linear: { alpha: [300] }\n  gbdt: { max_iter: [20], min_samples_leaf: 5 }\n',
+      }).spec,
+    );
     const runDir = join(tmp.dir, 'run');
     const r = await runTraining(spec, { runDir, quick: true });
 
@@ -100,7 +109,13 @@ describe('stacking in a training run', () => {
     }
 
     const rows = Object.fromEntries(r.validation.map((v) => [v.name, v]));
-    expect(rows.stacking?.stack).toMatchObject({ learner: 'nnls', link: 'identity', trainingRows: r.rows.train, folds: 3, extraFits: 0 });
+    expect(rows.stacking?.stack).toMatchObject({
+      learner: 'nnls',
+      link: 'identity',
+      trainingRows: r.rows.train,
+      folds: 3,
+      extraFits: 0,
+    });
     for (const w of rows.stacking?.stack?.weights.flat() ?? []) expect(w).toBeGreaterThanOrEqual(0);
     expect(rows.stacking?.score).toBeLessThan(rows.ensemble?.score as number);
     expect(rows.stacking?.score).toBeLessThan(Math.min(rows.linear?.score as number, rows.gbdt?.score as number));
@@ -110,20 +125,30 @@ describe('stacking in a training run', () => {
     expect(model).toBeInstanceOf(stacking.StackingModel);
     expect(model.members.map((m) => m.kind)).toEqual(rows.stacking?.members);
     // The final model keeps the meta-learner fitted on the training rows' out-of-fold predictions.
-    expect(model.toJSON().meta).toEqual({ weights: rows.stacking?.stack?.weights, intercept: rows.stacking?.stack?.intercept });
+    expect(model.toJSON().meta).toEqual({
+      weights: rows.stacking?.stack?.weights,
+      intercept: rows.stacking?.stack?.intercept,
+    });
 
     await exportAgrees(r);
     const saved = loadRunModel(runDir);
     const x = transformRecords(saved.pipeline, r.trainedModel.validation.records);
     expect(Array.from(saved.model.predict(x))).toEqual(Array.from(model.predict(x)));
     // …and it ships: the artifact's golden examples are the stacking model's predictions.
-    const { unsigned, files } = await artifactContents(r.trainedModel, { version: 1, parentVersion: null, createdAt: 0, measureLatency: false });
+    const { unsigned, files } = await artifactContents(r.trainedModel, {
+      version: 1,
+      parentVersion: null,
+      createdAt: 0,
+      measureLatency: false,
+    });
     expect(files.map((f) => f.path)).toContain('model.onnx');
     expect(unsigned.trainer.algorithm).toBe('ensemble');
     const golden = unsigned.golden[0];
     const want = modelOutputs(r.trainedModel, [golden!.inputs as never]).prediction![0]![0]!;
     // The shipped graph may carry int8 member weights: within the spec's quantization tolerance.
-    expect(Math.abs((golden!.outputs.prediction?.[0] as number) - want) / Math.abs(want)).toBeLessThan(r.trainedModel.quantizationTolerance);
+    expect(Math.abs((golden!.outputs.prediction?.[0] as number) - want) / Math.abs(want)).toBeLessThan(
+      r.trainedModel.quantizationTolerance,
+    );
   });
 
   it('multiclass: a softmax meta-learner over the members’ class probabilities, scored and exported like the rest', async () => {
@@ -136,12 +161,15 @@ describe('stacking in a training run', () => {
     expect(r.table.find((t) => t.name === 'stacking')?.method).toBe('stack');
     expect(r.tuning).toHaveLength(2);
     // Here stacking beats both members and their average on validation, so it is the model.
-    expect(row?.score).toBeGreaterThan(Math.max(...r.validation.filter((v) => v.name !== 'stacking').map((v) => v.score)));
+    expect(row?.score).toBeGreaterThan(
+      Math.max(...r.validation.filter((v) => v.name !== 'stacking').map((v) => v.score)),
+    );
     expect(r.chosen.name).toBe('stacking');
     const model = r.trainedModel.model as stacking.StackingModel;
     expect(model.meta.link).toBe('softmax');
     const p = model.predict(transformRecords(r.trainedModel.pipeline, r.trainedModel.validation.records.slice(0, 5)));
-    for (let i = 0; i < 5; i++) expect((p[3 * i] as number) + (p[3 * i + 1] as number) + (p[3 * i + 2] as number)).toBeCloseTo(1, 12);
+    for (let i = 0; i < 5; i++)
+      expect((p[3 * i] as number) + (p[3 * i + 1] as number) + (p[3 * i + 2] as number)).toBeCloseTo(1, 12);
     await exportAgrees(r);
   });
 });

@@ -5,9 +5,22 @@ import { accuracy, rmse } from '../src/eval/metrics.ts';
 import type { FittedModel, Matrix } from '../src/models/learner.ts';
 import { mulberry32 } from '../src/random.ts';
 import type { Design } from '../src/run/cv.ts';
-import { applyMeta, fitNonNegative, fitStackMeta, outOfFold, stackFeatures, StackingModel, stackingFoldScores, type StackMeta } from '../src/run/stacking.ts';
+import {
+  applyMeta,
+  fitNonNegative,
+  fitStackMeta,
+  outOfFold,
+  stackFeatures,
+  StackingModel,
+  stackingFoldScores,
+  type StackMeta,
+} from '../src/run/stacking.ts';
 
-const fixed = (kind: string, values: number[]): FittedModel => ({ kind, predict: () => Float64Array.from(values), toJSON: () => ({ values }) });
+const fixed = (kind: string, values: number[]): FittedModel => ({
+  kind,
+  predict: () => Float64Array.from(values),
+  toJSON: () => ({ values }),
+});
 
 function columns(...cols: number[][]): Matrix {
   const rows = (cols[0] as number[]).length;
@@ -46,42 +59,83 @@ describe('fitNonNegative (regression meta-learner)', () => {
   });
 
   it('refuses an empty fit and more members than it enumerates, with coded errors', () => {
-    expect(() => fitNonNegative({ data: new Float64Array(0), rows: 0, cols: 2 }, [])).toThrow(expect.objectContaining({ code: TrainerErrorCodes.DATA_TOO_SMALL }));
-    expect(() => fitNonNegative({ data: new Float64Array(11), rows: 1, cols: 11 }, [1])).toThrow(expect.objectContaining({ code: TrainerErrorCodes.MODEL_PARAM_INVALID }));
+    expect(() => fitNonNegative({ data: new Float64Array(0), rows: 0, cols: 2 }, [])).toThrow(
+      expect.objectContaining({ code: TrainerErrorCodes.DATA_TOO_SMALL }),
+    );
+    expect(() => fitNonNegative({ data: new Float64Array(11), rows: 1, cols: 11 }, [1])).toThrow(
+      expect.objectContaining({ code: TrainerErrorCodes.MODEL_PARAM_INVALID }),
+    );
   });
 });
 
 describe('StackingModel', () => {
   it('regression: intercept + Σ wᵢ·yᵢ of the members (known answer) and its JSON', () => {
-    const meta: StackMeta = { learner: 'nnls', link: 'identity', weights: Float64Array.of(0.5, 2), intercept: Float64Array.of(1) };
+    const meta: StackMeta = {
+      learner: 'nnls',
+      link: 'identity',
+      weights: Float64Array.of(0.5, 2),
+      intercept: Float64Array.of(1),
+    };
     const s = new StackingModel([fixed('a', [0, 10, 4]), fixed('b', [4, 20, 8])], meta);
     const x: Matrix = { data: new Float64Array(3), rows: 3, cols: 1 };
     expect(Array.from(s.predict(x))).toEqual([9, 46, 19]);
     expect(s.kind).toBe('ensemble');
-    expect(s.toJSON()).toEqual({ method: 'stack', learner: 'nnls', link: 'identity', members: [{ kind: 'a', model: { values: [0, 10, 4] } }, { kind: 'b', model: { values: [4, 20, 8] } }], meta: { weights: [[0.5], [2]], intercept: [1] } });
+    expect(s.toJSON()).toEqual({
+      method: 'stack',
+      learner: 'nnls',
+      link: 'identity',
+      members: [
+        { kind: 'a', model: { values: [0, 10, 4] } },
+        { kind: 'b', model: { values: [4, 20, 8] } },
+      ],
+      meta: { weights: [[0.5], [2]], intercept: [1] },
+    });
   });
 
   it('binary: σ of the logit of the members’ P(class 1); multiclass: a softmax over members × classes inputs', () => {
-    const bin = new StackingModel([fixed('a', [0.2, 0.9]), fixed('b', [0.4, 0.6])], { learner: 'logistic', link: 'logistic', weights: Float64Array.of(2, -1), intercept: Float64Array.of(-0.5) });
+    const bin = new StackingModel([fixed('a', [0.2, 0.9]), fixed('b', [0.4, 0.6])], {
+      learner: 'logistic',
+      link: 'logistic',
+      weights: Float64Array.of(2, -1),
+      intercept: Float64Array.of(-0.5),
+    });
     const p = bin.predict({ data: new Float64Array(2), rows: 2, cols: 1 });
     expect(p[0]).toBeCloseTo(1 / (1 + Math.exp(-(-0.5 + 0.4 - 0.4))), 12);
     expect(p[1]).toBeCloseTo(1 / (1 + Math.exp(-(-0.5 + 1.8 - 0.6))), 12);
     // Two members × 3 classes → 6 inputs × 3 outputs.
     const w = Float64Array.from({ length: 18 }, (_, i) => ((i * 7) % 5) - 2);
-    const multi = new StackingModel([fixed('a', [0.2, 0.3, 0.5, 1, 0, 0]), fixed('b', [0.1, 0.1, 0.8, 0.3, 0.3, 0.4])], { learner: 'logistic', link: 'softmax', weights: w, intercept: Float64Array.of(0.1, 0, -0.1) });
+    const multi = new StackingModel(
+      [fixed('a', [0.2, 0.3, 0.5, 1, 0, 0]), fixed('b', [0.1, 0.1, 0.8, 0.3, 0.3, 0.4])],
+      { learner: 'logistic', link: 'softmax', weights: w, intercept: Float64Array.of(0.1, 0, -0.1) },
+    );
     const q = multi.predict({ data: new Float64Array(2), rows: 2, cols: 1 });
     expect(q).toHaveLength(6);
-    for (let r = 0; r < 2; r++) expect((q[3 * r] as number) + (q[3 * r + 1] as number) + (q[3 * r + 2] as number)).toBeCloseTo(1, 12);
-    const inputs = stackFeatures([Float64Array.of(0.2, 0.3, 0.5, 1, 0, 0), Float64Array.of(0.1, 0.1, 0.8, 0.3, 0.3, 0.4)], 2, 3);
+    for (let r = 0; r < 2; r++)
+      expect((q[3 * r] as number) + (q[3 * r + 1] as number) + (q[3 * r + 2] as number)).toBeCloseTo(1, 12);
+    const inputs = stackFeatures(
+      [Float64Array.of(0.2, 0.3, 0.5, 1, 0, 0), Float64Array.of(0.1, 0.1, 0.8, 0.3, 0.3, 0.4)],
+      2,
+      3,
+    );
     expect(Array.from(inputs.data.subarray(0, 6))).toEqual([0.2, 0.3, 0.5, 0.1, 0.1, 0.8]);
-    const z = [0, 1, 2].map((c) => [0.1, 0, -0.1][c]! + [0.2, 0.3, 0.5, 0.1, 0.1, 0.8].reduce((s, v, j) => s + v * (w[j * 3 + c] as number), 0));
+    const z = [0, 1, 2].map(
+      (c) =>
+        [0.1, 0, -0.1][c]! + [0.2, 0.3, 0.5, 0.1, 0.1, 0.8].reduce((s, v, j) => s + v * (w[j * 3 + c] as number), 0),
+    );
     const e = z.map(Math.exp);
     expect(q[1]).toBeCloseTo((e[1] as number) / (e[0]! + e[1]! + e[2]!), 12);
   });
 
   it('refuses a meta-learner that does not fit its members', () => {
-    const meta: StackMeta = { learner: 'nnls', link: 'identity', weights: Float64Array.of(1, 1, 1), intercept: Float64Array.of(0) };
-    expect(() => new StackingModel([fixed('a', [1])], meta)).toThrow(expect.objectContaining({ code: TrainerErrorCodes.RUN_MODEL_UNKNOWN }));
+    const meta: StackMeta = {
+      learner: 'nnls',
+      link: 'identity',
+      weights: Float64Array.of(1, 1, 1),
+      intercept: Float64Array.of(0),
+    };
+    expect(() => new StackingModel([fixed('a', [1])], meta)).toThrow(
+      expect.objectContaining({ code: TrainerErrorCodes.RUN_MODEL_UNKNOWN }),
+    );
   });
 });
 
@@ -117,7 +171,11 @@ describe('out-of-fold rows', () => {
   const design = (held: number[], y: number[]): Design => ({
     pipeline: {} as Design['pipeline'],
     train: { x: { data: new Float64Array(0), rows: 0, cols: 0 }, y: new Float64Array(0), rows: [] },
-    held: { x: { data: new Float64Array(held.length), rows: held.length, cols: 1 }, y: Float64Array.from(y), rows: held },
+    held: {
+      x: { data: new Float64Array(held.length), rows: held.length, cols: 1 },
+      y: Float64Array.from(y),
+      rows: held,
+    },
   });
 
   it('are the folds’ held rows, each once, with each member’s held-out prediction side by side', () => {
@@ -135,7 +193,14 @@ describe('out-of-fold rows', () => {
     // Fold 1's rows follow y = 2·a; the others y = a. A meta-learner that saw fold 1 would fit it better.
     const a0 = [1, 2, 3, 4, 5, 6];
     const a1 = [1.5, 2.5, 3.5];
-    const designs = [design([0, 1, 2, 3, 4, 5], a0), design([6, 7, 8], a1.map((v) => 2 * v)), design([9, 10, 11], [7, 8, 9])];
+    const designs = [
+      design([0, 1, 2, 3, 4, 5], a0),
+      design(
+        [6, 7, 8],
+        a1.map((v) => 2 * v),
+      ),
+      design([9, 10, 11], [7, 8, 9]),
+    ];
     const member = [Float64Array.from(a0), Float64Array.from(a1), Float64Array.of(7, 8, 9)];
     const oof = outOfFold(designs, [member], 1);
     const scores = await stackingFoldScores('regression', oof, 3, rmse, { seed: 1 });

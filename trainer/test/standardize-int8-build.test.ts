@@ -24,10 +24,19 @@ const keys = generateSigningKeyPair();
 
 /** The run fixture's spec with x1 × 1e4 in the CSV and an MLP as the only candidate. */
 function wideSpec(): string {
-  const { spec, csv } = regressionFixture(tmp.dir, { rows: 400, threshold: 1e9, extra: 'candidates:\n  mlp: { hidden_layer_sizes: [[32, 16]], max_iter: 150 }\n' });
+  const { spec, csv } = regressionFixture(tmp.dir, {
+    rows: 400,
+    threshold: 1e9,
+    extra: 'candidates:\n  mlp: { hidden_layer_sizes: [[32, 16]], max_iter: 150 }\n',
+  });
   const [header, ...rows] = readFileSync(csv, 'utf8').trim().split('\n');
   const x1 = (header as string).split(',').indexOf('x1');
-  const wide = rows.map((r) => r.split(',').map((v, j) => (j === x1 && v !== '' ? String(Number(v) * 1e4) : v)).join(','));
+  const wide = rows.map((r) =>
+    r
+      .split(',')
+      .map((v, j) => (j === x1 && v !== '' ? String(Number(v) * 1e4) : v))
+      .join(','),
+  );
   writeFileSync(csv, `${[header, ...wide].join('\n')}\n`);
   expect(readFileSync(spec, 'utf8')).not.toContain('scale');
   return spec;
@@ -42,7 +51,12 @@ describe('int8 on an unscaled design', () => {
     const json = trainedModel.model.toJSON() as { standardize: { std: number[] } };
     expect(Math.max(...json.standardize.std)).toBeGreaterThan(1e4);
 
-    const built = await buildArtifact(trainedModel, { outRoot: join(tmp.dir, 'explicit'), keys, now: 0, measureLatency: false });
+    const built = await buildArtifact(trainedModel, {
+      outRoot: join(tmp.dir, 'explicit'),
+      keys,
+      now: 0,
+      measureLatency: false,
+    });
     const m = built.manifest;
     const floatRmse = m.metrics.quant_check_rmse_float?.value as number;
     const int8Rmse = m.metrics.quant_check_rmse_int8?.value as number;
@@ -56,7 +70,10 @@ describe('int8 on an unscaled design', () => {
 
     // The folded form of the same network: same function in float, int8 fails every rung.
     const folded = reviveModel('mlp', 'regression', foldedJSON('mlp', trainedModel.model.toJSON()));
-    const before = await buildArtifact({ ...trainedModel, model: folded }, { outRoot: join(tmp.dir, 'folded'), keys, now: 0, measureLatency: false });
+    const before = await buildArtifact(
+      { ...trainedModel, model: folded },
+      { outRoot: join(tmp.dir, 'folded'), keys, now: 0, measureLatency: false },
+    );
     const b = before.manifest.metrics;
     expect(before.report.ship).toBe('float');
     expect(before.report.int8Storage).toEqual(INT8_LADDER[INT8_LADDER.length - 1]);

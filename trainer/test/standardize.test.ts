@@ -21,11 +21,26 @@ import { EnsembleModel } from '../src/run/ensemble.ts';
 import { learnerByName } from '../src/run/candidates.ts';
 import { reviveModel, reviveSaved, saveModel } from '../src/run/revive.ts';
 import { fitStackMeta, stackFeatures, StackingModel } from '../src/run/stacking.ts';
-import { applyStandardisation, foldedJSON, standardisation, standardized, StandardizedModel } from '../src/run/standardize.ts';
+import {
+  applyStandardisation,
+  foldedJSON,
+  standardisation,
+  standardized,
+  StandardizedModel,
+} from '../src/run/standardize.ts';
 import { CleaningStep, FeatureStep } from '../src/spec/steps.ts';
 import { exportModelTflite, tfliteLayers, type TfliteSource } from '../src/tflite/export-tflite.ts';
 import { onnxDenseLayers } from '../src/tflite/onnx-dense.ts';
-import { fixture, onnxCheck, ortNode, ortWeb, QUICK_PARAMS, runOnnx, trainedModel, type Fixture } from './export-fixtures.ts';
+import {
+  fixture,
+  onnxCheck,
+  ortNode,
+  ortWeb,
+  QUICK_PARAMS,
+  runOnnx,
+  trainedModel,
+  type Fixture,
+} from './export-fixtures.ts';
 import { tempDir } from './helpers.ts';
 
 const tmp = tempDir('outpost-standardize-');
@@ -35,19 +50,35 @@ afterAll(() => tmp.cleanup());
 function unscaledFixture(): Fixture {
   const f = fixture();
   const big = (v: unknown): unknown => (typeof v === 'number' ? v * 1e4 : v);
-  const columns: Column[] = f.columns.map((c) => (c.name === 'a' && c.kind === 'numeric' ? { ...c, values: Float64Array.from(c.values, (v) => v * 1e4) } : c));
+  const columns: Column[] = f.columns.map((c) =>
+    c.name === 'a' && c.kind === 'numeric' ? { ...c, values: Float64Array.from(c.values, (v) => v * 1e4) } : c,
+  );
   const { pipeline } = fitSpecPipeline({
     columns,
     rows: f.trainRows,
     cleaning: [CleaningStep.parse({ op: 'impute', columns: ['a'], strategy: 'median' })],
-    features: [FeatureStep.parse({ op: 'ratio', name: 'a_per_b', numerator: 'a', denominator: 'b' }), FeatureStep.parse({ op: 'onehot', columns: ['color'] })],
+    features: [
+      FeatureStep.parse({ op: 'ratio', name: 'a_per_b', numerator: 'a', denominator: 'b' }),
+      FeatureStep.parse({ op: 'onehot', columns: ['color'] }),
+    ],
   });
   const scaleRecord = <T extends Record<string, unknown>>(r: T): T => ({ ...r, ...('a' in r ? { a: big(r.a) } : {}) });
-  return { ...f, columns, pipeline, x: transform(pipeline, columns, f.trainRows), trainRecords: f.trainRecords.map(scaleRecord), validation: f.validation.map(scaleRecord) };
+  return {
+    ...f,
+    columns,
+    pipeline,
+    x: transform(pipeline, columns, f.trainRows),
+    trainRecords: f.trainRecords.map(scaleRecord),
+    validation: f.validation.map(scaleRecord),
+  };
 }
 
 const f = unscaledFixture();
-const ctx = (task: Task, seed = 3): { task: Task; seed: number; classes: number } => ({ task, seed, classes: task === 'multiclass' ? 3 : 2 });
+const ctx = (task: Task, seed = 3): { task: Task; seed: number; classes: number } => ({
+  task,
+  seed,
+  classes: task === 'multiclass' ? 3 : 2,
+});
 
 async function fitStd(kind: 'logistic' | 'mlp', task: Task, seed = 3): Promise<FittedModel> {
   const learner = standardized((kind === 'mlp' ? mlpLearner : logisticLearner) as unknown as Learner);
@@ -58,7 +89,11 @@ async function fitStd(kind: 'logistic' | 'mlp', task: Task, seed = 3): Promise<F
 function maxRelError(got: readonly number[], want: readonly number[], floor: number): number {
   expect(got.length).toBe(want.length);
   let worst = 0;
-  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs((got[i] as number) - (want[i] as number)) / Math.max(Math.abs(want[i] as number), floor));
+  for (let i = 0; i < want.length; i++)
+    worst = Math.max(
+      worst,
+      Math.abs((got[i] as number) - (want[i] as number)) / Math.max(Math.abs(want[i] as number), floor),
+    );
   return worst;
 }
 
@@ -84,7 +119,12 @@ describe('standardized(learner)', () => {
     expect(json.standardize.std).toEqual(Array.from(s.std));
     for (const v of [...json.standardize.mean, ...json.standardize.std]) expect(Math.fround(v)).toBe(v);
     // The weights are the plain learner's on the standardised design, same seed: not folded.
-    const plain = await mlpLearner.fit(applyStandardisation(f.x, s), f.targets.regression, QUICK_PARAMS.mlp ?? {}, ctx('regression'));
+    const plain = await mlpLearner.fit(
+      applyStandardisation(f.x, s),
+      f.targets.regression,
+      QUICK_PARAMS.mlp ?? {},
+      ctx('regression'),
+    );
     expect(json.layers[0]?.weights).toEqual((plain.toJSON() as { layers: { weights: number[] }[] }).layers[0]?.weights);
     expect(Array.from(model.predict(f.x))).toEqual(Array.from(plain.predict(applyStandardisation(f.x, s))));
     // The folded form computes the same function (up to rounding), with first-layer weights that
@@ -97,7 +137,8 @@ describe('standardized(learner)', () => {
     };
     const foldedFirst = (foldedJSON('mlp', json) as { layers: { weights: number[] }[] }).layers[0]?.weights ?? [];
     // Per input row: the largest weight of each input, across inputs.
-    const perInput = (w: readonly number[]): number[] => Array.from({ length: f.x.cols }, (_, j) => Math.max(...w.slice(j * 16, (j + 1) * 16).map(Math.abs)));
+    const perInput = (w: readonly number[]): number[] =>
+      Array.from({ length: f.x.cols }, (_, j) => Math.max(...w.slice(j * 16, (j + 1) * 16).map(Math.abs)));
     expect(magnitudes(perInput(foldedFirst))).toBeGreaterThan(1e3);
     expect(magnitudes(perInput(json.layers[0]?.weights ?? []))).toBeLessThan(1e2);
   });
@@ -112,57 +153,90 @@ describe('standardized(learner)', () => {
 });
 
 const CASES: [string, Task][] = [
-  ['logistic', 'binary'], ['logistic', 'multiclass'], ['mlp', 'regression'], ['mlp', 'binary'], ['mlp', 'multiclass'],
-  ['ensemble', 'regression'], ['ensemble', 'binary'], ['stacking', 'binary'], ['stacking', 'multiclass'],
+  ['logistic', 'binary'],
+  ['logistic', 'multiclass'],
+  ['mlp', 'regression'],
+  ['mlp', 'binary'],
+  ['mlp', 'multiclass'],
+  ['ensemble', 'regression'],
+  ['ensemble', 'binary'],
+  ['stacking', 'binary'],
+  ['stacking', 'multiclass'],
 ];
 
 async function fitCase(kind: string, task: Task): Promise<FittedModel> {
   if (kind === 'logistic' || kind === 'mlp') return fitStd(kind, task);
-  const members = task === 'regression' ? [await fitStd('mlp', task), await fitStd('mlp', task, 4)] : [await fitStd('logistic', task), await fitStd('mlp', task)];
+  const members =
+    task === 'regression'
+      ? [await fitStd('mlp', task), await fitStd('mlp', task, 4)]
+      : [await fitStd('logistic', task), await fitStd('mlp', task)];
   if (kind === 'ensemble') return new EnsembleModel(members.map((model, i) => ({ model, weight: i + 1 })));
   const width = task === 'multiclass' ? 3 : 1;
-  const meta = await fitStackMeta(task, stackFeatures(members.map((m) => m.predict(f.x)), f.x.rows, width), f.targets[task], ctx(task));
+  const meta = await fitStackMeta(
+    task,
+    stackFeatures(
+      members.map((m) => m.predict(f.x)),
+      f.x.rows,
+      width,
+    ),
+    f.targets[task],
+    ctx(task),
+  );
   return new StackingModel(members, meta);
 }
 
 /** For each Sub node with a [1, width] constant: 'Sub→Div' when a Div by a [1, width] constant reads it. */
 function standardisationNodes(bytes: Uint8Array): string[] {
   const graph = decodeModel(bytes).graph;
-  const wide = new Set((graph?.initializer ?? []).filter((t) => (t.dims ?? []).map(Number).join() === `1,${f.x.cols}`).map((t) => t.name));
+  const wide = new Set(
+    (graph?.initializer ?? []).filter((t) => (t.dims ?? []).map(Number).join() === `1,${f.x.cols}`).map((t) => t.name),
+  );
   const nodes = graph?.node ?? [];
   return nodes
     .filter((n) => n.opType === 'Sub' && wide.has(n.input?.[1] ?? ''))
-    .map((sub) => (nodes.some((d) => d.opType === 'Div' && d.input?.[0] === sub.output?.[0] && wide.has(d.input?.[1] ?? '')) ? 'Sub→Div' : 'Sub'));
+    .map((sub) =>
+      nodes.some((d) => d.opType === 'Div' && d.input?.[0] === sub.output?.[0] && wide.has(d.input?.[1] ?? ''))
+        ? 'Sub→Div'
+        : 'Sub',
+    );
 }
 
 describe('ONNX export of standardised models (unscaled design, a feature × 1e4)', () => {
   const exported: Record<string, Uint8Array> = {};
 
-  it.each(CASES)('%s (%s): Sub / Div before the first layer; web and node within 1e-5 of the trainer, float and int8 run', async (kind, task) => {
-    const model = await fitCase(kind, task);
-    const t = trainedModel(f, model, task);
-    const bytes = exportModelOnnx(t);
-    exported[`${kind}-${task}`] = bytes;
-    // One Sub ([1, width] means) then Div ([1, width] stds) per standardised member.
-    expect(standardisationNodes(bytes)).toEqual(Array<string>(kind === 'logistic' || kind === 'mlp' ? 1 : 2).fill('Sub→Div'));
-    const want = modelOutputs(t, f.validation);
-    for (const ort of [ortWeb, ortNode]) {
-      const got = await runOnnx(ort, bytes, t.pipeline, f.validation);
-      if (task === 'regression') expect(maxRelError(got.prediction as number[], want.prediction!.flat(), 1e-6)).toBeLessThan(1e-5);
-      else {
-        expect(got.label).toEqual(want.label!.flat());
-        expect(maxRelError(got.probabilities as number[], want.probabilities!.flat(), 1e-3)).toBeLessThan(1e-5);
+  it.each(CASES)(
+    '%s (%s): Sub / Div before the first layer; web and node within 1e-5 of the trainer, float and int8 run',
+    async (kind, task) => {
+      const model = await fitCase(kind, task);
+      const t = trainedModel(f, model, task);
+      const bytes = exportModelOnnx(t);
+      exported[`${kind}-${task}`] = bytes;
+      // One Sub ([1, width] means) then Div ([1, width] stds) per standardised member.
+      expect(standardisationNodes(bytes)).toEqual(
+        Array<string>(kind === 'logistic' || kind === 'mlp' ? 1 : 2).fill('Sub→Div'),
+      );
+      const want = modelOutputs(t, f.validation);
+      for (const ort of [ortWeb, ortNode]) {
+        const got = await runOnnx(ort, bytes, t.pipeline, f.validation);
+        if (task === 'regression')
+          expect(maxRelError(got.prediction as number[], want.prediction!.flat(), 1e-6)).toBeLessThan(1e-5);
+        else {
+          expect(got.label).toEqual(want.label!.flat());
+          expect(maxRelError(got.probabilities as number[], want.probabilities!.flat(), 1e-3)).toBeLessThan(1e-5);
+        }
       }
-    }
-    // int8: the unfolded weights quantize, and the graph still runs with the same outputs' shape.
-    const int8 = exportModelOnnx(t, { quant: INT8_LADDER[0] });
-    expect(onnxDenseLayers(int8).some((l) => l.int8)).toBe(true);
-    const q = await runOnnx(ortWeb, int8, t.pipeline, f.validation);
-    const key = task === 'regression' ? 'prediction' : 'probabilities';
-    expect(q[key]).toHaveLength((want[key] as number[][]).flat().length);
-    // Measured: ≤ 0.9% (regression), ≤ 0.17 on probabilities judged against max(p, 0.1).
-    expect(maxRelError(q[key] as number[], want[key]!.flat(), task === 'regression' ? 1e-6 : 1e-1)).toBeLessThan(task === 'regression' ? 0.03 : 0.25);
-  });
+      // int8: the unfolded weights quantize, and the graph still runs with the same outputs' shape.
+      const int8 = exportModelOnnx(t, { quant: INT8_LADDER[0] });
+      expect(onnxDenseLayers(int8).some((l) => l.int8)).toBe(true);
+      const q = await runOnnx(ortWeb, int8, t.pipeline, f.validation);
+      const key = task === 'regression' ? 'prediction' : 'probabilities';
+      expect(q[key]).toHaveLength((want[key] as number[][]).flat().length);
+      // Measured: ≤ 0.9% (regression), ≤ 0.17 on probabilities judged against max(p, 0.1).
+      expect(maxRelError(q[key] as number[], want[key]!.flat(), task === 'regression' ? 1e-6 : 1e-1)).toBeLessThan(
+        task === 'regression' ? 0.03 : 0.25,
+      );
+    },
+  );
 
   it('same model, same bytes; passes the Debian onnx checker (full check)', async () => {
     const a = exportModelOnnx(trainedModel(f, await fitStd('mlp', 'regression'), 'regression'));
@@ -186,7 +260,11 @@ describe('ONNX export of standardised models (unscaled design, a feature × 1e4)
 });
 
 describe('revive', () => {
-  it.each([['logistic', 'multiclass'], ['mlp', 'regression'], ['mlp', 'binary']] as [ 'logistic' | 'mlp', Task][])('%s (%s): saved with standardize, revived exactly', async (kind, task) => {
+  it.each([
+    ['logistic', 'multiclass'],
+    ['mlp', 'regression'],
+    ['mlp', 'binary'],
+  ] as ['logistic' | 'mlp', Task][])('%s (%s): saved with standardize, revived exactly', async (kind, task) => {
     const model = await fitStd(kind, task);
     const saved = JSON.parse(JSON.stringify(saveModel(model, task))) as ReturnType<typeof saveModel>;
     expect(saved.model).toHaveProperty('standardize');
@@ -209,7 +287,9 @@ describe('revive', () => {
 
   it('a malformed standardize is refused with OUTPOST_ERR_RUN_MODEL_UNKNOWN', async () => {
     const json = (await fitStd('logistic', 'binary')).toJSON() as Record<string, unknown>;
-    expect(() => reviveModel('logistic', 'binary', { ...json, standardize: { mean: [1], std: [0] } })).toThrow(expect.objectContaining({ code: 'OUTPOST_ERR_RUN_MODEL_UNKNOWN' }));
+    expect(() => reviveModel('logistic', 'binary', { ...json, standardize: { mean: [1], std: [0] } })).toThrow(
+      expect.objectContaining({ code: 'OUTPOST_ERR_RUN_MODEL_UNKNOWN' }),
+    );
   });
 });
 
@@ -229,7 +309,9 @@ describe('TFLite of a standardised model', () => {
       if (text[end] === '{') depth++;
       if (text[end] === '}' && --depth === 0) break;
     }
-    const transform = JSON.parse(text.slice(start, end + 1)) as { pipeline: { steps: { op: string; mean?: number[]; std?: number[] }[] } };
+    const transform = JSON.parse(text.slice(start, end + 1)) as {
+      pipeline: { steps: { op: string; mean?: number[]; std?: number[] }[] };
+    };
     const steps = transform.pipeline.steps;
     expect(steps.filter((s) => s.op === 'scale')).toHaveLength(1);
     expect(steps.at(-1)).toEqual({ op: 'scale', mean: json.standardize.mean, std: json.standardize.std });

@@ -8,7 +8,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INPUT_TRANSFORM_FORMAT, Manifest, generateSigningKeyPair, sha256Hex, validate, type InputTransform, type SigningKeyPair } from '@outpost/protocol';
+import {
+  INPUT_TRANSFORM_FORMAT,
+  Manifest,
+  generateSigningKeyPair,
+  sha256Hex,
+  validate,
+  type InputTransform,
+  type SigningKeyPair,
+} from '@outpost/protocol';
 import { buildArtifact } from '../src/artifact/build.ts';
 import { fitSpecPipeline, transform } from '../src/preprocess/spec-pipeline.ts';
 import { linearLearner } from '../src/models/linear.ts';
@@ -35,7 +43,8 @@ function transformOf(bytes: Uint8Array): InputTransform {
   for (let i = 0; i < metas.length; i++) {
     const m = table(metas.start + 4 * i);
     const name = vector(field(m, 0));
-    if (new TextDecoder().decode(bytes.subarray(name.start, name.start + name.length)) !== TFLITE_TRANSFORM_METADATA) continue;
+    if (new TextDecoder().decode(bytes.subarray(name.start, name.start + name.length)) !== TFLITE_TRANSFORM_METADATA)
+      continue;
     const buffer = table(buffers.start + 4 * view.getUint32(field(m, 1), true));
     const data = vector(field(buffer, 0));
     return JSON.parse(new TextDecoder().decode(bytes.subarray(data.start, data.start + data.length))) as InputTransform;
@@ -70,7 +79,9 @@ describe('buildArtifact writes model.tflite for dense models', () => {
     expect(tr.pipeline.features).toEqual(f.pipeline.features);
     expect(tr.pipeline.steps.map((s) => s.op)).toEqual(f.pipeline.steps.map((s) => s.op));
     expect(tr.output).toEqual({ task: 'regression', prediction: 'prediction' });
-    expect(readFileSync(join(built.artifactDir, 'card.md'), 'utf8')).toContain('`model.tflite` is the same model for the TFLite engine');
+    expect(readFileSync(join(built.artifactDir, 'card.md'), 'utf8')).toContain(
+      '`model.tflite` is the same model for the TFLite engine',
+    );
     const again = await buildArtifact(t, { outRoot: join(root, 'b'), keys, now: 0, measureLatency: false });
     expect(readFileSync(join(again.artifactDir, 'model.tflite')).equals(bytes)).toBe(true);
     expect(again.artifactId).toBe(built.artifactId);
@@ -80,7 +91,12 @@ describe('buildArtifact writes model.tflite for dense models', () => {
     const t = { ...trainedModel(f, await fitKind(f, 'mlp', 'binary'), 'binary', 'tfl-mlp'), threshold: 0.35 };
     const built = await buildArtifact(t, { outRoot: root, keys, now: 0, measureLatency: false });
     expect(built.tflite.written).toBe(true);
-    expect(transformOf(readFileSync(join(built.artifactDir, 'model.tflite'))).output).toEqual({ task: 'binary', probabilities: 'probabilities', label: 'label', threshold: Math.fround(0.35) });
+    expect(transformOf(readFileSync(join(built.artifactDir, 'model.tflite'))).output).toEqual({
+      task: 'binary',
+      probabilities: 'probabilities',
+      label: 'label',
+      threshold: Math.fround(0.35),
+    });
   });
 
   it('trees: no model.tflite, and the card and report say why', async () => {
@@ -101,12 +117,19 @@ describe('buildArtifact writes model.tflite for dense models', () => {
         FeatureStep.parse({ op: 'scale', method: 'standard' }),
       ],
     });
-    const model = await linearLearner.fit(transform(pipeline, f.columns, f.trainRows), f.targets.regression, {}, { task: 'regression', seed: 1, classes: 2 });
+    const model = await linearLearner.fit(
+      transform(pipeline, f.columns, f.trainRows),
+      f.targets.regression,
+      {},
+      { task: 'regression', seed: 1, classes: 2 },
+    );
     const t = { ...trainedModel(f, model, 'regression', 'tfl-cluster'), pipeline };
     const built = await buildArtifact(t, { outRoot: root, keys, now: 0, measureLatency: false });
     expect(built.tflite.written).toBe(true);
     expect(built.manifest.files.some((e) => e.role === 'model-tflite' && e.path === 'model.tflite')).toBe(true);
     const carried = transformOf(readFileSync(join(built.artifactDir, 'model.tflite')));
-    expect(carried.pipeline.steps.find((s) => s.op === 'cluster_similarity')).toEqual(pipeline.steps.find((s) => s.op === 'cluster_similarity'));
+    expect(carried.pipeline.steps.find((s) => s.op === 'cluster_similarity')).toEqual(
+      pipeline.steps.find((s) => s.op === 'cluster_similarity'),
+    );
   });
 });

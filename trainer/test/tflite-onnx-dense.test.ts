@@ -13,8 +13,12 @@ import { mulberry32 } from '../src/random.ts';
 import { onnxDenseLayers, type OnnxDense } from '../src/tflite/onnx-dense.ts';
 
 const rng = mulberry32(17);
-const randoms = (n: number, scale: number): Float64Array => Float64Array.from({ length: n }, () => (rng() * 2 - 1) * scale);
-const SHAPES: [number, number][] = [[6, 20], [20, 1]];
+const randoms = (n: number, scale: number): Float64Array =>
+  Float64Array.from({ length: n }, () => (rng() * 2 - 1) * scale);
+const SHAPES: [number, number][] = [
+  [6, 20],
+  [20, 1],
+];
 const WEIGHTS = SHAPES.map(([i, o]) => randoms(i * o, 2));
 const BIASES = SHAPES.map(([, o], k) => randoms(o, k === 0 ? 0.5 : 300));
 
@@ -22,7 +26,15 @@ function model(quant: DenseQuant, bias: BiasStorage, form: 'gemm' | 'matmul'): U
   const g = new GraphBuilder('dense-read');
   let x = g.input('x', 'float', ['N', 6]);
   SHAPES.forEach(([i, o], k) => {
-    x = emitDense(g, x, WEIGHTS[k] as Float64Array, BIASES[k] as Float64Array, { in: i, out: o, quant, bias, form, name: `l${k}`, activation: k === 0 ? 'relu' : 'identity' });
+    x = emitDense(g, x, WEIGHTS[k] as Float64Array, BIASES[k] as Float64Array, {
+      in: i,
+      out: o,
+      quant,
+      bias,
+      form,
+      name: `l${k}`,
+      activation: k === 0 ? 'relu' : 'identity',
+    });
   });
   g.node('Identity', [x], { outputs: ['y'] });
   g.output('y', 'float', ['N', 1]);
@@ -68,7 +80,10 @@ describe('onnxDenseLayers', () => {
     const out = (await session.run({ x: new ort.Tensor('float32', x, [n, 6]) })).y?.data as Float32Array;
     await session.release();
     const mine = evaluate(layers, x, n);
-    for (let r = 0; r < n; r++) expect(Math.abs((mine[r] as number) - (out[r] as number))).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(out[r] as number)));
+    for (let r = 0; r < n; r++)
+      expect(Math.abs((mine[r] as number) - (out[r] as number))).toBeLessThanOrEqual(
+        1e-5 * Math.max(1, Math.abs(out[r] as number)),
+      );
     if (quant === 'float') {
       expect(layers.every((l) => l.int8 === undefined)).toBe(true);
       expect(Array.from(layers[0]?.weights ?? [])).toEqual(Array.from(Float32Array.from(WEIGHTS[0] as Float64Array)));
@@ -83,6 +98,8 @@ describe('onnxDenseLayers', () => {
   });
 
   it('refuses int8 activations (MatMulInteger), which no float graph mirrors', () => {
-    expect(() => onnxDenseLayers(model('int8-dynamic', 'float', 'gemm'))).toThrow(expect.objectContaining({ code: TrainerErrorCodes.TFLITE_MODEL_INVALID }));
+    expect(() => onnxDenseLayers(model('int8-dynamic', 'float', 'gemm'))).toThrow(
+      expect.objectContaining({ code: TrainerErrorCodes.TFLITE_MODEL_INVALID }),
+    );
   });
 });

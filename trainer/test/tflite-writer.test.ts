@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import * as flatbuffers from 'flatbuffers';
 import { writeTflite, type TfliteDense } from '../src/tflite/writer.ts';
-import { devicePipeline, exportTflite, inputTransform, tfliteLayers, TFLITE_TRANSFORM_METADATA } from '../src/tflite/export-tflite.ts';
+import {
+  devicePipeline,
+  exportTflite,
+  inputTransform,
+  tfliteLayers,
+  TFLITE_TRANSFORM_METADATA,
+} from '../src/tflite/export-tflite.ts';
 import { TrainerErrorCodes } from '../src/errors.ts';
 import type { Pipeline } from '../src/preprocess/pipeline.ts';
 import { fitSpecPipeline } from '../src/preprocess/spec-pipeline.ts';
@@ -77,7 +83,16 @@ describe('writeTflite', () => {
     const [sg] = r.tables(model, 2) as [number];
     const tensors = r.tables(sg, 0);
     const names = tensors.map((t) => r.str(t, 3));
-    expect(names).toEqual(['input', 'layer0_weights', 'layer0_bias', 'layer0_out', 'layer1_weights', 'layer1_bias', 'layer1_out', 'prediction']);
+    expect(names).toEqual([
+      'input',
+      'layer0_weights',
+      'layer0_bias',
+      'layer0_out',
+      'layer1_weights',
+      'layer1_bias',
+      'layer1_out',
+      'prediction',
+    ]);
     expect(tensors.map((t) => r.ints(t, 0))).toEqual([[1, 2], [3, 2], [3], [1, 3], [1, 3], [1], [1, 1], [1, 1]]);
     // Weights transposed: row j of [out, in] is column j of the in×out matrix.
     const w0 = r.bytes(buffers[r.int(tensors[1] as number, 2, 4)] as number, 0);
@@ -108,25 +123,33 @@ describe('writeTflite', () => {
   });
 
   it('binary head: the logit layer as (w, −w), then EXP, ADD 1, DIV 1 / · — [P(0), P(1)] as the ONNX head', () => {
-    const bytes = writeTflite([{ weights: [0.5, -2], bias: [0.25], in: 2, out: 1, activation: 'binary' }], { outputName: 'probabilities' });
+    const bytes = writeTflite([{ weights: [0.5, -2], bias: [0.25], in: 2, out: 1, activation: 'binary' }], {
+      outputName: 'probabilities',
+    });
     const r = new Reader(bytes);
     const model = r.root();
     expect(r.tables(model, 1).map((c) => r.int(c, 3, 4))).toEqual([9, 47, 0, 42]);
     const [sg] = r.tables(model, 2) as [number];
     const tensors = r.tables(sg, 0);
     const buffers = r.tables(model, 4);
-    const floats = (t: number): number[] => Array.from(new Float32Array(r.bytes(buffers[r.int(t, 2, 4)] as number, 0).slice().buffer));
+    const floats = (t: number): number[] =>
+      Array.from(new Float32Array(r.bytes(buffers[r.int(t, 2, 4)] as number, 0).slice().buffer));
     // Weights [2 units, 2 inputs]: unit 0 = w, unit 1 = −w; bias (b, −b).
     expect(floats(tensors[1] as number)).toEqual([0.5, -2, -0.5, 2]);
     expect(floats(tensors[2] as number)).toEqual([0.25, -0.25]);
     const ops = r.tables(sg, 3);
     const names = tensors.map((t) => r.str(t, 3));
     expect(ops.map((o) => r.ints(o, 1).map((i) => names[i]))).toEqual([
-      ['input', 'layer0_weights', 'layer0_bias'], ['layer0_out'], ['layer0_one', 'layer0_exp'], ['layer0_one', 'layer0_denominator'],
+      ['input', 'layer0_weights', 'layer0_bias'],
+      ['layer0_out'],
+      ['layer0_one', 'layer0_exp'],
+      ['layer0_one', 'layer0_denominator'],
     ]);
     expect(names[r.ints(sg, 2)[0] as number]).toBe('probabilities');
     expect(floats(tensors[names.indexOf('layer0_one')] as number)).toEqual([1, 1]);
-    expect(() => writeTflite([{ weights: [1, 2, 3, 4], bias: [0, 0], in: 2, out: 2, activation: 'binary' }])).toThrow(expect.objectContaining({ code: TrainerErrorCodes.TFLITE_MODEL_INVALID }));
+    expect(() => writeTflite([{ weights: [1, 2, 3, 4], bias: [0, 0], in: 2, out: 2, activation: 'binary' }])).toThrow(
+      expect.objectContaining({ code: TrainerErrorCodes.TFLITE_MODEL_INVALID }),
+    );
   });
 
   it('int8-weights: INT8 weights with per-output-channel scales (quantized_dimension 0) behind DEQUANTIZE', () => {
@@ -153,8 +176,17 @@ describe('writeTflite', () => {
     expect(r.int(r.bb.__indirect(fc + r.bb.__offset(fc, 4 + 2 * 4)), 3, 1)).toBe(0);
   });
 
-  it('stores a layer\'s given int8 numbers verbatim (one scale → per tensor)', () => {
-    const bytes = writeTflite([{ weights: [0, 0, 0, 0], bias: [1, 2], in: 2, out: 2, activation: 'identity', int8: { q: [5, -7, 127, 3], scales: [0.5] } }]);
+  it("stores a layer's given int8 numbers verbatim (one scale → per tensor)", () => {
+    const bytes = writeTflite([
+      {
+        weights: [0, 0, 0, 0],
+        bias: [1, 2],
+        in: 2,
+        out: 2,
+        activation: 'identity',
+        int8: { q: [5, -7, 127, 3], scales: [0.5] },
+      },
+    ]);
     const r = new Reader(bytes);
     const model = r.root();
     const [sg] = r.tables(model, 2) as [number];
@@ -163,7 +195,11 @@ describe('writeTflite', () => {
     expect(r.floats(q, 2)).toEqual([0.5]);
     const data = r.bytes(r.tables(model, 4)[r.int(w, 2, 4)] as number, 0);
     expect(Array.from(new Int8Array(data.slice().buffer))).toEqual([5, 127, -7, 3]);
-    expect(() => writeTflite([{ weights: [0, 0], bias: [0], in: 2, out: 1, activation: 'identity', int8: { q: [1], scales: [1] } }])).toThrow(expect.objectContaining({ code: TrainerErrorCodes.TFLITE_MODEL_INVALID }));
+    expect(() =>
+      writeTflite([
+        { weights: [0, 0], bias: [0], in: 2, out: 1, activation: 'identity', int8: { q: [1], scales: [1] } },
+      ]),
+    ).toThrow(expect.objectContaining({ code: TrainerErrorCodes.TFLITE_MODEL_INVALID }));
   });
 
   it('softmax head carries beta = 1 (the schema default is 0)', () => {
@@ -178,15 +214,24 @@ describe('writeTflite', () => {
   it('is deterministic and rejects layers that do not chain', () => {
     expect(Buffer.from(writeTflite(LAYERS)).equals(Buffer.from(writeTflite(LAYERS)))).toBe(true);
     expect(() => writeTflite([])).toThrow(expect.objectContaining({ code: TrainerErrorCodes.TFLITE_MODEL_INVALID }));
-    expect(() => writeTflite([LAYERS[0] as TfliteDense, { ...(LAYERS[1] as TfliteDense), in: 2, weights: [1, 2] }])).toThrow(expect.objectContaining({ code: TrainerErrorCodes.TFLITE_MODEL_INVALID }));
+    expect(() =>
+      writeTflite([LAYERS[0] as TfliteDense, { ...(LAYERS[1] as TfliteDense), in: 2, weights: [1, 2] }]),
+    ).toThrow(expect.objectContaining({ code: TrainerErrorCodes.TFLITE_MODEL_INVALID }));
   });
 });
 
 describe('exportTflite', () => {
-  const pipeline: Pipeline = { numeric: [{ name: 'x', median: 1, mean: 0, std: 2 }], oneHot: [{ name: 'c', categories: ['a', 'b'] }], width: 3 };
+  const pipeline: Pipeline = {
+    numeric: [{ name: 'x', median: 1, mean: 0, std: 2 }],
+    oneHot: [{ name: 'c', categories: ['a', 'b'] }],
+    width: 3,
+  };
 
   it('stores the input transform as Model.metadata and folds the MLP target scaling into the last layer', () => {
-    const mlp = { kind: 'mlp' as const, json: { layers: [{ weights: [1, 2, 3], bias: [0.5], activation: 'identity' as const }], yMean: 100, yStd: 10 } };
+    const mlp = {
+      kind: 'mlp' as const,
+      json: { layers: [{ weights: [1, 2, 3], bias: [0.5], activation: 'identity' as const }], yMean: 100, yStd: 10 },
+    };
     expect(tfliteLayers(mlp)[0]).toMatchObject({ weights: [10, 20, 30], bias: [105], in: 3, out: 1 });
     const r = new Reader(exportTflite(pipeline, mlp));
     const model = r.root();
@@ -198,16 +243,44 @@ describe('exportTflite', () => {
 
   it('logistic: binary ends in the binary head, multiclass in softmax; a task the model cannot serve is refused', () => {
     const logistic = { kind: 'logistic' as const, json: { weights: [[1], [2], [3]], intercept: [0.5] } };
-    expect(tfliteLayers(logistic, 'binary')).toEqual([{ weights: [1, 2, 3], bias: [0.5], in: 3, out: 1, activation: 'binary' }]);
-    const multi = { kind: 'logistic' as const, json: { weights: [[1, 2], [3, 4], [5, 6]], intercept: [0, 1] } };
-    expect(tfliteLayers(multi, 'multiclass')[0]).toMatchObject({ weights: [1, 2, 3, 4, 5, 6], in: 3, out: 2, activation: 'softmax' });
-    expect(() => tfliteLayers(logistic, 'regression')).toThrow(expect.objectContaining({ code: TrainerErrorCodes.TFLITE_MODEL_INVALID }));
-    expect(() => tfliteLayers({ kind: 'linear', json: { weights: [1], intercept: 0 } }, 'binary')).toThrow(expect.objectContaining({ code: TrainerErrorCodes.TFLITE_MODEL_INVALID }));
+    expect(tfliteLayers(logistic, 'binary')).toEqual([
+      { weights: [1, 2, 3], bias: [0.5], in: 3, out: 1, activation: 'binary' },
+    ]);
+    const multi = {
+      kind: 'logistic' as const,
+      json: {
+        weights: [
+          [1, 2],
+          [3, 4],
+          [5, 6],
+        ],
+        intercept: [0, 1],
+      },
+    };
+    expect(tfliteLayers(multi, 'multiclass')[0]).toMatchObject({
+      weights: [1, 2, 3, 4, 5, 6],
+      in: 3,
+      out: 2,
+      activation: 'softmax',
+    });
+    expect(() => tfliteLayers(logistic, 'regression')).toThrow(
+      expect.objectContaining({ code: TrainerErrorCodes.TFLITE_MODEL_INVALID }),
+    );
+    expect(() => tfliteLayers({ kind: 'linear', json: { weights: [1], intercept: 0 } }, 'binary')).toThrow(
+      expect.objectContaining({ code: TrainerErrorCodes.TFLITE_MODEL_INVALID }),
+    );
     const meta = new Reader(exportTflite(pipeline, logistic, { task: 'binary', threshold: 0.3 }));
     const model = meta.root();
     const [entry] = meta.tables(model, 6) as [number];
-    const json = JSON.parse(new TextDecoder().decode(meta.bytes(meta.tables(model, 4)[meta.int(entry, 1, 4)] as number, 0))) as { output: unknown };
-    expect(json.output).toEqual({ task: 'binary', probabilities: 'probabilities', label: 'label', threshold: Math.fround(0.3) });
+    const json = JSON.parse(
+      new TextDecoder().decode(meta.bytes(meta.tables(model, 4)[meta.int(entry, 1, 4)] as number, 0)),
+    ) as { output: unknown };
+    expect(json.output).toEqual({
+      task: 'binary',
+      probabilities: 'probabilities',
+      label: 'label',
+      threshold: Math.fround(0.3),
+    });
   });
 
   it('refuses a spec pipeline with a step kind the device transform cannot apply', () => {
@@ -216,17 +289,35 @@ describe('exportTflite', () => {
       { kind: 'numeric', name: 'y', values: Float64Array.from({ length: 40 }, (_, i) => (i * 3) % 11) },
     ];
     const rows = Array.from({ length: 40 }, (_, i) => i);
-    const plain = fitSpecPipeline({ columns, rows, features: [FeatureStep.parse({ op: 'log', columns: ['x'] })] }).pipeline;
+    const plain = fitSpecPipeline({
+      columns,
+      rows,
+      features: [FeatureStep.parse({ op: 'log', columns: ['x'] })],
+    }).pipeline;
     expect(devicePipeline(plain).steps.map((s) => s.op)).toEqual(['impute', 'impute', 'log']);
     // cluster_similarity is one the device applies (protocol/src/pipeline/steps/cluster-similarity.ts).
-    const clustered = fitSpecPipeline({ columns, rows, features: [FeatureStep.parse({ op: 'cluster_similarity', name: 'geo', columns: ['x', 'y'], k: 2, gamma: 0.5 })] }).pipeline;
+    const clustered = fitSpecPipeline({
+      columns,
+      rows,
+      features: [FeatureStep.parse({ op: 'cluster_similarity', name: 'geo', columns: ['x', 'y'], k: 2, gamma: 0.5 })],
+    }).pipeline;
     expect(devicePipeline(clustered)).toEqual(clustered);
     // A kind the protocol does not know (as from a trainer newer than its devices) is refused, named.
-    const future = { ...clustered, steps: [...clustered.steps, { op: 'polynomial', columns: ['x'], degree: 2 }] } as unknown as typeof clustered;
-    expect(() => devicePipeline(future)).toThrow(expect.objectContaining({ code: TrainerErrorCodes.TFLITE_MODEL_INVALID, details: expect.objectContaining({ steps: ['polynomial'] }) }));
+    const future = {
+      ...clustered,
+      steps: [...clustered.steps, { op: 'polynomial', columns: ['x'], degree: 2 }],
+    } as unknown as typeof clustered;
+    expect(() => devicePipeline(future)).toThrow(
+      expect.objectContaining({
+        code: TrainerErrorCodes.TFLITE_MODEL_INVALID,
+        details: expect.objectContaining({ steps: ['polynomial'] }),
+      }),
+    );
   });
 
   it('rejects a model whose width is not the pipeline width', () => {
-    expect(() => exportTflite(pipeline, { kind: 'linear', json: { weights: [1, 2], intercept: 0 } })).toThrow(expect.objectContaining({ code: TrainerErrorCodes.TFLITE_MODEL_INVALID }));
+    expect(() => exportTflite(pipeline, { kind: 'linear', json: { weights: [1, 2], intercept: 0 } })).toThrow(
+      expect.objectContaining({ code: TrainerErrorCodes.TFLITE_MODEL_INVALID }),
+    );
   });
 });

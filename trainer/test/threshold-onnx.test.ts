@@ -36,27 +36,41 @@ describe('ONNX label at a tuned threshold', () => {
     for (const threshold of [atT, nextUp32(atT)]) {
       const t = { ...trainedModel(f, model, 'binary'), threshold };
       const expected = Array.from(predictedLabels(p.length, p, threshold));
-      expect(expected.filter((l, i) => p[i] === atT && l === (threshold === atT ? 1 : 0))).toHaveLength(counts.get(atT) as number);
+      expect(expected.filter((l, i) => p[i] === atT && l === (threshold === atT ? 1 : 0))).toHaveLength(
+        counts.get(atT) as number,
+      );
       const onnx = await runOnnx(ortWeb, exportModelOnnx(t), f.pipeline, records);
       expect(onnx[LABEL]).toEqual(expected);
       expect(modelOutputs(t, records)[LABEL]?.map((r) => r[0])).toEqual(expected);
     }
     // Without a threshold: 0.5, same ≥ convention.
     const plain = trainedModel(f, model, 'binary');
-    expect((await runOnnx(ortWeb, exportModelOnnx(plain), f.pipeline, records))[LABEL]).toEqual(Array.from(predictedLabels(p.length, p, 0.5)));
+    expect((await runOnnx(ortWeb, exportModelOnnx(plain), f.pipeline, records))[LABEL]).toEqual(
+      Array.from(predictedLabels(p.length, p, 0.5)),
+    );
   });
 
   it('the manifest carries decision_threshold, and the label description names it', async () => {
     const f = fixture(200);
     const t = { ...trainedModel(f, await fitKind(f, 'logistic', 'binary'), 'binary'), threshold: Math.fround(0.37) };
-    const { unsigned } = await artifactContents(t, { version: 1, parentVersion: null, createdAt: 0, measureLatency: false });
+    const { unsigned } = await artifactContents(t, {
+      version: 1,
+      parentVersion: null,
+      createdAt: 0,
+      measureLatency: false,
+    });
     expect(unsigned.metrics.decision_threshold).toEqual({ metric: 'threshold', value: Math.fround(0.37) });
     expect(unsigned.outputs.find((o) => o.name === LABEL)?.description).toMatch(/≥ 0\.37.*validation/);
     for (const g of unsigned.golden) {
       const p1 = g.outputs.probabilities?.[1] as number;
       expect(g.outputs.label).toEqual([p1 >= Math.fround(0.37) ? 1 : 0]);
     }
-    const noThreshold = await artifactContents(trainedModel(f, t.model, 'binary'), { version: 1, parentVersion: null, createdAt: 0, measureLatency: false });
+    const noThreshold = await artifactContents(trainedModel(f, t.model, 'binary'), {
+      version: 1,
+      parentVersion: null,
+      createdAt: 0,
+      measureLatency: false,
+    });
     expect(noThreshold.unsigned.metrics.decision_threshold).toBeUndefined();
   });
 });

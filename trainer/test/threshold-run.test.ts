@@ -41,7 +41,9 @@ function lateSpec(dir: string, metric: string): string {
   write('train.csv', 300);
   write('test.csv', 120);
   const spec = join(dir, 'problem.yaml');
-  writeFileSync(spec, `name: late
+  writeFileSync(
+    spec,
+    `name: late
 objective: Will the parcel be late?
 task: binary
 data:
@@ -58,7 +60,8 @@ seed: 5
 candidates:
   logistic: { C: [0.1, 10] }
   tree: { max_depth: [3], min_samples_leaf: 10 }
-`);
+`,
+  );
   return spec;
 }
 
@@ -86,11 +89,17 @@ describe('decision threshold in a run', () => {
     expect(r.chosen.validation).toBe(t.score);
     expect(r.trainedModel.threshold).toBe(t.threshold);
     expect(r.trainedModel.metrics.validation?.value).toBe(t.score);
-    expect(r.validation.find((v) => v.name === r.chosen.name)).toMatchObject({ score: t.score, threshold: t.threshold, scoreAtDefault: t.atDefault });
+    expect(r.validation.find((v) => v.name === r.chosen.name)).toMatchObject({
+      score: t.score,
+      threshold: t.threshold,
+      scoreAtDefault: t.atDefault,
+    });
     expect(r.decision.value).toBe(t.score);
     const rec = loadRunRecord(runDir);
     expect(rec.threshold).toEqual(t);
-    expect(readFileSync(join(runDir, 'model-card.md'), 'utf8')).toMatch(/decision threshold .*tuned on the validation rows/);
+    expect(readFileSync(join(runDir, 'model-card.md'), 'utf8')).toMatch(
+      /decision threshold .*tuned on the validation rows/,
+    );
 
     // outpost test: the model's labels are cut at t*, the baseline's at 0.5.
     let rows: Table | undefined;
@@ -102,12 +111,34 @@ describe('decision threshold in a run', () => {
     expect(run.threshold).toBe(t.threshold);
     const table = rows as Table;
     const yt = encodeTarget(table, rec.spec, run.classes).values;
-    const pt = run.model.predict(transform(run.pipeline, table.columns, Array.from({ length: table.rowCount }, (_, i) => i)));
-    const written = JSON.parse(readFileSync(join(runDir, 'test-test.json'), 'utf8')) as { value: number; threshold: number; baseline: number; decision: { value: number } };
+    const pt = run.model.predict(
+      transform(
+        run.pipeline,
+        table.columns,
+        Array.from({ length: table.rowCount }, (_, i) => i),
+      ),
+    );
+    const written = JSON.parse(readFileSync(join(runDir, 'test-test.json'), 'utf8')) as {
+      value: number;
+      threshold: number;
+      baseline: number;
+      decision: { value: number };
+    };
     expect(written.threshold).toBe(t.threshold);
     expect(written.value).toBe(f1(yt, pt, t.threshold));
     expect(written.decision.value).toBe(f1(yt, pt, t.threshold));
-    expect(written.baseline).toBe(f1(yt, run.baseline.predict(transform(run.pipeline, table.columns, Array.from({ length: table.rowCount }, (_, i) => i)))));
+    expect(written.baseline).toBe(
+      f1(
+        yt,
+        run.baseline.predict(
+          transform(
+            run.pipeline,
+            table.columns,
+            Array.from({ length: table.rowCount }, (_, i) => i),
+          ),
+        ),
+      ),
+    );
   });
 
   it('AUC runs and regression runs have no threshold', async () => {
@@ -115,7 +146,10 @@ describe('decision threshold in a run', () => {
     expect(auc.threshold).toBeUndefined();
     expect(auc.trainedModel.threshold).toBeUndefined();
     expect(loadRunRecord(join(tmp.dir, 'auc')).threshold).toBeUndefined();
-    const reg = await runTraining(loadSpec(regressionFixture(tmp.dir).spec), { runDir: join(tmp.dir, 'reg'), quick: true });
+    const reg = await runTraining(loadSpec(regressionFixture(tmp.dir).spec), {
+      runDir: join(tmp.dir, 'reg'),
+      quick: true,
+    });
     expect(reg.threshold).toBeUndefined();
     expect(reg.trainedModel.threshold).toBeUndefined();
   });

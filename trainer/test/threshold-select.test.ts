@@ -29,12 +29,23 @@ const shifted: Learner<Params> = {
     // The run's logistic is fitted on standardised inputs: shift the inner model's intercept.
     const s = (await logistic.fit(x, y, params, ctx)) as StandardizedModel;
     const m = s.inner as LogisticFitted;
-    return new StandardizedModel(new LogisticFitted(m.weights, m.intercept.map((b) => b - 3), m.cols, m.classes, m.iterations, m.converged), s.standardisation);
+    return new StandardizedModel(
+      new LogisticFitted(
+        m.weights,
+        m.intercept.map((b) => b - 3),
+        m.cols,
+        m.classes,
+        m.iterations,
+        m.converged,
+      ),
+      s.standardisation,
+    );
   },
 };
 
 /** The first row with the best value (ties keep the table order, as the run does). */
-const best = (rows: readonly ValidationRow[], value: (v: ValidationRow) => number): string => rows.reduce((a, b) => (value(b) > value(a) ? b : a)).name;
+const best = (rows: readonly ValidationRow[], value: (v: ValidationRow) => number): string =>
+  rows.reduce((a, b) => (value(b) > value(a) ? b : a)).name;
 
 describe('model choice with per-candidate decision thresholds', () => {
   it('selects by the tuned scores: the ranking at 0.5 is reversed', async () => {

@@ -77,7 +77,9 @@ describe('thresholdFor / metricAt', () => {
     expect(thresholdFor('binary', 'auc', y, p)).toBeUndefined();
     expect(thresholdFor('binary', 'log_loss', y, p)).toBeUndefined();
     expect(thresholdFor('regression', 'rmse', y, p)).toBeUndefined();
-    expect(thresholdFor('multiclass', 'accuracy', Float64Array.of(0, 1), Float64Array.of(0.2, 0.5, 0.3, 0.1, 0.1, 0.8))).toBeUndefined();
+    expect(
+      thresholdFor('multiclass', 'accuracy', Float64Array.of(0, 1), Float64Array.of(0.2, 0.5, 0.3, 0.1, 0.1, 0.8)),
+    ).toBeUndefined();
     expect(() => tuneThreshold('auc', y, p)).toThrow(/OUTPOST_ERR_METRIC_UNKNOWN|threshold/);
   });
 

@@ -2,7 +2,16 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
-import { Manifest, artifactIdOf, binIndex, generateSigningKeyPair, sha256Hex, validate, verifyManifest, type InputSpec } from '@outpost/protocol';
+import {
+  Manifest,
+  artifactIdOf,
+  binIndex,
+  generateSigningKeyPair,
+  sha256Hex,
+  validate,
+  verifyManifest,
+  type InputSpec,
+} from '@outpost/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_HOUSING_CSV } from '../src/cli/train-command.ts';
 import { trainHousing, type TrainResult } from '../src/index.ts';
@@ -22,8 +31,16 @@ function feeds(inputs: readonly InputSpec[], rows: readonly Row[]): Record<strin
     const values = rows.map((r) => r[spec.name] ?? null);
     out[spec.name] =
       spec.type === 'float'
-        ? new ort.Tensor('float32', Float32Array.from(values, (v) => (typeof v === 'number' ? v : NaN)), [rows.length, 1])
-        : new ort.Tensor('string', values.map((v) => (typeof v === 'string' ? v : '')), [rows.length, 1]);
+        ? new ort.Tensor(
+            'float32',
+            Float32Array.from(values, (v) => (typeof v === 'number' ? v : NaN)),
+            [rows.length, 1],
+          )
+        : new ort.Tensor(
+            'string',
+            values.map((v) => (typeof v === 'string' ? v : '')),
+            [rows.length, 1],
+          );
   }
   return out;
 }
@@ -45,7 +62,13 @@ describe('trainHousing end to end', () => {
   const progress: string[] = [];
 
   beforeAll(async () => {
-    result = await trainHousing({ csvPath: DEFAULT_HOUSING_CSV, outRoot, keys, now: () => FIXED_NOW, onProgress: (m) => progress.push(m) });
+    result = await trainHousing({
+      csvPath: DEFAULT_HOUSING_CSV,
+      outRoot,
+      keys,
+      now: () => FIXED_NOW,
+      onProgress: (m) => progress.push(m),
+    });
     session = await ort.InferenceSession.create(readFileSync(join(result.artifactDir, 'model.onnx')));
   });
   afterAll(async () => {
@@ -80,9 +103,21 @@ describe('trainHousing end to end', () => {
   it('describes inputs, outputs, metrics and the reference profile', () => {
     const m = result.manifest;
     expect(m.inputs.map((i) => i.name)).toEqual([
-      'longitude', 'latitude', 'housing_median_age', 'total_rooms', 'total_bedrooms', 'population', 'households', 'median_income', 'ocean_proximity',
+      'longitude',
+      'latitude',
+      'housing_median_age',
+      'total_rooms',
+      'total_bedrooms',
+      'population',
+      'households',
+      'median_income',
+      'ocean_proximity',
     ]);
-    expect(m.inputs.at(-1)).toEqual({ name: 'ocean_proximity', type: 'string', categories: ['<1H OCEAN', 'INLAND', 'ISLAND', 'NEAR BAY', 'NEAR OCEAN'] });
+    expect(m.inputs.at(-1)).toEqual({
+      name: 'ocean_proximity',
+      type: 'string',
+      categories: ['<1H OCEAN', 'INLAND', 'ISLAND', 'NEAR BAY', 'NEAR OCEAN'],
+    });
     expect(m.outputs).toEqual([{ name: 'prediction', type: 'float', shape: [1] }]);
     expect(m.metrics.cv_rmse_linear).toMatchObject({ metric: 'rmse', folds: 5 });
     expect(m.trainingData.rows).toBe(result.trainRowCount);

@@ -58,14 +58,29 @@ describe('tune', () => {
 
 describe('candidates', () => {
   it('expands grids and reads spec candidates (a list is a grid, its first value the CV default)', () => {
-    expect(gridPoints({ a: [1, 2], b: ['x', 'y'] })).toEqual([{ a: 1, b: 'x' }, { a: 1, b: 'y' }, { a: 2, b: 'x' }, { a: 2, b: 'y' }]);
-    const [base, gbdt, mlp] = candidatesFor('regression', { gbdt: { max_iter: [50, 100], learning_rate: 0.2 }, mlp: { hidden_layer_sizes: [8, 4] } });
+    expect(gridPoints({ a: [1, 2], b: ['x', 'y'] })).toEqual([
+      { a: 1, b: 'x' },
+      { a: 1, b: 'y' },
+      { a: 2, b: 'x' },
+      { a: 2, b: 'y' },
+    ]);
+    const [base, gbdt, mlp] = candidatesFor('regression', {
+      gbdt: { max_iter: [50, 100], learning_rate: 0.2 },
+      mlp: { hidden_layer_sizes: [8, 4] },
+    });
     expect(base?.baseline).toBe(true);
     expect(gbdt?.params).toMatchObject({ max_iter: 50, learning_rate: 0.2 });
     expect(gbdt?.grid).toEqual({ max_iter: [50, 100] });
     expect(mlp?.params.hidden_layer_sizes).toEqual([8, 4]);
     expect(mlp?.grid).toEqual({});
-    expect(candidatesFor('binary', undefined).map((c) => c.name)).toEqual(['majority', 'logistic', 'tree', 'forest', 'gbdt', 'mlp']);
+    expect(candidatesFor('binary', undefined).map((c) => c.name)).toEqual([
+      'majority',
+      'logistic',
+      'tree',
+      'forest',
+      'gbdt',
+      'mlp',
+    ]);
   });
 
   it('rejects unknown learners, unknown parameters and learners unfit for the task', () => {

@@ -26,7 +26,8 @@ interface DeviceCliOptions {
 function intArg(name: string, min: number, max: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer in [${min}, ${max}]`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`${name} must be an integer in [${min}, ${max}]`);
     return n;
   };
 }
@@ -48,7 +49,10 @@ export function deviceCommand(): Command {
     .option('--http-port <n>', 'REST API port (0 = any free port)', intArg('--http-port', 0, 65535), 0)
     .option('--http-host <host>', 'REST API address', '127.0.0.1')
     .addOption(
-      new Option('--engine <name>', 'inference engine: onnx runs model.onnx (onnxruntime-web, any model); tflite runs model.tflite (linear, logistic, MLP) and refuses artifacts without one')
+      new Option(
+        '--engine <name>',
+        'inference engine: onnx runs model.onnx (onnxruntime-web, any model); tflite runs model.tflite (linear, logistic, MLP) and refuses artifacts without one',
+      )
         .choices(ENGINE_CHOICES)
         .default(DEFAULT_ENGINE),
     )
@@ -59,8 +63,10 @@ export function deviceCommand(): Command {
     .option('--window-ms <ms>', 'longest a telemetry window stays open', intArg('--window-ms', 10, 86_400_000))
     .option('--log-level <level>', 'pino log level', 'info')
     .action(async (o: DeviceCliOptions) => {
-      if (!/^mqtts?:\/\/|^wss?:\/\/|^tcp:\/\//.test(o.broker)) throw deviceError(DeviceErrorCodes.CLI_ARGS, `--broker must be an mqtt:// URL, got ${o.broker}`);
-      if ((o.rate !== undefined || o.loop) && !o.replay) throw deviceError(DeviceErrorCodes.CLI_ARGS, '--rate and --loop need --replay');
+      if (!/^mqtts?:\/\/|^wss?:\/\/|^tcp:\/\//.test(o.broker))
+        throw deviceError(DeviceErrorCodes.CLI_ARGS, `--broker must be an mqtt:// URL, got ${o.broker}`);
+      if ((o.rate !== undefined || o.loop) && !o.replay)
+        throw deviceError(DeviceErrorCodes.CLI_ARGS, '--rate and --loop need --replay');
       let publicKeyPem: string;
       try {
         publicKeyPem = readFileSync(o.publicKey, 'utf8');
@@ -69,14 +75,30 @@ export function deviceCommand(): Command {
       }
       const engine = createEngine(o.engine);
       const logger = pino({ level: o.logLevel });
-      const device = await startDevice({ id: o.id, dataDir: o.dataDir, brokerUrl: o.broker, publicKeyPem, httpPort: o.httpPort, httpHost: o.httpHost, engine, logger,
+      const device = await startDevice({
+        id: o.id,
+        dataDir: o.dataDir,
+        brokerUrl: o.broker,
+        publicKeyPem,
+        httpPort: o.httpPort,
+        httpHost: o.httpHost,
+        engine,
+        logger,
         ...(o.windowRows !== undefined ? { windowRows: o.windowRows } : {}),
         ...(o.windowMs !== undefined ? { windowMs: o.windowMs } : {}),
       });
       const active = device.active();
       const running = active ? `${active.name} v${active.version} from ${active.modelFile}` : 'no model yet';
-      console.log(`device ${device.id} serving on ${device.httpUrl} (engine ${o.engine}: ${engine.name}, runs ${engine.modelRole} files; ${running})`);
-      const replaying = o.replay ? new CsvReplaySource({ path: o.replay, ...(o.rate !== undefined ? { rate: o.rate } : {}), loop: o.loop ?? false }) : undefined;
+      console.log(
+        `device ${device.id} serving on ${device.httpUrl} (engine ${o.engine}: ${engine.name}, runs ${engine.modelRole} files; ${running})`,
+      );
+      const replaying = o.replay
+        ? new CsvReplaySource({
+            path: o.replay,
+            ...(o.rate !== undefined ? { rate: o.rate } : {}),
+            loop: o.loop ?? false,
+          })
+        : undefined;
       const replayDone = replaying
         ? device.replay(replaying).then(
             (n) => console.log(`replayed ${n} rows from ${o.replay}`),

@@ -38,11 +38,23 @@ export async function startHttpServer(o: HttpServerOptions): Promise<DeviceHttpS
 
   app.setErrorHandler((err: FastifyError | OutpostError, _req, reply) => {
     if (err instanceof OutpostError) {
-      return reply.code(STATUS[err.code] ?? 500).send({ error: { code: err.code, message: err.message, ...(Object.keys(err.details).length > 0 ? { details: err.details } : {}) } });
+      return reply.code(STATUS[err.code] ?? 500).send({
+        error: {
+          code: err.code,
+          message: err.message,
+          ...(Object.keys(err.details).length > 0 ? { details: err.details } : {}),
+        },
+      });
     }
     const fe = err as FastifyError;
-    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send({ error: { code: ErrorCodes.PAYLOAD_TOO_LARGE, message: `body exceeds ${MAX_BODY_BYTES} bytes` } });
-    if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.code(415).send({ error: { code: DeviceErrorCodes.INPUT_INVALID, message: 'send application/json' } });
+    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return reply
+        .code(413)
+        .send({ error: { code: ErrorCodes.PAYLOAD_TOO_LARGE, message: `body exceeds ${MAX_BODY_BYTES} bytes` } });
+    if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+      return reply
+        .code(415)
+        .send({ error: { code: DeviceErrorCodes.INPUT_INVALID, message: 'send application/json' } });
     if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) {
       const code = fe.code?.startsWith('FST_ERR_CTP') ? ErrorCodes.NOT_JSON : DeviceErrorCodes.INPUT_INVALID;
       return reply.code(400).send({ error: { code, message: fe.message } });
@@ -76,9 +88,19 @@ export async function startHttpServer(o: HttpServerOptions): Promise<DeviceHttpS
 
   app.get('/model', async (_req, reply) => {
     const a = o.active();
-    if (!a) return reply.code(503).send({ error: { code: DeviceErrorCodes.NO_MODEL, message: 'no model is active yet' } });
+    if (!a)
+      return reply.code(503).send({ error: { code: DeviceErrorCodes.NO_MODEL, message: 'no model is active yet' } });
     const m = a.manifest;
-    return { name: m.name, version: m.version, artifactId: a.artifactId, task: m.task, inputs: m.inputs, outputs: m.outputs, predictionOutput: m.predictionOutput, metrics: m.metrics };
+    return {
+      name: m.name,
+      version: m.version,
+      artifactId: a.artifactId,
+      task: m.task,
+      inputs: m.inputs,
+      outputs: m.outputs,
+      predictionOutput: m.predictionOutput,
+      metrics: m.metrics,
+    };
   });
 
   await app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? 0 });

@@ -18,6 +18,9 @@ export function isEngineChoice(value: unknown): value is EngineChoice {
 
 /** The engine of a choice; OUTPOST_ERR_CLI_ARGS for a name that is none. */
 export function createEngine(choice: string): InferenceEngine {
-  if (!isEngineChoice(choice)) throw deviceError(DeviceErrorCodes.CLI_ARGS, `unknown engine ${choice} (choose ${ENGINE_CHOICES.join(' or ')})`, { details: { option: '--engine', value: choice } });
+  if (!isEngineChoice(choice))
+    throw deviceError(DeviceErrorCodes.CLI_ARGS, `unknown engine ${choice} (choose ${ENGINE_CHOICES.join(' or ')})`, {
+      details: { option: '--engine', value: choice },
+    });
   return choice === 'tflite' ? createTfliteEngine() : createOrtWebEngine();
 }

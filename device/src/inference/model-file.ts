@@ -16,6 +16,12 @@ export function modelFileFor(manifest: Manifest, engine: Pick<InferenceEngine, '
   throw deviceError(
     DeviceErrorCodes.MODEL_FILE_MISSING,
     `${manifest.name} v${manifest.version} has no '${engine.modelRole}' file for the ${engine.name} engine; it carries ${carried.join(', ')}`,
-    { details: { role: engine.modelRole, engine: engine.name, files: manifest.files.map((f) => ({ path: f.path, role: f.role })) } },
+    {
+      details: {
+        role: engine.modelRole,
+        engine: engine.name,
+        files: manifest.files.map((f) => ({ path: f.path, role: f.role })),
+      },
+    },
   );
 }

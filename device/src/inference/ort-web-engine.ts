@@ -26,15 +26,28 @@ export class OrtWebEngine implements InferenceEngine {
     try {
       session = await ort.InferenceSession.create(modelBytes, { executionProviders: ['wasm'] });
     } catch (cause) {
-      throw deviceError(DeviceErrorCodes.MODEL_LOAD, `onnxruntime-web cannot load ${manifest.name} v${manifest.version}: ${(cause as Error).message}`, { cause });
+      throw deviceError(
+        DeviceErrorCodes.MODEL_LOAD,
+        `onnxruntime-web cannot load ${manifest.name} v${manifest.version}: ${(cause as Error).message}`,
+        { cause },
+      );
     }
     const missing = manifest.inputs.filter((i) => !session.inputNames.includes(i.name)).map((i) => i.name);
     const extra = session.inputNames.filter((n) => !manifest.inputs.some((i) => i.name === n));
     if (missing.length > 0 || extra.length > 0 || !session.outputNames.includes(manifest.predictionOutput)) {
       await session.release();
-      throw deviceError(DeviceErrorCodes.MODEL_LOAD, `model graph of ${manifest.name} v${manifest.version} does not match its manifest`, {
-        details: { missingInputs: missing, unexpectedInputs: extra, predictionOutput: manifest.predictionOutput, outputs: session.outputNames },
-      });
+      throw deviceError(
+        DeviceErrorCodes.MODEL_LOAD,
+        `model graph of ${manifest.name} v${manifest.version} does not match its manifest`,
+        {
+          details: {
+            missingInputs: missing,
+            unexpectedInputs: extra,
+            predictionOutput: manifest.predictionOutput,
+            outputs: session.outputNames,
+          },
+        },
+      );
     }
     return new OrtWebSession(session, manifest);
   }
@@ -105,7 +118,11 @@ class OrtWebSession implements InferenceSession {
     const outputs: Record<string, OutputData> = {};
     for (const [name, tensor] of Object.entries(results)) outputs[name] = toOutputData(tensor);
     const pred = outputs[this.manifest.predictionOutput];
-    if (!pred) throw deviceError(DeviceErrorCodes.INFERENCE_FAILED, `model produced no ${this.manifest.predictionOutput} output`);
+    if (!pred)
+      throw deviceError(
+        DeviceErrorCodes.INFERENCE_FAILED,
+        `model produced no ${this.manifest.predictionOutput} output`,
+      );
     const stride = pred.length / n;
     const predictions = new Array<number>(n);
     for (let r = 0; r < n; r++) predictions[r] = Number(pred[r * stride]);

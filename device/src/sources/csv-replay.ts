@@ -66,10 +66,12 @@ const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 /** Reads a CSV file into feature rows (numeric-looking columns as numbers, empty → null). */
 export async function loadCsvRows(file: string): Promise<Record<string, FeatureValue>[]> {
   const table = parseCsv(await readFile(file, 'utf8'), file);
-  const numeric = table.header.map((_, c) => table.rows.every((r) => {
-    const v = (r[c] as string).trim();
-    return v === '' || NUMBER.test(v);
-  }));
+  const numeric = table.header.map((_, c) =>
+    table.rows.every((r) => {
+      const v = (r[c] as string).trim();
+      return v === '' || NUMBER.test(v);
+    }),
+  );
   return table.rows.map((r) => {
     const row: Record<string, FeatureValue> = {};
     table.header.forEach((name, c) => {

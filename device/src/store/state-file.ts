@@ -37,7 +37,8 @@ export class StateFile {
     try {
       initial = decode(DeviceStateSchema, await readFile(file), STATE_FILE);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') logger.error({ err: errorMessage(err) }, 'state.json unreadable; starting from an empty state');
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        logger.error({ err: errorMessage(err) }, 'state.json unreadable; starting from an empty state');
     }
     return new StateFile(file, initial);
   }

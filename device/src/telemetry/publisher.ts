@@ -1,6 +1,16 @@
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { TelemetryWindow, decode, encode, errorMessage, topics, type Clock, type FeatureValue, type Logger, type Transport } from '@outpost/protocol';
+import {
+  TelemetryWindow,
+  decode,
+  encode,
+  errorMessage,
+  topics,
+  type Clock,
+  type FeatureValue,
+  type Logger,
+  type Transport,
+} from '@outpost/protocol';
 import { writeFileAtomic } from '../store/atomic-file.ts';
 import type { StateFile } from '../store/state-file.ts';
 import { TelemetryWindowAccumulator, type WindowModel } from './window.ts';
@@ -64,7 +74,8 @@ export class TelemetryPublisher {
     const all = await readdir(this.outboxDir);
     // A temp file is a window whose write a kill interrupted: its seq was never claimed (state.json
     // is written after the file), so the window was never sent and its seq will be used again.
-    for (const f of all.filter((name) => name.startsWith('.') && name.endsWith('.tmp'))) await rm(path.join(this.outboxDir, f), { force: true });
+    for (const f of all.filter((name) => name.startsWith('.') && name.endsWith('.tmp')))
+      await rm(path.join(this.outboxDir, f), { force: true });
     const files = all.filter((f) => /^\d+\.json$/.test(f));
     const seqs = files.map((f) => Number(f.slice(0, -'.json'.length))).sort((a, b) => a - b);
     const resend: [number, Buffer][] = [];
@@ -166,7 +177,9 @@ export class TelemetryPublisher {
       await writeFileAtomic(this.outboxFile(seq), payload);
       await this.o.state.update((s) => ({ ...s, seq: Math.max(s.seq, seq) }));
     });
-    this.chain = persisted.catch((err: unknown) => this.log.error({ seq, err: errorMessage(err) }, 'cannot persist telemetry window'));
+    this.chain = persisted.catch((err: unknown) =>
+      this.log.error({ seq, err: errorMessage(err) }, 'cannot persist telemetry window'),
+    );
     const acked = persisted.then(() => this.send(seq, payload));
     this.inflight.set(seq, acked);
     acked.then(

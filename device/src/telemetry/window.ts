@@ -1,4 +1,11 @@
-import { LATENCY_BOUNDS_MS, binIndex, type FeatureCounts, type FeatureValue, type Manifest, type TelemetryWindow } from '@outpost/protocol';
+import {
+  LATENCY_BOUNDS_MS,
+  binIndex,
+  type FeatureCounts,
+  type FeatureValue,
+  type Manifest,
+  type TelemetryWindow,
+} from '@outpost/protocol';
 
 interface NumericAcc {
   kind: 'numeric';
@@ -53,7 +60,15 @@ export class TelemetryWindowAccumulator {
       const ref = manifest.reference.features[input.name];
       if (ref?.kind === 'numeric' || (!ref && input.type === 'float')) {
         const edges = ref?.kind === 'numeric' ? ref.edges : [];
-        this.features.push({ kind: 'numeric', name: input.name, edges, range: input.range, bins: new Array<number>(edges.length + 1).fill(0), missing: 0, outOfRange: 0 });
+        this.features.push({
+          kind: 'numeric',
+          name: input.name,
+          edges,
+          range: input.range,
+          bins: new Array<number>(edges.length + 1).fill(0),
+          missing: 0,
+          outOfRange: 0,
+        });
       } else {
         const categories = ref?.kind === 'categorical' ? ref.categories : (input.categories ?? []);
         this.features.push({

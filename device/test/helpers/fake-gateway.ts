@@ -24,13 +24,21 @@ export interface FakeGateway {
   overrides: Map<string, Uint8Array>;
   /** Artifact folders outside the root (e.g. the trainer's `<name>/<version>/`), by artifact id. */
   dirs: Map<string, string>;
-  publishDesired(deviceId: string, revision: number, artifacts: Pick<FixtureArtifact, 'artifactId' | 'manifest'>[]): Promise<void>;
+  publishDesired(
+    deviceId: string,
+    revision: number,
+    artifacts: Pick<FixtureArtifact, 'artifactId' | 'manifest'>[],
+  ): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startFakeGateway(artifactRoot: string): Promise<FakeGateway> {
   const broker = await startEmbeddedBroker({ port: 0 });
-  const transport = createMqttTransport({ url: broker.url, clientId: `gw-test-${Math.random().toString(36).slice(2, 8)}`, clean: true });
+  const transport = createMqttTransport({
+    url: broker.url,
+    clientId: `gw-test-${Math.random().toString(36).slice(2, 8)}`,
+    clean: true,
+  });
   const overrides = new Map<string, Uint8Array>();
   const dirs = new Map<string, string>();
   const reported: Received[] = [];
@@ -67,7 +75,11 @@ export async function startFakeGateway(artifactRoot: string): Promise<FakeGatewa
         target: deviceId,
         revision,
         issuedAt: new Date().toISOString(),
-        models: artifacts.map((a) => ({ name: a.manifest.name, version: a.manifest.version, artifactId: a.artifactId })),
+        models: artifacts.map((a) => ({
+          name: a.manifest.name,
+          version: a.manifest.version,
+          artifactId: a.artifactId,
+        })),
       };
       await transport.publish(topics.device(deviceId, 'desired'), encode(desired), { qos: 1, retain: true });
     },

@@ -32,7 +32,12 @@ export const GOLDEN_ROWS = [
  * Writes a signed artifact folder (manifest.json, model.onnx, card.md) for the tiny model of
  * version `version` (bias = version). `corruptGolden` makes the golden outputs wrong.
  */
-export function writeFixtureArtifact(root: string, keys: SigningKeyPair, version: number, opts: { corruptGolden?: boolean; name?: string } = {}): FixtureArtifact {
+export function writeFixtureArtifact(
+  root: string,
+  keys: SigningKeyPair,
+  version: number,
+  opts: { corruptGolden?: boolean; name?: string } = {},
+): FixtureArtifact {
   const bias = version;
   const model = tinyRegressionModel(bias);
   const card = Buffer.from(`# tiny v${version}\nA test model.\n`);
@@ -55,7 +60,10 @@ export function writeFixtureArtifact(root: string, keys: SigningKeyPair, version
     ],
     metrics: { rmse: { metric: 'rmse', value: 0.5 } },
     trainingData: { fingerprint: sha256Hex('training data'), rows: 100, source: 'synthetic' },
-    golden: GOLDEN_ROWS.map((r) => ({ inputs: { ...r }, outputs: { prediction: [expected(r.x, r.c, bias) + (opts.corruptGolden ? 1 : 0)] } })),
+    golden: GOLDEN_ROWS.map((r) => ({
+      inputs: { ...r },
+      outputs: { prediction: [expected(r.x, r.c, bias) + (opts.corruptGolden ? 1 : 0)] },
+    })),
     reference: {
       rows: 100,
       features: {

@@ -17,7 +17,12 @@ export const X_WEIGHT = 2;
 export function tinyRegressionModel(bias: number): Uint8Array {
   const vi = (name: string, elem: number, dims: (number | string)[]) => ({
     name,
-    type: { tensorType: { elemType: elem, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+    type: {
+      tensorType: {
+        elemType: elem,
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
   });
   const model = {
     irVersion: 8,
@@ -48,7 +53,13 @@ export function tinyRegressionModel(bias: number): Uint8Array {
           ],
         },
         { opType: 'Reshape', input: ['hot', 'shape'], output: ['hot2'], name: 'flat' },
-        { opType: 'Concat', input: ['x', 'hot2'], output: ['features'], name: 'concat', attribute: [{ name: 'axis', type: A.INT, i: 1 }] },
+        {
+          opType: 'Concat',
+          input: ['x', 'hot2'],
+          output: ['features'],
+          name: 'concat',
+          attribute: [{ name: 'axis', type: A.INT, i: 1 }],
+        },
         { opType: 'MatMul', input: ['features', 'w'], output: ['linear'], name: 'matmul' },
         { opType: 'Add', input: ['linear', 'b'], output: ['prediction'], name: 'add' },
       ],

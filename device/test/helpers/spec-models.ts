@@ -63,17 +63,20 @@ export interface SpecFixture {
 }
 
 function recordOf(columns: readonly Column[], r: number): Row {
-  return Object.fromEntries(columns.map((c) => {
-    const v = c.values[r] as number | string;
-    return [c.name, v === '' || (typeof v === 'number' && Number.isNaN(v)) ? null : v];
-  }));
+  return Object.fromEntries(
+    columns.map((c) => {
+      const v = c.values[r] as number | string;
+      return [c.name, v === '' || (typeof v === 'number' && Number.isNaN(v)) ? null : v];
+    }),
+  );
 }
 
 export function specFixture(n = 500, extraFeatures: readonly Record<string, unknown>[] = []): SpecFixture {
   const rng = mulberry32(23);
   const total = n + 150;
-  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)] as T;
-  const num = (f: () => number, missing: number): Float64Array => Float64Array.from({ length: total }, () => (rng() < missing ? NaN : f()));
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)] as T;
+  const num = (f: () => number, missing: number): Float64Array =>
+    Float64Array.from({ length: total }, () => (rng() < missing ? NaN : f()));
   const a = num(() => Math.round(rng() * 1000) / 10, 0.1);
   const b = num(() => Math.floor(rng() * 6), 0.05);
   const lon = num(() => -124 + rng() * 10, 0);
@@ -103,7 +106,15 @@ export function specFixture(n = 500, extraFeatures: readonly Record<string, unkn
     const av = Number.isNaN(a[i] as number) ? 50 : (a[i] as number);
     const bv = Number.isNaN(b[i] as number) ? 2 : (b[i] as number);
     const sv = Number.isNaN(size[i] as number) ? 100 : (size[i] as number);
-    return av / 10 + 3 * bv + Math.log1p(sv) + ((lon[i] as number) + 119) + (color[i] === 'red' ? 4 : 0) + (grade[i] === 'hi' ? 3 : grade[i] === 'lo' ? -3 : 0) + (rng() - 0.5) * 2;
+    return (
+      av / 10 +
+      3 * bv +
+      Math.log1p(sv) +
+      ((lon[i] as number) + 119) +
+      (color[i] === 'red' ? 4 : 0) +
+      (grade[i] === 'hi' ? 3 : grade[i] === 'lo' ? -3 : 0) +
+      (rng() - 0.5) * 2
+    );
   });
   const recordRows = Array.from({ length: 150 }, (_, i) => n + i);
   const base: Row = { a: 40, b: 2, lon: -120, lat: 35, size: 100, color: 'red', grade: 'lo', region: 'north' };
@@ -118,11 +129,24 @@ export function specFixture(n = 500, extraFeatures: readonly Record<string, unkn
     { ...base, size: 600, lon: Number.NEGATIVE_INFINITY },
   ];
   const heldOut = recordRows.map((r) => recordOf(columns, r));
-  return { columns, pipeline, trainRows, trainRecords: trainRows.map((r) => recordOf(columns, r)), records: [...edges, ...heldOut], recordRows, heldOut, score };
+  return {
+    columns,
+    pipeline,
+    trainRows,
+    trainRecords: trainRows.map((r) => recordOf(columns, r)),
+    records: [...edges, ...heldOut],
+    recordRows,
+    heldOut,
+    score,
+  };
 }
 
 export function inputSpecs(f: SpecFixture): InputSpec[] {
-  return f.columns.map((c) => (c.kind === 'numeric' ? { name: c.name, type: 'float' } : { name: c.name, type: 'string', categories: [...new Set(c.values.filter((v) => v !== ''))].sort() }));
+  return f.columns.map((c) =>
+    c.kind === 'numeric'
+      ? { name: c.name, type: 'float' }
+      : { name: c.name, type: 'string', categories: [...new Set(c.values.filter((v) => v !== ''))].sort() },
+  );
 }
 
 function targets(f: SpecFixture, task: Task, rows: readonly number[]): Float64Array {
@@ -136,11 +160,20 @@ function targets(f: SpecFixture, task: Task, rows: readonly number[]): Float64Ar
 
 const LEARNERS = { linear: linearLearner, logistic: logisticLearner, mlp: mlpLearner } as const;
 
-export async function specModel(f: SpecFixture, kind: keyof typeof LEARNERS, task: Task, o: { tolerance?: number; name?: string } = {}): Promise<TrainedModel> {
+export async function specModel(
+  f: SpecFixture,
+  kind: keyof typeof LEARNERS,
+  task: Task,
+  o: { tolerance?: number; name?: string } = {},
+): Promise<TrainedModel> {
   const x = transformSpec(f.pipeline, f.columns, f.trainRows);
   const params = kind === 'mlp' ? { hidden_layer_sizes: [16, 8], max_iter: 40, early_stopping: false } : {};
   const learner = LEARNERS[kind] as unknown as { fit: (...args: unknown[]) => Promise<FittedModel> };
-  const model = await learner.fit(x, targets(f, task, f.trainRows), params, { task, seed: 5, classes: task === 'multiclass' ? 3 : 2 });
+  const model = await learner.fit(x, targets(f, task, f.trainRows), params, {
+    task,
+    seed: 5,
+    classes: task === 'multiclass' ? 3 : 2,
+  });
   return {
     name: o.name ?? `spec-${kind}-${task}`,
     task,

@@ -4,7 +4,8 @@ import { InvalidArgumentError } from 'commander';
 /** Argument parsers for commander: each refuses bad input with a message naming what is wanted. */
 export function integerArg(what: string, min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
   return (value) => {
-    if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError(`${what} must be an integer, got ${JSON.stringify(value)}.`);
+    if (!/^-?\d+$/.test(value.trim()))
+      throw new InvalidArgumentError(`${what} must be an integer, got ${JSON.stringify(value)}.`);
     const n = Number(value);
     if (n < min || n > max) throw new InvalidArgumentError(`${what} must be between ${min} and ${max}, got ${n}.`);
     return n;
@@ -13,7 +14,10 @@ export function integerArg(what: string, min: number, max = Number.MAX_SAFE_INTE
 
 export function idArg(what: string): (value: string) => string {
   return (value) => {
-    if (!ID_PATTERN.test(value)) throw new InvalidArgumentError(`${what} must be 1–64 of [A-Za-z0-9_.-], starting with a letter or digit; got ${JSON.stringify(value)}.`);
+    if (!ID_PATTERN.test(value))
+      throw new InvalidArgumentError(
+        `${what} must be 1–64 of [A-Za-z0-9_.-], starting with a letter or digit; got ${JSON.stringify(value)}.`,
+      );
     return value;
   };
 }

@@ -6,17 +6,40 @@ import { assign } from '../desired-state.ts';
 import { FleetErrorCodes, fleetError } from '../errors.ts';
 import { FLEET_DB_FILE } from '../fleet.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
-import { DEFAULT_BROKER_URL, DEFAULT_DATA_DIR, brokerUrlArg, idArg, idListArg, integerArg, versionArg } from './args.ts';
+import {
+  DEFAULT_BROKER_URL,
+  DEFAULT_DATA_DIR,
+  brokerUrlArg,
+  idArg,
+  idListArg,
+  integerArg,
+  versionArg,
+} from './args.ts';
 import { runAction, type CliIO } from './io.ts';
 
 async function connect(url: string, timeoutMs: number): Promise<Transport> {
-  const transport = createMqttTransport({ url, clientId: `outpost-cli-${process.pid}-${Date.now()}`, clean: true, connectTimeoutMs: timeoutMs });
+  const transport = createMqttTransport({
+    url,
+    clientId: `outpost-cli-${process.pid}-${Date.now()}`,
+    clean: true,
+    connectTimeoutMs: timeoutMs,
+  });
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       transport.start(),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(fleetError(FleetErrorCodes.BROKER_UNREACHABLE, `cannot reach the broker at ${url}; is the fleet running? (--broker <url>)`, { url })), timeoutMs);
+        timer = setTimeout(
+          () =>
+            reject(
+              fleetError(
+                FleetErrorCodes.BROKER_UNREACHABLE,
+                `cannot reach the broker at ${url}; is the fleet running? (--broker <url>)`,
+                { url },
+              ),
+            ),
+          timeoutMs,
+        );
       }),
     ]);
     return transport;
@@ -51,7 +74,11 @@ export function assignCommand(io: CliIO): Command {
         const store = openSqliteStore(join(resolve(opts.dataDir), FLEET_DB_FILE));
         try {
           if (!store.findArtifact(model, version)) {
-            throw fleetError(FleetErrorCodes.ARTIFACT_NOT_FOUND, `no registered artifact for ${model} v${version}; run \`outpost register\` first`, { model, version });
+            throw fleetError(
+              FleetErrorCodes.ARTIFACT_NOT_FOUND,
+              `no registered artifact for ${model} v${version}; run \`outpost register\` first`,
+              { model, version },
+            );
           }
           const transport = await connect(opts.broker, opts.timeout);
           try {

@@ -17,7 +17,11 @@ export function formatDriftTable(r: DriftReport): string {
     ['(prediction)', num(r.prediction.psi), num(r.prediction.js), String(r.prediction.rows), r.prediction.status],
   ];
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length))) ?? [];
-  const line = (row: string[]): string => row.map((cell, i) => (i === 0 || i === 4 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ').trimEnd();
+  const line = (row: string[]): string =>
+    row
+      .map((cell, i) => (i === 0 || i === 4 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   return [head, ...rows.map(line)].join('\n');
 }
 

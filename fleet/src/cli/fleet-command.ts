@@ -16,9 +16,13 @@ export function defaultPublicKeyPath(dataDir: string): string {
 /** Reads the public key file, with a clear error when it is missing. */
 export function readPublicKey(path: string): string {
   if (!existsSync(path)) {
-    throw fleetError(FleetErrorCodes.CLI_ARGS, `public key file ${path} not found; pass --public-key <file> (the trainer writes signing.pub next to its signing key)`, {
-      path,
-    });
+    throw fleetError(
+      FleetErrorCodes.CLI_ARGS,
+      `public key file ${path} not found; pass --public-key <file> (the trainer writes signing.pub next to its signing key)`,
+      {
+        path,
+      },
+    );
   }
   return readFileSync(path, 'utf8');
 }
@@ -39,7 +43,10 @@ export function fleetCommand(io: CliIO): Command {
     .option('--port <n>', 'embedded broker port (0 = any free port)', portArg, 1883)
     .option('--host <h>', 'embedded broker host', '127.0.0.1')
     .option('--broker <url>', 'use this MQTT 3.1.1 broker instead of the embedded one', brokerUrlArg)
-    .option('--public-key <file>', 'artifact signing public key (PEM); default <data-dir>/keys/signing.pub, created with its private key on first use')
+    .option(
+      '--public-key <file>',
+      'artifact signing public key (PEM); default <data-dir>/keys/signing.pub, created with its private key on first use',
+    )
     .option('--log-level <level>', 'pino log level', 'info')
     .action((opts: FleetCommandOptions) =>
       runAction(io, async () => {

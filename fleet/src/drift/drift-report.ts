@@ -19,7 +19,12 @@ export interface DriftThresholds {
  * minRows 500: with 10 bins, PSI between two samples of the SAME distribution averages ≈ 9/n (0.06
  * at n = 150, with tails past 0.25), so a few hundred rows are needed before a value means drift.
  */
-export const DEFAULT_DRIFT_THRESHOLDS: DriftThresholds = { moderate: 0.1, major: 0.25, minRows: 500, epsilon: PSI_EPSILON };
+export const DEFAULT_DRIFT_THRESHOLDS: DriftThresholds = {
+  moderate: 0.1,
+  major: 0.25,
+  minRows: 500,
+  epsilon: PSI_EPSILON,
+};
 
 export interface FeatureDrift {
   feature: string;
@@ -84,7 +89,12 @@ export function driftReport(store: FleetStore, manifest: Manifest, options: Drif
 }
 
 /** The pure part of `driftReport`, over windows already read. */
-export function summarise(manifest: Manifest, windows: readonly TelemetryWindow[], t: DriftThresholds, device?: string): DriftReport {
+export function summarise(
+  manifest: Manifest,
+  windows: readonly TelemetryWindow[],
+  t: DriftThresholds,
+  device?: string,
+): DriftReport {
   const reference = manifest.reference;
   const observed = new Map<string, number[]>();
   const predictionCounts: number[] = reference.prediction.freqs.map(() => 0);
@@ -120,8 +130,10 @@ export function summarise(manifest: Manifest, windows: readonly TelemetryWindow[
   features.sort((a, b) => (b.psi ?? -Infinity) - (a.psi ?? -Infinity) || a.feature.localeCompare(b.feature));
 
   const predictionRows = predictionCounts.reduce((a, b) => a + b, 0);
-  const predictionPsi = predictionRows > 0 ? finiteOrNull(psi(reference.prediction.freqs, predictionCounts, t.epsilon)) : null;
-  const predictionJs = predictionRows > 0 ? finiteOrNull(jensenShannon(reference.prediction.freqs, predictionCounts)) : null;
+  const predictionPsi =
+    predictionRows > 0 ? finiteOrNull(psi(reference.prediction.freqs, predictionCounts, t.epsilon)) : null;
+  const predictionJs =
+    predictionRows > 0 ? finiteOrNull(jensenShannon(reference.prediction.freqs, predictionCounts)) : null;
 
   return {
     model: manifest.name,
@@ -130,7 +142,12 @@ export function summarise(manifest: Manifest, windows: readonly TelemetryWindow[
     windows: windows.length,
     rows,
     features,
-    prediction: { psi: predictionPsi, js: predictionJs, rows: predictionRows, status: statusOf(predictionPsi, predictionRows, t) },
+    prediction: {
+      psi: predictionPsi,
+      js: predictionJs,
+      rows: predictionRows,
+      status: statusOf(predictionPsi, predictionRows, t),
+    },
     mismatched,
   };
 }
@@ -140,11 +157,20 @@ export function summarise(manifest: Manifest, windows: readonly TelemetryWindow[
  * OUTPOST_ERR_UNKNOWN_MODEL when the model has no registered version and
  * OUTPOST_ERR_ARTIFACT_NOT_FOUND when the asked version is not registered.
  */
-export function modelDrift(store: FleetStore, model: string, options: DriftOptions & { version?: number } = {}): DriftReport {
+export function modelDrift(
+  store: FleetStore,
+  model: string,
+  options: DriftOptions & { version?: number } = {},
+): DriftReport {
   const version = options.version ?? store.latestVersion(model);
-  if (version === undefined) throw fleetError(FleetErrorCodes.UNKNOWN_MODEL, `no registered version of model ${model}`, { model });
+  if (version === undefined)
+    throw fleetError(FleetErrorCodes.UNKNOWN_MODEL, `no registered version of model ${model}`, { model });
   const artifact = store.findArtifact(model, version);
-  if (!artifact) throw fleetError(FleetErrorCodes.ARTIFACT_NOT_FOUND, `no registered artifact for ${model} v${version}`, { model, version });
+  if (!artifact)
+    throw fleetError(FleetErrorCodes.ARTIFACT_NOT_FOUND, `no registered artifact for ${model} v${version}`, {
+      model,
+      version,
+    });
   return driftReport(store, artifact.manifest, {
     ...(options.device !== undefined ? { device: options.device } : {}),
     ...(options.thresholds ? { thresholds: options.thresholds } : {}),

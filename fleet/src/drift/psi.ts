@@ -25,7 +25,11 @@ function checkLengths(reference: readonly number[], observed: readonly number[])
 }
 
 /** Population stability index; NaN when either side is empty (no rows: nothing to compare). */
-export function psi(referenceFreqs: readonly number[], observedCounts: readonly number[], epsilon: number = PSI_EPSILON): number {
+export function psi(
+  referenceFreqs: readonly number[],
+  observedCounts: readonly number[],
+  epsilon: number = PSI_EPSILON,
+): number {
   checkLengths(referenceFreqs, observedCounts);
   const e = normalise(referenceFreqs);
   const a = normalise(observedCounts);

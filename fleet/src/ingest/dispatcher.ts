@@ -6,7 +6,12 @@ import { deviceReportedHandler, gatewayReportedHandler } from './reported.ts';
 import { telemetryHandler } from './telemetry.ts';
 
 /** Every inbound message type the fleet ingests, one handler each. */
-export const ingestHandlers: readonly IngestHandler[] = [telemetryHandler, deviceReportedHandler, gatewayReportedHandler, labelsHandler];
+export const ingestHandlers: readonly IngestHandler[] = [
+  telemetryHandler,
+  deviceReportedHandler,
+  gatewayReportedHandler,
+  labelsHandler,
+];
 
 /**
  * Keeps a rejected message (DESIGN.md §3: "a bad one is rejected with a logged reason and kept in
@@ -35,8 +40,16 @@ export function dispatch(handler: IngestHandler, ctx: IngestContext, topic: stri
 }
 
 /** Routes every ingested topic filter of the transport to its handler. Call before `transport.start()`. */
-export async function routeIngestion(transport: Transport, ctx: IngestContext, handlers: readonly IngestHandler[] = ingestHandlers): Promise<void> {
+export async function routeIngestion(
+  transport: Transport,
+  ctx: IngestContext,
+  handlers: readonly IngestHandler[] = ingestHandlers,
+): Promise<void> {
   for (const handler of handlers) {
-    await transport.route(topics.all(handler.kind, handler.leaf), (topic, payload) => dispatch(handler, ctx, topic, payload), 1);
+    await transport.route(
+      topics.all(handler.kind, handler.leaf),
+      (topic, payload) => dispatch(handler, ctx, topic, payload),
+      1,
+    );
   }
 }

@@ -35,11 +35,15 @@ export function createMemoryStore(): FleetStore {
       if (artifacts.has(r.artifactId)) return;
       const taken = byNameVersion(r.name, r.version);
       if (taken) {
-        throw fleetError(FleetErrorCodes.VERSION_EXISTS, `${r.name} v${r.version} is already registered as ${taken.artifactId}`, {
-          name: r.name,
-          version: r.version,
-          artifactId: taken.artifactId,
-        });
+        throw fleetError(
+          FleetErrorCodes.VERSION_EXISTS,
+          `${r.name} v${r.version} is already registered as ${taken.artifactId}`,
+          {
+            name: r.name,
+            version: r.version,
+            artifactId: taken.artifactId,
+          },
+        );
       }
       artifacts.set(r.artifactId, copy(r));
     },
@@ -83,7 +87,10 @@ export function createMemoryStore(): FleetStore {
     },
     telemetryWindows(q) {
       const list = [...telemetry.values()].filter(
-        (w) => w.model === q.model && (q.version === undefined || w.version === q.version) && (q.device === undefined || w.device === q.device),
+        (w) =>
+          w.model === q.model &&
+          (q.version === undefined || w.version === q.version) &&
+          (q.device === undefined || w.device === q.device),
       );
       return sorted(list, (w) => [w.device, w.seq]).map(copy);
     },
@@ -95,11 +102,20 @@ export function createMemoryStore(): FleetStore {
     },
     labels(device) {
       const list = [...labels.values()].filter((l) => device === undefined || l.device === device);
-      return sorted(list, (l) => (device === undefined ? [l.device, l.at, l.predictionId] : [l.at, l.predictionId])).map(copy);
+      return sorted(list, (l) =>
+        device === undefined ? [l.device, l.at, l.predictionId] : [l.at, l.predictionId],
+      ).map(copy);
     },
     addDeadLetter(d) {
       const id = nextDeadId++;
-      dead.push({ id, topic: d.topic, payload: Buffer.from(d.payload), code: d.code, reason: d.reason, receivedAt: d.receivedAt });
+      dead.push({
+        id,
+        topic: d.topic,
+        payload: Buffer.from(d.payload),
+        code: d.code,
+        reason: d.reason,
+        receivedAt: d.receivedAt,
+      });
       return id;
     },
     deadLetters() {

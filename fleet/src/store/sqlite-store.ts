@@ -128,22 +128,35 @@ export function openSqliteStore(file: string): FleetStore {
     labelsOf: db.prepare<[string], { device: string; prediction_id: string; label: number | string; at: string }>(
       'SELECT * FROM labels WHERE device = ? ORDER BY at, prediction_id',
     ),
-    addDeadLetter: db.prepare('INSERT INTO dead_letters (topic, payload, code, reason, received_at) VALUES (?, ?, ?, ?, ?)'),
+    addDeadLetter: db.prepare(
+      'INSERT INTO dead_letters (topic, payload, code, reason, received_at) VALUES (?, ?, ?, ?, ?)',
+    ),
     deadLetters: db.prepare<[], DeadLetterRow>('SELECT * FROM dead_letters ORDER BY id'),
     countDeadLetters: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM dead_letters'),
   };
 
   return {
     putArtifact(r) {
-      const info = st.putArtifact.run(r.artifactId, r.name, r.version, JSON.stringify(r.manifest), r.dir, r.registeredAt);
+      const info = st.putArtifact.run(
+        r.artifactId,
+        r.name,
+        r.version,
+        JSON.stringify(r.manifest),
+        r.dir,
+        r.registeredAt,
+      );
       if (info.changes === 1) return;
       const taken = st.findArtifact.get(r.name, r.version);
       if (taken && taken.artifact_id !== r.artifactId) {
-        throw fleetError(FleetErrorCodes.VERSION_EXISTS, `${r.name} v${r.version} is already registered as ${taken.artifact_id}`, {
-          name: r.name,
-          version: r.version,
-          artifactId: taken.artifact_id,
-        });
+        throw fleetError(
+          FleetErrorCodes.VERSION_EXISTS,
+          `${r.name} v${r.version} is already registered as ${taken.artifact_id}`,
+          {
+            name: r.name,
+            version: r.version,
+            artifactId: taken.artifact_id,
+          },
+        );
       }
     },
     getArtifact(id) {
@@ -203,7 +216,11 @@ export function openSqliteStore(file: string): FleetStore {
         where.push('device = ?');
         params.push(q.device);
       }
-      const rows = db.prepare<(string | number)[], { json: string }>(`SELECT json FROM telemetry WHERE ${where.join(' AND ')} ORDER BY device, seq`).all(...params);
+      const rows = db
+        .prepare<(string | number)[], { json: string }>(
+          `SELECT json FROM telemetry WHERE ${where.join(' AND ')} ORDER BY device, seq`,
+        )
+        .all(...params);
       return rows.map((r) => JSON.parse(r.json) as TelemetryWindow);
     },
     countTelemetry() {
@@ -214,14 +231,26 @@ export function openSqliteStore(file: string): FleetStore {
     },
     labels(device) {
       const rows = device === undefined ? st.labelsAll.all() : st.labelsOf.all(device);
-      return rows.map((r): LabelMessage => ({ device: r.device, predictionId: r.prediction_id, label: r.label, at: r.at }));
+      return rows.map((r): LabelMessage => ({
+        device: r.device,
+        predictionId: r.prediction_id,
+        label: r.label,
+        at: r.at,
+      }));
     },
     addDeadLetter(d: DeadLetterInput) {
       const info = st.addDeadLetter.run(d.topic, Buffer.from(d.payload), d.code, d.reason, d.receivedAt);
       return Number(info.lastInsertRowid);
     },
     deadLetters(): DeadLetter[] {
-      return st.deadLetters.all().map((r) => ({ id: r.id, topic: r.topic, payload: r.payload, code: r.code, reason: r.reason, receivedAt: r.received_at }));
+      return st.deadLetters.all().map((r) => ({
+        id: r.id,
+        topic: r.topic,
+        payload: r.payload,
+        code: r.code,
+        reason: r.reason,
+        receivedAt: r.received_at,
+      }));
     },
     countDeadLetters() {
       return st.countDeadLetters.get()?.n ?? 0;

@@ -19,7 +19,10 @@ const UPSTREAM_PROTOCOLS = new Set(['mqtt:', 'mqtts:', 'tcp:', 'tls:', 'ws:', 'w
 /** Checks the command's arguments; throws OUTPOST_ERR_CLI_ARGS naming the bad one. */
 export function parseGatewayArgs(args: GatewayCliArgs): Omit<GatewayOptions, 'logger' | 'clock'> {
   const bad = (option: string, message: string, cause?: unknown): never => {
-    throw gatewayError(GatewayErrorCodes.CLI_ARGS, `--${option}: ${message}`, { details: { option }, ...(cause !== undefined ? { cause } : {}) });
+    throw gatewayError(GatewayErrorCodes.CLI_ARGS, `--${option}: ${message}`, {
+      details: { option },
+      ...(cause !== undefined ? { cause } : {}),
+    });
   };
   const id = args.id ?? bad('id', 'required');
   if (!ID_PATTERN.test(id)) bad('id', `${JSON.stringify(id)} must match ${ID_PATTERN.source}`);
@@ -32,10 +35,12 @@ export function parseGatewayArgs(args: GatewayCliArgs): Omit<GatewayOptions, 'lo
   } catch (cause) {
     bad('upstream', `${JSON.stringify(upstreamUrl)} is not a URL`, cause);
   }
-  if (url && !UPSTREAM_PROTOCOLS.has(url.protocol)) bad('upstream', `protocol ${url.protocol} is not one of ${[...UPSTREAM_PROTOCOLS].join(' ')}`);
+  if (url && !UPSTREAM_PROTOCOLS.has(url.protocol))
+    bad('upstream', `protocol ${url.protocol} is not one of ${[...UPSTREAM_PROTOCOLS].join(' ')}`);
   const portText = args.port ?? String(DEFAULT_LOCAL_PORT);
   const localPort = Number(portText);
-  if (!/^\d+$/.test(portText) || localPort > 65535) bad('port', `${JSON.stringify(portText)} is not a port number (0–65535)`);
+  if (!/^\d+$/.test(portText) || localPort > 65535)
+    bad('port', `${JSON.stringify(portText)} is not a port number (0–65535)`);
   const keyPath = args.publicKey ?? bad('public-key', 'required (the fleet signing public key, PEM)');
   let publicKeyPem = '';
   try {

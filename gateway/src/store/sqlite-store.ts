@@ -65,7 +65,12 @@ interface DeadLetterRow {
   at: number;
 }
 
-const toArtifact = (r: ArtifactRow): CachedArtifact => ({ artifactId: r.artifact_id, name: r.name, version: r.version, fetchedAt: r.fetched_at });
+const toArtifact = (r: ArtifactRow): CachedArtifact => ({
+  artifactId: r.artifact_id,
+  name: r.name,
+  version: r.version,
+  fetchedAt: r.fetched_at,
+});
 const toDevice = (r: DeviceRow): KnownDevice => ({
   id: r.id,
   lastSeen: r.last_seen,
@@ -98,13 +103,17 @@ export function openSqliteStore(dataDir: string): GatewayStore {
     ),
     listDevices: db.prepare<[], DeviceRow>('SELECT * FROM devices ORDER BY id'),
     getDesired: db.prepare<[], { state: string }>('SELECT state FROM desired WHERE one = 1'),
-    setDesired: db.prepare('INSERT INTO desired (one, state) VALUES (1, ?) ON CONFLICT(one) DO UPDATE SET state = excluded.state'),
+    setDesired: db.prepare(
+      'INSERT INTO desired (one, state) VALUES (1, ?) ON CONFLICT(one) DO UPDATE SET state = excluded.state',
+    ),
     enqueue: db.prepare('INSERT INTO outbox (topic, payload, retain, enqueued_at) VALUES (?, ?, ?, ?)'),
     peekOutbox: db.prepare<[number, number], OutboxRow>('SELECT * FROM outbox WHERE id > ? ORDER BY id LIMIT ?'),
     ack: db.prepare('DELETE FROM outbox WHERE id = ?'),
     outboxDepth: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM outbox'),
     addDeadLetter: db.prepare('INSERT INTO dead_letters (topic, payload, code, reason, at) VALUES (?, ?, ?, ?, ?)'),
-    listDeadLetters: db.prepare<[number], DeadLetterRow>('SELECT topic, payload, code, reason, at FROM dead_letters ORDER BY id DESC LIMIT ?'),
+    listDeadLetters: db.prepare<[number], DeadLetterRow>(
+      'SELECT topic, payload, code, reason, at FROM dead_letters ORDER BY id DESC LIMIT ?',
+    ),
     deadLetterCount: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM dead_letters'),
   };
   const upsertDevice = db.transaction((id: string, lastSeen: number, reported: ReportedState | null): boolean => {
@@ -150,9 +159,13 @@ export function openSqliteStore(dataDir: string): GatewayStore {
       return Number(q.enqueue.run(topic, payload, retain ? 1 : 0, enqueuedAt).lastInsertRowid);
     },
     peekOutbox(limit, afterId = 0): OutboxEntry[] {
-      return q.peekOutbox
-        .all(afterId, limitOf(limit))
-        .map((r) => ({ id: r.id, topic: r.topic, payload: r.payload, retain: r.retain === 1, enqueuedAt: r.enqueued_at }));
+      return q.peekOutbox.all(afterId, limitOf(limit)).map((r) => ({
+        id: r.id,
+        topic: r.topic,
+        payload: r.payload,
+        retain: r.retain === 1,
+        enqueuedAt: r.enqueued_at,
+      }));
     },
     ack(id) {
       q.ack.run(id);

@@ -4,7 +4,12 @@ import { decode, encode } from '../decode.ts';
 import { ErrorCodes, OutpostError } from '../errors.ts';
 import { sha256Hex } from '../hash.ts';
 import { systemClock, silentLogger, type Clock, type Logger } from '../runtime.ts';
-import { ArtifactChunkResponse, DEFAULT_CHUNK_BYTES, MAX_CHUNK_BYTES, type ArtifactChunk } from '../schemas/artifact-transfer.ts';
+import {
+  ArtifactChunkResponse,
+  DEFAULT_CHUNK_BYTES,
+  MAX_CHUNK_BYTES,
+  type ArtifactChunk,
+} from '../schemas/artifact-transfer.ts';
 import type { Manifest } from '../schemas/manifest.ts';
 import { topics, type NodeKind } from '../topics.ts';
 import type { Transport } from '../transport.ts';
@@ -63,7 +68,8 @@ export async function createArtifactFetcher(options: ArtifactFetcherOptions): Pr
     const p = pending.get(msg.requestId);
     if (!p) return; // a late reply to a request we already retried
     pending.delete(msg.requestId);
-    if ('error' in msg) p.reject(new OutpostError(msg.error.code, msg.error.message, { details: { file: msg.file, index: msg.index } }));
+    if ('error' in msg)
+      p.reject(new OutpostError(msg.error.code, msg.error.message, { details: { file: msg.file, index: msg.index } }));
     else p.resolve(msg);
   });
 
@@ -72,7 +78,11 @@ export async function createArtifactFetcher(options: ArtifactFetcherOptions): Pr
     return new Promise<ArtifactChunk>((resolve, reject) => {
       const timer = clock.setTimeout(() => {
         pending.delete(requestId);
-        reject(new OutpostError(TRANSFER_TIMEOUT, `no reply for chunk ${index} of ${file}`, { details: { artifactId, file, index } }));
+        reject(
+          new OutpostError(TRANSFER_TIMEOUT, `no reply for chunk ${index} of ${file}`, {
+            details: { artifactId, file, index },
+          }),
+        );
       }, timeoutMs);
       pending.set(requestId, {
         resolve: (c) => {
@@ -98,11 +108,14 @@ export async function createArtifactFetcher(options: ArtifactFetcherOptions): Pr
         const chunk = await requestOnce(artifactId, file, index);
         const data = Buffer.from(chunk.data, 'base64');
         if (sha256Hex(data) !== chunk.chunkSha256) {
-          throw new OutpostError(ErrorCodes.HASH_MISMATCH, `chunk ${index} of ${file} fails its sha256`, { details: { file, index } });
+          throw new OutpostError(ErrorCodes.HASH_MISMATCH, `chunk ${index} of ${file} fails its sha256`, {
+            details: { file, index },
+          });
         }
         return chunk;
       } catch (err) {
-        const retriable = err instanceof OutpostError && (err.code === TRANSFER_TIMEOUT || err.code === ErrorCodes.HASH_MISMATCH);
+        const retriable =
+          err instanceof OutpostError && (err.code === TRANSFER_TIMEOUT || err.code === ErrorCodes.HASH_MISMATCH);
         if (!retriable || attempt >= attempts) throw err;
         log.debug({ file, index, attempt }, 'asking again for chunk');
       }
@@ -115,13 +128,17 @@ export async function createArtifactFetcher(options: ArtifactFetcherOptions): Pr
     for (let i = 1; i < first.totalChunks; i++) {
       const chunk = await requestChunk(artifactId, file, i);
       if (chunk.fileSha256 !== first.fileSha256) {
-        throw new OutpostError(TRANSFER_FAILED, `${file} changed during the transfer`, { details: { artifactId, file } });
+        throw new OutpostError(TRANSFER_FAILED, `${file} changed during the transfer`, {
+          details: { artifactId, file },
+        });
       }
       parts.push(Buffer.from(chunk.data, 'base64'));
     }
     const bytes = Buffer.concat(parts);
     if (bytes.byteLength !== first.totalBytes || sha256Hex(bytes) !== first.fileSha256) {
-      throw new OutpostError(ErrorCodes.HASH_MISMATCH, `${file} fails its sha256 after transfer`, { details: { artifactId, file } });
+      throw new OutpostError(ErrorCodes.HASH_MISMATCH, `${file} fails its sha256 after transfer`, {
+        details: { artifactId, file },
+      });
     }
     return bytes;
   }
@@ -148,6 +165,11 @@ function decodeFileList(manifestBytes: Uint8Array): string[] {
     throw new OutpostError(ErrorCodes.NOT_JSON, 'manifest.json: not JSON', { cause });
   }
   const files = (parsed as { files?: unknown }).files;
-  if (!Array.isArray(files)) throw new OutpostError(ErrorCodes.SCHEMA_INVALID, 'manifest.json: field files: missing', { details: { field: 'files' } });
-  return files.map((f: unknown) => String((f as { path?: unknown }).path)).filter((p) => /^[A-Za-z0-9_.-]+$/.test(p) && p !== MANIFEST_FILE);
+  if (!Array.isArray(files))
+    throw new OutpostError(ErrorCodes.SCHEMA_INVALID, 'manifest.json: field files: missing', {
+      details: { field: 'files' },
+    });
+  return files
+    .map((f: unknown) => String((f as { path?: unknown }).path))
+    .filter((p) => /^[A-Za-z0-9_.-]+$/.test(p) && p !== MANIFEST_FILE);
 }

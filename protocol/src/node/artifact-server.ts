@@ -28,7 +28,11 @@ export async function serveArtifacts(options: ArtifactServerOptions): Promise<vo
   const hashes = new Map<string, string>();
   const kind = options.kind;
   const reply = (id: string, msg: ArtifactChunk | ArtifactChunkError): Promise<void> =>
-    options.transport.publish(kind === 'gateways' ? topics.gateway(id, 'artifactChunk') : topics.device(id, 'artifactChunk'), encode(msg), { qos: 1 });
+    options.transport.publish(
+      kind === 'gateways' ? topics.gateway(id, 'artifactChunk') : topics.device(id, 'artifactChunk'),
+      encode(msg),
+      { qos: 1 },
+    );
 
   await options.transport.route(topics.all(kind, 'artifactRequest'), async (topic, payload) => {
     let requester: string;
@@ -43,7 +47,13 @@ export async function serveArtifacts(options: ArtifactServerOptions): Promise<vo
       return;
     }
     const fail = (code: string, message: string): Promise<void> =>
-      reply(requester, { requestId: req.requestId, artifactId: req.artifactId, file: req.file, index: req.index, error: { code, message } });
+      reply(requester, {
+        requestId: req.requestId,
+        artifactId: req.artifactId,
+        file: req.file,
+        index: req.index,
+        error: { code, message },
+      });
     let bytes: Uint8Array | undefined;
     try {
       bytes = await options.read(req.artifactId, req.file);
@@ -67,7 +77,10 @@ export async function serveArtifacts(options: ArtifactServerOptions): Promise<vo
       await fail(ErrorCodes.CHUNK_OUT_OF_RANGE, `chunk ${req.index} of ${totalChunks}`);
       return;
     }
-    const chunk = bytes.subarray(req.index * req.chunkBytes, Math.min(bytes.byteLength, (req.index + 1) * req.chunkBytes));
+    const chunk = bytes.subarray(
+      req.index * req.chunkBytes,
+      Math.min(bytes.byteLength, (req.index + 1) * req.chunkBytes),
+    );
     await reply(requester, {
       requestId: req.requestId,
       artifactId: req.artifactId,

@@ -23,7 +23,11 @@ export function loadOrCreateKeyPair(dir: string): SigningKeyPair {
     return keys;
   }
   if (existsSync(pubPath)) {
-    throw new OutpostError(ErrorCodes.KEY_INVALID, `${pubPath} exists but ${privPath} does not; refusing to replace the key`, { details: { dir } });
+    throw new OutpostError(
+      ErrorCodes.KEY_INVALID,
+      `${pubPath} exists but ${privPath} does not; refusing to replace the key`,
+      { details: { dir } },
+    );
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const keys = generateSigningKeyPair();

@@ -49,7 +49,8 @@ export function createMqttTransport(options: MqttTransportOptions): Transport {
       if (!topicMatches(r.filter, topic)) continue;
       try {
         const result = r.handler(topic, payload);
-        if (result instanceof Promise) result.catch((err: unknown) => log.error({ topic, err: errorMessage(err) }, 'handler failed'));
+        if (result instanceof Promise)
+          result.catch((err: unknown) => log.error({ topic, err: errorMessage(err) }, 'handler failed'));
       } catch (err) {
         log.error({ topic, err: errorMessage(err) }, 'handler failed');
       }

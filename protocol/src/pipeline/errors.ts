@@ -12,5 +12,7 @@ export const PipelineErrorCodes = {
 } as const;
 
 export function pipelineStepError(op: string, column: string, reason: string): OutpostError {
-  return new OutpostError(PipelineErrorCodes.STEP_INVALID, `preprocessing step ${op} (${column}): ${reason}`, { details: { step: op, column, reason } });
+  return new OutpostError(PipelineErrorCodes.STEP_INVALID, `preprocessing step ${op} (${column}): ${reason}`, {
+    details: { step: op, column, reason },
+  });
 }

@@ -32,17 +32,26 @@ export function rawNumber(x: number): number {
 export function numericColumn(frame: PipelineFrame, name: string, op: string): Float64Array {
   const col = frame.numeric.get(name);
   if (col) return col;
-  throw pipelineStepError(op, name, frame.categorical.has(name) ? 'the column is categorical, a number is needed' : 'no such column');
+  throw pipelineStepError(
+    op,
+    name,
+    frame.categorical.has(name) ? 'the column is categorical, a number is needed' : 'no such column',
+  );
 }
 
 export function categoricalColumn(frame: PipelineFrame, name: string, op: string): string[] {
   const col = frame.categorical.get(name);
   if (col) return col;
-  throw pipelineStepError(op, name, frame.numeric.has(name) ? 'the column is numeric, a category is needed' : 'no such column');
+  throw pipelineStepError(
+    op,
+    name,
+    frame.numeric.has(name) ? 'the column is numeric, a category is needed' : 'no such column',
+  );
 }
 
 function assertNew(frame: PipelineFrame, name: string, op: string): void {
-  if (frame.numeric.has(name) || frame.categorical.has(name)) throw pipelineStepError(op, name, 'a column with this name already exists');
+  if (frame.numeric.has(name) || frame.categorical.has(name))
+    throw pipelineStepError(op, name, 'a column with this name already exists');
 }
 
 /** Appends a new numeric column at the end of the design order. */
@@ -53,7 +62,12 @@ export function addNumeric(frame: PipelineFrame, name: string, values: Float64Ar
 }
 
 /** Replaces categorical column `name` in place (same position) by numeric columns. */
-export function replaceCategorical(frame: PipelineFrame, name: string, columns: readonly (readonly [string, Float64Array])[], op: string): void {
+export function replaceCategorical(
+  frame: PipelineFrame,
+  name: string,
+  columns: readonly (readonly [string, Float64Array])[],
+  op: string,
+): void {
   const at = frame.order.indexOf(name);
   frame.categorical.delete(name);
   for (const [n] of columns) if (n !== name) assertNew(frame, n, op);

@@ -38,7 +38,11 @@ const OutputSchema = z.discriminatedUnion('task', [
   z.strictObject({ task: z.literal('binary'), probabilities: Name, label: Name, threshold: z.number().finite() }),
   z.strictObject({ task: z.literal('multiclass'), probabilities: Name, label: Name, classes: z.number().int().min(2) }),
 ]);
-const Envelope = z.strictObject({ format: z.literal(INPUT_TRANSFORM_FORMAT), pipeline: z.unknown(), output: OutputSchema });
+const Envelope = z.strictObject({
+  format: z.literal(INPUT_TRANSFORM_FORMAT),
+  pipeline: z.unknown(),
+  output: OutputSchema,
+});
 
 /**
  * An input transform from untrusted JSON: OUTPOST_ERR_SCHEMA_INVALID when malformed,
@@ -46,7 +50,11 @@ const Envelope = z.strictObject({ format: z.literal(INPUT_TRANSFORM_FORMAT), pip
  */
 export function parseInputTransform(value: unknown): InputTransform {
   const envelope = validate(Envelope, value, 'input transform');
-  return { format: envelope.format, pipeline: parsePipeline(envelope.pipeline, 'input transform pipeline'), output: envelope.output };
+  return {
+    format: envelope.format,
+    pipeline: parsePipeline(envelope.pipeline, 'input transform pipeline'),
+    output: envelope.output,
+  };
 }
 
 /** The graph output name the transform reads. */

@@ -37,7 +37,19 @@ export type PipelineStep =
   | FittedScale;
 export type PipelineStepOp = PipelineStep['op'];
 
-export const PIPELINE_STEP_OPS: readonly PipelineStepOp[] = ['capped', 'impute', 'clip', 'ratio', 'log', 'bin', 'rotate', 'cluster_similarity', 'ordinal', 'onehot', 'scale'];
+export const PIPELINE_STEP_OPS: readonly PipelineStepOp[] = [
+  'capped',
+  'impute',
+  'clip',
+  'ratio',
+  'log',
+  'bin',
+  'rotate',
+  'cluster_similarity',
+  'ordinal',
+  'onehot',
+  'scale',
+];
 
 export function isKnownStepOp(op: unknown): op is PipelineStepOp {
   return typeof op === 'string' && (PIPELINE_STEP_OPS as readonly string[]).includes(op);
@@ -55,10 +67,14 @@ export interface FittedPipeline {
 }
 
 export function unknownStepError(op: unknown, index: number): OutpostError {
-  const name = typeof op === 'string' ? op : JSON.stringify(op) ?? String(op);
-  return new OutpostError(PipelineErrorCodes.STEP_UNKNOWN, `preprocessing step ${index} has kind ${name}, which this runtime cannot apply (known: ${PIPELINE_STEP_OPS.join(', ')})`, {
-    details: { op: name, index, known: [...PIPELINE_STEP_OPS] },
-  });
+  const name = typeof op === 'string' ? op : (JSON.stringify(op) ?? String(op));
+  return new OutpostError(
+    PipelineErrorCodes.STEP_UNKNOWN,
+    `preprocessing step ${index} has kind ${name}, which this runtime cannot apply (known: ${PIPELINE_STEP_OPS.join(', ')})`,
+    {
+      details: { op: name, index, known: [...PIPELINE_STEP_OPS] },
+    },
+  );
 }
 
 /** Applies one fitted step to the frame, in place. */
@@ -97,13 +113,33 @@ export function applyStep(s: PipelineStep, frame: PipelineFrame, index = -1): vo
  * float32 and anything non-finite or not a number is missing (NaN); a string input takes strings,
  * numbers as their String() form (as the onnxruntime engine feeds them), anything else is missing ('').
  */
-export function frameFromRows(inputs: readonly PipelineInput[], rows: readonly Readonly<Record<string, unknown>>[]): PipelineFrame {
-  const frame: PipelineFrame = { rows: rows.length, numeric: new Map(), categorical: new Map(), order: inputs.map((i) => i.name) };
+export function frameFromRows(
+  inputs: readonly PipelineInput[],
+  rows: readonly Readonly<Record<string, unknown>>[],
+): PipelineFrame {
+  const frame: PipelineFrame = {
+    rows: rows.length,
+    numeric: new Map(),
+    categorical: new Map(),
+    order: inputs.map((i) => i.name),
+  };
   for (const { name, kind } of inputs) {
     if (kind === 'numeric') {
-      frame.numeric.set(name, Float64Array.from(rows, (r) => { const v = r[name]; return typeof v === 'number' ? rawNumber(v) : NaN; }));
+      frame.numeric.set(
+        name,
+        Float64Array.from(rows, (r) => {
+          const v = r[name];
+          return typeof v === 'number' ? rawNumber(v) : NaN;
+        }),
+      );
     } else {
-      frame.categorical.set(name, rows.map((r) => { const v = r[name]; return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : ''; }));
+      frame.categorical.set(
+        name,
+        rows.map((r) => {
+          const v = r[name];
+          return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
+        }),
+      );
     }
   }
   return frame;

@@ -71,7 +71,8 @@ export const ReferenceProfile = z
   .superRefine((ref, ctx) => {
     const check = (r: FeatureReference, path: (string | number)[]): void => {
       const want = r.kind === 'numeric' ? r.edges.length + 1 : r.categories.length;
-      if (r.freqs.length !== want) ctx.addIssue({ code: 'custom', path, message: `freqs needs ${want} entries, has ${r.freqs.length}` });
+      if (r.freqs.length !== want)
+        ctx.addIssue({ code: 'custom', path, message: `freqs needs ${want} entries, has ${r.freqs.length}` });
     };
     for (const [name, r] of Object.entries(ref.features)) check(r, ['features', name, 'freqs']);
     check(ref.prediction, ['prediction', 'freqs']);

@@ -62,13 +62,21 @@ export async function artifactContents(
   const tflite = tfliteArtifact(t, model.shipped);
   const metrics = { ...t.metrics, ...model.metrics, ...tflite.metrics };
   // Binary: the `label` output's cut, tuned on the validation rows (run/threshold.ts).
-  if (t.task === 'binary' && t.threshold !== undefined) metrics.decision_threshold = { metric: 'threshold', value: t.threshold };
+  if (t.task === 'binary' && t.threshold !== undefined)
+    metrics.decision_threshold = { metric: 'threshold', value: t.threshold };
   const outputs = outputSpecs(t);
   const predictionOutput = predictionOutputOf(t.task);
   const trainPredictions = (modelOutputs(t, t.trainRecords)[predictionOutput] ?? []).map((row) => row[0] as number);
   const trainingData = { fingerprint: t.dataFingerprint, rows: t.trainRecords.length, source: t.dataSource };
-  const card = specModelCard(t, { version: o.version, parentVersion: o.parentVersion, outputs, metrics, trainingData }) + model.cardSection + tflite.cardSection;
-  const files: ArtifactFile[] = [...model.files, ...tflite.files, { path: 'card.md', role: 'card', bytes: Buffer.from(card, 'utf8') }];
+  const card =
+    specModelCard(t, { version: o.version, parentVersion: o.parentVersion, outputs, metrics, trainingData }) +
+    model.cardSection +
+    tflite.cardSection;
+  const files: ArtifactFile[] = [
+    ...model.files,
+    ...tflite.files,
+    { path: 'card.md', role: 'card', bytes: Buffer.from(card, 'utf8') },
+  ];
   const unsigned: UnsignedManifest = {
     schema: MANIFEST_SCHEMA,
     name: t.name,
@@ -91,12 +99,25 @@ export async function artifactContents(
 
 export async function buildArtifact(t: TrainedModel, o: BuildArtifactOptions): Promise<BuiltArtifact> {
   const version = o.version ?? (latestVersion(o.outRoot, t.name) ?? 0) + 1;
-  if (!Number.isSafeInteger(version) || version < 1) throw trainerError(TrainerErrorCodes.CLI_ARGS, `artifact version must be an integer ≥ 1, got ${version}`, { field: 'version', value: version });
+  if (!Number.isSafeInteger(version) || version < 1)
+    throw trainerError(TrainerErrorCodes.CLI_ARGS, `artifact version must be an integer ≥ 1, got ${version}`, {
+      field: 'version',
+      value: version,
+    });
   const dir = join(o.outRoot, t.name, String(version));
-  if (existsSync(dir)) throw trainerError(TrainerErrorCodes.ARTIFACT_VERSION_EXISTS, `${dir} already exists; artifacts are immutable`, { dir, version });
+  if (existsSync(dir))
+    throw trainerError(TrainerErrorCodes.ARTIFACT_VERSION_EXISTS, `${dir} already exists; artifacts are immutable`, {
+      dir,
+      version,
+    });
   const createdAt = o.now === undefined ? Date.now() : typeof o.now === 'number' ? o.now : o.now.getTime();
   const parentVersion = parentOf(o.outRoot, t.name, version);
-  const { unsigned, files, report, tflite } = await artifactContents(t, { version, parentVersion, createdAt, ...(o.measureLatency !== undefined ? { measureLatency: o.measureLatency } : {}) });
+  const { unsigned, files, report, tflite } = await artifactContents(t, {
+    version,
+    parentVersion,
+    createdAt,
+    ...(o.measureLatency !== undefined ? { measureLatency: o.measureLatency } : {}),
+  });
   const written = writeArtifact(o.outRoot, unsigned, files, o.keys);
   return { artifactDir: written.dir, artifactId: written.artifactId, manifest: written.manifest, report, tflite };
 }

@@ -12,25 +12,35 @@ import type { RawRecord, TrainedModel } from '../run/trained-model.ts';
 
 export { UNSEEN_CATEGORY };
 
-const isMissing = (v: RawRecord[string] | undefined): boolean => v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v));
+const isMissing = (v: RawRecord[string] | undefined): boolean =>
+  v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v));
 
 /** A record restricted to the model's inputs, every input present (missing → null). */
 function normalised(r: RawRecord, inputs: readonly InputSpec[]): RawRecord {
-  return Object.fromEntries(inputs.map((i) => {
-    const v = r[i.name];
-    return [i.name, isMissing(v) || v === '' ? null : (v as number | string)];
-  }));
+  return Object.fromEntries(
+    inputs.map((i) => {
+      const v = r[i.name];
+      return [i.name, isMissing(v) || v === '' ? null : (v as number | string)];
+    }),
+  );
 }
 
-export function goldenInputRecords(records: readonly RawRecord[], inputs: readonly InputSpec[], count = 8): RawRecord[] {
+export function goldenInputRecords(
+  records: readonly RawRecord[],
+  inputs: readonly InputSpec[],
+  count = 8,
+): RawRecord[] {
   if (records.length === 0) return [];
   const spread = Math.max(1, count - 2);
   const step = Math.max(1, Math.floor(records.length / spread));
-  const out = Array.from({ length: Math.min(spread, records.length) }, (_, i) => normalised(records[i * step] as RawRecord, inputs));
+  const out = Array.from({ length: Math.min(spread, records.length) }, (_, i) =>
+    normalised(records[i * step] as RawRecord, inputs),
+  );
   const numeric = inputs.filter((i) => i.type === 'float');
   const withMissing = records.find((r) => numeric.some((i) => isMissing(r[i.name])));
   if (withMissing) out.push(normalised(withMissing, inputs));
-  else if (numeric.length > 0) out.push({ ...normalised(records[0] as RawRecord, inputs), [(numeric[0] as InputSpec).name]: null });
+  else if (numeric.length > 0)
+    out.push({ ...normalised(records[0] as RawRecord, inputs), [(numeric[0] as InputSpec).name]: null });
   const strings = inputs.filter((i) => i.type === 'string');
   if (strings.length > 0) {
     const unseen = normalised(records[records.length - 1] as RawRecord, inputs);
@@ -41,8 +51,14 @@ export function goldenInputRecords(records: readonly RawRecord[], inputs: readon
 }
 
 /** Golden examples with the in-process outputs, by output name (flattened per row). */
-export function goldenFor(t: Pick<TrainedModel, 'task' | 'classes' | 'pipeline' | 'model' | 'inputs' | 'trainRecords'>, count = 8): GoldenExample[] {
+export function goldenFor(
+  t: Pick<TrainedModel, 'task' | 'classes' | 'pipeline' | 'model' | 'inputs' | 'trainRecords'>,
+  count = 8,
+): GoldenExample[] {
   const records = goldenInputRecords(t.trainRecords, t.inputs, count);
   const outputs = modelOutputs(t, records);
-  return records.map((inputs, i) => ({ inputs, outputs: Object.fromEntries(Object.entries(outputs).map(([name, rows]) => [name, rows[i] as number[]])) }));
+  return records.map((inputs, i) => ({
+    inputs,
+    outputs: Object.fromEntries(Object.entries(outputs).map(([name, rows]) => [name, rows[i] as number[]])),
+  }));
 }

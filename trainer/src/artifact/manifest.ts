@@ -1,4 +1,11 @@
-import { MANIFEST_SCHEMA, type FileEntry, type GoldenExample, type InputSpec, type ReferenceProfile, type UnsignedManifest } from '@outpost/protocol';
+import {
+  MANIFEST_SCHEMA,
+  type FileEntry,
+  type GoldenExample,
+  type InputSpec,
+  type ReferenceProfile,
+  type UnsignedManifest,
+} from '@outpost/protocol';
 import type { Dataset } from '../data/dataset.ts';
 import type { CvScore } from '../eval/cross-validate.ts';
 import type { Pipeline } from '../preprocess/pipeline.ts';

@@ -35,10 +35,20 @@ function stepLine(s: TrainedModel['pipeline']['steps'][number]): string {
   }
 }
 
-export function specModelCard(t: TrainedModel, m: Pick<Manifest, 'version' | 'parentVersion' | 'outputs' | 'metrics' | 'trainingData'>): string {
-  const inputs = t.inputs.map((i) => `| \`${i.name}\` | ${i.type} | ${i.range ? `${num(i.range[0])} … ${num(i.range[1])}` : ''} | ${i.categories ? i.categories.map((c) => `\`${c}\``).join(', ') : ''} |`);
-  const metrics = Object.entries(m.metrics).map(([k, v]) => `| ${k} | ${v.metric} | ${num(v.value)} | ${v.ci95 ? `${num(v.ci95[0])} … ${num(v.ci95[1])}` : ''} |`);
-  const outputs = m.outputs.map((o) => `- \`${o.name}\` ${o.type} [${o.shape.join(', ')}]${o.description ? `: ${o.description}` : ''}`);
+export function specModelCard(
+  t: TrainedModel,
+  m: Pick<Manifest, 'version' | 'parentVersion' | 'outputs' | 'metrics' | 'trainingData'>,
+): string {
+  const inputs = t.inputs.map(
+    (i) =>
+      `| \`${i.name}\` | ${i.type} | ${i.range ? `${num(i.range[0])} … ${num(i.range[1])}` : ''} | ${i.categories ? i.categories.map((c) => `\`${c}\``).join(', ') : ''} |`,
+  );
+  const metrics = Object.entries(m.metrics).map(
+    ([k, v]) => `| ${k} | ${v.metric} | ${num(v.value)} | ${v.ci95 ? `${num(v.ci95[0])} … ${num(v.ci95[1])}` : ''} |`,
+  );
+  const outputs = m.outputs.map(
+    (o) => `- \`${o.name}\` ${o.type} [${o.shape.join(', ')}]${o.description ? `: ${o.description}` : ''}`,
+  );
   return `# ${t.name} v${m.version}
 
 ## Problem

@@ -49,9 +49,18 @@ function feedsOf(ort: Ort, inputs: readonly InputSpec[], records: readonly RawRe
   const feeds: Record<string, OrtWeb.Tensor> = {};
   for (const input of inputs) {
     const values = records.map((r) => r[input.name]);
-    feeds[input.name] = input.type === 'float'
-      ? new ort.Tensor('float32', Float32Array.from(values, (v) => (typeof v === 'number' ? v : NaN)), [records.length, 1])
-      : new ort.Tensor('string', values.map((v) => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '')), [records.length, 1]);
+    feeds[input.name] =
+      input.type === 'float'
+        ? new ort.Tensor(
+            'float32',
+            Float32Array.from(values, (v) => (typeof v === 'number' ? v : NaN)),
+            [records.length, 1],
+          )
+        : new ort.Tensor(
+            'string',
+            values.map((v) => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '')),
+            [records.length, 1],
+          );
   }
   return feeds;
 }
@@ -61,13 +70,19 @@ async function session(ort: Ort, bytes: Uint8Array): Promise<OrtWeb.InferenceSes
 }
 
 /** Each output's flat values for `records`, run in onnxruntime-web as a device would. */
-export async function runInOrtWeb(bytes: Uint8Array, inputs: readonly InputSpec[], records: readonly RawRecord[]): Promise<Record<string, number[]>> {
+export async function runInOrtWeb(
+  bytes: Uint8Array,
+  inputs: readonly InputSpec[],
+  records: readonly RawRecord[],
+): Promise<Record<string, number[]>> {
   if (records.length === 0) return {};
   const ort = await ortWeb();
   const s = await session(ort, bytes);
   try {
     const res = await s.run(feedsOf(ort, inputs, records));
-    return Object.fromEntries(Object.entries(res).map(([k, t]) => [k, Array.from(t.data as ArrayLike<number | bigint>, Number)]));
+    return Object.fromEntries(
+      Object.entries(res).map(([k, t]) => [k, Array.from(t.data as ArrayLike<number | bigint>, Number)]),
+    );
   } finally {
     await s.release();
   }
@@ -76,7 +91,12 @@ export async function runInOrtWeb(bytes: Uint8Array, inputs: readonly InputSpec[
 /** Median batch-1 run time in microseconds (`runs` timed runs after 20 warm-up runs). */
 export type LatencyMeasure = (bytes: Uint8Array, inputs: readonly InputSpec[], record: RawRecord) => Promise<number>;
 
-export const measureOrtWebLatency = async (bytes: Uint8Array, inputs: readonly InputSpec[], record: RawRecord, runs = 200): Promise<number> => {
+export const measureOrtWebLatency = async (
+  bytes: Uint8Array,
+  inputs: readonly InputSpec[],
+  record: RawRecord,
+  runs = 200,
+): Promise<number> => {
   const ort = await ortWeb();
   const s = await session(ort, bytes);
   try {
@@ -141,7 +161,11 @@ export function specMetricOf(t: Pick<TrainedModel, 'metrics' | 'task'>): string 
       return false;
     }
   };
-  const candidates = [t.metrics.validation?.metric, t.metrics.cv?.metric, ...Object.values(t.metrics).map((m) => m.metric)];
+  const candidates = [
+    t.metrics.validation?.metric,
+    t.metrics.cv?.metric,
+    ...Object.values(t.metrics).map((m) => m.metric),
+  ];
   return candidates.find(known) ?? (t.task === 'regression' ? 'rmse' : 'accuracy');
 }
 
@@ -150,7 +174,12 @@ async function validationMetric(t: TrainedModel, bytes: Uint8Array, metric: stri
   const { records, y } = t.validation;
   if (records.length === 0) return NaN;
   const out = await runInOrtWeb(bytes, t.inputs, records);
-  const pred = t.task === 'regression' ? out.prediction : t.task === 'binary' ? (out.probabilities ?? []).filter((_, i) => i % 2 === 1) : out.probabilities;
+  const pred =
+    t.task === 'regression'
+      ? out.prediction
+      : t.task === 'binary'
+        ? (out.probabilities ?? []).filter((_, i) => i % 2 === 1)
+        : out.probabilities;
   return metricAt(metric, t.task === 'binary' ? t.threshold : undefined).fn(y, pred ?? []);
 }
 
@@ -195,13 +224,17 @@ function summary(metric: string, value: number): MetricSummary[] {
   return Number.isFinite(value) ? [{ metric, value }] : [];
 }
 
-export async function modelFiles(t: TrainedModel, o: { measureLatency?: LatencyMeasure | false } = {}): Promise<ModelFiles> {
+export async function modelFiles(
+  t: TrainedModel,
+  o: { measureLatency?: LatencyMeasure | false } = {},
+): Promise<ModelFiles> {
   const metric = specMetricOf(t);
   const higherIsBetter = metricByName(metric).higherIsBetter;
   const floatBytes = exportModelOnnx(t);
   const float: VariantFigures = { bytes: floatBytes.byteLength, metric: await validationMetric(t, floatBytes, metric) };
   const latencyRecord = goldenInputRecords(t.trainRecords, t.inputs, 3)[0];
-  const measure = o.measureLatency === false || latencyRecord === undefined ? null : (o.measureLatency ?? measureOrtWebLatency);
+  const measure =
+    o.measureLatency === false || latencyRecord === undefined ? null : (o.measureLatency ?? measureOrtWebLatency);
   if (measure && latencyRecord) float.latencyUs = await measure(floatBytes, t.inputs, latencyRecord);
   const metrics: Record<string, MetricSummary> = { size_bytes_float: { metric: 'bytes', value: float.bytes } };
   // The final model was refit on train + validation, so this score on the validation rows is an
@@ -211,7 +244,13 @@ export async function modelFiles(t: TrainedModel, o: { measureLatency?: LatencyM
 
   const trees = treeEnsembles(t.model);
   if (!isDenseModel(t.model)) {
-    const report: QuantizationReport = { family: trees.length > 0 ? 'trees' : 'other', metric, ship: 'float', reason: 'int8 weights apply to dense models only (linear, logistic, MLP)', float };
+    const report: QuantizationReport = {
+      family: trees.length > 0 ? 'trees' : 'other',
+      metric,
+      ship: 'float',
+      reason: 'int8 weights apply to dense models only (linear, logistic, MLP)',
+      float,
+    };
     let cardSection = '';
     if (trees.length > 0) {
       const stats = { nodesBefore: 0, nodesAfter: 0, impliedSplits: 0, mergedLeaves: 0 };
@@ -224,13 +263,29 @@ export async function modelFiles(t: TrainedModel, o: { measureLatency?: LatencyM
       metrics.tree_nodes_uncompacted = { metric: 'nodes', value: stats.nodesBefore };
       cardSection = `\n## Artifact size\nThe float model ships (${float.bytes} bytes): trees are compacted exactly (${stats.nodesBefore} → ${stats.nodesAfter} nodes: ${stats.impliedSplits} splits decided by their ancestors, ${stats.mergedLeaves} equal sibling leaves merged) and thresholds stored as float32 rounded down, which changes no prediction.\n`;
     }
-    return { files: [{ path: 'model.onnx', role: 'model', bytes: floatBytes }], shipped: floatBytes, metrics, cardSection, report };
+    return {
+      files: [{ path: 'model.onnx', role: 'model', bytes: floatBytes }],
+      shipped: floatBytes,
+      metrics,
+      cardSection,
+      report,
+    };
   }
 
-  const judge = async (storage: Required<Int8Storage>): Promise<{ bytes: Uint8Array; figures: VariantFigures; storage: Required<Int8Storage>; d: QuantizeDecision }> => {
+  const judge = async (
+    storage: Required<Int8Storage>,
+  ): Promise<{ bytes: Uint8Array; figures: VariantFigures; storage: Required<Int8Storage>; d: QuantizeDecision }> => {
     const bytes = exportModelOnnx(t, { quant: storage });
     const figures: VariantFigures = { bytes: bytes.byteLength, metric: await validationMetric(t, bytes, metric) };
-    return { bytes, figures, storage, d: quantizeDecision(float.metric, figures.metric, t.quantizationTolerance, higherIsBetter, { float: float.bytes, int8: figures.bytes }) };
+    return {
+      bytes,
+      figures,
+      storage,
+      d: quantizeDecision(float.metric, figures.metric, t.quantizationTolerance, higherIsBetter, {
+        float: float.bytes,
+        int8: figures.bytes,
+      }),
+    };
   };
   let judged = await judge(INT8_LADDER[0] as Required<Int8Storage>);
   // The next storage is larger: worth it only when the metric, not the size, blocked int8.
@@ -242,11 +297,22 @@ export async function modelFiles(t: TrainedModel, o: { measureLatency?: LatencyM
   if (measure && latencyRecord) int8.latencyUs = await measure(int8Bytes, t.inputs, latencyRecord);
   metrics.size_bytes_int8 = { metric: 'bytes', value: int8.bytes };
   for (const s of summary(metric, int8.metric)) metrics[`quant_check_${metric}_int8`] = s;
-  const report: QuantizationReport = { family: 'dense', metric, ship: d.ship, reason: d.reason, float, int8, int8Storage: storage };
+  const report: QuantizationReport = {
+    family: 'dense',
+    metric,
+    ship: d.ship,
+    reason: d.reason,
+    float,
+    int8,
+    int8Storage: storage,
+  };
   const figures = `${metric} on the validation rows (seen by the final refit) ${num(int8.metric)} (int8, ${describeInt8(storage)}) vs ${num(float.metric)} (float), ${int8.bytes} vs ${float.bytes} bytes, tolerance ${num(t.quantizationTolerance * 100)}%`;
   if (d.ship === 'int8') {
     return {
-      files: [{ path: 'model.onnx', role: 'model', bytes: int8Bytes }, { path: 'model-float.onnx', role: 'model-float', bytes: floatBytes }],
+      files: [
+        { path: 'model.onnx', role: 'model', bytes: int8Bytes },
+        { path: 'model-float.onnx', role: 'model-float', bytes: floatBytes },
+      ],
       shipped: int8Bytes,
       metrics,
       cardSection: `\n## Quantization\n\`model.onnx\` has int8 weights (QDQ, ${describeInt8(storage)}); \`model-float.onnx\` is the float model, for comparison: ${figures}.\n`,
@@ -270,10 +336,12 @@ export async function shippedGolden(t: TrainedModel, shipped: Uint8Array, count 
   const n = records.length;
   return records.map((inputs, r) => ({
     inputs,
-    outputs: Object.fromEntries(names.map((name) => {
-      const data = out[name] ?? [];
-      const stride = data.length / n;
-      return [name, data.slice(r * stride, (r + 1) * stride)];
-    })),
+    outputs: Object.fromEntries(
+      names.map((name) => {
+        const data = out[name] ?? [];
+        const stride = data.length / n;
+        return [name, data.slice(r * stride, (r + 1) * stride)];
+      }),
+    ),
   }));
 }

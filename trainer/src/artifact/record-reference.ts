@@ -8,13 +8,20 @@ import type { InputSpec, ReferenceProfile } from '@outpost/protocol';
 import { categoricalReference, numericReference } from '../reference.ts';
 import type { RawRecord } from '../run/trained-model.ts';
 
-export function referenceFromRecords(records: readonly RawRecord[], inputs: readonly InputSpec[], predictions: ArrayLike<number>): ReferenceProfile {
+export function referenceFromRecords(
+  records: readonly RawRecord[],
+  inputs: readonly InputSpec[],
+  predictions: ArrayLike<number>,
+): ReferenceProfile {
   const rows = records.map((_, i) => i);
   const features: ReferenceProfile['features'] = {};
   for (const input of inputs) {
     const raw = records.map((r) => r[input.name]);
     if (input.type === 'float') {
-      features[input.name] = numericReference(Float64Array.from(raw, (v) => (typeof v === 'number' && Number.isFinite(v) ? v : NaN)), rows);
+      features[input.name] = numericReference(
+        Float64Array.from(raw, (v) => (typeof v === 'number' && Number.isFinite(v) ? v : NaN)),
+        rows,
+      );
     } else {
       const values = raw.map((v) => (typeof v === 'string' ? v : ''));
       const categories = input.categories ?? [...new Set(values.filter((v) => v !== ''))].sort();

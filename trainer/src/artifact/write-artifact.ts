@@ -33,7 +33,12 @@ export interface WrittenArtifact {
  * manifest.json into `<outRoot>/<name>/<version>/`. Files go to a temporary folder first and are
  * renamed into place, so a reader never sees a half-written version.
  */
-export function writeArtifact(outRoot: string, unsigned: UnsignedManifest, files: readonly ArtifactFile[], keys: SigningKeyPair): WrittenArtifact {
+export function writeArtifact(
+  outRoot: string,
+  unsigned: UnsignedManifest,
+  files: readonly ArtifactFile[],
+  keys: SigningKeyPair,
+): WrittenArtifact {
   const manifest = validate(Manifest, signManifest(unsigned, keys), 'manifest');
   const json = manifestBytes(manifest);
   const parent = join(outRoot, manifest.name);

@@ -20,7 +20,10 @@ import type { TrainedModel } from '../run/trained-model.ts';
 import { loadSpec, type LoadedSpec } from '../spec/load-spec.ts';
 import { specPathOf } from './train-spec.ts';
 
-export type TrainFn = (loaded: LoadedSpec, o: { seed: number; runDir: string; quick: boolean; onProgress?: (msg: string) => void }) => Promise<TrainedModel>;
+export type TrainFn = (
+  loaded: LoadedSpec,
+  o: { seed: number; runDir: string; quick: boolean; onProgress?: (msg: string) => void },
+) => Promise<TrainedModel>;
 
 const defaultTrain: TrainFn = async (loaded, o) => (await runTraining(loaded, o)).trainedModel;
 
@@ -41,7 +44,8 @@ function cliError(field: string, message: string, value: unknown): Error {
 
 function parseInteger(field: string, text: string, min: number): number {
   const n = Number(text);
-  if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min) throw cliError(field, `--${field} must be an integer ≥ ${min}, got ${JSON.stringify(text)}`, text);
+  if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min)
+    throw cliError(field, `--${field} must be an integer ≥ ${min}, got ${JSON.stringify(text)}`, text);
   return n;
 }
 
@@ -49,7 +53,12 @@ function parseInteger(field: string, text: string, min: number): number {
 export function createdAtOf(option: string | undefined, env: NodeJS.ProcessEnv = process.env): number {
   if (option !== undefined) {
     const t = /^\d{4}-\d{2}-\d{2}T/.test(option) ? Date.parse(option) : NaN;
-    if (!Number.isFinite(t)) throw cliError('created-at', `--created-at must be an ISO time such as 2024-01-31T12:00:00Z, got ${JSON.stringify(option)}`, option);
+    if (!Number.isFinite(t))
+      throw cliError(
+        'created-at',
+        `--created-at must be an ISO time such as 2024-01-31T12:00:00Z, got ${JSON.stringify(option)}`,
+        option,
+      );
     return t;
   }
   const epoch = env.SOURCE_DATE_EPOCH;
@@ -62,7 +71,11 @@ export interface BuildRun {
   trained: TrainedModel;
 }
 
-export async function buildFromSpec(specArg: string, o: BuildCliOptions, train: TrainFn = defaultTrain): Promise<BuildRun> {
+export async function buildFromSpec(
+  specArg: string,
+  o: BuildCliOptions,
+  train: TrainFn = defaultTrain,
+): Promise<BuildRun> {
   const specFile = specPathOf(specArg);
   if (!specFile) throw cliError('spec', `${specArg} is neither a spec file nor a folder with problem.yaml`, specArg);
   const loaded = loadSpec(specFile);
@@ -75,7 +88,12 @@ export async function buildFromSpec(specArg: string, o: BuildCliOptions, train: 
   const runDir = o.runDir ? resolve(o.runDir) : mkdtempSync(join(tmpdir(), 'outpost-build-'));
   try {
     const onProgress = o.json ? undefined : (msg: string): void => console.error(msg);
-    const trained = await train(loaded, { seed, runDir, quick: o.quick ?? false, ...(onProgress ? { onProgress } : {}) });
+    const trained = await train(loaded, {
+      seed,
+      runDir,
+      quick: o.quick ?? false,
+      ...(onProgress ? { onProgress } : {}),
+    });
     const built = await buildArtifact(trained, { outRoot, keys, now, ...(version !== undefined ? { version } : {}) });
     return { built, trained };
   } finally {
@@ -91,7 +109,10 @@ export function createBuildCommand(train: TrainFn = defaultTrain): Command {
     .option('--out <dir>', 'artifact root (default: the folder holding the spec folder, e.g. firmware-models)')
     .option('--keys <dir>', 'signing key folder (created when missing)', '.outpost/keys')
     .option('--seed <n>', "random seed (default: the spec's seed)")
-    .option('--artifact-version <n>', 'artifact version (default: the next one; not --version, which the root program owns)')
+    .option(
+      '--artifact-version <n>',
+      'artifact version (default: the next one; not --version, which the root program owns)',
+    )
     .option('--created-at <iso>', 'manifest creation time (default: SOURCE_DATE_EPOCH, else 1970-01-01T00:00:00Z)')
     .option('--run-dir <dir>', 'keep the training run here (default: a temporary folder)')
     .option('--quick', 'smaller models and grids (seconds instead of minutes)')
@@ -99,7 +120,14 @@ export function createBuildCommand(train: TrainFn = defaultTrain): Command {
     .action(async (spec: string, options: BuildCliOptions) => {
       const { built, trained } = await buildFromSpec(spec, options, train);
       const m = built.manifest;
-      const summary = { name: m.name, version: m.version, algorithm: trained.model.kind, artifactDir: built.artifactDir, artifactId: built.artifactId, files: m.files };
+      const summary = {
+        name: m.name,
+        version: m.version,
+        algorithm: trained.model.kind,
+        artifactDir: built.artifactDir,
+        artifactId: built.artifactId,
+        files: m.files,
+      };
       if (options.json) console.log(JSON.stringify(summary, null, 2));
       else {
         console.log(`model     ${m.name} v${m.version} (${trained.model.kind}, ${m.task})`);

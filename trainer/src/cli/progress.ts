@@ -26,7 +26,9 @@ export function progressSink(out: NodeJS.WriteStream = process.stderr, now: () =
       const [i, n] = [Number(m[1]), Number(m[2])];
       const filled = n > 0 ? Math.round((BAR * Math.min(i, n)) / n) : 0;
       const line = `${stamp()} [${'#'.repeat(filled)}${'.'.repeat(BAR - filled)}] ${message}`;
-      out.write(`\r${line.slice(0, Math.max(20, (out.columns ?? 120) - 1)).padEnd(Math.min(line.length, (out.columns ?? 120) - 1))}`);
+      out.write(
+        `\r${line.slice(0, Math.max(20, (out.columns ?? 120) - 1)).padEnd(Math.min(line.length, (out.columns ?? 120) - 1))}`,
+      );
       barOpen = i < n;
       if (!barOpen) out.write('\n');
       return;

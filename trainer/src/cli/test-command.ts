@@ -30,14 +30,24 @@ export interface TestRunResult {
 }
 
 /** The library form of `outpost test`: evaluates every locked set of the run (or `set`). */
-export async function testRun(runDir: string, evaluate: RunEvaluator, options: { model?: string; set?: string } = {}): Promise<TestRunResult> {
+export async function testRun(
+  runDir: string,
+  evaluate: RunEvaluator,
+  options: { model?: string; set?: string } = {},
+): Promise<TestRunResult> {
   const dir = resolve(runDir);
   const sets = readLockedTestSets(dir).filter((s) => options.set === undefined || s.name === options.set);
-  if (sets.length === 0) throw trainerError(TrainerErrorCodes.CLI_ARGS, `${dir}: no locked test set named ${JSON.stringify(options.set)}`, { field: 'set', value: options.set });
+  if (sets.length === 0)
+    throw trainerError(TrainerErrorCodes.CLI_ARGS, `${dir}: no locked test set named ${JSON.stringify(options.set)}`, {
+      field: 'set',
+      value: options.set,
+    });
   const ledger = TestLedger.forRun(dir);
   const out: TestRunResult = { entries: [], warnings: [] };
   for (const set of sets) {
-    const opened = await openTestSet(ledger, set, { run: runName(dir), model: options.model ?? runName(dir) }, (rows) => evaluate(dir, rows, set.name));
+    const opened = await openTestSet(ledger, set, { run: runName(dir), model: options.model ?? runName(dir) }, (rows) =>
+      evaluate(dir, rows, set.name),
+    );
     out.entries.push(opened.entry);
     if (opened.warning) out.warnings.push(opened.warning);
   }
@@ -60,7 +70,11 @@ export function createTestCommand(deps: TestCommandDeps = {}): Command {
       const evaluate = deps.evaluate;
       // Refuse before opening: a look at the test set without a result would still count.
       if (!evaluate) {
-        throw trainerError(TrainerErrorCodes.TEST_EVALUATOR_MISSING, 'outpost test: no saved-model evaluator is wired in yet', { run });
+        throw trainerError(
+          TrainerErrorCodes.TEST_EVALUATOR_MISSING,
+          'outpost test: no saved-model evaluator is wired in yet',
+          { run },
+        );
       }
       const result = await testRun(run, evaluate, options);
       for (const w of result.warnings) console.error(w);

@@ -43,9 +43,22 @@ export function runSummary(r: TrainingRunResult): Record<string, unknown> {
     runDir: r.runDir,
     seed: r.seed,
     metric: r.metric,
-    table: r.table.map((t) => ({ name: t.name, mean: t.cv.mean, std: t.cv.std, ...(t.baseline ? { baseline: true } : {}), ...(t.members ? { members: t.members } : {}) })),
+    table: r.table.map((t) => ({
+      name: t.name,
+      mean: t.cv.mean,
+      std: t.cv.std,
+      ...(t.baseline ? { baseline: true } : {}),
+      ...(t.members ? { members: t.members } : {}),
+    })),
     failures: r.failures,
-    tuning: r.tuning.map((t) => ({ candidate: t.candidate, method: t.method, trials: t.trials.length, defaultScore: t.defaultScore, bestScore: t.bestScore, best: t.best })),
+    tuning: r.tuning.map((t) => ({
+      candidate: t.candidate,
+      method: t.method,
+      trials: t.trials.length,
+      defaultScore: t.defaultScore,
+      bestScore: t.bestScore,
+      best: t.best,
+    })),
     chosen: r.chosen,
     decision: r.decision,
     weakest: r.errors.findings,
@@ -69,7 +82,9 @@ export async function trainSpec(specFile: string, options: TrainSpecOptions): Pr
     const m = result.metric;
     for (const l of formatTable(result.table, m)) console.log(l);
     console.log('');
-    console.log(`chosen    ${result.chosen.name} — validation ${m} ${formatScore(result.chosen.validation, m)} (baseline ${formatScore(result.baseline.validation, m)})`);
+    console.log(
+      `chosen    ${result.chosen.name} — validation ${m} ${formatScore(result.chosen.validation, m)} (baseline ${formatScore(result.baseline.validation, m)})`,
+    );
     for (const f of result.errors.findings.slice(0, 3)) console.log(`weakest   ${f}`);
     console.log(`decision  ${result.decision.go ? 'GO' : 'NO-GO'} (provisional, on validation)`);
     for (const reason of result.decision.reasons) console.log(`          ${reason}`);

@@ -51,7 +51,8 @@ export function loadDatasetFile(path: string, options: LoadOptions): Dataset {
 export function parseDataset(text: string, source: string, options: LoadOptions): Dataset {
   if (text.trim() === '') throw trainerError(TrainerErrorCodes.DATA_EMPTY, `${source}: empty file`, { file: source });
   const table = parseCsv(text, source);
-  if (table.rows.length === 0) throw trainerError(TrainerErrorCodes.DATA_EMPTY, `${source}: no data rows`, { file: source });
+  if (table.rows.length === 0)
+    throw trainerError(TrainerErrorCodes.DATA_EMPTY, `${source}: no data rows`, { file: source });
   const targetIndex = table.header.indexOf(options.target);
   if (targetIndex < 0) {
     throw trainerError(TrainerErrorCodes.DATA_TARGET_MISSING, `${source}: no target column "${options.target}"`, {
@@ -62,7 +63,10 @@ export function parseDataset(text: string, source: string, options: LoadOptions)
   }
   for (const name of options.expectNumeric ?? []) {
     if (!table.header.includes(name)) {
-      throw trainerError(TrainerErrorCodes.DATA_COLUMN_MISSING, `${source}: no column "${name}"`, { file: source, columnName: name });
+      throw trainerError(TrainerErrorCodes.DATA_COLUMN_MISSING, `${source}: no column "${name}"`, {
+        file: source,
+        columnName: name,
+      });
     }
   }
   const mustBeNumeric = new Set([options.target, ...(options.expectNumeric ?? [])]);
@@ -89,13 +93,17 @@ function readColumn(table: CsvTable, source: string, c: number, mustBeNumeric: b
     if (s !== '' && !Number.isFinite(x)) {
       if (!mustBeNumeric) return { kind: 'categorical', name, values: raw };
       const line = table.lines[r] as number;
-      throw trainerError(TrainerErrorCodes.DATA_NOT_NUMERIC, `${source}:${line}: column ${c + 1} (${name}) has text ${JSON.stringify(s)} where a number is expected`, {
-        file: source,
-        line,
-        column: c + 1,
-        columnName: name,
-        value: s,
-      });
+      throw trainerError(
+        TrainerErrorCodes.DATA_NOT_NUMERIC,
+        `${source}:${line}: column ${c + 1} (${name}) has text ${JSON.stringify(s)} where a number is expected`,
+        {
+          file: source,
+          line,
+          column: c + 1,
+          columnName: name,
+          value: s,
+        },
+      );
     }
     values[r] = x;
   }

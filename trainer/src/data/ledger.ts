@@ -90,7 +90,12 @@ export class TestLedger {
 
   append(entry: NewLedgerEntry): LedgerEntry {
     const previous = this.evaluationsOf(entry.testSetHash).length;
-    const full: LedgerEntry = { ...entry, at: entry.at ?? new Date().toISOString(), evaluation: previous + 1, repeat: previous > 0 };
+    const full: LedgerEntry = {
+      ...entry,
+      at: entry.at ?? new Date().toISOString(),
+      evaluation: previous + 1,
+      repeat: previous > 0,
+    };
     mkdirSync(dirname(this.path), { recursive: true });
     appendFileSync(this.path, JSON.stringify(full) + '\n', { flag: 'a' });
     return full;

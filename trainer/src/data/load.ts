@@ -49,10 +49,20 @@ export interface SpecData {
 export function readCsvRaw(path: string): RawTable {
   const bytes = readDataFile(path);
   const text = bytes.toString('utf8');
-  if (text.trim() === '') throw trainerError(TrainerErrorCodes.DATA_EMPTY, `${path}: empty file`, { file: path, line: 1 });
+  if (text.trim() === '')
+    throw trainerError(TrainerErrorCodes.DATA_EMPTY, `${path}: empty file`, { file: path, line: 1 });
   const t = parseCsv(text, path);
-  if (t.rows.length === 0) throw trainerError(TrainerErrorCodes.DATA_EMPTY, `${path}: no data rows`, { file: path, line: 2 });
-  return { source: path, file: path, header: t.header, rows: t.rows, lines: t.lines, lineKind: 'line', sha256: createHash('sha256').update(bytes).digest('hex') };
+  if (t.rows.length === 0)
+    throw trainerError(TrainerErrorCodes.DATA_EMPTY, `${path}: no data rows`, { file: path, line: 2 });
+  return {
+    source: path,
+    file: path,
+    header: t.header,
+    rows: t.rows,
+    lines: t.lines,
+    lineKind: 'line',
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+  };
 }
 
 export function readSourceRaw(s: ResolvedSource): RawTable {
@@ -63,7 +73,10 @@ export function readSourceRaw(s: ResolvedSource): RawTable {
  * A column is numeric when every non-empty cell in every table parses as a finite number.
  * `overrides` force a kind; text in a column forced numeric is an error naming file, line, column.
  */
-export function inferKinds(raws: readonly RawTable[], overrides: Readonly<Record<string, ColumnKind>> = {}): Map<string, ColumnKind> {
+export function inferKinds(
+  raws: readonly RawTable[],
+  overrides: Readonly<Record<string, ColumnKind>> = {},
+): Map<string, ColumnKind> {
   const kinds = new Map<string, ColumnKind>();
   const first = raws[0];
   if (!first) return kinds;
@@ -91,13 +104,17 @@ export function inferKinds(raws: readonly RawTable[], overrides: Readonly<Record
 function notNumeric(raw: RawTable, r: number, c: number, s: string): Error {
   const line = raw.lines[r] as number;
   const name = raw.header[c] as string;
-  return trainerError(TrainerErrorCodes.DATA_NOT_NUMERIC, `${raw.file}:${raw.lineKind === 'line' ? '' : 'row '}${line}: column ${c + 1} (${name}) has text ${JSON.stringify(s)} where a number is expected`, {
-    file: raw.file,
-    line,
-    column: c + 1,
-    columnName: name,
-    value: s,
-  });
+  return trainerError(
+    TrainerErrorCodes.DATA_NOT_NUMERIC,
+    `${raw.file}:${raw.lineKind === 'line' ? '' : 'row '}${line}: column ${c + 1} (${name}) has text ${JSON.stringify(s)} where a number is expected`,
+    {
+      file: raw.file,
+      line,
+      column: c + 1,
+      columnName: name,
+      value: s,
+    },
+  );
 }
 
 export function buildTable(raws: readonly RawTable[], kinds: ReadonlyMap<string, ColumnKind>): Table {
@@ -131,20 +148,31 @@ export function loadSpecData(loaded: LoadedSpec): SpecData {
   const header = (raws[0] as { raw: RawTable }).raw.header;
   for (const { raw } of raws) {
     if (!raw.header.includes(spec.target.column)) {
-      throw trainerError(TrainerErrorCodes.DATA_TARGET_MISSING, `${raw.file}: no target column "${spec.target.column}" (spec field target)`, {
-        file: raw.file,
-        line: 1,
-        target: spec.target.column,
-        header: raw.header,
-      });
+      throw trainerError(
+        TrainerErrorCodes.DATA_TARGET_MISSING,
+        `${raw.file}: no target column "${spec.target.column}" (spec field target)`,
+        {
+          file: raw.file,
+          line: 1,
+          target: spec.target.column,
+          header: raw.header,
+        },
+      );
     }
     const missing = header.find((h) => !raw.header.includes(h)) ?? raw.header.find((h) => !header.includes(h));
     if (missing !== undefined) {
-      throw trainerError(TrainerErrorCodes.DATA_COLUMN_MISSING, `${raw.file}: column "${missing}" is not in every data source`, { file: raw.file, line: 1, columnName: missing });
+      throw trainerError(
+        TrainerErrorCodes.DATA_COLUMN_MISSING,
+        `${raw.file}: column "${missing}" is not in every data source`,
+        { file: raw.file, line: 1, columnName: missing },
+      );
     }
   }
   checkSpecColumns(loaded, header);
-  const kinds = inferKinds(raws.map((r) => r.raw), spec.types);
+  const kinds = inferKinds(
+    raws.map((r) => r.raw),
+    spec.types,
+  );
   for (const { raw } of raws) assertTargetPresent(raw, spec.target.column);
   const byRole = (role: string): RawTable[] => raws.filter((r) => r.role === role).map((r) => r.raw);
   const data: SpecData = {
@@ -164,13 +192,22 @@ function assertTargetPresent(raw: RawTable, target: string): void {
   const r = raw.rows.findIndex((row) => (row[c] as string).trim() === '');
   if (r >= 0) {
     const line = raw.lines[r] as number;
-    throw trainerError(TrainerErrorCodes.DATA_TARGET_EMPTY, `${raw.file}:${line}: no value for target ${target}`, { file: raw.file, line, column: c + 1, columnName: target });
+    throw trainerError(TrainerErrorCodes.DATA_TARGET_EMPTY, `${raw.file}:${line}: no value for target ${target}`, {
+      file: raw.file,
+      line,
+      column: c + 1,
+      columnName: target,
+    });
   }
 }
 
 export function column(table: Table, name: string): Column {
   const col = table.columns.find((c) => c.name === name);
-  if (!col) throw trainerError(TrainerErrorCodes.DATA_COLUMN_MISSING, `${table.source}: no column "${name}"`, { file: table.source, columnName: name });
+  if (!col)
+    throw trainerError(TrainerErrorCodes.DATA_COLUMN_MISSING, `${table.source}: no column "${name}"`, {
+      file: table.source,
+      columnName: name,
+    });
   return col;
 }
 
@@ -187,7 +224,11 @@ export interface EncodedTarget {
 export function encodeTarget(table: Table, spec: ProblemSpec, labels?: readonly string[]): EncodedTarget {
   const col = column(table, spec.target.column);
   const fail = (problem: string): Error =>
-    trainerError(TrainerErrorCodes.DATA_TARGET_INVALID, `${table.source}: target ${col.name}: ${problem}`, { file: table.source, columnName: col.name, task: spec.task });
+    trainerError(TrainerErrorCodes.DATA_TARGET_INVALID, `${table.source}: target ${col.name}: ${problem}`, {
+      file: table.source,
+      columnName: col.name,
+      task: spec.task,
+    });
   if (spec.task === 'regression') {
     if (col.kind !== 'numeric') throw fail('regression needs a numeric target');
     return { values: col.values };
@@ -198,7 +239,8 @@ export function encodeTarget(table: Table, spec: ProblemSpec, labels?: readonly 
     if (classes.length !== 2) throw fail(`binary needs exactly 2 classes, found ${classes.length}`);
     if (spec.target.positive !== undefined) {
       const pos = String(spec.target.positive);
-      if (!classes.includes(pos)) throw fail(`positive label ${JSON.stringify(pos)} is not one of ${classes.join(', ')}`);
+      if (!classes.includes(pos))
+        throw fail(`positive label ${JSON.stringify(pos)} is not one of ${classes.join(', ')}`);
       classes = [classes.find((c) => c !== pos) as string, pos];
     }
   }
@@ -233,23 +275,51 @@ export function featureNames(spec: ProblemSpec, columns: readonly string[]): str
 }
 
 /** The rows `rows` of `table` as a `Dataset` (encoded target, selected features). */
-export function toDataset(table: Table, spec: ProblemSpec, rows?: readonly number[], labels?: readonly string[]): Dataset & { classes?: string[] } {
+export function toDataset(
+  table: Table,
+  spec: ProblemSpec,
+  rows?: readonly number[],
+  labels?: readonly string[],
+): Dataset & { classes?: string[] } {
   const enc = encodeTarget(table, spec, labels);
   const idx = rows ?? Array.from({ length: table.rowCount }, (_, i) => i);
-  const names = featureNames(spec, table.columns.map((c) => c.name));
+  const names = featureNames(
+    spec,
+    table.columns.map((c) => c.name),
+  );
   const features = names.map((n) => takeColumn(column(table, n), idx));
-  const target: NumericColumn = { kind: 'numeric', name: spec.target.column, values: Float64Array.from(idx, (r) => enc.values[r] as number) };
-  const out: Dataset & { classes?: string[] } = { source: table.source, rowCount: idx.length, features, target, lines: idx.map((r) => table.lines[r] as number) };
+  const target: NumericColumn = {
+    kind: 'numeric',
+    name: spec.target.column,
+    values: Float64Array.from(idx, (r) => enc.values[r] as number),
+  };
+  const out: Dataset & { classes?: string[] } = {
+    source: table.source,
+    rowCount: idx.length,
+    features,
+    target,
+    lines: idx.map((r) => table.lines[r] as number),
+  };
   if (enc.classes) out.classes = enc.classes;
   return out;
 }
 
 export function takeColumn(col: Column, rows: readonly number[]): Column {
-  if (col.kind === 'numeric') return { kind: 'numeric', name: col.name, values: Float64Array.from(rows, (r) => col.values[r] as number) };
-  return { kind: 'categorical', name: col.name, values: rows.map((r) => col.values[r] as string) } satisfies CategoricalColumn;
+  if (col.kind === 'numeric')
+    return { kind: 'numeric', name: col.name, values: Float64Array.from(rows, (r) => col.values[r] as number) };
+  return {
+    kind: 'categorical',
+    name: col.name,
+    values: rows.map((r) => col.values[r] as string),
+  } satisfies CategoricalColumn;
 }
 
 /** The rows `rows` of `table` as a new table. */
 export function takeTableRows(table: Table, rows: readonly number[]): Table {
-  return { source: table.source, rowCount: rows.length, columns: table.columns.map((c) => takeColumn(c, rows)), lines: rows.map((r) => table.lines[r] as number) };
+  return {
+    source: table.source,
+    rowCount: rows.length,
+    columns: table.columns.map((c) => takeColumn(c, rows)),
+    lines: rows.map((r) => table.lines[r] as number),
+  };
 }

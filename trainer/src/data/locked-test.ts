@@ -88,7 +88,13 @@ export function writeLockedTestSets(runDir: string, sets: readonly LockedTestSet
     const { table, csv } = sealed.get(set) as { table: Table; csv: string };
     const file = csvFileName(set.name);
     writeFileSync(join(runDir, file), csv);
-    manifest.sets.push({ name: set.name, file, sha256: set.sha256, rows: set.rowCount, columns: table.columns.map((c) => ({ name: c.name, kind: c.kind })) });
+    manifest.sets.push({
+      name: set.name,
+      file,
+      sha256: set.sha256,
+      rows: set.rowCount,
+      columns: table.columns.map((c) => ({ name: c.name, kind: c.kind })),
+    });
   }
   writeFileSync(join(runDir, TEST_SET_JSON), JSON.stringify(manifest, null, 2) + '\n');
 }
@@ -96,18 +102,29 @@ export function writeLockedTestSets(runDir: string, sets: readonly LockedTestSet
 /** Reads the locked sets back, checking every file against its recorded sha256. */
 export function readLockedTestSets(runDir: string): LockedTestSet[] {
   const path = join(runDir, TEST_SET_JSON);
-  if (!existsSync(path)) throw trainerError(TrainerErrorCodes.TEST_SET_MISSING, `${runDir}: no locked test set (${TEST_SET_JSON})`, { file: path });
+  if (!existsSync(path))
+    throw trainerError(TrainerErrorCodes.TEST_SET_MISSING, `${runDir}: no locked test set (${TEST_SET_JSON})`, {
+      file: path,
+    });
   const manifest = JSON.parse(readFileSync(path, 'utf8')) as TestSetFile;
   return manifest.sets.map((s) => {
     const file = join(runDir, s.file);
-    if (!existsSync(file)) throw trainerError(TrainerErrorCodes.TEST_SET_MISSING, `${file}: locked test rows are missing`, { file });
+    if (!existsSync(file))
+      throw trainerError(TrainerErrorCodes.TEST_SET_MISSING, `${file}: locked test rows are missing`, { file });
     const text = readFileSync(file, 'utf8');
     if (sha256(text) !== s.sha256) {
-      throw trainerError(TrainerErrorCodes.TEST_SET_TAMPERED, `${file}: sha256 differs from the one recorded when the test set was locked`, { file, expected: s.sha256, actual: sha256(text) });
+      throw trainerError(
+        TrainerErrorCodes.TEST_SET_TAMPERED,
+        `${file}: sha256 differs from the one recorded when the test set was locked`,
+        { file, expected: s.sha256, actual: sha256(text) },
+      );
     }
     const t = parseCsv(text, file);
     const kinds = new Map(s.columns.map((c) => [c.name, c.kind]));
-    const table = buildTable([{ source: file, file, header: t.header, rows: t.rows, lines: t.lines, lineKind: 'line', sha256: s.sha256 }], kinds);
+    const table = buildTable(
+      [{ source: file, file, header: t.header, rows: t.rows, lines: t.lines, lineKind: 'line', sha256: s.sha256 }],
+      kinds,
+    );
     return LockedTestSet.seal(s.name, table);
   });
 }
@@ -143,7 +160,12 @@ export async function openTestSet(
     ledger.append({ ...base, metric: 'unknown', value: null, error: (err as Error).message });
     throw err;
   }
-  const entry = ledger.append({ ...base, metric: result.metric, value: result.value, ...(result.ci ? { ci: result.ci } : {}) });
+  const entry = ledger.append({
+    ...base,
+    metric: result.metric,
+    value: result.value,
+    ...(result.ci ? { ci: result.ci } : {}),
+  });
   const warning = repeatWarning(entry, ledger.evaluationsOf(set.sha256));
   return warning ? { entry, warning } : { entry };
 }

@@ -20,7 +20,8 @@ export function incomeCategory(income: number): number {
  * Indices come back sorted so downstream order does not depend on stratum order.
  */
 export function stratifiedSplit(strata: ArrayLike<number>, testFraction: number, seed: number): Split {
-  if (strata.length < 2) throw trainerError(TrainerErrorCodes.DATA_TOO_SMALL, `need at least 2 rows to split, have ${strata.length}`);
+  if (strata.length < 2)
+    throw trainerError(TrainerErrorCodes.DATA_TOO_SMALL, `need at least 2 rows to split, have ${strata.length}`);
   const groups = new Map<number, number[]>();
   for (let i = 0; i < strata.length; i++) {
     const s = strata[i] as number;
@@ -48,7 +49,10 @@ export interface Fold {
 /** K disjoint validation folds over `rows` after a seeded shuffle; together they cover every row. */
 export function kFold(rows: readonly number[], k: number, seed: number): Fold[] {
   if (!Number.isInteger(k) || k < 2 || rows.length < k) {
-    throw trainerError(TrainerErrorCodes.DATA_TOO_SMALL, `cannot make ${k} folds from ${rows.length} rows`, { rows: rows.length, k });
+    throw trainerError(TrainerErrorCodes.DATA_TOO_SMALL, `cannot make ${k} folds from ${rows.length} rows`, {
+      rows: rows.length,
+      k,
+    });
   }
   const order = shuffled(rows, mulberry32(seed));
   const folds: Fold[] = [];

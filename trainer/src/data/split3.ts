@@ -26,10 +26,12 @@ const MAX_STRATA = 50;
 
 export function splitThreeWay(table: Table, split: SplitSpec, seed: number, options: SplitOptions = {}): ThreeWaySplit {
   const n = table.rowCount;
-  if (n < 3) throw trainerError(TrainerErrorCodes.DATA_TOO_SMALL, `need at least 3 rows to split, have ${n}`, { rows: n });
+  if (n < 3)
+    throw trainerError(TrainerErrorCodes.DATA_TOO_SMALL, `need at least 3 rows to split, have ${n}`, { rows: n });
   const testFraction = options.testFromSource ? 0 : split.test;
   if (split.method === 'time') return timeSplit(table, split.column as string, testFraction, split.validation);
-  const strata = split.method === 'stratified' ? strataOf(table, split.column as string, split.bins) : new Array<number>(n).fill(0);
+  const strata =
+    split.method === 'stratified' ? strataOf(table, split.column as string, split.bins) : new Array<number>(n).fill(0);
   return stratifiedThreeWay(strata, testFraction, split.validation, seed);
 }
 
@@ -45,11 +47,15 @@ export function strataOf(table: Table, name: string, bins?: readonly number[]): 
     return k;
   });
   if (!bins && new Set(keys).size > MAX_STRATA) {
-    throw trainerError(TrainerErrorCodes.SPEC_INVALID, `split.bins: numeric column ${name} has more than ${MAX_STRATA} distinct values; give bins to stratify on it`, {
-      field: 'split.bins',
-      problem: 'required for a numeric column with many values',
-      columnName: name,
-    });
+    throw trainerError(
+      TrainerErrorCodes.SPEC_INVALID,
+      `split.bins: numeric column ${name} has more than ${MAX_STRATA} distinct values; give bins to stratify on it`,
+      {
+        field: 'split.bins',
+        problem: 'required for a numeric column with many values',
+        columnName: name,
+      },
+    );
   }
   return keys;
 }
@@ -62,7 +68,12 @@ function compareKeys(a: number | string, b: number | string): number {
 }
 
 /** Within each stratum (in sorted key order) one seeded shuffle: test rows first, then validation. */
-export function stratifiedThreeWay(strata: readonly (number | string)[], test: number, validation: number, seed: number): ThreeWaySplit {
+export function stratifiedThreeWay(
+  strata: readonly (number | string)[],
+  test: number,
+  validation: number,
+  seed: number,
+): ThreeWaySplit {
   const groups = new Map<number | string, number[]>();
   strata.forEach((s, i) => {
     const g = groups.get(s);
@@ -110,5 +121,9 @@ function timeSplit(table: Table, name: string, test: number, validation: number)
 
 function missingTime(table: Table, name: string, row: number): Error {
   const line = table.lines[row] as number;
-  return trainerError(TrainerErrorCodes.DATA_VALUE_MISSING, `${table.source}:${line}: no value in time column ${name}`, { file: table.source, line, columnName: name });
+  return trainerError(
+    TrainerErrorCodes.DATA_VALUE_MISSING,
+    `${table.source}:${line}: no value in time column ${name}`,
+    { file: table.source, line, columnName: name },
+  );
 }

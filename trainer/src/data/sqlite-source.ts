@@ -19,7 +19,12 @@ export function readSqliteRaw(path: string, q: SqliteQuery): RawTable {
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
   } catch (cause) {
-    throw trainerError(TrainerErrorCodes.DATA_UNREADABLE, `${path}: cannot open the SQLite file`, { file: path }, cause);
+    throw trainerError(
+      TrainerErrorCodes.DATA_UNREADABLE,
+      `${path}: cannot open the SQLite file`,
+      { file: path },
+      cause,
+    );
   }
   try {
     const sql = q.query ?? `SELECT * FROM "${(q.table ?? '').replaceAll('"', '""')}"`;
@@ -30,14 +35,27 @@ export function readSqliteRaw(path: string, q: SqliteQuery): RawTable {
       header = stmt.columns().map((c) => c.name);
       records = stmt.all() as unknown[][];
     } catch (cause) {
-      throw trainerError(TrainerErrorCodes.DATA_SQLITE, `${source}: ${(cause as Error).message}`, { file: path, sql }, cause);
+      throw trainerError(
+        TrainerErrorCodes.DATA_SQLITE,
+        `${source}: ${(cause as Error).message}`,
+        { file: path, sql },
+        cause,
+      );
     }
     if (records.length === 0) throw trainerError(TrainerErrorCodes.DATA_EMPTY, `${source}: no rows`, { file: path });
     const rows = records.map((rec) => rec.map(cellText));
     const hash = createHash('sha256');
     hash.update(header.join(',') + '\n');
     for (const r of rows) hash.update(r.join('\u001f') + '\n');
-    return { source, file: path, header, rows, lines: rows.map((_, i) => i + 1), lineKind: 'row', sha256: hash.digest('hex') };
+    return {
+      source,
+      file: path,
+      header,
+      rows,
+      lines: rows.map((_, i) => i + 1),
+      lineKind: 'row',
+      sha256: hash.digest('hex'),
+    };
   } finally {
     db.close();
   }

@@ -29,8 +29,14 @@ export interface ConfidenceInterval {
   resamples: number;
 }
 
-export function bootstrapCi(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, metric: Metric | MetricFn | string, opts: BootstrapOptions = {}): ConfidenceInterval {
-  const fn: MetricFn = typeof metric === 'function' ? metric : typeof metric === 'string' ? metricByName(metric).fn : metric.fn;
+export function bootstrapCi(
+  yTrue: ArrayLike<number>,
+  yPred: ArrayLike<number>,
+  metric: Metric | MetricFn | string,
+  opts: BootstrapOptions = {},
+): ConfidenceInterval {
+  const fn: MetricFn =
+    typeof metric === 'function' ? metric : typeof metric === 'string' ? metricByName(metric).fn : metric.fn;
   const resamples = opts.resamples ?? 1000;
   const level = opts.level ?? 0.95;
   const n = yTrue.length;
@@ -53,5 +59,11 @@ export function bootstrapCi(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, 
   }
   const sorted = stats.subarray(0, kept).sort();
   const tail = (1 - level) / 2;
-  return { value: fn(yTrue, yPred), low: quantileSorted(sorted, tail), high: quantileSorted(sorted, 1 - tail), level, resamples: kept };
+  return {
+    value: fn(yTrue, yPred),
+    low: quantileSorted(sorted, tail),
+    high: quantileSorted(sorted, 1 - tail),
+    level,
+    resamples: kept,
+  };
 }

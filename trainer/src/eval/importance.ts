@@ -27,7 +27,13 @@ export interface FeatureImportance {
 }
 
 /** Importances sorted by mean drop, largest first (ties by column index). */
-export function permutationImportance(model: FittedModel, x: Matrix, y: Float64Array, metric: Metric | string, opts: ImportanceOptions = {}): FeatureImportance[] {
+export function permutationImportance(
+  model: FittedModel,
+  x: Matrix,
+  y: Float64Array,
+  metric: Metric | string,
+  opts: ImportanceOptions = {},
+): FeatureImportance[] {
   const m = typeof metric === 'string' ? metricByName(metric) : metric;
   const repeats = Math.max(1, opts.repeats ?? 5);
   const rng = mulberry32(opts.seed ?? 0);

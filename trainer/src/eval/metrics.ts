@@ -67,7 +67,11 @@ export function accuracy(yTrue: Values, yPred: Values, threshold = 0.5): number 
 }
 
 /** counts[true][predicted]; `classes` defaults to the largest label seen + 1 (at least 2). */
-export function confusionMatrix(yTrue: Values, yPred: Values, opts: { classes?: number; threshold?: number } = {}): number[][] {
+export function confusionMatrix(
+  yTrue: Values,
+  yPred: Values,
+  opts: { classes?: number; threshold?: number } = {},
+): number[][] {
   const n = yTrue.length;
   const labels = predictedLabels(n, yPred, opts.threshold);
   let k = Math.max(opts.classes ?? 2, predictionWidth(n, yPred));
@@ -146,19 +150,31 @@ export function logLoss(yTrue: Values, yPred: Values, eps = 1e-15): number {
 export function rocAuc(yTrue: Values, yPred: Values): number {
   const n = yTrue.length;
   const k = predictionWidth(n, yPred);
-  if (k === 1) return binaryAuc(n, (i) => (yTrue[i] as number) === 1, (i) => yPred[i] as number);
+  if (k === 1)
+    return binaryAuc(
+      n,
+      (i) => (yTrue[i] as number) === 1,
+      (i) => yPred[i] as number,
+    );
   let s = 0;
-  for (let c = 0; c < k; c++) s += binaryAuc(n, (i) => (yTrue[i] as number) === c, (i) => yPred[i * k + c] as number);
+  for (let c = 0; c < k; c++)
+    s += binaryAuc(
+      n,
+      (i) => (yTrue[i] as number) === c,
+      (i) => yPred[i * k + c] as number,
+    );
   return s / k;
 }
 
 function binaryAuc(n: number, positive: (i: number) => boolean, score: (i: number) => number): number {
   const scores = new Float64Array(n);
   for (let i = 0; i < n; i++) scores[i] = score(i);
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (scores[a] as number) - (scores[b] as number) || a - b);
+  const order = Array.from({ length: n }, (_, i) => i).sort(
+    (a, b) => (scores[a] as number) - (scores[b] as number) || a - b,
+  );
   let rankSum = 0;
   let pos = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && scores[order[j + 1] as number] === scores[order[i] as number]) j++;
     const avgRank = (i + j) / 2 + 1; // 1-based ranks i+1..j+1
@@ -198,6 +214,11 @@ const METRICS: Record<MetricName, Omit<Metric, 'name'>> = {
 /** The metric a problem spec names (the spec's names, plus 'r2' and 'log_loss'). */
 export function metricByName(name: string): Metric {
   const m = Object.hasOwn(METRICS, name) ? METRICS[name as MetricName] : undefined;
-  if (!m) throw trainerError(TrainerErrorCodes.METRIC_UNKNOWN, `unknown metric "${name}"; known: ${Object.keys(METRICS).join(', ')}`, { metric: name });
+  if (!m)
+    throw trainerError(
+      TrainerErrorCodes.METRIC_UNKNOWN,
+      `unknown metric "${name}"; known: ${Object.keys(METRICS).join(', ')}`,
+      { metric: name },
+    );
   return { name: name as MetricName, ...m };
 }

@@ -101,15 +101,27 @@ export function cramersV(a: readonly string[], b: ArrayLike<number>): number {
 export function associate(col: Column, target: TargetView): Association {
   const multiclass = (target.classes?.length ?? 0) > 2;
   if (col.kind === 'numeric') {
-    return multiclass ? { measure: 'eta', value: correlationRatio(target.values, col.values) } : { measure: 'pearson', value: pearson(col.values, target.values) };
+    return multiclass
+      ? { measure: 'eta', value: correlationRatio(target.values, col.values) }
+      : { measure: 'pearson', value: pearson(col.values, target.values) };
   }
-  return multiclass ? { measure: 'cramers_v', value: cramersV(col.values, target.values) } : { measure: 'eta', value: correlationRatio(col.values, target.values) };
+  return multiclass
+    ? { measure: 'cramers_v', value: cramersV(col.values, target.values) }
+    : { measure: 'eta', value: correlationRatio(col.values, target.values) };
 }
 
 /** Rank of each row by the column (text sorts as text), for ID-like columns. */
 export function orderValues(col: Column): Float64Array {
   if (col.kind === 'numeric') return col.values;
-  const idx = col.values.map((_, i) => i).sort((i, j) => ((col.values[i] as string) < (col.values[j] as string) ? -1 : (col.values[i] as string) > (col.values[j] as string) ? 1 : i - j));
+  const idx = col.values
+    .map((_, i) => i)
+    .sort((i, j) =>
+      (col.values[i] as string) < (col.values[j] as string)
+        ? -1
+        : (col.values[i] as string) > (col.values[j] as string)
+          ? 1
+          : i - j,
+    );
   const rank = new Float64Array(idx.length);
   idx.forEach((r, k) => (rank[r] = k));
   return rank;
@@ -136,7 +148,9 @@ export function oneFeatureAccuracy(col: Column, classes: Float64Array, k: number
   const present = Array.from({ length: n }, (_, i) => i).filter((i) => !Number.isNaN(col.values[i] as number));
   present.sort((a, b) => (col.values[a] as number) - (col.values[b] as number));
   const missing = new Array<number>(k).fill(0);
-  for (let i = 0; i < n; i++) if (Number.isNaN(col.values[i] as number)) missing[classes[i] as number] = (missing[classes[i] as number] as number) + 1;
+  for (let i = 0; i < n; i++)
+    if (Number.isNaN(col.values[i] as number))
+      missing[classes[i] as number] = (missing[classes[i] as number] as number) + 1;
   const right = new Array<number>(k).fill(0);
   for (const r of present) right[classes[r] as number] = (right[classes[r] as number] as number) + 1;
   const left = new Array<number>(k).fill(0);

@@ -57,7 +57,15 @@ function numericStats(name: string, values: Float64Array): ColumnStats {
   const missing = values.length - n;
   let distinct = 0;
   for (let i = 0; i < n; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct++;
-  const base: ColumnStats = { name, kind: 'numeric', count: n, missing, distinct, histogram: { edges: [], counts: [] }, idLike: false };
+  const base: ColumnStats = {
+    name,
+    kind: 'numeric',
+    count: n,
+    missing,
+    distinct,
+    histogram: { edges: [], counts: [] },
+    idLike: false,
+  };
   if (n === 0) return base;
   let sum = 0;
   for (const v of sorted) sum += v;
@@ -142,7 +150,8 @@ function categoricalStats(name: string, values: readonly string[]): ColumnStats 
     hist.push(other);
   }
   let sortedInFileOrder = true;
-  for (let i = 1; i < values.length && sortedInFileOrder; i++) if ((values[i] as string) < (values[i - 1] as string)) sortedInFileOrder = false;
+  for (let i = 1; i < values.length && sortedInFileOrder; i++)
+    if ((values[i] as string) < (values[i - 1] as string)) sortedInFileOrder = false;
   return {
     name,
     kind: 'categorical',
@@ -152,6 +161,7 @@ function categoricalStats(name: string, values: readonly string[]): ColumnStats 
     top,
     histogram: { labels, counts: hist },
     // Every value distinct: a row id, a timestamp or a name — never a useful category.
-    idLike: missing === 0 && counts.size === values.length && values.length > 1 && (sortedInFileOrder || counts.size > 50),
+    idLike:
+      missing === 0 && counts.size === values.length && values.length > 1 && (sortedInFileOrder || counts.size > 50),
   };
 }

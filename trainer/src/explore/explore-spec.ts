@@ -23,7 +23,10 @@ export function exploreSpec(specPath: string): Exploration {
   let scope = 'the training sources; the test sources are not looked at';
   if (!data.test) {
     const s = splitThreeWay(data.train, loaded.spec.split, loaded.spec.seed);
-    table = takeTableRows(data.train, [...s.train, ...s.validation].sort((a, b) => a - b));
+    table = takeTableRows(
+      data.train,
+      [...s.train, ...s.validation].sort((a, b) => a - b),
+    );
     scope = `training + validation rows; the ${s.test.length} test rows the split locks away are not looked at`;
   }
   const summary = exploreSummary(loaded.spec, table, scope);

@@ -8,7 +8,12 @@ import type { Histogram } from './column-stats.ts';
 import { exploreSummary, type ColumnSummary, type ExploreSummary } from './summary.ts';
 
 export function escapeHtml(s: string): string {
-  return s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;');
+  return s
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
 }
 
 /** The report for `table` (the rows to explore) under `spec`. */
@@ -33,11 +38,13 @@ export function histogramSvg(h: Histogram, highlightLast = false): string {
     .map((c, i) => {
       const bh = (c / max) * (ht - 4);
       const fill = highlightLast && i === n - 1 ? '#c0392b' : '#4a78a8';
-      const label = h.labels ? h.labels[i] ?? '' : `${fmt(h.edges?.[i])} – ${fmt(h.edges?.[i + 1])}`;
+      const label = h.labels ? (h.labels[i] ?? '') : `${fmt(h.edges?.[i])} – ${fmt(h.edges?.[i + 1])}`;
       return `<rect x="${(i * bw + 0.5).toFixed(1)}" y="${(ht - bh).toFixed(1)}" width="${Math.max(bw - 1, 0.5).toFixed(1)}" height="${bh.toFixed(1)}" fill="${fill}"><title>${escapeHtml(label)}: ${c}</title></rect>`;
     })
     .join('');
-  const axis = h.labels ? '' : `<text x="0" y="${ht + 11}" font-size="9">${escapeHtml(fmt(h.edges?.[0]))}</text><text x="${w}" y="${ht + 11}" font-size="9" text-anchor="end">${escapeHtml(fmt(h.edges?.[n]))}</text>`;
+  const axis = h.labels
+    ? ''
+    : `<text x="0" y="${ht + 11}" font-size="9">${escapeHtml(fmt(h.edges?.[0]))}</text><text x="${w}" y="${ht + 11}" font-size="9" text-anchor="end">${escapeHtml(fmt(h.edges?.[n]))}</text>`;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${ht + 13}" viewBox="0 0 ${w} ${ht + 13}" role="img">${bars}${axis}</svg>`;
 }
 
@@ -51,11 +58,26 @@ function statsRows(c: ColumnSummary): string {
   ];
   if (c.kind === 'numeric' && c.quantiles) {
     rows.push(['min / max', `${fmt(c.min)} / ${fmt(c.max)}`], ['mean ± std', `${fmt(c.mean)} ± ${fmt(c.std)}`]);
-    rows.push(['p5 · p25 · p50 · p75 · p95', [c.quantiles.p05, c.quantiles.p25, c.quantiles.p50, c.quantiles.p75, c.quantiles.p95].map(fmt).join(' · ')]);
+    rows.push([
+      'p5 · p25 · p50 · p75 · p95',
+      [c.quantiles.p05, c.quantiles.p25, c.quantiles.p50, c.quantiles.p75, c.quantiles.p95].map(fmt).join(' · '),
+    ]);
   }
-  if (c.top) rows.push(['most frequent', c.top.slice(0, 5).map(([v, n]) => `${v} (${fmt(n)})`).join(', ')]);
-  if (c.association) rows.push([`vs target (${c.association.measure})`, Number.isNaN(c.association.value) ? '–' : c.association.value.toFixed(3)]);
-  if (c.oneFeatureAccuracy !== undefined) rows.push(['best 1-feature rule accuracy', `${(100 * c.oneFeatureAccuracy).toFixed(1)}%`]);
+  if (c.top)
+    rows.push([
+      'most frequent',
+      c.top
+        .slice(0, 5)
+        .map(([v, n]) => `${v} (${fmt(n)})`)
+        .join(', '),
+    ]);
+  if (c.association)
+    rows.push([
+      `vs target (${c.association.measure})`,
+      Number.isNaN(c.association.value) ? '–' : c.association.value.toFixed(3),
+    ]);
+  if (c.oneFeatureAccuracy !== undefined)
+    rows.push(['best 1-feature rule accuracy', `${(100 * c.oneFeatureAccuracy).toFixed(1)}%`]);
   if (c.capped) rows.push(['capped', `${fmt(c.capped.count)} rows at ${fmt(c.capped.value)}`]);
   if (c.idLike) rows.push(['ID-like', 'yes']);
   return rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('');

@@ -6,7 +6,14 @@
 import type { Column } from '../data/dataset.ts';
 import { encodeTarget, featureNames, type Table } from '../data/load.ts';
 import type { ProblemSpec } from '../spec/problem-spec.ts';
-import { associate, oneFeatureAccuracy, orderValues, pureRunAtEnds, type Association, type TargetView } from './association.ts';
+import {
+  associate,
+  oneFeatureAccuracy,
+  orderValues,
+  pureRunAtEnds,
+  type Association,
+  type TargetView,
+} from './association.ts';
 import { columnStats, type ColumnStats } from './column-stats.ts';
 
 export type ColumnRole = 'target' | 'feature' | 'excluded';
@@ -56,7 +63,12 @@ const num = (x: number): string => (Number.isInteger(x) ? String(x) : x.toPrecis
 
 export function exploreSummary(spec: ProblemSpec, table: Table, scope = 'all rows given'): ExploreSummary {
   const targetName = spec.target.column;
-  const features = new Set(featureNames(spec, table.columns.map((c) => c.name)));
+  const features = new Set(
+    featureNames(
+      spec,
+      table.columns.map((c) => c.name),
+    ),
+  );
   const target = targetView(spec, table);
   const classification = spec.task !== 'regression';
   const k = target?.classes?.length ?? 0;
@@ -87,10 +99,15 @@ export function exploreSummary(spec: ProblemSpec, table: Table, scope = 'all row
     duplicates,
     warnings,
   };
-  if (idColumns.length > 0) summary.duplicatesIgnoringIds = countDuplicates(table.columns.filter((c) => !idColumns.includes(c.name)));
-  if (duplicates > 0) warnings.push({ kind: 'duplicates', message: `${duplicates} rows duplicate an earlier row exactly` });
+  if (idColumns.length > 0)
+    summary.duplicatesIgnoringIds = countDuplicates(table.columns.filter((c) => !idColumns.includes(c.name)));
+  if (duplicates > 0)
+    warnings.push({ kind: 'duplicates', message: `${duplicates} rows duplicate an earlier row exactly` });
   else if ((summary.duplicatesIgnoringIds ?? 0) > 0) {
-    warnings.push({ kind: 'duplicates', message: `${summary.duplicatesIgnoringIds} rows duplicate an earlier row once the ID-like columns (${idColumns.join(', ')}) are ignored` });
+    warnings.push({
+      kind: 'duplicates',
+      message: `${summary.duplicatesIgnoringIds} rows duplicate an earlier row once the ID-like columns (${idColumns.join(', ')}) are ignored`,
+    });
   }
   return summary;
 }
@@ -111,16 +128,34 @@ function majorityShare(classes: Float64Array, k: number): number {
   return Math.max(...counts) / classes.length;
 }
 
-function columnWarnings(s: ColumnSummary, col: Column, target: TargetView | undefined, spec: ProblemSpec, majority: number): ExploreWarning[] {
+function columnWarnings(
+  s: ColumnSummary,
+  col: Column,
+  target: TargetView | undefined,
+  spec: ProblemSpec,
+  majority: number,
+): ExploreWarning[] {
   const out: ExploreWarning[] = [];
   const where = s.role === 'target' ? 'the target ' : s.role === 'excluded' ? '(excluded from features) ' : '';
   if (s.capped) {
     const c = s.capped;
     const below = c.below ? `; the next value down, ${num(c.below.value)}, has ${c.below.count}` : '';
-    const advice = s.role === 'target' ? ' — the model cannot learn values above the cap: flag or drop these rows (cleaning step `capped`)' : '';
-    out.push({ kind: 'capped', column: s.name, message: `${where}${s.name}: ${c.count} rows (${pct(c.share)}) exactly at the maximum ${num(c.value)}${below} — capped values${advice}` });
+    const advice =
+      s.role === 'target'
+        ? ' — the model cannot learn values above the cap: flag or drop these rows (cleaning step `capped`)'
+        : '';
+    out.push({
+      kind: 'capped',
+      column: s.name,
+      message: `${where}${s.name}: ${c.count} rows (${pct(c.share)}) exactly at the maximum ${num(c.value)}${below} — capped values${advice}`,
+    });
   }
-  if (s.distinct <= 1 && s.role !== 'target') out.push({ kind: 'constant', column: s.name, message: `${where}${s.name} has a single value: it carries no information` });
+  if (s.distinct <= 1 && s.role !== 'target')
+    out.push({
+      kind: 'constant',
+      column: s.name,
+      message: `${where}${s.name} has a single value: it carries no information`,
+    });
   if (s.role === 'target' || !target) return out;
   const a = s.association;
   if (s.idLike) {
@@ -130,9 +165,16 @@ function columnWarnings(s: ColumnSummary, col: Column, target: TargetView | unde
   }
   if (spec.task === 'regression') {
     if (a && Math.abs(a.value) > LEAK_CORRELATION) {
-      out.push({ kind: 'leak-feature', column: s.name, message: `${where}${s.name} alone predicts the target almost perfectly (${a.measure} ${a.value.toFixed(3)}): check it is known at prediction time` });
+      out.push({
+        kind: 'leak-feature',
+        column: s.name,
+        message: `${where}${s.name} alone predicts the target almost perfectly (${a.measure} ${a.value.toFixed(3)}): check it is known at prediction time`,
+      });
     }
-  } else if (s.oneFeatureAccuracy !== undefined && s.oneFeatureAccuracy > Math.max(LEAK_ACCURACY, majority + (1 - majority) / 2)) {
+  } else if (
+    s.oneFeatureAccuracy !== undefined &&
+    s.oneFeatureAccuracy > Math.max(LEAK_ACCURACY, majority + (1 - majority) / 2)
+  ) {
     out.push({
       kind: 'leak-feature',
       column: s.name,
@@ -147,13 +189,17 @@ function idLeak(s: ColumnSummary, col: Column, target: TargetView, spec: Problem
   const a = s.association ?? associate({ kind: 'numeric', name: col.name, values: order }, target);
   const what = col.kind === 'numeric' ? 'all distinct integers or in file order' : 'all distinct values';
   const parts: string[] = [];
-  if (Math.abs(a.value) >= ID_LEAK_CORRELATION) parts.push(`its order correlates with the target (${a.measure} ${a.value.toFixed(2)})`);
+  if (Math.abs(a.value) >= ID_LEAK_CORRELATION)
+    parts.push(`its order correlates with the target (${a.measure} ${a.value.toFixed(2)})`);
   if (spec.task !== 'regression' && target.classes) {
     const run = pureRunAtEnds(order, target.values);
     const n = target.values.length;
     if (run && run.rows >= Math.max(20, ID_LEAK_RUN_SHARE * n)) {
       const label = target.classes[run.classIndex] as string;
-      const bound = col.kind === 'numeric' ? `${s.name} ${run.side === 'low' ? '≤' : '≥'} ${num(run.bound)}` : `the ${run.side === 'low' ? 'first' : 'last'} ${run.rows} rows in ${s.name} order`;
+      const bound =
+        col.kind === 'numeric'
+          ? `${s.name} ${run.side === 'low' ? '≤' : '≥'} ${num(run.bound)}`
+          : `the ${run.side === 'low' ? 'first' : 'last'} ${run.rows} rows in ${s.name} order`;
       parts.push(`rows with ${bound} (${run.rows} rows, ${pct(run.rows / n)}) all have target ${label}`);
     }
   }

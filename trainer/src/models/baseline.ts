@@ -94,15 +94,28 @@ export function classCount(y: Float64Array, ctx: FitContext): number {
   let max = 0;
   for (let i = 0; i < y.length; i++) {
     const v = y[i] as number;
-    if (!Number.isInteger(v) || v < 0) throw trainerError(TrainerErrorCodes.MODEL_LABELS_INVALID, `class label ${v} at row ${i} is not an integer ≥ 0`, { row: i, label: v });
+    if (!Number.isInteger(v) || v < 0)
+      throw trainerError(TrainerErrorCodes.MODEL_LABELS_INVALID, `class label ${v} at row ${i} is not an integer ≥ 0`, {
+        row: i,
+        label: v,
+      });
     if (v > max) max = v;
   }
   const k = ctx.task === 'binary' ? 2 : (ctx.classes ?? max + 1);
-  if (max >= k) throw trainerError(TrainerErrorCodes.MODEL_LABELS_INVALID, `class label ${max} is outside 0..${k - 1}`, { label: max, classes: k });
+  if (max >= k)
+    throw trainerError(TrainerErrorCodes.MODEL_LABELS_INVALID, `class label ${max} is outside 0..${k - 1}`, {
+      label: max,
+      classes: k,
+    });
   return k;
 }
 
 /** Throws MODEL_PARAM_INVALID unless `ok`; shared by the learners' parameter checks. */
 export function checkParam(ok: boolean, learner: string, param: string, value: unknown, expected: string): void {
-  if (!ok) throw trainerError(TrainerErrorCodes.MODEL_PARAM_INVALID, `${learner}: ${param} = ${JSON.stringify(value)} must be ${expected}`, { learner, param, value });
+  if (!ok)
+    throw trainerError(
+      TrainerErrorCodes.MODEL_PARAM_INVALID,
+      `${learner}: ${param} = ${JSON.stringify(value)} must be ${expected}`,
+      { learner, param, value },
+    );
 }

@@ -136,7 +136,8 @@ function lloyd(p: Points, initial: Float64Array[], maxIter: number, tol: number)
     let shift = 0;
     for (let c = 0; c < k; c++) {
       let s = 0;
-      for (let j = 0; j < p.d; j++) s += (((moved[c] as Float64Array)[j] as number) - ((centres[c] as Float64Array)[j] as number)) ** 2;
+      for (let j = 0; j < p.d; j++)
+        s += (((moved[c] as Float64Array)[j] as number) - ((centres[c] as Float64Array)[j] as number)) ** 2;
       shift = Math.max(shift, s);
     }
     centres = moved;
@@ -155,8 +156,17 @@ function lloyd(p: Points, initial: Float64Array[], maxIter: number, tol: number)
 
 export function kMeans(p: Points, options: KMeansOptions): KMeansResult {
   const { k } = options;
-  if (!(Number.isInteger(k) && k >= 1)) throw trainerError(TrainerErrorCodes.MODEL_PARAM_INVALID, `k-means needs an integer k ≥ 1, got ${k}`, { param: 'k', value: k });
-  if (p.n === 0 || p.d === 0) throw trainerError(TrainerErrorCodes.DATA_TOO_SMALL, 'k-means needs at least one point with at least one coordinate', { rows: p.n });
+  if (!(Number.isInteger(k) && k >= 1))
+    throw trainerError(TrainerErrorCodes.MODEL_PARAM_INVALID, `k-means needs an integer k ≥ 1, got ${k}`, {
+      param: 'k',
+      value: k,
+    });
+  if (p.n === 0 || p.d === 0)
+    throw trainerError(
+      TrainerErrorCodes.DATA_TOO_SMALL,
+      'k-means needs at least one point with at least one coordinate',
+      { rows: p.n },
+    );
   const rng = mulberry32(options.seed);
   const restarts = Math.max(1, options.restarts ?? 4);
   let best: KMeansResult | undefined;

@@ -98,7 +98,17 @@ export function lbfgs(f: Objective, grad: Gradient, x0: Float64Array, opts: Lbfg
 }
 
 /** d = −H·g from the stored pairs, newest first (circular buffer ending before `head`). */
-function twoLoop(g: Float64Array, s: Float64Array[], y: Float64Array[], rho: Float64Array, alphas: Float64Array, pairs: number, head: number, m: number, d: Float64Array): void {
+function twoLoop(
+  g: Float64Array,
+  s: Float64Array[],
+  y: Float64Array[],
+  rho: Float64Array,
+  alphas: Float64Array,
+  pairs: number,
+  head: number,
+  m: number,
+  d: Float64Array,
+): void {
   const n = g.length;
   for (let i = 0; i < n; i++) d[i] = -(g[i] as number);
   if (pairs === 0) return;
@@ -123,7 +133,17 @@ function twoLoop(g: Float64Array, s: Float64Array[], y: Float64Array[], rho: Flo
  * Finds a step satisfying the strong Wolfe conditions along `d`; leaves x + step·d in `xt`, its
  * gradient in `gt` and returns f there, or null when no decreasing step was found.
  */
-function wolfeSearch(f: Objective, grad: Gradient, x: Float64Array, f0: number, d: Float64Array, dg0: number, a0: number, xt: Float64Array, gt: Float64Array): number | null {
+function wolfeSearch(
+  f: Objective,
+  grad: Gradient,
+  x: Float64Array,
+  f0: number,
+  d: Float64Array,
+  dg0: number,
+  a0: number,
+  xt: Float64Array,
+  gt: Float64Array,
+): number | null {
   let evaluatedAt = NaN;
   const phi = (a: number): [number, number] => {
     for (let i = 0; i < x.length; i++) xt[i] = (x[i] as number) + a * (d[i] as number);
@@ -142,13 +162,19 @@ function wolfeSearch(f: Objective, grad: Gradient, x: Float64Array, f0: number, 
       const a = interpolate(lo, flo, dlo, hi, fhi, dhi);
       const [fa, da] = phi(a);
       if (fa > f0 + C1 * a * dg0 || fa >= flo) {
-        hi = a; fhi = fa; dhi = da;
+        hi = a;
+        fhi = fa;
+        dhi = da;
       } else {
         if (Math.abs(da) <= -C2 * dg0) return fa;
         if (da * (hi - lo) >= 0) {
-          hi = lo; fhi = flo; dhi = dlo;
+          hi = lo;
+          fhi = flo;
+          dhi = dlo;
         }
-        lo = a; flo = fa; dlo = da;
+        lo = a;
+        flo = fa;
+        dlo = da;
       }
       if (Math.abs(hi - lo) <= 1e-16 * Math.max(1, Math.abs(lo))) break;
     }
@@ -160,10 +186,13 @@ function wolfeSearch(f: Objective, grad: Gradient, x: Float64Array, f0: number, 
   let a = a0;
   for (let i = 0; i < 30; i++) {
     const [fa, da] = phi(a);
-    if (!Number.isFinite(fa) || fa > f0 + C1 * a * dg0 || (i > 0 && fa >= fPrev)) return zoom(aPrev, fPrev, dPrev, a, Number.isFinite(fa) ? fa : Infinity, da);
+    if (!Number.isFinite(fa) || fa > f0 + C1 * a * dg0 || (i > 0 && fa >= fPrev))
+      return zoom(aPrev, fPrev, dPrev, a, Number.isFinite(fa) ? fa : Infinity, da);
     if (Math.abs(da) <= -C2 * dg0) return fa;
     if (da >= 0) return zoom(a, fa, da, aPrev, fPrev, dPrev);
-    aPrev = a; fPrev = fa; dPrev = da;
+    aPrev = a;
+    fPrev = fa;
+    dPrev = da;
     a *= 2;
   }
   return finish(aPrev, fPrev);
@@ -191,20 +220,33 @@ function interpolate(a1: number, f1: number, d1: number, a2: number, f2: number,
  * Wraps a combined value-and-gradient function as the (f, grad) pair `lbfgs` takes, evaluating
  * once per distinct x (the line search asks for both at the same point).
  */
-export function sharedEvaluation(fg: (x: Float64Array, gradOut: Float64Array) => number, n: number): { f: Objective; grad: Gradient } {
+export function sharedEvaluation(
+  fg: (x: Float64Array, gradOut: Float64Array) => number,
+  n: number,
+): { f: Objective; grad: Gradient } {
   const lastX = new Float64Array(n).fill(NaN);
   const lastG = new Float64Array(n);
   let lastF = NaN;
   const ensure = (x: Float64Array): void => {
     let same = true;
-    for (let i = 0; i < n; i++) if (x[i] !== lastX[i]) { same = false; break; }
+    for (let i = 0; i < n; i++)
+      if (x[i] !== lastX[i]) {
+        same = false;
+        break;
+      }
     if (same) return;
     lastF = fg(x, lastG);
     lastX.set(x);
   };
   return {
-    f: (x) => { ensure(x); return lastF; },
-    grad: (x, out) => { ensure(x); out.set(lastG); },
+    f: (x) => {
+      ensure(x);
+      return lastF;
+    },
+    grad: (x, out) => {
+      ensure(x);
+      out.set(lastG);
+    },
   };
 }
 

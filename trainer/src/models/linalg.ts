@@ -28,7 +28,10 @@ function cholesky(a: Float64Array, n: number): Float64Array {
       let s = a[i * n + j] as number;
       for (let k = 0; k < j; k++) s -= (l[i * n + k] as number) * (l[j * n + k] as number);
       if (i === j) {
-        if (!(s > 0)) throw trainerError(TrainerErrorCodes.MODEL_SINGULAR, `matrix is not positive definite at pivot ${i}`, { pivot: i });
+        if (!(s > 0))
+          throw trainerError(TrainerErrorCodes.MODEL_SINGULAR, `matrix is not positive definite at pivot ${i}`, {
+            pivot: i,
+          });
         l[i * n + i] = Math.sqrt(s);
       } else {
         l[i * n + j] = s / (l[j * n + j] as number);

@@ -67,7 +67,11 @@ export class LogisticFitted implements FittedModel {
     const k = this.intercept.length;
     const weights: number[][] = [];
     for (let j = 0; j < this.cols; j++) weights.push(Array.from(this.weights.subarray(j * k, (j + 1) * k)));
-    return { weights, intercept: Array.from(this.intercept), classes: Array.from({ length: this.classes }, (_, c) => c) };
+    return {
+      weights,
+      intercept: Array.from(this.intercept),
+      classes: Array.from({ length: this.classes }, (_, c) => c),
+    };
   }
 }
 
@@ -99,7 +103,12 @@ function fitLogistic(x: Matrix, y: Float64Array, p: LogisticParams, ctx: FitCont
  * Value and gradient of mean log loss + (lambda/2)‖W‖² over θ = [W (d×k row-major), b (k)].
  * Exported for tests, which check the gradient at the fitted optimum.
  */
-export function logisticObjective(x: Matrix, y: Float64Array, k: number, lambda: number): (theta: Float64Array, grad: Float64Array) => number {
+export function logisticObjective(
+  x: Matrix,
+  y: Float64Array,
+  k: number,
+  lambda: number,
+): (theta: Float64Array, grad: Float64Array) => number {
   const d = x.cols;
   const n = x.rows;
   const nw = d * k;
@@ -143,7 +152,15 @@ export function logisticObjective(x: Matrix, y: Float64Array, k: number, lambda:
   };
 }
 
-function linearScores(data: Float64Array, rows: number, d: number, w: Float64Array, b: Float64Array, k: number, out: Float64Array): void {
+function linearScores(
+  data: Float64Array,
+  rows: number,
+  d: number,
+  w: Float64Array,
+  b: Float64Array,
+  k: number,
+  out: Float64Array,
+): void {
   for (let r = 0; r < rows; r++) {
     const o = r * k;
     out.set(b, o);

@@ -35,7 +35,10 @@ export function leafOf(tree: Tree, data: Float64Array, offset: number): number {
   for (;;) {
     const f = tree.feature[node] as number;
     if (f < 0) return node;
-    node = (data[offset + f] as number) <= (tree.threshold[node] as number) ? (tree.left[node] as number) : (tree.right[node] as number);
+    node =
+      (data[offset + f] as number) <= (tree.threshold[node] as number)
+        ? (tree.left[node] as number)
+        : (tree.right[node] as number);
   }
 }
 
@@ -51,10 +54,16 @@ export function ensembleScores(e: TreeEnsemble, data: Float64Array, rows: number
         const k = e.treeOutput[t] as number;
         out[o + k] = (out[o + k] as number) + (tree.value[leaf] as number);
       } else {
-        for (let k = 0; k < tree.outputs; k++) out[o + k] = (out[o + k] as number) + (tree.value[leaf * tree.outputs + k] as number);
+        for (let k = 0; k < tree.outputs; k++)
+          out[o + k] = (out[o + k] as number) + (tree.value[leaf * tree.outputs + k] as number);
       }
     }
-    const scale = e.aggregate === 'average' && e.trees.length > 0 ? (e.treeOutput ? e.trees.length / e.outputs : e.trees.length) : 1;
+    const scale =
+      e.aggregate === 'average' && e.trees.length > 0
+        ? e.treeOutput
+          ? e.trees.length / e.outputs
+          : e.trees.length
+        : 1;
     for (let k = 0; k < e.outputs; k++) out[o + k] = (out[o + k] as number) / scale + (e.base[k] as number);
   }
   return out;
@@ -62,7 +71,8 @@ export function ensembleScores(e: TreeEnsemble, data: Float64Array, rows: number
 
 /** Applies the ensemble's post-transform in place. */
 export function postTransform(e: TreeEnsemble, scores: Float64Array): Float64Array {
-  if (e.post === 'logistic') for (let i = 0; i < scores.length; i++) scores[i] = 1 / (1 + Math.exp(-(scores[i] as number)));
+  if (e.post === 'logistic')
+    for (let i = 0; i < scores.length; i++) scores[i] = 1 / (1 + Math.exp(-(scores[i] as number)));
   else if (e.post === 'softmax') {
     for (let o = 0; o < scores.length; o += e.outputs) {
       let max = -Infinity;

@@ -97,9 +97,17 @@ export function compactTree(t: Tree, o: CompactOptions, stats?: CompactStats): T
     lo[f] = Math.max(savedLo, th);
     const r = emit(t.right[node] as number);
     lo[f] = savedLo;
-    if (merge && (feature[l] as number) < 0 && (feature[r] as number) < 0 && leavesMergeable(value, k, l, r, tolerance)) {
+    if (
+      merge &&
+      (feature[l] as number) < 0 &&
+      (feature[r] as number) < 0 &&
+      leavesMergeable(value, k, l, r, tolerance)
+    ) {
       // l and r are the last two nodes written (id + 1, id + 2): drop them, id becomes the leaf.
-      const merged = Array.from({ length: k }, (_, j) => ((value[l * k + j] as number) + (value[r * k + j] as number)) / 2);
+      const merged = Array.from(
+        { length: k },
+        (_, j) => ((value[l * k + j] as number) + (value[r * k + j] as number)) / 2,
+      );
       for (const a of [feature, threshold, left, right]) a.length = id + 1;
       value.length = id * k;
       value.push(...merged);
@@ -117,10 +125,20 @@ export function compactTree(t: Tree, o: CompactOptions, stats?: CompactStats): T
     stats.nodesBefore += t.feature.length;
     stats.nodesAfter += feature.length;
   }
-  return { feature: Int32Array.from(feature), threshold: Float64Array.from(threshold), left: Int32Array.from(left), right: Int32Array.from(right), value: Float64Array.from(value), outputs: k };
+  return {
+    feature: Int32Array.from(feature),
+    threshold: Float64Array.from(threshold),
+    left: Int32Array.from(left),
+    right: Int32Array.from(right),
+    value: Float64Array.from(value),
+    outputs: k,
+  };
 }
 
-export function compactEnsemble(e: TreeEnsemble, o: CompactOptions = EXACT_COMPACTION): { ensemble: TreeEnsemble; stats: CompactStats } {
+export function compactEnsemble(
+  e: TreeEnsemble,
+  o: CompactOptions = EXACT_COMPACTION,
+): { ensemble: TreeEnsemble; stats: CompactStats } {
   const stats: CompactStats = { nodesBefore: 0, nodesAfter: 0, impliedSplits: 0, mergedLeaves: 0 };
   const trees = e.trees.map((t) => compactTree(t, o, stats));
   return { ensemble: { ...e, trees }, stats };

@@ -25,7 +25,11 @@ export interface Int8Storage {
 
 export type DenseQuant = 'float' | Int8Mode | 'int8-qdq-per-channel' | Int8Storage;
 
-function storageOf(quant: DenseQuant): { mode: 'float' | Int8Mode; granularity?: QuantGranularity; bias?: BiasStorage } {
+function storageOf(quant: DenseQuant): {
+  mode: 'float' | Int8Mode;
+  granularity?: QuantGranularity;
+  bias?: BiasStorage;
+} {
   if (quant === 'int8-qdq-per-channel') return { mode: 'int8-qdq', granularity: 'per-channel' };
   return typeof quant === 'string' ? { mode: quant } : quant;
 }
@@ -77,29 +81,54 @@ export const DEFAULT_BIAS_STORAGE: BiasStorage = 'int8';
  * The bias tensor of an int8 layer. `shared` is the weights' scale (initializer name and values,
  * one per tensor or one per output), used for the bias too when every |b| fits in ±127 of it.
  */
-function biasTensor(builder: GraphBuilder, bias: Float64Array, name: string, storage: BiasStorage, shared: { tensor: string; scales: Float32Array } | null): string {
+function biasTensor(
+  builder: GraphBuilder,
+  bias: Float64Array,
+  name: string,
+  storage: BiasStorage,
+  shared: { tensor: string; scales: Float32Array } | null,
+): string {
   const out = bias.length;
   if (storage === 'float16' && out >= MIN_COMPACT_BIAS && bias.every((b) => Math.abs(Math.fround(b)) <= FLOAT16_MAX)) {
-    return builder.op('Cast', [builder.halves(`${name}_b16`, bias, [out])], { attrs: { to: { int: ElemType.float } }, hint: `${name}_b` });
+    return builder.op('Cast', [builder.halves(`${name}_b16`, bias, [out])], {
+      attrs: { to: { int: ElemType.float } },
+      hint: `${name}_b`,
+    });
   }
   if (storage === 'int8' && out >= MIN_COMPACT_BIAS) {
     if (shared) {
       const perChannel = shared.scales.length > 1;
       const scaleOf = (j: number): number => shared.scales[perChannel ? j : 0] as number;
       if (bias.every((b, j) => Math.abs(Math.fround(b)) <= 127 * scaleOf(j))) {
-        const q = Int8Array.from(bias, (b, j) => Math.max(-127, Math.min(127, Math.round(Math.fround(b) / scaleOf(j)))));
+        const q = Int8Array.from(bias, (b, j) =>
+          Math.max(-127, Math.min(127, Math.round(Math.fround(b) / scaleOf(j)))),
+        );
         // A 1-D bias is dequantized along its only axis (0) when the scales are per channel.
-        return builder.op('DequantizeLinear', [builder.bytes(`${name}_bq`, 'int8', q, [out]), shared.tensor], { hint: `${name}_b`, ...(perChannel ? { attrs: { axis: { int: 0 } } } : {}) });
+        return builder.op('DequantizeLinear', [builder.bytes(`${name}_bq`, 'int8', q, [out]), shared.tensor], {
+          hint: `${name}_b`,
+          ...(perChannel ? { attrs: { axis: { int: 0 } } } : {}),
+        });
       }
     }
     const { q, scales } = quantizeSymmetric(bias, 1, out, 'per-tensor');
-    return builder.op('DequantizeLinear', [builder.bytes(`${name}_bq`, 'int8', q, [out]), builder.floats(`${name}_bscale`, scales, [])], { hint: `${name}_b` });
+    return builder.op(
+      'DequantizeLinear',
+      [builder.bytes(`${name}_bq`, 'int8', q, [out]), builder.floats(`${name}_bscale`, scales, [])],
+      { hint: `${name}_b` },
+    );
   }
   return builder.floats(`${name}_b`, bias, [out]);
 }
 
 /** int8 weights and their scale initializer (a scalar per tensor, or [out] per channel). */
-function int8Weights(builder: GraphBuilder, weights: Float64Array, inDim: number, outDim: number, granularity: QuantGranularity, name: string): { wq: string; wScale: string; scales: Float32Array } {
+function int8Weights(
+  builder: GraphBuilder,
+  weights: Float64Array,
+  inDim: number,
+  outDim: number,
+  granularity: QuantGranularity,
+  name: string,
+): { wq: string; wScale: string; scales: Float32Array } {
   const { q, scales } = quantizeSymmetric(weights, inDim, outDim, granularity);
   const perChannel = scales.length > 1;
   const wq = builder.bytes(`${name}_Wq`, 'int8', q, [inDim, outDim]);
@@ -107,10 +136,20 @@ function int8Weights(builder: GraphBuilder, weights: Float64Array, inDim: number
 }
 
 /** Appends the layer to `builder` and returns the name of its [N, out] float output tensor. */
-export function emitDense(builder: GraphBuilder, input: string, weights: Float64Array, bias: Float64Array, opts: DenseOptions): string {
+export function emitDense(
+  builder: GraphBuilder,
+  input: string,
+  weights: Float64Array,
+  bias: Float64Array,
+  opts: DenseOptions,
+): string {
   const { in: inDim, out: outDim } = opts;
   if (weights.length !== inDim * outDim || bias.length !== outDim) {
-    throw trainerError(TrainerErrorCodes.ONNX_GRAPH_INVALID, `dense layer: ${weights.length} weights and ${bias.length} biases for ${inDim}→${outDim}`, { in: inDim, out: outDim });
+    throw trainerError(
+      TrainerErrorCodes.ONNX_GRAPH_INVALID,
+      `dense layer: ${weights.length} weights and ${bias.length} biases for ${inDim}→${outDim}`,
+      { in: inDim, out: outDim },
+    );
   }
   // Derived from the input name (not a counter) so the same calls always give the same bytes.
   const name = opts.name ?? `dense_${input}`;
@@ -118,18 +157,29 @@ export function emitDense(builder: GraphBuilder, input: string, weights: Float64
   const quant = storage.mode;
   const granularity = opts.granularity ?? storage.granularity ?? DEFAULT_GRANULARITY;
   const activation = opts.activation ?? 'identity';
-  const last = (hint: string): { outputs?: string[]; hint: string } => (opts.output !== undefined ? { outputs: [opts.output], hint } : { hint });
+  const last = (hint: string): { outputs?: string[]; hint: string } =>
+    opts.output !== undefined ? { outputs: [opts.output], hint } : { hint };
   const sumOptions = activation === 'identity' ? last(`${name}_sum`) : { hint: `${name}_sum` };
   const biasStorage = opts.bias ?? storage.bias ?? DEFAULT_BIAS_STORAGE;
   let sum: string;
   if (quant === 'int8-dynamic') {
     const { wq, wScale, scales } = int8Weights(builder, weights, inDim, outDim, granularity, name);
-    const [xq, xScale, xZero] = builder.node('DynamicQuantizeLinear', [input], { count: 3, hint: `${name}_xq` }) as [string, string, string];
+    const [xq, xScale, xZero] = builder.node('DynamicQuantizeLinear', [input], { count: 3, hint: `${name}_xq` }) as [
+      string,
+      string,
+      string,
+    ];
     const acc = builder.op('MatMulInteger', [xq, wq, xZero], { hint: `${name}_matmul_int` });
     const accF = builder.op('Cast', [acc], { attrs: { to: { int: ElemType.float } }, hint: `${name}_acc` });
     const scale = builder.op('Mul', [xScale, wScale], { hint: `${name}_scale` });
     const product = builder.op('Mul', [accF, scale], { hint: `${name}_matmul` });
-    const b = biasTensor(builder, bias, name, biasStorage, opts.shareScale === false ? null : { tensor: wScale, scales });
+    const b = biasTensor(
+      builder,
+      bias,
+      name,
+      biasStorage,
+      opts.shareScale === false ? null : { tensor: wScale, scales },
+    );
     sum = builder.op('Add', [product, b], sumOptions);
   } else {
     let w: string;

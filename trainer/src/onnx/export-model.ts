@@ -31,7 +31,18 @@ export const LABEL = 'label';
 export const PROBABILITIES = 'probabilities';
 
 /** The learner kinds the exporter knows (TrainedModel.model.kind). */
-export const EXPORTABLE_KINDS = ['mean', 'median', 'majority', 'linear', 'logistic', 'tree', 'forest', 'gbdt', 'mlp', 'ensemble'] as const;
+export const EXPORTABLE_KINDS = [
+  'mean',
+  'median',
+  'majority',
+  'linear',
+  'logistic',
+  'tree',
+  'forest',
+  'gbdt',
+  'mlp',
+  'ensemble',
+] as const;
 
 function emitHead(h: HeadContext, design: string, kind: string, json: unknown): string {
   switch (kind) {
@@ -85,7 +96,16 @@ export function exportModelOnnx(t: ExportableModel, opts: ExportOptions = {}): U
   const design = emitPreprocessing(g, t.pipeline);
   const classes = classCountOf(t);
   const tensorAttrs: HeadContext['tensorAttrs'] = new Map();
-  const h: HeadContext = { g, task: t.task, width: t.pipeline.features.length, classes, prefix: 'model', tensorAttrs, ...(opts.quant ? { quant: opts.quant } : {}), ...(opts.trees ? { trees: opts.trees } : {}) };
+  const h: HeadContext = {
+    g,
+    task: t.task,
+    width: t.pipeline.features.length,
+    classes,
+    prefix: 'model',
+    tensorAttrs,
+    ...(opts.quant ? { quant: opts.quant } : {}),
+    ...(opts.trees ? { trees: opts.trees } : {}),
+  };
   const head = emitHead(h, design, t.model.kind, t.model.toJSON());
   // The head's tensor becomes the graph output by name (renamed below) rather than through an
   // Identity node: one node and two names fewer in every artifact.
@@ -95,7 +115,11 @@ export function exportModelOnnx(t: ExportableModel, opts: ExportOptions = {}): U
     g.output(PREDICTION, 'float', ['N', 1]);
   } else {
     if (t.task === 'binary') {
-      const positive = g.op('GreaterOrEqual', [column(h, head, 1), g.floats('label_threshold', [labelThreshold(t)], [])], { hint: 'positive' });
+      const positive = g.op(
+        'GreaterOrEqual',
+        [column(h, head, 1), g.floats('label_threshold', [labelThreshold(t)], [])],
+        { hint: 'positive' },
+      );
       const flat = g.op('Squeeze', [positive, g.ints('label_axis', [1], [1])], { hint: 'positive_flat' });
       g.node('Cast', [flat], { outputs: [LABEL], attrs: { to: { int: ElemType.int64 } } });
     } else {
@@ -119,7 +143,7 @@ export function exportModelOnnx(t: ExportableModel, opts: ExportOptions = {}): U
  * Renames each head tensor to its graph-output name, where a node makes it; a head that is a graph
  * input or an initializer (a constant model) keeps an Identity node instead.
  */
-function nameOutputs(model: ReturnType<GraphBuilder["model"]>, renames: ReadonlyMap<string, string>): void {
+function nameOutputs(model: ReturnType<GraphBuilder['model']>, renames: ReadonlyMap<string, string>): void {
   const graph = model.graph;
   if (!graph) return;
   const nodes = graph.node ?? [];

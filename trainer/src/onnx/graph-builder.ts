@@ -137,12 +137,20 @@ export class GraphBuilder {
   floats(name: string, values: ArrayLike<number>, dims: readonly number[]): string {
     this.checkSize(name, values.length, dims);
     const data = Float32Array.from(values);
-    return this.initializer(name, { dataType: ElemType.float, dims: [...dims], floatData: Array.from(data) }, bytesOf(data));
+    return this.initializer(
+      name,
+      { dataType: ElemType.float, dims: [...dims], floatData: Array.from(data) },
+      bytesOf(data),
+    );
   }
 
   ints(name: string, values: readonly number[], dims: readonly number[]): string {
     this.checkSize(name, values.length, dims);
-    return this.initializer(name, { dataType: ElemType.int64, dims: [...dims], int64Data: [...values] }, values.join(','));
+    return this.initializer(
+      name,
+      { dataType: ElemType.int64, dims: [...dims], int64Data: [...values] },
+      values.join(','),
+    );
   }
 
   /**
@@ -175,9 +183,21 @@ export class GraphBuilder {
    * Adds a node and returns its output names. `outputs` may name the tensors (graph outputs must be
    * named); otherwise each gets a generated name (in readable naming, derived from `hint`).
    */
-  node(opType: string, inputs: readonly string[], options: { outputs?: readonly string[]; count?: number; attrs?: Record<string, Attr>; domain?: string; hint?: string } = {}): string[] {
+  node(
+    opType: string,
+    inputs: readonly string[],
+    options: {
+      outputs?: readonly string[];
+      count?: number;
+      attrs?: Record<string, Attr>;
+      domain?: string;
+      hint?: string;
+    } = {},
+  ): string[] {
     const hint = options.hint ?? opType.toLowerCase();
-    const outs = options.outputs ? [...options.outputs] : Array.from({ length: options.count ?? 1 }, () => this.fresh(hint));
+    const outs = options.outputs
+      ? [...options.outputs]
+      : Array.from({ length: options.count ?? 1 }, () => this.fresh(hint));
     for (const o of options.outputs ?? []) this.claim(o);
     const attrs = Object.entries(options.attrs ?? {}).map(([k, v]) => attribute(k, v));
     // The default domain '' is left out (as the unset field means the same); so are empty names.
@@ -199,7 +219,14 @@ export class GraphBuilder {
       producerName: options.producerName ?? 'outpost-trainer',
       ...(options.docString ? { docString: options.docString } : {}),
       opsetImport: (options.opsets ?? DEFAULT_OPSETS).map((o) => ({ domain: o.domain, version: o.version })),
-      graph: { name: this.graphName, input: this.inputs, output: this.outputs, valueInfo: this.valueInfos, initializer: this.initializers, node: this.nodes },
+      graph: {
+        name: this.graphName,
+        input: this.inputs,
+        output: this.outputs,
+        valueInfo: this.valueInfos,
+        initializer: this.initializers,
+        node: this.nodes,
+      },
     };
   }
 
@@ -232,13 +259,21 @@ export class GraphBuilder {
   }
 
   private claim(name: string): void {
-    if (this.names.has(name)) throw trainerError(TrainerErrorCodes.ONNX_GRAPH_INVALID, `ONNX graph: tensor name ${name} is already used`, { name });
+    if (this.names.has(name))
+      throw trainerError(TrainerErrorCodes.ONNX_GRAPH_INVALID, `ONNX graph: tensor name ${name} is already used`, {
+        name,
+      });
     this.names.add(name);
   }
 
   private checkSize(name: string, got: number, dims: readonly number[]): void {
     const want = dims.reduce((a, b) => a * b, 1);
-    if (got !== want) throw trainerError(TrainerErrorCodes.ONNX_GRAPH_INVALID, `ONNX initializer ${name}: ${got} values for shape [${dims.join(',')}]`, { name });
+    if (got !== want)
+      throw trainerError(
+        TrainerErrorCodes.ONNX_GRAPH_INVALID,
+        `ONNX initializer ${name}: ${got} values for shape [${dims.join(',')}]`,
+        { name },
+      );
   }
 }
 

@@ -18,8 +18,18 @@ export function outputSpecs(t: Pick<TrainedModel, 'task' | 'classes' | 'threshol
   const k = classCountOf(t);
   const names = t.classes && t.classes.length === k ? ` (${t.classes.join(', ')})` : '';
   return [
-    { name: LABEL, type: 'int64', shape: [1], description: `index of the predicted class${names}${t.task === 'binary' && t.threshold !== undefined ? `: 1 when P(class 1) ≥ ${t.threshold} (decision threshold tuned on the validation rows)` : ''}` },
-    { name: PROBABILITIES, type: 'float', shape: [k], description: `probability of each class, in class-index order${names}` },
+    {
+      name: LABEL,
+      type: 'int64',
+      shape: [1],
+      description: `index of the predicted class${names}${t.task === 'binary' && t.threshold !== undefined ? `: 1 when P(class 1) ≥ ${t.threshold} (decision threshold tuned on the validation rows)` : ''}`,
+    },
+    {
+      name: PROBABILITIES,
+      type: 'float',
+      shape: [k],
+      description: `probability of each class, in class-index order${names}`,
+    },
   ];
 }
 
@@ -29,12 +39,17 @@ export function predictionOutputOf(task: TrainedModel['task']): string {
 }
 
 /** Per record, each output's values (float64 predictions; labels as the graph computes them). */
-export function modelOutputs(t: Pick<TrainedModel, 'task' | 'classes' | 'pipeline' | 'model' | 'threshold'>, records: readonly RawRecord[]): ModelOutputs {
+export function modelOutputs(
+  t: Pick<TrainedModel, 'task' | 'classes' | 'pipeline' | 'model' | 'threshold'>,
+  records: readonly RawRecord[],
+): ModelOutputs {
   const p = t.model.predict(transformRecords(t.pipeline, records));
   const n = records.length;
   if (t.task === 'regression') return { [PREDICTION]: Array.from({ length: n }, (_, i) => [p[i] as number]) };
   const k = classCountOf(t);
-  const probabilities = Array.from({ length: n }, (_, i) => (t.task === 'binary' ? [1 - (p[i] as number), p[i] as number] : Array.from(p.subarray(i * k, (i + 1) * k))));
+  const probabilities = Array.from({ length: n }, (_, i) =>
+    t.task === 'binary' ? [1 - (p[i] as number), p[i] as number] : Array.from(p.subarray(i * k, (i + 1) * k)),
+  );
   const cut = labelThreshold(t);
   const label = probabilities.map((row) => {
     if (t.task === 'binary') return [Math.fround(row[1] as number) >= cut ? 1 : 0];

@@ -69,37 +69,61 @@ class PreprocessEmitter {
         if (s.kind === 'numeric') {
           const x = this.num(s.column);
           const missing = g.op('IsNaN', [x], { hint: `${s.column}_isnan` });
-          this.numeric.set(s.column, g.op('Where', [missing, this.constant([s.fill as number], []), x], { hint: `${s.column}_imputed` }));
-          if (s.indicator !== null) this.numeric.set(s.indicator, g.op('Cast', [missing], { attrs: TO_FLOAT, hint: s.indicator }));
+          this.numeric.set(
+            s.column,
+            g.op('Where', [missing, this.constant([s.fill as number], []), x], { hint: `${s.column}_imputed` }),
+          );
+          if (s.indicator !== null)
+            this.numeric.set(s.indicator, g.op('Cast', [missing], { attrs: TO_FLOAT, hint: s.indicator }));
         } else {
           const c = this.cat(s.column);
           if (s.indicator !== null) {
-            const attrs = { keys_strings: { strings: [''] }, values_floats: { floats: [1] }, default_float: { float: 0 } };
+            const attrs = {
+              keys_strings: { strings: [''] },
+              values_floats: { floats: [1] },
+              default_float: { float: 0 },
+            };
             this.numeric.set(s.indicator, g.op('LabelEncoder', [c.tensor], { domain: ML, attrs, hint: s.indicator }));
           }
           this.categorical.set(s.column, { ...c, fill: s.fill as string });
         }
         return;
       case 'clip':
-        this.numeric.set(s.column, g.op('Clip', [this.num(s.column), this.constant([s.lo], []), this.constant([s.hi], [])], { hint: `${s.column}_clipped` }));
+        this.numeric.set(
+          s.column,
+          g.op('Clip', [this.num(s.column), this.constant([s.lo], []), this.constant([s.hi], [])], {
+            hint: `${s.column}_clipped`,
+          }),
+        );
         return;
       case 'ratio': {
         const r = g.op('Div', [this.num(s.numerator), this.num(s.denominator)], { hint: `${s.name}_div` });
-        const bad = g.op('Or', [g.op('IsNaN', [r], { hint: `${s.name}_isnan` }), g.op('IsInf', [r], { hint: `${s.name}_isinf` })], { hint: `${s.name}_bad` });
+        const bad = g.op(
+          'Or',
+          [g.op('IsNaN', [r], { hint: `${s.name}_isnan` }), g.op('IsInf', [r], { hint: `${s.name}_isinf` })],
+          { hint: `${s.name}_bad` },
+        );
         this.numeric.set(s.name, g.op('Where', [bad, this.constant([s.fallback], []), r], { hint: s.name }));
         return;
       }
       case 'log': {
-        const shifted = g.op('Add', [this.num(s.column), this.constant([s.offset], [])], { hint: `${s.column}_shifted` });
+        const shifted = g.op('Add', [this.num(s.column), this.constant([s.offset], [])], {
+          hint: `${s.column}_shifted`,
+        });
         const floored = g.op('Max', [shifted, this.constant([LOG_EPSILON], [])], { hint: `${s.column}_floored` });
         this.numeric.set(s.column, g.op('Log', [floored], { hint: `${s.column}_log` }));
         return;
       }
       case 'bin': {
         // Bin index = number of edges ≤ x: compare with all edges at once, then count.
-        const ge = g.op('GreaterOrEqual', [this.num(s.column), this.constant(s.edges, [1, s.edges.length])], { hint: `${s.name}_ge` });
+        const ge = g.op('GreaterOrEqual', [this.num(s.column), this.constant(s.edges, [1, s.edges.length])], {
+          hint: `${s.name}_ge`,
+        });
         const ones = g.op('Cast', [ge], { attrs: TO_FLOAT, hint: `${s.name}_ones` });
-        this.numeric.set(s.name, g.op('ReduceSum', [ones, this.int64s([1], [1])], { attrs: { keepdims: { int: 1 } }, hint: s.name }));
+        this.numeric.set(
+          s.name,
+          g.op('ReduceSum', [ones, this.int64s([1], [1])], { attrs: { keepdims: { int: 1 } }, hint: s.name }),
+        );
         return;
       }
       case 'rotate': {
@@ -115,7 +139,17 @@ class PreprocessEmitter {
         const k = s.centres.length;
         let dist2 = '';
         s.columns.forEach((column, c) => {
-          const diff = g.op('Sub', [this.num(column), this.constant(s.centres.map((centre) => centre[c] as number), [1, k])], { hint: `${s.name}_diff${c}` });
+          const diff = g.op(
+            'Sub',
+            [
+              this.num(column),
+              this.constant(
+                s.centres.map((centre) => centre[c] as number),
+                [1, k],
+              ),
+            ],
+            { hint: `${s.name}_diff${c}` },
+          );
           const sq = g.op('Mul', [diff, diff], { hint: `${s.name}_sq${c}` });
           dist2 = c === 0 ? sq : g.op('Add', [dist2, sq], { hint: `${s.name}_dist2` });
         });
@@ -129,8 +163,15 @@ class PreprocessEmitter {
         const c = this.cat(s.column);
         const codes = ordinalCodes(s);
         if (c.fill !== null) codes.set('', codes.get(c.fill) ?? ORDINAL_UNSEEN);
-        const attrs = { keys_strings: { strings: [...codes.keys()] }, values_floats: { floats: [...codes.values()] }, default_float: { float: ORDINAL_UNSEEN } };
-        this.numeric.set(s.column, g.op('LabelEncoder', [c.tensor], { domain: ML, attrs, hint: `${s.column}_ordinal` }));
+        const attrs = {
+          keys_strings: { strings: [...codes.keys()] },
+          values_floats: { floats: [...codes.values()] },
+          default_float: { float: ORDINAL_UNSEEN },
+        };
+        this.numeric.set(
+          s.column,
+          g.op('LabelEncoder', [c.tensor], { domain: ML, attrs, hint: `${s.column}_ordinal` }),
+        );
         this.categorical.delete(s.column);
         return;
       }
@@ -142,12 +183,29 @@ class PreprocessEmitter {
         const fillCode = c.fill === null ? undefined : codes.get(c.fill);
         if (fillCode !== undefined) codes.set('', fillCode);
         // Category → index (unseen → −1), then index == 0..k-1: an all-zero row for −1.
-        const attrs = { keys_strings: { strings: [...codes.keys()] }, values_int64s: { ints: [...codes.values()] }, default_int64: { int: -1 } };
+        const attrs = {
+          keys_strings: { strings: [...codes.keys()] },
+          values_int64s: { ints: [...codes.values()] },
+          default_int64: { int: -1 },
+        };
         const index = g.op('LabelEncoder', [c.tensor], { domain: ML, attrs, hint: `${s.column}_index` });
         const k = s.categories.length;
-        const hot = g.op('Equal', [index, this.int64s(Array.from({ length: k }, (_, i) => i), [1, k])], { hint: `${s.column}_eq` });
+        const hot = g.op(
+          'Equal',
+          [
+            index,
+            this.int64s(
+              Array.from({ length: k }, (_, i) => i),
+              [1, k],
+            ),
+          ],
+          { hint: `${s.column}_eq` },
+        );
         const names = s.categories.map((cat) => `${s.column}=${cat}`);
-        this.blocks.set(names[0] as string, { tensor: g.op('Cast', [hot], { attrs: TO_FLOAT, hint: `${s.column}_onehot` }), names });
+        this.blocks.set(names[0] as string, {
+          tensor: g.op('Cast', [hot], { attrs: TO_FLOAT, hint: `${s.column}_onehot` }),
+          names,
+        });
         return;
       }
       case 'scale':
@@ -159,7 +217,7 @@ class PreprocessEmitter {
   /** The design columns in pipeline order, as tensors to concatenate. */
   parts(features: readonly string[]): string[] {
     const parts: string[] = [];
-    for (let i = 0; i < features.length; ) {
+    for (let i = 0; i < features.length;) {
       const name = features[i] as string;
       const block = this.blocks.get(name);
       if (block && block.names.every((n, j) => features[i + j] === n)) {
@@ -189,7 +247,11 @@ export interface EmitPreprocessingOptions {
  * Adds the pipeline's inputs and nodes to `g` and returns the name of the [N, width] float design
  * tensor, width = `pipeline.features.length`, columns in `featureNames(pipeline)` order.
  */
-export function emitPreprocessing(g: GraphBuilder, pipeline: SpecPipeline, options: EmitPreprocessingOptions = {}): string {
+export function emitPreprocessing(
+  g: GraphBuilder,
+  pipeline: SpecPipeline,
+  options: EmitPreprocessingOptions = {},
+): string {
   const e = new PreprocessEmitter(g, options.prefix ?? 'preprocess');
   for (const { name, kind } of pipeline.inputs) {
     const given = options.inputs?.[name];
@@ -204,7 +266,8 @@ export function emitPreprocessing(g: GraphBuilder, pipeline: SpecPipeline, optio
   }
   for (const s of pipeline.steps) e.step(s);
   const parts = e.parts(pipeline.features);
-  let design = parts.length === 1 ? (parts[0] as string) : g.op('Concat', parts, { attrs: { axis: { int: 1 } }, hint: 'design' });
+  let design =
+    parts.length === 1 ? (parts[0] as string) : g.op('Concat', parts, { attrs: { axis: { int: 1 } }, hint: 'design' });
   if (e.scale) {
     const w = pipeline.features.length;
     const centred = g.op('Sub', [design, e.constant(e.scale.mean, [1, w])], { hint: 'design_centred' });

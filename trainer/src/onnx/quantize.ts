@@ -20,7 +20,12 @@ function scaleOf(maxAbs: number): number {
 }
 
 /** Quantizes `weights` (in×out row-major) to int8 with w ≈ q·scale. */
-export function quantizeSymmetric(weights: ArrayLike<number>, inDim: number, outDim: number, granularity: QuantGranularity = 'per-channel'): QuantizedWeights {
+export function quantizeSymmetric(
+  weights: ArrayLike<number>,
+  inDim: number,
+  outDim: number,
+  granularity: QuantGranularity = 'per-channel',
+): QuantizedWeights {
   const maxAbs = new Float64Array(granularity === 'per-channel' ? outDim : 1);
   for (let i = 0; i < inDim; i++) {
     for (let j = 0; j < outDim; j++) {
@@ -46,7 +51,8 @@ export function dequantize(w: QuantizedWeights, inDim: number, outDim: number): 
   const out = new Float32Array(inDim * outDim);
   const perChannel = w.scales.length === outDim && outDim > 1;
   for (let i = 0; i < inDim; i++) {
-    for (let j = 0; j < outDim; j++) out[i * outDim + j] = (w.q[i * outDim + j] as number) * (w.scales[perChannel ? j : 0] as number);
+    for (let j = 0; j < outDim; j++)
+      out[i * outDim + j] = (w.q[i * outDim + j] as number) * (w.scales[perChannel ? j : 0] as number);
   }
   return out;
 }

@@ -29,7 +29,14 @@ import { capOf, fitCappedFlag, splitCapped, type FittedCapped } from './steps/ca
 import { fitClip, type FittedClip } from './steps/clip.ts';
 import { fitClusterSimilarity, type FittedClusterSimilarity } from './steps/cluster-similarity.ts';
 import { dropDuplicateRows } from './steps/drop-duplicates.ts';
-import { frameFromColumns, frameFromRecords, stepError, trainerCoded, type Frame, type RawInput } from './steps/frame.ts';
+import {
+  frameFromColumns,
+  frameFromRecords,
+  stepError,
+  trainerCoded,
+  type Frame,
+  type RawInput,
+} from './steps/frame.ts';
 import { defaultImpute, fitImpute, type FittedImpute } from './steps/impute.ts';
 import { fitLog, type FittedLog } from './steps/log.ts';
 import { fitOneHot, type FittedOneHot } from './steps/onehot.ts';
@@ -39,9 +46,32 @@ import { fitRotate, type FittedRotate } from './steps/rotate.ts';
 import { fitScale, type FittedScale } from './steps/scale.ts';
 
 export type { RawInput } from './steps/frame.ts';
-export type { FittedBin, FittedCapped, FittedClip, FittedClusterSimilarity, FittedImpute, FittedLog, FittedOneHot, FittedOrdinal, FittedRatio, FittedRotate, FittedScale };
+export type {
+  FittedBin,
+  FittedCapped,
+  FittedClip,
+  FittedClusterSimilarity,
+  FittedImpute,
+  FittedLog,
+  FittedOneHot,
+  FittedOrdinal,
+  FittedRatio,
+  FittedRotate,
+  FittedScale,
+};
 
-export type FittedStep = FittedCapped | FittedImpute | FittedClip | FittedRatio | FittedLog | FittedBin | FittedRotate | FittedClusterSimilarity | FittedOrdinal | FittedOneHot | FittedScale;
+export type FittedStep =
+  | FittedCapped
+  | FittedImpute
+  | FittedClip
+  | FittedRatio
+  | FittedLog
+  | FittedBin
+  | FittedRotate
+  | FittedClusterSimilarity
+  | FittedOrdinal
+  | FittedOneHot
+  | FittedScale;
 
 export const SPEC_PIPELINE_FORMAT = 'outpost-spec-pipeline/1';
 
@@ -82,8 +112,10 @@ export function fitSpecPipeline(options: FitSpecPipelineOptions): SpecPipelineFi
   const cleaning = options.cleaning ?? [];
   const featureSteps = options.features ?? [];
   const names = new Set(columns.map((c) => c.name));
-  if (names.size !== columns.length) throw stepError('input', columns.map((c) => c.name).join(','), 'duplicate column names');
-  if (options.rows.length === 0) throw trainerError(TrainerErrorCodes.DATA_TOO_SMALL, 'no training rows to fit the preprocessing on');
+  if (names.size !== columns.length)
+    throw stepError('input', columns.map((c) => c.name).join(','), 'duplicate column names');
+  if (options.rows.length === 0)
+    throw trainerError(TrainerErrorCodes.DATA_TOO_SMALL, 'no training rows to fit the preprocessing on');
 
   // 1. Row-level steps, training rows only.
   let rows = [...options.rows];
@@ -99,7 +131,8 @@ export function fitSpecPipeline(options: FitSpecPipelineOptions): SpecPipelineFi
     if (step.op !== 'capped') continue;
     const isTarget = target !== undefined && step.column === target.name;
     const col = isTarget ? target : columns.find((c) => c.name === step.column);
-    if (col?.kind !== 'numeric') throw stepError('capped', step.column, col ? 'the column is not numeric' : 'no such column');
+    if (col?.kind !== 'numeric')
+      throw stepError('capped', step.column, col ? 'the column is not numeric' : 'no such column');
     const cap = capOf(step, col.values, rows);
     if (step.action === 'drop') {
       const r = splitCapped(col.values, rows, cap);
@@ -108,7 +141,8 @@ export function fitSpecPipeline(options: FitSpecPipelineOptions): SpecPipelineFi
     } else if (isTarget) targetFlags.push({ column: step.column, cap });
     else featureFlags.push({ step, cap });
   }
-  if (rows.length === 0) throw trainerError(TrainerErrorCodes.DATA_TOO_SMALL, 'no training rows left after the row-level cleaning steps');
+  if (rows.length === 0)
+    throw trainerError(TrainerErrorCodes.DATA_TOO_SMALL, 'no training rows left after the row-level cleaning steps');
 
   // 2–8. Column steps, each fitted on the training frame as the previous stages left it.
   const inputs: RawInput[] = columns.map((c) => ({ name: c.name, kind: c.kind }));
@@ -122,7 +156,8 @@ export function fitSpecPipeline(options: FitSpecPipelineOptions): SpecPipelineFi
   const imputed = new Set<string>();
   const rawNames = inputs.map((i) => i.name);
   for (const step of cleaning) if (step.op === 'impute') fitImpute(step, frame, rawNames, imputed).forEach(add);
-  for (const { name, kind } of inputs) if (kind === 'numeric' && !imputed.has(name)) add(defaultImpute(name, frame.numeric.get(name) as Float64Array));
+  for (const { name, kind } of inputs)
+    if (kind === 'numeric' && !imputed.has(name)) add(defaultImpute(name, frame.numeric.get(name) as Float64Array));
   for (const step of cleaning) if (step.op === 'clip') fitClip(step, frame).forEach(add);
   for (const step of featureSteps) {
     if (step.op === 'ratio') add(fitRatio(step, frame));
@@ -141,7 +176,10 @@ export function fitSpecPipeline(options: FitSpecPipelineOptions): SpecPipelineFi
   if (frame.order.length === 0) throw stepError('features', '*', 'the pipeline produces no design columns');
 
   const pipeline: SpecPipeline = { format: SPEC_PIPELINE_FORMAT, inputs, steps, features: [...frame.order] };
-  const flags = targetFlags.map((f) => ({ ...f, rows: splitCapped((target as NumericColumn).values, rows, f.cap).capped }));
+  const flags = targetFlags.map((f) => ({
+    ...f,
+    rows: splitCapped((target as NumericColumn).values, rows, f.cap).capped,
+  }));
   return { pipeline, trainRows: rows, dropped, targetFlags: flags };
 }
 
@@ -150,7 +188,9 @@ function categoricalNames(frame: Frame): string[] {
 }
 
 /** One fitted step applied to the frame: the dispatcher of @outpost/protocol (shared with the device), with trainer error codes. */
-const applyStep: (s: FittedStep, frame: Frame) => void = trainerCoded((s: FittedStep, frame: Frame) => applyPipelineStep(s, frame));
+const applyStep: (s: FittedStep, frame: Frame) => void = trainerCoded((s: FittedStep, frame: Frame) =>
+  applyPipelineStep(s, frame),
+);
 
 function run(p: SpecPipeline, frame: Frame): Matrix {
   for (const s of p.steps) applyStep(s, frame);

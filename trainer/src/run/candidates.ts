@@ -47,7 +47,12 @@ export const LEARNERS: Readonly<Record<string, Learner<Params>>> = {
 
 export function learnerByName(name: string): Learner<Params> {
   const l = Object.hasOwn(LEARNERS, name) ? LEARNERS[name] : undefined;
-  if (!l) throw trainerError(TrainerErrorCodes.RUN_CANDIDATE_INVALID, `unknown learner "${name}"; known: ${Object.keys(LEARNERS).join(', ')}`, { field: `candidates.${name}`, learner: name });
+  if (!l)
+    throw trainerError(
+      TrainerErrorCodes.RUN_CANDIDATE_INVALID,
+      `unknown learner "${name}"; known: ${Object.keys(LEARNERS).join(', ')}`,
+      { field: `candidates.${name}`, learner: name },
+    );
   return l;
 }
 
@@ -74,13 +79,25 @@ const DEFAULTS: Record<string, Default> = {
   },
   gbdt: {
     params: { max_iter: 200, learning_rate: 0.1, max_leaf_nodes: 31, min_samples_leaf: 20 },
-    grid: { max_iter: [300, 800], learning_rate: [0.05, 0.1], max_leaf_nodes: [31, 63], min_samples_leaf: [10, 20], l2_regularization: [0, 1] },
+    grid: {
+      max_iter: [300, 800],
+      learning_rate: [0.05, 0.1],
+      max_leaf_nodes: [31, 63],
+      min_samples_leaf: [10, 20],
+      l2_regularization: [0, 1],
+    },
     quickParams: { max_iter: 30 },
     quickGrid: { max_iter: [30, 60], learning_rate: [0.1, 0.2] },
   },
   mlp: {
     params: { hidden_layer_sizes: [64, 32], max_iter: 100 },
-    grid: { hidden_layer_sizes: [[64, 32], [128, 64]], alpha: [1e-4, 1e-2] },
+    grid: {
+      hidden_layer_sizes: [
+        [64, 32],
+        [128, 64],
+      ],
+      alpha: [1e-4, 1e-2],
+    },
     quickParams: { hidden_layer_sizes: [16], max_iter: 20 },
     quickGrid: { hidden_layer_sizes: [[16]], alpha: [1e-4, 1e-2] },
   },
@@ -101,19 +118,32 @@ export function baselineCandidate(task: Task): Candidate {
  * The baseline, then the spec's candidates or the default list for the task. In a spec, a list
  * value is a grid (its first value is the CV default), a scalar a fixed parameter.
  */
-export function candidatesFor(task: Task, specCandidates: Record<string, unknown> | undefined, quick = false): Candidate[] {
+export function candidatesFor(
+  task: Task,
+  specCandidates: Record<string, unknown> | undefined,
+  quick = false,
+): Candidate[] {
   const out: Candidate[] = [baselineCandidate(task)];
   if (!specCandidates) {
     for (const name of ORDER[task]) {
       const d = DEFAULTS[name] as Default;
-      out.push({ name, learner: learnerByName(name), params: { ...d.params, ...(quick ? d.quickParams : {}) }, grid: quick ? (d.quickGrid ?? d.grid) : d.grid });
+      out.push({
+        name,
+        learner: learnerByName(name),
+        params: { ...d.params, ...(quick ? d.quickParams : {}) },
+        grid: quick ? (d.quickGrid ?? d.grid) : d.grid,
+      });
     }
     return out;
   }
   for (const [name, raw] of Object.entries(specCandidates)) {
     const learner = learnerByName(name);
     if (!learner.tasks.includes(task)) {
-      throw trainerError(TrainerErrorCodes.RUN_CANDIDATE_INVALID, `candidates.${name}: learner ${name} does not do ${task}`, { field: `candidates.${name}`, learner: name });
+      throw trainerError(
+        TrainerErrorCodes.RUN_CANDIDATE_INVALID,
+        `candidates.${name}: learner ${name} does not do ${task}`,
+        { field: `candidates.${name}`, learner: name },
+      );
     }
     if (name === out[0]?.name) continue;
     out.push(specCandidate(name, learner, raw, quick));
@@ -124,19 +154,30 @@ export function candidatesFor(task: Task, specCandidates: Record<string, unknown
 function specCandidate(name: string, learner: Learner<Params>, raw: unknown, quick: boolean): Candidate {
   if (raw === null || raw === undefined) raw = {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
-    throw trainerError(TrainerErrorCodes.RUN_CANDIDATE_INVALID, `candidates.${name}: must be a mapping of parameter → value or list of values`, { field: `candidates.${name}` });
+    throw trainerError(
+      TrainerErrorCodes.RUN_CANDIDATE_INVALID,
+      `candidates.${name}: must be a mapping of parameter → value or list of values`,
+      { field: `candidates.${name}` },
+    );
   }
   const d = DEFAULTS[name];
   const params: Params = { ...(d?.params ?? {}), ...(quick ? d?.quickParams : {}) };
   const grid: Grid = {};
   for (const [param, value] of Object.entries(raw as Record<string, unknown>)) {
     if (!Object.hasOwn(learner.defaults, param)) {
-      throw trainerError(TrainerErrorCodes.RUN_CANDIDATE_INVALID, `candidates.${name}.${param}: ${name} has no parameter ${param}`, { field: `candidates.${name}.${param}`, learner: name });
+      throw trainerError(
+        TrainerErrorCodes.RUN_CANDIDATE_INVALID,
+        `candidates.${name}.${param}: ${name} has no parameter ${param}`,
+        { field: `candidates.${name}.${param}`, learner: name },
+      );
     }
     // hidden_layer_sizes is itself a list: a grid of it is a list of lists.
     const isGrid = Array.isArray(value) && (param !== 'hidden_layer_sizes' || Array.isArray(value[0]));
     if (isGrid) {
-      if (value.length === 0) throw trainerError(TrainerErrorCodes.RUN_CANDIDATE_INVALID, `candidates.${name}.${param}: empty list`, { field: `candidates.${name}.${param}` });
+      if (value.length === 0)
+        throw trainerError(TrainerErrorCodes.RUN_CANDIDATE_INVALID, `candidates.${name}.${param}: empty list`, {
+          field: `candidates.${name}.${param}`,
+        });
       params[param] = value[0];
       if (value.length > 1) grid[param] = quick ? value.slice(0, 2) : value;
     } else params[param] = value;
@@ -147,6 +188,7 @@ function specCandidate(name: string, learner: Learner<Params>, raw: unknown, qui
 /** Every combination of a grid, in a fixed order (last parameter varies fastest). */
 export function gridPoints(grid: Grid): Params[] {
   let points: Params[] = [{}];
-  for (const [name, values] of Object.entries(grid)) points = points.flatMap((p) => values.map((v) => ({ ...p, [name]: v })));
+  for (const [name, values] of Object.entries(grid))
+    points = points.flatMap((p) => values.map((v) => ({ ...p, [name]: v })));
   return points;
 }

@@ -43,7 +43,8 @@ export interface RemoteError {
 }
 
 export type ToWorker = { id: number; job: FitJob };
-export type FromWorker = { id: number; ok: true; predictions: Float64Array } | { id: number; ok: false; error: RemoteError };
+export type FromWorker =
+  { id: number; ok: true; predictions: Float64Array } | { id: number; ok: false; error: RemoteError };
 
 /** Jobs submitted together; `cancelled` drops the ones no worker has started. */
 export interface Batch {
@@ -62,7 +63,11 @@ export interface CvPoolOptions {
 /** Threads for `nJobs` (−1: every core), capped at the cores; MODEL_PARAM_INVALID otherwise. */
 export function poolSize(nJobs = 2): number {
   if (!(nJobs === -1 || (Number.isInteger(nJobs) && nJobs >= 1))) {
-    throw trainerError(TrainerErrorCodes.MODEL_PARAM_INVALID, `n_jobs must be −1 or an integer ≥ 1, got ${String(nJobs)}`, { param: 'n_jobs', value: nJobs });
+    throw trainerError(
+      TrainerErrorCodes.MODEL_PARAM_INVALID,
+      `n_jobs must be −1 or an integer ≥ 1, got ${String(nJobs)}`,
+      { param: 'n_jobs', value: nJobs },
+    );
   }
   const cores = availableParallelism();
   return nJobs === -1 ? cores : Math.min(nJobs, cores);
@@ -106,7 +111,8 @@ export function toRemote(err: unknown): RemoteError {
 
 /** The error `toRemote` described, rebuilt in this thread (an OutpostError when it had a code). */
 export function fromRemote(r: RemoteError): Error {
-  const err = r.code !== undefined ? new OutpostError(r.code, r.message, { details: r.details ?? {} }) : new Error(r.message);
+  const err =
+    r.code !== undefined ? new OutpostError(r.code, r.message, { details: r.details ?? {} }) : new Error(r.message);
   if (r.code === undefined) err.name = r.name;
   if (r.stack !== undefined) err.stack = r.stack;
   return err;
@@ -154,7 +160,8 @@ export class CvPool {
 
   /** Fits `job` on a worker; resolves with its predictions of `job.held`. */
   fit(job: FitJob, batch?: Batch): Promise<Float64Array> {
-    if (this.closed) return Promise.reject(trainerError(TrainerErrorCodes.MODEL_WORKER_FAILED, 'cv: the worker pool is closed'));
+    if (this.closed)
+      return Promise.reject(trainerError(TrainerErrorCodes.MODEL_WORKER_FAILED, 'cv: the worker pool is closed'));
     clearTimeout(this.idleTimer);
     return new Promise<Float64Array>((resolve, reject) => {
       this.queue.push({ id: this.nextId++, job: sharedJob(job), batch, resolve, reject });
@@ -166,7 +173,8 @@ export class CvPool {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.idleTimer);
-    const closing = (): OutpostError => trainerError(TrainerErrorCodes.MODEL_WORKER_FAILED, 'cv: the worker pool closed before the job finished');
+    const closing = (): OutpostError =>
+      trainerError(TrainerErrorCodes.MODEL_WORKER_FAILED, 'cv: the worker pool closed before the job finished');
     for (const t of this.queue.splice(0)) t.reject(closing());
     await this.retire(this.slots.splice(0), closing);
   }
@@ -186,7 +194,9 @@ export class CvPool {
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
       this.idleTimer = undefined;
-      void this.retire(this.slots.splice(0), () => trainerError(TrainerErrorCodes.MODEL_WORKER_FAILED, 'cv: idle workers retired'));
+      void this.retire(this.slots.splice(0), () =>
+        trainerError(TrainerErrorCodes.MODEL_WORKER_FAILED, 'cv: idle workers retired'),
+      );
     }, this.idleMs);
     this.idleTimer.unref();
   }
@@ -231,7 +241,14 @@ export class CvPool {
       if (i >= 0) this.slots.splice(i, 1);
       const t = slot.task;
       slot.task = undefined;
-      t?.reject(trainerError(TrainerErrorCodes.MODEL_WORKER_FAILED, `cv: a worker thread failed: ${String(cause)}`, { learner: t.job.learner }, cause));
+      t?.reject(
+        trainerError(
+          TrainerErrorCodes.MODEL_WORKER_FAILED,
+          `cv: a worker thread failed: ${String(cause)}`,
+          { learner: t.job.learner },
+          cause,
+        ),
+      );
       void worker.terminate();
       this.pump();
       this.armIdle();

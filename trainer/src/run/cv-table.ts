@@ -39,7 +39,12 @@ export function metaOptions(data: RunData, seed: number): { seed: number; classe
   return { seed, ...(data.classes ? { classes: data.classes.length } : {}) };
 }
 
-export async function cvTable(data: RunData, designs: readonly Design[], candidates: readonly Candidate[], opts: CvTableOptions): Promise<CvTable> {
+export async function cvTable(
+  data: RunData,
+  designs: readonly Design[],
+  candidates: readonly Candidate[],
+  opts: CvTableOptions,
+): Promise<CvTable> {
   const { metric, progress } = opts;
   const rows: TableRow[] = [];
   const failures: Record<string, string> = {};
@@ -50,10 +55,17 @@ export async function cvTable(data: RunData, designs: readonly Design[], candida
     try {
       const r = await crossValidate(data, designs, c, c.params, opts.seed);
       foldPredictions.set(c.name, r.predictions);
-      const row: TableRow = { name: c.name, params: c.params, cv: { mean: r.mean, std: r.std, folds: r.folds }, seconds: (performance.now() - started) / 1000 };
+      const row: TableRow = {
+        name: c.name,
+        params: c.params,
+        cv: { mean: r.mean, std: r.std, folds: r.folds },
+        seconds: (performance.now() - started) / 1000,
+      };
       if (c.baseline) row.baseline = true;
       rows.push(row);
-      progress(`cv ${c.name}: ${metric.name} ${r.mean.toPrecision(5)} ± ${r.std.toPrecision(3)} (${row.seconds.toFixed(1)} s)`);
+      progress(
+        `cv ${c.name}: ${metric.name} ${r.mean.toPrecision(5)} ± ${r.std.toPrecision(3)} (${row.seconds.toFixed(1)} s)`,
+      );
     } catch (err) {
       failures[c.name] = (err as Error).message;
       progress(`cv ${c.name} failed: ${(err as Error).message}`);
@@ -63,13 +75,41 @@ export async function cvTable(data: RunData, designs: readonly Design[], candida
   if (short.length >= 2) {
     const members = short.slice(0, Math.min(3, short.length));
     const memberFolds = members.map((m) => foldPredictions.get(m.name) as Float64Array[]);
-    const scores = designs.map((d, f) => metric.fn(d.held.y, averagePredictions(memberFolds.map((p) => p[f] as Float64Array), members.map(() => 1 / members.length))));
-    rows.push({ name: 'ensemble', params: {}, cv: summarise(scores), members: members.map((m) => m.name), method: 'average', seconds: 0 });
+    const scores = designs.map((d, f) =>
+      metric.fn(
+        d.held.y,
+        averagePredictions(
+          memberFolds.map((p) => p[f] as Float64Array),
+          members.map(() => 1 / members.length),
+        ),
+      ),
+    );
+    rows.push({
+      name: 'ensemble',
+      params: {},
+      cv: summarise(scores),
+      members: members.map((m) => m.name),
+      method: 'average',
+      seconds: 0,
+    });
     if (opts.stacking) {
       const started = performance.now();
       try {
-        const folds = await stackingFoldScores(data.spec.task, outOfFold(designs, memberFolds, predictionWidth(data)), designs.length, metric.fn, metaOptions(data, opts.seed));
-        rows.push({ name: STACKING, params: {}, cv: summarise(folds), members: members.map((m) => m.name), method: 'stack', seconds: (performance.now() - started) / 1000 });
+        const folds = await stackingFoldScores(
+          data.spec.task,
+          outOfFold(designs, memberFolds, predictionWidth(data)),
+          designs.length,
+          metric.fn,
+          metaOptions(data, opts.seed),
+        );
+        rows.push({
+          name: STACKING,
+          params: {},
+          cv: summarise(folds),
+          members: members.map((m) => m.name),
+          method: 'stack',
+          seconds: (performance.now() - started) / 1000,
+        });
       } catch (err) {
         failures[STACKING] = (err as Error).message;
         progress(`cv ${STACKING} failed: ${(err as Error).message}`);

@@ -25,7 +25,10 @@ if (port) {
       } catch (cloneErr) {
         // Details that cannot be cloned (a function, say) travel as JSON.
         if (reply.ok) throw cloneErr;
-        const error = { ...reply.error, details: JSON.parse(JSON.stringify(reply.error.details ?? {})) as Record<string, unknown> };
+        const error = {
+          ...reply.error,
+          details: JSON.parse(JSON.stringify(reply.error.details ?? {})) as Record<string, unknown>,
+        };
         port.postMessage({ id: m.id, ok: false, error } satisfies FromWorker);
       }
     })();

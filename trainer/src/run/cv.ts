@@ -65,12 +65,22 @@ function pick(values: Float64Array, rows: readonly number[]): Float64Array {
 /** Fits the spec pipeline on `fitRows` and designs those rows (after row-level cleaning) and `heldRows`. */
 export function design(data: RunData, fitRows: readonly number[], heldRows: readonly number[] = []): Design {
   const { spec } = data;
-  const fit = fitSpecPipeline({ columns: data.columns, rows: fitRows, cleaning: spec.cleaning, features: spec.feature_steps, target: data.target });
+  const fit = fitSpecPipeline({
+    columns: data.columns,
+    rows: fitRows,
+    cleaning: spec.cleaning,
+    features: spec.feature_steps,
+    target: data.target,
+  });
   const trainRows = fit.trainRows;
   const held = [...heldRows];
   return {
     pipeline: fit.pipeline,
-    train: { x: transform(fit.pipeline, data.columns, trainRows), y: pick(data.target.values, trainRows), rows: trainRows },
+    train: {
+      x: transform(fit.pipeline, data.columns, trainRows),
+      y: pick(data.target.values, trainRows),
+      rows: trainRows,
+    },
     held: { x: transform(fit.pipeline, data.columns, held), y: pick(data.target.values, held), rows: held },
   };
 }
@@ -80,8 +90,13 @@ export function design(data: RunData, fitRows: readonly number[], heldRows: read
  * round-robin after a seeded shuffle) so every fold sees every class.
  */
 export function kFolds(rows: readonly number[], k: number, seed: number, strata?: ArrayLike<number>): Fold[] {
-  if (!(Number.isInteger(k) && k >= 2)) throw trainerError(TrainerErrorCodes.DATA_TOO_SMALL, `cross-validation needs k ≥ 2 folds, got ${k}`, { folds: k });
-  if (rows.length < k) throw trainerError(TrainerErrorCodes.DATA_TOO_SMALL, `cannot make ${k} folds from ${rows.length} rows`, { rows: rows.length, folds: k });
+  if (!(Number.isInteger(k) && k >= 2))
+    throw trainerError(TrainerErrorCodes.DATA_TOO_SMALL, `cross-validation needs k ≥ 2 folds, got ${k}`, { folds: k });
+  if (rows.length < k)
+    throw trainerError(TrainerErrorCodes.DATA_TOO_SMALL, `cannot make ${k} folds from ${rows.length} rows`, {
+      rows: rows.length,
+      folds: k,
+    });
   const groups = new Map<number, number[]>();
   for (const r of rows) {
     const key = strata ? (strata[r] as number) : 0;
@@ -123,9 +138,22 @@ export type CvOptions = ParallelOptions;
  * Scores a candidate with `params` on every fold: fit on the fold's training rows, score its held
  * rows. Fold f is fitted with seed `seed + f` wherever it runs.
  */
-export async function crossValidate(data: RunData, designs: readonly Design[], candidate: Candidate, params: Params, seed: number, opts: CvOptions = {}): Promise<CvResult> {
+export async function crossValidate(
+  data: RunData,
+  designs: readonly Design[],
+  candidate: Candidate,
+  params: Params,
+  seed: number,
+  opts: CvOptions = {},
+): Promise<CvResult> {
   const metric = metricByName(data.spec.metric);
-  const jobs = designs.map((d, f) => ({ x: d.train.x, y: d.train.y, held: d.held.x, params, ctx: fitContext(data, seed + f, d.pipeline.features) }));
+  const jobs = designs.map((d, f) => ({
+    x: d.train.x,
+    y: d.train.y,
+    held: d.held.x,
+    params,
+    ctx: fitContext(data, seed + f, d.pipeline.features),
+  }));
   const predictions = await fitEach(candidate, jobs, opts);
   const folds = predictions.map((p, f) => metric.fn((designs[f] as Design).held.y, p));
   return { ...summarise(folds), predictions };

@@ -24,12 +24,20 @@ export function decisionMetric(spec: ProblemSpec): Metric {
   return spec.success.metric ?? spec.metric;
 }
 
-export function decide(spec: ProblemSpec, value: number, baselineModelValue: number, stage: Decision['stage']): Decision {
+export function decide(
+  spec: ProblemSpec,
+  value: number,
+  baselineModelValue: number,
+  stage: Decision['stage'],
+): Decision {
   const metric = decisionMetric(spec);
   const low = lowerIsBetter(metric);
   const better = (a: number, b: number): boolean => (low ? a < b : a > b);
   const atLeast = (a: number, b: number): boolean => (low ? a <= b : a >= b);
-  const baseline = typeof spec.baseline === 'number' ? { source: 'spec' as const, value: spec.baseline } : { source: 'baseline-model' as const, value: baselineModelValue };
+  const baseline =
+    typeof spec.baseline === 'number'
+      ? { source: 'spec' as const, value: spec.baseline }
+      : { source: 'baseline-model' as const, value: baselineModelValue };
   const on = stage === 'final' ? 'test' : 'validation';
   const reasons: string[] = [];
   let go = Number.isFinite(value);
@@ -37,12 +45,16 @@ export function decide(spec: ProblemSpec, value: number, baselineModelValue: num
   if (threshold !== undefined) {
     const ok = atLeast(value, threshold);
     go &&= ok;
-    reasons.push(`${metric} ${fmt(value)} on ${on} ${ok ? 'meets' : 'misses'} the threshold ${low ? '≤' : '≥'} ${fmt(threshold)}`);
+    reasons.push(
+      `${metric} ${fmt(value)} on ${on} ${ok ? 'meets' : 'misses'} the threshold ${low ? '≤' : '≥'} ${fmt(threshold)}`,
+    );
   }
   if (spec.success.beat_baseline) {
     const ok = better(value, baseline.value);
     go &&= ok;
-    reasons.push(`${metric} ${fmt(value)} ${ok ? 'beats' : 'does not beat'} the baseline (${baseline.source === 'spec' ? 'spec' : 'baseline model'}) ${fmt(baseline.value)}`);
+    reasons.push(
+      `${metric} ${fmt(value)} ${ok ? 'beats' : 'does not beat'} the baseline (${baseline.source === 'spec' ? 'spec' : 'baseline model'}) ${fmt(baseline.value)}`,
+    );
   }
   if (reasons.length === 0) reasons.push('the spec sets no success rule: go');
   const d: Decision = { go, stage, on, metric, value, baseline, reasons };

@@ -33,7 +33,10 @@ export class EnsembleModel implements FittedModel {
   }
 
   toJSON(): EnsembleJSON {
-    return { method: 'average', members: this.members.map((m) => ({ kind: m.model.kind, weight: m.weight, model: m.model.toJSON() })) };
+    return {
+      method: 'average',
+      members: this.members.map((m) => ({ kind: m.model.kind, weight: m.weight, model: m.model.toJSON() })),
+    };
   }
 }
 

@@ -82,17 +82,34 @@ export function errorAnalysis(input: ErrorAnalysisInput): ErrorAnalysis {
       if (g.rows.length < minRows || g.rows.length === n) continue;
       const s = score(g.rows);
       if (!Number.isFinite(s)) continue;
-      segments.push({ column: col.name, kind: g.kind, label: g.label, rows: g.rows.length, score: s, worseBy: worseBy(s) });
+      segments.push({
+        column: col.name,
+        kind: g.kind,
+        label: g.label,
+        rows: g.rows.length,
+        score: s,
+        worseBy: worseBy(s),
+      });
     }
   }
   segments.sort((a, b) => b.worseBy - a.worseBy || a.column.localeCompare(b.column) || a.label.localeCompare(b.label));
-  const out: ErrorAnalysis = { metric: metric.name, overall, rows: n, segments: segments.slice(0, input.top ?? 12), findings: [] };
-  if (width === 1 && !isClassification(y, predictions, metric.name)) out.residuals = sample(y, predictions, 600, input.seed ?? 0);
+  const out: ErrorAnalysis = {
+    metric: metric.name,
+    overall,
+    rows: n,
+    segments: segments.slice(0, input.top ?? 12),
+    findings: [],
+  };
+  if (width === 1 && !isClassification(y, predictions, metric.name))
+    out.residuals = sample(y, predictions, 600, input.seed ?? 0);
   else if (width === 1) out.calibration = calibration(y, predictions, 10);
   out.findings = out.segments
     .filter((s) => s.worseBy > 0.1)
     .slice(0, 5)
-    .map((s) => `${metric.name} ${formatScore(s.score, metric.name)} on ${s.column}${s.kind === 'category' ? '=' : ' in '}${s.label} (${s.rows} rows) vs ${formatScore(overall, metric.name)} overall`);
+    .map(
+      (s) =>
+        `${metric.name} ${formatScore(s.score, metric.name)} on ${s.column}${s.kind === 'category' ? '=' : ' in '}${s.label} (${s.rows} rows) vs ${formatScore(overall, metric.name)} overall`,
+    );
   return out;
 }
 
@@ -119,7 +136,9 @@ function groups(col: Column, bins: number): Group[] {
     if (by.size > 50) return []; // an ID-like text column: every value its own segment says nothing
     return [...by.entries()].map(([label, rows]) => ({ kind: 'category', label, rows }));
   }
-  const present = Array.from(col.values).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  const present = Array.from(col.values)
+    .filter((v) => !Number.isNaN(v))
+    .sort((a, b) => a - b);
   if (present.length === 0) return [];
   const edges: number[] = [];
   for (let b = 1; b < bins; b++) {
@@ -144,7 +163,11 @@ function groups(col: Column, bins: number): Group[] {
   buckets.forEach((rows, k) => {
     const a = k === 0 ? lo : (edges[k - 1] as number);
     const b = k === edges.length ? hi : (edges[k] as number);
-    out.push({ kind: 'quantile', label: `${k === 0 ? '[' : '['}${short(a)}, ${short(b)}${k === edges.length ? ']' : ')'}`, rows });
+    out.push({
+      kind: 'quantile',
+      label: `${k === 0 ? '[' : '['}${short(a)}, ${short(b)}${k === edges.length ? ']' : ')'}`,
+      rows,
+    });
   });
   if (missing.length > 0) out.push({ kind: 'category', label: '(missing)', rows: missing });
   return out;
@@ -154,7 +177,12 @@ function short(v: number): string {
   return Number.isInteger(v) ? String(v) : Number(v.toPrecision(4)).toString();
 }
 
-function sample(y: Float64Array, p: Float64Array, max: number, seed: number): { predicted: number[]; actual: number[] } {
+function sample(
+  y: Float64Array,
+  p: Float64Array,
+  max: number,
+  seed: number,
+): { predicted: number[]; actual: number[] } {
   const n = y.length;
   let idx = Array.from({ length: n }, (_, i) => i);
   if (n > max) {

@@ -31,14 +31,27 @@ export async function evaluateRun(runDir: string, rows: Table, setName: string):
   const metric = metricAt(spec.metric, run.threshold);
   const ci = bootstrapCi(y, predictions, metric, { seed: run.record.seed, resamples: 1000, level: 0.95 });
   const dm = metricAt(decisionMetric(spec), run.threshold);
-  const decision = decide(spec, dm.fn(y, predictions), metricAt(decisionMetric(spec), baseCut).fn(y, basePred), 'final');
+  const decision = decide(
+    spec,
+    dm.fn(y, predictions),
+    metricAt(decisionMetric(spec), baseCut).fn(y, basePred),
+    'final',
+  );
   const inputs = new Set(run.pipeline.inputs.map((i) => i.name));
   const segCols: Column[] = rows.columns.filter((c) => inputs.has(c.name));
   if (spec.task === 'regression') segCols.push(column(rows, spec.target.column));
-  const errors = errorAnalysis({ metric: spec.metric, y, predictions, columns: segCols, seed: run.record.seed, ...(run.threshold !== undefined ? { threshold: run.threshold } : {}) });
+  const errors = errorAnalysis({
+    metric: spec.metric,
+    y,
+    predictions,
+    columns: segCols,
+    seed: run.record.seed,
+    ...(run.threshold !== undefined ? { threshold: run.threshold } : {}),
+  });
   // This look's number in the ledger (it is appended once the evaluation returns): a repeat is said in the reports.
   const hash = run.record.testSets.find((t) => t.name === setName)?.sha256;
-  const evaluation = new TestLedger(ledgerPathForSpec(run.record.specFile)).entries().filter((e) => e.testSetHash === hash).length + 1;
+  const evaluation =
+    new TestLedger(ledgerPathForSpec(run.record.specFile)).entries().filter((e) => e.testSetHash === hash).length + 1;
   const record: TestRecord = {
     set: setName,
     evaluation,
@@ -54,7 +67,14 @@ export async function evaluateRun(runDir: string, rows: Table, setName: string):
     errors,
   };
   writeTestRecord(dir, record);
-  writeReports(dir, run.record, readTestRecords(dir, run.record.testSets.map((t) => t.name)));
+  writeReports(
+    dir,
+    run.record,
+    readTestRecords(
+      dir,
+      run.record.testSets.map((t) => t.name),
+    ),
+  );
   return { metric: spec.metric, value: ci.value, ci: [ci.low, ci.high] };
 }
 

@@ -18,11 +18,15 @@ export function featureSetsOf(spec: ProblemSpec, features: readonly string[]): F
     if (set === 'all') return { name, features: [...features] };
     set.forEach((c, j) => {
       if (!features.includes(c)) {
-        throw trainerError(TrainerErrorCodes.SPEC_INVALID, `feature_sets.${name}[${j}]: ${c} is not one of the spec's features (${features.join(', ')})`, {
-          field: `feature_sets.${name}[${j}]`,
-          problem: 'not a feature',
-          columnName: c,
-        });
+        throw trainerError(
+          TrainerErrorCodes.SPEC_INVALID,
+          `feature_sets.${name}[${j}]: ${c} is not one of the spec's features (${features.join(', ')})`,
+          {
+            field: `feature_sets.${name}[${j}]`,
+            problem: 'not a feature',
+            columnName: c,
+          },
+        );
       }
     });
     // Keep the data's column order, so a set's design matches a spec that lists those features.

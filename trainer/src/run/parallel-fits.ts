@@ -38,7 +38,10 @@ export interface FitOutcome {
 const IN_THREAD = new Set(['mean', 'median', 'majority']);
 
 /** One fit and its held-out predictions: what a worker runs and what the serial path runs. */
-export async function fitOne(learner: Learner<Params>, job: FitSpec): Promise<{ model: FittedModel; predictions: Float64Array }> {
+export async function fitOne(
+  learner: Learner<Params>,
+  job: FitSpec,
+): Promise<{ model: FittedModel; predictions: Float64Array }> {
   const { rows } = job;
   const x = rows ? takeRows(job.x, rows) : job.x;
   const y = rows ? Float64Array.from(rows, (r) => job.y[r] as number) : job.y;
@@ -48,7 +51,9 @@ export async function fitOne(learner: Learner<Params>, job: FitSpec): Promise<{ 
 
 /** The learner's registered name when a worker can rebuild `candidate`'s learner, else undefined. */
 export function workerLearner(candidate: Candidate): string | undefined {
-  return Object.hasOwn(LEARNERS, candidate.name) && LEARNERS[candidate.name] === candidate.learner ? candidate.name : undefined;
+  return Object.hasOwn(LEARNERS, candidate.name) && LEARNERS[candidate.name] === candidate.learner
+    ? candidate.name
+    : undefined;
 }
 
 /** Whether `fitEach` would send `jobs` fits of `candidate` to worker threads. */
@@ -62,7 +67,12 @@ export function runsOnWorkers(candidate: Candidate, jobs: number, opts: Parallel
  * Fits `candidate` once per job and returns the held-out predictions in job order, calling
  * `onEach` in job order as results arrive.
  */
-export async function fitEach(candidate: Candidate, jobs: readonly FitSpec[], opts: ParallelOptions = {}, onEach?: (i: number, outcome: FitOutcome) => void): Promise<Float64Array[]> {
+export async function fitEach(
+  candidate: Candidate,
+  jobs: readonly FitSpec[],
+  opts: ParallelOptions = {},
+  onEach?: (i: number, outcome: FitOutcome) => void,
+): Promise<Float64Array[]> {
   const out: Float64Array[] = [];
   if (!runsOnWorkers(candidate, jobs.length, opts)) {
     for (let i = 0; i < jobs.length; i++) {
@@ -78,11 +88,16 @@ export async function fitEach(candidate: Candidate, jobs: readonly FitSpec[], op
   const threadsItself = Object.hasOwn(candidate.learner.defaults, 'n_jobs');
   const onPool = jobs.length - (threadsItself ? jobs.length % pool.size : 0);
   try {
-    const pending = jobs.slice(0, onPool).map((j) => pool.fit({ ...j, learner, params: threadsItself ? { ...j.params, n_jobs: 1 } : j.params }, batch));
+    const pending = jobs
+      .slice(0, onPool)
+      .map((j) => pool.fit({ ...j, learner, params: threadsItself ? { ...j.params, n_jobs: 1 } : j.params }, batch));
     for (const p of pending) p.catch(() => {}); // each is awaited below, in order
     for (let i = 0; i < jobs.length; i++) {
       // The pool's jobs are all done before the first job of this thread starts.
-      const outcome: FitOutcome = i < onPool ? { predictions: await (pending[i] as Promise<Float64Array>) } : await fitOne(candidate.learner, jobs[i] as FitSpec);
+      const outcome: FitOutcome =
+        i < onPool
+          ? { predictions: await (pending[i] as Promise<Float64Array>) }
+          : await fitOne(candidate.learner, jobs[i] as FitSpec);
       onEach?.(i, outcome);
       out.push(outcome.predictions);
     }

@@ -30,7 +30,11 @@ export interface SavedModel {
 
 /** JSON-safe copy: typed arrays become plain arrays (a Float64Array would serialise as an object). */
 export function plainJSON(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as Float64Array) : v)));
+  return JSON.parse(
+    JSON.stringify(value, (_k, v: unknown) =>
+      ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as Float64Array) : v,
+    ),
+  );
 }
 
 export function saveModel(model: FittedModel, task: Task): SavedModel {
@@ -47,7 +51,8 @@ class RevivedMlp implements FittedModel {
   predict(x: Matrix): Float64Array {
     const out = this.network.predictAll(x.data, x.rows);
     const { yMean, yStd } = this.json;
-    if (yMean !== undefined && yStd !== undefined) for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) * yStd + yMean;
+    if (yMean !== undefined && yStd !== undefined)
+      for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) * yStd + yMean;
     return out;
   }
 
@@ -69,16 +74,14 @@ const nums = (v: unknown): number[] => {
 };
 
 function reviveEnsemble(j: Record<string, unknown>): TreeEnsemble {
-  const trees = (j.trees as Record<string, unknown>[]).map(
-    (t): Tree => ({
-      feature: Int32Array.from(nums(t.feature)),
-      threshold: Float64Array.from(nums(t.threshold)),
-      left: Int32Array.from(nums(t.left)),
-      right: Int32Array.from(nums(t.right)),
-      value: Float64Array.from(nums(t.value)),
-      outputs: t.outputs as number,
-    }),
-  );
+  const trees = (j.trees as Record<string, unknown>[]).map((t): Tree => ({
+    feature: Int32Array.from(nums(t.feature)),
+    threshold: Float64Array.from(nums(t.threshold)),
+    left: Int32Array.from(nums(t.left)),
+    right: Int32Array.from(nums(t.right)),
+    value: Float64Array.from(nums(t.value)),
+    outputs: t.outputs as number,
+  }));
   const e: TreeEnsemble = {
     trees,
     outputs: j.outputs as number,
@@ -143,14 +146,21 @@ const LINKS: Record<Task, StackLink> = { regression: 'identity', binary: 'logist
 
 function reviveStacking(task: Task, j: Record<string, unknown>): StackingModel {
   const members = j.members as { kind: string; model: unknown }[] | undefined;
-  if (!Array.isArray(members) || members.length === 0) throw unknownModel('ensemble', 'a stacking ensemble without members');
+  if (!Array.isArray(members) || members.length === 0)
+    throw unknownModel('ensemble', 'a stacking ensemble without members');
   if (j.link !== LINKS[task]) throw unknownModel('ensemble', `a ${task} stacking ensemble with link ${String(j.link)}`);
   const meta = j.meta as { weights?: unknown; intercept?: unknown } | undefined;
-  if (!meta || !Array.isArray(meta.weights)) throw unknownModel('ensemble', 'a stacking ensemble without meta-learner weights');
+  if (!meta || !Array.isArray(meta.weights))
+    throw unknownModel('ensemble', 'a stacking ensemble without meta-learner weights');
   const rows = meta.weights as unknown[];
   return new StackingModel(
     members.map((m) => reviveModel(m.kind, task, m.model)),
-    { learner: j.learner as StackLearner, link: LINKS[task], weights: Float64Array.from(rows.flatMap((r) => nums(r))), intercept: Float64Array.from(nums(meta.intercept)) },
+    {
+      learner: j.learner as StackLearner,
+      link: LINKS[task],
+      weights: Float64Array.from(rows.flatMap((r) => nums(r))),
+      intercept: Float64Array.from(nums(meta.intercept)),
+    },
   );
 }
 

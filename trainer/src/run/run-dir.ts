@@ -20,7 +20,25 @@ import type { TrainingRunResult } from './run-training.ts';
 export const RUN_FORMAT = 'outpost-run/1';
 
 /** The fields of a run result that run.json keeps as they are. */
-type KeptFields = 'name' | 'specFile' | 'spec' | 'seed' | 'task' | 'metric' | 'rows' | 'explore' | 'table' | 'featureSets' | 'failures' | 'tuning' | 'validation' | 'chosen' | 'threshold' | 'importance' | 'errors' | 'decision';
+type KeptFields =
+  | 'name'
+  | 'specFile'
+  | 'spec'
+  | 'seed'
+  | 'task'
+  | 'metric'
+  | 'rows'
+  | 'explore'
+  | 'table'
+  | 'featureSets'
+  | 'failures'
+  | 'tuning'
+  | 'validation'
+  | 'chosen'
+  | 'threshold'
+  | 'importance'
+  | 'errors'
+  | 'decision';
 
 /** run.json: the run result without live objects (models, split), plus what `outpost test` needs. */
 export interface RunRecord extends Pick<TrainingRunResult, KeptFields> {
@@ -52,7 +70,14 @@ export interface TestRecord {
   evaluation?: number;
 }
 
-export const RUN_FILES = { run: 'run.json', model: 'model.json', baseline: 'baseline.json', pipeline: 'pipeline.json', report: 'report.html', card: 'model-card.md' } as const;
+export const RUN_FILES = {
+  run: 'run.json',
+  model: 'model.json',
+  baseline: 'baseline.json',
+  pipeline: 'pipeline.json',
+  report: 'report.html',
+  card: 'model-card.md',
+} as const;
 
 function writeJson(path: string, value: unknown): void {
   writeFileSync(path, JSON.stringify(value, null, 2) + '\n');
@@ -111,7 +136,12 @@ export function writeReports(dir: string, rec: RunRecord, tests: readonly TestRe
 
 function readJson<T>(dir: string, file: string): T {
   const path = join(resolve(dir), file);
-  if (!existsSync(path)) throw trainerError(TrainerErrorCodes.RUN_INVALID, `${path}: missing — is ${dir} a run folder written by outpost train?`, { file: path });
+  if (!existsSync(path))
+    throw trainerError(
+      TrainerErrorCodes.RUN_INVALID,
+      `${path}: missing — is ${dir} a run folder written by outpost train?`,
+      { file: path },
+    );
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as T;
   } catch (cause) {
@@ -121,7 +151,12 @@ function readJson<T>(dir: string, file: string): T {
 
 export function loadRunRecord(runDir: string): RunRecord {
   const rec = readJson<RunRecord>(runDir, RUN_FILES.run);
-  if (rec.format !== RUN_FORMAT) throw trainerError(TrainerErrorCodes.RUN_INVALID, `${join(runDir, RUN_FILES.run)}: unknown format ${String(rec.format)}`, { file: join(runDir, RUN_FILES.run) });
+  if (rec.format !== RUN_FORMAT)
+    throw trainerError(
+      TrainerErrorCodes.RUN_INVALID,
+      `${join(runDir, RUN_FILES.run)}: unknown format ${String(rec.format)}`,
+      { file: join(runDir, RUN_FILES.run) },
+    );
   return rec;
 }
 
@@ -148,7 +183,9 @@ export function loadRunModel(runDir: string): LoadedRunModel {
 }
 
 export function readTestRecords(runDir: string, sets: readonly string[]): TestRecord[] {
-  return sets.filter((s) => existsSync(join(resolve(runDir), `test-${s}.json`))).map((s) => readJson<TestRecord>(runDir, `test-${s}.json`));
+  return sets
+    .filter((s) => existsSync(join(resolve(runDir), `test-${s}.json`)))
+    .map((s) => readJson<TestRecord>(runDir, `test-${s}.json`));
 }
 
 export function writeTestRecord(runDir: string, t: TestRecord): void {

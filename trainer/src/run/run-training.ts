@@ -18,13 +18,33 @@ import type { FittedModel } from '../models/learner.ts';
 import type { LoadedSpec } from '../spec/load-spec.ts';
 import type { ProblemSpec } from '../spec/problem-spec.ts';
 import { candidatesFor, type Candidate, type Params } from './candidates.ts';
-import { crossValidate, design, fitContext, foldDesigns, kFolds, summarise, type CvScore, type Design, type RunData } from './cv.ts';
+import {
+  crossValidate,
+  design,
+  fitContext,
+  foldDesigns,
+  kFolds,
+  summarise,
+  type CvScore,
+  type Design,
+  type RunData,
+} from './cv.ts';
 import { cvTable, metaOptions, predictionWidth, STACKING, type CvTable } from './cv-table.ts';
 import { featureSetsOf, type FeatureSet } from './feature-sets.ts';
 import { groupFolds, groupKeys } from './group-folds.ts';
 import { decide, decisionMetric, type Decision } from './decision.ts';
 import { averagePredictions, EnsembleModel } from './ensemble.ts';
-import { applyMeta, fitStackMeta, metaJSON, outOfFold, stackFeatures, StackingModel, stackingFoldPredictions, type StackingJSON, type StackMeta } from './stacking.ts';
+import {
+  applyMeta,
+  fitStackMeta,
+  metaJSON,
+  outOfFold,
+  stackFeatures,
+  StackingModel,
+  stackingFoldPredictions,
+  type StackingJSON,
+  type StackMeta,
+} from './stacking.ts';
 import { errorAnalysis, type ErrorAnalysis } from './error-analysis.ts';
 import { rankRows, shortlist, type EnsembleMethod, type TableRow } from './select.ts';
 import { saveRun } from './run-dir.ts';
@@ -66,13 +86,14 @@ export interface FeatureSetRow {
 }
 
 /** What the validation table records of a stacking row's meta-learner. */
-export type StackSummary = Pick<StackingJSON, 'learner' | 'link'> & StackingJSON['meta'] & {
-  /** Out-of-fold rows the meta-learner was fitted on: the training rows (never validation or test). */
-  trainingRows: number;
-  folds: number;
-  /** Member fits spent on out-of-fold predictions (0 when the CV fits were reused). */
-  extraFits: number;
-};
+export type StackSummary = Pick<StackingJSON, 'learner' | 'link'> &
+  StackingJSON['meta'] & {
+    /** Out-of-fold rows the meta-learner was fitted on: the training rows (never validation or test). */
+    trainingRows: number;
+    folds: number;
+    /** Member fits spent on out-of-fold predictions (0 when the CV fits were reused). */
+    extraFits: number;
+  };
 
 export type TuningSummary = Omit<TuningResult, 'model' | 'predictions'>;
 
@@ -115,7 +136,15 @@ export interface TrainingRunResult {
   tuning: TuningSummary[];
   /** Scores on the validation rows: the baseline, each tuned candidate and the ensembles. */
   validation: ValidationRow[];
-  chosen: { name: string; kind: string; params: Params | Record<string, Params>; validation: number; cv?: CvScore; featureSet: string; selectedBy: 'validation' | 'cv' };
+  chosen: {
+    name: string;
+    kind: string;
+    params: Params | Record<string, Params>;
+    validation: number;
+    cv?: CvScore;
+    featureSet: string;
+    selectedBy: 'validation' | 'cv';
+  };
   /** Binary with a threshold metric: the chosen row's decision threshold, tuned on the validation rows (absent otherwise). */
   threshold?: ThresholdChoice;
   /** `validation`: the baseline's validation score, at its own tuned threshold when there is one (as the provisional decision judges it). */
@@ -141,7 +170,9 @@ export async function runTraining(loaded: LoadedSpec, opts: RunTrainingOptions):
   const target: NumericColumn = { kind: 'numeric', name: spec.target.column, values: enc.values };
   const base: RunData = { spec, table: split.table, columns: [], target };
   if (enc.classes) base.classes = enc.classes;
-  progress(`data: ${split.train.length} train, ${split.validation.length} validation, ${split.test.rowCount} locked test rows`);
+  progress(
+    `data: ${split.train.length} train, ${split.validation.length} validation, ${split.test.rowCount} locked test rows`,
+  );
 
   // 1. Every candidate by k-fold CV on the training rows — on every feature set the spec names;
   //    the set holding the best candidate is kept for everything after.
@@ -152,7 +183,13 @@ export async function runTraining(loaded: LoadedSpec, opts: RunTrainingOptions):
     : kFolds(split.train, k, seed, spec.task === 'regression' ? undefined : target.values);
   const shortlistSize = opts.shortlist ?? (quick ? 2 : 3);
   const stacking = opts.stacking ?? true;
-  const sets = featureSetsOf(spec, featureNames(spec, split.table.columns.map((c) => c.name)));
+  const sets = featureSetsOf(
+    spec,
+    featureNames(
+      spec,
+      split.table.columns.map((c) => c.name),
+    ),
+  );
   const featureSets: FeatureSetRow[] = [];
   const setFailures: { set: string; failures: Record<string, string> }[] = [];
   let kept: { set: FeatureSet; data: RunData; designs: Design[]; cv: CvTable; best?: TableRow } | undefined;
@@ -160,18 +197,30 @@ export async function runTraining(loaded: LoadedSpec, opts: RunTrainingOptions):
     if (sets.length > 1) progress(`feature set ${set.name}: ${set.features.join(', ')}`);
     const setData: RunData = { ...base, columns: set.features.map((n) => column(split.table, n)) };
     const setDesigns = foldDesigns(setData, folds);
-    const cv = await cvTable(setData, setDesigns, candidates, { metric, seed, shortlist: shortlistSize, stacking, progress });
+    const cv = await cvTable(setData, setDesigns, candidates, {
+      metric,
+      seed,
+      shortlist: shortlistSize,
+      stacking,
+      progress,
+    });
     setFailures.push({ set: set.name, failures: cv.failures });
     const best = rankRows(cv.rows, spec.metric).find((r) => !r.baseline && Number.isFinite(r.cv.mean));
-    featureSets.push({ name: set.name, features: set.features, ...(best ? { best: { name: best.name, cv: best.cv } } : {}) });
-    if (!kept || (best && (!kept.best || better(best.cv.mean, kept.best.cv.mean)))) kept = { set, data: setData, designs: setDesigns, cv, ...(best ? { best } : {}) };
+    featureSets.push({
+      name: set.name,
+      features: set.features,
+      ...(best ? { best: { name: best.name, cv: best.cv } } : {}),
+    });
+    if (!kept || (best && (!kept.best || better(best.cv.mean, kept.best.cv.mean))))
+      kept = { set, data: setData, designs: setDesigns, cv, ...(best ? { best } : {}) };
   }
   const keptSet = kept as NonNullable<typeof kept>; // `sets` is never empty
   const { data, designs } = keptSet;
   const { rows: table, foldPredictions } = keptSet.cv;
   // Failures of every set are reported, the other sets' under `<set>/<candidate>`.
   const failures: Record<string, string> = { ...keptSet.cv.failures };
-  for (const { set, failures: f } of setFailures) if (set !== keptSet.set.name) for (const [n, e] of Object.entries(f)) failures[`${set}/${n}`] = e;
+  for (const { set, failures: f } of setFailures)
+    if (set !== keptSet.set.name) for (const [n, e] of Object.entries(f)) failures[`${set}/${n}`] = e;
   const columns = data.columns;
   if (sets.length > 1) progress(`feature set kept: ${keptSet.set.name}`);
   const baselineCandidate = candidates.find((c) => c.baseline) ?? (candidates[0] as Candidate);
@@ -186,18 +235,33 @@ export async function runTraining(loaded: LoadedSpec, opts: RunTrainingOptions):
   const validation: ValidationRow[] = [];
   const scored = (row: ValidationRow, predictions: Float64Array): ThresholdChoice | undefined => {
     const choice = thresholdFor(spec.task, spec.metric, val.held.y, predictions);
-    if (choice) Object.assign(row, { score: choice.score, threshold: choice.threshold, scoreAtDefault: choice.atDefault });
+    if (choice)
+      Object.assign(row, { score: choice.score, threshold: choice.threshold, scoreAtDefault: choice.atDefault });
     validation.push(row);
     return choice;
   };
-  const baselineFit = await baselineCandidate.learner.fit(val.train.x, val.train.y, baselineCandidate.params, fitContext(data, seed, val.pipeline.features));
+  const baselineFit = await baselineCandidate.learner.fit(
+    val.train.x,
+    val.train.y,
+    baselineCandidate.params,
+    fitContext(data, seed, val.pipeline.features),
+  );
   const baselinePred = baselineFit.predict(val.held.x);
   const baselineAtDefault = metric.fn(val.held.y, baselinePred);
-  const baselineThreshold = scored({ name: baselineCandidate.name, params: baselineCandidate.params, score: baselineAtDefault }, baselinePred);
+  const baselineThreshold = scored(
+    { name: baselineCandidate.name, params: baselineCandidate.params, score: baselineAtDefault },
+    baselinePred,
+  );
   const tuned: TuningResult[] = [];
   type Pick = {
-    name: string; score: number; model: FittedModel; predictions: Float64Array; params: Params | Record<string, Params>;
-    threshold?: ThresholdChoice; members?: TuningResult[]; meta?: StackMeta;
+    name: string;
+    score: number;
+    model: FittedModel;
+    predictions: Float64Array;
+    params: Params | Record<string, Params>;
+    threshold?: ThresholdChoice;
+    members?: TuningResult[];
+    meta?: StackMeta;
   };
   const picks: Pick[] = [];
   // Held-out fold predictions of a candidate at its tuned parameters (the CV fits when tuning kept
@@ -222,19 +286,45 @@ export async function runTraining(loaded: LoadedSpec, opts: RunTrainingOptions):
     tuned.push(t);
     const v: ValidationRow = { name: c.name, params: t.best, score: t.bestScore };
     const choice = scored(v, t.predictions);
-    picks.push({ name: c.name, score: v.score, model: t.model, predictions: t.predictions, params: t.best, ...(choice ? { threshold: choice } : {}) });
+    picks.push({
+      name: c.name,
+      score: v.score,
+      model: t.model,
+      predictions: t.predictions,
+      params: t.best,
+      ...(choice ? { threshold: choice } : {}),
+    });
   }
   if (tuned.length >= 2) {
     // Members: the best three tuned candidates by their (threshold-tuned) validation score.
-    const ranked = [...picks].sort((a, b) => (better(a.score, b.score) ? -1 : better(b.score, a.score) ? 1 : 0)).slice(0, 3);
+    const ranked = [...picks]
+      .sort((a, b) => (better(a.score, b.score) ? -1 : better(b.score, a.score) ? 1 : 0))
+      .slice(0, 3);
     const members = ranked.map((p) => tuned.find((t) => t.candidate === p.name) as TuningResult);
     const names = members.map((m) => m.candidate);
     const params = Object.fromEntries(members.map((m) => [m.candidate, m.best]));
-    const predictions = averagePredictions(members.map((m) => m.predictions), members.map(() => 1 / members.length));
-    const avg: ValidationRow = { name: 'ensemble', params, score: metric.fn(val.held.y, predictions), members: names, method: 'average' };
+    const predictions = averagePredictions(
+      members.map((m) => m.predictions),
+      members.map(() => 1 / members.length),
+    );
+    const avg: ValidationRow = {
+      name: 'ensemble',
+      params,
+      score: metric.fn(val.held.y, predictions),
+      members: names,
+      method: 'average',
+    };
     const avgChoice = scored(avg, predictions);
     const model = new EnsembleModel(members.map((m) => ({ model: m.model, weight: 1 })));
-    picks.push({ name: 'ensemble', score: avg.score, model, predictions, params, members, ...(avgChoice ? { threshold: avgChoice } : {}) });
+    picks.push({
+      name: 'ensemble',
+      score: avg.score,
+      model,
+      predictions,
+      params,
+      members,
+      ...(avgChoice ? { threshold: avgChoice } : {}),
+    });
     if (stacking) {
       try {
         // The meta-learner's rows: each member's (tuned) out-of-fold predictions of the training
@@ -245,14 +335,46 @@ export async function runTraining(loaded: LoadedSpec, opts: RunTrainingOptions):
         const extraFits = tunedFoldFits - fitsBefore;
         const oof = outOfFold(designs, memberFolds, width);
         const meta = await fitStackMeta(spec.task, oof.x, oof.y, metaOpts);
-        const stackPred = applyMeta(meta, stackFeatures(members.map((m) => m.predictions), val.held.y.length, width));
+        const stackPred = applyMeta(
+          meta,
+          stackFeatures(
+            members.map((m) => m.predictions),
+            val.held.y.length,
+            width,
+          ),
+        );
         const stack: ValidationRow = {
-          name: STACKING, params, score: metric.fn(val.held.y, stackPred), members: names, method: 'stack',
-          stack: { learner: meta.learner, link: meta.link, ...metaJSON(meta), trainingRows: oof.rows.length, folds: designs.length, extraFits },
+          name: STACKING,
+          params,
+          score: metric.fn(val.held.y, stackPred),
+          members: names,
+          method: 'stack',
+          stack: {
+            learner: meta.learner,
+            link: meta.link,
+            ...metaJSON(meta),
+            trainingRows: oof.rows.length,
+            folds: designs.length,
+            extraFits,
+          },
         };
         const stackChoice = scored(stack, stackPred);
-        picks.push({ name: STACKING, score: stack.score, model: new StackingModel(members.map((m) => m.model), meta), predictions: stackPred, params, members, meta, ...(stackChoice ? { threshold: stackChoice } : {}) });
-        progress(`stacking (${meta.learner} on out-of-fold predictions of ${oof.rows.length} training rows): ${metric.name} ${stack.score.toPrecision(5)} vs averaging ${avg.score.toPrecision(5)}`);
+        picks.push({
+          name: STACKING,
+          score: stack.score,
+          model: new StackingModel(
+            members.map((m) => m.model),
+            meta,
+          ),
+          predictions: stackPred,
+          params,
+          members,
+          meta,
+          ...(stackChoice ? { threshold: stackChoice } : {}),
+        });
+        progress(
+          `stacking (${meta.learner} on out-of-fold predictions of ${oof.rows.length} training rows): ${metric.name} ${stack.score.toPrecision(5)} vs averaging ${avg.score.toPrecision(5)}`,
+        );
       } catch (err) {
         failures[STACKING] = (err as Error).message;
         progress(`stacking failed: ${(err as Error).message}`);
@@ -273,7 +395,12 @@ export async function runTraining(loaded: LoadedSpec, opts: RunTrainingOptions):
           for (const m of p.members) memberFolds.push(await tunedFolds(m.candidate, m.best));
           folds = p.meta
             ? await stackingFoldPredictions(spec.task, outOfFold(designs, memberFolds, width), designs.length, metaOpts)
-            : designs.map((_, f) => averagePredictions(memberFolds.map((mf) => mf[f] as Float64Array), memberFolds.map(() => 1 / memberFolds.length)));
+            : designs.map((_, f) =>
+                averagePredictions(
+                  memberFolds.map((mf) => mf[f] as Float64Array),
+                  memberFolds.map(() => 1 / memberFolds.length),
+                ),
+              );
         } else {
           folds = await tunedFolds(p.name, p.params as Params);
         }
@@ -285,12 +412,20 @@ export async function runTraining(loaded: LoadedSpec, opts: RunTrainingOptions):
         if (cvThreshold) {
           const onValidation = at.fn(val.held.y, p.predictions);
           const positives = p.predictions.reduce((n, v) => n + (v >= cvThreshold.threshold ? 1 : 0), 0);
-          p.threshold = { ...cvThreshold, score: onValidation, atDefault: metric.fn(val.held.y, p.predictions), positiveShare: positives / Math.max(1, p.predictions.length), on: 'cv' };
+          p.threshold = {
+            ...cvThreshold,
+            score: onValidation,
+            atDefault: metric.fn(val.held.y, p.predictions),
+            positiveShare: positives / Math.max(1, p.predictions.length),
+            on: 'cv',
+          };
           p.score = onValidation;
           if (row) Object.assign(row, { threshold: cvThreshold.threshold, score: onValidation });
         }
         if (row) row.cv = cv;
-        progress(`cv of tuned ${p.name}: ${metric.name} ${cv.mean.toPrecision(5)} ± ${cv.std.toPrecision(3)}${cvThreshold ? ` at threshold ${cvThreshold.threshold.toPrecision(3)} (tuned on the out-of-fold predictions)` : ''}`);
+        progress(
+          `cv of tuned ${p.name}: ${metric.name} ${cv.mean.toPrecision(5)} ± ${cv.std.toPrecision(3)}${cvThreshold ? ` at threshold ${cvThreshold.threshold.toPrecision(3)} (tuned on the out-of-fold predictions)` : ''}`,
+        );
       } catch (err) {
         failures[`${p.name} (tuned cv)`] = (err as Error).message;
         progress(`cv of tuned ${p.name} failed: ${(err as Error).message}`);
@@ -306,24 +441,40 @@ export async function runTraining(loaded: LoadedSpec, opts: RunTrainingOptions):
       if (row) row.bytes = bytes;
       if (!withinBudget(spec, bytes)) {
         overBudget.add(p);
-        progress(`${p.name}: model.onnx ≈ ${bytes} B, over the ${spec.constraints.max_model_bytes} B budget — not chosen`);
+        progress(
+          `${p.name}: model.onnx ≈ ${bytes} B, over the ${spec.constraints.max_model_bytes} B budget — not chosen`,
+        );
       }
     }
   }
   const selectBy = (p: Pick): number => (spec.cv.select === 'cv' ? (pickCv.get(p)?.mean ?? NaN) : p.score);
   let chosen: Pick | undefined;
-  for (const p of picks) if (!overBudget.has(p) && Number.isFinite(selectBy(p)) && (!chosen || better(selectBy(p), selectBy(chosen)))) chosen = p;
+  for (const p of picks)
+    if (!overBudget.has(p) && Number.isFinite(selectBy(p)) && (!chosen || better(selectBy(p), selectBy(chosen))))
+      chosen = p;
   if (!chosen) {
     // No candidate besides the baseline survived (or fits the size budget): the baseline is the model (and a no-go).
-    chosen = { name: baselineCandidate.name, score: validation[0]?.score ?? NaN, model: baselineFit, predictions: baselinePred, params: baselineCandidate.params, ...(baselineThreshold ? { threshold: baselineThreshold } : {}) };
+    chosen = {
+      name: baselineCandidate.name,
+      score: validation[0]?.score ?? NaN,
+      model: baselineFit,
+      predictions: baselinePred,
+      params: baselineCandidate.params,
+      ...(baselineThreshold ? { threshold: baselineThreshold } : {}),
+    };
   }
   const chosenCv = pickCv.get(chosen);
-  progress(`chosen: ${chosen.name} (validation ${metric.name} ${chosen.score.toPrecision(5)}${chosenCv ? `, tuned cv ${chosenCv.mean.toPrecision(5)}` : ''})`);
+  progress(
+    `chosen: ${chosen.name} (validation ${metric.name} ${chosen.score.toPrecision(5)}${chosenCv ? `, tuned cv ${chosenCv.mean.toPrecision(5)}` : ''})`,
+  );
 
   // 3. The chosen row's decision threshold (binary, threshold metric), tuned on its validation predictions only.
   const threshold = chosen.threshold;
   const cut = threshold?.threshold;
-  if (threshold) progress(`decision threshold ${threshold.threshold.toPrecision(3)} (tuned on ${threshold.on === 'cv' ? 'the out-of-fold predictions' : 'validation'}): validation ${metric.name} ${threshold.score.toPrecision(5)} vs ${threshold.atDefault.toPrecision(5)} at 0.5`);
+  if (threshold)
+    progress(
+      `decision threshold ${threshold.threshold.toPrecision(3)} (tuned on ${threshold.on === 'cv' ? 'the out-of-fold predictions' : 'validation'}): validation ${metric.name} ${threshold.score.toPrecision(5)} vs ${threshold.atDefault.toPrecision(5)} at 0.5`,
+    );
 
   // 4. Provisional decision, importance and error analysis on validation.
   // The baseline is judged at its own tuned threshold too (a fair comparison: "always positive" is a
@@ -331,9 +482,22 @@ export async function runTraining(loaded: LoadedSpec, opts: RunTrainingOptions):
   const dm = metricAt(decisionMetric(spec), cut);
   const baselineScore = metricAt(decisionMetric(spec), baselineThreshold?.threshold).fn(val.held.y, baselinePred);
   const decision = decide(spec, dm.fn(val.held.y, chosen.predictions), baselineScore, 'provisional');
-  const importance = permutationImportance(chosen.model, val.held.x, val.held.y, metricAt(spec.metric, cut), { repeats: quick ? 2 : 5, seed, featureNames: val.pipeline.features });
-  const segCols = [...columns, ...(spec.task === 'regression' ? [target] : [])].map((c) => takeColumnRows(c, val.held.rows));
-  const errors = errorAnalysis({ metric: spec.metric, y: val.held.y, predictions: chosen.predictions, columns: segCols, seed, ...(cut !== undefined ? { threshold: cut } : {}) });
+  const importance = permutationImportance(chosen.model, val.held.x, val.held.y, metricAt(spec.metric, cut), {
+    repeats: quick ? 2 : 5,
+    seed,
+    featureNames: val.pipeline.features,
+  });
+  const segCols = [...columns, ...(spec.task === 'regression' ? [target] : [])].map((c) =>
+    takeColumnRows(c, val.held.rows),
+  );
+  const errors = errorAnalysis({
+    metric: spec.metric,
+    y: val.held.y,
+    predictions: chosen.predictions,
+    columns: segCols,
+    seed,
+    ...(cut !== undefined ? { threshold: cut } : {}),
+  });
 
   // 5. Final refit on train + validation, pipeline included.
   progress(`final refit of ${chosen.name} on train + validation…`);
@@ -343,9 +507,12 @@ export async function runTraining(loaded: LoadedSpec, opts: RunTrainingOptions):
   let finalModel: FittedModel;
   if (chosen.members) {
     const fitted: FittedModel[] = [];
-    for (const m of chosen.members) fitted.push(await candidateNamed(candidates, m.candidate).learner.fit(fin.train.x, fin.train.y, m.best, ctx));
+    for (const m of chosen.members)
+      fitted.push(await candidateNamed(candidates, m.candidate).learner.fit(fin.train.x, fin.train.y, m.best, ctx));
     // Stacking keeps the meta-learner fitted on the training rows' out-of-fold predictions.
-    finalModel = chosen.meta ? new StackingModel(fitted, chosen.meta) : new EnsembleModel(fitted.map((model) => ({ model, weight: 1 })));
+    finalModel = chosen.meta
+      ? new StackingModel(fitted, chosen.meta)
+      : new EnsembleModel(fitted.map((model) => ({ model, weight: 1 })));
   } else {
     const c = candidates.find((x) => x.name === chosen.name) as Candidate;
     finalModel = await c.learner.fit(fin.train.x, fin.train.y, chosen.params as Params, ctx);
@@ -354,23 +521,60 @@ export async function runTraining(loaded: LoadedSpec, opts: RunTrainingOptions):
 
   const cvRow = chosenCv ? { cv: chosenCv } : table.find((r) => r.name === chosen.name);
   const trainedModel = buildTrainedModel({
-    loaded, data, specData, split, pipeline: fin.pipeline, model: finalModel, params: chosen.params as Params, seed,
-    finalRows: fin.train.rows, validationRows: split.validation, cv: cvRow?.cv, validationScore: chosen.score, ...(cut !== undefined ? { threshold: cut } : {}),
+    loaded,
+    data,
+    specData,
+    split,
+    pipeline: fin.pipeline,
+    model: finalModel,
+    params: chosen.params as Params,
+    seed,
+    finalRows: fin.train.rows,
+    validationRows: split.validation,
+    cv: cvRow?.cv,
+    validationScore: chosen.score,
+    ...(cut !== undefined ? { threshold: cut } : {}),
   });
   const result: TrainingRunResult = {
-    name: spec.name, spec, specFile: loaded.file, seed, runDir: opts.runDir, task: spec.task, metric: spec.metric,
-    rows: { train: split.train.length, validation: split.validation.length, test: split.test.rowCount, extraTests: split.extraTests.map((t) => t.rowCount) },
+    name: spec.name,
+    spec,
+    specFile: loaded.file,
+    seed,
+    runDir: opts.runDir,
+    task: spec.task,
+    metric: spec.metric,
+    rows: {
+      train: split.train.length,
+      validation: split.validation.length,
+      test: split.test.rowCount,
+      extraTests: split.extraTests.map((t) => t.rowCount),
+    },
     explore: exploreSummary(spec, split.table, 'train + validation rows (the locked test rows are not explored)'),
-    table: rankRows(table, spec.metric), featureSets, failures,
+    table: rankRows(table, spec.metric),
+    featureSets,
+    failures,
     tuning: tuned.map(({ model: _m, predictions: _p, ...rest }) => rest),
     validation,
     chosen: {
-      name: chosen.name, kind: finalModel.kind, params: chosen.params, validation: chosen.score, ...(cvRow ? { cv: cvRow.cv } : {}),
-      featureSet: keptSet.set.name, selectedBy: spec.cv.select,
+      name: chosen.name,
+      kind: finalModel.kind,
+      params: chosen.params,
+      validation: chosen.score,
+      ...(cvRow ? { cv: cvRow.cv } : {}),
+      featureSet: keptSet.set.name,
+      selectedBy: spec.cv.select,
     },
     ...(threshold ? { threshold } : {}),
-    baseline: { name: baselineCandidate.name, validation: validation[0]?.score ?? baselineAtDefault, model: finalBaseline },
-    importance, errors, decision, trainedModel, split,
+    baseline: {
+      name: baselineCandidate.name,
+      validation: validation[0]?.score ?? baselineAtDefault,
+      model: finalBaseline,
+    },
+    importance,
+    errors,
+    decision,
+    trainedModel,
+    split,
   };
   progress(`writing the run to ${opts.runDir}`);
   saveRun(result);
@@ -394,6 +598,7 @@ function candidateNamed(candidates: readonly Candidate[], name: string): Candida
 const sameParams = (a: Params, b: Params): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 function takeColumnRows(col: Column, rows: readonly number[]): Column {
-  if (col.kind === 'numeric') return { kind: 'numeric', name: col.name, values: Float64Array.from(rows, (r) => col.values[r] as number) };
+  if (col.kind === 'numeric')
+    return { kind: 'numeric', name: col.name, values: Float64Array.from(rows, (r) => col.values[r] as number) };
   return { kind: 'categorical', name: col.name, values: rows.map((r) => col.values[r] as string) };
 }

@@ -44,7 +44,8 @@ export function shortlist(rows: readonly TableRow[], metric: string, n: number):
 
 export function formatScore(v: number, metric: string): string {
   if (!Number.isFinite(v)) return String(v);
-  if (metric === 'rmse' || metric === 'mae') return Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : v.toPrecision(4);
+  if (metric === 'rmse' || metric === 'mae')
+    return Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : v.toPrecision(4);
   return v.toFixed(4);
 }
 

@@ -10,8 +10,21 @@ import { exportModelOnnx } from '../onnx/export-model.ts';
 import type { SpecPipeline } from '../preprocess/spec-pipeline.ts';
 import type { ProblemSpec } from '../spec/problem-spec.ts';
 
-export function modelBytes(spec: ProblemSpec, pipeline: SpecPipeline, model: FittedModel, classes?: string[], threshold?: number): number {
-  return exportModelOnnx({ name: spec.name, task: spec.task, pipeline, model, ...(classes ? { classes } : {}), ...(threshold !== undefined ? { threshold } : {}) }).length;
+export function modelBytes(
+  spec: ProblemSpec,
+  pipeline: SpecPipeline,
+  model: FittedModel,
+  classes?: string[],
+  threshold?: number,
+): number {
+  return exportModelOnnx({
+    name: spec.name,
+    task: spec.task,
+    pipeline,
+    model,
+    ...(classes ? { classes } : {}),
+    ...(threshold !== undefined ? { threshold } : {}),
+  }).length;
 }
 
 /** True when the spec sets no budget or `bytes` is within it. */

@@ -64,8 +64,14 @@ export function stackFeatures(preds: readonly Float64Array[], rows: number, widt
   const cols = m * width;
   const out = new Float64Array(rows * cols);
   preds.forEach((p, j) => {
-    if (p.length !== rows * width) throw trainerError(TrainerErrorCodes.MODEL_PARAM_INVALID, `stacking: member ${j} gave ${p.length} values for ${rows} rows of width ${width}`, { member: j });
-    for (let i = 0; i < rows; i++) for (let c = 0; c < width; c++) out[i * cols + j * width + c] = p[i * width + c] as number;
+    if (p.length !== rows * width)
+      throw trainerError(
+        TrainerErrorCodes.MODEL_PARAM_INVALID,
+        `stacking: member ${j} gave ${p.length} values for ${rows} rows of width ${width}`,
+        { member: j },
+      );
+    for (let i = 0; i < rows; i++)
+      for (let c = 0; c < width; c++) out[i * cols + j * width + c] = p[i * width + c] as number;
   });
   return { data: out, rows, cols };
 }
@@ -73,7 +79,12 @@ export function stackFeatures(preds: readonly Float64Array[], rows: number, widt
 /** The meta-learner on stacked inputs: values (regression), P(class 1) (binary) or n × k probabilities. */
 export function applyMeta(meta: StackMeta, x: Matrix): Float64Array {
   const k = meta.intercept.length;
-  if (meta.weights.length !== x.cols * k) throw trainerError(TrainerErrorCodes.MODEL_PARAM_INVALID, `stacking: ${x.cols} inputs for a meta-learner of ${meta.weights.length / k}`, { inputs: x.cols });
+  if (meta.weights.length !== x.cols * k)
+    throw trainerError(
+      TrainerErrorCodes.MODEL_PARAM_INVALID,
+      `stacking: ${x.cols} inputs for a meta-learner of ${meta.weights.length / k}`,
+      { inputs: x.cols },
+    );
   const out = new Float64Array(x.rows * k);
   for (let r = 0; r < x.rows; r++) {
     for (let c = 0; c < k; c++) {
@@ -96,16 +107,33 @@ export class StackingModel implements FittedModel {
     const k = meta.intercept.length;
     const inputs = k > 0 ? meta.weights.length / k : 0;
     if (members.length === 0 || k === 0 || inputs !== members.length * memberWidth(meta)) {
-      throw trainerError(TrainerErrorCodes.RUN_MODEL_UNKNOWN, `a stacking model needs members and a meta-learner of members × width inputs (${members.length} members, ${inputs} inputs)`, { kind: 'ensemble' });
+      throw trainerError(
+        TrainerErrorCodes.RUN_MODEL_UNKNOWN,
+        `a stacking model needs members and a meta-learner of members × width inputs (${members.length} members, ${inputs} inputs)`,
+        { kind: 'ensemble' },
+      );
     }
   }
 
   predict(x: Matrix): Float64Array {
-    return applyMeta(this.meta, stackFeatures(this.members.map((m) => m.predict(x)), x.rows, memberWidth(this.meta)));
+    return applyMeta(
+      this.meta,
+      stackFeatures(
+        this.members.map((m) => m.predict(x)),
+        x.rows,
+        memberWidth(this.meta),
+      ),
+    );
   }
 
   toJSON(): StackingJSON {
-    return { method: 'stack', learner: this.meta.learner, link: this.meta.link, members: this.members.map((m) => ({ kind: m.kind, model: m.toJSON() })), meta: metaJSON(this.meta) };
+    return {
+      method: 'stack',
+      learner: this.meta.learner,
+      link: this.meta.link,
+      members: this.members.map((m) => ({ kind: m.kind, model: m.toJSON() })),
+      meta: metaJSON(this.meta),
+    };
   }
 }
 
@@ -121,11 +149,21 @@ export function metaJSON(meta: StackMeta): StackingJSON['meta'] {
  * intercept drops out; the optimum is the best feasible solution of the normal equations restricted
  * to some subset of the weights (the others 0), so all 2^inputs subsets are tried.
  */
-export function fitNonNegative(x: Matrix, y: ArrayLike<number>, ridge = META_RIDGE): { weights: Float64Array; intercept: number } {
+export function fitNonNegative(
+  x: Matrix,
+  y: ArrayLike<number>,
+  ridge = META_RIDGE,
+): { weights: Float64Array; intercept: number } {
   const n = x.rows;
   const d = x.cols;
-  if (n === 0) throw trainerError(TrainerErrorCodes.DATA_TOO_SMALL, 'stacking: no rows to fit the meta-learner on', { rows: 0 });
-  if (d > MAX_NNLS_INPUTS) throw trainerError(TrainerErrorCodes.MODEL_PARAM_INVALID, `stacking: at most ${MAX_NNLS_INPUTS} members for the non-negative meta-learner, got ${d}`, { inputs: d });
+  if (n === 0)
+    throw trainerError(TrainerErrorCodes.DATA_TOO_SMALL, 'stacking: no rows to fit the meta-learner on', { rows: 0 });
+  if (d > MAX_NNLS_INPUTS)
+    throw trainerError(
+      TrainerErrorCodes.MODEL_PARAM_INVALID,
+      `stacking: at most ${MAX_NNLS_INPUTS} members for the non-negative meta-learner, got ${d}`,
+      { inputs: d },
+    );
   const xMean = new Float64Array(d);
   let yMean = 0;
   for (let i = 0; i < n; i++) {
@@ -141,7 +179,8 @@ export function fitNonNegative(x: Matrix, y: ArrayLike<number>, ridge = META_RID
     for (let j = 0; j < d; j++) {
       const a = (x.data[i * d + j] as number) - (xMean[j] as number);
       rhs[j] = (rhs[j] as number) + a * yc;
-      for (let l = 0; l < d; l++) gram[j * d + l] = (gram[j * d + l] as number) + a * ((x.data[i * d + l] as number) - (xMean[l] as number));
+      for (let l = 0; l < d; l++)
+        gram[j * d + l] = (gram[j * d + l] as number) + a * ((x.data[i * d + l] as number) - (xMean[l] as number));
     }
   }
   let trace = 0;
@@ -177,15 +216,29 @@ export function fitNonNegative(x: Matrix, y: ArrayLike<number>, ridge = META_RID
 }
 
 /** Fits the task's meta-learner on stacked member predictions (rows that no member saw when predicting them). */
-export async function fitStackMeta(task: Task, x: Matrix, y: Float64Array, opts: { seed: number; classes?: number }): Promise<StackMeta> {
-  if (x.rows === 0) throw trainerError(TrainerErrorCodes.DATA_TOO_SMALL, 'stacking: no rows to fit the meta-learner on', { rows: 0 });
+export async function fitStackMeta(
+  task: Task,
+  x: Matrix,
+  y: Float64Array,
+  opts: { seed: number; classes?: number },
+): Promise<StackMeta> {
+  if (x.rows === 0)
+    throw trainerError(TrainerErrorCodes.DATA_TOO_SMALL, 'stacking: no rows to fit the meta-learner on', { rows: 0 });
   if (task === 'regression') {
     const { weights, intercept } = fitNonNegative(x, y);
     return { learner: 'nnls', link: 'identity', weights, intercept: Float64Array.of(intercept) };
   }
   const ctx = { task, seed: opts.seed, ...(opts.classes !== undefined ? { classes: opts.classes } : {}) };
-  const fitted = (await logisticLearner.fit(x, y, { C: META_C, max_iter: 500, tol: 1e-6 }, ctx)) as FittedModel & { weights: Float64Array; intercept: Float64Array };
-  return { learner: 'logistic', link: linkFor(task), weights: Float64Array.from(fitted.weights), intercept: Float64Array.from(fitted.intercept) };
+  const fitted = (await logisticLearner.fit(x, y, { C: META_C, max_iter: 500, tol: 1e-6 }, ctx)) as FittedModel & {
+    weights: Float64Array;
+    intercept: Float64Array;
+  };
+  return {
+    learner: 'logistic',
+    link: linkFor(task),
+    weights: Float64Array.from(fitted.weights),
+    intercept: Float64Array.from(fitted.intercept),
+  };
 }
 
 export interface OutOfFold {
@@ -202,8 +255,18 @@ export interface OutOfFold {
  * The meta-learner's rows: for each CV fold, the members' predictions of the fold's HELD rows by the
  * member fitted without them. `memberFolds[m][f]` is member m's prediction of `designs[f].held`.
  */
-export function outOfFold(designs: readonly Design[], memberFolds: readonly (readonly Float64Array[])[], width: number): OutOfFold {
-  const parts = designs.map((d, f) => stackFeatures(memberFolds.map((folds) => folds[f] as Float64Array), d.held.rows.length, width));
+export function outOfFold(
+  designs: readonly Design[],
+  memberFolds: readonly (readonly Float64Array[])[],
+  width: number,
+): OutOfFold {
+  const parts = designs.map((d, f) =>
+    stackFeatures(
+      memberFolds.map((folds) => folds[f] as Float64Array),
+      d.held.rows.length,
+      width,
+    ),
+  );
   const rows = designs.flatMap((d) => d.held.rows);
   const cols = parts[0]?.cols ?? 0;
   const data = new Float64Array(rows.length * cols);
@@ -225,7 +288,13 @@ export function outOfFold(designs: readonly Design[], memberFolds: readonly (rea
  * members that predicted the other folds saw this fold's rows; the meta-learner has a handful of
  * weights, so this is the usual cheap estimate rather than a nested CV.)
  */
-export async function stackingFoldScores(task: Task, oof: OutOfFold, folds: number, score: (y: Float64Array, p: Float64Array) => number, opts: { seed: number; classes?: number }): Promise<number[]> {
+export async function stackingFoldScores(
+  task: Task,
+  oof: OutOfFold,
+  folds: number,
+  score: (y: Float64Array, p: Float64Array) => number,
+  opts: { seed: number; classes?: number },
+): Promise<number[]> {
   const predictions = await stackingFoldPredictions(task, oof, folds, opts);
   return predictions.map((p, f) => {
     const y: number[] = [];
@@ -235,7 +304,12 @@ export async function stackingFoldScores(task: Task, oof: OutOfFold, folds: numb
 }
 
 /** The stacking ensemble's prediction of each fold's held rows (in `outOfFold` order), as `stackingFoldScores` scores them. */
-export async function stackingFoldPredictions(task: Task, oof: OutOfFold, folds: number, opts: { seed: number; classes?: number }): Promise<Float64Array[]> {
+export async function stackingFoldPredictions(
+  task: Task,
+  oof: OutOfFold,
+  folds: number,
+  opts: { seed: number; classes?: number },
+): Promise<Float64Array[]> {
   const out: Float64Array[] = [];
   for (let f = 0; f < folds; f++) {
     const fit: number[] = [];
@@ -246,7 +320,12 @@ export async function stackingFoldPredictions(task: Task, oof: OutOfFold, folds:
       idx.forEach((r, i) => data.set(oof.x.data.subarray(r * oof.x.cols, (r + 1) * oof.x.cols), i * oof.x.cols));
       return { data, rows: idx.length, cols: oof.x.cols };
     };
-    const meta = await fitStackMeta(task, take(fit), Float64Array.from(fit, (r) => oof.y[r] as number), { ...opts, seed: opts.seed + f });
+    const meta = await fitStackMeta(
+      task,
+      take(fit),
+      Float64Array.from(fit, (r) => oof.y[r] as number),
+      { ...opts, seed: opts.seed + f },
+    );
     out.push(applyMeta(meta, take(held)));
   }
   return out;

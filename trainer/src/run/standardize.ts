@@ -39,9 +39,12 @@ export function standardisation(x: Matrix): Standardisation {
   const { rows, cols, data } = x;
   const mean = new Float64Array(cols);
   const std = new Float64Array(cols);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) mean[j] = (mean[j] as number) + (data[i * cols + j] as number);
+  for (let i = 0; i < rows; i++)
+    for (let j = 0; j < cols; j++) mean[j] = (mean[j] as number) + (data[i * cols + j] as number);
   for (let j = 0; j < cols; j++) mean[j] = rows > 0 ? (mean[j] as number) / rows : 0;
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) std[j] = (std[j] as number) + ((data[i * cols + j] as number) - (mean[j] as number)) ** 2;
+  for (let i = 0; i < rows; i++)
+    for (let j = 0; j < cols; j++)
+      std[j] = (std[j] as number) + ((data[i * cols + j] as number) - (mean[j] as number)) ** 2;
   for (let j = 0; j < cols; j++) {
     const s = f32(rows > 0 ? Math.sqrt((std[j] as number) / rows) : 0);
     std[j] = s > 0 && Number.isFinite(s) ? s : 1;
@@ -56,7 +59,8 @@ export function applyStandardisation(x: Matrix, s: Standardisation): Matrix {
   const { cols } = x;
   const out = new Float64Array(x.data.length);
   for (let i = 0; i < x.rows; i++) {
-    for (let j = 0; j < cols; j++) out[i * cols + j] = f32(f32((x.data[i * cols + j] as number) - (s.mean[j] as number)) / (s.std[j] as number));
+    for (let j = 0; j < cols; j++)
+      out[i * cols + j] = f32(f32((x.data[i * cols + j] as number) - (s.mean[j] as number)) / (s.std[j] as number));
   }
   return { data: out, rows: x.rows, cols };
 }
@@ -78,7 +82,13 @@ export class StandardizedModel implements FittedModel {
 
   toJSON(): Record<string, unknown> {
     const inner = this.inner.toJSON() as Record<string, unknown>;
-    return { ...inner, standardize: { mean: Array.from(this.standardisation.mean), std: Array.from(this.standardisation.std) } satisfies StandardisationJSON };
+    return {
+      ...inner,
+      standardize: {
+        mean: Array.from(this.standardisation.mean),
+        std: Array.from(this.standardisation.std),
+      } satisfies StandardisationJSON,
+    };
   }
 }
 
@@ -90,9 +100,14 @@ export function standardisationOf(json: unknown, kind: string): Standardisation 
   const field = (json as { standardize?: unknown } | null)?.standardize;
   if (field === undefined || field === null) return null;
   const { mean, std } = field as { mean?: unknown; std?: unknown };
-  const list = (v: unknown): v is number[] => Array.isArray(v) && v.every((n) => typeof n === 'number' && Number.isFinite(n));
+  const list = (v: unknown): v is number[] =>
+    Array.isArray(v) && v.every((n) => typeof n === 'number' && Number.isFinite(n));
   if (!list(mean) || !list(std) || mean.length !== std.length || std.some((s) => !(f32(s) > 0))) {
-    throw trainerError(TrainerErrorCodes.RUN_MODEL_UNKNOWN, `a standardised ${kind} model needs \`standardize\` with equal-length finite mean and positive std lists`, { kind });
+    throw trainerError(
+      TrainerErrorCodes.RUN_MODEL_UNKNOWN,
+      `a standardised ${kind} model needs \`standardize\` with equal-length finite mean and positive std lists`,
+      { kind },
+    );
   }
   return { mean: Float64Array.from(mean, f32), std: Float64Array.from(std, f32) };
 }
@@ -127,7 +142,11 @@ export function foldedJSON(kind: string, json: unknown): unknown {
     const w = Float64Array.from(rows.flat());
     const b = Float64Array.from(rest.intercept as number[]);
     foldInto(w, b, cols, s);
-    return { ...rest, weights: rows.map((_, j) => Array.from(w.subarray(j * k, (j + 1) * k))), intercept: Array.from(b) };
+    return {
+      ...rest,
+      weights: rows.map((_, j) => Array.from(w.subarray(j * k, (j + 1) * k))),
+      intercept: Array.from(b),
+    };
   }
   if (kind === 'mlp') {
     const layers = rest.layers as { weights: number[]; bias: number[]; activation: string }[];
@@ -148,7 +167,9 @@ export function standardized<P extends object>(learner: Learner<P>): Learner<P> 
     defaults: learner.defaults,
     async fit(x, y, params, ctx) {
       const s = standardisation(x);
-      const validation = ctx.validation ? { x: applyStandardisation(ctx.validation.x, s), y: ctx.validation.y } : undefined;
+      const validation = ctx.validation
+        ? { x: applyStandardisation(ctx.validation.x, s), y: ctx.validation.y }
+        : undefined;
       const inner: FitContext = { ...ctx };
       delete inner.validation;
       if (validation) inner.validation = validation;

@@ -8,12 +8,27 @@
  * constant is the very value the metrics compare against (p ≥ t → class 1).
  */
 import { TrainerErrorCodes, trainerError } from '../errors.ts';
-import { accuracy, f1, metricByName, precision, predictedLabels, predictionWidth, recall, type Metric, type MetricName } from '../eval/metrics.ts';
+import {
+  accuracy,
+  f1,
+  metricByName,
+  precision,
+  predictedLabels,
+  predictionWidth,
+  recall,
+  type Metric,
+  type MetricName,
+} from '../eval/metrics.ts';
 import type { Task } from '../models/learner.ts';
 
 type Values = ArrayLike<number>;
 
-const AT: Partial<Record<MetricName, (y: Values, p: Values, t: number) => number>> = { accuracy, f1, precision, recall };
+const AT: Partial<Record<MetricName, (y: Values, p: Values, t: number) => number>> = {
+  accuracy,
+  f1,
+  precision,
+  recall,
+};
 
 export const DEFAULT_THRESHOLD = 0.5;
 /** Precision: a threshold must label at least this share of the rows positive (else "predict almost nothing" wins). */
@@ -60,7 +75,12 @@ function grid(): number[] {
 export function tuneThreshold(metric: string, y: Values, p: Values): ThresholdChoice {
   const m = metricAt(metric);
   const at = AT[m.name];
-  if (!at) throw trainerError(TrainerErrorCodes.METRIC_UNKNOWN, `no decision threshold for metric ${metric}: it does not score hard labels`, { metric });
+  if (!at)
+    throw trainerError(
+      TrainerErrorCodes.METRIC_UNKNOWN,
+      `no decision threshold for metric ${metric}: it does not score hard labels`,
+      { metric },
+    );
   const n = y.length;
   const minPositive = m.name === 'precision' ? Math.max(1, Math.ceil(MIN_POSITIVE_SHARE * n)) : 0;
   const share = (t: number): number => {
@@ -79,11 +99,19 @@ export function tuneThreshold(metric: string, y: Values, p: Values): ThresholdCh
     if (!best || score > best.score + 1e-12) best = { t, score, positives };
   }
   const b = best ?? { t: DEFAULT_THRESHOLD, score: atDefault, positives: share(DEFAULT_THRESHOLD) };
-  return { threshold: b.t, metric: m.name, score: b.score, atDefault, positiveShare: n === 0 ? 0 : b.positives / n, on: 'validation' };
+  return {
+    threshold: b.t,
+    metric: m.name,
+    score: b.score,
+    atDefault,
+    positiveShare: n === 0 ? 0 : b.positives / n,
+    on: 'validation',
+  };
 }
 
 /** A tuned threshold when the task is binary and the metric a threshold metric; otherwise none (AUC, log loss, regression, multiclass). */
 export function thresholdFor(task: Task, metric: string, y: Values, p: Values): ThresholdChoice | undefined {
-  if (task !== 'binary' || !isThresholdMetric(metric) || y.length === 0 || predictionWidth(y.length, p) !== 1) return undefined;
+  if (task !== 'binary' || !isThresholdMetric(metric) || y.length === 0 || predictionWidth(y.length, p) !== 1)
+    return undefined;
   return tuneThreshold(metric, y, p);
 }

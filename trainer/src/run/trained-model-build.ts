@@ -34,7 +34,8 @@ export function buildTrainedModel(f: BuildFacts): TrainedModel {
   const byName = new Map(f.data.columns.map((c) => [c.name, c]));
   const records = (rows: readonly number[]): RawRecord[] => rows.map((r) => rawRecordOf(f.pipeline, byName, r));
   const metrics: Record<string, MetricSummary> = {};
-  if (f.cv && Number.isFinite(f.cv.mean) && Number.isFinite(f.cv.std)) metrics.cv = { metric: spec.metric, value: f.cv.mean, std: f.cv.std, folds: f.cv.folds.length };
+  if (f.cv && Number.isFinite(f.cv.mean) && Number.isFinite(f.cv.std))
+    metrics.cv = { metric: spec.metric, value: f.cv.mean, std: f.cv.std, folds: f.cv.folds.length };
   if (Number.isFinite(f.validationScore)) metrics.validation = { metric: spec.metric, value: f.validationScore };
   const fingerprint = createHash('sha256');
   for (const s of f.specData.sources) fingerprint.update(`${s.role}:${s.sha256}\n`);
@@ -50,9 +51,15 @@ export function buildTrainedModel(f: BuildFacts): TrainedModel {
     metrics,
     trainRecords: records(f.finalRows),
     dataFingerprint: fingerprint.digest('hex'),
-    dataSource: f.specData.sources.filter((s) => s.role === 'train').map((s) => s.source).join(' + '),
+    dataSource: f.specData.sources
+      .filter((s) => s.role === 'train')
+      .map((s) => s.source)
+      .join(' + '),
     quantizationTolerance: spec.quantization.tolerance,
-    validation: { records: records(f.validationRows), y: Float64Array.from(f.validationRows, (r) => f.data.target.values[r] as number) },
+    validation: {
+      records: records(f.validationRows),
+      y: Float64Array.from(f.validationRows, (r) => f.data.target.values[r] as number),
+    },
   };
   if (f.data.classes) out.classes = [...f.data.classes];
   if (f.threshold !== undefined) out.threshold = f.threshold;

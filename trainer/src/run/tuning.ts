@@ -48,7 +48,12 @@ export interface TuneOptions extends ParallelOptions {
 
 const same = (a: Params, b: Params): boolean => JSON.stringify(a) === JSON.stringify(b);
 
-export async function tune(data: RunData, split: Design, candidate: Candidate, opts: TuneOptions): Promise<TuningResult> {
+export async function tune(
+  data: RunData,
+  split: Design,
+  candidate: Candidate,
+  opts: TuneOptions,
+): Promise<TuningResult> {
   const metric = metricByName(data.spec.metric);
   const better = (a: number, b: number): boolean => (metric.higherIsBetter ? a > b : a < b);
   const budget = Math.max(1, opts.budget ?? 8);
@@ -67,20 +72,39 @@ export async function tune(data: RunData, split: Design, candidate: Candidate, o
 
   const trials: TuningTrial[] = [];
   const ctx = fitContext(data, opts.seed, split.pipeline.features);
-  const job = (params: Params, rows?: number[]): FitSpec => ({ x: split.train.x, y: split.train.y, held: split.held.x, params, ctx, ...(rows ? { rows } : {}) });
+  const job = (params: Params, rows?: number[]): FitSpec => ({
+    x: split.train.x,
+    y: split.train.y,
+    held: split.held.x,
+    params,
+    ctx,
+    ...(rows ? { rows } : {}),
+  });
   /** Fits `points` (on `rows` only, when given), records their trials in order; `onEach` sees each score and, when fitted here, the model. */
-  const round = async (points: readonly Params[], rows: number[] | undefined, onEach: (i: number, score: number, predictions: Float64Array, model?: FittedModel) => void): Promise<void> => {
+  const round = async (
+    points: readonly Params[],
+    rows: number[] | undefined,
+    onEach: (i: number, score: number, predictions: Float64Array, model?: FittedModel) => void,
+  ): Promise<void> => {
     const fraction = rows ? rows.length / split.train.y.length : 1;
-    await fitEach(candidate, points.map((p) => job(p, rows)), opts, (i, o) => {
-      const params = points[i] as Params;
-      const score = metric.fn(split.held.y, o.predictions);
-      trials.push({ params, score, fraction });
-      onEach(i, score, o.predictions, o.model);
-    });
+    await fitEach(
+      candidate,
+      points.map((p) => job(p, rows)),
+      opts,
+      (i, o) => {
+        const params = points[i] as Params;
+        const score = metric.fn(split.held.y, o.predictions);
+        trials.push({ params, score, fraction });
+        onEach(i, score, o.predictions, o.model);
+      },
+    );
   };
 
   if (method === 'halving') {
-    const third = shuffled(Array.from({ length: split.train.y.length }, (_, i) => i), rng)
+    const third = shuffled(
+      Array.from({ length: split.train.y.length }, (_, i) => i),
+      rng,
+    )
       .slice(0, Math.max(1, Math.floor(split.train.y.length / 3)))
       .sort((a, b) => a - b);
     const rough: { p: Params; s: number; i: number }[] = [];
@@ -104,6 +128,18 @@ export async function tune(data: RunData, split: Design, candidate: Candidate, o
   });
   const b = best as unknown as NonNullable<typeof best>;
   // Fitted on a worker: refit here (same inputs, params and seed, so the same model).
-  const fitted = b.model ? { model: b.model, predictions: b.predictions } : await fitOne(candidate.learner, job(b.params));
-  return { candidate: candidate.name, method, space, trials, best: b.params, bestScore: b.score, defaultScore, model: fitted.model, predictions: fitted.predictions };
+  const fitted = b.model
+    ? { model: b.model, predictions: b.predictions }
+    : await fitOne(candidate.learner, job(b.params));
+  return {
+    candidate: candidate.name,
+    method,
+    space,
+    trials,
+    best: b.params,
+    bestScore: b.score,
+    defaultScore,
+    model: fitted.model,
+    predictions: fitted.predictions,
+  };
 }

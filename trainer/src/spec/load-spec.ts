@@ -38,16 +38,28 @@ export function parseSpec(text: string, file: string, baseDir: string): LoadedSp
     raw = parseYaml(text);
   } catch (cause) {
     const line = (cause as { linePos?: { line: number }[] }).linePos?.[0]?.line;
-    throw trainerError(TrainerErrorCodes.SPEC_UNREADABLE, `${file}${line ? `:${line}` : ''}: not valid YAML: ${(cause as Error).message}`, { file, line }, cause);
+    throw trainerError(
+      TrainerErrorCodes.SPEC_UNREADABLE,
+      `${file}${line ? `:${line}` : ''}: not valid YAML: ${(cause as Error).message}`,
+      { file, line },
+      cause,
+    );
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw trainerError(TrainerErrorCodes.SPEC_INVALID, `${file}: the spec must be a YAML mapping`, { file, field: '', problem: 'not a mapping' });
+    throw trainerError(TrainerErrorCodes.SPEC_INVALID, `${file}: the spec must be a YAML mapping`, {
+      file,
+      field: '',
+      problem: 'not a mapping',
+    });
   }
   const parsed = ProblemSpec.safeParse(raw);
   if (!parsed.success) throw specInvalid(file, parsed.error.issues);
   const spec = parsed.data;
   const root = repoRoot(baseDir);
-  const sources = spec.data.map((d): ResolvedSource => ({ ...d, path: resolveDataPath('csv' in d ? d.csv : d.sqlite, baseDir, root) }));
+  const sources = spec.data.map((d): ResolvedSource => ({
+    ...d,
+    path: resolveDataPath('csv' in d ? d.csv : d.sqlite, baseDir, root),
+  }));
   return { spec, file, sources };
 }
 
@@ -79,7 +91,10 @@ function specInvalid(file: string, issues: readonly z.core.$ZodIssue[]): Error {
 function describe(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[]): { field: string; problem: string } {
   const path = [...prefix, ...issue.path];
   if (issue.code === 'unrecognized_keys') {
-    return { field: fieldPath([...path, issue.keys[0] as string]), problem: `unknown key${issue.keys.length > 1 ? `s ${issue.keys.join(', ')}` : ''}` };
+    return {
+      field: fieldPath([...path, issue.keys[0] as string]),
+      problem: `unknown key${issue.keys.length > 1 ? `s ${issue.keys.join(', ')}` : ''}`,
+    };
   }
   return { field: fieldPath(path), problem: issue.message };
 }
@@ -92,7 +107,10 @@ function closestBranchIssue(issue: z.core.$ZodIssueInvalidUnion): z.core.$ZodIss
   let best: { score: number; issue: z.core.$ZodIssue } | undefined;
   for (const branch of issue.errors) {
     const score = branch.reduce((n, e) => n + (e.code === 'invalid_type' && e.path.length === 0 ? 100 : 1), 0);
-    const deepest = branch.reduce<z.core.$ZodIssue | undefined>((d, e) => (!d || e.path.length > d.path.length ? e : d), undefined);
+    const deepest = branch.reduce<z.core.$ZodIssue | undefined>(
+      (d, e) => (!d || e.path.length > d.path.length ? e : d),
+      undefined,
+    );
     if (deepest && (!best || score < best.score)) best = { score, issue: deepest };
   }
   return best?.issue;
@@ -133,17 +151,22 @@ export function checkSpecColumns(loaded: LoadedSpec, header: readonly string[]):
   const known = new Set(header);
   const check = (name: string, field: string): void => {
     if (known.has(name)) return;
-    throw trainerError(TrainerErrorCodes.SPEC_COLUMN_UNKNOWN, `${file}: ${field}: no column "${name}" in the data (columns: ${[...known].join(', ')})`, {
-      file,
-      field,
-      columnName: name,
-    });
+    throw trainerError(
+      TrainerErrorCodes.SPEC_COLUMN_UNKNOWN,
+      `${file}: ${field}: no column "${name}" in the data (columns: ${[...known].join(', ')})`,
+      {
+        file,
+        field,
+        columnName: name,
+      },
+    );
   };
   check(spec.target.column, 'target');
   for (const name of Object.keys(spec.types)) check(name, `types.${name}`);
   if (spec.split.column !== undefined) check(spec.split.column, 'split.column');
   if (spec.cv.group) check(spec.cv.group.column, 'cv.group.column');
-  for (const [name, set] of Object.entries(spec.feature_sets ?? {})) if (set !== 'all') set.forEach((c, j) => check(c, `feature_sets.${name}[${j}]`));
+  for (const [name, set] of Object.entries(spec.feature_sets ?? {}))
+    if (set !== 'all') set.forEach((c, j) => check(c, `feature_sets.${name}[${j}]`));
   spec.cleaning.forEach((step, i) => {
     const at = `cleaning[${i}]`;
     if (step.op === 'impute' || step.op === 'clip') step.columns?.forEach((c, j) => check(c, `${at}.columns[${j}]`));

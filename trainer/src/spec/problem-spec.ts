@@ -53,10 +53,18 @@ export const SplitSpec = z
     validation: z.number().min(0, between01).lt(1, between01).default(0.2),
   })
   .superRefine((s, ctx) => {
-    if (s.method !== 'random' && s.column === undefined) ctx.addIssue({ code: 'custom', path: ['column'], message: `required for method ${s.method}` });
-    if (s.bins && s.method !== 'stratified') ctx.addIssue({ code: 'custom', path: ['bins'], message: 'only used with method stratified' });
-    if (s.bins && s.bins.some((b, i) => i > 0 && b <= (s.bins?.[i - 1] as number))) ctx.addIssue({ code: 'custom', path: ['bins'], message: 'edges must increase' });
-    if (s.test + s.validation >= 1) ctx.addIssue({ code: 'custom', path: ['validation'], message: 'test + validation must leave rows for training (sum < 1)' });
+    if (s.method !== 'random' && s.column === undefined)
+      ctx.addIssue({ code: 'custom', path: ['column'], message: `required for method ${s.method}` });
+    if (s.bins && s.method !== 'stratified')
+      ctx.addIssue({ code: 'custom', path: ['bins'], message: 'only used with method stratified' });
+    if (s.bins && s.bins.some((b, i) => i > 0 && b <= (s.bins?.[i - 1] as number)))
+      ctx.addIssue({ code: 'custom', path: ['bins'], message: 'edges must increase' });
+    if (s.test + s.validation >= 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['validation'],
+        message: 'test + validation must leave rows for training (sum < 1)',
+      });
   });
 export type SplitSpec = z.infer<typeof SplitSpec>;
 
@@ -106,7 +114,12 @@ export const ProblemSpec = z
      * every candidate is cross-validated on every set and the set holding the best candidate is
      * kept for tuning, the ensembles and the artifact (whose inputs are that set's columns).
      */
-    feature_sets: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { error: 'must be lower-case letters, digits, - or _' }), z.union([z.literal('all'), z.array(z.string().min(1)).min(1)])).optional(),
+    feature_sets: z
+      .record(
+        z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { error: 'must be lower-case letters, digits, - or _' }),
+        z.union([z.literal('all'), z.array(z.string().min(1)).min(1)]),
+      )
+      .optional(),
     cleaning: z.array(CleaningStep).default([]),
     feature_steps: z.array(FeatureStep).default([]),
     /**
@@ -115,22 +128,32 @@ export const ProblemSpec = z
      */
     constraints: z.strictObject({ max_model_bytes: z.number().int().positive().optional() }).optional(),
     seed: z.number().int().default(42),
-    quantization: z.strictObject({ tolerance: z.number().gt(0).lt(1, between01).default(0.01) }).default({ tolerance: 0.01 }),
+    quantization: z
+      .strictObject({ tolerance: z.number().gt(0).lt(1, between01).default(0.01) })
+      .default({ tolerance: 0.01 }),
     /** Learner name → parameter grid; validated by the tuning code, not here. */
     candidates: z.record(z.string(), z.unknown()).optional(),
   })
   .superRefine((s, ctx) => {
     const regression = s.task === 'regression';
     const regressionMetric = (m: Metric): boolean => m === 'rmse' || m === 'mae';
-    if (regression !== regressionMetric(s.metric)) ctx.addIssue({ code: 'custom', path: ['metric'], message: `${s.metric} does not fit task ${s.task}` });
+    if (regression !== regressionMetric(s.metric))
+      ctx.addIssue({ code: 'custom', path: ['metric'], message: `${s.metric} does not fit task ${s.task}` });
     if (s.success.metric && regression !== regressionMetric(s.success.metric)) {
-      ctx.addIssue({ code: 'custom', path: ['success', 'metric'], message: `${s.success.metric} does not fit task ${s.task}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['success', 'metric'],
+        message: `${s.success.metric} does not fit task ${s.task}`,
+      });
     }
-    if (s.task === 'multiclass' && s.metric === 'auc') ctx.addIssue({ code: 'custom', path: ['metric'], message: 'auc is for binary tasks' });
-    if (regression && s.target.positive !== undefined) ctx.addIssue({ code: 'custom', path: ['target', 'positive'], message: 'only for classification' });
+    if (s.task === 'multiclass' && s.metric === 'auc')
+      ctx.addIssue({ code: 'custom', path: ['metric'], message: 'auc is for binary tasks' });
+    if (regression && s.target.positive !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['target', 'positive'], message: 'only for classification' });
     const tests = s.data.filter((d) => d.role === 'test').length;
     if (tests > 1) ctx.addIssue({ code: 'custom', path: ['data'], message: 'at most one source may have role test' });
-    if (s.data.every((d) => d.role !== 'train')) ctx.addIssue({ code: 'custom', path: ['data'], message: 'at least one source must have role train' });
+    if (s.data.every((d) => d.role !== 'train'))
+      ctx.addIssue({ code: 'custom', path: ['data'], message: 'at least one source must have role train' });
   });
 export type ProblemSpec = z.infer<typeof ProblemSpec>;
 /** A spec as written (before defaults), e.g. for building one in code. */

@@ -39,7 +39,12 @@ export const CappedStep = z.strictObject({
   value: z.number().optional(),
 });
 
-export const RatioStep = z.strictObject({ op: z.literal('ratio'), name: Column, numerator: Column, denominator: Column });
+export const RatioStep = z.strictObject({
+  op: z.literal('ratio'),
+  name: Column,
+  numerator: Column,
+  denominator: Column,
+});
 
 export const LogStep = z.strictObject({
   op: z.literal('log'),
@@ -81,10 +86,23 @@ export const ClusterSimilarityStep = z.strictObject({
 });
 
 export const OneHotStep = z.strictObject({ op: z.literal('onehot'), columns: Columns.optional() });
-export const OrdinalStep = z.strictObject({ op: z.literal('ordinal'), column: Column, order: z.array(z.string()).min(1) });
+export const OrdinalStep = z.strictObject({
+  op: z.literal('ordinal'),
+  column: Column,
+  order: z.array(z.string()).min(1),
+});
 export const ScaleStep = z.strictObject({ op: z.literal('scale'), method: z.enum(['standard', 'none']) });
 
 export const CleaningStep = z.discriminatedUnion('op', [ImputeStep, DropDuplicatesStep, ClipStep, CappedStep]);
-export const FeatureStep = z.discriminatedUnion('op', [RatioStep, LogStep, BinStep, RotateStep, ClusterSimilarityStep, OneHotStep, OrdinalStep, ScaleStep]);
+export const FeatureStep = z.discriminatedUnion('op', [
+  RatioStep,
+  LogStep,
+  BinStep,
+  RotateStep,
+  ClusterSimilarityStep,
+  OneHotStep,
+  OrdinalStep,
+  ScaleStep,
+]);
 export type CleaningStep = z.infer<typeof CleaningStep>;
 export type FeatureStep = z.infer<typeof FeatureStep>;

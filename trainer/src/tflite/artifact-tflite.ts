@@ -37,7 +37,12 @@ export interface TfliteArtifact {
 
 /** `shippedOnnx`: the bytes of the artifact's model.onnx, whose weights the .tflite takes. */
 export function tfliteArtifact(t: TfliteExportable, shippedOnnx: Uint8Array): TfliteArtifact {
-  const none = (why: string): TfliteArtifact => ({ files: [], metrics: {}, cardSection: `\n## TFLite\nNo \`${TFLITE_FILE}\`: ${why}.\n`, report: { written: false, reason: why } });
+  const none = (why: string): TfliteArtifact => ({
+    files: [],
+    metrics: {},
+    cardSection: `\n## TFLite\nNo \`${TFLITE_FILE}\`: ${why}.\n`,
+    report: { written: false, reason: why },
+  });
   const why = tfliteUnsupportedReason(t);
   if (why !== null) return none(why);
   let bytes: Uint8Array;
@@ -49,7 +54,8 @@ export function tfliteArtifact(t: TfliteExportable, shippedOnnx: Uint8Array): Tf
     throw err;
   }
   const shipped = onnxDenseLayers(shippedOnnx).some((l) => l.int8) ? 'int8' : 'float';
-  const weights = shipped === 'int8' ? 'the int8 weights of `model.onnx` (dequantized in the graph, as there)' : 'float32 weights';
+  const weights =
+    shipped === 'int8' ? 'the int8 weights of `model.onnx` (dequantized in the graph, as there)' : 'float32 weights';
   const reason = `${TFLITE_FILE}: ${t.model.kind} as FULLY_CONNECTED layers with ${weights}, ${bytes.byteLength} bytes`;
   return {
     files: [{ path: TFLITE_FILE, role: 'model-tflite', bytes }],

@@ -70,12 +70,25 @@ function isSpecPipeline(p: Pipeline | SpecPipeline): p is SpecPipeline {
 function housingSteps(p: Pipeline): FittedPipeline {
   const f = Math.fround;
   const steps: PipelineStep[] = [
-    ...p.numeric.map((s): PipelineStep => ({ op: 'impute', column: s.name, kind: 'numeric', fill: f(s.median), indicator: null })),
+    ...p.numeric.map((s): PipelineStep => ({
+      op: 'impute',
+      column: s.name,
+      kind: 'numeric',
+      fill: f(s.median),
+      indicator: null,
+    })),
     ...p.oneHot.map((o): PipelineStep => ({ op: 'onehot', column: o.name, categories: [...o.categories] })),
   ];
   const hot = p.oneHot.reduce((n, o) => n + o.categories.length, 0);
-  steps.push({ op: 'scale', mean: [...p.numeric.map((s) => f(s.mean)), ...Array<number>(hot).fill(0)], std: [...p.numeric.map((s) => f(s.std)), ...Array<number>(hot).fill(1)] });
-  const inputs = [...p.numeric.map((s) => ({ name: s.name, kind: 'numeric' as const })), ...p.oneHot.map((o) => ({ name: o.name, kind: 'categorical' as const }))];
+  steps.push({
+    op: 'scale',
+    mean: [...p.numeric.map((s) => f(s.mean)), ...Array<number>(hot).fill(0)],
+    std: [...p.numeric.map((s) => f(s.std)), ...Array<number>(hot).fill(1)],
+  });
+  const inputs = [
+    ...p.numeric.map((s) => ({ name: s.name, kind: 'numeric' as const })),
+    ...p.oneHot.map((o) => ({ name: o.name, kind: 'categorical' as const })),
+  ];
   return { format: SPEC_PIPELINE_FORMAT, inputs, steps, features: featureNames(p) };
 }
 
@@ -92,9 +105,14 @@ export function devicePipeline(p: Pipeline | SpecPipeline, standardize?: TfliteS
     if (isOutpostError(err, PipelineErrorCodes.STEP_UNKNOWN)) {
       const known = new Set((err.details.known as string[] | undefined) ?? []);
       const unknown = [...new Set(candidate.steps.map((s) => s.op).filter((op) => !known.has(op)))];
-      throw invalid(`the preprocessing has step kinds the device transform cannot apply: ${unknown.join(', ')}`, { steps: unknown, reason: 'pipeline-step-unsupported' });
+      throw invalid(`the preprocessing has step kinds the device transform cannot apply: ${unknown.join(', ')}`, {
+        steps: unknown,
+        reason: 'pipeline-step-unsupported',
+      });
     }
-    throw invalid(`the preprocessing cannot be written as a device input transform: ${(err as Error).message}`, { reason: 'pipeline-invalid' });
+    throw invalid(`the preprocessing cannot be written as a device input transform: ${(err as Error).message}`, {
+      reason: 'pipeline-invalid',
+    });
   }
 }
 
@@ -102,13 +120,24 @@ export function devicePipeline(p: Pipeline | SpecPipeline, standardize?: TfliteS
 function withStandardize(p: FittedPipeline | SpecPipeline, s: TfliteStandardize): FittedPipeline {
   const width = p.features.length;
   if (s.mean.length !== width || s.std.length !== width) {
-    throw invalid(`the model standardises ${s.mean.length} columns but the pipeline gives ${width}`, { width, reason: 'standardize-width' });
+    throw invalid(`the model standardises ${s.mean.length} columns but the pipeline gives ${width}`, {
+      width,
+      reason: 'standardize-width',
+    });
   }
-  const scale: PipelineStep = { op: 'scale', mean: s.mean.map((v) => Math.fround(v)), std: s.std.map((v) => Math.fround(v)) };
+  const scale: PipelineStep = {
+    op: 'scale',
+    mean: s.mean.map((v) => Math.fround(v)),
+    std: s.std.map((v) => Math.fround(v)),
+  };
   return { ...(p as FittedPipeline), steps: [...(p.steps as PipelineStep[]), scale] };
 }
 
-export function inputTransform(p: Pipeline | SpecPipeline, output: OutputTransform = { task: 'regression', prediction: PREDICTION }, standardize?: TfliteStandardize): InputTransform {
+export function inputTransform(
+  p: Pipeline | SpecPipeline,
+  output: OutputTransform = { task: 'regression', prediction: PREDICTION },
+  standardize?: TfliteStandardize,
+): InputTransform {
   return { format: INPUT_TRANSFORM_FORMAT, pipeline: devicePipeline(p, standardize), output };
 }
 
@@ -147,8 +176,15 @@ export function tfliteLayers(source: TfliteSource, task: Task = 'regression'): T
     const s = last && task === 'regression' && yStd !== undefined ? yStd : 1;
     const m = last && task === 'regression' && yMean !== undefined ? yMean : 0;
     // A binary network's sigmoid unit becomes the binary head, on the logit (as in ONNX).
-    const activation: TfliteActivation = last && task === 'binary' && l.activation === 'sigmoid' ? 'binary' : l.activation;
-    return { weights: l.weights.map((w) => w * s), bias: l.bias.map((b) => b * s + m), in: l.weights.length / out, out, activation };
+    const activation: TfliteActivation =
+      last && task === 'binary' && l.activation === 'sigmoid' ? 'binary' : l.activation;
+    return {
+      weights: l.weights.map((w) => w * s),
+      bias: l.bias.map((b) => b * s + m),
+      in: l.weights.length / out,
+      out,
+      activation,
+    };
   });
 }
 
@@ -171,27 +207,36 @@ export interface TfliteExportOptions {
 function outputTransform(o: TfliteExportOptions): OutputTransform {
   const task = o.task ?? 'regression';
   if (task === 'regression') return { task, prediction: PREDICTION };
-  if (task === 'binary') return { task, probabilities: PROBABILITIES, label: LABEL, threshold: Math.fround(o.threshold ?? 0.5) };
+  if (task === 'binary')
+    return { task, probabilities: PROBABILITIES, label: LABEL, threshold: Math.fround(o.threshold ?? 0.5) };
   if (o.classes === undefined || o.classes < 2) throw invalid('a multiclass model needs its class count');
   return { task, probabilities: PROBABILITIES, label: LABEL, classes: o.classes };
 }
 
-export function exportTflite(p: Pipeline | SpecPipeline, source: TfliteSource | TfliteDense[], options: TfliteExportOptions = {}): Uint8Array {
+export function exportTflite(
+  p: Pipeline | SpecPipeline,
+  source: TfliteSource | TfliteDense[],
+  options: TfliteExportOptions = {},
+): Uint8Array {
   const task = options.task ?? 'regression';
   const layers = Array.isArray(source) ? source : tfliteLayers(source, task);
   const kind = Array.isArray(source) ? 'dense' : source.kind;
   const standardize = options.standardize ?? (Array.isArray(source) ? undefined : standardizeOf(source.json));
   const transform = inputTransform(p, outputTransform(options), standardize);
   const width = transform.pipeline.features.length;
-  if (layers[0]?.in !== width) throw invalid(`model takes ${layers[0]?.in} features but the pipeline gives ${width}`, { width });
+  if (layers[0]?.in !== width)
+    throw invalid(`model takes ${layers[0]?.in} features but the pipeline gives ${width}`, { width });
   const last = layers[layers.length - 1] as TfliteDense;
   const want = transform.output.task === 'multiclass' ? transform.output.classes : 1;
-  if (last.out !== want) throw invalid(`the model has ${last.out} outputs, the ${task} task needs ${want}`, { outputs: last.out });
+  if (last.out !== want)
+    throw invalid(`the model has ${last.out} outputs, the ${task} task needs ${want}`, { outputs: last.out });
   const quant = options.quant ?? 'float';
   return writeTflite(layers, {
     quant,
     outputName: task === 'regression' ? PREDICTION : PROBABILITIES,
-    description: options.description ?? `outpost ${kind} (${task}, ${quant} weights); input transform in metadata ${TFLITE_TRANSFORM_METADATA}`,
+    description:
+      options.description ??
+      `outpost ${kind} (${task}, ${quant} weights); input transform in metadata ${TFLITE_TRANSFORM_METADATA}`,
     metadata: { [TFLITE_TRANSFORM_METADATA]: new TextEncoder().encode(JSON.stringify(transform)) },
   });
 }
@@ -200,7 +245,8 @@ export type TfliteExportable = Pick<TrainedModel, 'name' | 'task' | 'pipeline' |
 
 /** Why the model has no .tflite form (a sentence for the card and report), or null when it has one. */
 export function tfliteUnsupportedReason(t: TfliteExportable): string | null {
-  if (!TFLITE_KINDS.includes(t.model.kind)) return `the .tflite export covers linear, logistic and MLP models, not ${t.model.kind}`;
+  if (!TFLITE_KINDS.includes(t.model.kind))
+    return `the .tflite export covers linear, logistic and MLP models, not ${t.model.kind}`;
   try {
     devicePipeline(t.pipeline);
   } catch (err) {
@@ -221,7 +267,8 @@ export interface ModelTfliteOptions {
 
 /** A trained linear, logistic or MLP model as .tflite, with its preprocessing as the input transform. */
 export function exportModelTflite(t: TfliteExportable, options: ModelTfliteOptions = {}): Uint8Array {
-  if (!TFLITE_KINDS.includes(t.model.kind)) throw invalid(`no .tflite export for learner ${t.model.kind}`, { kind: t.model.kind, reason: 'kind-unsupported' });
+  if (!TFLITE_KINDS.includes(t.model.kind))
+    throw invalid(`no .tflite export for learner ${t.model.kind}`, { kind: t.model.kind, reason: 'kind-unsupported' });
   const json = t.model.toJSON();
   let layers = tfliteLayers({ kind: t.model.kind, json } as TfliteSource, t.task);
   if (options.onnx) layers = withOnnxWeights(layers, onnxDenseLayers(options.onnx));
@@ -241,7 +288,9 @@ export function exportModelTflite(t: TfliteExportable, options: ModelTfliteOptio
 function withOnnxWeights(layers: readonly TfliteDense[], onnx: readonly OnnxDense[]): TfliteDense[] {
   const shapes = (ls: readonly { in: number; out: number }[]): string => ls.map((l) => `${l.in}→${l.out}`).join(', ');
   if (onnx.length !== layers.length || layers.some((l, i) => l.in !== onnx[i]?.in || l.out !== onnx[i]?.out)) {
-    throw invalid(`the ONNX model's dense layers (${shapes(onnx)}) are not the model's (${shapes(layers)})`, { reason: 'onnx-structure' });
+    throw invalid(`the ONNX model's dense layers (${shapes(onnx)}) are not the model's (${shapes(layers)})`, {
+      reason: 'onnx-structure',
+    });
   }
   return layers.map((l, i) => {
     const o = onnx[i] as OnnxDense;

@@ -41,7 +41,9 @@ interface Constant {
 }
 
 function fail(message: string): Error {
-  return trainerError(TrainerErrorCodes.TFLITE_MODEL_INVALID, `reading the ONNX dense layers: ${message}`, { reason: 'onnx-structure' });
+  return trainerError(TrainerErrorCodes.TFLITE_MODEL_INVALID, `reading the ONNX dense layers: ${message}`, {
+    reason: 'onnx-structure',
+  });
 }
 
 function dimsOf(t: Tensor): number[] {
@@ -61,7 +63,8 @@ function initializerValues(t: Tensor): { values: Float32Array; int8?: Int8Array 
       if (raw.length > 0) return { values: new Float32Array(raw.buffer, 0, raw.length / 4).slice() };
       return { values: Float32Array.from(t.floatData ?? []) };
     case DataType.FLOAT16: {
-      const halves = raw.length > 0 ? new Uint16Array(raw.buffer, 0, raw.length / 2) : Uint16Array.from(t.int32Data ?? []);
+      const halves =
+        raw.length > 0 ? new Uint16Array(raw.buffer, 0, raw.length / 2) : Uint16Array.from(t.int32Data ?? []);
       return { values: Float32Array.from(halves, fromFloat16Bits) };
     }
     case DataType.INT8: {
@@ -114,8 +117,12 @@ class ConstantResolver {
       const axis = ((intAttr(node, 'axis') ?? 1) + rank) % rank;
       const stride = x.dims.slice(axis + 1).reduce((a, b) => a * b, 1);
       const size = x.dims[axis] ?? 1;
-      if (perAxis && scale.values.length !== size) throw fail(`DequantizeLinear ${name}: ${scale.values.length} scales for axis ${axis} of size ${size}`);
-      const values = Float32Array.from(x.values, (q, i) => q * (scale.values[perAxis ? Math.floor(i / stride) % size : 0] as number));
+      if (perAxis && scale.values.length !== size)
+        throw fail(`DequantizeLinear ${name}: ${scale.values.length} scales for axis ${axis} of size ${size}`);
+      const values = Float32Array.from(
+        x.values,
+        (q, i) => q * (scale.values[perAxis ? Math.floor(i / stride) % size : 0] as number),
+      );
       return { dims: x.dims, values, int8: { q: x.int8.q, scales: scale.values } };
     }
     if (node.opType === 'Cast' && intAttr(node, 'to') === DataType.FLOAT) {
@@ -127,7 +134,11 @@ class ConstantResolver {
 }
 
 function checkGemm(node: Node): void {
-  const bad = (intAttr(node, 'transA') ?? 0) !== 0 || (intAttr(node, 'transB') ?? 0) !== 0 || (floatAttr(node, 'alpha') ?? 1) !== 1 || (floatAttr(node, 'beta') ?? 1) !== 1;
+  const bad =
+    (intAttr(node, 'transA') ?? 0) !== 0 ||
+    (intAttr(node, 'transB') ?? 0) !== 0 ||
+    (floatAttr(node, 'alpha') ?? 1) !== 1 ||
+    (floatAttr(node, 'beta') ?? 1) !== 1;
   if (bad) throw fail('a Gemm node with transposes or scaling');
 }
 
@@ -156,7 +167,8 @@ export function onnxDenseLayers(bytes: Uint8Array): OnnxDense[] {
     const w = constants.resolve(wName);
     const b = constants.resolve(bName);
     const [inDim = 0, outDim = 0] = w.dims;
-    if (w.dims.length !== 2 || b.values.length !== outDim) throw fail(`a dense layer with weights [${w.dims.join(', ')}] and ${b.values.length} biases`);
+    if (w.dims.length !== 2 || b.values.length !== outDim)
+      throw fail(`a dense layer with weights [${w.dims.join(', ')}] and ${b.values.length} biases`);
     const layer: OnnxDense = { in: inDim, out: outDim, weights: w.values, bias: b.values };
     if (w.int8 && w.int8.scales.length > 0) layer.int8 = w.int8;
     else if (w.int8) throw fail('int8 weights used without DequantizeLinear');

@@ -67,33 +67,60 @@ interface OpDef {
 }
 
 export function writeTflite(layers: readonly TfliteDense[], opts: TfliteWriteOptions = {}): Uint8Array {
-  if (layers.length === 0) throw trainerError(TrainerErrorCodes.TFLITE_MODEL_INVALID, 'a TFLite model needs at least one layer');
+  if (layers.length === 0)
+    throw trainerError(TrainerErrorCodes.TFLITE_MODEL_INVALID, 'a TFLite model needs at least one layer');
   const quant = opts.quant ?? 'float';
   const buffers: Uint8Array[] = [new Uint8Array(0)]; // buffer 0: the empty sentinel for activations
   const tensors: TensorDef[] = [];
   const ops: OpDef[] = [];
   const addBuffer = (bytes: Uint8Array): number => buffers.push(bytes) - 1;
   const addTensor = (t: TensorDef): number => tensors.push(t) - 1;
-  const activation = (shape: number[], name: string): number => addTensor({ shape, type: S.TensorType.FLOAT32, buffer: 0, name });
+  const activation = (shape: number[], name: string): number =>
+    addTensor({ shape, type: S.TensorType.FLOAT32, buffer: 0, name });
   const outputName = opts.outputName ?? 'prediction';
 
   const first = layers[0] as TfliteDense;
   let x = activation([1, first.in], opts.inputName ?? 'input');
   layers.forEach((layer, i) => {
-    if (layer.weights.length !== layer.in * layer.out || layer.bias.length !== layer.out || (i > 0 && (layers[i - 1] as TfliteDense).out !== layer.in)) {
-      throw trainerError(TrainerErrorCodes.TFLITE_MODEL_INVALID, `TFLite layer ${i}: shapes do not chain (${layer.in}→${layer.out}, ${layer.weights.length} weights, ${layer.bias.length} biases)`, { layer: i });
+    if (
+      layer.weights.length !== layer.in * layer.out ||
+      layer.bias.length !== layer.out ||
+      (i > 0 && (layers[i - 1] as TfliteDense).out !== layer.in)
+    ) {
+      throw trainerError(
+        TrainerErrorCodes.TFLITE_MODEL_INVALID,
+        `TFLite layer ${i}: shapes do not chain (${layer.in}→${layer.out}, ${layer.weights.length} weights, ${layer.bias.length} biases)`,
+        { layer: i },
+      );
     }
     if (layer.activation === 'binary' && (layer.out !== 1 || i !== layers.length - 1)) {
-      throw trainerError(TrainerErrorCodes.TFLITE_MODEL_INVALID, `TFLite layer ${i}: a binary head is the last layer, with one logit unit`, { layer: i });
+      throw trainerError(
+        TrainerErrorCodes.TFLITE_MODEL_INVALID,
+        `TFLite layer ${i}: a binary head is the last layer, with one logit unit`,
+        { layer: i },
+      );
     }
     const l = layer.activation === 'binary' ? withNegatedUnit(layer) : layer;
     const last = i === layers.length - 1;
     const wi = weightTensor(l, quant, `layer${i}_weights`, addBuffer, addTensor, ops);
-    const bi = addTensor({ shape: [l.out], type: S.TensorType.FLOAT32, buffer: addBuffer(floatBytes(Float32Array.from(l.bias))), name: `layer${i}_bias` });
+    const bi = addTensor({
+      shape: [l.out],
+      type: S.TensorType.FLOAT32,
+      buffer: addBuffer(floatBytes(Float32Array.from(l.bias))),
+      name: `layer${i}_bias`,
+    });
     const separate = l.activation !== 'identity' && l.activation !== 'relu';
     const y = activation([1, l.out], last && !separate ? outputName : `layer${i}_out`);
     const fused = l.activation === 'relu' ? S.ActivationFunctionType.RELU : S.ActivationFunctionType.NONE;
-    ops.push({ code: S.BuiltinOperator.FULLY_CONNECTED, inputs: [x, wi, bi], outputs: [y], options: { type: S.BuiltinOptions.FullyConnectedOptions, write: (b) => fcOptions(b, fused, quant === 'int8' && !l.int8) } });
+    ops.push({
+      code: S.BuiltinOperator.FULLY_CONNECTED,
+      inputs: [x, wi, bi],
+      outputs: [y],
+      options: {
+        type: S.BuiltinOptions.FullyConnectedOptions,
+        write: (b) => fcOptions(b, fused, quant === 'int8' && !l.int8),
+      },
+    });
     x = y;
     if (!separate) return;
     const name = last ? outputName : `layer${i}_act`;
@@ -103,27 +130,56 @@ export function writeTflite(layers: readonly TfliteDense[], opts: TfliteWriteOpt
       x = z;
     } else if (l.activation === 'softmax') {
       const z = activation([1, l.out], name);
-      ops.push({ code: S.BuiltinOperator.SOFTMAX, inputs: [x], outputs: [z], options: { type: S.BuiltinOptions.SoftmaxOptions, write: softmaxOptions } });
+      ops.push({
+        code: S.BuiltinOperator.SOFTMAX,
+        inputs: [x],
+        outputs: [z],
+        options: { type: S.BuiltinOptions.SoftmaxOptions, write: softmaxOptions },
+      });
       x = z;
     } else {
       // 'binary': [z, −z] → 1 / (1 + exp(·)).
-      const ones = addTensor({ shape: [1, 2], type: S.TensorType.FLOAT32, buffer: addBuffer(floatBytes(Float32Array.of(1, 1))), name: `layer${i}_one` });
+      const ones = addTensor({
+        shape: [1, 2],
+        type: S.TensorType.FLOAT32,
+        buffer: addBuffer(floatBytes(Float32Array.of(1, 1))),
+        name: `layer${i}_one`,
+      });
       const e = activation([1, 2], `layer${i}_exp`);
       const d = activation([1, 2], `layer${i}_denominator`);
       const p = activation([1, 2], name);
       ops.push({ code: S.BuiltinOperator.EXP, inputs: [x], outputs: [e] });
-      ops.push({ code: S.BuiltinOperator.ADD, inputs: [ones, e], outputs: [d], options: { type: S.BuiltinOptions.AddOptions, write: (b) => activationOnly(b, S.AddOptions.fields) } });
-      ops.push({ code: S.BuiltinOperator.DIV, inputs: [ones, d], outputs: [p], options: { type: S.BuiltinOptions.DivOptions, write: (b) => activationOnly(b, S.DivOptions.fields) } });
+      ops.push({
+        code: S.BuiltinOperator.ADD,
+        inputs: [ones, e],
+        outputs: [d],
+        options: { type: S.BuiltinOptions.AddOptions, write: (b) => activationOnly(b, S.AddOptions.fields) },
+      });
+      ops.push({
+        code: S.BuiltinOperator.DIV,
+        inputs: [ones, d],
+        outputs: [p],
+        options: { type: S.BuiltinOptions.DivOptions, write: (b) => activationOnly(b, S.DivOptions.fields) },
+      });
       x = p;
     }
   });
   const metadata = Object.entries(opts.metadata ?? {}).map(([name, bytes]) => ({ name, buffer: addBuffer(bytes) }));
-  return serialise({ buffers, tensors, ops, input: 0, output: x, description: opts.description ?? 'outpost dense model', metadata });
+  return serialise({
+    buffers,
+    tensors,
+    ops,
+    input: 0,
+    output: x,
+    description: opts.description ?? 'outpost dense model',
+    metadata,
+  });
 }
 
 /** A one-unit logit layer as two units: column 0 the weights, column 1 their exact negation. */
 function withNegatedUnit(l: TfliteDense): TfliteDense {
-  const pair = (v: ArrayLike<number>): number[] => Array.from({ length: l.in * 2 }, (_, k) => (k % 2 === 0 ? 1 : -1) * (v[k >> 1] as number));
+  const pair = (v: ArrayLike<number>): number[] =>
+    Array.from({ length: l.in * 2 }, (_, k) => (k % 2 === 0 ? 1 : -1) * (v[k >> 1] as number));
   const b = l.bias[0] as number;
   const out: TfliteDense = { ...l, weights: pair(l.weights), bias: [b, -b], out: 2 };
   if (l.int8) {
@@ -133,7 +189,14 @@ function withNegatedUnit(l: TfliteDense): TfliteDense {
   return out;
 }
 
-function weightTensor(l: TfliteDense, quant: TfliteQuant, name: string, addBuffer: (b: Uint8Array) => number, addTensor: (t: TensorDef) => number, ops: OpDef[]): number {
+function weightTensor(
+  l: TfliteDense,
+  quant: TfliteQuant,
+  name: string,
+  addBuffer: (b: Uint8Array) => number,
+  addTensor: (t: TensorDef) => number,
+  ops: OpDef[],
+): number {
   const shape = [l.out, l.in];
   /** in × out row-major → TFLite's [out, in]. */
   const transposed = <T extends Float32Array | Int8Array>(into: T, from: ArrayLike<number>): T => {
@@ -141,13 +204,24 @@ function weightTensor(l: TfliteDense, quant: TfliteQuant, name: string, addBuffe
     return into;
   };
   if (!l.int8 && quant === 'float') {
-    return addTensor({ shape, type: S.TensorType.FLOAT32, buffer: addBuffer(floatBytes(transposed(new Float32Array(l.in * l.out), l.weights))), name });
+    return addTensor({
+      shape,
+      type: S.TensorType.FLOAT32,
+      buffer: addBuffer(floatBytes(transposed(new Float32Array(l.in * l.out), l.weights))),
+      name,
+    });
   }
   if (!l.int8 && quant === 'int8') {
     // Hybrid: per-tensor scale, the kernel quantizes its input rows.
     const { q, scales } = quantizeSymmetric(l.weights, l.in, l.out, 'per-tensor');
     if (l.activation === 'binary') for (let i = 0; i < l.in; i++) q[i * 2 + 1] = -(q[i * 2] as number);
-    return addTensor({ shape, type: S.TensorType.INT8, buffer: addBuffer(new Uint8Array(transposed(new Int8Array(l.in * l.out), q).buffer)), name, scale: Array.from(scales) });
+    return addTensor({
+      shape,
+      type: S.TensorType.INT8,
+      buffer: addBuffer(new Uint8Array(transposed(new Int8Array(l.in * l.out), q).buffer)),
+      name,
+      scale: Array.from(scales),
+    });
   }
   let int8 = l.int8;
   if (!int8) {
@@ -156,11 +230,21 @@ function weightTensor(l: TfliteDense, quant: TfliteQuant, name: string, addBuffe
     int8 = { q, scales };
   }
   if (int8.q.length !== l.in * l.out || (int8.scales.length !== 1 && int8.scales.length !== l.out)) {
-    throw trainerError(TrainerErrorCodes.TFLITE_MODEL_INVALID, `TFLite ${name}: ${int8.q.length} int8 weights and ${int8.scales.length} scales for ${l.in}→${l.out}`);
+    throw trainerError(
+      TrainerErrorCodes.TFLITE_MODEL_INVALID,
+      `TFLite ${name}: ${int8.q.length} int8 weights and ${int8.scales.length} scales for ${l.in}→${l.out}`,
+    );
   }
   const perChannel = int8.scales.length > 1;
   const t = transposed(new Int8Array(l.in * l.out), int8.q);
-  const qi = addTensor({ shape, type: S.TensorType.INT8, buffer: addBuffer(new Uint8Array(t.buffer)), name: `${name}_int8`, scale: Array.from(int8.scales), ...(perChannel ? { axis: 0 } : {}) });
+  const qi = addTensor({
+    shape,
+    type: S.TensorType.INT8,
+    buffer: addBuffer(new Uint8Array(t.buffer)),
+    name: `${name}_int8`,
+    scale: Array.from(int8.scales),
+    ...(perChannel ? { axis: 0 } : {}),
+  });
   const w = addTensor({ shape, type: S.TensorType.FLOAT32, buffer: 0, name });
   ops.push({ code: S.BuiltinOperator.DEQUANTIZE, inputs: [qi], outputs: [w] });
   return w;

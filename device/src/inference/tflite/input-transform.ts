@@ -35,7 +35,11 @@ export { TFLITE_TRANSFORM_METADATA };
  * this device cannot apply (a pipeline from a newer trainer) → OUTPOST_ERR_PIPELINE_STEP_UNKNOWN.
  */
 export function readInputTransform(bytes: Uint8Array | undefined, label: string): InputTransform {
-  if (!bytes) throw deviceError(DeviceErrorCodes.MODEL_LOAD, `${label}: the .tflite file has no ${TFLITE_TRANSFORM_METADATA} metadata`);
+  if (!bytes)
+    throw deviceError(
+      DeviceErrorCodes.MODEL_LOAD,
+      `${label}: the .tflite file has no ${TFLITE_TRANSFORM_METADATA} metadata`,
+    );
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder().decode(bytes));
@@ -49,7 +53,11 @@ export function readInputTransform(bytes: Uint8Array | undefined, label: string)
       // Keep the code: "update the device" is a different remedy from "the file is broken".
       throw new OutpostError(err.code, `${label}: ${err.message}`, { cause: err, details: { ...err.details } });
     }
-    throw deviceError(DeviceErrorCodes.MODEL_LOAD, `${label}: invalid ${TFLITE_TRANSFORM_METADATA}: ${(err as Error).message}`, { cause: err });
+    throw deviceError(
+      DeviceErrorCodes.MODEL_LOAD,
+      `${label}: invalid ${TFLITE_TRANSFORM_METADATA}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
 }
 
@@ -70,12 +78,19 @@ export function graphOutput(t: InputTransform): { name: string; width: number } 
 }
 
 /** The design matrix of raw rows, row-major float32 [rows.length × width]. */
-export function designRows(t: InputTransform, rows: readonly Readonly<Record<string, FeatureValue | undefined>>[]): Float32Array {
+export function designRows(
+  t: InputTransform,
+  rows: readonly Readonly<Record<string, FeatureValue | undefined>>[],
+): Float32Array {
   return applyPipeline(t.pipeline, rows);
 }
 
 /** The manifest's outputs from the graph output of n rows (row-major), and the prediction per row. */
-export function outputsOf(t: InputTransform, graph: Float32Array, n: number): { outputs: Record<string, OutputData>; predictions: number[] } {
+export function outputsOf(
+  t: InputTransform,
+  graph: Float32Array,
+  n: number,
+): { outputs: Record<string, OutputData>; predictions: number[] } {
   const o = t.output;
   if (o.task === 'regression') return { outputs: { [o.prediction]: graph }, predictions: Array.from(graph) };
   const k = graph.length / n;

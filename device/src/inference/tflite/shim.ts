@@ -64,7 +64,9 @@ function install(): void {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const file = localFile(url);
     if (!file) return realFetch(input, init);
-    return new Response(readFileSync(file), { headers: { 'content-type': file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript' } });
+    return new Response(readFileSync(file), {
+      headers: { 'content-type': file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript' },
+    });
   }) as typeof fetch;
 }
 
@@ -77,7 +79,9 @@ export function loadTflite(): Promise<TfliteModule> {
     delete g.MessageChannel;
     try {
       // A CommonJS package: its exports arrive as named exports and as `default`, depending on the loader.
-      const mod = (await import('@tensorflow/tfjs-tflite')) as unknown as Partial<TfliteModule> & { default?: TfliteModule };
+      const mod = (await import('@tensorflow/tfjs-tflite')) as unknown as Partial<TfliteModule> & {
+        default?: TfliteModule;
+      };
       return typeof mod.loadTFLiteModel === 'function' ? (mod as TfliteModule) : (mod.default as TfliteModule);
     } finally {
       // Feature detection runs on import; restoring later would let a second detection pick threads.

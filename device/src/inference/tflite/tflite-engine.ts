@@ -1,7 +1,15 @@
 import type { FeatureValue, InputTransform, Manifest } from '@outpost/protocol';
 import { DeviceErrorCodes, deviceError } from '../../errors.ts';
 import type { InferenceEngine, InferenceSession, RunResult } from '../engine.ts';
-import { designRows, graphOutput, outputsOf, readInputTransform, TFLITE_TRANSFORM_METADATA, transformInputs, transformWidth } from './input-transform.ts';
+import {
+  designRows,
+  graphOutput,
+  outputsOf,
+  readInputTransform,
+  TFLITE_TRANSFORM_METADATA,
+  transformInputs,
+  transformWidth,
+} from './input-transform.ts';
 import { loadTflite, type TfliteRunner } from './shim.ts';
 import { readTfliteMetadata } from './tflite-metadata.ts';
 
@@ -27,11 +35,21 @@ export class TfliteEngine implements InferenceEngine {
     const transform = readInputTransform(meta.get(TFLITE_TRANSFORM_METADATA), label);
     const declared = new Set(manifest.inputs.map((i) => i.name));
     const missing = transformInputs(transform).filter((n) => !declared.has(n));
-    if (missing.length > 0) throw deviceError(DeviceErrorCodes.MODEL_LOAD, `${label}: inputs ${missing.join(', ')} are not in the manifest`, { details: { missingInputs: missing } });
+    if (missing.length > 0)
+      throw deviceError(DeviceErrorCodes.MODEL_LOAD, `${label}: inputs ${missing.join(', ')} are not in the manifest`, {
+        details: { missingInputs: missing },
+      });
     const out = graphOutput(transform);
-    const produced = transform.output.task === 'regression' ? [transform.output.prediction] : [transform.output.probabilities, transform.output.label];
+    const produced =
+      transform.output.task === 'regression'
+        ? [transform.output.prediction]
+        : [transform.output.probabilities, transform.output.label];
     if (!produced.includes(manifest.predictionOutput)) {
-      throw deviceError(DeviceErrorCodes.MODEL_LOAD, `${label}: the .tflite transform gives ${produced.join(', ')}, not ${manifest.predictionOutput}`, { details: { outputs: produced, predictionOutput: manifest.predictionOutput } });
+      throw deviceError(
+        DeviceErrorCodes.MODEL_LOAD,
+        `${label}: the .tflite transform gives ${produced.join(', ')}, not ${manifest.predictionOutput}`,
+        { details: { outputs: produced, predictionOutput: manifest.predictionOutput } },
+      );
     }
     const tflite = await loadTflite();
     let runner: TfliteRunner;
@@ -40,15 +58,30 @@ export class TfliteEngine implements InferenceEngine {
       const copy = new Uint8Array(modelBytes).buffer;
       runner = (await tflite.loadTFLiteModel(copy, { numThreads: 1 })).modelRunner;
     } catch (cause) {
-      throw deviceError(DeviceErrorCodes.MODEL_LOAD, `tfjs-tflite cannot load ${label}: ${(cause as Error).message}`, { cause });
+      throw deviceError(DeviceErrorCodes.MODEL_LOAD, `tfjs-tflite cannot load ${label}: ${(cause as Error).message}`, {
+        cause,
+      });
     }
     const width = transformWidth(transform);
     const input = runner.getInputs()[0];
     const output = runner.getOutputs().find((o) => o.name === out.name);
-    if (runner.getInputs().length !== 1 || input?.shape !== `1,${width}` || input.dataType !== 'float32' || output?.shape !== `1,${out.width}` || output.dataType !== 'float32') {
-      const details = { inputs: runner.getInputs().map((i) => `${i.name}[${i.shape}]`), outputs: runner.getOutputs().map((o) => `${o.name}[${o.shape}]`), width, graphOutput: out };
+    if (
+      runner.getInputs().length !== 1 ||
+      input?.shape !== `1,${width}` ||
+      input.dataType !== 'float32' ||
+      output?.shape !== `1,${out.width}` ||
+      output.dataType !== 'float32'
+    ) {
+      const details = {
+        inputs: runner.getInputs().map((i) => `${i.name}[${i.shape}]`),
+        outputs: runner.getOutputs().map((o) => `${o.name}[${o.shape}]`),
+        width,
+        graphOutput: out,
+      };
       runner.cleanUp();
-      throw deviceError(DeviceErrorCodes.MODEL_LOAD, `${label}: the .tflite graph does not match its input transform`, { details });
+      throw deviceError(DeviceErrorCodes.MODEL_LOAD, `${label}: the .tflite graph does not match its input transform`, {
+        details,
+      });
     }
     return new TfliteSession(runner, transform, out.name);
   }
@@ -79,14 +112,17 @@ class TfliteSession implements InferenceSession {
     try {
       design = designRows(this.transform, rows);
     } catch (cause) {
-      throw deviceError(DeviceErrorCodes.INFERENCE_FAILED, `input transform failed: ${(cause as Error).message}`, { cause });
+      throw deviceError(DeviceErrorCodes.INFERENCE_FAILED, `input transform failed: ${(cause as Error).message}`, {
+        cause,
+      });
     }
     const width = design.length / n;
     let graph: Float32Array | null = null;
     let k = 0;
     for (let r = 0; r < n; r++) {
       (inputInfo.data() as Float32Array).set(design.subarray(r * width, (r + 1) * width));
-      if (!this.runner.infer()) throw deviceError(DeviceErrorCodes.INFERENCE_FAILED, `tflite inference failed on row ${r}`);
+      if (!this.runner.infer())
+        throw deviceError(DeviceErrorCodes.INFERENCE_FAILED, `tflite inference failed on row ${r}`);
       const y = outInfo.data() as Float32Array;
       k = y.length;
       graph ??= new Float32Array(n * k);

@@ -50,7 +50,10 @@ export function readTfliteMetadata(bytes: Uint8Array): Map<string, Uint8Array> |
       const buffer = table(buffers.start + 4 * index);
       const dataField = field(buffer, 0);
       const data = dataField === 0 ? { start: 0, length: 0 } : vector(dataField);
-      out.set(new TextDecoder().decode(bytes.subarray(name.start, name.start + name.length)), bytes.slice(data.start, data.start + data.length));
+      out.set(
+        new TextDecoder().decode(bytes.subarray(name.start, name.start + name.length)),
+        bytes.slice(data.start, data.start + data.length),
+      );
     }
     return out;
   } catch {

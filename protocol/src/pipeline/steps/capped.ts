@@ -14,5 +14,10 @@ export function applyCapped(s: FittedCapped, frame: PipelineFrame): void {
   const col = frame.numeric.get(s.column);
   if (!col) throw pipelineStepError('capped', s.column, 'the column is not a numeric feature');
   // NaN ≥ cap is false, in JavaScript and in ONNX GreaterOrEqual alike.
-  addNumeric(frame, s.name, col.map((v) => (v >= s.cap ? 1 : 0)), 'capped');
+  addNumeric(
+    frame,
+    s.name,
+    col.map((v) => (v >= s.cap ? 1 : 0)),
+    'capped',
+  );
 }

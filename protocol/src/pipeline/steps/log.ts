@@ -15,5 +15,6 @@ export const LOG_EPSILON = f32(1e-6);
 
 export function applyLog(s: FittedLog, frame: PipelineFrame): void {
   const col = numericColumn(frame, s.column, 'log');
-  for (let i = 0; i < col.length; i++) col[i] = f32(Math.log(Math.max(f32((col[i] as number) + s.offset), LOG_EPSILON)));
+  for (let i = 0; i < col.length; i++)
+    col[i] = f32(Math.log(Math.max(f32((col[i] as number) + s.offset), LOG_EPSILON)));
 }

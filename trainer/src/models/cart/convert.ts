@@ -23,6 +23,7 @@ export function binnedLeafOf(g: GrownTree, bins: Uint8Array, rows: number, r: nu
   for (;;) {
     const f = g.feature[node] as number;
     if (f < 0) return node;
-    node = (bins[f * rows + r] as number) <= (g.bin[node] as number) ? (g.left[node] as number) : (g.right[node] as number);
+    node =
+      (bins[f * rows + r] as number) <= (g.bin[node] as number) ? (g.left[node] as number) : (g.right[node] as number);
   }
 }

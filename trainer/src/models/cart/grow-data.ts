@@ -24,13 +24,19 @@ export interface GrowData {
 /** Integer labels 0..k−1 from the float targets; throws MODEL_LABELS_INVALID otherwise. */
 export function classLabels(y: Float64Array, classes: number, learner: string): Uint16Array {
   if (!(Number.isInteger(classes) && classes >= 2 && classes <= 65535)) {
-    throw trainerError(TrainerErrorCodes.MODEL_LABELS_INVALID, `${learner}: need ≥ 2 classes, got ${classes}`, { classes });
+    throw trainerError(TrainerErrorCodes.MODEL_LABELS_INVALID, `${learner}: need ≥ 2 classes, got ${classes}`, {
+      classes,
+    });
   }
   const labels = new Uint16Array(y.length);
   for (let r = 0; r < y.length; r++) {
     const v = y[r] as number;
     if (!(Number.isInteger(v) && v >= 0 && v < classes)) {
-      throw trainerError(TrainerErrorCodes.MODEL_LABELS_INVALID, `${learner}: label ${v} at row ${r} is not an integer in 0..${classes - 1}`, { row: r, label: v });
+      throw trainerError(
+        TrainerErrorCodes.MODEL_LABELS_INVALID,
+        `${learner}: label ${v} at row ${r} is not an integer in 0..${classes - 1}`,
+        { row: r, label: v },
+      );
     }
     labels[r] = v;
   }
@@ -45,7 +51,13 @@ export function classCount(y: Float64Array, given: number | undefined): number {
   return Math.max(2, Math.floor(max) + 1);
 }
 
-export function growData(bm: BinnedMatrix, y: Float64Array, labels: Uint16Array, classes: number, weight: Float64Array): GrowData {
+export function growData(
+  bm: BinnedMatrix,
+  y: Float64Array,
+  labels: Uint16Array,
+  classes: number,
+  weight: Float64Array,
+): GrowData {
   const wy = new Float64Array(bm.rows);
   if (classes === 0) for (let r = 0; r < bm.rows; r++) wy[r] = (weight[r] as number) * (y[r] as number);
   return { rows: bm.rows, cols: bm.cols, bins: bm.bins, y, labels, classes, weight, wy };

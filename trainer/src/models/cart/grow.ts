@@ -43,8 +43,12 @@ export function growWorkspace(d: GrowData): GrowWorkspace {
     feats: new Int32Array(d.cols),
     classW: new Float64Array(outputs),
     stack: new Int32Array(4 * cap),
-    nw: new Float64Array(d.rows), nwy: new Float64Array(d.rows),
-    feature: new Int32Array(cap), bin: new Int32Array(cap), left: new Int32Array(cap), right: new Int32Array(cap),
+    nw: new Float64Array(d.rows),
+    nwy: new Float64Array(d.rows),
+    feature: new Int32Array(cap),
+    bin: new Int32Array(cap),
+    left: new Int32Array(cap),
+    right: new Int32Array(cap),
     value: new Float64Array(cap * outputs),
   };
 }
@@ -53,7 +57,14 @@ export function growWorkspace(d: GrowData): GrowWorkspace {
  * Grows one tree on the rows idx[0, count) (rows must carry weight > 0). `rng` drives feature
  * subsampling only, so with all features tried the result does not depend on it.
  */
-export function growTree(d: GrowData, idx: Uint32Array, count: number, p: GrowParams, rng: Rng, ws: GrowWorkspace): GrownTree {
+export function growTree(
+  d: GrowData,
+  idx: Uint32Array,
+  count: number,
+  p: GrowParams,
+  rng: Rng,
+  ws: GrowWorkspace,
+): GrownTree {
   const k = d.classes;
   const outputs = Math.max(1, k);
   const { split, feats, classW, stack, feature, bin, left, right, value, nw, nwy } = ws;
@@ -130,9 +141,10 @@ export function growTree(d: GrowData, idx: Uint32Array, count: number, p: GrowPa
         feats[t] = feats[j] as number;
         feats[j] = f;
       }
-      const varies = k === 0
-        ? scanRegression(d, split, idx, nw, nwy, start, end, f, wN, sN, p.minSamplesLeaf)
-        : scanGini(d, split, idx, nw, start, end, f, wN, classW, p.minSamplesLeaf);
+      const varies =
+        k === 0
+          ? scanRegression(d, split, idx, nw, nwy, start, end, f, wN, sN, p.minSamplesLeaf)
+          : scanGini(d, split, idx, nw, start, end, f, wN, classW, p.minSamplesLeaf);
       if (varies) tried++;
     }
     if (split.bestFeature < 0) continue;
@@ -182,8 +194,12 @@ export function growTree(d: GrowData, idx: Uint32Array, count: number, p: GrowPa
     sp += 8;
   }
   const out: GrownTree = {
-    feature: feature.slice(0, nodes), bin: bin.slice(0, nodes), left: left.slice(0, nodes), right: right.slice(0, nodes),
-    value: value.slice(0, nodes * outputs), outputs,
+    feature: feature.slice(0, nodes),
+    bin: bin.slice(0, nodes),
+    left: left.slice(0, nodes),
+    right: right.slice(0, nodes),
+    value: value.slice(0, nodes * outputs),
+    outputs,
   };
   // The buffers are reused across trees: clear whatever a leaf inherited from an earlier tree.
   for (let j = 0; j < nodes; j++) {

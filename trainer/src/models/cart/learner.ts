@@ -15,10 +15,19 @@ import { classCount, classLabels, growData } from './grow-data.ts';
 import { CART_DEFAULTS, resolveGrowParams, type CartParams } from './params.ts';
 
 /** Rows, labels and class count after the checks every tree learner makes. */
-export function checkedTarget(x: Matrix, y: Float64Array, ctx: FitContext, learner: string): { classes: number; labels: Uint16Array } {
-  if (x.rows < 1) throw trainerError(TrainerErrorCodes.DATA_TOO_SMALL, `${learner}: no training rows`, { rows: x.rows });
+export function checkedTarget(
+  x: Matrix,
+  y: Float64Array,
+  ctx: FitContext,
+  learner: string,
+): { classes: number; labels: Uint16Array } {
+  if (x.rows < 1)
+    throw trainerError(TrainerErrorCodes.DATA_TOO_SMALL, `${learner}: no training rows`, { rows: x.rows });
   if (y.length !== x.rows) {
-    throw trainerError(TrainerErrorCodes.MODEL_LABELS_INVALID, `${learner}: ${y.length} targets for ${x.rows} rows`, { rows: x.rows, targets: y.length });
+    throw trainerError(TrainerErrorCodes.MODEL_LABELS_INVALID, `${learner}: ${y.length} targets for ${x.rows} rows`, {
+      rows: x.rows,
+      targets: y.length,
+    });
   }
   if (ctx.task === 'regression') return { classes: 0, labels: new Uint16Array(0) };
   const classes = ctx.task === 'binary' ? 2 : classCount(y, ctx.classes);
@@ -49,7 +58,11 @@ export const treeLearner: TreeLearner = {
     const grown = growTree(data, idx, x.rows, gp, mulberry32(ctx.seed), growWorkspace(data));
     const outputs = outputsOf(ctx.task, classes);
     return new EnsembleModel('tree', ctx.task, {
-      trees: [toRawTree(grown, fb)], outputs, base: new Float64Array(outputs), aggregate: 'average', post: 'identity',
+      trees: [toRawTree(grown, fb)],
+      outputs,
+      base: new Float64Array(outputs),
+      aggregate: 'average',
+      post: 'identity',
     });
   },
 };

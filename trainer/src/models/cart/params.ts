@@ -36,7 +36,10 @@ export interface GrowParams {
 }
 
 function invalid(learner: string, param: string, rule: string, value: unknown): never {
-  throw trainerError(TrainerErrorCodes.MODEL_PARAM_INVALID, `${learner}: ${param} ${rule}, got ${String(value)}`, { param, value });
+  throw trainerError(TrainerErrorCodes.MODEL_PARAM_INVALID, `${learner}: ${param} ${rule}, got ${String(value)}`, {
+    param,
+    value,
+  });
 }
 
 /** sklearn's rule: a fraction keeps max(1, ⌊f·cols⌋) features; 'sqrt'/'log2' likewise. */
@@ -57,7 +60,8 @@ export function resolveGrowParams(p: CartParams, cols: number, learner: string):
   if (p.max_depth !== null) intAtLeast(p.max_depth, 1, 'max_depth');
   intAtLeast(p.min_samples_split, 2, 'min_samples_split');
   intAtLeast(p.min_samples_leaf, 1, 'min_samples_leaf');
-  if (!(p.min_impurity_decrease >= 0 && Number.isFinite(p.min_impurity_decrease))) invalid(learner, 'min_impurity_decrease', 'must be ≥ 0', p.min_impurity_decrease);
+  if (!(p.min_impurity_decrease >= 0 && Number.isFinite(p.min_impurity_decrease)))
+    invalid(learner, 'min_impurity_decrease', 'must be ≥ 0', p.min_impurity_decrease);
   return {
     maxDepth: p.max_depth ?? Number.MAX_SAFE_INTEGER,
     minSamplesSplit: p.min_samples_split,

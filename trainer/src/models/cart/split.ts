@@ -26,8 +26,14 @@ const BINS = 256;
 export function splitWorkspace(classes: number): SplitWorkspace {
   const k = Math.max(1, classes);
   return {
-    hN: new Int32Array(BINS), hW: new Float64Array(BINS), hS: new Float64Array(BINS * k), cL: new Float64Array(k), touched: new Int32Array(BINS),
-    bestProxy: -Infinity, bestFeature: -1, bestBin: -1,
+    hN: new Int32Array(BINS),
+    hW: new Float64Array(BINS),
+    hS: new Float64Array(BINS * k),
+    cL: new Float64Array(k),
+    touched: new Int32Array(BINS),
+    bestProxy: -Infinity,
+    bestFeature: -1,
+    bestBin: -1,
   };
 }
 
@@ -36,8 +42,17 @@ export function splitWorkspace(classes: number): SplitWorkspace {
  * up to a node constant), as scikit-learn does. Returns false when the feature is constant in the node.
  */
 export function scanRegression(
-  d: GrowData, ws: SplitWorkspace, idx: Uint32Array, nw: Float64Array, nwy: Float64Array, start: number, end: number, f: number,
-  wNode: number, sNode: number, minLeaf: number,
+  d: GrowData,
+  ws: SplitWorkspace,
+  idx: Uint32Array,
+  nw: Float64Array,
+  nwy: Float64Array,
+  start: number,
+  end: number,
+  f: number,
+  wNode: number,
+  sNode: number,
+  minLeaf: number,
 ): boolean {
   const { bins } = d;
   const { hN, hW, hS, touched } = ws;
@@ -87,8 +102,16 @@ export function scanRegression(
  * impurity of the children. `classW` holds the node's class weights.
  */
 export function scanGini(
-  d: GrowData, ws: SplitWorkspace, idx: Uint32Array, nw: Float64Array, start: number, end: number, f: number,
-  wNode: number, classW: Float64Array, minLeaf: number,
+  d: GrowData,
+  ws: SplitWorkspace,
+  idx: Uint32Array,
+  nw: Float64Array,
+  start: number,
+  end: number,
+  f: number,
+  wNode: number,
+  classW: Float64Array,
+  minLeaf: number,
 ): boolean {
   const { bins, labels } = d;
   const { hN, hW, hS, cL, touched } = ws;

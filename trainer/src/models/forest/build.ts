@@ -38,7 +38,13 @@ export class ForestBuilder {
   private readonly idx: Uint32Array;
 
   constructor(private readonly job: ForestJob) {
-    this.data = growData({ rows: job.rows, cols: job.cols, bins: job.bins }, job.y, job.labels, job.classes, new Float64Array(job.rows));
+    this.data = growData(
+      { rows: job.rows, cols: job.cols, bins: job.bins },
+      job.y,
+      job.labels,
+      job.classes,
+      new Float64Array(job.rows),
+    );
     this.ws = growWorkspace(this.data);
     this.idx = new Uint32Array(job.rows);
   }
@@ -82,7 +88,8 @@ export function transferables(results: readonly TreeResult[]): ArrayBuffer[] {
   const out: ArrayBuffer[] = [];
   for (const r of results) {
     const t = r.tree;
-    for (const a of [t.feature, t.bin, t.left, t.right, t.value, r.oobRows, r.oobValues]) out.push(a.buffer as ArrayBuffer);
+    for (const a of [t.feature, t.bin, t.left, t.right, t.value, r.oobRows, r.oobValues])
+      out.push(a.buffer as ArrayBuffer);
   }
   return out;
 }

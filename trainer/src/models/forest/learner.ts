@@ -45,11 +45,25 @@ export const forestLearner: ForestLearner = {
     const { classes, labels } = checkedTarget(x, y, ctx, 'forest');
     const fb = fitBins(x);
     const bm = applyBins(x, fb);
-    const job = { rows: x.rows, cols: x.cols, bins: bm.bins, y, labels, classes, grow, seed: ctx.seed, bootstrap: forest.bootstrap };
+    const job = {
+      rows: x.rows,
+      cols: x.cols,
+      bins: bm.bins,
+      y,
+      labels,
+      classes,
+      grow,
+      seed: ctx.seed,
+      bootstrap: forest.bootstrap,
+    };
     const built = await buildTrees(job, forest.n_estimators, threads);
     const outputs = outputsOf(ctx.task, classes);
-    const oob = forest.bootstrap ? oobScore(built.results, y, outputs, classes > 0) : { score: NaN, prediction: new Float64Array(x.rows * outputs).fill(NaN) };
-    ctx.onProgress?.(`forest: ${forest.n_estimators} trees on ${threads} thread(s), oob ${classes > 0 ? 'accuracy' : 'rmse'} ${oob.score.toPrecision(5)}`);
+    const oob = forest.bootstrap
+      ? oobScore(built.results, y, outputs, classes > 0)
+      : { score: NaN, prediction: new Float64Array(x.rows * outputs).fill(NaN) };
+    ctx.onProgress?.(
+      `forest: ${forest.n_estimators} trees on ${threads} thread(s), oob ${classes > 0 ? 'accuracy' : 'rmse'} ${oob.score.toPrecision(5)}`,
+    );
     const ensemble: TreeEnsemble = {
       trees: built.results.map((r) => toRawTree(r.tree, fb)),
       outputs,

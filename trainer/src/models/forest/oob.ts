@@ -14,7 +14,12 @@ export interface OobResult {
   covered: number;
 }
 
-export function oobScore(results: readonly TreeResult[], y: Float64Array, outputs: number, classification: boolean): OobResult {
+export function oobScore(
+  results: readonly TreeResult[],
+  y: Float64Array,
+  outputs: number,
+  classification: boolean,
+): OobResult {
   const n = y.length;
   const sum = new Float64Array(n * outputs);
   const count = new Uint32Array(n);
@@ -23,7 +28,8 @@ export function oobScore(results: readonly TreeResult[], y: Float64Array, output
     for (let o = 0; o < oobRows.length; o++) {
       const r = oobRows[o] as number;
       count[r] = (count[r] as number) + 1;
-      for (let c = 0; c < outputs; c++) sum[r * outputs + c] = (sum[r * outputs + c] as number) + (oobValues[o * outputs + c] as number);
+      for (let c = 0; c < outputs; c++)
+        sum[r * outputs + c] = (sum[r * outputs + c] as number) + (oobValues[o * outputs + c] as number);
     }
   }
   let covered = 0;

@@ -33,7 +33,14 @@ function startWorker(input: WorkerInput): { ready: Promise<void>; done: Promise<
   const done = new Promise<TreeResult[]>((resolve, reject) => {
     const fail = (cause: unknown): void => {
       finished = true;
-      reject(trainerError(TrainerErrorCodes.MODEL_WORKER_FAILED, `forest: a worker thread failed: ${String(cause)}`, {}, cause));
+      reject(
+        trainerError(
+          TrainerErrorCodes.MODEL_WORKER_FAILED,
+          `forest: a worker thread failed: ${String(cause)}`,
+          {},
+          cause,
+        ),
+      );
     };
     worker.on('message', (m: WorkerMessage) => {
       if (m.type === 'ready') onReady();

@@ -12,6 +12,7 @@ if (port) {
   const builder = new ForestBuilder(input.job);
   port.postMessage({ type: 'ready' } satisfies WorkerMessage);
   const results: TreeResult[] = [];
-  for (let i = Atomics.add(input.counter, 0, 1); i < input.nTrees; i = Atomics.add(input.counter, 0, 1)) results.push(builder.build(i));
+  for (let i = Atomics.add(input.counter, 0, 1); i < input.nTrees; i = Atomics.add(input.counter, 0, 1))
+    results.push(builder.build(i));
   port.postMessage({ type: 'done', results } satisfies WorkerMessage, transferables(results));
 }

@@ -63,13 +63,21 @@ export const gbdtLearner: Learner<GbdtParams> = {
 /** Synchronous fit (the learner's `fit` wraps it). */
 export function fitGbdt(x: Matrix, y: Float64Array, partial: Partial<GbdtParams>, ctx: FitContext): GbdtModel {
   const p = resolveGbdtParams(partial);
-  if (x.rows !== y.length) throw trainerError(TrainerErrorCodes.DATA_TOO_SMALL, `gbdt: ${x.rows} rows but ${y.length} targets`, { rows: x.rows, targets: y.length });
+  if (x.rows !== y.length)
+    throw trainerError(TrainerErrorCodes.DATA_TOO_SMALL, `gbdt: ${x.rows} rows but ${y.length} targets`, {
+      rows: x.rows,
+      targets: y.length,
+    });
   if (x.rows === 0) throw trainerError(TrainerErrorCodes.DATA_TOO_SMALL, 'gbdt: no training rows', { rows: 0 });
   const loss = lossFor(ctx.task);
   const k = outputCount(loss, y, ctx);
   if (ctx.validation) outputCount(loss, ctx.validation.y, { ...ctx, classes: k });
   if (p.early_stopping && !ctx.validation) {
-    throw trainerError(TrainerErrorCodes.MODEL_PARAM_INVALID, 'gbdt: early_stopping needs validation rows (ctx.validation)', { param: 'early_stopping' });
+    throw trainerError(
+      TrainerErrorCodes.MODEL_PARAM_INVALID,
+      'gbdt: early_stopping needs validation rows (ctx.validation)',
+      { param: 'early_stopping' },
+    );
   }
 
   const n = x.rows;
@@ -79,8 +87,13 @@ export function fitGbdt(x: Matrix, y: Float64Array, partial: Partial<GbdtParams>
   const grower = new Grower(
     { bins: binned.bins, n, cols: x.cols, binCounts: fb.counts, thresholds: fb.thresholds },
     {
-      maxLeaves: p.max_leaf_nodes, maxDepth: p.max_depth, minSamplesLeaf: p.min_samples_leaf, lambda: p.l2_regularization,
-      minHessian: constantHessian ? 0 : p.min_hessian_to_split, learningRate: p.learning_rate, subtraction: p.histogram_subtraction,
+      maxLeaves: p.max_leaf_nodes,
+      maxDepth: p.max_depth,
+      minSamplesLeaf: p.min_samples_leaf,
+      lambda: p.l2_regularization,
+      minHessian: constantHessian ? 0 : p.min_hessian_to_split,
+      learningRate: p.learning_rate,
+      subtraction: p.histogram_subtraction,
     },
     constantHessian,
   );
@@ -110,7 +123,8 @@ export function fitGbdt(x: Matrix, y: Float64Array, partial: Partial<GbdtParams>
       if (l < best.loss - p.validation_tol) best = { iteration: it, loss: l };
       if (p.early_stopping && it - best.iteration >= p.n_iter_no_change) break;
     }
-    if (ctx.onProgress && it % 50 === 0) ctx.onProgress(`gbdt: iteration ${it}/${p.max_iter}${val ? `, validation loss ${history[it]}` : ''}`);
+    if (ctx.onProgress && it % 50 === 0)
+      ctx.onProgress(`gbdt: iteration ${it}/${p.max_iter}${val ? `, validation loss ${history[it]}` : ''}`);
   }
   if (p.early_stopping) {
     iterations = best.iteration;
@@ -133,8 +147,16 @@ function outputCount(loss: LossKind, y: Float64Array, ctx: FitContext): number {
   let max = 0;
   for (let i = 0; i < y.length; i++) {
     const v = y[i] as number;
-    if (!Number.isInteger(v) || v < 0 || (loss === 'log_loss' && v > 1) || (ctx.classes !== undefined && v >= ctx.classes)) {
-      throw trainerError(TrainerErrorCodes.MODEL_LABELS_INVALID, `gbdt: label ${v} at row ${i} is not a class index`, { row: i, label: v });
+    if (
+      !Number.isInteger(v) ||
+      v < 0 ||
+      (loss === 'log_loss' && v > 1) ||
+      (ctx.classes !== undefined && v >= ctx.classes)
+    ) {
+      throw trainerError(TrainerErrorCodes.MODEL_LABELS_INVALID, `gbdt: label ${v} at row ${i} is not a class index`, {
+        row: i,
+        label: v,
+      });
     }
     if (v > max) max = v;
   }
@@ -144,7 +166,13 @@ function outputCount(loss: LossKind, y: Float64Array, ctx: FitContext): number {
 /** Running raw scores of the validation rows, one tree at a time. */
 class ValidationScores {
   private readonly raw: Float64Array;
-  constructor(private readonly x: Matrix, private readonly y: Float64Array, base: Float64Array, private readonly k: number, private readonly lossKind: LossKind) {
+  constructor(
+    private readonly x: Matrix,
+    private readonly y: Float64Array,
+    base: Float64Array,
+    private readonly k: number,
+    private readonly lossKind: LossKind,
+  ) {
     this.raw = new Float64Array(x.rows * k);
     for (let i = 0; i < x.rows; i++) for (let c = 0; c < k; c++) this.raw[i * k + c] = base[c] as number;
   }

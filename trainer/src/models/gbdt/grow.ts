@@ -51,7 +51,11 @@ export class Grower {
   private grad: Float64Array = new Float64Array(0);
   private hess: Float64Array | null = null;
 
-  constructor(private readonly d: GrowerData, private readonly o: GrowerOptions, constantHessian: boolean) {
+  constructor(
+    private readonly d: GrowerData,
+    private readonly o: GrowerOptions,
+    constantHessian: boolean,
+  ) {
     this.idx = new Uint32Array(d.n);
     this.scratch = new Uint32Array(d.n);
     this.ordered = new Float64Array(d.n);
@@ -91,8 +95,26 @@ export class Grower {
       open.splice(bi, 1);
       const s = parent.split as SplitCandidate;
       const mid = this.partition(parent.start, parent.end, s.feature, s.bin);
-      const l: Leaf = { node: feature.length, start: parent.start, end: mid, depth: parent.depth + 1, grad: s.gradLeft, hess: s.hessLeft, hist: null, split: null };
-      const r: Leaf = { node: feature.length + 1, start: mid, end: parent.end, depth: parent.depth + 1, grad: parent.grad - s.gradLeft, hess: parent.hess - s.hessLeft, hist: null, split: null };
+      const l: Leaf = {
+        node: feature.length,
+        start: parent.start,
+        end: mid,
+        depth: parent.depth + 1,
+        grad: s.gradLeft,
+        hess: s.hessLeft,
+        hist: null,
+        split: null,
+      };
+      const r: Leaf = {
+        node: feature.length + 1,
+        start: mid,
+        end: parent.end,
+        depth: parent.depth + 1,
+        grad: parent.grad - s.gradLeft,
+        hess: parent.hess - s.hessLeft,
+        hist: null,
+        split: null,
+      };
       feature[parent.node] = s.feature;
       threshold[parent.node] = (this.d.thresholds[s.feature] as Float64Array)[s.bin] as number;
       left[parent.node] = l.node;
@@ -135,7 +157,11 @@ export class Grower {
 
   private splittable(leaf: Leaf): boolean {
     const o = this.o;
-    return leaf.end - leaf.start >= 2 * o.minSamplesLeaf && leaf.hess >= 2 * o.minHessian && (o.maxDepth === null || leaf.depth < o.maxDepth);
+    return (
+      leaf.end - leaf.start >= 2 * o.minSamplesLeaf &&
+      leaf.hess >= 2 * o.minHessian &&
+      (o.maxDepth === null || leaf.depth < o.maxDepth)
+    );
   }
 
   /** Finds the leaf's best split from `hist` (built here for the root) and files it open or done. */
@@ -189,7 +215,20 @@ export class Grower {
 
   private build(hist: Float64Array, leaf: Leaf): void {
     const d = this.d;
-    buildHistogram(hist, d.bins, d.n, d.cols, d.binCounts, this.idx, leaf.start, leaf.end, this.grad, this.hess, this.ordered, this.orderedHess);
+    buildHistogram(
+      hist,
+      d.bins,
+      d.n,
+      d.cols,
+      d.binCounts,
+      this.idx,
+      leaf.start,
+      leaf.end,
+      this.grad,
+      this.hess,
+      this.ordered,
+      this.orderedHess,
+    );
   }
 
   /** Stable in-place partition of idx[start..end) by bin ≤ `bin` on `feature`; returns the cut. */

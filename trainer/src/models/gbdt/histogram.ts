@@ -22,9 +22,18 @@ export function histogramSize(cols: number): number {
  * means a constant hessian: only gradient and count are accumulated.
  */
 export function buildHistogram(
-  hist: Float64Array, bins: Uint8Array, n: number, cols: number, binCounts: Uint16Array,
-  idx: Uint32Array, start: number, end: number,
-  grad: Float64Array, hess: Float64Array | null, ordered: Float64Array, orderedHess: Float64Array,
+  hist: Float64Array,
+  bins: Uint8Array,
+  n: number,
+  cols: number,
+  binCounts: Uint16Array,
+  idx: Uint32Array,
+  start: number,
+  end: number,
+  grad: Float64Array,
+  hess: Float64Array | null,
+  ordered: Float64Array,
+  orderedHess: Float64Array,
 ): void {
   const m = end - start;
   if (m === 0) {
@@ -58,7 +67,17 @@ export function buildHistogram(
 
 // The loops below are kept separate and monomorphic so V8 compiles each to a tight loop.
 
-function histTwoBins(hist: Float64Array, bins: Uint8Array, base: number, hb: number, idx: Uint32Array | null, start: number, m: number, g: Float64Array, h: Float64Array | null): void {
+function histTwoBins(
+  hist: Float64Array,
+  bins: Uint8Array,
+  base: number,
+  hb: number,
+  idx: Uint32Array | null,
+  start: number,
+  m: number,
+  g: Float64Array,
+  h: Float64Array | null,
+): void {
   let g0 = 0;
   let g1 = 0;
   let h0 = 0;
@@ -93,7 +112,15 @@ function histWhole(hist: Float64Array, bins: Uint8Array, base: number, hb: numbe
   }
 }
 
-function histWholeHess(hist: Float64Array, bins: Uint8Array, base: number, hb: number, n: number, g: Float64Array, h: Float64Array): void {
+function histWholeHess(
+  hist: Float64Array,
+  bins: Uint8Array,
+  base: number,
+  hb: number,
+  n: number,
+  g: Float64Array,
+  h: Float64Array,
+): void {
   for (let r = 0; r < n; r++) {
     const k = hb + (bins[base + r] as number) * 3;
     hist[k] = (hist[k] as number) + (g[r] as number);
@@ -102,7 +129,16 @@ function histWholeHess(hist: Float64Array, bins: Uint8Array, base: number, hb: n
   }
 }
 
-function histRows(hist: Float64Array, bins: Uint8Array, base: number, hb: number, idx: Uint32Array, start: number, m: number, g: Float64Array): void {
+function histRows(
+  hist: Float64Array,
+  bins: Uint8Array,
+  base: number,
+  hb: number,
+  idx: Uint32Array,
+  start: number,
+  m: number,
+  g: Float64Array,
+): void {
   for (let i = 0; i < m; i++) {
     const k = hb + (bins[base + (idx[start + i] as number)] as number) * 3;
     hist[k] = (hist[k] as number) + (g[i] as number);
@@ -110,7 +146,17 @@ function histRows(hist: Float64Array, bins: Uint8Array, base: number, hb: number
   }
 }
 
-function histRowsHess(hist: Float64Array, bins: Uint8Array, base: number, hb: number, idx: Uint32Array, start: number, m: number, g: Float64Array, h: Float64Array): void {
+function histRowsHess(
+  hist: Float64Array,
+  bins: Uint8Array,
+  base: number,
+  hb: number,
+  idx: Uint32Array,
+  start: number,
+  m: number,
+  g: Float64Array,
+  h: Float64Array,
+): void {
   for (let i = 0; i < m; i++) {
     const k = hb + (bins[base + (idx[start + i] as number)] as number) * 3;
     hist[k] = (hist[k] as number) + (g[i] as number);
@@ -123,7 +169,12 @@ function histRowsHess(hist: Float64Array, bins: Uint8Array, base: number, hb: nu
  * parent ← parent − child over the used bins, in place: the sibling's histogram without touching
  * its rows. Cells past a feature's bin count are never read.
  */
-export function subtractHistogram(parent: Float64Array, child: Float64Array, cols: number, binCounts: Uint16Array): void {
+export function subtractHistogram(
+  parent: Float64Array,
+  child: Float64Array,
+  cols: number,
+  binCounts: Uint16Array,
+): void {
   for (let f = 0; f < cols; f++) {
     const hb = f * BIN_STRIDE * SLOTS;
     const end = hb + (binCounts[f] as number) * SLOTS;

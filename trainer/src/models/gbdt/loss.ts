@@ -40,7 +40,14 @@ export function baseScores(loss: LossKind, y: Float64Array, k: number): Float64A
  * Writes gradients (and hessians, except for squared error) of every output from the current raw
  * scores. `grad[c]`, `hess[c]` are length-n arrays for output c.
  */
-export function computeGradients(loss: LossKind, y: Float64Array, raw: Float64Array, k: number, grad: Float64Array[], hess: Float64Array[]): void {
+export function computeGradients(
+  loss: LossKind,
+  y: Float64Array,
+  raw: Float64Array,
+  k: number,
+  grad: Float64Array[],
+  hess: Float64Array[],
+): void {
   const n = y.length;
   if (loss === 'squared_error') {
     const g = grad[0] as Float64Array;

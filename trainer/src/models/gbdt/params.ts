@@ -52,15 +52,27 @@ export const GBDT_DEFAULTS: Readonly<GbdtParams> = Object.freeze({
 export function resolveGbdtParams(partial: Partial<GbdtParams>): GbdtParams {
   const p: GbdtParams = { ...GBDT_DEFAULTS, ...partial };
   const check = (ok: boolean, field: keyof GbdtParams, rule: string): void => {
-    if (!ok) throw trainerError(TrainerErrorCodes.MODEL_PARAM_INVALID, `gbdt: ${field} ${rule}, got ${String(p[field])}`, { param: field, value: p[field] });
+    if (!ok)
+      throw trainerError(TrainerErrorCodes.MODEL_PARAM_INVALID, `gbdt: ${field} ${rule}, got ${String(p[field])}`, {
+        param: field,
+        value: p[field],
+      });
   };
   check(Number.isInteger(p.max_iter) && p.max_iter >= 1, 'max_iter', 'must be an integer ≥ 1');
   check(p.learning_rate > 0 && Number.isFinite(p.learning_rate), 'learning_rate', 'must be > 0');
   check(Number.isInteger(p.max_leaf_nodes) && p.max_leaf_nodes >= 2, 'max_leaf_nodes', 'must be an integer ≥ 2');
-  check(p.max_depth === null || (Number.isInteger(p.max_depth) && p.max_depth >= 1), 'max_depth', 'must be null or an integer ≥ 1');
+  check(
+    p.max_depth === null || (Number.isInteger(p.max_depth) && p.max_depth >= 1),
+    'max_depth',
+    'must be null or an integer ≥ 1',
+  );
   check(Number.isInteger(p.min_samples_leaf) && p.min_samples_leaf >= 1, 'min_samples_leaf', 'must be an integer ≥ 1');
   check(p.l2_regularization >= 0 && Number.isFinite(p.l2_regularization), 'l2_regularization', 'must be ≥ 0');
-  check(Number.isInteger(p.max_bins) && p.max_bins >= 2 && p.max_bins <= MAX_BINS, 'max_bins', `must be an integer in [2, ${MAX_BINS}]`);
+  check(
+    Number.isInteger(p.max_bins) && p.max_bins >= 2 && p.max_bins <= MAX_BINS,
+    'max_bins',
+    `must be an integer in [2, ${MAX_BINS}]`,
+  );
   check(p.min_hessian_to_split >= 0, 'min_hessian_to_split', 'must be ≥ 0');
   check(Number.isInteger(p.n_iter_no_change) && p.n_iter_no_change >= 1, 'n_iter_no_change', 'must be an integer ≥ 1');
   check(p.validation_tol >= 0, 'validation_tol', 'must be ≥ 0');

@@ -33,8 +33,13 @@ export interface SplitRules {
  * `binCounts[f]` the number of bins of feature f (features with one bin cannot split).
  */
 export function findBestSplit(
-  hist: Float64Array, cols: number, binCounts: Uint16Array,
-  grad: number, hess: number, count: number, rules: SplitRules,
+  hist: Float64Array,
+  cols: number,
+  binCounts: Uint16Array,
+  grad: number,
+  hess: number,
+  count: number,
+  rules: SplitRules,
 ): SplitCandidate | null {
   const { lambda, minSamplesLeaf, minHessian, constantHessian } = rules;
   const parentTerm = (grad * grad) / (hess + lambda);

@@ -23,14 +23,26 @@ export function layout(sizes: readonly number[], output: Activation): { layers: 
   for (let l = 0; l + 1 < sizes.length; l++) {
     const inSize = sizes[l] as number;
     const outSize = sizes[l + 1] as number;
-    layers.push({ inSize, outSize, wOff: off, bOff: off + inSize * outSize, activation: l + 2 === sizes.length ? output : 'relu' });
+    layers.push({
+      inSize,
+      outSize,
+      wOff: off,
+      bOff: off + inSize * outSize,
+      activation: l + 2 === sizes.length ? output : 'relu',
+    });
     off += inSize * outSize + outSize;
   }
   return { layers, count: off };
 }
 
 /** out[rows × outSize] = input[rows × inSize] · W + b, then the layer's activation. */
-export function forward(layer: DenseLayer, params: Float64Array, input: Float64Array, rows: number, out: Float64Array): void {
+export function forward(
+  layer: DenseLayer,
+  params: Float64Array,
+  input: Float64Array,
+  rows: number,
+  out: Float64Array,
+): void {
   const { inSize: ni, outSize: no, wOff, bOff } = layer;
   for (let r = 0; r < rows; r++) {
     const o = r * no;
@@ -71,7 +83,15 @@ export function activate(act: Activation, z: Float64Array, rows: number, width: 
  * zeroed by the caller) and, when `deltaPrev` is given, writes ∂L/∂z of the previous (ReLU) layer
  * into it, using that ReLU's output `input` (its derivative is 1 exactly where the output is > 0).
  */
-export function backward(layer: DenseLayer, params: Float64Array, input: Float64Array, delta: Float64Array, rows: number, grads: Float64Array, deltaPrev: Float64Array | null): void {
+export function backward(
+  layer: DenseLayer,
+  params: Float64Array,
+  input: Float64Array,
+  delta: Float64Array,
+  rows: number,
+  grads: Float64Array,
+  deltaPrev: Float64Array | null,
+): void {
   const { inSize: ni, outSize: no, wOff, bOff } = layer;
   for (let r = 0; r < rows; r++) {
     const o = r * no;

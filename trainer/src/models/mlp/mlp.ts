@@ -62,7 +62,8 @@ export class MlpFitted implements FittedModel {
 
   predict(x: Matrix): Float64Array {
     const out = this.network.predictAll(x.data, x.rows);
-    if (this.target) for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) * this.target.std + this.target.mean;
+    if (this.target)
+      for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) * this.target.std + this.target.mean;
     return out;
   }
 
@@ -120,8 +121,16 @@ function fitMlp(x: Matrix, y: Float64Array, p: MlpParams, ctx: FitContext): MlpF
     encode(x, y, outputs, target),
     val ? encode(val.x, val.y, outputs, target) : null,
     {
-      epochs: p.max_iter, batchSize: p.batch_size, alpha: p.alpha, lr: p.learning_rate_init, beta1: p.beta_1, beta2: p.beta_2,
-      epsilon: p.epsilon, nIterNoChange: p.n_iter_no_change, tol: p.tol, onProgress: ctx.onProgress,
+      epochs: p.max_iter,
+      batchSize: p.batch_size,
+      alpha: p.alpha,
+      lr: p.learning_rate_init,
+      beta1: p.beta_1,
+      beta2: p.beta_2,
+      epsilon: p.epsilon,
+      nIterNoChange: p.n_iter_no_change,
+      tol: p.tol,
+      onProgress: ctx.onProgress,
     },
     rng,
   );
@@ -157,12 +166,30 @@ function classCountCheck(y: Float64Array, ctx: FitContext, outputs: number): voi
 
 function validate(p: MlpParams): void {
   const sizes = p.hidden_layer_sizes;
-  checkParam(Array.isArray(sizes) && sizes.every((s) => Number.isInteger(s) && s > 0), 'mlp', 'hidden_layer_sizes', sizes, 'a list of positive integers');
+  checkParam(
+    Array.isArray(sizes) && sizes.every((s) => Number.isInteger(s) && s > 0),
+    'mlp',
+    'hidden_layer_sizes',
+    sizes,
+    'a list of positive integers',
+  );
   checkParam(Number.isFinite(p.alpha) && p.alpha >= 0, 'mlp', 'alpha', p.alpha, 'a finite number ≥ 0');
   checkParam(Number.isInteger(p.batch_size) && p.batch_size > 0, 'mlp', 'batch_size', p.batch_size, 'an integer > 0');
-  checkParam(Number.isFinite(p.learning_rate_init) && p.learning_rate_init > 0, 'mlp', 'learning_rate_init', p.learning_rate_init, 'a finite number > 0');
+  checkParam(
+    Number.isFinite(p.learning_rate_init) && p.learning_rate_init > 0,
+    'mlp',
+    'learning_rate_init',
+    p.learning_rate_init,
+    'a finite number > 0',
+  );
   checkParam(Number.isInteger(p.max_iter) && p.max_iter > 0, 'mlp', 'max_iter', p.max_iter, 'an integer > 0');
-  checkParam(Number.isInteger(p.n_iter_no_change) && p.n_iter_no_change > 0, 'mlp', 'n_iter_no_change', p.n_iter_no_change, 'an integer > 0');
+  checkParam(
+    Number.isInteger(p.n_iter_no_change) && p.n_iter_no_change > 0,
+    'mlp',
+    'n_iter_no_change',
+    p.n_iter_no_change,
+    'an integer > 0',
+  );
   checkParam(p.tol >= 0, 'mlp', 'tol', p.tol, '≥ 0');
   checkParam(p.beta_1 >= 0 && p.beta_1 < 1, 'mlp', 'beta_1', p.beta_1, 'in [0, 1)');
   checkParam(p.beta_2 >= 0 && p.beta_2 < 1, 'mlp', 'beta_2', p.beta_2, 'in [0, 1)');

@@ -42,7 +42,11 @@ export class Network {
 
   workspace(capacity: number): Workspace {
     const widths = this.layers.map((l) => l.outSize);
-    return { capacity, acts: widths.map((w) => new Float64Array(capacity * w)), deltas: widths.map((w) => new Float64Array(capacity * w)) };
+    return {
+      capacity,
+      acts: widths.map((w) => new Float64Array(capacity * w)),
+      deltas: widths.map((w) => new Float64Array(capacity * w)),
+    };
   }
 
   /** Runs `rows` rows of `x` (rows × inputs) through the network; returns the output buffer. */
@@ -60,7 +64,15 @@ export class Network {
   backward(x: Float64Array, rows: number, ws: Workspace, grads: Float64Array): void {
     for (let l = this.layers.length - 1; l >= 0; l--) {
       const input = l === 0 ? x : (ws.acts[l - 1] as Float64Array);
-      backward(this.layers[l] as DenseLayer, this.params, input, ws.deltas[l] as Float64Array, rows, grads, l === 0 ? null : (ws.deltas[l - 1] as Float64Array));
+      backward(
+        this.layers[l] as DenseLayer,
+        this.params,
+        input,
+        ws.deltas[l] as Float64Array,
+        rows,
+        grads,
+        l === 0 ? null : (ws.deltas[l - 1] as Float64Array),
+      );
     }
   }
 
@@ -85,7 +97,14 @@ export class Network {
  * loss for sigmoid / softmax) of outputs `p` against targets `t`. When `delta` is given it receives
  * (p − t) / scale, the gradient of that loss with respect to the pre-activation.
  */
-export function outputLoss(act: Activation, p: Float64Array, t: Float64Array, len: number, delta: Float64Array | null, scale: number): number {
+export function outputLoss(
+  act: Activation,
+  p: Float64Array,
+  t: Float64Array,
+  len: number,
+  delta: Float64Array | null,
+  scale: number,
+): number {
   let loss = 0;
   for (let i = 0; i < len; i++) {
     const pi = p[i] as number;

@@ -40,7 +40,13 @@ export interface TrainHistory {
   stoppedEarly: boolean;
 }
 
-export function train(net: Network, data: Encoded, validation: Encoded | null, o: TrainOptions, rng: Rng): TrainHistory {
+export function train(
+  net: Network,
+  data: Encoded,
+  validation: Encoded | null,
+  o: TrainOptions,
+  rng: Rng,
+): TrainHistory {
   const d = net.sizes[0] as number;
   const k = net.outputs;
   const act = net.layers[net.layers.length - 1]?.activation ?? 'identity';
@@ -92,7 +98,10 @@ export function train(net: Network, data: Encoded, validation: Encoded | null, o
     }
     noImprovement = monitored > bestLoss - o.tol ? noImprovement + 1 : 0;
     bestLoss = Math.min(bestLoss, monitored);
-    if (o.onProgress && epoch % 10 === 0) o.onProgress(`mlp epoch ${epoch}: loss ${epochLoss.toPrecision(4)}${validation ? `, validation ${monitored.toPrecision(4)}` : ''}`);
+    if (o.onProgress && epoch % 10 === 0)
+      o.onProgress(
+        `mlp epoch ${epoch}: loss ${epochLoss.toPrecision(4)}${validation ? `, validation ${monitored.toPrecision(4)}` : ''}`,
+      );
     if (noImprovement >= o.nIterNoChange) {
       history.stoppedEarly = true;
       break;

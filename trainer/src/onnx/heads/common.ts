@@ -44,7 +44,8 @@ export function headError(message: string, details: Record<string, unknown> = {}
 export function numbers(value: unknown, what: string, length?: number): Float64Array {
   if (!Array.isArray(value) && !ArrayBuffer.isView(value)) throw headError(`${what} is not a list of numbers`);
   const out = Float64Array.from(value as ArrayLike<number>);
-  if (length !== undefined && out.length !== length) throw headError(`${what} has ${out.length} values, expected ${length}`, { expected: length, got: out.length });
+  if (length !== undefined && out.length !== length)
+    throw headError(`${what} has ${out.length} values, expected ${length}`, { expected: length, got: out.length });
   for (const v of out) if (!Number.isFinite(v)) throw headError(`${what} holds a non-finite value`);
   return out;
 }
@@ -57,9 +58,14 @@ export function numbers(value: unknown, what: string, length?: number): Float64A
  */
 export function binaryFromLogit(h: HeadContext, z: string): string {
   const g = h.g;
-  const negated = g.op('Concat', [z, g.op('Neg', [z], { hint: `${h.prefix}_neg_logit` })], { attrs: { axis: { int: 1 } }, hint: `${h.prefix}_neg_logits` });
+  const negated = g.op('Concat', [z, g.op('Neg', [z], { hint: `${h.prefix}_neg_logit` })], {
+    attrs: { axis: { int: 1 } },
+    hint: `${h.prefix}_neg_logits`,
+  });
   const one = g.floats(`${h.prefix}_one`, [1], []);
-  const denominator = g.op('Add', [one, g.op('Exp', [negated], { hint: `${h.prefix}_exp` })], { hint: `${h.prefix}_denominator` });
+  const denominator = g.op('Add', [one, g.op('Exp', [negated], { hint: `${h.prefix}_exp` })], {
+    hint: `${h.prefix}_denominator`,
+  });
   return g.op('Div', [one, denominator], { hint: `${h.prefix}_probabilities` });
 }
 
@@ -77,7 +83,10 @@ export function constantRows(h: HeadContext, design: string, values: ArrayLike<n
   const g = h.g;
   const k = values.length;
   const rows = g.op('Shape', [design], { attrs: { start: { int: 0 }, end: { int: 1 } }, hint: `${h.prefix}_rows` });
-  const shape = g.op('Concat', [rows, g.ints(`${h.prefix}_width`, [k], [1])], { attrs: { axis: { int: 0 } }, hint: `${h.prefix}_shape` });
+  const shape = g.op('Concat', [rows, g.ints(`${h.prefix}_width`, [k], [1])], {
+    attrs: { axis: { int: 0 } },
+    hint: `${h.prefix}_shape`,
+  });
   return g.op('Expand', [g.floats(`${h.prefix}_constant`, values, [1, k]), shape], { hint: `${h.prefix}_expanded` });
 }
 
@@ -95,6 +104,10 @@ export function standardizedDesign(h: HeadContext, design: string, json: unknown
   const std = numbers(s.std, 'standardize std', h.width);
   if (std.some((v) => !(Math.fround(v) > 0))) throw headError('standardize std must be > 0');
   const g = h.g;
-  const centred = g.op('Sub', [design, g.floats(`${h.prefix}_std_mean`, mean, [1, h.width])], { hint: `${h.prefix}_centred` });
-  return g.op('Div', [centred, g.floats(`${h.prefix}_std_std`, std, [1, h.width])], { hint: `${h.prefix}_standardised` });
+  const centred = g.op('Sub', [design, g.floats(`${h.prefix}_std_mean`, mean, [1, h.width])], {
+    hint: `${h.prefix}_centred`,
+  });
+  return g.op('Div', [centred, g.floats(`${h.prefix}_std_std`, std, [1, h.width])], {
+    hint: `${h.prefix}_standardised`,
+  });
 }

@@ -21,24 +21,30 @@ export type EmitHead = (h: HeadContext, design: string, kind: string, json: unkn
 /** A member's JSON whether the ensemble holds fitted models or their toJSON. */
 export function memberJSON(model: unknown): unknown {
   const m = model as { toJSON?: unknown } | null;
-  return m !== null && typeof m === 'object' && typeof m.toJSON === 'function' ? (m.toJSON as () => unknown).call(m) : model;
+  return m !== null && typeof m === 'object' && typeof m.toJSON === 'function'
+    ? (m.toJSON as () => unknown).call(m)
+    : model;
 }
 
 export function ensembleWeights(members: readonly EnsembleMemberJSON[]): number[] {
   const total = members.reduce((s, m) => s + m.weight, 0);
-  if (!members.every((m) => Number.isFinite(m.weight) && m.weight >= 0) || !(total > 0)) throw headError('ensemble weights must be ≥ 0 with a positive sum');
+  if (!members.every((m) => Number.isFinite(m.weight) && m.weight >= 0) || !(total > 0))
+    throw headError('ensemble weights must be ≥ 0 with a positive sum');
   return members.map((m) => m.weight / total);
 }
 
 export function ensembleHead(h: HeadContext, design: string, json: unknown, emit: EmitHead): string {
   const j = json as { members?: unknown; method?: unknown };
   if (j.method === 'stack') return stackingHead(h, design, json, emit);
-  if (j.method !== 'average' || !Array.isArray(j.members) || j.members.length === 0) throw headError('an ensemble needs method "average" or "stack" and members');
+  if (j.method !== 'average' || !Array.isArray(j.members) || j.members.length === 0)
+    throw headError('an ensemble needs method "average" or "stack" and members');
   const members = j.members as EnsembleMemberJSON[];
   const weights = ensembleWeights(members);
   const parts = members.map((m, i) => {
     const y = emit({ ...h, prefix: `${h.prefix}_m${i}` }, design, m.kind, memberJSON(m.model));
-    return h.g.op('Mul', [y, h.g.floats(`${h.prefix}_m${i}_weight`, [weights[i] as number], [])], { hint: `${h.prefix}_m${i}_weighted` });
+    return h.g.op('Mul', [y, h.g.floats(`${h.prefix}_m${i}_weight`, [weights[i] as number], [])], {
+      hint: `${h.prefix}_m${i}_weighted`,
+    });
   });
   return parts.length === 1 ? (parts[0] as string) : h.g.op('Sum', parts, { hint: `${h.prefix}_average` });
 }
@@ -48,13 +54,20 @@ const LINK = { regression: 'identity', binary: 'logistic', multiclass: 'softmax'
 function stackingHead(h: HeadContext, design: string, json: unknown, emit: EmitHead): string {
   const j = json as { members?: unknown; link?: unknown; meta?: { weights?: unknown; intercept?: unknown } };
   if (!Array.isArray(j.members) || j.members.length === 0) throw headError('a stacking ensemble needs members');
-  if (j.link !== LINK[h.task]) throw headError(`a ${h.task} stacking ensemble needs link "${LINK[h.task]}", got ${String(j.link)}`, { task: h.task });
+  if (j.link !== LINK[h.task])
+    throw headError(`a ${h.task} stacking ensemble needs link "${LINK[h.task]}", got ${String(j.link)}`, {
+      task: h.task,
+    });
   const members = j.members as { kind: string; model: unknown }[];
   const width = h.task === 'multiclass' ? h.classes : 1;
   const outputs = h.task === 'multiclass' ? h.classes : 1;
   const inputs = members.length * width;
   const rows = Array.isArray(j.meta?.weights) ? (j.meta.weights as unknown[]) : [];
-  if (rows.length !== inputs) throw headError(`stacking meta weights have ${rows.length} rows, expected ${inputs} (members × ${width})`, { expected: inputs, got: rows.length });
+  if (rows.length !== inputs)
+    throw headError(`stacking meta weights have ${rows.length} rows, expected ${inputs} (members × ${width})`, {
+      expected: inputs,
+      got: rows.length,
+    });
   const weights = new Float64Array(inputs * outputs);
   rows.forEach((r, i) => weights.set(numbers(r, `stacking meta weights row ${i}`, outputs), i * outputs));
   const bias = numbers(j.meta?.intercept, 'stacking meta intercept', outputs);
@@ -64,9 +77,14 @@ function stackingHead(h: HeadContext, design: string, json: unknown, emit: EmitH
     return h.task === 'binary' ? column(mh, y, 1) : y;
   });
   const g = h.g;
-  const stacked = parts.length === 1 ? (parts[0] as string) : g.op('Concat', parts, { attrs: { axis: { int: 1 } }, hint: `${h.prefix}_stack_inputs` });
+  const stacked =
+    parts.length === 1
+      ? (parts[0] as string)
+      : g.op('Concat', parts, { attrs: { axis: { int: 1 } }, hint: `${h.prefix}_stack_inputs` });
   const name = `${h.prefix}_stack`;
-  const product = g.op('MatMul', [stacked, g.floats(`${name}_W`, weights, [inputs, outputs])], { hint: `${name}_matmul` });
+  const product = g.op('MatMul', [stacked, g.floats(`${name}_W`, weights, [inputs, outputs])], {
+    hint: `${name}_matmul`,
+  });
   const z = g.op('Add', [product, g.floats(`${name}_b`, bias, [outputs])], { hint: `${name}_sum` });
   if (h.task === 'multiclass') return g.op('Softmax', [z], { attrs: { axis: { int: -1 } }, hint: `${name}_softmax` });
   return h.task === 'binary' ? binaryFromLogit({ ...h, prefix: name }, z) : z;

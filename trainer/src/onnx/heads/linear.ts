@@ -12,7 +12,12 @@ export function linearHead(h: HeadContext, design: string, json: unknown): strin
   if (h.task !== 'regression') throw headError('a linear model is a regression model', { task: h.task });
   const weights = numbers(j.weights, 'linear weights', h.width);
   const bias = numbers([j.intercept], 'linear intercept', 1);
-  return emitDense(h.g, design, weights, bias, { in: h.width, out: 1, name: `${h.prefix}_linear`, ...(h.quant ? { quant: h.quant } : {}) });
+  return emitDense(h.g, design, weights, bias, {
+    in: h.width,
+    out: 1,
+    name: `${h.prefix}_linear`,
+    ...(h.quant ? { quant: h.quant } : {}),
+  });
 }
 
 export function logisticHead(h: HeadContext, design: string, json: unknown): string {
@@ -24,6 +29,12 @@ export function logisticHead(h: HeadContext, design: string, json: unknown): str
   const weights = new Float64Array(h.width * k);
   rows.forEach((r, i) => weights.set(numbers(r, `logistic weights row ${i}`, k), i * k));
   const bias = numbers(j.intercept, 'logistic intercept', k);
-  const z = emitDense(h.g, standardizedDesign(h, design, json), weights, bias, { in: h.width, out: k, activation: k === 1 ? 'identity' : 'softmax', name: `${h.prefix}_logistic`, ...(h.quant ? { quant: h.quant } : {}) });
+  const z = emitDense(h.g, standardizedDesign(h, design, json), weights, bias, {
+    in: h.width,
+    out: k,
+    activation: k === 1 ? 'identity' : 'softmax',
+    name: `${h.prefix}_logistic`,
+    ...(h.quant ? { quant: h.quant } : {}),
+  });
   return k === 1 ? binaryFromLogit(h, z) : z;
 }

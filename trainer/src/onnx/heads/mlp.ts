@@ -36,12 +36,22 @@ export function mlpHead(h: HeadContext, design: string, json: unknown): string {
       bias[0] = (bias[0] as number) * std + mean;
     }
     // A binary network's sigmoid unit is applied by binaryFromLogit, on the logit.
-    const act = l === layers.length - 1 && h.task === 'binary' && activation === 'sigmoid' ? 'identity' : (activation as DenseActivation);
-    x = emitDense(h.g, x, weights, bias, { in: inSize, out, activation: act, name: `${h.prefix}_layer${l}`, ...(h.quant ? { quant: h.quant } : {}) });
+    const act =
+      l === layers.length - 1 && h.task === 'binary' && activation === 'sigmoid'
+        ? 'identity'
+        : (activation as DenseActivation);
+    x = emitDense(h.g, x, weights, bias, {
+      in: inSize,
+      out,
+      activation: act,
+      name: `${h.prefix}_layer${l}`,
+      ...(h.quant ? { quant: h.quant } : {}),
+    });
     inSize = out;
   });
   const want = h.task === 'multiclass' ? h.classes : 1;
   if (inSize !== want) throw headError(`the MLP has ${inSize} outputs, the task needs ${want}`);
-  if (h.task === 'binary' && String(layers[layers.length - 1]?.activation) !== 'sigmoid') throw headError('a binary MLP ends in a sigmoid unit');
+  if (h.task === 'binary' && String(layers[layers.length - 1]?.activation) !== 'sigmoid')
+    throw headError('a binary MLP ends in a sigmoid unit');
   return h.task === 'binary' ? binaryFromLogit(h, x) : x;
 }

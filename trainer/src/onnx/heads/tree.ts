@@ -44,25 +44,47 @@ export interface TreeExportOptions {
 }
 
 function doubles(name: string, values: readonly number[]): onnxProto.onnx.IAttributeProto {
-  return { name, type: onnx.AttributeProto.AttributeType.TENSOR, t: { dataType: onnx.TensorProto.DataType.DOUBLE, dims: [values.length], doubleData: [...values] } };
+  return {
+    name,
+    type: onnx.AttributeProto.AttributeType.TENSOR,
+    t: { dataType: onnx.TensorProto.DataType.DOUBLE, dims: [values.length], doubleData: [...values] },
+  };
 }
 
 /** Reads a TreeEnsemble from a fitted model's toJSON (typed arrays or plain arrays). */
 export function ensembleOf(json: unknown): TreeEnsemble {
-  const e = json as { trees?: unknown; treeOutput?: unknown; outputs?: unknown; base?: unknown; aggregate?: unknown; post?: unknown };
+  const e = json as {
+    trees?: unknown;
+    treeOutput?: unknown;
+    outputs?: unknown;
+    base?: unknown;
+    aggregate?: unknown;
+    post?: unknown;
+  };
   if (!Array.isArray(e.trees) || typeof e.outputs !== 'number') throw headError('not a tree ensemble');
   const outputs = e.outputs;
   const trees = (e.trees as TreeJSON[]).map((t, i) => {
     const n = (t.feature as ArrayLike<number>).length;
     return {
-      feature: Int32Array.from(t.feature), threshold: numbers(t.threshold, `tree ${i} thresholds`, n),
-      left: Int32Array.from(t.left), right: Int32Array.from(t.right), value: numbers(t.value, `tree ${i} values`, n * t.outputs), outputs: t.outputs,
+      feature: Int32Array.from(t.feature),
+      threshold: numbers(t.threshold, `tree ${i} thresholds`, n),
+      left: Int32Array.from(t.left),
+      right: Int32Array.from(t.right),
+      value: numbers(t.value, `tree ${i} values`, n * t.outputs),
+      outputs: t.outputs,
     };
   });
   const aggregate = e.aggregate === 'average' ? 'average' : 'sum';
   const post = e.post === 'logistic' || e.post === 'softmax' ? e.post : 'identity';
   const base = numbers(e.base, 'ensemble base', outputs);
-  return { trees, ...(e.treeOutput !== undefined ? { treeOutput: Int32Array.from(e.treeOutput as ArrayLike<number>) } : {}), outputs, base, aggregate, post };
+  return {
+    trees,
+    ...(e.treeOutput !== undefined ? { treeOutput: Int32Array.from(e.treeOutput as ArrayLike<number>) } : {}),
+    outputs,
+    base,
+    aggregate,
+    post,
+  };
 }
 
 /** Raw scores [N, outputs] (before the post-transform), computed in double, rounded to float. */
@@ -73,7 +95,15 @@ function scores(h: HeadContext, design: string, e: TreeEnsemble): string {
   const floatLeaves = floatCompute || o.leaves === 'float32';
   if (e.trees.length === 0) return constantRows(h, design, e.base);
   const scale = e.aggregate === 'average' ? (e.treeOutput ? e.trees.length / e.outputs : e.trees.length) : 1;
-  const n = { tree: [] as number[], node: [] as number[], feature: [] as number[], mode: [] as string[], value: [] as number[], yes: [] as number[], no: [] as number[] };
+  const n = {
+    tree: [] as number[],
+    node: [] as number[],
+    feature: [] as number[],
+    mode: [] as string[],
+    value: [] as number[],
+    yes: [] as number[],
+    no: [] as number[],
+  };
   const target = { tree: [] as number[], node: [] as number[], id: [] as number[], weight: [] as number[] };
   e.trees.forEach((t, ti) => {
     const perTreeOutput = t.outputs === 1 && e.treeOutput ? (e.treeOutput[ti] as number) : null;
@@ -97,7 +127,12 @@ function scores(h: HeadContext, design: string, e: TreeEnsemble): string {
     }
   });
   const g = h.g;
-  const x = floatCompute ? design : g.op('Cast', [design], { attrs: { to: { int: onnx.TensorProto.DataType.DOUBLE } }, hint: `${h.prefix}_design_double` });
+  const x = floatCompute
+    ? design
+    : g.op('Cast', [design], {
+        attrs: { to: { int: onnx.TensorProto.DataType.DOUBLE } },
+        hint: `${h.prefix}_design_double`,
+      });
   // Plain FLOATS attributes are read whatever the input type; *_as_tensor ones must match it.
   const plain = {
     ...(floatThresholds ? { nodes_values: { floats: n.value } } : {}),
@@ -145,7 +180,8 @@ export function treeHead(h: HeadContext, design: string, json: unknown): string 
     if (h.task !== 'binary' || e.outputs !== 1) throw headError('a logistic ensemble is binary with one output');
     return binaryFromLogit(h, s);
   }
-  const probs = e.post === 'softmax' ? h.g.op('Softmax', [s], { attrs: { axis: { int: -1 } }, hint: `${h.prefix}_softmax` }) : s;
+  const probs =
+    e.post === 'softmax' ? h.g.op('Softmax', [s], { attrs: { axis: { int: -1 } }, hint: `${h.prefix}_softmax` }) : s;
   if (e.outputs !== h.classes) throw headError(`the ensemble has ${e.outputs} outputs for ${h.classes} classes`);
   return probs;
 }

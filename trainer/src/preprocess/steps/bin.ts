@@ -7,7 +7,8 @@ import { f32, numericColumn, sortedValues, stepError, type Frame } from './frame
 export type { FittedBin };
 export function fitBin(step: z.infer<typeof BinStep>, frame: Frame): FittedBin {
   const values = numericColumn(frame, step.column, 'bin');
-  if ((step.edges === undefined) === (step.bins === undefined)) throw stepError('bin', step.column, 'give exactly one of edges or bins');
+  if ((step.edges === undefined) === (step.bins === undefined))
+    throw stepError('bin', step.column, 'give exactly one of edges or bins');
   let edges: number[];
   if (step.edges) edges = step.edges;
   else {

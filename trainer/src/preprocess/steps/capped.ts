@@ -22,7 +22,11 @@ export function capOf(step: Spec, values: ArrayLike<number>, rows: readonly numb
 }
 
 /** Training rows whose value is below the cap (row-level 'drop', or the rows a flag marks). */
-export function splitCapped(values: ArrayLike<number>, rows: readonly number[], cap: number): { kept: number[]; capped: number[] } {
+export function splitCapped(
+  values: ArrayLike<number>,
+  rows: readonly number[],
+  cap: number,
+): { kept: number[]; capped: number[] } {
   const kept: number[] = [];
   const capped: number[] = [];
   for (const r of rows) (f32(values[r] as number) >= cap ? capped : kept).push(r);

@@ -8,7 +8,8 @@ export type { FittedClip };
 export function fitClip(step: z.infer<typeof ClipStep>, frame: Frame): FittedClip[] {
   return step.columns.map((column) => {
     const values = numericColumn(frame, column, 'clip');
-    if ((step.bounds === undefined) === (step.quantiles === undefined)) throw stepError('clip', column, 'give exactly one of bounds or quantiles');
+    if ((step.bounds === undefined) === (step.quantiles === undefined))
+      throw stepError('clip', column, 'give exactly one of bounds or quantiles');
     let lo: number;
     let hi: number;
     if (step.bounds) [lo, hi] = step.bounds;

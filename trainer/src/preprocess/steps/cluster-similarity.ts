@@ -13,11 +13,17 @@ import { f32, numericColumn, stepError, type Frame } from './frame.ts';
 export type { FittedClusterSimilarity };
 export { CLUSTER_SIMILARITY_OP, clusterSimilarityNames };
 
-export function fitClusterSimilarity(step: z.infer<typeof ClusterSimilarityStep>, frame: Frame, defaultSeed = 0): FittedClusterSimilarity {
+export function fitClusterSimilarity(
+  step: z.infer<typeof ClusterSimilarityStep>,
+  frame: Frame,
+  defaultSeed = 0,
+): FittedClusterSimilarity {
   const op = CLUSTER_SIMILARITY_OP;
   const cols = step.columns.map((c) => numericColumn(frame, c, op));
-  if (!(Number.isInteger(step.k) && step.k >= 1)) throw stepError(op, step.name, `k must be an integer ≥ 1, got ${step.k}`);
-  if (!(step.gamma > 0 && Number.isFinite(step.gamma))) throw stepError(op, step.name, `gamma must be a finite number > 0, got ${step.gamma}`);
+  if (!(Number.isInteger(step.k) && step.k >= 1))
+    throw stepError(op, step.name, `k must be an integer ≥ 1, got ${step.k}`);
+  if (!(step.gamma > 0 && Number.isFinite(step.gamma)))
+    throw stepError(op, step.name, `gamma must be a finite number > 0, got ${step.gamma}`);
   const d = cols.length;
   const data: number[] = [];
   for (let i = 0; i < frame.rows; i++) {
@@ -27,5 +33,11 @@ export function fitClusterSimilarity(step: z.infer<typeof ClusterSimilarityStep>
   const n = data.length / d;
   if (n === 0) throw stepError(op, step.name, 'no training rows with every column present to cluster');
   const { centres } = kMeans({ data: Float64Array.from(data), n, d }, { k: step.k, seed: step.seed ?? defaultSeed });
-  return { op: 'cluster_similarity', name: step.name, columns: [...step.columns], centres: centres.map((c) => Array.from(c, f32)), gamma: f32(step.gamma) };
+  return {
+    op: 'cluster_similarity',
+    name: step.name,
+    columns: [...step.columns],
+    centres: centres.map((c) => Array.from(c, f32)),
+    gamma: f32(step.gamma),
+  };
 }

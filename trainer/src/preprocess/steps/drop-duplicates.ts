@@ -5,7 +5,10 @@ import type { Column } from '../../data/dataset.ts';
  * missing), keeping each first occurrence in `rows` order. A fit-time, row-level step: it never
  * touches validation or test rows and has no place in the graph.
  */
-export function dropDuplicateRows(columns: readonly Column[], rows: readonly number[]): { kept: number[]; dropped: number[] } {
+export function dropDuplicateRows(
+  columns: readonly Column[],
+  rows: readonly number[],
+): { kept: number[]; dropped: number[] } {
   const seen = new Set<string>();
   const kept: number[] = [];
   const dropped: number[] = [];

@@ -27,12 +27,19 @@ export function fitImpute(step: Spec, frame: Frame, candidates: readonly string[
 
 /** The impute every numeric input gets when the spec has none for it: a device can always send null. */
 export function defaultImpute(column: string, values: Float64Array): FittedImpute {
-  return { op: 'impute', column, kind: 'numeric', fill: numericFill({ op: 'impute', strategy: 'median', indicator: false }, column, values), indicator: null };
+  return {
+    op: 'impute',
+    column,
+    kind: 'numeric',
+    fill: numericFill({ op: 'impute', strategy: 'median', indicator: false }, column, values),
+    indicator: null,
+  };
 }
 
 function suits(step: Spec, frame: Frame, column: string): boolean {
   if (step.strategy === 'mode') return true;
-  if (step.strategy === 'constant') return typeof step.value === 'string' ? frame.categorical.has(column) : frame.numeric.has(column);
+  if (step.strategy === 'constant')
+    return typeof step.value === 'string' ? frame.categorical.has(column) : frame.numeric.has(column);
   return frame.numeric.has(column);
 }
 
@@ -49,7 +56,8 @@ function numericFill(step: Spec, column: string, values: Float64Array): number {
     case 'mode':
       return present.length === 0 ? 0 : (mostFrequent(Array.from(present)) as number);
     case 'constant':
-      if (typeof step.value !== 'number') throw stepError('impute', column, 'strategy constant on a numeric column needs a numeric value');
+      if (typeof step.value !== 'number')
+        throw stepError('impute', column, 'strategy constant on a numeric column needs a numeric value');
       return f32(step.value);
   }
 }
@@ -57,7 +65,13 @@ function numericFill(step: Spec, column: string, values: Float64Array): number {
 function categoricalFill(step: Spec, column: string, values: readonly string[]): string {
   if (step.strategy === 'mode') return mostFrequent(values.filter((v) => v !== '')) ?? '';
   if (step.strategy === 'constant' && typeof step.value === 'string' && step.value !== '') return step.value;
-  throw stepError('impute', column, step.strategy === 'constant' ? 'strategy constant on a categorical column needs a non-empty string value' : `strategy ${step.strategy} needs a numeric column`);
+  throw stepError(
+    'impute',
+    column,
+    step.strategy === 'constant'
+      ? 'strategy constant on a categorical column needs a non-empty string value'
+      : `strategy ${step.strategy} needs a numeric column`,
+  );
 }
 
 /** The most frequent value; ties go to the smallest, so the fit is deterministic. */

@@ -24,10 +24,20 @@ function decisionHtml(d: RunRecord['decision'], title: string): string {
 
 function errorsHtml(e: ErrorAnalysis, where: string): string {
   const rows = e.segments
-    .map((s) => `<tr><td>${esc(s.column)}</td><td>${esc(s.label)}</td><td class="n">${s.rows}</td><td class="n">${formatScore(s.score, e.metric)}</td><td class="n">${Number.isFinite(s.worseBy) ? `${(100 * s.worseBy).toFixed(0)}%` : '∞'}</td></tr>`)
+    .map(
+      (s) =>
+        `<tr><td>${esc(s.column)}</td><td>${esc(s.label)}</td><td class="n">${s.rows}</td><td class="n">${formatScore(s.score, e.metric)}</td><td class="n">${Number.isFinite(s.worseBy) ? `${(100 * s.worseBy).toFixed(0)}%` : '∞'}</td></tr>`,
+    )
     .join('');
-  const plot = e.residuals ? residualPlot(e.residuals.predicted, e.residuals.actual) : e.calibration ? calibrationPlot(e.calibration) : '';
-  const findings = e.findings.length > 0 ? `<ul>${e.findings.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>` : '<p class="muted">No segment is more than 10% worse than overall.</p>';
+  const plot = e.residuals
+    ? residualPlot(e.residuals.predicted, e.residuals.actual)
+    : e.calibration
+      ? calibrationPlot(e.calibration)
+      : '';
+  const findings =
+    e.findings.length > 0
+      ? `<ul>${e.findings.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>`
+      : '<p class="muted">No segment is more than 10% worse than overall.</p>';
   return `<p>${esc(e.metric)} ${formatScore(e.overall, e.metric)} overall on ${e.rows} ${esc(where)} rows. Worst segments:</p>${findings}
 <table><tr><th>column</th><th>segment</th><th>rows</th><th>${esc(e.metric)}</th><th>worse than overall</th></tr>${rows}</table>${plot}`;
 }
@@ -47,11 +57,19 @@ export function renderReport(rec: RunRecord, tests: readonly TestRecord[]): stri
   const spec = rec.spec;
   const ranked = rankRows(rec.table, m);
   const cand = ranked
-    .map((r) => `<tr><td>${esc(r.name)}${r.baseline ? ' <span class="muted">(baseline)</span>' : ''}${r.members ? ` <span class="muted">(${esc(ensembleTag(r.members, r.method))})</span>` : ''}</td><td class="n">${formatScore(r.cv.mean, m)}</td><td class="n">± ${formatScore(r.cv.std, m)}</td><td class="n">${r.seconds.toFixed(1)} s</td><td><code>${fmtParams(r.params)}</code></td></tr>`)
+    .map(
+      (r) =>
+        `<tr><td>${esc(r.name)}${r.baseline ? ' <span class="muted">(baseline)</span>' : ''}${r.members ? ` <span class="muted">(${esc(ensembleTag(r.members, r.method))})</span>` : ''}</td><td class="n">${formatScore(r.cv.mean, m)}</td><td class="n">± ${formatScore(r.cv.std, m)}</td><td class="n">${r.seconds.toFixed(1)} s</td><td><code>${fmtParams(r.params)}</code></td></tr>`,
+    )
     .join('');
-  const failures = Object.entries(rec.failures).map(([n, e]) => `<li>${esc(n)}: ${esc(e)}</li>`).join('');
+  const failures = Object.entries(rec.failures)
+    .map(([n, e]) => `<li>${esc(n)}: ${esc(e)}</li>`)
+    .join('');
   const tuning = rec.tuning
-    .map((t) => `<tr><td>${esc(t.candidate)}</td><td>${t.method}</td><td class="n">${t.trials.length} / ${t.space}</td><td class="n">${formatScore(t.defaultScore, m)}</td><td class="n">${formatScore(t.bestScore, m)}</td><td><code>${fmtParams(t.best)}</code></td></tr>`)
+    .map(
+      (t) =>
+        `<tr><td>${esc(t.candidate)}</td><td>${t.method}</td><td class="n">${t.trials.length} / ${t.space}</td><td class="n">${formatScore(t.defaultScore, m)}</td><td class="n">${formatScore(t.bestScore, m)}</td><td><code>${fmtParams(t.best)}</code></td></tr>`,
+    )
     .join('');
   const thresholds = rec.validation.some((v) => v.threshold !== undefined);
   const tunedCv = rec.validation.some((v) => v.cv !== undefined);
@@ -68,21 +86,34 @@ export function renderReport(rec: RunRecord, tests: readonly TestRecord[]): stri
   const setsTable =
     sets.length > 1
       ? `<h3>Feature sets</h3><p>Every candidate was cross-validated on each set; the set with the best candidate is kept (<b>${esc(rec.chosen.featureSet)}</b>).</p><table><tr><th>set</th><th>columns</th><th>best candidate</th><th>cv ${esc(m)}</th></tr>${sets
-          .map((f) => `<tr><td>${esc(f.name)}${f.name === rec.chosen.featureSet ? ' <b>(kept)</b>' : ''}</td><td>${esc(f.features.join(', '))}</td><td>${esc(f.best?.name ?? '—')}</td><td class="n">${f.best ? `${formatScore(f.best.cv.mean, m)} ± ${formatScore(f.best.cv.std, m)}` : ''}</td></tr>`)
+          .map(
+            (f) =>
+              `<tr><td>${esc(f.name)}${f.name === rec.chosen.featureSet ? ' <b>(kept)</b>' : ''}</td><td>${esc(f.features.join(', '))}</td><td>${esc(f.best?.name ?? '—')}</td><td class="n">${f.best ? `${formatScore(f.best.cv.mean, m)} ± ${formatScore(f.best.cv.std, m)}` : ''}</td></tr>`,
+          )
           .join('')}</table>`
       : '';
-  const cvNote = spec.cv.group ? ` — folds keep each ${spec.cv.group.by === 'day' ? 'day' : 'value'} of <code>${esc(spec.cv.group.column)}</code> whole` : '';
+  const cvNote = spec.cv.group
+    ? ` — folds keep each ${spec.cv.group.by === 'day' ? 'day' : 'value'} of <code>${esc(spec.cv.group.column)}</code> whole`
+    : '';
   const cols = rec.explore.columns
-    .map((c) => `<tr><td>${esc(c.name)}</td><td>${c.role}</td><td>${c.kind}</td><td class="n">${c.missing}</td><td class="n">${c.distinct}</td><td class="n">${c.min !== undefined ? formatScore(c.min, 'rmse') : ''}</td><td class="n">${c.max !== undefined ? formatScore(c.max, 'rmse') : ''}</td><td class="n">${c.mean !== undefined ? Number(c.mean.toPrecision(4)) : ''}</td></tr>`)
+    .map(
+      (c) =>
+        `<tr><td>${esc(c.name)}</td><td>${c.role}</td><td>${c.kind}</td><td class="n">${c.missing}</td><td class="n">${c.distinct}</td><td class="n">${c.min !== undefined ? formatScore(c.min, 'rmse') : ''}</td><td class="n">${c.max !== undefined ? formatScore(c.max, 'rmse') : ''}</td><td class="n">${c.mean !== undefined ? Number(c.mean.toPrecision(4)) : ''}</td></tr>`,
+    )
     .join('');
   const warnings = rec.explore.warnings.map((w) => `<li>${esc(w.message)}</li>`).join('');
-  const importance = rec.importance.length > 0 ? barChart(rec.importance.slice(0, 15).map((i) => ({ label: i.feature, value: i.mean }))) : '';
+  const importance =
+    rec.importance.length > 0
+      ? barChart(rec.importance.slice(0, 15).map((i) => ({ label: i.feature, value: i.mean })))
+      : '';
   const testSection =
     tests.length === 0
       ? '<p class="muted">Not evaluated yet. The locked test set is opened once, by <code>outpost test &lt;run&gt;</code>.</p>'
       : tests
           .map(
-            (t) => `<h3>${esc(t.set)} (${t.rows} rows, ${esc(t.at)}${t.evaluation && t.evaluation > 1 ? `, evaluation #${t.evaluation} — a repeat` : ''})</h3>
+            (
+              t,
+            ) => `<h3>${esc(t.set)} (${t.rows} rows, ${esc(t.at)}${t.evaluation && t.evaluation > 1 ? `, evaluation #${t.evaluation} — a repeat` : ''})</h3>
 <p><b>${esc(t.metric)} ${formatScore(t.value, t.metric)}</b> (95% bootstrap CI ${formatScore(t.ci[0], t.metric)} – ${formatScore(t.ci[1], t.metric)}); baseline ${formatScore(t.baseline, t.metric)}.</p>
 ${t.set === 'test' ? decisionHtml(t.decision, 'final decision on the locked test set') : ''}${errorsHtml(t.errors, t.set)}`,
           )

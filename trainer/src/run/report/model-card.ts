@@ -19,18 +19,31 @@ function stackLines(rec: RunRecord): string[] {
 function selectionLines(rec: RunRecord): string[] {
   const out: string[] = [];
   const { cv } = rec.spec;
-  if (cv.group) out.push(`- CV folds keep each ${cv.group.by === 'day' ? 'day' : 'value'} of \`${cv.group.column}\` whole.`);
+  if (cv.group)
+    out.push(`- CV folds keep each ${cv.group.by === 'day' ? 'day' : 'value'} of \`${cv.group.column}\` whole.`);
   const sets = rec.featureSets ?? [];
   if (sets.length > 1) {
-    const list = sets.map((f) => `${f.name} (${f.features.join(', ')}): ${f.best ? `${f.best.name} ${formatScore(f.best.cv.mean, rec.metric)}` : '—'}`).join('; ');
+    const list = sets
+      .map(
+        (f) =>
+          `${f.name} (${f.features.join(', ')}): ${f.best ? `${f.best.name} ${formatScore(f.best.cv.mean, rec.metric)}` : '—'}`,
+      )
+      .join('; ');
     out.push(`- Feature set kept: **${rec.chosen.featureSet}**, by the best CV candidate of each set — ${list}.`);
   }
   const budget = rec.spec.constraints?.max_model_bytes;
   if (budget !== undefined) {
-    const over = rec.validation.filter((v) => v.bytes !== undefined && v.bytes > budget).map((v) => `${v.name} (${(v.bytes as number).toLocaleString('en-US')} B)`);
-    out.push(`- Size budget ${budget.toLocaleString('en-US')} B for model.onnx${over.length > 0 ? `; not chosen for size: ${over.join(', ')}` : '; every candidate fit'}.`);
+    const over = rec.validation
+      .filter((v) => v.bytes !== undefined && v.bytes > budget)
+      .map((v) => `${v.name} (${(v.bytes as number).toLocaleString('en-US')} B)`);
+    out.push(
+      `- Size budget ${budget.toLocaleString('en-US')} B for model.onnx${over.length > 0 ? `; not chosen for size: ${over.join(', ')}` : '; every candidate fit'}.`,
+    );
   }
-  if (rec.chosen.selectedBy === 'cv' && rec.chosen.cv) out.push(`- Chosen by its CV ${rec.metric} with the tuned parameters: ${formatScore(rec.chosen.cv.mean, rec.metric)} ± ${formatScore(rec.chosen.cv.std, rec.metric)}.`);
+  if (rec.chosen.selectedBy === 'cv' && rec.chosen.cv)
+    out.push(
+      `- Chosen by its CV ${rec.metric} with the tuned parameters: ${formatScore(rec.chosen.cv.mean, rec.metric)} ± ${formatScore(rec.chosen.cv.std, rec.metric)}.`,
+    );
   return out.length > 0 ? ['', ...out] : [];
 }
 
@@ -67,14 +80,20 @@ export function renderModelCard(rec: RunRecord, tests: readonly TestRecord[]): s
     '',
     '## Performance',
     `- validation ${m}: ${formatScore(rec.chosen.validation, m)} (baseline ${formatScore(rec.baseline.validation, m)})`,
-    ...(rec.threshold ? [`- decision threshold ${rec.threshold.threshold.toPrecision(3)}: class 1 when P(class 1) ≥ it; tuned on ${rec.threshold.on === 'cv' ? 'the pooled out-of-fold predictions of the training rows' : 'the validation rows'} to maximise ${rec.threshold.metric} (${formatScore(rec.threshold.atDefault, m)} at 0.5 on validation)${rec.threshold.on === 'cv' ? '' : ', so the validation score above is optimistic'}; the test set scores labels at this threshold`] : []),
+    ...(rec.threshold
+      ? [
+          `- decision threshold ${rec.threshold.threshold.toPrecision(3)}: class 1 when P(class 1) ≥ it; tuned on ${rec.threshold.on === 'cv' ? 'the pooled out-of-fold predictions of the training rows' : 'the validation rows'} to maximise ${rec.threshold.metric} (${formatScore(rec.threshold.atDefault, m)} at 0.5 on validation)${rec.threshold.on === 'cv' ? '' : ', so the validation score above is optimistic'}; the test set scores labels at this threshold`,
+        ]
+      : []),
     ...tests.map(
       (t) =>
         `- ${t.set} ${t.metric}: ${formatScore(t.value, t.metric)} (95% CI ${formatScore(t.ci[0], t.metric)} – ${formatScore(t.ci[1], t.metric)}), ${t.rows} rows, baseline ${formatScore(t.baseline, t.metric)}${t.evaluation && t.evaluation > 1 ? ` — **evaluation #${t.evaluation} of this test set (a repeat): optimistic, see the ledger**` : ''}`,
     ),
     '',
     '## Known weaknesses',
-    ...((test ?? rec).errors.findings.length > 0 ? (test ?? rec).errors.findings.map((f) => `- ${f}`) : ['- no segment is more than 10% worse than overall']),
+    ...((test ?? rec).errors.findings.length > 0
+      ? (test ?? rec).errors.findings.map((f) => `- ${f}`)
+      : ['- no segment is more than 10% worse than overall']),
     '',
   ];
   return lines.join('\n');

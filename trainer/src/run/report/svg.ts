@@ -41,7 +41,12 @@ export function residualPlot(predicted: readonly number[], actual: readonly numb
   const m = Math.max(1e-12, ...res.map(Math.abs));
   const sx = scale(x0, x1, PAD, W - 10);
   const sy = scale(-m, m, H - PAD, 10);
-  const dots = predicted.map((p, i) => `<circle cx="${sx(p).toFixed(1)}" cy="${sy(res[i] as number).toFixed(1)}" r="1.6" fill="#3366aa" fill-opacity="0.45"/>`).join('');
+  const dots = predicted
+    .map(
+      (p, i) =>
+        `<circle cx="${sx(p).toFixed(1)}" cy="${sy(res[i] as number).toFixed(1)}" r="1.6" fill="#3366aa" fill-opacity="0.45"/>`,
+    )
+    .join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" role="img" aria-label="residual plot">${axes('predicted', 'actual − predicted', x0, x1, -m, m)}<line x1="${PAD}" y1="${sy(0)}" x2="${W - 10}" y2="${sy(0)}" stroke="#c33" stroke-dasharray="4 3"/>${dots}</svg>`;
 }
 
@@ -50,7 +55,12 @@ export function calibrationPlot(bins: readonly { predicted: number; observed: nu
   const sx = scale(0, 1, PAD, W - 10);
   const sy = scale(0, 1, H - PAD, 10);
   const pts = bins.map((b) => `${sx(b.predicted).toFixed(1)},${sy(b.observed).toFixed(1)}`).join(' ');
-  const dots = bins.map((b) => `<circle cx="${sx(b.predicted).toFixed(1)}" cy="${sy(b.observed).toFixed(1)}" r="3" fill="#3366aa"><title>${b.rows} rows</title></circle>`).join('');
+  const dots = bins
+    .map(
+      (b) =>
+        `<circle cx="${sx(b.predicted).toFixed(1)}" cy="${sy(b.observed).toFixed(1)}" r="3" fill="#3366aa"><title>${b.rows} rows</title></circle>`,
+    )
+    .join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" role="img" aria-label="calibration plot">${axes('mean predicted P(positive)', 'observed share', 0, 1, 0, 1)}<line x1="${sx(0)}" y1="${sy(0)}" x2="${sx(1)}" y2="${sy(1)}" stroke="#999" stroke-dasharray="4 3"/><polyline points="${pts}" fill="none" stroke="#3366aa"/>${dots}</svg>`;
 }
 
