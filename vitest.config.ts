@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
@@ -10,6 +10,8 @@ export default defineConfig({
       'device/test/**/*.test.ts',
       'test/**/*.test.ts',
     ],
+    // Tests that need Debian packages run with `npm run test:system` (vitest.system.config.ts).
+    exclude: [...configDefaults.exclude, '**/*.system.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Integration tests start brokers, wasm sessions and SQLite files; two cores, so two workers.

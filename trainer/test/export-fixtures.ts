@@ -222,8 +222,28 @@ export async function runOnnx(
 
 export { ortNode, ortWeb };
 
+/**
+ * Debian's python3-onnx, an independent ONNX checker. Only system tests (`*.system.test.ts`, run by
+ * `npm run test:system`) use it; without the package they fail, naming it.
+ */
+export const ONNX_CHECKER_PACKAGE = 'python3-onnx';
+const SYSTEM_PYTHON = '/usr/bin/python3';
+
+/** Throws, naming the package, when the checker is not installed. */
+export function requireOnnxChecker(): void {
+  try {
+    execFileSync(SYSTEM_PYTHON, ['-c', 'import onnx'], { stdio: 'pipe' });
+  } catch {
+    throw new Error(
+      `this system test needs the Debian package ${ONNX_CHECKER_PACKAGE} (${SYSTEM_PYTHON} -c 'import onnx' failed): ` +
+        `apt-get install ${ONNX_CHECKER_PACKAGE}`,
+    );
+  }
+}
+
 /** Runs Debian's onnx checker (full check) on each file; returns the process's output (throws on failure). */
 export function onnxCheck(dir: string, models: Record<string, Uint8Array>): string {
+  requireOnnxChecker();
   const paths = Object.entries(models).map(([name, bytes]) => {
     const p = join(dir, `${name}.onnx`);
     writeFileSync(p, bytes);
@@ -231,5 +251,5 @@ export function onnxCheck(dir: string, models: Record<string, Uint8Array>): stri
   });
   const script =
     'import onnx,sys\nfor p in sys.argv[1:]:\n    onnx.checker.check_model(onnx.load(p), full_check=True)\n    print("ok", p)';
-  return execFileSync('/usr/bin/python3', ['-c', script, ...paths], { encoding: 'utf8' });
+  return execFileSync(SYSTEM_PYTHON, ['-c', script, ...paths], { encoding: 'utf8' });
 }
