@@ -1,3 +1,9 @@
+/**
+ * `@outpost/device`: the on-device runtime (docs/ARCHITECTURE.md). What `bin/`, `stack/`, `bench/`,
+ * `test/` and embedding programs call: the runtime and the types of its API, the inference-engine
+ * interface with the engines it ships, sensor sources, the golden-example rule, error codes and
+ * CLI commands. Everything else is internal; device's own tests import it from its file.
+ */
 export {
   startDevice,
   type Device,
@@ -7,13 +13,11 @@ export {
   type ModelRef,
 } from './device.ts';
 export type { InferenceEngine, InferenceSession, RunResult, OutputData } from './inference/engine.ts';
-export { OrtWebEngine, createOrtWebEngine, type OrtWebEngineOptions } from './inference/ort-web-engine.ts';
+export { createOrtWebEngine, type OrtWebEngineOptions } from './inference/ort-web-engine.ts';
+export { createTfliteEngine } from './inference/tflite/tflite-engine.ts';
 export type { SensorSource } from './sources/sensor-source.ts';
-export { CsvReplaySource, loadCsvRows, type CsvReplayOptions } from './sources/csv-replay.ts';
+export { CsvReplaySource, type CsvReplayOptions } from './sources/csv-replay.ts';
 export type { PredictionResult } from './predictor.ts';
 export { DeviceErrorCodes, type DeviceErrorCode } from './errors.ts';
-export { smokeTest, closeEnough, SMOKE_RTOL, SMOKE_ATOL } from './smoke-test.ts';
-export { TelemetryWindowAccumulator, type WindowModel } from './telemetry/window.ts';
-export { DEFAULT_WINDOW_ROWS, DEFAULT_WINDOW_MS } from './telemetry/publisher.ts';
-export { deviceCommands, deviceCommand } from './cli/device-command.ts';
-export { createTfliteEngine, TfliteEngine } from './inference/tflite/tflite-engine.ts';
+export { smokeTest, closeEnough } from './smoke-test.ts';
+export { deviceCommands } from './cli/device-command.ts';

@@ -3,7 +3,7 @@ import { TelemetryWindow, generateSigningKeyPair, validate } from '@outpost/prot
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TelemetryWindowAccumulator } from '../src/index.ts';
+import { TelemetryWindowAccumulator } from '../src/telemetry/window.ts';
 import { writeFixtureArtifact } from './helpers/fixture-artifact.ts';
 
 describe('TelemetryWindowAccumulator', () => {

@@ -2,7 +2,8 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMqttTransport } from '@outpost/protocol/node';
-import { createArtifactCache, createMemoryStore } from '../src/index.ts';
+import { createArtifactCache } from '../src/artifact-cache.ts';
+import { createMemoryStore } from '../src/store/memory-store.ts';
 import { Resources, buildArtifact, generateSigningKeyPair, startFleet, tempDir } from './helpers.ts';
 
 const keys = generateSigningKeyPair();

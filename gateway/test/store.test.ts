@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createMemoryStore, openSqliteStore } from '../src/index.ts';
+import { createMemoryStore } from '../src/store/memory-store.ts';
+import { openSqliteStore } from '../src/store/sqlite-store.ts';
 import { gatewayStoreContract } from './store-contract.ts';
 
 const dirs: string[] = [];

@@ -11,11 +11,11 @@ import {
   generateSigningKeyPair,
   isOutpostError,
   parseTopic,
-  topicMatches,
   topics,
   verifyArtifact,
   verifyManifest,
 } from '../src/index.ts';
+import { topicMatches } from '../src/topic-match.ts';
 import { fixtureManifest, signedFixture } from './helpers.ts';
 
 function codeOf(fn: () => unknown): string | undefined {

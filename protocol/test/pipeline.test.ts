@@ -12,13 +12,13 @@ import {
   SPEC_PIPELINE_FORMAT,
   applyPipeline,
   applyStep,
-  frameFromRows,
   isOutpostError,
   parseInputTransform,
   parsePipeline,
   type FittedPipeline,
   type PipelineStep,
 } from '../src/index.ts';
+import { frameFromRows } from '../src/pipeline/pipeline.ts';
 
 const f = Math.fround;
 
