@@ -130,9 +130,12 @@ describe('device telemetry over a real broker', () => {
     const second = it.next();
     let done = false;
     void second.then(() => (done = true));
-    await new Promise((r) => setTimeout(r, 20));
-    expect(done).toBe(false); // waits 500 ms of clock time
-    clock.advance(500);
+    // Rate 2 rows/s: the second row waits on a 500 ms timer of the injected clock.
+    await waitFor('the paced source to schedule its next row', () => clock.dueIn().includes(500));
+    clock.advance(499);
+    await new Promise((r) => setImmediate(r)); // every pending reaction runs
+    expect(done).toBe(false);
+    clock.advance(1);
     seen.push((await second).value);
     expect(seen).toEqual([
       { x: 1, c: 'a' },

@@ -13,7 +13,7 @@ import {
   deviceReport,
   generateSigningKeyPair,
   publishDesired,
-  sleep,
+  roundTrip,
   startFleet,
   telemetry,
   tempDir,
@@ -125,6 +125,7 @@ describe('gateway: cache and reconcile', () => {
   });
 
   it('reconciles idempotently, follows new revisions and dead-letters a bad desired state', async () => {
+    const upReports = await collect(await client(res, fleet.broker.url, 'spy-up'), topics.gateway('gw1', 'reported'));
     const gw = await gateway();
     const dev1 = await client(res, gw.localUrl, 'dev1');
     await dev1.publish(topics.device('dev1', 'reported'), encode(deviceReport('dev1')), { retain: true });
@@ -132,9 +133,14 @@ describe('gateway: cache and reconcile', () => {
     const got = await collect(dev1, topics.device('dev1', 'desired'));
     await publishDesired(fleet.transport, desired(1));
     await waitFor('revision 1 published', () => got.length === 1);
+    const converged = (): boolean => (upReports.at(-1)?.value as ReportedState | undefined)?.status === 'converged';
+    await waitFor('converged on revision 1', converged);
+    const reportsBefore = upReports.length;
     await publishDesired(fleet.transport, desired(1));
-    await sleep(300);
-    // The same desired state again changes nothing on the site broker.
+    // The gateway answers the same desired state with a report and nothing else: once that report
+    // is in and the site broker has forwarded all it had to dev1, no second desired state is there.
+    await waitFor('the report answering the repeat', () => upReports.length > reportsBefore);
+    await roundTrip(dev1);
     expect(got.map((g) => (g.value as DesiredState).revision)).toEqual([1]);
     expect(fleet.reads.get(`${big.artifactId}/manifest.json`)).toBe(1);
 
@@ -183,7 +189,7 @@ describe('gateway: a failed fetch', () => {
       state: 'failed',
       error: { code: 'OUTPOST_ERR_ARTIFACT_NOT_FOUND' },
     });
-    await sleep(300);
+    await roundTrip(dev1); // all the site broker forwarded to dev1 before the failure report is in
     expect(got).toHaveLength(0);
     expect(gw.status().cachedArtifacts).toEqual([]);
 

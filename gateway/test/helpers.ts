@@ -183,7 +183,21 @@ export async function waitFor(what: string, check: () => boolean, timeoutMs = 15
   }
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/**
+ * Resolves once a message `t` publishes to itself comes back: the broker forwards to a client in
+ * order, so whatever it forwarded to `t` before (another client's retained desired state, say) has
+ * been handled by then. Lets a test check that something did NOT arrive without sleeping.
+ */
+export async function roundTrip(t: Transport): Promise<void> {
+  const topic = `test/round-trip/${t.clientId}/${++roundTrips}`;
+  let back = false;
+  await t.route(topic, () => {
+    back = true;
+  });
+  await t.publish(topic, 'ping', { qos: 1 });
+  await waitFor(`round trip of ${topic}`, () => back);
+}
+let roundTrips = 0;
 
 export async function publishDesired(t: Transport, desired: DesiredState): Promise<void> {
   await t.publish(topics.gateway(desired.target, 'desired'), encode(desired), { qos: 1, retain: true });

@@ -36,6 +36,11 @@ export class FakeClock implements Clock {
     this.timers.delete(handle as number);
   }
 
+  /** How long from now each pending timer fires, soonest first. */
+  dueIn(): number[] {
+    return [...this.timers.values()].map((t) => t.at - this.t).sort((a, b) => a - b);
+  }
+
   advance(ms: number): void {
     const end = this.t + ms;
     for (;;) {
