@@ -144,12 +144,15 @@ describe('device update over a real broker', () => {
     const id = nextId();
     const tampered = Buffer.from(readFileSync(path.join(v2.dir, 'model.onnx')));
     tampered[tampered.length - 3] = (tampered[tampered.length - 3] as number) ^ 0x01;
-    gw.overrides.set(`${v2.artifactId}/model.onnx`, tampered);
+    // A gateway of its own: an artifact server remembers each file's hash (artifacts never change),
+    // so the tampered bytes must not reach the one the other tests download v2 from.
+    const own = await startFakeGateway(path.join(root, 'artifacts'));
+    own.overrides.set(`${v2.artifactId}/model.onnx`, tampered);
     try {
-      const d = await newDevice(id);
-      await gw.publishDesired(id, 1, [v2]);
+      const d = await newDevice(id, undefined, own.broker.url);
+      await own.publishDesired(id, 1, [v2]);
       const report = await waitFor('failed report', () => {
-        const r = lastReport(gw, id);
+        const r = lastReport(own, id);
         return r?.status === 'failed' ? r : undefined;
       });
       expect(report.models).toHaveLength(1);
@@ -162,7 +165,8 @@ describe('device update over a real broker', () => {
       const res = await postJson(`${d.httpUrl}/predict`, { inputs: { x: 1, c: 'a' } });
       expect(res.json.error?.code).toBe(DeviceErrorCodes.NO_MODEL);
     } finally {
-      gw.overrides.clear();
+      for (const d of open.splice(0)) await d.close();
+      await own.close();
     }
   });
 

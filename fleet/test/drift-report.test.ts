@@ -102,6 +102,8 @@ describe('driftReport', () => {
     });
     store.insertTelemetry(fixtureWindow('dev1', 0), AT);
     expect(modelDrift(store, 'housing').windows).toBe(1);
-    expect(() => modelDrift(store, 'housing', { version: 9 })).toThrow(/no registered artifact/);
+    expect(() => modelDrift(store, 'housing', { version: 9 })).toThrow(
+      expect.objectContaining({ code: FleetErrorCodes.ARTIFACT_NOT_FOUND }),
+    );
   });
 });

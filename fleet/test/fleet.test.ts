@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DesiredState, decode, encode, isOutpostError, topics, type Transport } from '@outpost/protocol';
 import { createArtifactFetcher, createMqttTransport } from '@outpost/protocol/node';
 import { startEmbeddedBroker } from '@outpost/protocol/broker';
@@ -30,7 +30,8 @@ describe('fleet service', () => {
   let fleet: Fleet;
   let artifact: FixtureArtifact;
 
-  beforeAll(async () => {
+  // Each test gets its own fleet, so none depends on what another registered or assigned.
+  beforeEach(async () => {
     tmp = tempDir();
     fleet = await startFleet({
       dataDir: join(tmp.dir, 'data'),
@@ -40,7 +41,7 @@ describe('fleet service', () => {
     });
     artifact = writeFixtureArtifact(tmp.dir, keys);
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await fleet.close();
     tmp.remove();
   });
@@ -54,6 +55,7 @@ describe('fleet service', () => {
   });
 
   it('publishes a retained desired state that a client subscribing later receives', async () => {
+    await fleet.registerArtifact(artifact.dir);
     const first = await fleet.assign('gw1', 'housing', 1);
     expect(first).toEqual({
       target: 'gw1',
@@ -74,16 +76,19 @@ describe('fleet service', () => {
   });
 
   it('refuses to assign an unregistered version or a bad id', async () => {
+    await fleet.registerArtifact(artifact.dir);
+    await fleet.assign('gw1', 'housing', 1);
     await expect(fleet.assign('gw1', 'housing', 9)).rejects.toSatisfy((e) =>
       isOutpostError(e, FleetErrorCodes.ARTIFACT_NOT_FOUND),
     );
     await expect(fleet.assign('gw/1', 'housing', 1)).rejects.toSatisfy((e) =>
       isOutpostError(e, 'OUTPOST_ERR_ID_INVALID'),
     );
-    expect(fleet.store.getDesired('gw1')?.revision).toBe(2);
+    expect(fleet.store.getDesired('gw1')?.revision).toBe(1);
   });
 
   it('serves a registered artifact to a gateway fetcher, byte-identical', async () => {
+    await fleet.registerArtifact(artifact.dir);
     const gw: Transport = createMqttTransport({ url: fleet.brokerUrl, clientId: 'gw1', clean: true });
     try {
       const fetcher = await createArtifactFetcher({
@@ -111,6 +116,7 @@ describe('fleet service', () => {
   });
 
   it('reports drift of the latest version over ingested windows', async () => {
+    await fleet.registerArtifact(artifact.dir);
     const dev = createMqttTransport({ url: fleet.brokerUrl, clientId: 'drift-relay', clean: true });
     await dev.start();
     try {

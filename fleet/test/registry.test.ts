@@ -93,7 +93,10 @@ describe('registry', () => {
     registerArtifact(deps, a.dir);
     writeFileSync(join(artifactDir(deps.dataDir, a.artifactId), 'secret.txt'), 'x');
     expect(Buffer.compare(Buffer.from((await read(a.artifactId, 'model.onnx')) ?? []), a.modelBytes)).toBe(0);
-    expect(await read(a.artifactId, 'manifest.json')).toBeDefined();
+    // The manifest as signed, byte for byte (its bytes are what the artifact id hashes).
+    expect(Buffer.from((await read(a.artifactId, 'manifest.json')) ?? []).toString('utf8')).toBe(
+      readFileSync(join(a.dir, 'manifest.json'), 'utf8'),
+    );
     expect(await read(a.artifactId, 'secret.txt')).toBeUndefined();
     expect(await read('f'.repeat(64), 'model.onnx')).toBeUndefined();
   });

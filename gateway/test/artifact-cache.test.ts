@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMqttTransport } from '@outpost/protocol/node';
@@ -45,7 +45,9 @@ describe('artifact cache', () => {
     expect(readdirSync(join(dataDir, 'artifacts'))).toEqual([art.artifactId]);
 
     expect(Buffer.from((await cache.read(art.artifactId, 'model.onnx')) as Uint8Array).equals(art.model)).toBe(true);
-    expect(await cache.read(art.artifactId, 'manifest.json')).toBeDefined();
+    expect(Buffer.from((await cache.read(art.artifactId, 'manifest.json')) ?? []).toString('utf8')).toBe(
+      readFileSync(join(art.dir, 'manifest.json'), 'utf8'),
+    );
     expect(await cache.read(art.artifactId, 'gateway.db')).toBeUndefined();
     expect(await cache.read(art.artifactId, '../gateway.db')).toBeUndefined();
     expect(await cache.read('f'.repeat(64), 'manifest.json')).toBeUndefined();

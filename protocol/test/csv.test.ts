@@ -20,8 +20,13 @@ describe('parseCsv', () => {
       expect((err as { details: { line: number } }).details.line).toBe(3);
     }
   });
-  it('refuses an empty file and an unterminated quote', () => {
-    expect(() => parseCsv('')).toThrow(/empty/);
-    expect(() => parseCsv('a\n"x\n')).toThrow(/unterminated/);
+  it('refuses an empty file and an unterminated quote, with the code and where', () => {
+    expect(() => parseCsv('', 'e.csv')).toThrow(
+      expect.objectContaining({ code: CSV_ERROR, details: { source: 'e.csv', line: 1 } }),
+    );
+    // The quote opens on line 3 (column 2) and the text ends inside it.
+    expect(() => parseCsv('a,b\n1,2\n3,"x\n4\n', 'q.csv')).toThrow(
+      expect.objectContaining({ code: CSV_ERROR, details: { source: 'q.csv', line: 3, column: 2 } }),
+    );
   });
 });
