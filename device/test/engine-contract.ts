@@ -12,8 +12,8 @@ import { expected } from './helpers/onnx-model.ts';
 export const ENGINE_RTOL = 1e-6;
 
 /**
- * The golden cases every InferenceEngine passes (CONVENTIONS.md "One suite per contract, run
- * against every implementation"): onnxruntime-web now; onnxruntime-node and TFLite later.
+ * The golden cases every InferenceEngine passes, run against every implementation
+ * (docs/ARCHITECTURE.md "Composition and tests"): onnxruntime-web (engine-ort-web.test.ts).
  */
 export function defineEngineContract(label: string, makeEngine: () => InferenceEngine): void {
   describe(`InferenceEngine contract: ${label}`, () => {

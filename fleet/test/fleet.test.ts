@@ -105,7 +105,9 @@ describe('fleet service', () => {
         0,
       );
       expect(Buffer.compare(Buffer.from(bundle.files.get('model.onnx') ?? []), artifact.modelBytes)).toBe(0);
-      expect(bundle.files.get('card.md')?.byteLength).toBeGreaterThan(0);
+      expect(
+        Buffer.compare(Buffer.from(bundle.files.get('card.md') ?? []), readFileSync(join(artifact.dir, 'card.md'))),
+      ).toBe(0);
 
       await expect(fetcher.fetch('e'.repeat(64), keys.publicKeyPem)).rejects.toSatisfy((e) =>
         isOutpostError(e, FleetErrorCodes.ARTIFACT_NOT_FOUND),

@@ -23,7 +23,7 @@ const id = (c: string): string => c.repeat(64);
 
 /**
  * The FleetStore contract, run against every implementation (the aedes-persistence abstract.js
- * habit, CONVENTIONS.md "One suite per contract").
+ * habit; docs/ARCHITECTURE.md "Composition and tests": one contract suite per interface).
  */
 export function storeContract(
   label: string,

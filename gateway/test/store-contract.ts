@@ -10,8 +10,8 @@ function reported(source: string, revision = -1): ReportedState {
 }
 
 /**
- * The GatewayStore contract (CONVENTIONS.md "One suite per contract, run against every
- * implementation"). `open` returns a fresh, empty store; the suite closes what it opens.
+ * The GatewayStore contract, run against every implementation (docs/ARCHITECTURE.md
+ * "Composition and tests"). `open` returns a fresh, empty store; the suite closes what it opens.
  */
 export function gatewayStoreContract(name: string, open: () => GatewayStore): void {
   describe(`GatewayStore contract: ${name}`, () => {
