@@ -100,11 +100,16 @@ export function startPorts(o: StartOptions): WantedPort[] {
   ];
 }
 
-/** Resolves when the process is asked to stop (Ctrl-C or SIGTERM). */
+/**
+ * Resolves when the process is asked to stop (Ctrl-C or SIGTERM). Later signals are absorbed while
+ * the stack closes: Ctrl-C under `npm start` reaches the process twice (from the terminal and
+ * relayed by tsx), and a second, unhandled SIGINT would kill it half-way through closing.
+ */
 function stopRequested(): Promise<string> {
   return new Promise((done) => {
-    process.once('SIGINT', () => done('SIGINT'));
-    process.once('SIGTERM', () => done('SIGTERM'));
+    const stop = (signal: string): void => done(signal);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
 }
 

@@ -110,8 +110,10 @@ describe('outpost start restarted on the same data dir', () => {
       expect(res.status, t.output()).toBe(200);
       return { t, served: ((await res.json()) as { version: number }).version };
     };
+    // Ctrl-C under `npm start` delivers SIGINT twice (the terminal's and tsx's relay).
     const stop = async (t: Tier): Promise<void> => {
-      t.child.kill('SIGTERM');
+      t.child.kill('SIGINT');
+      t.child.kill('SIGINT');
       expect(await t.exited, t.output()).toBe(0);
       expect(t.output()).toContain('stopped');
     };
