@@ -4,8 +4,8 @@
  *
  *   npx tsx bench/forest-vs-sklearn.ts [--runs 3]
  *
- * Fit rows are the housing spec's train rows and eval rows its validation rows (bench/lib/housing-rows.ts),
- * the spec's pipeline is fitted on the fit rows, and both design matrices are written to CSV files that both sides read.
+ * The training rows are split 80/20 (seeded) into fit / eval rows, the preprocessing pipeline is
+ * fitted on the fit rows, and both design matrices are written to CSV files that both sides read.
  * Both fit 100 trees on 2 threads (sklearn: n_jobs=2, random_state=0, defaults otherwise: fully
  * grown trees, max_features=1.0, bootstrap). Target (issue 3): our median fit time ≤ 1.0× sklearn's,
  * measured in the same run. Eval RMSE is reported for both: ours splits on ≤ 255 quantile bins

@@ -1,8 +1,8 @@
 /**
  * Tree-ensemble artifact size (issue 4 §3, trees): what each compaction option buys in bytes
  * (model.onnx, gzip -9) and costs in max relative prediction change, on a housing forest
- * (100 trees) and GBDT (300 iterations) fitted on the housing TRAINING rows (the spec split's train
- * rows, bench/lib/housing-rows.ts; the locked test rows are never read).
+ * (100 trees) and GBDT (300 iterations) fitted on the housing TRAINING rows (fit rows of the
+ * seeded 80/20 split, bench/lib/dense-artifacts.ts; the locked test rows are never read).
  * Predictions: 1000 fit rows, in onnxruntime-web and onnxruntime-node, each variant against the
  * uncompacted double-precision export in the same runtime.
  *
@@ -16,7 +16,7 @@ import * as ortNode from 'onnxruntime-node';
 import { forestLearner } from '../trainer/src/models/forest/learner.ts';
 import { gbdtLearner } from '../trainer/src/models/gbdt/index.ts';
 import type { FittedModel } from '../trainer/src/models/learner.ts';
-import { emitPreprocessing } from '../trainer/src/onnx/preprocess-graph.ts';
+import { addPreprocessing } from '../trainer/src/onnx/export-linear.ts';
 import { GraphBuilder } from '../trainer/src/onnx/graph-builder.ts';
 import type { HeadContext } from '../trainer/src/onnx/heads/common.ts';
 import { treeHead, type TreeExportOptions } from '../trainer/src/onnx/heads/tree.ts';
@@ -35,10 +35,10 @@ function arg(name: string, fallback: string): string {
 /** raw inputs → the bench pipeline → tree head → `prediction`. */
 function treeArtifact(h: HousingData, model: FittedModel, trees: TreeExportOptions): Uint8Array {
   const g = new GraphBuilder('trees');
-  const design = emitPreprocessing(g, h.pipeline);
+  const design = addPreprocessing(g, h.pipeline);
   const tensorAttrs: HeadContext['tensorAttrs'] = new Map();
   const head = treeHead(
-    { g, task: 'regression', width: h.pipeline.features.length, classes: 1, prefix: 'model', tensorAttrs, trees },
+    { g, task: 'regression', width: h.pipeline.width, classes: 1, prefix: 'model', tensorAttrs, trees },
     design,
     model.toJSON(),
   );

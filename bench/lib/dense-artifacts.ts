@@ -1,12 +1,12 @@
 /**
  * Housing data and dense-model ONNX artifacts for the quantization / TFLite benches: the same
- * split as gbdt-vs-sklearn.ts (the housing spec's train rows to fit, its validation rows to evaluate;
- * the locked test rows are never read), the spec's preprocessing inside the graph, layers via emitDense.
+ * split as gbdt-vs-sklearn.ts (training rows only, split 80/20 seeded into fit / eval rows; the
+ * locked test rows are never read), preprocessing inside the graph, layers via emitDense.
  */
 import type { Dataset } from '../../trainer/src/data/dataset.ts';
-import type { SpecPipeline } from '../../trainer/src/preprocess/spec-pipeline.ts';
+import type { Pipeline } from '../../trainer/src/preprocess/pipeline.ts';
 export { loadHousing, SEED, type HousingData } from './housing-rows.ts';
-import { emitPreprocessing } from '../../trainer/src/onnx/preprocess-graph.ts';
+import { addPreprocessing } from '../../trainer/src/onnx/export-linear.ts';
 import { GraphBuilder, decodeModel, type GraphNaming } from '../../trainer/src/onnx/graph-builder.ts';
 import { emitDense, type BiasStorage, type DenseActivation, type DenseQuant } from '../../trainer/src/onnx/dense.ts';
 import type { QuantGranularity } from '../../trainer/src/onnx/quantize.ts';
@@ -86,13 +86,13 @@ export interface ArtifactOptions {
 
 /** raw inputs → preprocessing → dense layers → `prediction` [N, out]. */
 export function denseArtifact(
-  pipeline: SpecPipeline,
+  pipeline: Pipeline,
   layers: readonly DenseLayerSpec[],
   quant: DenseQuant,
   o: ArtifactOptions = {},
 ): Uint8Array {
   const g = new GraphBuilder('dense', o.names ? { names: o.names } : {});
-  let x = emitPreprocessing(g, pipeline);
+  let x = addPreprocessing(g, pipeline);
   const direct = o.output !== 'identity';
   layers.forEach((l, i) => {
     const lastLayer = i === layers.length - 1;
@@ -119,7 +119,7 @@ export function denseArtifact(
  * of a readable-named build's `layer*` initializers (the data does not depend on the naming).
  */
 export function layerBytes(
-  pipeline: SpecPipeline,
+  pipeline: Pipeline,
   layers: readonly DenseLayerSpec[],
   quant: DenseQuant,
   o: ArtifactOptions = {},

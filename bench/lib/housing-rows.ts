@@ -1,28 +1,25 @@
 /**
- * The housing rows every trainer bench uses, as the firmware-models/housing spec run sees them:
- * the spec's own split (stratified on median_income, seed 42) gives the fit rows (its `train`
- * rows) and the eval rows (its `validation` rows); the locked test rows are never transformed,
- * fitted on or scored. The spec's pipeline (cleaning and feature steps) is fitted on the fit rows.
- * `writeMatrixCsv` writes a design matrix or target for the Python side of a bench.
+ * The housing rows every trainer bench uses: the TRAINING rows of the foundation's stratified split
+ * (the held-out test rows are never read), split 80/20 (seeded) into fit / eval rows, with the
+ * preprocessing pipeline fitted on the fit rows. `writeMatrixCsv` writes a design matrix or target
+ * for the Python side of a bench.
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Dataset } from '../../trainer/src/data/dataset.ts';
-import { column, encodeTarget, featureNames, loadSpecData } from '../../trainer/src/data/load.ts';
-import { splitThreeWay } from '../../trainer/src/data/split3.ts';
-import type { Matrix } from '../../trainer/src/models/learner.ts';
-import type { SpecPipeline } from '../../trainer/src/preprocess/spec-pipeline.ts';
-import { design, type RunData } from '../../trainer/src/run/cv.ts';
-import { loadSpec } from '../../trainer/src/spec/load-spec.ts';
+import { loadDatasetFile, type Dataset } from '../../trainer/src/data/dataset.ts';
+import { incomeCategory, stratifiedSplit } from '../../trainer/src/data/split.ts';
+import { HOUSING } from '../../trainer/src/housing.ts';
+import { matrix, type Matrix } from '../../trainer/src/models/learner.ts';
+import { fitPipeline, transformRows, type Pipeline } from '../../trainer/src/preprocess/pipeline.ts';
+import { mulberry32, shuffled } from '../../trainer/src/random.ts';
+import { pick } from '../../trainer/src/stats.ts';
 
-export const HOUSING_SPEC = fileURLToPath(new URL('../../firmware-models/housing/problem.yaml', import.meta.url));
+const HOUSING_CSV = fileURLToPath(new URL('../../trainer/datasets/california-housing/housing.csv', import.meta.url));
 export const SEED = 42;
 
 export interface HousingData {
-  /** The spec's columns as a run reads them (raw features, the target apart). */
   ds: Dataset;
-  data: RunData;
-  pipeline: SpecPipeline;
+  pipeline: Pipeline;
   fitRows: number[];
   evalRows: number[];
   fx: Matrix;
@@ -32,29 +29,24 @@ export interface HousingData {
 }
 
 export function loadHousing(): HousingData {
-  const loaded = loadSpec(HOUSING_SPEC);
-  const { spec } = loaded;
-  const table = loadSpecData(loaded).train;
-  const split = splitThreeWay(table, spec.split, spec.seed);
-  const columns = featureNames(
-    spec,
-    table.columns.map((c) => c.name),
-  ).map((n) => column(table, n));
-  const target = { kind: 'numeric' as const, name: spec.target.column, values: encodeTarget(table, spec).values };
-  const data: RunData = { spec, table, columns, target };
-  const fitRows = [...split.train].sort((a, b) => a - b);
-  const evalRows = [...split.validation].sort((a, b) => a - b);
-  const d = design(data, fitRows, evalRows);
+  const ds = loadDatasetFile(HOUSING_CSV, { target: HOUSING.target, expectNumeric: HOUSING.numeric });
+  const income = ds.features.find((c) => c.name === HOUSING.stratifyOn);
+  const strata = income?.kind === 'numeric' ? Array.from(income.values, incomeCategory) : [];
+  const { train } = stratifiedSplit(strata, HOUSING.testFraction, SEED);
+  const order = shuffled(train, mulberry32(SEED + 1));
+  const cut = Math.round(order.length * 0.8);
+  const fitRows = order.slice(0, cut).sort((a, b) => a - b);
+  const evalRows = order.slice(cut).sort((a, b) => a - b);
+  const pipeline = fitPipeline(ds, fitRows);
   return {
-    ds: { source: table.source, rowCount: table.rowCount, features: columns, target, lines: table.lines },
-    data,
-    pipeline: d.pipeline,
-    fitRows: d.train.rows,
+    ds,
+    pipeline,
+    fitRows,
     evalRows,
-    fx: d.train.x,
-    ex: d.held.x,
-    fy: d.train.y,
-    ey: d.held.y,
+    fx: matrix(transformRows(pipeline, ds, fitRows), pipeline.width),
+    ex: matrix(transformRows(pipeline, ds, evalRows), pipeline.width),
+    fy: pick(ds.target.values, fitRows),
+    ey: pick(ds.target.values, evalRows),
   };
 }
 
