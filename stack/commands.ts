@@ -175,6 +175,7 @@ export async function startAction(opts: StartOptions): Promise<number> {
     }
   });
   const signal = await stopping;
+  console.log(`stopping (${signal})…`);
   controller.abort();
   await Promise.allSettled(replays);
   await stack.close();

@@ -110,9 +110,11 @@ describe('outpost start restarted on the same data dir', () => {
       expect(res.status, t.output()).toBe(200);
       return { t, served: ((await res.json()) as { version: number }).version };
     };
-    // Ctrl-C under `npm start` delivers SIGINT twice (the terminal's and tsx's relay).
+    // Ctrl-C under `npm start` delivers SIGINT twice (the terminal's, then tsx's relay): the
+    // second one arrives while the stack closes.
     const stop = async (t: Tier): Promise<void> => {
       t.child.kill('SIGINT');
+      await waitForOutput(t, /stopping \(SIGINT\)/);
       t.child.kill('SIGINT');
       expect(await t.exited, t.output()).toBe(0);
       expect(t.output()).toContain('stopped');
