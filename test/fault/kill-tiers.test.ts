@@ -178,5 +178,5 @@ describe('killing tiers mid-stream', () => {
     } finally {
       fleetStore.close();
     }
-  }, 180_000);
+  }, 240_000);
 });
