@@ -5,17 +5,18 @@
  *   npx tsx bench/device-predict.ts [--iterations 2000]
  *
  * Rows: `device.predict([row])` in process (input validation, feeds, session, telemetry window
- * accounting) and `POST /predict` over loopback HTTP (fastify, JSON both ways).
+ * accounting) and `POST /predict` over loopback HTTP (fastify, JSON both ways). The artifact is the
+ * committed housing v1 build (GBDT over the housing spec's pipeline), registered against
+ * firmware-models/signing.pub; the rows are its dataset copy's, narrowed to the model's inputs.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { startDevice } from '@outpost/device';
-import { loadOrCreateKeyPair, trainHousing } from '@outpost/trainer';
 import { startFleet } from '@outpost/fleet';
 import { startGateway } from '@outpost/gateway';
-import { HOUSING_CSV } from '../stack/site.ts';
+import { loadStackModel } from '../stack/model.ts';
 import { percentile, median } from './lib/table.ts';
 
 const iterations = Number(process.argv[process.argv.indexOf('--iterations') + 1]) || 2000;
@@ -33,34 +34,37 @@ async function time(fn: () => Promise<unknown>): Promise<{ median: number; p95: 
 }
 
 try {
-  const keys = loadOrCreateKeyPair(join(dir, 'keys'));
-  const trained = await trainHousing({ csvPath: HOUSING_CSV, outRoot: join(dir, 'models'), keys });
-  const fleet = await startFleet({ dataDir: join(dir, 'fleet'), port: 0, publicKeyPem: keys.publicKeyPem });
-  const reg = await fleet.registerArtifact(trained.artifactDir);
+  const built = await loadStackModel({
+    name: 'housing',
+    version: 1,
+    rowsCsv: 'trainer/datasets/california-housing/housing.csv',
+  });
+  const fleet = await startFleet({ dataDir: join(dir, 'fleet'), port: 0, publicKeyPem: built.publicKeyPem });
+  const reg = await fleet.registerArtifact(built.dir);
   await fleet.assign('site', reg.name, reg.version);
   const gateway = await startGateway({
     id: 'site',
     dataDir: join(dir, 'gw'),
     upstreamUrl: fleet.brokerUrl,
     localPort: 0,
-    publicKeyPem: keys.publicKeyPem,
+    publicKeyPem: built.publicKeyPem,
   });
   const device = await startDevice({
     id: 'd1',
     dataDir: join(dir, 'dev'),
     brokerUrl: gateway.localUrl,
-    publicKeyPem: keys.publicKeyPem,
+    publicKeyPem: built.publicKeyPem,
     windowRows: 100_000,
   });
   await device.waitForModel(undefined, 60_000);
 
-  const rows = trained.heldOutRows.slice(0, 1000);
+  const rows = built.rows.filter((_r, i) => i % 20 === 0).slice(0, 1000);
   let k = 0;
   const next = (): (typeof rows)[number] => rows[k++ % rows.length] as (typeof rows)[number];
 
   // Anchor: a bare session on the same model bytes, feeds built once per row as a caller would.
-  const session = await ort.InferenceSession.create(readFileSync(join(trained.artifactDir, 'model.onnx')));
-  const inputs = trained.manifest.inputs;
+  const session = await ort.InferenceSession.create(readFileSync(join(built.dir, 'model.onnx')));
+  const inputs = built.manifest.inputs;
   const bare = await time(async () => {
     const row = next();
     const feeds: Record<string, ort.Tensor> = {};
@@ -82,7 +86,7 @@ try {
     }).then((r) => r.json()),
   );
 
-  console.log(`device prediction, batch 1, housing ridge artifact, ${iterations} iterations after 200 warm-up`);
+  console.log(`device prediction, batch 1, housing v1 artifact (GBDT), ${iterations} iterations after 200 warm-up`);
   console.log('path                          median µs   p95 µs   ratio to anchor');
   const line = (name: string, t: { median: number; p95: number }): void =>
     console.log(

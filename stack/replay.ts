@@ -19,18 +19,18 @@ export function rowsSource(rows: readonly Row[], transform: (row: Row) => Row = 
   };
 }
 
-/** The drift scenario of the foundation tests: median income up by half. */
-export function incomeShift(factor: number): (row: Row) => Row {
-  return (row) => ({
-    ...row,
-    median_income:
-      typeof row['median_income'] === 'number' ? row['median_income'] * factor : (row['median_income'] ?? null),
-  });
+/** A drift scenario: one numeric feature multiplied by `factor` (missing values stay missing). */
+export function scaleFeature(feature: string, factor: number): (row: Row) => Row {
+  return (row) => {
+    const v = row[feature];
+    return { ...row, [feature]: typeof v === 'number' ? v * factor : (v ?? null) };
+  };
 }
 
 /**
- * The rows in an order that visits the whole set evenly (a stride coprime with its length). The
- * housing CSV is ordered by region, so replaying it in file order is itself a drifted stream.
+ * The rows in an order that visits the whole set evenly (a stride coprime with its length). Sensor
+ * logs are ordered by time (nights, then working hours), so a slice of one in file order is itself a
+ * drifted stream.
  */
 export function spreadOrder<T>(rows: readonly T[]): T[] {
   const n = rows.length;

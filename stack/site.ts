@@ -1,19 +1,21 @@
 /**
- * The whole stack on one machine with embedded defaults (README "Quick start"): train the housing
- * model, start the fleet with its embedded aedes broker, one gateway with its own broker, and N
- * devices. `outpost demo` runs it once and exits; `outpost start` keeps it up.
+ * The whole stack on one machine with embedded defaults (README "Quick start"): the fleet with its
+ * embedded aedes broker, one gateway with its own broker, and N devices, running a committed signed
+ * build (stack/model.ts). `outpost demo` runs it once and exits; `outpost start` keeps it up.
+ *
+ * Restartable on the same data dir: the build is registered only when the fleet does not hold it
+ * yet, and assigned only when the gateway's desired state does not already name it, so a restart
+ * changes nothing in the registry; versions an operator registered or assigned meanwhile are left
+ * as they are (the stack's own model is put back on the gateway if they replaced it).
  */
-import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from '@outpost/protocol';
 import { silentLogger } from '@outpost/protocol';
-import { loadOrCreateKeyPair, trainHousing, type TrainResult } from '@outpost/trainer';
 import { startFleet, type Fleet } from '@outpost/fleet';
 import { startGateway, type Gateway } from '@outpost/gateway';
 import { startDevice, type Device } from '@outpost/device';
-
-/** The repository's copy of the housing data (trainer/datasets/california-housing/SOURCE.md). */
-export const HOUSING_CSV = join(import.meta.dirname, '..', 'trainer', 'datasets', 'california-housing', 'housing.csv');
+import { loadStackModel, type StackModel, type StackModelChoice } from './model.ts';
 
 export interface StackOptions {
   dataDir: string;
@@ -25,18 +27,66 @@ export interface StackOptions {
   httpPortBase?: number;
   devices?: number;
   gatewayId?: string;
-  seed?: number;
   windowRows?: number;
+  /** The committed build to run (default stack/model.ts DEFAULT_STACK_MODEL). */
+  model?: StackModelChoice;
   logger?: Logger;
   onProgress?: (msg: string) => void;
 }
 
+/** The artifact the stack runs, as the fleet holds it. */
+export interface RunningModel {
+  name: string;
+  version: number;
+  artifactId: string;
+  manifest: StackModel['manifest'];
+}
+
 export interface Stack {
-  trained: TrainResult;
+  model: RunningModel;
+  /** Held-out rows for the devices to replay, narrowed to the model's inputs. */
+  rows: StackModel['rows'];
   fleet: Fleet;
   gateway: Gateway;
   devices: Device[];
   close(): Promise<void>;
+}
+
+/**
+ * The fleet holds `build` as `name vN`: registered now, or already (a restart); when an operator
+ * registered another artifact under that version, that one is run and the stack says so.
+ */
+async function ensureRegistered(fleet: Fleet, build: StackModel, say: (m: string) => void): Promise<RunningModel> {
+  const { name, version } = build.manifest;
+  const held = fleet.store.findArtifact(name, version);
+  if (!held) {
+    await fleet.registerArtifact(build.dir);
+    say(`registered ${name} v${version} (${build.artifactId.slice(0, 12)}) from ${build.dir}`);
+    return { name, version, artifactId: build.artifactId, manifest: build.manifest };
+  }
+  if (held.artifactId === build.artifactId) say(`${name} v${version} already registered: reusing it`);
+  else
+    say(
+      `${name} v${version} is registered as ${held.artifactId.slice(0, 12)}, not the committed ` +
+        `${build.artifactId.slice(0, 12)}: running the registered one`,
+    );
+  return { name, version, artifactId: held.artifactId, manifest: held.manifest };
+}
+
+/** The gateway's desired state names `model` for every device: already, or assigned now. */
+async function ensureAssigned(
+  fleet: Fleet,
+  gatewayId: string,
+  model: RunningModel,
+  say: (m: string) => void,
+): Promise<void> {
+  const current = fleet.store.getDesired(gatewayId)?.models.find((m) => m.name === model.name && !m.devices);
+  if (current?.artifactId === model.artifactId) {
+    say(`${model.name} v${model.version} already assigned to ${gatewayId}`);
+    return;
+  }
+  await fleet.assign(gatewayId, model.name, model.version);
+  say(`assigned ${model.name} v${model.version} to ${gatewayId}` + (current ? ` (it had v${current.version})` : ''));
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
@@ -48,40 +98,31 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     mkdirSync(p, { recursive: true });
     return p;
   };
-  const keys = loadOrCreateKeyPair(dir('keys'));
-
-  say('training the housing model (baseline + ridge, 5-fold CV)…');
-  const trained = await trainHousing({
-    csvPath: HOUSING_CSV,
-    outRoot: dir('firmware-models'),
-    keys,
-    seed: options.seed ?? 42,
-    onProgress: say,
-  });
-  say(`built ${trained.name} v${trained.version} → ${trained.artifactDir}`);
+  const build = await loadStackModel(options.model);
+  const publicKeyPem = build.publicKeyPem;
 
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async (): Promise<void> => {
-    for (const c of closers.reverse()) await c();
+    for (const c of closers.splice(0).reverse()) await c();
   };
   try {
     const fleet = await startFleet({
       dataDir: dir('fleet'),
       port: options.fleetPort ?? 0,
-      publicKeyPem: keys.publicKeyPem,
+      publicKeyPem,
       logger: log.child({ tier: 'fleet' }),
     });
     closers.push(() => fleet.close());
-    const reg = await fleet.registerArtifact(trained.artifactDir);
-    await fleet.assign(gatewayId, reg.name, reg.version);
-    say(`fleet up at ${fleet.brokerUrl}; ${reg.name} v${reg.version} assigned to ${gatewayId}`);
+    say(`fleet up at ${fleet.brokerUrl}`);
+    const model = await ensureRegistered(fleet, build, say);
+    await ensureAssigned(fleet, gatewayId, model, say);
 
     const gateway = await startGateway({
       id: gatewayId,
       dataDir: dir(`gateway-${gatewayId}`),
       upstreamUrl: fleet.brokerUrl,
       localPort: options.gatewayPort ?? 0,
-      publicKeyPem: keys.publicKeyPem,
+      publicKeyPem,
       logger: log.child({ tier: 'gateway', id: gatewayId }),
     });
     closers.push(() => gateway.close());
@@ -96,7 +137,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         id,
         dataDir: dir(`device-${id}`),
         brokerUrl: gateway.localUrl,
-        publicKeyPem: keys.publicKeyPem,
+        publicKeyPem,
         httpPort: base === 0 ? 0 : base + i,
         ...(options.windowRows !== undefined ? { windowRows: options.windowRows } : {}),
         logger: log.child({ tier: 'device', id }),
@@ -104,9 +145,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       closers.push(() => device.close());
       devices.push(device);
     }
-    await Promise.all(devices.map((d) => d.waitForModel((m) => m.artifactId === reg.artifactId, 60_000)));
-    say(`${n} devices converged on ${reg.name} v${reg.version}`);
-    return { trained, fleet, gateway, devices, close: closeAll };
+    await Promise.all(devices.map((d) => d.waitForModel((m) => m.artifactId === model.artifactId, 60_000)));
+    say(`${n} devices run ${model.name} v${model.version}`);
+    return { model, rows: build.rows, fleet, gateway, devices, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

@@ -1,8 +1,9 @@
 /**
- * The TFLite engine end to end on the foundation's housing pipeline: .tflite files written by the
- * trainer for a linear model and an MLP run through tfjs-tflite (behind the Node shim) and give the
- * ONNX model's predictions (same weights, preprocessing inside the graph, onnxruntime-web) within
- * 1e-5 relative — float weights, and int8 weights behind DEQUANTIZE against ONNX's QDQ; hybrid int8
+ * The TFLite engine end to end on a small fitted pipeline (median impute of two numeric inputs,
+ * one-hot of a string input, standard scaling): .tflite files written by the trainer for a linear
+ * model and an MLP run through tfjs-tflite (behind the Node shim) and give the ONNX model's
+ * predictions (same weights, the same pipeline as graph nodes, onnxruntime-web) within 1e-5
+ * relative — float weights, and int8 weights behind DEQUANTIZE against ONNX's QDQ; hybrid int8
  * files within the stated tolerance. The input transform: its format, and a step kind the device
  * does not know failing with a coded error. Spec-built artifacts: engine-tflite-spec.test.ts.
  */
@@ -11,7 +12,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   INPUT_TRANSFORM_FORMAT,
   PipelineErrorCodes,
+  SPEC_PIPELINE_FORMAT,
   isOutpostError,
+  parsePipeline,
   type FeatureValue,
   type InputTransform,
   type Manifest,
@@ -20,14 +23,13 @@ import { DeviceErrorCodes } from '../src/index.ts';
 // Trainer-side writers: a test-only dependency (device/src never imports the trainer).
 import {
   GraphBuilder,
-  addPreprocessing,
   emitDense,
+  emitPreprocessing,
   exportTflite,
   inputTransform,
-  mulberry32,
   tfliteLayers,
   type DenseQuant,
-  type Pipeline,
+  type SpecPipeline,
   type TfliteSource,
 } from '@outpost/trainer';
 // The writer itself, to put a hand-made transform into a .tflite file.
@@ -36,14 +38,37 @@ import { createTfliteEngine } from '../src/inference/tflite/tflite-engine.ts';
 import { designRows } from '../src/inference/tflite/input-transform.ts';
 import { readTfliteMetadata } from '../src/inference/tflite/tflite-metadata.ts';
 
-const PIPELINE: Pipeline = {
-  numeric: [
-    { name: 'a', median: 2, mean: 1.5, std: 2.5 },
-    { name: 'b', median: -30, mean: -25, std: 40 },
-  ],
-  oneHot: [{ name: 'c', categories: ['p', 'q', 'r'] }],
-  width: 5,
-};
+/** A fitted pipeline as a spec run writes it (checked by the device's own parser). */
+const PIPELINE = parsePipeline(
+  {
+    format: SPEC_PIPELINE_FORMAT,
+    inputs: [
+      { name: 'a', kind: 'numeric' },
+      { name: 'b', kind: 'numeric' },
+      { name: 'c', kind: 'categorical' },
+    ],
+    steps: [
+      { op: 'impute', column: 'a', kind: 'numeric', fill: 2, indicator: null },
+      { op: 'impute', column: 'b', kind: 'numeric', fill: -30, indicator: null },
+      { op: 'onehot', column: 'c', categories: ['p', 'q', 'r'] },
+      { op: 'scale', mean: [1.5, -25, 0, 0, 0], std: [2.5, 40, 1, 1, 1] },
+    ],
+    features: ['a', 'b', 'c=p', 'c=q', 'c=r'],
+  },
+  'test pipeline',
+) as unknown as SpecPipeline;
+
+/** Seeded uniform [0, 1) numbers (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 const MANIFEST = {
   name: 'tflite-test',
@@ -57,8 +82,8 @@ const MANIFEST = {
 } as unknown as Manifest;
 
 function randoms(n: number, seed: number, scale: number): number[] {
-  const rng = mulberry32(seed);
-  return Array.from({ length: n }, () => (rng() * 2 - 1) * scale);
+  const next = rng(seed);
+  return Array.from({ length: n }, () => (next() * 2 - 1) * scale);
 }
 
 const LINEAR: TfliteSource = { kind: 'linear', json: { weights: randoms(5, 1, 3), intercept: 12.5 } };
@@ -84,7 +109,7 @@ const BINARY: TfliteSource = {
   },
 };
 
-const rowRng = mulberry32(11);
+const rowRng = rng(11);
 const ROWS: Record<string, FeatureValue>[] = [
   ...Array.from({ length: 40 }, (_, i) => ({
     a: (rowRng() - 0.3) * 8,
@@ -99,7 +124,7 @@ const ROWS: Record<string, FeatureValue>[] = [
 
 function onnxModel(source: TfliteSource, quant: DenseQuant = 'float'): Uint8Array {
   const g = new GraphBuilder('tflite-parity');
-  let x = addPreprocessing(g, PIPELINE);
+  let x = emitPreprocessing(g, PIPELINE);
   tfliteLayers(source).forEach((l, i) => {
     const activation = l.activation === 'binary' ? 'identity' : l.activation;
     // Float biases on both sides: the comparison is about the weights.
@@ -223,7 +248,7 @@ describe('TFLite input transform', () => {
     transform = JSON.parse(new TextDecoder().decode(meta?.get('outpost.input_transform'))) as InputTransform;
   });
 
-  it('travels in the .tflite metadata: the housing pipeline as fitted steps, and the output', () => {
+  it('travels in the .tflite metadata: the pipeline as fitted steps, and the output', () => {
     expect(transform).toEqual(inputTransform(PIPELINE));
     expect(transform.format).toBe(INPUT_TRANSFORM_FORMAT);
     expect(transform.pipeline.steps.map((s) => s.op)).toEqual(['impute', 'impute', 'onehot', 'scale']);
