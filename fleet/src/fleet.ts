@@ -17,7 +17,7 @@ import { assign, publishDesired } from './desired-state.ts';
 import { modelDrift, type DriftReport, type DriftThresholds } from './drift/drift-report.ts';
 import { deadLetter, routeIngestion } from './ingest/dispatcher.ts';
 import { newCounters, type IngestContext } from './ingest/handler.ts';
-import { createArtifactReader, registerArtifact, type RegisteredArtifact } from './registry.ts';
+import { createArtifactReader, gatewayArtifactPolicy, registerArtifact, type RegisteredArtifact } from './registry.ts';
 import type { FleetStore } from './store/fleet-store.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
 
@@ -111,6 +111,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       transport,
       kind: 'gateways',
       read: createArtifactReader(store, opts.dataDir),
+      mayFetch: gatewayArtifactPolicy(store),
       logger,
       onInvalid: (topic, payload, error) => deadLetter(ctx, topic, payload, error),
     });

@@ -102,6 +102,18 @@ function writeBundle(target: string, bundle: ArtifactBundle): void {
 }
 
 /**
+ * Which gateway may download which artifact from the fleet (docs/SECURITY.md "Artifact transfer"):
+ * only the artifacts of that gateway's stored desired state. The gateway id is the one in the
+ * request's topic.
+ */
+export function gatewayArtifactPolicy(
+  store: Pick<FleetStore, 'getDesired'>,
+): (gatewayId: string, artifactId: string) => boolean /* an ArtifactFetchPolicy */ {
+  return (gatewayId, artifactId) =>
+    store.getDesired(gatewayId)?.models.some((m) => m.artifactId === artifactId) ?? false;
+}
+
+/**
  * The artifact server's reader: answers only for registered artifact ids and only for
  * manifest.json or a file the manifest lists; anything else is "not here" (undefined).
  */

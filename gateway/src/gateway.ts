@@ -3,6 +3,7 @@ import { createMqttTransport, serveArtifacts } from '@outpost/protocol/node';
 import { startEmbeddedBroker } from '@outpost/protocol/broker';
 import { createArtifactCache } from './artifact-cache.ts';
 import { createDeadLetterSink } from './dead-letters.ts';
+import { deviceArtifactPolicy } from './artifact-policy.ts';
 import { createReconciler } from './reconcile.ts';
 import { createRelay } from './relay.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
@@ -125,7 +126,14 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       logger: log,
     });
     closers.push({ name: 'relay', close: () => relay.stop() });
-    await serveArtifacts({ transport: local, kind: 'devices', read: cache.read, logger: log, onInvalid: deadLetter });
+    await serveArtifacts({
+      transport: local,
+      kind: 'devices',
+      read: cache.serve,
+      mayFetch: deviceArtifactPolicy(store),
+      logger: log,
+      onInvalid: deadLetter,
+    });
 
     await local.start();
     // Not awaited: the fleet may be down; mqtt.js keeps retrying and the relay drains on connect.
