@@ -6,6 +6,7 @@ import {
   silentLogger,
   systemClock,
   type Clock,
+  type DeadLetterBounds,
   type DesiredState,
   type Logger,
   type ReportedState,
@@ -39,6 +40,8 @@ export interface FleetOptions {
   clientId?: string;
   /** Drift thresholds (DESIGN.md §4: configurable). */
   driftThresholds?: Partial<DriftThresholds>;
+  /** Bounds of the dead-letter table (default: 10,000 letters, 4 KiB of each payload). */
+  deadLetters?: DeadLetterBounds;
 }
 
 export interface FleetStats {
@@ -48,6 +51,8 @@ export interface FleetStats {
   telemetryDuplicates: number;
   /** Dead letters in the store. */
   deadLetters: number;
+  /** Dead letters dropped to keep the table within its bound (docs/SECURITY.md "Bounds"). */
+  deadLettersDropped: number;
   reported: ReportedState[];
 }
 
@@ -85,7 +90,10 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   };
 
   try {
-    const store = openSqliteStore(join(opts.dataDir, FLEET_DB_FILE));
+    const store = openSqliteStore(
+      join(opts.dataDir, FLEET_DB_FILE),
+      opts.deadLetters ? { deadLetters: opts.deadLetters } : {},
+    );
     closers.push(() => store.close());
 
     let brokerUrl = opts.brokerUrl;
@@ -134,6 +142,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
         telemetryStored: store.countTelemetry(),
         telemetryDuplicates: counters.telemetryDuplicates,
         deadLetters: store.countDeadLetters(),
+        deadLettersDropped: store.countDeadLettersDropped(),
         reported: store.listReported(),
       }),
       async close() {

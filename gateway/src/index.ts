@@ -11,7 +11,15 @@ export { createDeadLetterSink } from './dead-letters.ts';
 export type { DeadLetterSink } from './dead-letters.ts';
 export { GatewayErrorCodes, gatewayError } from './errors.ts';
 export type { GatewayErrorCode } from './errors.ts';
-export type { GatewayStore, CachedArtifact, KnownDevice, OutboxEntry, DeadLetter } from './store/gateway-store.ts';
+export type {
+  GatewayStore,
+  GatewayStoreOptions,
+  CachedArtifact,
+  KnownDevice,
+  OutboxEntry,
+  DeadLetter,
+  StoredDeadLetter,
+} from './store/gateway-store.ts';
 export { openSqliteStore, GATEWAY_DB_FILE } from './store/sqlite-store.ts';
 export { createMemoryStore } from './store/memory-store.ts';
 export { gatewayCommand, gatewayCommands, parseGatewayArgs } from './cli/gateway-command.ts';

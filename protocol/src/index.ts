@@ -10,6 +10,7 @@ export * from './binning.ts';
 export * from './csv.ts';
 export * from './signing.ts';
 export * from './artifact.ts';
+export * from './dead-letter.ts';
 export * from './runtime.ts';
 export * from './schemas/common.ts';
 export * from './schemas/manifest.ts';
