@@ -13,6 +13,7 @@ import {
 } from '@outpost/protocol';
 import { DeviceErrorCodes, deviceError } from './errors.ts';
 import type { InferenceEngine, InferenceSession } from './inference/engine.ts';
+import { inputsAcceptingMissing } from './inference/missing-inputs.ts';
 import { modelFileFor } from './inference/model-file.ts';
 import { syncDir, writeAndSync } from './store/atomic-file.ts';
 import type { SlotName, StateFile } from './store/state-file.ts';
@@ -27,6 +28,11 @@ export interface LoadedModel {
   /** The artifact file the engine runs (model.onnx or model.tflite). */
   modelFile: string;
   session: InferenceSession;
+  /**
+   * The 'float' inputs this model may take missing (inference/missing-inputs.ts); absent on a
+   * model built by hand, where the manifest's `missing` fields alone decide.
+   */
+  acceptsMissing?: ReadonlySet<string>;
 }
 
 export const otherSlot = (s: SlotName): SlotName => (s === 'a' ? 'b' : 'a');
@@ -116,7 +122,10 @@ export class ModelSlots {
     const modelBytes = bundle.files.get(file);
     if (!modelBytes) throw deviceError(DeviceErrorCodes.MODEL_LOAD, `slot ${slot} has no ${file}`);
     const session = await this.engine.load(modelBytes, manifest);
+    const onnx = manifest.files.find((f) => f.role === 'model') ?? manifest.files.find((f) => f.role === 'model-float');
+    const acceptsMissing = inputsAcceptingMissing(manifest, onnx && bundle.files.get(onnx.path));
     return {
+      acceptsMissing,
       slot,
       name: manifest.name,
       version: manifest.version,

@@ -10,7 +10,7 @@ import {
   type RunningModel,
   type Transport,
 } from '@outpost/protocol';
-import type { ArtifactFetcher } from '@outpost/protocol/node';
+import { isTransientTransferError, type ArtifactFetcher } from '@outpost/protocol/node';
 import { DeviceErrorCodes, deviceError } from './errors.ts';
 import type { Reporter } from './reporter.ts';
 import type { LoadedModel, ModelSlots } from './slots.ts';
@@ -29,15 +29,21 @@ export interface UpdaterOptions {
   activate(model: LoadedModel): Promise<void>;
 }
 
-/** Failures worth retrying when the same desired state arrives again (a reconnect, a resend). */
-const TRANSIENT = new Set(['OUTPOST_ERR_TRANSFER_TIMEOUT', 'OUTPOST_ERR_TRANSFER_FAILED', DeviceErrorCodes.STORAGE]);
+/**
+ * Failures worth retrying when the same desired state arrives again (a reconnect, a resend): disk
+ * errors, and every transfer failure that is not a verdict on the artifact itself — a forged or
+ * garbled reply must not block a clean copy of the same revision (docs/SECURITY.md).
+ */
+function isTransient(err: OutpostError): boolean {
+  return err.code === DeviceErrorCodes.STORAGE || isTransientTransferError(err);
+}
 
 export function runningOf(model: LoadedModel, state: RunningModel['state'] = 'active'): RunningModel {
   return { name: model.name, version: model.version, artifactId: model.artifactId, state };
 }
 
 /**
- * The device update state machine (DESIGN.md §3): download → verify (signature, hashes, version
+ * The device update state machine (docs/ARCHITECTURE.md "Deploy: desired → reported"): download → verify (signature, hashes, version
  * newer than the last accepted, a file for this device's engine) → write into the inactive slot →
  * load → smoke test (golden examples, on the engine's own file) → activate.
  * Any failure keeps the previous model active and reports why. Reconciling is idempotent: an
@@ -147,7 +153,7 @@ export class Updater {
         err instanceof OutpostError
           ? err
           : new OutpostError('OUTPOST_ERR_UPDATE_FAILED', errorMessage(err), { cause: err });
-      if (!TRANSIENT.has(error.code)) this.failed.set(failKey, error);
+      if (!isTransient(error)) this.failed.set(failKey, error);
       this.log.warn(
         { model: assignment.name, version: assignment.version, code: error.code, reason: error.message },
         'update refused; previous model kept',

@@ -123,7 +123,10 @@ describe('outpost device --engine', () => {
           await new Promise((r) => setTimeout(r, 50));
         }
         expect(out).toContain('(engine tflite: tfjs-tflite, runs model-tflite files; cli-tflite v1 from model.tflite)');
-        const rows = f.records.slice(0, 40);
+        // lon and lat are required by /predict (never missing in training): rows without them are left out.
+        const rows = f.records
+          .slice(0, 40)
+          .filter((r) => [r.lon, r.lat].every((v) => typeof v === 'number' && Number.isFinite(v)));
         const res = await fetch(`${url}/predict`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },

@@ -6,6 +6,7 @@ import {
   silentLogger,
   systemClock,
   type Clock,
+  type DeadLetterBounds,
   type DesiredState,
   type Logger,
   type ReportedState,
@@ -17,7 +18,7 @@ import { assign, publishDesired } from './desired-state.ts';
 import { modelDrift, type DriftReport, type DriftThresholds } from './drift/drift-report.ts';
 import { deadLetter, routeIngestion } from './ingest/dispatcher.ts';
 import { newCounters, type IngestContext } from './ingest/handler.ts';
-import { createArtifactReader, registerArtifact, type RegisteredArtifact } from './registry.ts';
+import { createArtifactReader, gatewayArtifactPolicy, registerArtifact, type RegisteredArtifact } from './registry.ts';
 import type { FleetStore } from './store/fleet-store.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
 
@@ -39,6 +40,8 @@ export interface FleetOptions {
   clientId?: string;
   /** Drift thresholds (DESIGN.md §4: configurable). */
   driftThresholds?: Partial<DriftThresholds>;
+  /** Bounds of the dead-letter table (default: 10,000 letters, 4 KiB of each payload). */
+  deadLetters?: DeadLetterBounds;
 }
 
 export interface FleetStats {
@@ -48,6 +51,8 @@ export interface FleetStats {
   telemetryDuplicates: number;
   /** Dead letters in the store. */
   deadLetters: number;
+  /** Dead letters dropped to keep the table within its bound (docs/SECURITY.md "Bounds"). */
+  deadLettersDropped: number;
   reported: ReportedState[];
 }
 
@@ -85,7 +90,10 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   };
 
   try {
-    const store = openSqliteStore(join(opts.dataDir, FLEET_DB_FILE));
+    const store = openSqliteStore(
+      join(opts.dataDir, FLEET_DB_FILE),
+      opts.deadLetters ? { deadLetters: opts.deadLetters } : {},
+    );
     closers.push(() => store.close());
 
     let brokerUrl = opts.brokerUrl;
@@ -111,6 +119,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       transport,
       kind: 'gateways',
       read: createArtifactReader(store, opts.dataDir),
+      mayFetch: gatewayArtifactPolicy(store),
       logger,
       onInvalid: (topic, payload, error) => deadLetter(ctx, topic, payload, error),
     });
@@ -133,6 +142,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
         telemetryStored: store.countTelemetry(),
         telemetryDuplicates: counters.telemetryDuplicates,
         deadLetters: store.countDeadLetters(),
+        deadLettersDropped: store.countDeadLettersDropped(),
         reported: store.listReported(),
       }),
       async close() {

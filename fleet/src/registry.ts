@@ -11,7 +11,6 @@ import {
   type ArtifactBundle,
   type Clock,
 } from '@outpost/protocol';
-import type { ArtifactFileReader } from '@outpost/protocol/node';
 import { FleetErrorCodes, fleetError } from './errors.ts';
 import type { FleetStore } from './store/fleet-store.ts';
 
@@ -103,10 +102,25 @@ function writeBundle(target: string, bundle: ArtifactBundle): void {
 }
 
 /**
+ * Which gateway may download which artifact from the fleet (docs/SECURITY.md "Artifact transfer"):
+ * only the artifacts of that gateway's stored desired state. The gateway id is the one in the
+ * request's topic.
+ */
+export function gatewayArtifactPolicy(
+  store: Pick<FleetStore, 'getDesired'>,
+): (gatewayId: string, artifactId: string) => boolean /* an ArtifactFetchPolicy */ {
+  return (gatewayId, artifactId) =>
+    store.getDesired(gatewayId)?.models.some((m) => m.artifactId === artifactId) ?? false;
+}
+
+/**
  * The artifact server's reader: answers only for registered artifact ids and only for
  * manifest.json or a file the manifest lists; anything else is "not here" (undefined).
  */
-export function createArtifactReader(store: FleetStore, dataDir: string): ArtifactFileReader {
+export function createArtifactReader(
+  store: FleetStore,
+  dataDir: string,
+): (artifactId: string, file: string) => Promise<Uint8Array | undefined> /* an ArtifactFileReader */ {
   return async (artifactId, file) => {
     const record = store.getArtifact(artifactId);
     if (!record) return undefined;

@@ -109,8 +109,9 @@ describe('fleet service', () => {
         Buffer.compare(Buffer.from(bundle.files.get('card.md') ?? []), readFileSync(join(artifact.dir, 'card.md'))),
       ).toBe(0);
 
+      // An artifact not in gw1's desired state is refused before the fleet looks for it.
       await expect(fetcher.fetch('e'.repeat(64), keys.publicKeyPem)).rejects.toSatisfy((e) =>
-        isOutpostError(e, FleetErrorCodes.ARTIFACT_NOT_FOUND),
+        isOutpostError(e, 'OUTPOST_ERR_ARTIFACT_NOT_ASSIGNED'),
       );
     } finally {
       await gw.close();

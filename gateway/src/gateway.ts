@@ -1,8 +1,17 @@
-import { assertId, errorMessage, silentLogger, systemClock, type Clock, type Logger } from '@outpost/protocol';
+import {
+  assertId,
+  errorMessage,
+  silentLogger,
+  systemClock,
+  type Clock,
+  type DeadLetterBounds,
+  type Logger,
+} from '@outpost/protocol';
 import { createMqttTransport, serveArtifacts } from '@outpost/protocol/node';
 import { startEmbeddedBroker } from '@outpost/protocol/broker';
 import { createArtifactCache } from './artifact-cache.ts';
 import { createDeadLetterSink } from './dead-letters.ts';
+import { deviceArtifactPolicy } from './artifact-policy.ts';
 import { createReconciler } from './reconcile.ts';
 import { createRelay } from './relay.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
@@ -27,6 +36,8 @@ export interface GatewayOptions {
   reconnectPeriodMs?: number;
   /** How soon a failed reconcile is retried (default 30 s). */
   retryMs?: number;
+  /** Bounds of the dead-letter table (default: 10,000 letters, 4 KiB of each payload). */
+  deadLetters?: DeadLetterBounds;
 }
 
 export interface GatewayStatusSnapshot {
@@ -36,6 +47,8 @@ export interface GatewayStatusSnapshot {
   outboxDepth: number;
   relayed: number;
   deadLetters: number;
+  /** Dead letters dropped to keep the table within its bound (docs/SECURITY.md "Bounds"). */
+  deadLettersDropped: number;
   desiredRevision: number | null;
 }
 
@@ -69,7 +82,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   };
 
   try {
-    const store = openSqliteStore(opts.dataDir);
+    const store = openSqliteStore(opts.dataDir, opts.deadLetters ? { deadLetters: opts.deadLetters } : {});
     closers.push({ name: 'store', close: () => store.close() });
     const broker = await startEmbeddedBroker({
       port: opts.localPort ?? DEFAULT_LOCAL_PORT,
@@ -125,7 +138,14 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       logger: log,
     });
     closers.push({ name: 'relay', close: () => relay.stop() });
-    await serveArtifacts({ transport: local, kind: 'devices', read: cache.read, logger: log, onInvalid: deadLetter });
+    await serveArtifacts({
+      transport: local,
+      kind: 'devices',
+      read: cache.serve,
+      mayFetch: deviceArtifactPolicy(store),
+      logger: log,
+      onInvalid: deadLetter,
+    });
 
     await local.start();
     // Not awaited: the fleet may be down; mqtt.js keeps retrying and the relay drains on connect.
@@ -150,6 +170,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
             outboxDepth: 0,
             relayed: relay.relayed,
             deadLetters: deadLettered,
+            deadLettersDropped: 0,
             desiredRevision: null,
           };
         }
@@ -160,6 +181,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           outboxDepth: store.outboxDepth(),
           relayed: relay.relayed,
           deadLetters: store.deadLetterCount(),
+          deadLettersDropped: store.deadLettersDropped(),
           desiredRevision: store.getDesired()?.revision ?? null,
         };
       },

@@ -8,7 +8,15 @@ export { startGateway } from './gateway.ts';
 export type { Gateway, GatewayOptions, GatewayStatusSnapshot } from './gateway.ts';
 export { GatewayErrorCodes } from './errors.ts';
 export type { GatewayErrorCode } from './errors.ts';
-export type { GatewayStore, CachedArtifact, KnownDevice, OutboxEntry, DeadLetter } from './store/gateway-store.ts';
+export type {
+  GatewayStore,
+  GatewayStoreOptions,
+  CachedArtifact,
+  KnownDevice,
+  OutboxEntry,
+  DeadLetter,
+  StoredDeadLetter,
+} from './store/gateway-store.ts';
 export { openSqliteStore, GATEWAY_DB_FILE } from './store/sqlite-store.ts';
 export { gatewayCommands, parseGatewayArgs } from './cli/gateway-command.ts';
 export type { GatewayCliArgs } from './cli/gateway-command.ts';

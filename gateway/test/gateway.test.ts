@@ -105,10 +105,10 @@ describe('gateway: cache and reconcile', () => {
     expect(fleet.reads.get(`${big.artifactId}/model.onnx`)).toBe(5); // 300 KiB in 64 KiB chunks
     expect(fleet.reads.get(`${small.artifactId}/manifest.json`)).toBe(1);
 
-    // An artifact the gateway has not cached is not served.
+    // An artifact not in the device's desired state is not served (refused before any lookup).
     const fetcher = await createArtifactFetcher({ transport: dev1, kind: 'devices', selfId: 'dev1' });
     await expect(fetcher.fetch('0'.repeat(64), keys.publicKeyPem)).rejects.toMatchObject({
-      code: 'OUTPOST_ERR_ARTIFACT_NOT_FOUND',
+      code: 'OUTPOST_ERR_ARTIFACT_NOT_ASSIGNED',
     });
 
     // The gateway reports itself upstream, retained, converged.

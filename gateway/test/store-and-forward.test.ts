@@ -175,7 +175,8 @@ describe('gateway: restart with the fleet away', () => {
       await offline.close();
     }
 
-    // 3. A cached file changed on disk (same size): the gateway serves the bytes, the device refuses them.
+    // 3. A cached file changed on disk (same size): the gateway no longer serves it (it fails its
+    // sha256); with the fleet away it cannot be fetched again, so the request is refused.
     const cached = join(dataDir, 'artifacts', art.artifactId, 'model.onnx');
     const bytes = readFileSync(cached);
     bytes[1000] = (bytes[1000] as number) ^ 0xff;
@@ -184,7 +185,7 @@ describe('gateway: restart with the fleet away', () => {
     const dev1 = await client(res, tampered.localUrl, 'dev1-again');
     const fetcher = await createArtifactFetcher({ transport: dev1, kind: 'devices', selfId: 'dev1' });
     await expect(fetcher.fetch(art.artifactId, keys.publicKeyPem)).rejects.toMatchObject({
-      code: ErrorCodes.HASH_MISMATCH,
+      code: ErrorCodes.ARTIFACT_READ_FAILED,
     });
   });
 });

@@ -31,6 +31,13 @@ export const ErrorCodes = {
   ARTIFACT_READ_FAILED: 'OUTPOST_ERR_ARTIFACT_READ_FAILED',
   /** A key file or key string cannot be read as an ed25519 key. */
   KEY_INVALID: 'OUTPOST_ERR_KEY_INVALID',
+  /**
+   * An artifact chunk reply contradicts its request or the manifest (another index or file, a size
+   * or chunk count over the bound): the sender is not trusted, the transfer may be retried.
+   */
+  TRANSFER_INVALID: 'OUTPOST_ERR_TRANSFER_INVALID',
+  /** The artifact server refused a chunk: the artifact is not assigned to the node asking. */
+  ARTIFACT_NOT_ASSIGNED: 'OUTPOST_ERR_ARTIFACT_NOT_ASSIGNED',
 } as const;
 
 export type ProtocolErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -24,6 +24,7 @@ export {
   type SigningKeyPair,
 } from './signing.ts';
 export * from './artifact.ts';
+export * from './dead-letter.ts';
 export * from './runtime.ts';
 export * from './schemas/common.ts';
 export * from './schemas/manifest.ts';

@@ -4,6 +4,7 @@ import { ErrorCodes, OutpostError, validate, type Clock, type FeatureValue } fro
 import { DeviceErrorCodes } from '../errors.ts';
 import type { PredictionResult } from '../predictor.ts';
 import type { LoadedModel } from '../slots.ts';
+import { checkNumericInputs, declaredMissing } from './input-check.ts';
 import { MAX_BODY_BYTES, PredictBody } from './predict-body.ts';
 
 export interface HttpServerOptions {
@@ -29,8 +30,10 @@ const STATUS: Record<string, number> = {
 };
 
 /**
- * The device's local REST API (DESIGN.md §2 "local REST API"), on loopback by default:
- * `POST /predict`, `GET /health`, `GET /model`. Errors are `{ error: { code, message } }`.
+ * The device's local REST API (docs/ARCHITECTURE.md "Bad input"), on loopback by default:
+ * `POST /predict`, `GET /health`, `GET /model`. Errors are `{ error: { code, message, details? } }`.
+ * `POST /predict` refuses a required numeric input that is not a finite number before predicting
+ * (http/input-check.ts).
  */
 export async function startHttpServer(o: HttpServerOptions): Promise<DeviceHttpServer> {
   const startedAt = o.clock.now();
@@ -71,8 +74,22 @@ export async function startHttpServer(o: HttpServerOptions): Promise<DeviceHttpS
       throw new OutpostError(DeviceErrorCodes.INPUT_INVALID, e.message, { details: e.details });
     }
     const rows = 'rows' in body ? body.rows : [body.inputs];
+    const model = o.active();
+    if (!model) throw new OutpostError(DeviceErrorCodes.NO_MODEL, 'no model is active yet');
+    const { imputed } = checkNumericInputs(
+      rows,
+      model.manifest,
+      model.acceptsMissing ?? declaredMissing(model.manifest),
+    );
     const r = await o.predict(rows);
-    return { model: r.model, version: r.version, predictions: r.predictions, ids: r.ids };
+    return {
+      model: r.model,
+      version: r.version,
+      predictions: r.predictions,
+      ids: r.ids,
+      // Inputs the model took missing (imputed in its graph), by field: present only when any were.
+      ...(Object.keys(imputed).length > 0 ? { imputed } : {}),
+    };
   });
 
   app.get('/health', async () => {

@@ -1,4 +1,11 @@
-import type { DesiredState, LabelMessage, Manifest, ReportedState, TelemetryWindow } from '@outpost/protocol';
+import type {
+  DeadLetterBounds,
+  DesiredState,
+  LabelMessage,
+  Manifest,
+  ReportedState,
+  TelemetryWindow,
+} from '@outpost/protocol';
 
 /**
  * The fleet's store (the contract; CONVENTIONS.md "Contracts apart from implementations").
@@ -34,7 +41,18 @@ export interface DeadLetterInput {
 
 export interface DeadLetter extends DeadLetterInput {
   id: number;
+  /** The first `prefixBytes` of the payload (the whole payload when it is shorter). */
   payload: Buffer;
+  /** Size of the whole payload as received. */
+  payloadBytes: number;
+  /** sha256 of the whole payload as received. */
+  payloadSha256: string;
+}
+
+/** Options of both fleet stores. */
+export interface FleetStoreOptions {
+  /** Bounds of the dead-letter table (docs/SECURITY.md "Bounds"). */
+  deadLetters?: DeadLetterBounds;
 }
 
 export interface FleetStore {
@@ -69,11 +87,16 @@ export interface FleetStore {
   addLabel(label: LabelMessage): void;
   labels(device?: string): LabelMessage[];
 
-  /** Keeps a rejected message with its raw bytes; returns its id. */
+  /**
+   * Keeps a rejected message: a prefix of its raw bytes, their size and sha256; returns its id.
+   * Beyond `maxRows` letters the oldest are dropped and counted.
+   */
   addDeadLetter(letter: DeadLetterInput): number;
   /** Dead letters, oldest first. */
   deadLetters(): DeadLetter[];
   countDeadLetters(): number;
+  /** Dead letters dropped to keep the table within its bound, since the store was created. */
+  countDeadLettersDropped(): number;
 
   close(): void;
 }

@@ -1,12 +1,21 @@
-import type { DesiredState, LabelMessage, ReportedState, TelemetryWindow } from '@outpost/protocol';
+import {
+  deadLetterBounds,
+  deadLetterPayload,
+  type DesiredState,
+  type LabelMessage,
+  type ReportedState,
+  type TelemetryWindow,
+} from '@outpost/protocol';
 import { FleetErrorCodes, fleetError } from '../errors.ts';
-import type { ArtifactRecord, DeadLetter, FleetStore } from './fleet-store.ts';
+import type { ArtifactRecord, DeadLetter, FleetStore, FleetStoreOptions } from './fleet-store.ts';
 
 /** Values go in and out as copies, as they would through SQLite, so callers cannot alias stored state. */
 const copy = <T>(v: T): T => structuredClone(v);
 
 /** An in-memory FleetStore with the same behaviour as the SQLite one (fleet/test/store-contract.ts). */
-export function createMemoryStore(): FleetStore {
+export function createMemoryStore(options: FleetStoreOptions = {}): FleetStore {
+  const bounds = deadLetterBounds(options.deadLetters);
+  let deadDropped = 0;
   const artifacts = new Map<string, ArtifactRecord>();
   const desired = new Map<string, DesiredState>();
   const reported = new Map<string, ReportedState>();
@@ -108,14 +117,18 @@ export function createMemoryStore(): FleetStore {
     },
     addDeadLetter(d) {
       const id = nextDeadId++;
+      const { prefix, payloadBytes, payloadSha256 } = deadLetterPayload(d.payload, bounds.prefixBytes);
       dead.push({
         id,
         topic: d.topic,
-        payload: Buffer.from(d.payload),
+        payload: prefix,
+        payloadBytes,
+        payloadSha256,
         code: d.code,
         reason: d.reason,
         receivedAt: d.receivedAt,
       });
+      if (dead.length > bounds.maxRows) deadDropped += dead.splice(0, dead.length - bounds.maxRows).length;
       return id;
     },
     deadLetters() {
@@ -123,6 +136,9 @@ export function createMemoryStore(): FleetStore {
     },
     countDeadLetters() {
       return dead.length;
+    },
+    countDeadLettersDropped() {
+      return deadDropped;
     },
     close() {},
   };

@@ -1,9 +1,25 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { DesiredState, LabelMessage, Manifest, ReportedState, TelemetryWindow } from '@outpost/protocol';
+import {
+  deadLetterBounds,
+  deadLetterPayload,
+  sha256Hex,
+  type DesiredState,
+  type LabelMessage,
+  type Manifest,
+  type ReportedState,
+  type TelemetryWindow,
+} from '@outpost/protocol';
 import { FleetErrorCodes, fleetError } from '../errors.ts';
-import type { ArtifactRecord, DeadLetter, DeadLetterInput, FleetStore, TelemetryQuery } from './fleet-store.ts';
+import type {
+  ArtifactRecord,
+  DeadLetter,
+  DeadLetterInput,
+  FleetStore,
+  FleetStoreOptions,
+  TelemetryQuery,
+} from './fleet-store.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS artifacts (
@@ -67,6 +83,8 @@ interface ArtifactRow {
   registered_at: string;
 }
 
+const DEAD_LETTERS_DROPPED = 'dead_letters_dropped';
+
 interface DeadLetterRow {
   id: number;
   topic: string;
@@ -74,6 +92,25 @@ interface DeadLetterRow {
   code: string;
   reason: string;
   received_at: string;
+  /** NULL on letters stored before payloads were bounded (then `payload` is the whole payload). */
+  payload_bytes: number | null;
+  payload_sha256: string | null;
+}
+
+/**
+ * Columns and tables added after the first schema, created on open when missing so that an
+ * existing fleet.db keeps working.
+ */
+function migrate(db: Database.Database): void {
+  const columns = new Set(
+    db
+      .prepare<[], { name: string }>('PRAGMA table_info(dead_letters)')
+      .all()
+      .map((c) => c.name),
+  );
+  if (!columns.has('payload_bytes')) db.exec('ALTER TABLE dead_letters ADD COLUMN payload_bytes INTEGER');
+  if (!columns.has('payload_sha256')) db.exec('ALTER TABLE dead_letters ADD COLUMN payload_sha256 TEXT');
+  db.exec('CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, n INTEGER NOT NULL)');
 }
 
 function toArtifact(row: ArtifactRow): ArtifactRecord {
@@ -88,13 +125,15 @@ function toArtifact(row: ArtifactRow): ArtifactRecord {
 }
 
 /** The default fleet store: one SQLite file (`<dataDir>/fleet.db`), WAL, synchronous=NORMAL. */
-export function openSqliteStore(file: string): FleetStore {
+export function openSqliteStore(file: string, options: FleetStoreOptions = {}): FleetStore {
+  const bounds = deadLetterBounds(options.deadLetters);
   mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
+  migrate(db);
 
   const st = {
     putArtifact: db.prepare(
@@ -129,8 +168,15 @@ export function openSqliteStore(file: string): FleetStore {
       'SELECT * FROM labels WHERE device = ? ORDER BY at, prediction_id',
     ),
     addDeadLetter: db.prepare(
-      'INSERT INTO dead_letters (topic, payload, code, reason, received_at) VALUES (?, ?, ?, ?, ?)',
+      'INSERT INTO dead_letters (topic, payload, code, reason, received_at, payload_bytes, payload_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
+    dropOldestDeadLetters: db.prepare<[number]>(
+      'DELETE FROM dead_letters WHERE id IN (SELECT id FROM dead_letters ORDER BY id LIMIT ?)',
+    ),
+    addCounter: db.prepare<[string, number]>(
+      'INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET n = n + excluded.n',
+    ),
+    getCounter: db.prepare<[string], { n: number }>('SELECT n FROM counters WHERE name = ?'),
     deadLetters: db.prepare<[], DeadLetterRow>('SELECT * FROM dead_letters ORDER BY id'),
     countDeadLetters: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM dead_letters'),
   };
@@ -238,19 +284,30 @@ export function openSqliteStore(file: string): FleetStore {
         at: r.at,
       }));
     },
-    addDeadLetter(d: DeadLetterInput) {
-      const info = st.addDeadLetter.run(d.topic, Buffer.from(d.payload), d.code, d.reason, d.receivedAt);
+    addDeadLetter: db.transaction((d: DeadLetterInput): number => {
+      const { prefix, payloadBytes, payloadSha256 } = deadLetterPayload(d.payload, bounds.prefixBytes);
+      const info = st.addDeadLetter.run(d.topic, prefix, d.code, d.reason, d.receivedAt, payloadBytes, payloadSha256);
+      const over = (st.countDeadLetters.get()?.n ?? 0) - bounds.maxRows;
+      if (over > 0) {
+        const dropped = st.dropOldestDeadLetters.run(over).changes;
+        st.addCounter.run(DEAD_LETTERS_DROPPED, dropped);
+      }
       return Number(info.lastInsertRowid);
-    },
+    }),
     deadLetters(): DeadLetter[] {
       return st.deadLetters.all().map((r) => ({
         id: r.id,
         topic: r.topic,
         payload: r.payload,
+        payloadBytes: r.payload_bytes ?? r.payload.byteLength,
+        payloadSha256: r.payload_sha256 ?? sha256Hex(r.payload),
         code: r.code,
         reason: r.reason,
         receivedAt: r.received_at,
       }));
+    },
+    countDeadLettersDropped() {
+      return st.getCounter.get(DEAD_LETTERS_DROPPED)?.n ?? 0;
     },
     countDeadLetters() {
       return st.countDeadLetters.get()?.n ?? 0;

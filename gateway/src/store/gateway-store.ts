@@ -1,4 +1,4 @@
-import type { DesiredState, ReportedState } from '@outpost/protocol';
+import type { DeadLetterBounds, DesiredState, ReportedState } from '@outpost/protocol';
 
 /**
  * What a gateway keeps across restarts (DESIGN.md §2 "gateway: artifact cache, store-and-forward
@@ -36,6 +36,20 @@ export interface DeadLetter {
   at: number;
 }
 
+/** A dead letter as stored: its payload cut to the bound, with the whole payload's size and sha256. */
+export interface StoredDeadLetter extends DeadLetter {
+  /** The first `prefixBytes` of the payload (the whole payload when it is shorter). */
+  payload: Buffer;
+  payloadBytes: number;
+  payloadSha256: string;
+}
+
+/** Options of both gateway stores. */
+export interface GatewayStoreOptions {
+  /** Bounds of the dead-letter table (docs/SECURITY.md "Bounds"). */
+  deadLetters?: DeadLetterBounds;
+}
+
 export interface GatewayStore {
   putArtifact(artifact: CachedArtifact): void;
   getArtifact(artifactId: string): CachedArtifact | undefined;
@@ -61,10 +75,16 @@ export interface GatewayStore {
   ack(id: number): void;
   outboxDepth(): number;
 
+  /**
+   * Keeps a rejected message: a prefix of its payload, its size and sha256. Beyond `maxRows`
+   * letters the oldest are dropped and counted.
+   */
   addDeadLetter(letter: DeadLetter): void;
   /** Newest first. */
-  listDeadLetters(limit?: number): DeadLetter[];
+  listDeadLetters(limit?: number): StoredDeadLetter[];
   deadLetterCount(): number;
+  /** Dead letters dropped to keep the table within its bound, since the store was created. */
+  deadLettersDropped(): number;
 
   close(): void;
 }

@@ -1,12 +1,21 @@
-import type { DesiredState, ReportedState } from '@outpost/protocol';
-import type { CachedArtifact, DeadLetter, GatewayStore, KnownDevice, OutboxEntry } from './gateway-store.ts';
+import { deadLetterBounds, deadLetterPayload, type DesiredState, type ReportedState } from '@outpost/protocol';
+import type {
+  CachedArtifact,
+  GatewayStore,
+  GatewayStoreOptions,
+  KnownDevice,
+  OutboxEntry,
+  StoredDeadLetter,
+} from './gateway-store.ts';
 
 /** A GatewayStore in memory: for tests and for a gateway that may forget on restart. */
-export function createMemoryStore(): GatewayStore {
+export function createMemoryStore(options: GatewayStoreOptions = {}): GatewayStore {
+  const bounds = deadLetterBounds(options.deadLetters);
+  let deadDropped = 0;
   const artifacts = new Map<string, CachedArtifact>();
   const devices = new Map<string, KnownDevice>();
   const outbox = new Map<number, OutboxEntry>();
-  const deadLetters: DeadLetter[] = [];
+  const deadLetters: StoredDeadLetter[] = [];
   let desired: string | undefined;
   let nextId = 1;
   // Copies in and out, so callers cannot change what is stored (as with SQLite).
@@ -68,7 +77,10 @@ export function createMemoryStore(): GatewayStore {
       return outbox.size;
     },
     addDeadLetter(l) {
-      deadLetters.push({ ...l, payload: Buffer.from(l.payload) });
+      const { prefix, payloadBytes, payloadSha256 } = deadLetterPayload(l.payload, bounds.prefixBytes);
+      deadLetters.push({ ...l, payload: prefix, payloadBytes, payloadSha256 });
+      if (deadLetters.length > bounds.maxRows)
+        deadDropped += deadLetters.splice(0, deadLetters.length - bounds.maxRows).length;
     },
     listDeadLetters(limit = Number.MAX_SAFE_INTEGER) {
       return deadLetters
@@ -79,6 +91,9 @@ export function createMemoryStore(): GatewayStore {
     },
     deadLetterCount() {
       return deadLetters.length;
+    },
+    deadLettersDropped() {
+      return deadDropped;
     },
     close() {},
   };

@@ -1,8 +1,22 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { DesiredState, ReportedState } from '@outpost/protocol';
-import type { CachedArtifact, DeadLetter, GatewayStore, KnownDevice, OutboxEntry } from './gateway-store.ts';
+import {
+  deadLetterBounds,
+  deadLetterPayload,
+  sha256Hex,
+  type DesiredState,
+  type ReportedState,
+} from '@outpost/protocol';
+import type {
+  CachedArtifact,
+  DeadLetter,
+  GatewayStore,
+  GatewayStoreOptions,
+  KnownDevice,
+  OutboxEntry,
+  StoredDeadLetter,
+} from './gateway-store.ts';
 
 export const GATEWAY_DB_FILE = 'gateway.db';
 
@@ -63,7 +77,35 @@ interface DeadLetterRow {
   code: string;
   reason: string;
   at: number;
+  /** NULL on letters stored before payloads were bounded (then `payload` is the whole payload). */
+  payload_bytes: number | null;
+  payload_sha256: string | null;
 }
+
+const DEAD_LETTERS_DROPPED = 'dead_letters_dropped';
+
+/** Columns and tables added after the first schema, created on open when missing (an existing gateway.db keeps working). */
+function migrate(db: Database.Database): void {
+  const columns = new Set(
+    db
+      .prepare<[], { name: string }>('PRAGMA table_info(dead_letters)')
+      .all()
+      .map((c) => c.name),
+  );
+  if (!columns.has('payload_bytes')) db.exec('ALTER TABLE dead_letters ADD COLUMN payload_bytes INTEGER');
+  if (!columns.has('payload_sha256')) db.exec('ALTER TABLE dead_letters ADD COLUMN payload_sha256 TEXT');
+  db.exec('CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, n INTEGER NOT NULL)');
+}
+
+const toDeadLetter = (r: DeadLetterRow): StoredDeadLetter => ({
+  topic: r.topic,
+  payload: r.payload,
+  code: r.code,
+  reason: r.reason,
+  at: r.at,
+  payloadBytes: r.payload_bytes ?? r.payload.byteLength,
+  payloadSha256: r.payload_sha256 ?? sha256Hex(r.payload),
+});
 
 const toArtifact = (r: ArtifactRow): CachedArtifact => ({
   artifactId: r.artifact_id,
@@ -81,12 +123,14 @@ const toDevice = (r: DeviceRow): KnownDevice => ({
  * The gateway's SQLite store, `<dataDir>/gateway.db`, WAL with synchronous=NORMAL (STACK.md
  * "SQLite"): an enqueued outbox row survives a process crash before it is published upstream.
  */
-export function openSqliteStore(dataDir: string): GatewayStore {
+export function openSqliteStore(dataDir: string, options: GatewayStoreOptions = {}): GatewayStore {
+  const bounds = deadLetterBounds(options.deadLetters);
   mkdirSync(dataDir, { recursive: true });
   const db = new Database(join(dataDir, GATEWAY_DB_FILE));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.exec(SCHEMA);
+  migrate(db);
 
   const q = {
     putArtifact: db.prepare(
@@ -110,10 +154,19 @@ export function openSqliteStore(dataDir: string): GatewayStore {
     peekOutbox: db.prepare<[number, number], OutboxRow>('SELECT * FROM outbox WHERE id > ? ORDER BY id LIMIT ?'),
     ack: db.prepare('DELETE FROM outbox WHERE id = ?'),
     outboxDepth: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM outbox'),
-    addDeadLetter: db.prepare('INSERT INTO dead_letters (topic, payload, code, reason, at) VALUES (?, ?, ?, ?, ?)'),
-    listDeadLetters: db.prepare<[number], DeadLetterRow>(
-      'SELECT topic, payload, code, reason, at FROM dead_letters ORDER BY id DESC LIMIT ?',
+    addDeadLetter: db.prepare(
+      'INSERT INTO dead_letters (topic, payload, code, reason, at, payload_bytes, payload_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
+    listDeadLetters: db.prepare<[number], DeadLetterRow>(
+      'SELECT topic, payload, code, reason, at, payload_bytes, payload_sha256 FROM dead_letters ORDER BY id DESC LIMIT ?',
+    ),
+    dropOldestDeadLetters: db.prepare<[number]>(
+      'DELETE FROM dead_letters WHERE id IN (SELECT id FROM dead_letters ORDER BY id LIMIT ?)',
+    ),
+    addCounter: db.prepare<[string, number]>(
+      'INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET n = n + excluded.n',
+    ),
+    getCounter: db.prepare<[string], { n: number }>('SELECT n FROM counters WHERE name = ?'),
     deadLetterCount: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM dead_letters'),
   };
   const upsertDevice = db.transaction((id: string, lastSeen: number, reported: ReportedState | null): boolean => {
@@ -173,11 +226,17 @@ export function openSqliteStore(dataDir: string): GatewayStore {
     outboxDepth() {
       return q.outboxDepth.get()?.n ?? 0;
     },
-    addDeadLetter(l: DeadLetter) {
-      q.addDeadLetter.run(l.topic, l.payload, l.code, l.reason, l.at);
-    },
+    addDeadLetter: db.transaction((l: DeadLetter): void => {
+      const { prefix, payloadBytes, payloadSha256 } = deadLetterPayload(l.payload, bounds.prefixBytes);
+      q.addDeadLetter.run(l.topic, prefix, l.code, l.reason, l.at, payloadBytes, payloadSha256);
+      const over = (q.deadLetterCount.get()?.n ?? 0) - bounds.maxRows;
+      if (over > 0) q.addCounter.run(DEAD_LETTERS_DROPPED, q.dropOldestDeadLetters.run(over).changes);
+    }),
     listDeadLetters(limit) {
-      return q.listDeadLetters.all(limitOf(limit)).map((r) => ({ ...r }));
+      return q.listDeadLetters.all(limitOf(limit)).map(toDeadLetter);
+    },
+    deadLettersDropped() {
+      return q.getCounter.get(DEAD_LETTERS_DROPPED)?.n ?? 0;
     },
     deadLetterCount() {
       return q.deadLetterCount.get()?.n ?? 0;

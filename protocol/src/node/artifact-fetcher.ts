@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { verifyArtifact, MANIFEST_FILE, type ArtifactBundle } from '../artifact.ts';
+import { verifyArtifact, MANIFEST_FILE, MAX_MANIFEST_BYTES, type ArtifactBundle } from '../artifact.ts';
 import { decode, encode } from '../decode.ts';
 import { ErrorCodes, OutpostError } from '../errors.ts';
 import { sha256Hex } from '../hash.ts';
@@ -10,12 +10,30 @@ import {
   MAX_CHUNK_BYTES,
   type ArtifactChunk,
 } from '../schemas/artifact-transfer.ts';
-import type { Manifest } from '../schemas/manifest.ts';
+import { Manifest } from '../schemas/manifest.ts';
+import { verifyManifest } from '../signing.ts';
 import { topics, type NodeKind } from '../topics.ts';
 import type { Transport } from '../transport.ts';
 
 export const TRANSFER_TIMEOUT = 'OUTPOST_ERR_TRANSFER_TIMEOUT';
 export const TRANSFER_FAILED = 'OUTPOST_ERR_TRANSFER_FAILED';
+
+/**
+ * True when a failed fetch says nothing about the artifact itself, only about this transfer: a
+ * timeout, a reply that failed its checks (any sender on the broker can forge one), an error the
+ * server answered with. Such a failure is retried later and never remembered against a revision.
+ * The one permanent verdict is on a manifest that hashed to the artifact id (so it is the genuine
+ * one) yet fails its schema or signature.
+ */
+export function isTransientTransferError(err: unknown): boolean {
+  if (!(err instanceof OutpostError)) return false;
+  return (
+    err.code === TRANSFER_TIMEOUT ||
+    err.code === TRANSFER_FAILED ||
+    err.code === ErrorCodes.TRANSFER_INVALID ||
+    err.details.transient === true
+  );
+}
 
 export interface ArtifactFetcherOptions {
   transport: Transport;
@@ -43,9 +61,12 @@ interface Pending {
 
 /**
  * Pulls an artifact chunk by chunk over the transport (docs/ARCHITECTURE.md "Artifact transfer").
- * Each chunk is checked against its sha256 as it arrives and each file against the file's sha256
- * once complete; a lost request or reply is asked for again, so a broker restart mid-transfer
- * resumes from the missing chunk rather than from the start.
+ * The sender is not trusted (docs/SECURITY.md "Artifact transfer"): the manifest is bounded by
+ * MAX_MANIFEST_BYTES and must hash to the artifact id before it is parsed; every other file is
+ * bounded by its manifest entry; each reply must answer the request it claims to (same file and
+ * index, consistent totals, exact chunk length, matching sha256) before its bytes are kept. A lost
+ * or invalid reply is asked for again, so a broker restart mid-transfer resumes from the missing
+ * chunk rather than from the start.
  */
 export async function createArtifactFetcher(options: ArtifactFetcherOptions): Promise<ArtifactFetcher> {
   const clock = options.clock ?? systemClock;
@@ -57,10 +78,13 @@ export async function createArtifactFetcher(options: ArtifactFetcherOptions): Pr
   const topicOf = (leaf: 'artifactRequest' | 'artifactChunk'): string =>
     options.kind === 'gateways' ? topics.gateway(options.selfId, leaf) : topics.device(options.selfId, leaf);
 
+  // A reply carries at most one chunk of `chunkBytes` as base64, plus a few hundred bytes of fields.
+  const maxReplyBytes = Math.ceil(chunkBytes / 3) * 4 + 4096;
+
   await options.transport.route(topicOf('artifactChunk'), (_topic, payload) => {
     let msg: ArtifactChunkResponse;
     try {
-      msg = decode(ArtifactChunkResponse, payload, 'artifact chunk', MAX_CHUNK_BYTES * 2);
+      msg = decode(ArtifactChunkResponse, payload, 'artifact chunk', maxReplyBytes);
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'ignored invalid artifact chunk');
       return;
@@ -69,7 +93,11 @@ export async function createArtifactFetcher(options: ArtifactFetcherOptions): Pr
     if (!p) return; // a late reply to a request we already retried
     pending.delete(msg.requestId);
     if ('error' in msg)
-      p.reject(new OutpostError(msg.error.code, msg.error.message, { details: { file: msg.file, index: msg.index } }));
+      p.reject(
+        new OutpostError(msg.error.code, msg.error.message.slice(0, 500), {
+          details: { file: msg.file, index: msg.index, remote: true, transient: true },
+        }),
+      );
     else p.resolve(msg);
   });
 
@@ -102,42 +130,51 @@ export async function createArtifactFetcher(options: ArtifactFetcherOptions): Pr
     });
   }
 
-  async function requestChunk(artifactId: string, file: string, index: number): Promise<ArtifactChunk> {
+  /**
+   * One chunk, checked against the request and against what is known of the file before its
+   * bytes are kept; a reply that fails is asked for again, up to `attempts` times.
+   */
+  async function requestChunk(
+    artifactId: string,
+    file: string,
+    index: number,
+    expect: FileExpectation,
+  ): Promise<{ chunk: ArtifactChunk; data: Buffer }> {
     for (let attempt = 1; ; attempt++) {
       try {
         const chunk = await requestOnce(artifactId, file, index);
-        const data = Buffer.from(chunk.data, 'base64');
-        if (sha256Hex(data) !== chunk.chunkSha256) {
-          throw new OutpostError(ErrorCodes.HASH_MISMATCH, `chunk ${index} of ${file} fails its sha256`, {
-            details: { file, index },
-          });
-        }
-        return chunk;
+        const data = checkChunk(chunk, artifactId, file, index, chunkBytes, expect);
+        return { chunk, data };
       } catch (err) {
         const retriable =
-          err instanceof OutpostError && (err.code === TRANSFER_TIMEOUT || err.code === ErrorCodes.HASH_MISMATCH);
-        if (!retriable || attempt >= attempts) throw err;
-        log.debug({ file, index, attempt }, 'asking again for chunk');
+          err instanceof OutpostError &&
+          (err.code === TRANSFER_TIMEOUT ||
+            err.code === ErrorCodes.HASH_MISMATCH ||
+            err.code === ErrorCodes.TRANSFER_INVALID);
+        if (!retriable || attempt >= attempts) throw transient(err);
+        log.debug({ file, index, attempt, code: err.code }, 'asking again for chunk');
       }
     }
   }
 
-  async function fetchFile(artifactId: string, file: string): Promise<Buffer> {
-    const first = await requestChunk(artifactId, file, 0);
-    const parts: Buffer[] = [Buffer.from(first.data, 'base64')];
-    for (let i = 1; i < first.totalChunks; i++) {
-      const chunk = await requestChunk(artifactId, file, i);
-      if (chunk.fileSha256 !== first.fileSha256) {
-        throw new OutpostError(TRANSFER_FAILED, `${file} changed during the transfer`, {
-          details: { artifactId, file },
-        });
-      }
-      parts.push(Buffer.from(chunk.data, 'base64'));
+  /**
+   * A whole file, never larger than `expect.maxBytes`: the first reply fixes the size, chunk count
+   * and sha256 (each checked against what the caller already knows), every later reply must agree,
+   * and the bytes go into one buffer of that bounded size.
+   */
+  async function fetchFile(artifactId: string, file: string, expect: FileExpectation): Promise<Buffer> {
+    const first = await requestChunk(artifactId, file, 0, expect);
+    const { totalBytes, totalChunks, fileSha256 } = first.chunk;
+    const known: FileExpectation = { maxBytes: totalBytes, bytes: totalBytes, sha256: fileSha256 };
+    const bytes = Buffer.alloc(totalBytes);
+    first.data.copy(bytes, 0);
+    for (let i = 1; i < totalChunks; i++) {
+      const { data } = await requestChunk(artifactId, file, i, known);
+      data.copy(bytes, i * chunkBytes);
     }
-    const bytes = Buffer.concat(parts);
-    if (bytes.byteLength !== first.totalBytes || sha256Hex(bytes) !== first.fileSha256) {
+    if (sha256Hex(bytes) !== fileSha256) {
       throw new OutpostError(ErrorCodes.HASH_MISMATCH, `${file} fails its sha256 after transfer`, {
-        details: { artifactId, file },
+        details: { artifactId, file, transient: true },
       });
     }
     return bytes;
@@ -145,31 +182,81 @@ export async function createArtifactFetcher(options: ArtifactFetcherOptions): Pr
 
   return {
     async fetch(artifactId, publicKeyPem) {
-      const manifestBytes = await fetchFile(artifactId, MANIFEST_FILE);
-      const listed = decodeFileList(manifestBytes);
+      // The manifest's sha256 is the artifact id: it is checked on every chunk and on the whole
+      // before a byte of it is parsed, so only the genuine manifest is ever read.
+      const manifestBytes = await fetchFile(artifactId, MANIFEST_FILE, {
+        maxBytes: MAX_MANIFEST_BYTES,
+        sha256: artifactId,
+      });
+      const manifest = decode(Manifest, manifestBytes, MANIFEST_FILE, MAX_MANIFEST_BYTES);
+      verifyManifest(manifest, publicKeyPem);
       const files = new Map<string, Uint8Array>();
-      for (const path of listed) files.set(path, await fetchFile(artifactId, path));
+      for (const entry of manifest.files) {
+        if (entry.path === MANIFEST_FILE) continue;
+        files.set(
+          entry.path,
+          await fetchFile(artifactId, entry.path, { maxBytes: entry.bytes, bytes: entry.bytes, sha256: entry.sha256 }),
+        );
+      }
       const bundle: ArtifactBundle = { manifestBytes, files };
-      const manifest = verifyArtifact(bundle, publicKeyPem, artifactId);
-      return { manifest, bundle };
+      return { manifest: verifyArtifact(bundle, publicKeyPem, artifactId), bundle };
     },
   };
 }
 
-/** The file paths a manifest lists, read before the full check so the files can be fetched. */
-function decodeFileList(manifestBytes: Uint8Array): string[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(manifestBytes).toString('utf8'));
-  } catch (cause) {
-    throw new OutpostError(ErrorCodes.NOT_JSON, 'manifest.json: not JSON', { cause });
-  }
-  const files = (parsed as { files?: unknown }).files;
-  if (!Array.isArray(files))
-    throw new OutpostError(ErrorCodes.SCHEMA_INVALID, 'manifest.json: field files: missing', {
-      details: { field: 'files' },
+/** What is known of a file before its chunks arrive: a size bound, and its size and sha256 if known. */
+interface FileExpectation {
+  maxBytes: number;
+  bytes?: number;
+  sha256?: string;
+}
+
+function invalid(message: string, details: Record<string, unknown>): OutpostError {
+  return new OutpostError(ErrorCodes.TRANSFER_INVALID, message, { details: { ...details, transient: true } });
+}
+
+/** The error marked transient: whatever a reply made fail is about this transfer, not the artifact. */
+function transient(err: unknown): unknown {
+  if (!(err instanceof OutpostError) || err.details.transient === true) return err;
+  return new OutpostError(err.code, err.message, { cause: err.cause, details: { ...err.details, transient: true } });
+}
+
+/** The chunk's bytes once the reply agrees with the request and the expectation; throws otherwise. */
+function checkChunk(
+  chunk: ArtifactChunk,
+  artifactId: string,
+  file: string,
+  index: number,
+  chunkBytes: number,
+  expect: FileExpectation,
+): Buffer {
+  const where = { artifactId, file, index };
+  if (chunk.artifactId !== artifactId || chunk.file !== file || chunk.index !== index)
+    throw invalid(`reply is for ${chunk.file} chunk ${chunk.index}, not ${file} chunk ${index}`, where);
+  if (chunk.totalBytes > expect.maxBytes || (expect.bytes !== undefined && chunk.totalBytes !== expect.bytes))
+    throw invalid(`${file} claims ${chunk.totalBytes} bytes (at most ${expect.maxBytes})`, {
+      ...where,
+      totalBytes: chunk.totalBytes,
     });
-  return files
-    .map((f: unknown) => String((f as { path?: unknown }).path))
-    .filter((p) => /^[A-Za-z0-9_.-]+$/.test(p) && p !== MANIFEST_FILE);
+  const wantChunks = Math.max(1, Math.ceil(chunk.totalBytes / chunkBytes));
+  if (chunk.totalChunks !== wantChunks || index >= wantChunks)
+    throw invalid(`${file} claims ${chunk.totalChunks} chunks of ${chunkBytes} bytes for ${chunk.totalBytes} bytes`, {
+      ...where,
+      totalChunks: chunk.totalChunks,
+    });
+  if (expect.sha256 !== undefined && chunk.fileSha256 !== expect.sha256)
+    throw new OutpostError(ErrorCodes.HASH_MISMATCH, `${file} is announced with another sha256`, {
+      details: { ...where, transient: true },
+    });
+  const wantLength = Math.min(chunkBytes, chunk.totalBytes - index * chunkBytes);
+  // Base64 length is checked before decoding, so an oversized string is never turned into bytes.
+  if (chunk.data.length !== Math.ceil(wantLength / 3) * 4)
+    throw invalid(`chunk ${index} of ${file} is not ${wantLength} bytes`, where);
+  const data = Buffer.from(chunk.data, 'base64');
+  if (data.byteLength !== wantLength) throw invalid(`chunk ${index} of ${file} is not ${wantLength} bytes`, where);
+  if (sha256Hex(data) !== chunk.chunkSha256)
+    throw new OutpostError(ErrorCodes.HASH_MISMATCH, `chunk ${index} of ${file} fails its sha256`, {
+      details: { ...where, transient: true },
+    });
+  return data;
 }

@@ -6,14 +6,40 @@ import { ArtifactChunkRequest, type ArtifactChunk, type ArtifactChunkError } fro
 import { parseTopic, topics, type NodeKind } from '../topics.ts';
 import type { Transport } from '../transport.ts';
 
-/** Reads one file of a stored artifact, or undefined when this server does not have it. */
-export type ArtifactFileReader = (artifactId: string, file: string) => Promise<Uint8Array | undefined>;
+/** A file's bytes with the sha256 the reader has already checked them against. */
+export interface VerifiedArtifactFile {
+  bytes: Uint8Array;
+  sha256: string;
+}
+
+/**
+ * Reads one file of a stored artifact, or undefined when this server does not have it. A reader
+ * that has verified the bytes (the gateway's cache) returns them with their sha256, so the server
+ * need not hash the whole file again for every chunk.
+ */
+export type ArtifactFileReader = (
+  artifactId: string,
+  file: string,
+) => Promise<Uint8Array | VerifiedArtifactFile | undefined>;
+
+/**
+ * Whether `askerId` (the node id in the request's topic) may download `artifactId`: the fleet
+ * answers a gateway only for artifacts in that gateway's desired state, a gateway answers a
+ * device only for artifacts in that device's. The asker's id comes from the topic today; once
+ * brokers authenticate clients and bind them to their topics, the same policy applies unchanged.
+ */
+export type ArtifactFetchPolicy = (askerId: string, artifactId: string) => boolean | Promise<boolean>;
 
 export interface ArtifactServerOptions {
   transport: Transport;
   /** Whose requests to answer: the fleet serves 'gateways', a gateway serves 'devices'. */
   kind: NodeKind;
   read: ArtifactFileReader;
+  /**
+   * Who may download what (docs/SECURITY.md "Artifact transfer"). The fleet and the gateway
+   * always pass one; absent, every asker is answered (test servers only).
+   */
+  mayFetch?: ArtifactFetchPolicy;
   logger?: Logger;
   /** Called with every request that fails its schema, so the owner can dead-letter it. */
   onInvalid?: (topic: string, payload: Buffer, error: OutpostError) => void;
@@ -21,11 +47,15 @@ export interface ArtifactServerOptions {
 
 /**
  * Answers artifact chunk requests (docs/ARCHITECTURE.md "Artifact transfer"): each request names
- * one chunk, so a transfer resumes from the first chunk the requester still lacks.
+ * one chunk, so a transfer resumes from the first chunk the requester still lacks. A request for
+ * an artifact the policy does not grant the asker is refused with OUTPOST_ERR_ARTIFACT_NOT_ASSIGNED
+ * before anything is read, and logged.
  */
 export async function serveArtifacts(options: ArtifactServerOptions): Promise<void> {
   const log = (options.logger ?? silentLogger).child({ component: 'artifact-server' });
-  const hashes = new Map<string, string>();
+  // By buffer identity: a reader that hands out the same bytes again is not hashed twice, and a
+  // file that changed on disk (a fresh buffer) is never announced with its old sha256.
+  const hashes = new WeakMap<Uint8Array, string>();
   const kind = options.kind;
   const reply = (id: string, msg: ArtifactChunk | ArtifactChunkError): Promise<void> =>
     options.transport.publish(
@@ -54,23 +84,38 @@ export async function serveArtifacts(options: ArtifactServerOptions): Promise<vo
         index: req.index,
         error: { code, message },
       });
-    let bytes: Uint8Array | undefined;
+    let allowed: boolean;
     try {
-      bytes = await options.read(req.artifactId, req.file);
+      allowed = options.mayFetch ? await options.mayFetch(requester, req.artifactId) : true;
+    } catch (err) {
+      log.error({ requester, artifactId: req.artifactId, err: errorMessage(err) }, 'artifact policy failed');
+      allowed = false;
+    }
+    if (!allowed) {
+      log.warn(
+        { requester, artifactId: req.artifactId, file: req.file, code: ErrorCodes.ARTIFACT_NOT_ASSIGNED },
+        'refused artifact request',
+      );
+      await fail(ErrorCodes.ARTIFACT_NOT_ASSIGNED, `artifact ${req.artifactId} is not assigned to ${requester}`);
+      return;
+    }
+    let got: Uint8Array | VerifiedArtifactFile | undefined;
+    try {
+      got = await options.read(req.artifactId, req.file);
     } catch (err) {
       log.error({ artifactId: req.artifactId, file: req.file, err: errorMessage(err) }, 'artifact read failed');
       await fail(ErrorCodes.ARTIFACT_READ_FAILED, `cannot read ${req.file}`);
       return;
     }
-    if (!bytes) {
+    if (!got) {
       await fail(ErrorCodes.ARTIFACT_NOT_FOUND, `no file ${req.file} in artifact ${req.artifactId}`);
       return;
     }
-    const key = `${req.artifactId}/${req.file}`;
-    let fileSha256 = hashes.get(key);
+    const bytes = got instanceof Uint8Array ? got : got.bytes;
+    let fileSha256 = got instanceof Uint8Array ? hashes.get(got) : got.sha256;
     if (fileSha256 === undefined) {
       fileSha256 = sha256Hex(bytes);
-      hashes.set(key, fileSha256);
+      hashes.set(bytes, fileSha256);
     }
     const totalChunks = Math.max(1, Math.ceil(bytes.byteLength / req.chunkBytes));
     if (req.index >= totalChunks) {

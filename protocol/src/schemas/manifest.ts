@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Count, Finite, FeatureValue, Id, IsoTime, Sha256 } from './common.ts';
 
-/** The artifact manifest (DESIGN.md §3, docs/ARCHITECTURE.md "Artifact"). */
+/** The artifact manifest (docs/ARCHITECTURE.md "Artifact"). */
 export const MANIFEST_SCHEMA = 'outpost.manifest/1';
 
 export const InputSpec = z.strictObject({
@@ -13,6 +13,13 @@ export const InputSpec = z.strictObject({
   /** Known categories of a string input; others are "unseen" (all-zero one-hot). */
   categories: z.array(z.string()).optional(),
   description: z.string().max(512).optional(),
+  /**
+   * Whether a 'float' input may be missing (null, absent, not a finite number) at prediction time:
+   * 'allowed' when the model's graph imputes it and the problem expects it missing in use,
+   * 'rejected' when it is required. Optional: manifests written before this field are read by the
+   * device as documented in docs/SECURITY.md "Prediction input".
+   */
+  missing: z.enum(['allowed', 'rejected']).optional(),
 });
 export type InputSpec = z.infer<typeof InputSpec>;
 
