@@ -66,7 +66,8 @@ export function buildTrainedModel(f: BuildFacts): TrainedModel {
   return out;
 }
 
-function rawRecordOf(p: SpecPipeline, byName: ReadonlyMap<string, Column>, row: number): RawRecord {
+/** A run-table row as the device would send it (the pipeline's raw inputs; missing → null). */
+export function rawRecordOf(p: SpecPipeline, byName: ReadonlyMap<string, Column>, row: number): RawRecord {
   const rec: RawRecord = {};
   for (const input of p.inputs) {
     const col = byName.get(input.name);
