@@ -1,5 +1,5 @@
 /**
- * The problem spec (issue "Trainer" §1): one `firmware-models/<name>/problem.yaml` per model, framing
+ * The problem spec: one `firmware-models/<name>/problem.yaml` per model, framing
  * the problem before any code runs. Objects are strict — an unknown key is an error, so a typo never
  * silently becomes a default. Cleaning and feature steps use the schemas of `steps.ts`; the feature
  * steps live under `feature_steps` (`features` is the column selection).
