@@ -66,6 +66,8 @@ export const TrainerErrorCodes = {
   ONNX_EXPORT_UNSUPPORTED: 'OUTPOST_ERR_ONNX_EXPORT_UNSUPPORTED',
   /** The artifact version folder to write already exists; `details` has dir and version. */
   ARTIFACT_VERSION_EXISTS: 'OUTPOST_ERR_ARTIFACT_VERSION_EXISTS',
+  /** The exported model's outputs on a golden example disagree with the trainer's in-process model beyond the bound (a wrong export); `details` has file, example, output, index, expected, actual and bound. */
+  ARTIFACT_GOLDEN_MISMATCH: 'OUTPOST_ERR_ARTIFACT_GOLDEN_MISMATCH',
 } as const;
 
 export type TrainerErrorCode = (typeof TrainerErrorCodes)[keyof typeof TrainerErrorCodes];

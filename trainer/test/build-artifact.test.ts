@@ -1,7 +1,7 @@
 /**
  * artifact/build.ts: a TrainedModel becomes a signed, verifiable, byte-reproducible artifact
- * folder; tampering fails `verifyArtifact` with a coded error; the manifest's golden examples are
- * what both onnxruntimes compute.
+ * folder; tampering fails `verifyArtifact` with a coded error; the manifest's golden examples (the
+ * trainer's in-process outputs, artifact/goldens.ts) are what both onnxruntimes compute within 1e-5.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -125,7 +125,7 @@ describe('buildArtifact', () => {
     }
   });
 
-  it('golden examples are what onnxruntime-web and onnxruntime-node compute from model.onnx', async () => {
+  it('golden examples are the in-process outputs, which onnxruntime-web and onnxruntime-node compute from model.onnx within 1e-5', async () => {
     const built = await buildArtifact(multiclass, { outRoot: join(tmp.dir, 'g'), keys, now: NOW });
     const m = built.manifest;
     expect(m.outputs.map((o) => o.name)).toEqual(['label', 'probabilities']);

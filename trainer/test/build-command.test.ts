@@ -102,7 +102,7 @@ describe('outpost build', () => {
       null,
       '2024-05-06T07:08:09.000Z',
     ]);
-  });
+  }, 180_000); // three quick builds: about 15 s on an idle 2-core machine, minutes when it is shared
 
   it('creation time: --created-at, else SOURCE_DATE_EPOCH, else the Unix epoch', () => {
     expect(createdAtOf('2024-01-31T12:00:00Z', {})).toBe(Date.UTC(2024, 0, 31, 12));

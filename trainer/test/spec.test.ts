@@ -4,6 +4,7 @@ import { isOutpostError } from '@outpost/protocol';
 import { describe, expect, it } from 'vitest';
 import { TrainerErrorCodes } from '../src/errors.ts';
 import { checkSpecColumns, loadSpec, parseSpec } from '../src/spec/load-spec.ts';
+import { runProfile } from '../src/spec/quick-profile.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const FILE = '/specs/demo/problem.yaml';
@@ -54,6 +55,10 @@ describe('problem spec', () => {
     ['cleaning:\n  - { op: impute, strategy: average }', 'cleaning[0].strategy', undefined],
     ['feature_steps:\n  - { op: ratio, name: r, numerator: a }', 'feature_steps[0].denominator', undefined],
     ['seed: 1.5', 'seed', undefined],
+    ['constraints: { max_latency_us: -5 }', 'constraints.max_latency_us', undefined],
+    ['constraints: { max_latency: 5 }', 'constraints.max_latency', 'unknown key'],
+    ['quick: { folds: 1 }', 'quick.folds', 'must be at least 2'],
+    ['quick: { fold: 3 }', 'quick.fold', 'unknown key'],
   ])('rejects %j at %s', (extra, field, problem) => {
     const e = specError(`${VALID}${extra}\n`);
     expect(e.code).toBe(TrainerErrorCodes.SPEC_INVALID);
@@ -115,6 +120,48 @@ describe('problem spec', () => {
     const shipping = loadSpec(join(REPO, 'firmware-models/shipping/problem.yaml'));
     expect(shipping.spec.target).toEqual({ column: 'Reached.on.Time_Y.N', positive: 1 });
     expect(shipping.spec.metric).toBe('f1');
+  });
+
+  it('every shipped spec sets a size and a latency budget and a quick profile', () => {
+    for (const name of ['housing', 'occupancy', 'shipping']) {
+      const { spec } = loadSpec(join(REPO, 'firmware-models', name, 'problem.yaml'));
+      expect(spec.constraints?.max_model_bytes, name).toBeLessThanOrEqual(1_000_000);
+      expect(spec.constraints?.max_latency_us, name).toBeLessThanOrEqual(1_000);
+      expect(spec.quick, name).toBeDefined();
+    }
+  });
+});
+
+describe('run profile (--quick)', () => {
+  it('full runs ignore the quick profile; quick runs take it, else the quick defaults', () => {
+    const plain = parseSpec(`${VALID}candidates: { linear: { alpha: [1, 10] } }\n`, FILE, '/specs/demo').spec;
+    expect(runProfile(plain, false)).toEqual({
+      candidates: { linear: { alpha: [1, 10] } },
+      folds: 5,
+      shortlist: 3,
+      tuningBudget: 8,
+      stacking: true,
+    });
+    expect(runProfile(plain, true)).toEqual({
+      candidates: { linear: { alpha: [1, 10] } },
+      folds: 3,
+      shortlist: 2,
+      tuningBudget: 3,
+      stacking: true,
+    });
+    const profiled = parseSpec(
+      `${VALID}candidates: { linear: {}, gbdt: {} }\nquick: { candidates: { tree: { max_depth: 4 } }, folds: 2, shortlist: 1, tuning_budget: 2, stacking: false }\n`,
+      FILE,
+      '/specs/demo',
+    ).spec;
+    expect(runProfile(profiled, true)).toEqual({
+      candidates: { tree: { max_depth: 4 } },
+      folds: 2,
+      shortlist: 1,
+      tuningBudget: 2,
+      stacking: false,
+    });
+    expect(runProfile(profiled, false).candidates).toEqual({ linear: {}, gbdt: {} });
   });
 });
 

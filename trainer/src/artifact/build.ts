@@ -1,15 +1,17 @@
 /**
- * A `TrainedModel` as a signed artifact folder `<outRoot>/<name>/<version>/` (issue "Model
- * artifacts" §5): model.onnx (preprocessing + model, onnx/export-model.ts), model.tflite for
+ * A `TrainedModel` as a signed artifact folder `<outRoot>/<name>/<version>/`: model.onnx (preprocessing + model, onnx/export-model.ts), model.tflite for
  * linear, logistic and MLP models (tflite/artifact-tflite.ts), card.md and
  * manifest.json (inputs, outputs, golden examples, reference profile, metrics, training-data
  * fingerprint, trainer facts, sha256 of every file, ed25519 signature).
  *
  * Reproducible: every file is a pure function of the TrainedModel, the key, the version and `now`
  * (ONNX serialisation is deterministic, the card has no clock, the manifest is canonical JSON and
- * ed25519 signatures are deterministic) — building twice gives the same bytes. Model files, the
- * int8-or-float decision and golden outputs come from quantized.ts (run in onnxruntime-web, hence
- * async); measured latencies stay out of the signed bytes, in `BuiltArtifact.report`.
+ * ed25519 signatures are deterministic) — building twice gives the same bytes, from any checkout
+ * folder (the data source is recorded relative to the spec file). Model files and the
+ * int8-or-float decision come from quantized.ts (run in onnxruntime-web, hence async); the golden
+ * examples are the trainer's in-process outputs, and the build fails when the exported bytes
+ * disagree with them (goldens.ts); measured latencies stay out of the signed bytes, in
+ * `BuiltArtifact.report`.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +20,8 @@ import { TrainerErrorCodes, trainerError } from '../errors.ts';
 import { modelOutputs, outputSpecs, predictionOutputOf } from '../onnx/model-outputs.ts';
 import type { TrainedModel } from '../run/trained-model.ts';
 import { specModelCard } from './model-card.ts';
-import { modelFiles, shippedGolden, type LatencyMeasure, type QuantizationReport } from './quantized.ts';
+import { checkedGolden } from './goldens.ts';
+import { modelFiles, type LatencyMeasure, type QuantizationReport } from './quantized.ts';
 import { tfliteArtifact, type TfliteReport } from '../tflite/artifact-tflite.ts';
 import { referenceFromRecords } from './record-reference.ts';
 import { latestVersion } from './versions.ts';
@@ -90,7 +93,7 @@ export async function artifactContents(
     files: files.map(fileEntry),
     metrics,
     trainingData,
-    golden: await shippedGolden(t, model.shipped),
+    golden: await checkedGolden(t, model),
     reference: referenceFromRecords(t.trainRecords, t.inputs, trainPredictions),
     trainer: { algorithm: t.model.kind, seed: t.seed, params: t.params },
   };

@@ -1,14 +1,14 @@
 /**
- * Golden examples for any spec-trained model: raw training records as a device would send them,
- * with the outputs the trainer computes in process. A device's smoke test runs them through the
- * artifact and compares (DESIGN.md §3). Picked deterministically: evenly spread rows, a row with a
- * missing number (a real one when the training data has one, else a copy with the first numeric
- * input nulled) and, when the model reads strings, a row whose strings are all unseen categories.
+ * The inputs of an artifact's golden examples: raw training records as a device would send them
+ * (goldens.ts adds the outputs the trainer computes in process; a device's smoke test runs them
+ * through the artifact and compares — docs/ARCHITECTURE.md, "Artifact"). Picked
+ * deterministically: evenly spread rows, a row with a missing number (a real one when the training
+ * data has one, else a copy with the first numeric input nulled) and, when the model reads
+ * strings, a row whose strings are all unseen categories.
  */
-import type { GoldenExample, InputSpec } from '@outpost/protocol';
+import type { InputSpec } from '@outpost/protocol';
 import { UNSEEN_CATEGORY } from '../golden.ts';
-import { modelOutputs } from '../onnx/model-outputs.ts';
-import type { RawRecord, TrainedModel } from '../run/trained-model.ts';
+import type { RawRecord } from '../run/trained-model.ts';
 
 export { UNSEEN_CATEGORY };
 
@@ -48,17 +48,4 @@ export function goldenInputRecords(
     out.push(unseen);
   }
   return out;
-}
-
-/** Golden examples with the in-process outputs, by output name (flattened per row). */
-export function goldenFor(
-  t: Pick<TrainedModel, 'task' | 'classes' | 'pipeline' | 'model' | 'inputs' | 'trainRecords'>,
-  count = 8,
-): GoldenExample[] {
-  const records = goldenInputRecords(t.trainRecords, t.inputs, count);
-  const outputs = modelOutputs(t, records);
-  return records.map((inputs, i) => ({
-    inputs,
-    outputs: Object.fromEntries(Object.entries(outputs).map(([name, rows]) => [name, rows[i] as number[]])),
-  }));
 }

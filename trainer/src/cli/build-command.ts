@@ -1,5 +1,5 @@
 /**
- * `outpost build firmware-models/<name>` (issue "Model artifacts" §5): trains the spec
+ * `outpost build firmware-models/<name>`: trains the spec
  * (`runTraining`) and writes the signed artifact `<out>/<name>/<version>/` (artifact/build.ts).
  *
  * Reproducible by default: the same spec, data and seed give the same bytes. The manifest's
@@ -115,7 +115,10 @@ export function createBuildCommand(train: TrainFn = defaultTrain): Command {
     )
     .option('--created-at <iso>', 'manifest creation time (default: SOURCE_DATE_EPOCH, else 1970-01-01T00:00:00Z)')
     .option('--run-dir <dir>', 'keep the training run here (default: a temporary folder)')
-    .option('--quick', 'smaller models and grids (seconds instead of minutes)')
+    .option(
+      '--quick',
+      "train the spec's quick profile (fewer, smaller candidates; for trying the path, not for shipping)",
+    )
     .option('--json', 'print the result as JSON')
     .action(async (spec: string, options: BuildCliOptions) => {
       const { built, trained } = await buildFromSpec(spec, options, train);

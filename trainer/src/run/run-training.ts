@@ -15,7 +15,9 @@ import { permutationImportance, type FeatureImportance } from '../eval/importanc
 import { metricByName } from '../eval/metrics.ts';
 import { exploreSummary, type ExploreSummary } from '../explore/summary.ts';
 import type { FittedModel } from '../models/learner.ts';
+import type { LatencyMeasure } from '../artifact/quantized.ts';
 import type { LoadedSpec } from '../spec/load-spec.ts';
+import { runProfile } from '../spec/quick-profile.ts';
 import type { ProblemSpec } from '../spec/problem-spec.ts';
 import { candidatesFor, type Candidate, type Params } from './candidates.ts';
 import {
@@ -48,7 +50,8 @@ import {
 import { errorAnalysis, type ErrorAnalysis } from './error-analysis.ts';
 import { rankRows, shortlist, type EnsembleMethod, type TableRow } from './select.ts';
 import { saveRun } from './run-dir.ts';
-import { modelBytes, withinBudget } from './size-budget.ts';
+import { describeBudgets, hasBudget, judgeBudgets, latencyProbe } from './budgets.ts';
+import { modelOnnx } from './size-budget.ts';
 import { buildTrainedModel } from './trained-model-build.ts';
 import type { TrainedModel } from './trained-model.ts';
 import { metricAt, thresholdFor, type ThresholdChoice } from './threshold.ts';
@@ -59,21 +62,23 @@ export interface RunTrainingOptions {
   seed?: number;
   runDir: string;
   onProgress?: (message: string) => void;
-  /** Smaller models and grids, 3 folds: minutes become seconds. */
+  /** The spec's `quick` profile, else smaller models and grids, 3 folds (spec/quick-profile.ts): minutes become seconds. */
   quick?: boolean;
-  /** CV folds (default 5, quick 3). */
+  /** CV folds (default: the run profile's — 5, quick 3). */
   folds?: number;
   /** Replaces the spec's / default candidates (tests instrument learners this way). The first must be the baseline. */
   candidates?: Candidate[];
-  /** Candidates tuned (default 3, quick 2). */
+  /** Candidates tuned (default: the run profile's — 3, quick 2). */
   shortlist?: number;
-  /** Full-size fits per tuned candidate (default 8, quick 3). */
+  /** Full-size fits per tuned candidate (default: the run profile's — 8, quick 3). */
   tuningBudget?: number;
   /**
    * A stacking ensemble next to the averaging one whenever 2+ candidates are shortlisted (default
    * true). It costs k fits per member whose tuned parameters differ from its CV ones.
    */
   stacking?: boolean;
+  /** Batch-1 latency of a row's model.onnx for `constraints.max_latency_us` (default: onnxruntime-web, run/latency-budget.ts). */
+  measureLatency?: LatencyMeasure;
 }
 
 export { STACKING } from './cv-table.ts';
@@ -113,8 +118,10 @@ export interface ValidationRow {
   stack?: StackSummary;
   /** `cv.select: cv`: this row's CV score with its tuned parameters (at its threshold), what the model is chosen by. */
   cv?: CvScore;
-  /** `constraints.max_model_bytes`: the size of this row's float model.onnx (size-budget.ts). */
+  /** `constraints` set: the size of this row's float model.onnx (size-budget.ts). */
   bytes?: number;
+  /** `constraints.max_latency_us` set: its median batch-1 latency in onnxruntime-web, µs (latency-budget.ts). */
+  latencyUs?: number;
 }
 
 export interface TrainingRunResult {
@@ -176,13 +183,14 @@ export async function runTraining(loaded: LoadedSpec, opts: RunTrainingOptions):
 
   // 1. Every candidate by k-fold CV on the training rows — on every feature set the spec names;
   //    the set holding the best candidate is kept for everything after.
-  const candidates = opts.candidates ?? candidatesFor(spec.task, spec.candidates, quick);
-  const k = opts.folds ?? spec.cv.folds ?? (quick ? 3 : 5);
+  const profile = runProfile(spec, quick);
+  const candidates = opts.candidates ?? candidatesFor(spec.task, profile.candidates, quick);
+  const k = opts.folds ?? profile.folds;
   const folds = spec.cv.group
     ? groupFolds(split.train, k, groupKeys(column(split.table, spec.cv.group.column), spec.cv.group.by))
     : kFolds(split.train, k, seed, spec.task === 'regression' ? undefined : target.values);
-  const shortlistSize = opts.shortlist ?? (quick ? 2 : 3);
-  const stacking = opts.stacking ?? true;
+  const shortlistSize = opts.shortlist ?? profile.shortlist;
+  const stacking = opts.stacking ?? profile.stacking;
   const sets = featureSetsOf(
     spec,
     featureNames(
@@ -282,7 +290,11 @@ export async function runTraining(loaded: LoadedSpec, opts: RunTrainingOptions):
   for (const row of short) {
     const c = candidateNamed(candidates, row.name);
     progress(`tuning ${c.name} on validation…`);
-    const t = await tune(data, val, c, { seed, budget: opts.tuningBudget ?? (quick ? 3 : 8), onProgress: progress });
+    const t = await tune(data, val, c, {
+      seed,
+      budget: opts.tuningBudget ?? profile.tuningBudget,
+      onProgress: progress,
+    });
     tuned.push(t);
     const v: ValidationRow = { name: c.name, params: t.best, score: t.bestScore };
     const choice = scored(v, t.predictions);
@@ -432,18 +444,23 @@ export async function runTraining(loaded: LoadedSpec, opts: RunTrainingOptions):
       }
     }
   }
-  // `constraints.max_model_bytes`: a row whose exported model is over the budget is not chosen.
+  // `constraints` (max_model_bytes, max_latency_us): a row whose exported model is over a budget is not chosen.
   const overBudget = new Set<Pick>();
-  if (spec.constraints?.max_model_bytes !== undefined) {
+  if (hasBudget(spec)) {
+    const probe = latencyProbe(val.pipeline, columns, split.train);
     for (const p of picks) {
-      const bytes = modelBytes(spec, val.pipeline, p.model, data.classes, p.threshold?.threshold);
+      const onnx = modelOnnx(spec, val.pipeline, p.model, data.classes, p.threshold?.threshold);
+      const figures = await judgeBudgets(spec, onnx, probe, opts.measureLatency);
       const row = validation.find((v) => v.name === p.name);
-      if (row) row.bytes = bytes;
-      if (!withinBudget(spec, bytes)) {
-        overBudget.add(p);
-        progress(
-          `${p.name}: model.onnx ≈ ${bytes} B, over the ${spec.constraints.max_model_bytes} B budget — not chosen`,
+      if (row)
+        Object.assign(
+          row,
+          { bytes: figures.bytes },
+          figures.latencyUs !== undefined ? { latencyUs: figures.latencyUs } : {},
         );
+      if (figures.over.length > 0) {
+        overBudget.add(p);
+        progress(`${p.name}: ${describeBudgets(spec, figures)} — not chosen`);
       }
     }
   }

@@ -1,6 +1,7 @@
 /**
  * The spec's `constraints.max_model_bytes`: a Pi-class device has a few hundred MB for everything,
- * and a stacking ensemble with a 100-tree forest member exports to 55 MB. Each candidate the run
+ * and a stacking ensemble with a 100-tree forest member exports to 55 MB (onnxruntime-web needed
+ * about 1 GB to run it). Each candidate the run
  * could choose is exported once (float, from its train-only fit, preprocessing included) and one
  * over the budget is not chosen. The final refit on train + validation grows trees a little, so the
  * figure is an estimate of the shipped size; int8 dense layers only make it smaller.
@@ -10,13 +11,14 @@ import { exportModelOnnx } from '../onnx/export-model.ts';
 import type { SpecPipeline } from '../preprocess/spec-pipeline.ts';
 import type { ProblemSpec } from '../spec/problem-spec.ts';
 
-export function modelBytes(
+/** The float model.onnx of a row's train-only fit, as the budgets judge it. */
+export function modelOnnx(
   spec: ProblemSpec,
   pipeline: SpecPipeline,
   model: FittedModel,
   classes?: string[],
   threshold?: number,
-): number {
+): Uint8Array {
   return exportModelOnnx({
     name: spec.name,
     task: spec.task,
@@ -24,7 +26,7 @@ export function modelBytes(
     model,
     ...(classes ? { classes } : {}),
     ...(threshold !== undefined ? { threshold } : {}),
-  }).length;
+  });
 }
 
 /** True when the spec sets no budget or `bytes` is within it. */

@@ -6,7 +6,7 @@ import type { SpecData } from '../data/load.ts';
 import type { SplitResult } from '../data/locked-test.ts';
 import type { FittedModel } from '../models/learner.ts';
 import type { SpecPipeline } from '../preprocess/spec-pipeline.ts';
-import type { LoadedSpec } from '../spec/load-spec.ts';
+import { sourceRelativeToSpec, type LoadedSpec } from '../spec/load-spec.ts';
 import type { Params } from './candidates.ts';
 import type { CvScore, RunData } from './cv.ts';
 import type { RawRecord, TrainedModel } from './trained-model.ts';
@@ -53,7 +53,7 @@ export function buildTrainedModel(f: BuildFacts): TrainedModel {
     dataFingerprint: fingerprint.digest('hex'),
     dataSource: f.specData.sources
       .filter((s) => s.role === 'train')
-      .map((s) => s.source)
+      .map((s) => sourceRelativeToSpec(f.loaded.file, s.source))
       .join(' + '),
     quantizationTolerance: spec.quantization.tolerance,
     validation: {
@@ -66,7 +66,8 @@ export function buildTrainedModel(f: BuildFacts): TrainedModel {
   return out;
 }
 
-function rawRecordOf(p: SpecPipeline, byName: ReadonlyMap<string, Column>, row: number): RawRecord {
+/** A run-table row as the device would send it (the pipeline's raw inputs; missing → null). */
+export function rawRecordOf(p: SpecPipeline, byName: ReadonlyMap<string, Column>, row: number): RawRecord {
   const rec: RawRecord = {};
   for (const input of p.inputs) {
     const col = byName.get(input.name);

@@ -4,7 +4,7 @@
  * without reading a stack trace.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { TrainerErrorCodes, trainerError } from '../errors.ts';
@@ -132,6 +132,17 @@ export function repoRoot(from: string): string {
     if (parent === dir) return process.cwd();
     dir = parent;
   }
+}
+
+/**
+ * A data file as an artifact records it: relative to the spec file's folder, with `/` separators
+ * (`../../trainer/datasets/california-housing/housing.csv`), so the manifest and card name no path
+ * of the machine that built them and every checkout builds the same bytes.
+ */
+export function sourceRelativeToSpec(specFile: string, path: string): string {
+  return relative(dirname(resolve(specFile)), resolve(path))
+    .split(sep)
+    .join('/');
 }
 
 function resolveDataPath(p: string, baseDir: string, root: string): string {

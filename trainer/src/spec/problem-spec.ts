@@ -1,5 +1,5 @@
 /**
- * The problem spec (issue "Trainer" §1): one `firmware-models/<name>/problem.yaml` per model, framing
+ * The problem spec: one `firmware-models/<name>/problem.yaml` per model, framing
  * the problem before any code runs. Objects are strict — an unknown key is an error, so a typo never
  * silently becomes a default. Cleaning and feature steps use the schemas of `steps.ts`; the feature
  * steps live under `feature_steps` (`features` is the column selection).
@@ -123,10 +123,32 @@ export const ProblemSpec = z
     cleaning: z.array(CleaningStep).default([]),
     feature_steps: z.array(FeatureStep).default([]),
     /**
-     * What the device can take. `max_model_bytes`: a candidate whose float model.onnx (exported from
-     * its train-only fit, preprocessing included) is larger is not chosen, whatever its score.
+     * What the device can take; a row over either budget is not chosen, whatever its score.
+     * `max_model_bytes`: the size of its float model.onnx (exported from its train-only fit,
+     * preprocessing included). `max_latency_us`: the median batch-1 run time of that model.onnx in
+     * onnxruntime-web (the device's default engine: one wasm thread), measured on the machine that
+     * trains (run/latency-budget.ts).
      */
-    constraints: z.strictObject({ max_model_bytes: z.number().int().positive().optional() }).optional(),
+    constraints: z
+      .strictObject({
+        max_model_bytes: z.number().int().positive().optional(),
+        max_latency_us: z.number().positive().optional(),
+      })
+      .optional(),
+    /**
+     * What `--quick` trains (spec/quick-profile.ts): `candidates` replaces the candidate list,
+     * `folds`, `shortlist`, `tuning_budget` and `stacking` the run's defaults under --quick (3 folds,
+     * 2 tuned, 3 fits each, stacking on). The split and the locked test rows do not change.
+     */
+    quick: z
+      .strictObject({
+        candidates: z.record(z.string(), z.unknown()).optional(),
+        folds: z.number().int().min(2, { error: 'must be at least 2' }).optional(),
+        shortlist: z.number().int().min(1).optional(),
+        tuning_budget: z.number().int().min(1).optional(),
+        stacking: z.boolean().optional(),
+      })
+      .optional(),
     seed: z.number().int().default(42),
     quantization: z
       .strictObject({ tolerance: z.number().gt(0).lt(1, between01).default(0.01) })

@@ -1,5 +1,5 @@
 /**
- * The cleaning and feature steps a problem spec may declare (issue "Trainer" §2). The spec loader
+ * The cleaning and feature steps a problem spec may declare. The spec loader
  * validates them with these schemas; the preprocessing pipeline fits them on training rows only;
  * the ONNX exporter writes every step that touches a feature into the graph, so a device feeds raw
  * named inputs. Row-level steps (drop_duplicates, capped with action 'drop') act on training rows

@@ -75,13 +75,15 @@ export function renderReport(rec: RunRecord, tests: readonly TestRecord[]): stri
   const tunedCv = rec.validation.some((v) => v.cv !== undefined);
   const sized = rec.validation.some((v) => v.bytes !== undefined);
   const budget = spec.constraints?.max_model_bytes;
+  const timed = rec.validation.some((v) => v.latencyUs !== undefined);
+  const latencyBudget = spec.constraints?.max_latency_us;
   const val = rec.validation
     .map(
       (v) =>
-        `<tr><td>${esc(v.name)}${v.name === rec.chosen.name ? ' <b>(chosen)</b>' : ''}${validationNote(v)}</td><td class="n">${formatScore(v.score, m)}</td>${thresholds ? `<td class="n">${v.threshold !== undefined ? v.threshold.toPrecision(3) : ''}</td><td class="n">${formatScore(v.scoreAtDefault ?? NaN, m)}</td>` : ''}${tunedCv ? `<td class="n">${v.cv ? `${formatScore(v.cv.mean, m)} ± ${formatScore(v.cv.std, m)}` : ''}</td>` : ''}${sized ? `<td class="n">${v.bytes !== undefined ? `${v.bytes.toLocaleString('en-US')}${v.bytes > (budget ?? Infinity) ? ' <b>over budget</b>' : ''}` : ''}</td>` : ''}</tr>`,
+        `<tr><td>${esc(v.name)}${v.name === rec.chosen.name ? ' <b>(chosen)</b>' : ''}${validationNote(v)}</td><td class="n">${formatScore(v.score, m)}</td>${thresholds ? `<td class="n">${v.threshold !== undefined ? v.threshold.toPrecision(3) : ''}</td><td class="n">${formatScore(v.scoreAtDefault ?? NaN, m)}</td>` : ''}${tunedCv ? `<td class="n">${v.cv ? `${formatScore(v.cv.mean, m)} ± ${formatScore(v.cv.std, m)}` : ''}</td>` : ''}${sized ? `<td class="n">${v.bytes !== undefined ? `${v.bytes.toLocaleString('en-US')}${v.bytes > (budget ?? Infinity) ? ' <b>over budget</b>' : ''}` : ''}</td>` : ''}${timed ? `<td class="n">${v.latencyUs !== undefined ? `${Math.round(v.latencyUs).toLocaleString('en-US')}${v.latencyUs > (latencyBudget ?? Infinity) ? ' <b>over budget</b>' : ''}` : ''}</td>` : ''}</tr>`,
     )
     .join('');
-  const valHead = `<tr><th>on validation</th><th>${esc(m)}${thresholds ? ' at its threshold' : ''}</th>${thresholds ? `<th>decision threshold (tuned on ${rec.chosen.selectedBy === 'cv' ? 'the out-of-fold predictions' : 'validation'})</th><th>${esc(m)} at 0.5</th>` : ''}${tunedCv ? `<th>cv ${esc(m)} with the tuned parameters (chosen by this)</th>` : ''}${sized ? `<th>model.onnx bytes (budget ${(budget ?? 0).toLocaleString('en-US')})</th>` : ''}</tr>`;
+  const valHead = `<tr><th>on validation</th><th>${esc(m)}${thresholds ? ' at its threshold' : ''}</th>${thresholds ? `<th>decision threshold (tuned on ${rec.chosen.selectedBy === 'cv' ? 'the out-of-fold predictions' : 'validation'})</th><th>${esc(m)} at 0.5</th>` : ''}${tunedCv ? `<th>cv ${esc(m)} with the tuned parameters (chosen by this)</th>` : ''}${sized ? `<th>model.onnx bytes${budget !== undefined ? ` (budget ${budget.toLocaleString('en-US')})` : ''}</th>` : ''}${timed ? `<th>batch-1 µs in onnxruntime-web (budget ${(latencyBudget ?? 0).toLocaleString('en-US')})</th>` : ''}</tr>`;
   const sets = rec.featureSets ?? [];
   const setsTable =
     sets.length > 1

@@ -40,6 +40,17 @@ function selectionLines(rec: RunRecord): string[] {
       `- Size budget ${budget.toLocaleString('en-US')} B for model.onnx${over.length > 0 ? `; not chosen for size: ${over.join(', ')}` : '; every candidate fit'}.`,
     );
   }
+  const latency = rec.spec.constraints?.max_latency_us;
+  if (latency !== undefined) {
+    const us = (x: number): string => `${Math.round(x).toLocaleString('en-US')} µs`;
+    const rows = rec.validation.filter((v) => v.latencyUs !== undefined);
+    const over = rows
+      .filter((v) => (v.latencyUs as number) > latency)
+      .map((v) => `${v.name} (${us(v.latencyUs as number)})`);
+    out.push(
+      `- Latency budget ${us(latency)} batch-1 median in onnxruntime-web (measured where it trained): ${rows.map((v) => `${v.name} ${us(v.latencyUs as number)}`).join(', ')}${over.length > 0 ? `; not chosen for latency: ${over.join(', ')}` : '; every candidate fit'}.`,
+    );
+  }
   if (rec.chosen.selectedBy === 'cv' && rec.chosen.cv)
     out.push(
       `- Chosen by its CV ${rec.metric} with the tuned parameters: ${formatScore(rec.chosen.cv.mean, rec.metric)} ± ${formatScore(rec.chosen.cv.std, rec.metric)}.`,
