@@ -28,7 +28,7 @@ import {
   type UnsignedManifest,
 } from '@outpost/protocol';
 import { createMqttTransport } from '@outpost/protocol/node';
-import { createArtifactCache, createMemoryStore } from '../gateway/src/index.ts';
+import { createArtifactCache, createMemoryStore } from '@outpost/gateway';
 import { timeRuns, type Timing } from './lib/table.ts';
 
 function arg(name: string, fallback: string): string {

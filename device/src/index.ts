@@ -16,7 +16,7 @@ export type { InferenceEngine, InferenceSession, RunResult, OutputData } from '.
 export { createOrtWebEngine, type OrtWebEngineOptions } from './inference/ort-web-engine.ts';
 export { createTfliteEngine } from './inference/tflite/tflite-engine.ts';
 export type { SensorSource } from './sources/sensor-source.ts';
-export { CsvReplaySource, type CsvReplayOptions } from './sources/csv-replay.ts';
+export { CsvReplaySource, loadCsvRows, type CsvReplayOptions } from './sources/csv-replay.ts';
 export type { PredictionResult } from './predictor.ts';
 export { DeviceErrorCodes, type DeviceErrorCode } from './errors.ts';
 export { smokeTest, closeEnough } from './smoke-test.ts';

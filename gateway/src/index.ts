@@ -20,3 +20,6 @@ export type {
 export { openSqliteStore, GATEWAY_DB_FILE } from './store/sqlite-store.ts';
 export { gatewayCommands, parseGatewayArgs } from './cli/gateway-command.ts';
 export type { GatewayCliArgs } from './cli/gateway-command.ts';
+// The artifact cache and the in-memory store, for embedders and benchmarks that run a cache alone.
+export { createArtifactCache, type ArtifactCache, type ArtifactCacheOptions } from './artifact-cache.ts';
+export { createMemoryStore } from './store/memory-store.ts';

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '@outpost/protocol';
-import { createMemoryStore, openSqliteStore, type GatewayStore } from '../src/index.ts';
+import { openSqliteStore, type GatewayStore } from '../src/index.ts';
+import { createMemoryStore } from '../src/store/memory-store.ts';
 
 /**
  * Dead letters are evidence, not an archive: a stored letter keeps a bounded prefix of its
