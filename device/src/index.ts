@@ -15,5 +15,5 @@ export { DeviceErrorCodes, type DeviceErrorCode } from './errors.ts';
 export { smokeTest, closeEnough, SMOKE_RTOL, SMOKE_ATOL } from './smoke-test.ts';
 export { TelemetryWindowAccumulator, type WindowModel } from './telemetry/window.ts';
 export { DEFAULT_WINDOW_ROWS, DEFAULT_WINDOW_MS } from './telemetry/publisher.ts';
-export { deviceCommands, deviceCommand } from './cli/device-command.ts';
+export { deviceCommands, deviceCommand } from './cli/index.ts';
 export { createTfliteEngine, TfliteEngine } from './inference/tflite/tflite-engine.ts';

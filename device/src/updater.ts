@@ -9,6 +9,7 @@ import {
   type ModelAssignment,
   type RunningModel,
   type Transport,
+  ErrorCodes,
 } from '@outpost/protocol';
 import type { ArtifactFetcher } from '@outpost/protocol/node';
 import { DeviceErrorCodes, deviceError } from './errors.ts';
@@ -30,7 +31,7 @@ export interface UpdaterOptions {
 }
 
 /** Failures worth retrying when the same desired state arrives again (a reconnect, a resend). */
-const TRANSIENT = new Set(['OUTPOST_ERR_TRANSFER_TIMEOUT', 'OUTPOST_ERR_TRANSFER_FAILED', DeviceErrorCodes.STORAGE]);
+const TRANSIENT = new Set<string>([ErrorCodes.TRANSFER_TIMEOUT, ErrorCodes.TRANSFER_FAILED, DeviceErrorCodes.STORAGE]);
 
 export function runningOf(model: LoadedModel, state: RunningModel['state'] = 'active'): RunningModel {
   return { name: model.name, version: model.version, artifactId: model.artifactId, state };
@@ -146,7 +147,7 @@ export class Updater {
       const error =
         err instanceof OutpostError
           ? err
-          : new OutpostError('OUTPOST_ERR_UPDATE_FAILED', errorMessage(err), { cause: err });
+          : new OutpostError(DeviceErrorCodes.UPDATE_FAILED, errorMessage(err), { cause: err });
       if (!TRANSIENT.has(error.code)) this.failed.set(failKey, error);
       this.log.warn(
         { model: assignment.name, version: assignment.version, code: error.code, reason: error.message },

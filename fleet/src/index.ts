@@ -32,4 +32,4 @@ export {
   type DriftThresholds,
   type DriftOptions,
 } from './drift/drift-report.ts';
-export { fleetCommands, type CliIO } from './cli/index.ts';
+export { fleetCommands } from './cli/index.ts';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DesiredState, decode, encode, isOutpostError, topics, type Transport } from '@outpost/protocol';
+import { ErrorCodes, DesiredState, decode, encode, isOutpostError, topics, type Transport } from '@outpost/protocol';
 import { createArtifactFetcher, createMqttTransport } from '@outpost/protocol/node';
 import { startEmbeddedBroker } from '@outpost/protocol/broker';
 import { FleetErrorCodes } from '../src/errors.ts';
@@ -75,11 +75,9 @@ describe('fleet service', () => {
 
   it('refuses to assign an unregistered version or a bad id', async () => {
     await expect(fleet.assign('gw1', 'housing', 9)).rejects.toSatisfy((e) =>
-      isOutpostError(e, FleetErrorCodes.ARTIFACT_NOT_FOUND),
+      isOutpostError(e, FleetErrorCodes.VERSION_NOT_REGISTERED),
     );
-    await expect(fleet.assign('gw/1', 'housing', 1)).rejects.toSatisfy((e) =>
-      isOutpostError(e, 'OUTPOST_ERR_ID_INVALID'),
-    );
+    await expect(fleet.assign('gw/1', 'housing', 1)).rejects.toSatisfy((e) => isOutpostError(e, ErrorCodes.ID_INVALID));
     expect(fleet.store.getDesired('gw1')?.revision).toBe(2);
   });
 
@@ -103,7 +101,7 @@ describe('fleet service', () => {
       expect(bundle.files.get('card.md')?.byteLength).toBeGreaterThan(0);
 
       await expect(fetcher.fetch('e'.repeat(64), keys.publicKeyPem)).rejects.toSatisfy((e) =>
-        isOutpostError(e, FleetErrorCodes.ARTIFACT_NOT_FOUND),
+        isOutpostError(e, ErrorCodes.ARTIFACT_NOT_FOUND),
       );
     } finally {
       await gw.close();
@@ -191,7 +189,7 @@ describe('fleet on an external broker', () => {
     const tmp = tempDir();
     try {
       await expect(startFleet({ dataDir: tmp.dir, port: 0, publicKeyPem: 'nope' })).rejects.toSatisfy((e) =>
-        isOutpostError(e, 'OUTPOST_ERR_KEY_INVALID'),
+        isOutpostError(e, ErrorCodes.KEY_INVALID),
       );
     } finally {
       tmp.remove();

@@ -14,5 +14,5 @@ export type { GatewayErrorCode } from './errors.ts';
 export type { GatewayStore, CachedArtifact, KnownDevice, OutboxEntry, DeadLetter } from './store/gateway-store.ts';
 export { openSqliteStore, GATEWAY_DB_FILE } from './store/sqlite-store.ts';
 export { createMemoryStore } from './store/memory-store.ts';
-export { gatewayCommand, gatewayCommands, parseGatewayArgs } from './cli/gateway-command.ts';
-export type { GatewayCliArgs } from './cli/gateway-command.ts';
+export { gatewayCommand, gatewayCommands } from './cli/index.ts';
+export { parseGatewayArgs, type GatewayCliArgs } from './cli/gateway-args.ts';

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createMqttTransport } from '@outpost/protocol/node';
 import { createArtifactCache, createMemoryStore } from '../src/index.ts';
 import { Resources, buildArtifact, generateSigningKeyPair, startFleet, tempDir } from './helpers.ts';
+import { ErrorCodes } from '@outpost/protocol';
 
 const keys = generateSigningKeyPair();
 const res = new Resources();
@@ -72,7 +73,7 @@ describe('artifact cache', () => {
       publicKeyPem: keys.publicKeyPem,
     });
     await upstream.start();
-    await expect(cache.ensure(art.artifactId)).rejects.toMatchObject({ code: 'OUTPOST_ERR_SIGNATURE_INVALID' });
+    await expect(cache.ensure(art.artifactId)).rejects.toMatchObject({ code: ErrorCodes.SIGNATURE_INVALID });
     expect(store.listArtifacts()).toEqual([]);
     expect(existsSync(join(dataDir, 'artifacts', art.artifactId))).toBe(false);
   });

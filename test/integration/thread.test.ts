@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encode, topics } from '@outpost/protocol';
+import { ErrorCodes, encode, topics } from '@outpost/protocol';
 import { createMqttTransport } from '@outpost/protocol/node';
 import { startDevice, type Device } from '@outpost/device';
 import { startStack, type Stack } from '../../stack/site.ts';
@@ -83,7 +83,7 @@ describe('the foundation thread', () => {
       await waitFor(() => stack.fleet.stats().deadLetters >= before + 2, 10_000);
       const letters = stack.fleet.store.deadLetters();
       const codes = letters.slice(-2).map((l) => l.code);
-      expect(codes).toEqual(['OUTPOST_ERR_NOT_JSON', 'OUTPOST_ERR_SCHEMA_INVALID']);
+      expect(codes).toEqual([ErrorCodes.NOT_JSON, ErrorCodes.SCHEMA_INVALID]);
     } finally {
       await client.close();
     }
@@ -114,7 +114,7 @@ describe('a tampered artifact', () => {
         30_000,
       );
       const report = fleet.stats().reported.find((r) => r.source === 'device-tampered');
-      expect(report?.models[0]?.error?.code).toBe('OUTPOST_ERR_HASH_MISMATCH');
+      expect(report?.models[0]?.error?.code).toBe(ErrorCodes.HASH_MISMATCH);
       expect(device.active()).toBeUndefined();
     } finally {
       await device.close();

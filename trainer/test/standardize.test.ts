@@ -42,6 +42,7 @@ import {
   type Fixture,
 } from './export-fixtures.ts';
 import { tempDir } from './helpers.ts';
+import { TrainerErrorCodes } from '../src/errors.ts';
 
 const tmp = tempDir('outpost-standardize-');
 afterAll(() => tmp.cleanup());
@@ -285,10 +286,10 @@ describe('revive', () => {
     expect(Array.from(revived.predict(f.x))).toEqual(Array.from(model.predict(f.x)));
   });
 
-  it('a malformed standardize is refused with OUTPOST_ERR_RUN_MODEL_UNKNOWN', async () => {
+  it('a malformed standardize is refused with RUN_MODEL_UNKNOWN', async () => {
     const json = (await fitStd('logistic', 'binary')).toJSON() as Record<string, unknown>;
     expect(() => reviveModel('logistic', 'binary', { ...json, standardize: { mean: [1], std: [0] } })).toThrow(
-      expect.objectContaining({ code: 'OUTPOST_ERR_RUN_MODEL_UNKNOWN' }),
+      expect.objectContaining({ code: TrainerErrorCodes.RUN_MODEL_UNKNOWN }),
     );
   });
 });

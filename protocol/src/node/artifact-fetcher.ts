@@ -14,8 +14,7 @@ import type { Manifest } from '../schemas/manifest.ts';
 import { topics, type NodeKind } from '../topics.ts';
 import type { Transport } from '../transport.ts';
 
-export const TRANSFER_TIMEOUT = 'OUTPOST_ERR_TRANSFER_TIMEOUT';
-export const TRANSFER_FAILED = 'OUTPOST_ERR_TRANSFER_FAILED';
+const { TRANSFER_TIMEOUT, TRANSFER_FAILED } = ErrorCodes;
 
 export interface ArtifactFetcherOptions {
   transport: Transport;
