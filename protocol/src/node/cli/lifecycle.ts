@@ -46,10 +46,17 @@ export function createLifecycle(options: LifecycleOptions = {}): Lifecycle {
   let resolveStopped: (signal: NodeJS.Signals) => void = () => {};
   const stopped = new Promise<NodeJS.Signals>((resolve) => (resolveStopped = resolve));
   let closing: Promise<void> | undefined;
+  // Signal listeners do not keep Node's event loop alive: while a command waits for one, a timer does.
+  let keepAlive: NodeJS.Timeout | undefined;
+  const release = (): void => {
+    if (keepAlive !== undefined) clearInterval(keepAlive);
+    keepAlive = undefined;
+  };
 
   const onSignal = (signal: NodeJS.Signals): void => {
     if (signalled === undefined) {
       signalled = signal;
+      release();
       resolveStopped(signal);
       return;
     }
@@ -66,11 +73,16 @@ export function createLifecycle(options: LifecycleOptions = {}): Lifecycle {
       closers.push({ name, close: () => close(value) });
       return value;
     },
-    untilStopped: () => stopped,
+    untilStopped() {
+      if (signalled === undefined && closing === undefined && keepAlive === undefined)
+        keepAlive = setInterval(() => {}, 2 ** 30);
+      return stopped;
+    },
     get stopping() {
       return signalled !== undefined;
     },
     close() {
+      release();
       closing ??= (async () => {
         while (closers.length > 0) {
           const { name, close } = closers.pop() as { name: string; close: Closer };
