@@ -155,6 +155,7 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
       host: opts.httpHost,
       port: opts.httpPort ?? 0,
       clock,
+      logger: log,
       active: () => current,
       predict: (rows) => predictor.predict(rows),
       predictions: () => predictor.predictions,

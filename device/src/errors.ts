@@ -1,41 +1,32 @@
-import { OutpostError } from '@outpost/protocol';
+import { OutpostError, defineErrors, type CliErrorCode, type ProtocolErrorCode } from '@outpost/protocol';
 
 /**
- * The device's coded errors (CONVENTIONS.md "Errors and logs"); protocol codes (HASH_MISMATCH,
- * SIGNATURE_INVALID, SCHEMA_INVALID, …) pass through unchanged. Tests assert `code`.
+ * The device's coded errors, registered in the shared error registry (docs/ARCHITECTURE.md
+ * "Errors"); protocol codes (HASH_MISMATCH, SIGNATURE_INVALID, SCHEMA_INVALID, …) pass through unchanged.
  */
-export const DeviceErrorCodes = {
-  /** No model is active yet: nothing to predict with. */
-  NO_MODEL: 'OUTPOST_ERR_NO_MODEL',
-  /** A downloaded model's outputs differ from its manifest's golden examples. */
-  SMOKE_TEST_FAILED: 'OUTPOST_ERR_SMOKE_TEST_FAILED',
-  /** An artifact's version is not newer than the last accepted version of that model. */
-  VERSION_NOT_NEWER: 'OUTPOST_ERR_VERSION_NOT_NEWER',
-  /** The inference engine cannot load a model, or the model does not match its manifest. */
-  MODEL_LOAD: 'OUTPOST_ERR_MODEL_LOAD',
-  /**
-   * An artifact has no file for the device's engine (manifest role `details.role`, e.g. no
-   * model.tflite for a TFLite device): refused before its slot is written.
-   */
-  MODEL_FILE_MISSING: 'OUTPOST_ERR_MODEL_FILE_MISSING',
-  /** Prediction input (HTTP body or rows) is malformed. */
-  INPUT_INVALID: 'OUTPOST_ERR_INPUT_INVALID',
-  /** The inference engine failed while running a batch. */
-  INFERENCE_FAILED: 'OUTPOST_ERR_INFERENCE_FAILED',
-  /** A downloaded artifact is not the model the desired state assigned (name or version differ). */
-  ASSIGNMENT_MISMATCH: 'OUTPOST_ERR_ASSIGNMENT_MISMATCH',
-  /** A file under the data directory cannot be read or written. */
-  STORAGE: 'OUTPOST_ERR_STORAGE',
-  /** Command-line arguments are missing or invalid. */
-  CLI_ARGS: 'OUTPOST_ERR_CLI_ARGS',
-  /** waitForModel gave up. */
-  TIMEOUT: 'OUTPOST_ERR_TIMEOUT',
-} as const;
+export const DeviceErrorCodes = defineErrors('device', {
+  NO_MODEL: 'no model is active yet (HTTP 503)',
+  SMOKE_TEST_FAILED:
+    "a downloaded model's outputs differ from its manifest's golden examples; the previous model stays active",
+  VERSION_NOT_NEWER:
+    "an artifact's version is not newer than the last accepted version of that model (replay protection)",
+  MODEL_LOAD: 'the inference engine cannot load the model, or the model does not match its manifest',
+  MODEL_FILE_MISSING:
+    "an artifact has no file for the device's engine: `details.role` is the role that engine runs (`model` for onnxruntime-web, `model-tflite` for TFLite, e.g. no model.tflite for a tree model), `details.engine`, and `details.files` lists the files it does have. The update is refused before the slot is written, and the previous model stays active",
+  INPUT_INVALID: 'prediction input (HTTP body or rows) is malformed (HTTP 400)',
+  INFERENCE_FAILED: 'the inference engine failed while running a batch',
+  ASSIGNMENT_MISMATCH: 'a downloaded artifact is not the model the desired state assigned',
+  STORAGE: "a file under the device's data directory cannot be read or written",
+  TIMEOUT: 'waiting for a model gave up',
+  UPDATE_FAILED: 'an update failed for a reason without a code of its own; reported with the message',
+  INTERNAL:
+    "the device's HTTP API hit an unexpected error (HTTP 500, logged with its cause); the service keeps running",
+});
 
 export type DeviceErrorCode = (typeof DeviceErrorCodes)[keyof typeof DeviceErrorCodes];
 
 export function deviceError(
-  code: DeviceErrorCode,
+  code: DeviceErrorCode | ProtocolErrorCode | CliErrorCode,
   message: string,
   options: { cause?: unknown; details?: Record<string, unknown> } = {},
 ): OutpostError {

@@ -20,4 +20,4 @@ export { CsvReplaySource, loadCsvRows, type CsvReplayOptions } from './sources/c
 export type { PredictionResult } from './predictor.ts';
 export { DeviceErrorCodes, type DeviceErrorCode } from './errors.ts';
 export { smokeTest, closeEnough } from './smoke-test.ts';
-export { deviceCommands } from './cli/device-command.ts';
+export { deviceCommands } from './cli/index.ts';

@@ -152,7 +152,7 @@ export class Updater {
       const error =
         err instanceof OutpostError
           ? err
-          : new OutpostError('OUTPOST_ERR_UPDATE_FAILED', errorMessage(err), { cause: err });
+          : new OutpostError(DeviceErrorCodes.UPDATE_FAILED, errorMessage(err), { cause: err });
       if (!isTransient(error)) this.failed.set(failKey, error);
       this.log.warn(
         { model: assignment.name, version: assignment.version, code: error.code, reason: error.message },

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  CliErrorCodes,
   generateSigningKeyPair,
   silentLogger,
   type ArtifactBundle,
@@ -17,8 +18,8 @@ import {
 } from '@outpost/protocol';
 import { startEmbeddedBroker } from '@outpost/protocol/broker';
 import { buildArtifact } from '@outpost/trainer';
-import { DeviceErrorCodes, deviceCommands } from '../src/index.ts';
-import { DEFAULT_ENGINE, createEngine } from '../src/inference/engine-choice.ts';
+import { deviceCommands } from '../src/index.ts';
+import { DEFAULT_ENGINE, ENGINE_CHOICES, createEngine } from '../src/inference/engine-choice.ts';
 import { ModelSlots } from '../src/slots.ts';
 import { StateFile } from '../src/store/state-file.ts';
 import { specFixture, specModel, type SpecFixture } from './helpers/spec-models.ts';
@@ -30,11 +31,11 @@ describe('outpost device --engine', () => {
     expect(DEFAULT_ENGINE).toBe('onnx');
     expect(createEngine('onnx')).toMatchObject({ name: 'onnxruntime-web', modelRole: 'model' });
     expect(createEngine('tflite')).toMatchObject({ name: 'tfjs-tflite', modelRole: 'model-tflite' });
-    expect(() => createEngine('coreml')).toThrow(expect.objectContaining({ code: DeviceErrorCodes.CLI_ARGS }));
+    expect(() => createEngine('coreml')).toThrow(expect.objectContaining({ code: CliErrorCodes.CLI_ARGS }));
     const [cmd] = deviceCommands();
     const option = cmd?.options.find((o) => o.long === '--engine');
     expect(option?.defaultValue).toBe('onnx');
-    expect(option?.argChoices).toEqual(['onnx', 'tflite']);
+    expect(option?.argChoices).toEqual([...ENGINE_CHOICES]);
   });
 
   it('refuses an engine it does not have before starting anything', async () => {

@@ -189,7 +189,7 @@ describe('the model file a device runs follows its engine', () => {
     expect(await d.waitForModel()).toMatchObject({ artifactId: built.artifactId, modelFile: 'model.onnx' });
   });
 
-  it('a TFLite device refuses an artifact without model.tflite with OUTPOST_ERR_MODEL_FILE_MISSING, writes no slot, and keeps serving', async () => {
+  it('a TFLite device refuses an artifact without model.tflite with MODEL_FILE_MISSING, writes no slot, and keeps serving', async () => {
     const { d, id, dataDir } = await newDevice(createTfliteEngine());
     await gw.publishDesired(id, 1, [onnxOnly]);
     const report = await waitFor('failed report', () => {

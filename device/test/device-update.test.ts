@@ -2,7 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ReportedState, generateSigningKeyPair, topics, validate, type SigningKeyPair } from '@outpost/protocol';
+import {
+  ErrorCodes,
+  ReportedState,
+  generateSigningKeyPair,
+  topics,
+  validate,
+  type SigningKeyPair,
+} from '@outpost/protocol';
 import { readFileSync } from 'node:fs';
 import { DeviceErrorCodes, startDevice, type Device } from '../src/index.ts';
 import { startFakeGateway, waitFor, type FakeGateway } from './helpers/fake-gateway.ts';
@@ -140,7 +147,7 @@ describe('device update over a real broker', () => {
     expect(after.json).toMatchObject({ version: 2, predictions: [expected(1.5, 'b', 2)] });
   });
 
-  it('refuses a tampered artifact (one byte of model.onnx flipped) with OUTPOST_ERR_HASH_MISMATCH', async () => {
+  it('refuses a tampered artifact (one byte of model.onnx flipped) with HASH_MISMATCH', async () => {
     const id = nextId();
     const tampered = Buffer.from(readFileSync(path.join(v2.dir, 'model.onnx')));
     tampered[tampered.length - 3] = (tampered[tampered.length - 3] as number) ^ 0x01;
@@ -159,7 +166,7 @@ describe('device update over a real broker', () => {
       expect(report.models[0]).toMatchObject({
         version: 2,
         state: 'failed',
-        error: { code: 'OUTPOST_ERR_HASH_MISMATCH' },
+        error: { code: ErrorCodes.HASH_MISMATCH },
       });
       expect(d.active()).toBeUndefined();
       const res = await postJson(`${d.httpUrl}/predict`, { inputs: { x: 1, c: 'a' } });
@@ -170,7 +177,7 @@ describe('device update over a real broker', () => {
     }
   });
 
-  it('refuses a model whose golden outputs are wrong with OUTPOST_ERR_SMOKE_TEST_FAILED and keeps the previous one', async () => {
+  it('refuses a model whose golden outputs are wrong with SMOKE_TEST_FAILED and keeps the previous one', async () => {
     const id = nextId();
     const d = await newDevice(id);
     await gw.publishDesired(id, 1, [v1]);
@@ -193,7 +200,7 @@ describe('device update over a real broker', () => {
     expect(res.json.version).toBe(1);
   });
 
-  it('refuses an older version than the last accepted with OUTPOST_ERR_VERSION_NOT_NEWER', async () => {
+  it('refuses an older version than the last accepted with VERSION_NOT_NEWER', async () => {
     const id = nextId();
     const d = await newDevice(id);
     await gw.publishDesired(id, 1, [v2]);
@@ -250,7 +257,7 @@ describe('device update over a real broker', () => {
     await gw.publishDesired(id, 1, [v1]);
     await d.waitForModel();
     const cases: [unknown, string][] = [
-      ['{not json', 'OUTPOST_ERR_NOT_JSON'],
+      ['{not json', ErrorCodes.NOT_JSON],
       [{}, DeviceErrorCodes.INPUT_INVALID],
       [{ inputs: { x: { nested: 1 } } }, DeviceErrorCodes.INPUT_INVALID],
       [{ rows: [] }, DeviceErrorCodes.INPUT_INVALID],
@@ -265,6 +272,6 @@ describe('device update over a real broker', () => {
     }
     const huge = await postJson(`${d.httpUrl}/predict`, { inputs: { x: 'y'.repeat(2 * 1024 * 1024) } });
     expect(huge.status).toBe(413);
-    expect(huge.json.error?.code).toBe('OUTPOST_ERR_PAYLOAD_TOO_LARGE');
+    expect(huge.json.error?.code).toBe(ErrorCodes.PAYLOAD_TOO_LARGE);
   });
 });

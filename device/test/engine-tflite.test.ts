@@ -268,7 +268,7 @@ describe('TFLite input transform', () => {
     expect(Array.from(designRows(transform, [{ a: 'x', c: '' }]).subarray(2))).toEqual([0, 0, 0]);
   });
 
-  it('a step kind the device does not know fails the load with OUTPOST_ERR_PIPELINE_STEP_UNKNOWN', async () => {
+  it('a step kind the device does not know fails the load with PIPELINE_STEP_UNKNOWN', async () => {
     const steps = [...transform.pipeline.steps];
     steps.splice(2, 0, { op: 'polynomial', columns: ['a', 'b'], degree: 2 } as never);
     const future = {

@@ -52,7 +52,7 @@ describe('which numeric inputs a model may take missing', () => {
     expect(graphImputedInputs(readOnnxOutline(tiny)).size).toBe(0);
   });
 
-  it('refuses bytes that are not an ONNX protobuf with OUTPOST_ERR_MODEL_LOAD', () => {
+  it('refuses bytes that are not an ONNX protobuf with the model-load code', () => {
     let err: unknown;
     try {
       readOnnxOutline(Buffer.from([0x3a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]));

@@ -2,7 +2,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReportedState, generateSigningKeyPair, topics, validate, type SigningKeyPair } from '@outpost/protocol';
+import {
+  ErrorCodes,
+  ReportedState,
+  generateSigningKeyPair,
+  topics,
+  validate,
+  type SigningKeyPair,
+} from '@outpost/protocol';
 import { startDevice, type Device } from '../src/index.ts';
 import { startFakeGateway, waitFor, type FakeGateway } from './helpers/fake-gateway.ts';
 import { writeFixtureArtifact, type FixtureArtifact } from './helpers/fixture-artifact.ts';
@@ -65,7 +72,7 @@ describe('device update after a forged artifact reply', () => {
         const r = lastReport(gw, id);
         return r?.status === 'failed' ? r : undefined;
       });
-      expect(failed.models[0]?.error?.code).toBe('OUTPOST_ERR_HASH_MISMATCH');
+      expect(failed.models[0]?.error?.code).toBe(ErrorCodes.HASH_MISMATCH);
       gw.overrides.clear();
       await gw.publishDesired(id, 7, [v1]); // the same revision, delivered again
       const active = await device.waitForModel((m) => m.version === 1, 10_000);

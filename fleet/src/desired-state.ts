@@ -60,7 +60,7 @@ export async function assign(
   for (const d of devices ?? []) assertId('device', d);
   const artifact = deps.store.findArtifact(modelName, version);
   if (!artifact) {
-    throw fleetError(FleetErrorCodes.ARTIFACT_NOT_FOUND, `no registered artifact for ${modelName} v${version}`, {
+    throw fleetError(FleetErrorCodes.VERSION_NOT_REGISTERED, `no registered artifact for ${modelName} v${version}`, {
       name: modelName,
       version,
     });

@@ -1,32 +1,24 @@
-import { OutpostError } from '@outpost/protocol';
+import { OutpostError, defineErrors, type CliErrorCode, type ProtocolErrorCode } from '@outpost/protocol';
 
 /**
- * The fleet's own error codes (CONVENTIONS.md "Errors and logs"), on top of the protocol's
- * `ErrorCodes`. Every code is listed in docs/errors.md.
+ * The fleet's own error codes, registered in the shared error registry (docs/ARCHITECTURE.md
+ * "Errors"), on top of the protocol's `ErrorCodes` and the CLI kit's `CliErrorCodes`.
  */
-export const FleetErrorCodes = {
-  /** A (model name, version) is already registered with a different artifact id. */
-  VERSION_EXISTS: 'OUTPOST_ERR_VERSION_EXISTS',
-  /** No registered artifact has that id, or that (model name, version). */
-  ARTIFACT_NOT_FOUND: 'OUTPOST_ERR_ARTIFACT_NOT_FOUND',
-  /** A message's topic id differs from the device/source named in its payload. */
-  TOPIC_MISMATCH: 'OUTPOST_ERR_TOPIC_MISMATCH',
-  /** A drift report or assignment names a model with no registered version. */
-  UNKNOWN_MODEL: 'OUTPOST_ERR_UNKNOWN_MODEL',
-  /** A command-line argument is missing or malformed. */
-  CLI_ARGS: 'OUTPOST_ERR_CLI_ARGS',
-  /** The CLI could not connect to the MQTT broker in time. */
-  BROKER_UNREACHABLE: 'OUTPOST_ERR_BROKER_UNREACHABLE',
-  /** An artifact folder cannot be read (missing folder or manifest.json). */
-  ARTIFACT_UNREADABLE: 'OUTPOST_ERR_ARTIFACT_UNREADABLE',
-  /** A message handler failed for a reason other than bad input (e.g. the store); the message is dead-lettered. */
-  INGEST_FAILED: 'OUTPOST_ERR_INGEST_FAILED',
-} as const;
+export const FleetErrorCodes = defineErrors('fleet', {
+  VERSION_EXISTS: 'this (model, version) is already registered with a different artifact id',
+  VERSION_NOT_REGISTERED:
+    'no artifact is registered for this (model, version): an assignment or drift request names a version the registry lacks',
+  UNKNOWN_MODEL: 'a drift request names a model with no registered version',
+  BROKER_UNREACHABLE: 'a CLI command could not reach the MQTT broker in time',
+  ARTIFACT_UNREADABLE: 'an artifact folder or its manifest.json cannot be read',
+  INGEST_FAILED:
+    'a handler failed for a reason other than bad input (e.g. the store); the message is dead-lettered with this code',
+});
 
 export type FleetErrorCode = (typeof FleetErrorCodes)[keyof typeof FleetErrorCodes];
 
 export function fleetError(
-  code: FleetErrorCode,
+  code: FleetErrorCode | ProtocolErrorCode | CliErrorCode,
   message: string,
   details?: Record<string, unknown>,
   cause?: unknown,

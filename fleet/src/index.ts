@@ -10,4 +10,4 @@ export type { FleetStore, ArtifactRecord, TelemetryQuery, DeadLetter, DeadLetter
 export { openSqliteStore } from './store/sqlite-store.ts';
 export type { RegisteredArtifact } from './registry.ts';
 export type { DriftReport, FeatureDrift, DriftStatus, DriftThresholds } from './drift/drift-report.ts';
-export { fleetCommands, type CliIO } from './cli/index.ts';
+export { fleetCommands } from './cli/index.ts';

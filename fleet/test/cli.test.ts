@@ -1,10 +1,12 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DesiredState, decode, encode, topics } from '@outpost/protocol';
-import { createMqttTransport } from '@outpost/protocol/node';
-import { Command, CommanderError } from 'commander';
-import { fleetCommands, type CliIO } from '../src/cli/index.ts';
+import { EventEmitter } from 'node:events';
+import { CliErrorCodes, DesiredState, decode, encode, topics } from '@outpost/protocol';
+import { ExitCode, createMqttTransport, runProgram, type CliIO, type CommandContext } from '@outpost/protocol/node';
+import { Command } from 'commander';
+import { fleetCommands } from '../src/cli/index.ts';
+import { FleetErrorCodes } from '../src/errors.ts';
 import { openSqliteStore } from '../src/store/sqlite-store.ts';
 import { fixtureWindow, newKeys, tempDir, writeFixtureArtifact } from './fixtures.ts';
 import { waitFor } from './wait.ts';
@@ -13,11 +15,13 @@ interface Captured extends CliIO {
   stdout: string[];
   stderr: string[];
   exitCode: number | undefined;
+  signals: EventEmitter;
+  /** Sends SIGTERM to the running command (the kit's shutdown helper listens on `signals`). */
   stop: () => void;
 }
 
 function captureIO(): Captured {
-  let release: () => void = () => {};
+  const signals = new EventEmitter();
   const io: Captured = {
     stdout: [],
     stderr: [],
@@ -27,25 +31,26 @@ function captureIO(): Captured {
     setExitCode: (c) => {
       io.exitCode = c;
     },
-    waitForStop: () => new Promise<void>((r) => (release = r)),
-    stop: () => release(),
+    signals,
+    stop: () => signals.emit('SIGTERM', 'SIGTERM'),
   };
   return io;
 }
 
-/** A program like the root `outpost` one, whose parse errors throw instead of exiting the process. */
-function program(io: CliIO): Command {
-  const root = new Command('outpost')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
-  for (const cmd of fleetCommands(io)) {
-    cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+/** A program like the root `outpost` one, run by the kit's `runProgram`, printing into `io`. */
+function program(io: Captured): Command {
+  const ctx: CommandContext = { io, signals: io.signals };
+  const root = new Command('outpost').configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  for (const cmd of fleetCommands(ctx)) {
+    cmd.configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
     root.addCommand(cmd);
   }
   return root;
 }
 
-const run = (io: CliIO, ...args: string[]): Promise<Command> => program(io).parseAsync(['node', 'outpost', ...args]);
+/** Runs one command line; a usage error ends with exit code 2 in `io.exitCode`. */
+const run = (io: Captured, ...args: string[]): Promise<number> =>
+  runProgram(program(io), ['node', 'outpost', ...args], io);
 
 describe('fleet CLI', () => {
   const keys = newKeys();
@@ -64,7 +69,7 @@ describe('fleet CLI', () => {
     const a = writeFixtureArtifact(tmp.dir, keys);
     const io = captureIO();
     await run(io, 'register', a.dir, '--data-dir', dataDir);
-    expect(io.exitCode).toBeUndefined();
+    expect(io.exitCode).toBe(ExitCode.OK);
     expect(io.stdout[0]).toBe(`registered housing v1 (${a.artifactId})`);
 
     const store = openSqliteStore(join(dataDir, 'fleet.db'));
@@ -81,32 +86,38 @@ describe('fleet CLI', () => {
     const json = JSON.parse(io.stdout[2] ?? '') as { device: string; features: { feature: string; status: string }[] };
     expect(json.device).toBe('dev1');
     expect(json.features[0]).toMatchObject({ feature: 'x', status: 'major' });
-    expect(io.exitCode).toBeUndefined();
+    expect(io.exitCode).toBe(ExitCode.OK);
   });
 
   it('fails with a clear message and non-zero exit on bad arguments and missing things', async () => {
+    const usage = `outpost: ${CliErrorCodes.CLI_ARGS}: `;
     const badVersion = captureIO();
-    await expect(run(badVersion, 'assign', 'gw1', 'housing', 'abc', '--data-dir', dataDir)).rejects.toBeInstanceOf(
-      CommanderError,
-    );
-    expect(badVersion.stderr.join('')).toMatch(/version must be an integer/);
+    expect(await run(badVersion, 'assign', 'gw1', 'housing', 'abc', '--data-dir', dataDir)).toBe(ExitCode.USAGE);
+    expect(badVersion.exitCode).toBe(ExitCode.USAGE);
+    expect(badVersion.stderr[0]).toContain(`${usage}version:`);
 
     const badId = captureIO();
-    await expect(run(badId, 'drift', 'bad/model', '--data-dir', dataDir)).rejects.toSatisfy(
-      (e) => e instanceof CommanderError && e.exitCode !== 0,
-    );
-    expect(badId.stderr.join('')).toMatch(/model must be 1–64/);
+    expect(await run(badId, 'drift', 'bad/model', '--data-dir', dataDir)).toBe(ExitCode.USAGE);
+    expect(badId.stderr[0]).toContain(`${usage}model:`);
 
     const badPort = captureIO();
-    await expect(run(badPort, 'fleet', '--port', '70000', '--data-dir', dataDir)).rejects.toBeInstanceOf(
-      CommanderError,
+    expect(await run(badPort, 'fleet', '--port', '70000', '--data-dir', dataDir)).toBe(ExitCode.USAGE);
+    expect(badPort.stderr[0]).toContain(`${usage}--port:`);
+
+    const badBroker = captureIO();
+    expect(await run(badBroker, 'assign', 'gw1', 'housing', '1', '--broker', 'http://h:1', '--data-dir', dataDir)).toBe(
+      ExitCode.USAGE,
     );
-    expect(badPort.stderr.join('')).toMatch(/port must be between 0 and 65535/);
+    expect(badBroker.stderr[0]).toContain(`${usage}--broker:`);
+
+    const missingArg = captureIO();
+    expect(await run(missingArg, 'assign', 'gw1')).toBe(ExitCode.USAGE);
+    expect(missingArg.stderr.join('')).toMatch(/missing required argument/);
 
     const unknown = captureIO();
     await run(unknown, 'drift', 'housing', '--data-dir', dataDir);
-    expect(unknown.exitCode).toBe(1);
-    expect(unknown.stderr[0]).toMatch(/^error: OUTPOST_ERR_UNKNOWN_MODEL/);
+    expect(unknown.exitCode).toBe(ExitCode.FAILURE);
+    expect(unknown.stderr).toEqual([expect.stringMatching(new RegExp(`^outpost: ${FleetErrorCodes.UNKNOWN_MODEL}: `))]);
 
     const noKey = captureIO();
     await run(
@@ -119,13 +130,13 @@ describe('fleet CLI', () => {
       '--public-key',
       join(tmp.dir, 'keys', 'signing.pub'),
     );
-    expect(noKey.exitCode).toBe(1);
-    expect(noKey.stderr[0]).toMatch(/public key file .*signing\.pub not found/);
+    expect(noKey.exitCode).toBe(ExitCode.USAGE);
+    expect(noKey.stderr[0]).toMatch(new RegExp(`^${usage}--public-key: file .*signing\\.pub not found`));
 
     const tampered = captureIO();
     await run(tampered, 'register', join(tmp.dir, 'nowhere'), '--data-dir', dataDir);
-    expect(tampered.exitCode).toBe(1);
-    expect(tampered.stderr[0]).toMatch(/^error: OUTPOST_ERR_ARTIFACT_UNREADABLE/);
+    expect(tampered.exitCode).toBe(ExitCode.FAILURE);
+    expect(tampered.stderr[0]).toMatch(new RegExp(`^outpost: ${FleetErrorCodes.ARTIFACT_UNREADABLE}: `));
   });
 
   it('creates the fleet signing key pair in its data dir on first use', async () => {
@@ -177,14 +188,14 @@ describe('fleet CLI', () => {
 
       const missing = captureIO();
       await run(missing, 'assign', 'gw1', 'housing', '2', '--data-dir', dataDir, '--broker', url);
-      expect(missing.exitCode).toBe(1);
-      expect(missing.stderr[0]).toMatch(/OUTPOST_ERR_ARTIFACT_NOT_FOUND/);
+      expect(missing.exitCode).toBe(ExitCode.FAILURE);
+      expect(missing.stderr[0]).toMatch(new RegExp(`^outpost: ${FleetErrorCodes.VERSION_NOT_REGISTERED}: `));
     } finally {
       svc.stop();
       await running;
     }
     expect(svc.stdout.at(-1)).toBe('fleet stopped');
-    expect(svc.exitCode).toBeUndefined();
+    expect(svc.exitCode).toBe(ExitCode.OK);
   });
 
   it('says when the broker cannot be reached', async () => {
@@ -202,9 +213,9 @@ describe('fleet CLI', () => {
       '--broker',
       'mqtt://127.0.0.1:1',
       '--timeout',
-      '300',
+      '300ms',
     );
-    expect(io.exitCode).toBe(1);
-    expect(io.stderr[0]).toMatch(/OUTPOST_ERR_BROKER_UNREACHABLE/);
+    expect(io.exitCode).toBe(ExitCode.FAILURE);
+    expect(io.stderr[0]).toMatch(new RegExp(`^outpost: ${FleetErrorCodes.BROKER_UNREACHABLE}: `));
   });
 });

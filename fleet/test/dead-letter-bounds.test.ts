@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sha256Hex } from '@outpost/protocol';
+import { ErrorCodes, sha256Hex } from '@outpost/protocol';
 import { createMemoryStore } from '../src/store/memory-store.ts';
 import { openSqliteStore } from '../src/store/sqlite-store.ts';
 import type { FleetStore } from '../src/store/fleet-store.ts';
@@ -34,7 +34,7 @@ const impls: [string, (opts?: Opts) => FleetStore][] = [
 const letter = (payload: Buffer, i = 0) => ({
   topic: `outpost/v1/devices/d${i}/telemetry`,
   payload,
-  code: 'OUTPOST_ERR_PAYLOAD_TOO_LARGE',
+  code: ErrorCodes.PAYLOAD_TOO_LARGE,
   reason: 'too large',
   receivedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
 });

@@ -103,7 +103,7 @@ describe('driftReport', () => {
     store.insertTelemetry(fixtureWindow('dev1', 0), AT);
     expect(modelDrift(store, 'housing').windows).toBe(1);
     expect(() => modelDrift(store, 'housing', { version: 9 })).toThrow(
-      expect.objectContaining({ code: FleetErrorCodes.ARTIFACT_NOT_FOUND }),
+      expect.objectContaining({ code: FleetErrorCodes.VERSION_NOT_REGISTERED }),
     );
   });
 });

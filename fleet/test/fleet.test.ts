@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DesiredState, decode, encode, isOutpostError, topics, type Transport } from '@outpost/protocol';
+import { ErrorCodes, DesiredState, decode, encode, isOutpostError, topics, type Transport } from '@outpost/protocol';
 import { createArtifactFetcher, createMqttTransport } from '@outpost/protocol/node';
 import { startEmbeddedBroker } from '@outpost/protocol/broker';
 import { FleetErrorCodes } from '../src/errors.ts';
@@ -79,11 +79,9 @@ describe('fleet service', () => {
     await fleet.registerArtifact(artifact.dir);
     await fleet.assign('gw1', 'housing', 1);
     await expect(fleet.assign('gw1', 'housing', 9)).rejects.toSatisfy((e) =>
-      isOutpostError(e, FleetErrorCodes.ARTIFACT_NOT_FOUND),
+      isOutpostError(e, FleetErrorCodes.VERSION_NOT_REGISTERED),
     );
-    await expect(fleet.assign('gw/1', 'housing', 1)).rejects.toSatisfy((e) =>
-      isOutpostError(e, 'OUTPOST_ERR_ID_INVALID'),
-    );
+    await expect(fleet.assign('gw/1', 'housing', 1)).rejects.toSatisfy((e) => isOutpostError(e, ErrorCodes.ID_INVALID));
     expect(fleet.store.getDesired('gw1')?.revision).toBe(1);
   });
 
@@ -111,7 +109,7 @@ describe('fleet service', () => {
 
       // An artifact not in gw1's desired state is refused before the fleet looks for it.
       await expect(fetcher.fetch('e'.repeat(64), keys.publicKeyPem)).rejects.toSatisfy((e) =>
-        isOutpostError(e, 'OUTPOST_ERR_ARTIFACT_NOT_ASSIGNED'),
+        isOutpostError(e, ErrorCodes.ARTIFACT_NOT_ASSIGNED),
       );
     } finally {
       await gw.close();
@@ -200,7 +198,7 @@ describe('fleet on an external broker', () => {
     const tmp = tempDir();
     try {
       await expect(startFleet({ dataDir: tmp.dir, port: 0, publicKeyPem: 'nope' })).rejects.toSatisfy((e) =>
-        isOutpostError(e, 'OUTPOST_ERR_KEY_INVALID'),
+        isOutpostError(e, ErrorCodes.KEY_INVALID),
       );
     } finally {
       tmp.remove();

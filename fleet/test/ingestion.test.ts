@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_MESSAGE_BYTES, encode, sha256Hex, topics, type ReportedState, type Transport } from '@outpost/protocol';
+import {
+  ErrorCodes,
+  MAX_MESSAGE_BYTES,
+  encode,
+  sha256Hex,
+  topics,
+  type ReportedState,
+  type Transport,
+} from '@outpost/protocol';
 import { createMqttTransport } from '@outpost/protocol/node';
-import { FleetErrorCodes } from '../src/errors.ts';
 import { startFleet, type Fleet } from '../src/fleet.ts';
 import { fixedClock, fixtureWindow, newKeys, tempDir } from './fixtures.ts';
 import { waitFor } from './wait.ts';
@@ -50,25 +57,25 @@ describe('fleet ingestion over MQTT', () => {
     const valid = fixtureWindow('dev3', 0);
     const { rows: _rows, ...missingRows } = valid;
     const bad: { name: string; payload: Buffer; code: string; topic?: string }[] = [
-      { name: 'not JSON', payload: Buffer.from([0x7b, 0xff, 0x00, 0x22]), code: 'OUTPOST_ERR_NOT_JSON' },
-      { name: 'wrong type', payload: encode({ ...valid, seq: 'seven' }), code: 'OUTPOST_ERR_SCHEMA_INVALID' },
-      { name: 'missing field', payload: encode(missingRows), code: 'OUTPOST_ERR_SCHEMA_INVALID' },
+      { name: 'not JSON', payload: Buffer.from([0x7b, 0xff, 0x00, 0x22]), code: ErrorCodes.NOT_JSON },
+      { name: 'wrong type', payload: encode({ ...valid, seq: 'seven' }), code: ErrorCodes.SCHEMA_INVALID },
+      { name: 'missing field', payload: encode(missingRows), code: ErrorCodes.SCHEMA_INVALID },
       {
         name: 'oversized',
         payload: encode({ ...valid, padding: 'x'.repeat(MAX_MESSAGE_BYTES) }),
-        code: 'OUTPOST_ERR_PAYLOAD_TOO_LARGE',
+        code: ErrorCodes.PAYLOAD_TOO_LARGE,
       },
-      { name: 'topic mismatch', payload: encode(fixtureWindow('dev4', 0)), code: FleetErrorCodes.TOPIC_MISMATCH },
+      { name: 'topic mismatch', payload: encode(fixtureWindow('dev4', 0)), code: ErrorCodes.TOPIC_MISMATCH },
       {
         name: 'label of another device',
         payload: encode({ device: 'dev4', predictionId: 'p1', label: 1, at: '2025-01-01T00:00:00.000Z' }),
-        code: FleetErrorCodes.TOPIC_MISMATCH,
+        code: ErrorCodes.TOPIC_MISMATCH,
         topic: topics.device('dev3', 'labels'),
       },
       {
         name: 'garbage artifact request',
         payload: Buffer.from('{"requestId":1}'),
-        code: 'OUTPOST_ERR_SCHEMA_INVALID',
+        code: ErrorCodes.SCHEMA_INVALID,
         topic: topics.gateway('gw9', 'artifactRequest'),
       },
     ];
@@ -114,7 +121,7 @@ describe('fleet ingestion over MQTT', () => {
       'reports',
     );
     expect(fleet.stats().reported.map((r) => r.source)).toEqual(['dev1', 'gw1']);
-    expect(fleet.store.deadLetters().at(-1)?.code).toBe(FleetErrorCodes.TOPIC_MISMATCH);
+    expect(fleet.store.deadLetters().at(-1)?.code).toBe(ErrorCodes.TOPIC_MISMATCH);
   });
 
   it('stores labels', async () => {

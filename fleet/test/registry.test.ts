@@ -63,7 +63,7 @@ describe('registry', () => {
     expect(existsSync(artifactDir(deps.dataDir, b.artifactId))).toBe(false);
   });
 
-  it('refuses a tampered model file (OUTPOST_ERR_HASH_MISMATCH) and stores nothing', () => {
+  it('refuses a tampered model file (HASH_MISMATCH) and stores nothing', () => {
     const a = writeFixtureArtifact(tmp.dir, keys);
     const bytes = Buffer.from(a.modelBytes);
     bytes[1234] = (bytes[1234] ?? 0) ^ 0x01;
@@ -73,7 +73,7 @@ describe('registry', () => {
     expect(existsSync(artifactDir(deps.dataDir, a.artifactId))).toBe(false);
   });
 
-  it('refuses an artifact signed with another key (OUTPOST_ERR_SIGNATURE_INVALID)', () => {
+  it('refuses an artifact signed with another key (SIGNATURE_INVALID)', () => {
     const a = writeFixtureArtifact(tmp.dir, newKeys());
     expect(codeOf(() => registerArtifact(deps, a.dir))).toBe(ErrorCodes.SIGNATURE_INVALID);
     expect(deps.store.listArtifacts()).toEqual([]);

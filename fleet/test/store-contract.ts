@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isOutpostError, type DesiredState, type ReportedState } from '@outpost/protocol';
+import { ErrorCodes, isOutpostError, type DesiredState, type ReportedState } from '@outpost/protocol';
 import { FleetErrorCodes } from '../src/errors.ts';
 import type { ArtifactRecord, FleetStore } from '../src/store/fleet-store.ts';
 import { fixtureManifest, fixtureWindow } from './fixtures.ts';
@@ -145,21 +145,21 @@ export function storeContract(
       const a = store.addDeadLetter({
         topic: 't/1',
         payload: raw,
-        code: 'OUTPOST_ERR_NOT_JSON',
+        code: ErrorCodes.NOT_JSON,
         reason: 'not JSON',
         receivedAt: '2025-01-01T00:00:00.000Z',
       });
       const b = store.addDeadLetter({
         topic: 't/2',
         payload: Buffer.from('{}'),
-        code: 'OUTPOST_ERR_SCHEMA_INVALID',
+        code: ErrorCodes.SCHEMA_INVALID,
         reason: 'x',
         receivedAt: '2025-01-01T00:00:01.000Z',
       });
       expect(b).toBeGreaterThan(a);
       const letters = store.deadLetters();
       expect(store.countDeadLetters()).toBe(2);
-      expect(letters.map((l) => l.code)).toEqual(['OUTPOST_ERR_NOT_JSON', 'OUTPOST_ERR_SCHEMA_INVALID']);
+      expect(letters.map((l) => l.code)).toEqual([ErrorCodes.NOT_JSON, ErrorCodes.SCHEMA_INVALID]);
       expect(Buffer.compare(letters[0]?.payload ?? Buffer.alloc(0), raw)).toBe(0);
       expect(letters[0]?.topic).toBe('t/1');
       expect(letters[0]?.id).toBe(a);

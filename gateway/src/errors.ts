@@ -1,27 +1,18 @@
-import { OutpostError } from '@outpost/protocol';
+import { OutpostError, defineErrors, type CliErrorCode, type ProtocolErrorCode } from '@outpost/protocol';
 
 /**
- * The gateway's own error codes (CONVENTIONS.md "Errors and logs"); protocol codes
- * (`ErrorCodes` in @outpost/protocol) are used as they are. Tests assert the code.
+ * The gateway's own error codes, registered in the shared error registry (docs/ARCHITECTURE.md
+ * "Errors"); protocol codes (`ErrorCodes` in @outpost/protocol) are used as they are.
  */
-export const GatewayErrorCodes = {
-  /**
-   * A message's topic names one node and its payload another (a device publishing as someone
-   * else). The fleet uses the same string.
-   */
-  TOPIC_MISMATCH: 'OUTPOST_ERR_TOPIC_MISMATCH',
-  /** The `outpost gateway` command was given missing or invalid arguments. */
-  CLI_ARGS: 'OUTPOST_ERR_CLI_ARGS',
-  /** An assigned artifact could not be fetched, verified or written to the cache. */
-  ARTIFACT_CACHE: 'OUTPOST_ERR_ARTIFACT_CACHE',
-  /** The gateway was used after close(). */
-  GATEWAY_CLOSED: 'OUTPOST_ERR_GATEWAY_CLOSED',
-} as const;
+export const GatewayErrorCodes = defineErrors('gateway', {
+  ARTIFACT_CACHE:
+    'an assigned artifact could not be fetched, verified or cached (when the cause has no code of its own)',
+});
 
 export type GatewayErrorCode = (typeof GatewayErrorCodes)[keyof typeof GatewayErrorCodes];
 
 export function gatewayError(
-  code: GatewayErrorCode,
+  code: GatewayErrorCode | ProtocolErrorCode | CliErrorCode,
   message: string,
   options: { cause?: unknown; details?: Record<string, unknown> } = {},
 ): OutpostError {

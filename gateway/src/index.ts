@@ -18,8 +18,8 @@ export type {
   StoredDeadLetter,
 } from './store/gateway-store.ts';
 export { openSqliteStore, GATEWAY_DB_FILE } from './store/sqlite-store.ts';
-export { gatewayCommands, parseGatewayArgs } from './cli/gateway-command.ts';
-export type { GatewayCliArgs } from './cli/gateway-command.ts';
+export { gatewayCommands } from './cli/index.ts';
+export { parseGatewayArgs, type GatewayCliArgs } from './cli/gateway-args.ts';
 // The artifact cache and the in-memory store, for embedders and benchmarks that run a cache alone.
 export { createArtifactCache, type ArtifactCache, type ArtifactCacheOptions } from './artifact-cache.ts';
 export { createMemoryStore } from './store/memory-store.ts';

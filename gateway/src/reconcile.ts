@@ -14,6 +14,7 @@ import {
   type ReportedState,
   type RunningModel,
   type Transport,
+  ErrorCodes,
 } from '@outpost/protocol';
 import type { ArtifactCache } from './artifact-cache.ts';
 import type { DeadLetterSink } from './dead-letters.ts';
@@ -191,7 +192,7 @@ export async function createReconciler(options: ReconcilerOptions): Promise<Reco
       desired = decode(DesiredState, payload, 'desired state');
       if (desired.target !== gatewayId) {
         throw new OutpostError(
-          GatewayErrorCodes.TOPIC_MISMATCH,
+          ErrorCodes.TOPIC_MISMATCH,
           `desired state for ${desired.target} on ${gatewayId}'s topic`,
           {
             details: { target: desired.target },

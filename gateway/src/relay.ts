@@ -13,9 +13,9 @@ import {
   type Clock,
   type Logger,
   type Transport,
+  ErrorCodes,
 } from '@outpost/protocol';
 import type { DeadLetterSink } from './dead-letters.ts';
-import { GatewayErrorCodes } from './errors.ts';
 import type { GatewayStore, OutboxEntry } from './store/gateway-store.ts';
 
 export interface RelayOptions {
@@ -120,15 +120,11 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     try {
       const { kind, id: deviceId, leaf: topicLeaf } = parseTopic(topic);
       if (kind !== 'devices' || topicLeaf !== leaf)
-        throw new OutpostError(GatewayErrorCodes.TOPIC_MISMATCH, `unexpected topic ${topic}`);
+        throw new OutpostError(ErrorCodes.TOPIC_MISMATCH, `unexpected topic ${topic}`);
       const mismatch = (claimed: string): OutpostError =>
-        new OutpostError(
-          GatewayErrorCodes.TOPIC_MISMATCH,
-          `${leaf} on ${deviceId}'s topic claims to be from ${claimed}`,
-          {
-            details: { topicDevice: deviceId, payloadDevice: claimed },
-          },
-        );
+        new OutpostError(ErrorCodes.TOPIC_MISMATCH, `${leaf} on ${deviceId}'s topic claims to be from ${claimed}`, {
+          details: { topicDevice: deviceId, payloadDevice: claimed },
+        });
       if (leaf === 'telemetry') {
         const w = decode(TelemetryWindow, payload, 'telemetry window');
         if (w.device !== deviceId) throw mismatch(w.device);

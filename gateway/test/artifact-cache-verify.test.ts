@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { encode, topics, type OutpostError } from '@outpost/protocol';
+import { ErrorCodes, encode, topics, type OutpostError } from '@outpost/protocol';
 import { createArtifactFetcher } from '@outpost/protocol/node';
 import { startGateway, type Gateway } from '../src/index.ts';
 import {
@@ -79,7 +79,7 @@ describe('gateway artifact cache: verified and assigned', () => {
     const dev1 = await deviceFetcher(gw, 'dev1');
     const dev2 = await deviceFetcher(gw, 'dev2');
     const refused = await dev2.fetch(onlyDev1.artifactId, keys.publicKeyPem).catch((e: unknown) => e);
-    expect((refused as OutpostError).code).toBe('OUTPOST_ERR_ARTIFACT_NOT_ASSIGNED');
+    expect((refused as OutpostError).code).toBe(ErrorCodes.ARTIFACT_NOT_ASSIGNED);
     const { bundle } = await dev1.fetch(onlyDev1.artifactId, keys.publicKeyPem);
     expect(Buffer.from(bundle.files.get('model.onnx') as Uint8Array).equals(onlyDev1.model)).toBe(true);
     const both = await dev2.fetch(shared.artifactId, keys.publicKeyPem);

@@ -5,6 +5,7 @@ import { createMqttTransport } from '@outpost/protocol/node';
 import { createArtifactCache } from '../src/artifact-cache.ts';
 import { createMemoryStore } from '../src/store/memory-store.ts';
 import { Resources, buildArtifact, generateSigningKeyPair, startFleet, tempDir } from './helpers.ts';
+import { ErrorCodes } from '@outpost/protocol';
 
 const keys = generateSigningKeyPair();
 const res = new Resources();
@@ -75,7 +76,7 @@ describe('artifact cache', () => {
       publicKeyPem: keys.publicKeyPem,
     });
     await upstream.start();
-    await expect(cache.ensure(art.artifactId)).rejects.toMatchObject({ code: 'OUTPOST_ERR_SIGNATURE_INVALID' });
+    await expect(cache.ensure(art.artifactId)).rejects.toMatchObject({ code: ErrorCodes.SIGNATURE_INVALID });
     expect(store.listArtifacts()).toEqual([]);
     expect(existsSync(join(dataDir, 'artifacts', art.artifactId))).toBe(false);
   });

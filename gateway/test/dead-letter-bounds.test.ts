@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sha256Hex } from '@outpost/protocol';
+import { ErrorCodes, sha256Hex } from '@outpost/protocol';
 import { openSqliteStore, type GatewayStore } from '../src/index.ts';
 import { createMemoryStore } from '../src/store/memory-store.ts';
 
@@ -32,7 +32,7 @@ const impls: [string, (opts?: Opts) => GatewayStore][] = [
 const letter = (payload: Buffer, i = 0) => ({
   topic: `outpost/v1/devices/d${i}/telemetry`,
   payload,
-  code: 'OUTPOST_ERR_PAYLOAD_TOO_LARGE',
+  code: ErrorCodes.PAYLOAD_TOO_LARGE,
   reason: 'too large',
   at: i,
 });

@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { encode, topics, type DesiredState, type ReportedState, type TelemetryWindow } from '@outpost/protocol';
+import {
+  ErrorCodes,
+  encode,
+  topics,
+  type DesiredState,
+  type ReportedState,
+  type TelemetryWindow,
+} from '@outpost/protocol';
 import { createArtifactFetcher } from '@outpost/protocol/node';
 import { openSqliteStore, startGateway, type Gateway } from '../src/index.ts';
 import {
@@ -108,7 +115,7 @@ describe('gateway: cache and reconcile', () => {
     // An artifact not in the device's desired state is not served (refused before any lookup).
     const fetcher = await createArtifactFetcher({ transport: dev1, kind: 'devices', selfId: 'dev1' });
     await expect(fetcher.fetch('0'.repeat(64), keys.publicKeyPem)).rejects.toMatchObject({
-      code: 'OUTPOST_ERR_ARTIFACT_NOT_ASSIGNED',
+      code: ErrorCodes.ARTIFACT_NOT_ASSIGNED,
     });
 
     // The gateway reports itself upstream, retained, converged.
@@ -187,7 +194,7 @@ describe('gateway: a failed fetch', () => {
     expect(report.models[0]).toMatchObject({
       artifactId: unknown,
       state: 'failed',
-      error: { code: 'OUTPOST_ERR_ARTIFACT_NOT_FOUND' },
+      error: { code: ErrorCodes.ARTIFACT_NOT_FOUND },
     });
     await roundTrip(dev1); // all the site broker forwarded to dev1 before the failure report is in
     expect(got).toHaveLength(0);
@@ -252,11 +259,11 @@ describe('gateway: relay', () => {
     try {
       const letters = reader.listDeadLetters();
       expect(letters.map((l) => l.code).sort()).toEqual([
-        'OUTPOST_ERR_NOT_JSON',
-        'OUTPOST_ERR_SCHEMA_INVALID',
-        'OUTPOST_ERR_TOPIC_MISMATCH',
+        ErrorCodes.NOT_JSON,
+        ErrorCodes.SCHEMA_INVALID,
+        ErrorCodes.TOPIC_MISMATCH,
       ]);
-      expect(letters.find((l) => l.code === 'OUTPOST_ERR_NOT_JSON')?.payload.toString()).toBe('not json {');
+      expect(letters.find((l) => l.code === ErrorCodes.NOT_JSON)?.payload.toString()).toBe('not json {');
     } finally {
       reader.close();
     }

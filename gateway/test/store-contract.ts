@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DesiredState, ReportedState } from '@outpost/protocol';
 import type { GatewayStore } from '../src/index.ts';
+import { ErrorCodes } from '@outpost/protocol';
 
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);
@@ -104,20 +105,20 @@ export function gatewayStoreContract(name: string, open: () => GatewayStore): vo
         s.addDeadLetter({
           topic: 'x',
           payload: Buffer.from('not json'),
-          code: 'OUTPOST_ERR_NOT_JSON',
+          code: ErrorCodes.NOT_JSON,
           reason: 'r1',
           at: 1,
         });
         s.addDeadLetter({
           topic: 'y',
           payload: Buffer.from([1, 2]),
-          code: 'OUTPOST_ERR_TOPIC_MISMATCH',
+          code: ErrorCodes.TOPIC_MISMATCH,
           reason: 'r2',
           at: 2,
         });
         expect(s.deadLetterCount()).toBe(2);
         const list = s.listDeadLetters();
-        expect(list.map((l) => l.code)).toEqual(['OUTPOST_ERR_TOPIC_MISMATCH', 'OUTPOST_ERR_NOT_JSON']);
+        expect(list.map((l) => l.code)).toEqual([ErrorCodes.TOPIC_MISMATCH, ErrorCodes.NOT_JSON]);
         expect(list[1]?.payload.toString()).toBe('not json');
         expect(s.listDeadLetters(1)).toHaveLength(1);
       }),

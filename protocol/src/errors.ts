@@ -1,71 +1,54 @@
 /**
- * Coded errors shared by every tier. Tests assert `code`, never the message.
- * Every code is listed in docs/errors.md (a unit test keeps the two in step).
+ * Coded errors shared by every tier, defined once in the error registry (error-registry.ts).
+ * Tests assert `code`, never the message. docs/errors.md is rendered from the registry.
  */
-export const ErrorCodes = {
-  /** A message or file is not valid JSON. */
-  NOT_JSON: 'OUTPOST_ERR_NOT_JSON',
-  /** A message or file is larger than its limit. */
-  PAYLOAD_TOO_LARGE: 'OUTPOST_ERR_PAYLOAD_TOO_LARGE',
-  /** A message fails its schema; `details.field` names the first bad field. */
-  SCHEMA_INVALID: 'OUTPOST_ERR_SCHEMA_INVALID',
-  /** A topic is not one of the protocol's topics. */
-  TOPIC_INVALID: 'OUTPOST_ERR_TOPIC_INVALID',
-  /** An identifier (device, gateway, model name) has characters a topic level cannot carry. */
-  ID_INVALID: 'OUTPOST_ERR_ID_INVALID',
-  /** A manifest has no signature. */
-  SIGNATURE_MISSING: 'OUTPOST_ERR_SIGNATURE_MISSING',
-  /** A manifest's signature does not verify against the pinned public key. */
-  SIGNATURE_INVALID: 'OUTPOST_ERR_SIGNATURE_INVALID',
-  /** A file's or chunk's sha256 differs from the one it was promised with. */
-  HASH_MISMATCH: 'OUTPOST_ERR_HASH_MISMATCH',
-  /** A value cannot be written as canonical JSON (NaN, Infinity, undefined, a function). */
-  CANONICAL_JSON: 'OUTPOST_ERR_CANONICAL_JSON',
-  /** Malformed CSV (ragged row, unterminated quote, empty file); `details.line` / `column`. */
-  CSV: 'OUTPOST_ERR_CSV',
-  /** The artifact server has no such artifact or file. */
-  ARTIFACT_NOT_FOUND: 'OUTPOST_ERR_ARTIFACT_NOT_FOUND',
-  /** A chunk index past the end of the file was asked for. */
-  CHUNK_OUT_OF_RANGE: 'OUTPOST_ERR_CHUNK_OUT_OF_RANGE',
-  /** The artifact server failed to read a file it has (a disk error, not bad input). */
-  ARTIFACT_READ_FAILED: 'OUTPOST_ERR_ARTIFACT_READ_FAILED',
-  /** A key file or key string cannot be read as an ed25519 key. */
-  KEY_INVALID: 'OUTPOST_ERR_KEY_INVALID',
-  /**
-   * An artifact chunk reply contradicts its request or the manifest (another index or file, a size
-   * or chunk count over the bound): the sender is not trusted, the transfer may be retried.
-   */
-  TRANSFER_INVALID: 'OUTPOST_ERR_TRANSFER_INVALID',
-  /** The artifact server refused a chunk: the artifact is not assigned to the node asking. */
-  ARTIFACT_NOT_ASSIGNED: 'OUTPOST_ERR_ARTIFACT_NOT_ASSIGNED',
-} as const;
+import { defineErrors } from './error-registry.ts';
+
+export { OutpostError, isOutpostError, errorMessage } from './outpost-error.ts';
+export {
+  defineErrors,
+  registeredErrors,
+  errorDefinition,
+  ERROR_CODE_PREFIX,
+  type ErrorCodeMap,
+  type ErrorDefinition,
+  type ErrorOwner,
+} from './error-registry.ts';
+export { renderErrorsDoc } from './errors-doc.ts';
+
+export const ErrorCodes = defineErrors('protocol', {
+  NOT_JSON: 'a message or file is not valid JSON',
+  PAYLOAD_TOO_LARGE: 'a message or file exceeds its size limit (512 KiB for messages, 4 MiB for a manifest)',
+  SCHEMA_INVALID: 'a message or manifest fails its schema; `details.field` names the first bad field',
+  TOPIC_INVALID: 'a topic is not one of `outpost/v1/…`',
+  TOPIC_MISMATCH:
+    "the id in a message's topic differs from the device, source or target named in its payload (a node publishing as another); the fleet and the gateway dead-letter it",
+  ID_INVALID: 'a device, gateway or model id has characters a topic level cannot carry',
+  SIGNATURE_MISSING: 'a manifest has no signature',
+  SIGNATURE_INVALID:
+    "a manifest's signature does not verify against the pinned public key (tampered manifest, or another key)",
+  HASH_MISMATCH: 'a file, chunk or manifest does not hash to what it was promised as (tampered or corrupted artifact)',
+  CANONICAL_JSON: 'a value cannot be written as canonical JSON (NaN, Infinity, a function)',
+  KEY_INVALID: 'a key file or string is not an ed25519 key, or a key pair is incomplete',
+  CSV: 'malformed CSV: ragged row, unterminated quote, empty file; `details.line` / `column`',
+  ARTIFACT_NOT_FOUND: 'the artifact chunk server (fleet or gateway) has no such artifact, or no such file in it',
+  CHUNK_OUT_OF_RANGE: 'an artifact chunk past the end of the file was asked for',
+  ARTIFACT_READ_FAILED: 'the artifact server failed to read a file it has (disk error)',
+  TRANSFER_TIMEOUT: 'an artifact chunk was asked for repeatedly without a reply',
+  TRANSFER_INVALID:
+    'an artifact chunk reply contradicts its request or the manifest (another index or file, a size or chunk count over the bound): the sender is not trusted, the transfer may be retried',
+  ARTIFACT_NOT_ASSIGNED: 'the artifact server refused a chunk: the artifact is not assigned to the node asking',
+  ERROR_DEFINED_TWICE:
+    'two modules define the same error code (a bug, raised when the second one loads); `details.first` and `details.second` name the owners',
+  ERROR_DEFINITION_INVALID:
+    'a `defineErrors` entry has a key that is not UPPER_SNAKE_CASE or an empty meaning (a bug, raised at load time)',
+});
+
+/** Codes of the command-line kit (`@outpost/protocol/node`), raised by every tier's commands. */
+export const CliErrorCodes = defineErrors('cli', {
+  CLI_ARGS:
+    'a command-line argument or option is missing or invalid (exit code 2); `details.option` (or `field`) names it',
+});
 
 export type ProtocolErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
-
-/** Every Outpost error: a stable code, a human message, optional structured details and cause. */
-export class OutpostError extends Error {
-  readonly code: string;
-  readonly details: Readonly<Record<string, unknown>>;
-
-  constructor(code: string, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'OutpostError';
-    this.code = code;
-    this.details = options.details ?? {};
-  }
-
-  toJSON(): { code: string; message: string; details: Readonly<Record<string, unknown>> } {
-    return { code: this.code, message: this.message, details: this.details };
-  }
-}
-
-export function isOutpostError(err: unknown, code?: string): err is OutpostError {
-  return err instanceof OutpostError && (code === undefined || err.code === code);
-}
-
-/** The message of any thrown value, for logs and dead-letter reasons. */
-export function errorMessage(err: unknown): string {
-  if (err instanceof OutpostError) return `${err.code}: ${err.message}`;
-  if (err instanceof Error) return err.message;
-  return String(err);
-}
+export type CliErrorCode = (typeof CliErrorCodes)[keyof typeof CliErrorCodes];

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keyId } from '@outpost/protocol';
 import { loadOrCreateKeyPair } from '../src/node/keys.ts';
 import { tempDir } from './helpers.ts';
+import { ErrorCodes } from '../src/index.ts';
 
 describe('loadOrCreateKeyPair', () => {
   let tmp: ReturnType<typeof tempDir>;
@@ -26,6 +27,6 @@ describe('loadOrCreateKeyPair', () => {
     const dir = join(tmp.dir, 'orphan');
     loadOrCreateKeyPair(dir);
     rmSync(join(dir, 'signing.key'));
-    expect(() => loadOrCreateKeyPair(dir)).toThrow(expect.objectContaining({ code: 'OUTPOST_ERR_KEY_INVALID' }));
+    expect(() => loadOrCreateKeyPair(dir)).toThrow(expect.objectContaining({ code: ErrorCodes.KEY_INVALID }));
   });
 });

@@ -119,7 +119,7 @@ describe('applyPipeline', () => {
     );
   });
 
-  it('a step meeting the wrong columns is OUTPOST_ERR_PIPELINE_STEP_INVALID', () => {
+  it('a step meeting the wrong columns is PIPELINE_STEP_INVALID', () => {
     const bad = (steps: PipelineStep[], features = ['x']): unknown => {
       try {
         applyPipeline({ ...PIPELINE, steps, features }, [{ x: 1, y: 2, c: 'a', g: 'lo' }]);
@@ -211,7 +211,7 @@ describe('cluster_similarity', () => {
     expect(Array.from(onCentre)).toEqual([1, similarity([1.5, -2], CENTRES[2] as number[]), 0, 0]);
   });
 
-  it('bad centres shape, a missing or categorical column, or a name clash → OUTPOST_ERR_PIPELINE_STEP_INVALID', () => {
+  it('bad centres shape, a missing or categorical column, or a name clash → PIPELINE_STEP_INVALID', () => {
     const withStep = (step: Record<string, unknown>, features = ['x']): unknown => {
       try {
         applyPipeline(
@@ -272,7 +272,7 @@ describe('cluster_similarity', () => {
     ).toThrow(expect.objectContaining({ code: PipelineErrorCodes.STEP_INVALID }));
   });
 
-  it('parsePipeline accepts it from JSON unchanged and refuses a malformed one with OUTPOST_ERR_SCHEMA_INVALID', () => {
+  it('parsePipeline accepts it from JSON unchanged and refuses a malformed one with SCHEMA_INVALID', () => {
     const json = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
     expect(parsePipeline(json(CLUSTERED))).toEqual(CLUSTERED);
     const withStep = (step: Record<string, unknown>): unknown =>
@@ -310,7 +310,7 @@ describe('parsePipeline and parseInputTransform', () => {
     expect(parseInputTransform(json(t))).toEqual(t);
   });
 
-  it('an unknown step kind → OUTPOST_ERR_PIPELINE_STEP_UNKNOWN naming it', () => {
+  it('an unknown step kind → PIPELINE_STEP_UNKNOWN naming it', () => {
     const future = { ...PIPELINE, steps: [...PIPELINE.steps, { op: 'polynomial', columns: ['x'] }] };
     const err = (() => {
       try {
@@ -332,7 +332,7 @@ describe('parsePipeline and parseInputTransform', () => {
     });
   });
 
-  it('malformed known steps and envelopes → OUTPOST_ERR_SCHEMA_INVALID', () => {
+  it('malformed known steps and envelopes → SCHEMA_INVALID', () => {
     const withStep = (s: unknown): unknown => json({ ...PIPELINE, steps: [s] });
     for (const v of [
       withStep({ op: 'clip', column: 'x', lo: 3, hi: 1 }),

@@ -68,7 +68,7 @@ describe('artifact transfer over a real broker', () => {
     const fetcher = await createArtifactFetcher({ transport: client, kind: 'devices', selfId: 'd1' });
     await client.start();
     await expect(fetcher.fetch('0'.repeat(64), f.keys.publicKeyPem)).rejects.toMatchObject({
-      code: 'OUTPOST_ERR_ARTIFACT_NOT_FOUND',
+      code: ErrorCodes.ARTIFACT_NOT_FOUND,
     });
     const err = await fetcher.fetch(f.artifactId, f.keys.publicKeyPem).catch((e: unknown) => e);
     expect(isOutpostError(err, ErrorCodes.HASH_MISMATCH)).toBe(true);

@@ -8,7 +8,7 @@
  *   (`@outpost/<ws>` or a subpath its package.json `exports` lists);
  * - everything else — the cross-tier tests in `test/`, the benchmarks in `bench/`, `stack/` and
  *   `bin/` — uses the tiers the way a user does: package entries only, relative imports within
- *   its own folder.
+ *   its own folder (and `stack/`; the cross-tier tests also reach the `bin/` scripts they test).
  */
 import { builtinModules } from 'node:module';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -19,7 +19,7 @@ const root = join(import.meta.dirname, '..', '..');
 const workspaces = ['protocol', 'trainer', 'fleet', 'gateway', 'device'] as const;
 /** Folders outside the workspaces that use the tiers as a user does, and what each may import relatively. */
 const users: Record<string, string[]> = {
-  test: ['test', 'stack'],
+  test: ['test', 'stack', 'bin'],
   bench: ['bench', 'stack'],
   stack: ['stack'],
   bin: ['bin', 'stack'],

@@ -1,9 +1,3 @@
-import type { Command } from 'commander';
-import { createBuildCommand } from './cli/build-command.ts';
-import { exploreCommand } from './cli/explore-command.ts';
-import { createSpecTestCommand } from './cli/train-spec.ts';
-import { createTrainCommand } from './cli/train-command.ts';
-
 // The housing thread (foundation) and keys.
 export { trainHousing, HOUSING, type TrainHousingOptions, type TrainResult } from './housing.ts';
 export { loadOrCreateKeyPair } from '@outpost/protocol/node';
@@ -97,8 +91,4 @@ export {
 } from './tflite/export-tflite.ts';
 export type { Pipeline } from './preprocess/pipeline.ts';
 export { mulberry32 } from './random.ts';
-
-/** The trainer's CLI commands, fresh instances for the root `outpost` program to add. */
-export function trainerCommands(): Command[] {
-  return [createTrainCommand(), exploreCommand(), createSpecTestCommand(), createBuildCommand()];
-}
+export { trainerCommands } from './cli/index.ts';

@@ -6,9 +6,8 @@
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { sha256Hex, verifyArtifact } from '@outpost/protocol';
+import { CliErrorCodes, sha256Hex, verifyArtifact } from '@outpost/protocol';
 import { buildFromSpec, createBuildCommand, createdAtOf, type TrainFn } from '../src/cli/build-command.ts';
-import { TrainerErrorCodes } from '../src/errors.ts';
 import { mulberry32 } from '../src/random.ts';
 import { fitKind, fixture, trainedModel } from './export-fixtures.ts';
 import { tempDir } from './helpers.ts';
@@ -108,17 +107,17 @@ describe('outpost build', () => {
     expect(createdAtOf('2024-01-31T12:00:00Z', {})).toBe(Date.UTC(2024, 0, 31, 12));
     expect(createdAtOf(undefined, { SOURCE_DATE_EPOCH: '1700000000' })).toBe(1_700_000_000_000);
     expect(createdAtOf(undefined, {})).toBe(0);
-    expect(() => createdAtOf('yesterday', {})).toThrow(expect.objectContaining({ code: TrainerErrorCodes.CLI_ARGS }));
+    expect(() => createdAtOf('yesterday', {})).toThrow(expect.objectContaining({ code: CliErrorCodes.CLI_ARGS }));
   });
 
   it('rejects bad arguments with coded errors', async () => {
     const train: TrainFn = () => Promise.reject(new Error('not reached'));
     expect(await codeOf(buildFromSpec(join(tmp.dir, 'nowhere'), { keys: keysDir }, train))).toBe(
-      TrainerErrorCodes.CLI_ARGS,
+      CliErrorCodes.CLI_ARGS,
     );
-    expect(await codeOf(buildFromSpec(spec, { keys: keysDir, seed: 'x' }, train))).toBe(TrainerErrorCodes.CLI_ARGS);
+    expect(await codeOf(buildFromSpec(spec, { keys: keysDir, seed: 'x' }, train))).toBe(CliErrorCodes.CLI_ARGS);
     expect(await codeOf(buildFromSpec(spec, { keys: keysDir, artifactVersion: '0' }, train))).toBe(
-      TrainerErrorCodes.CLI_ARGS,
+      CliErrorCodes.CLI_ARGS,
     );
   });
 

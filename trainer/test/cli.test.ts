@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CliErrorCodes } from '@outpost/protocol';
 import { TrainerErrorCodes, trainerCommands } from '../src/index.ts';
 import { tempDir } from './helpers.ts';
 
@@ -46,7 +47,7 @@ describe('outpost train', () => {
       code: TrainerErrorCodes.DATASET_UNKNOWN,
     });
     await expect(run(['train', '--seed', '1.5', '--out', tmp.dir])).rejects.toMatchObject({
-      code: TrainerErrorCodes.CLI_ARGS,
+      code: CliErrorCodes.CLI_ARGS,
     });
   });
 });

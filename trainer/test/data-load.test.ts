@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { isOutpostError } from '@outpost/protocol';
+import { ErrorCodes, isOutpostError } from '@outpost/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TrainerErrorCodes } from '../src/errors.ts';
 import { encodeTarget, featureNames, loadSpecData, loadTable, toDataset, type Table } from '../src/data/load.ts';
@@ -70,7 +70,7 @@ describe('spec-driven data loading', () => {
   it('fails on a ragged row, an empty file, a header without rows, a missing or empty target', () => {
     const file = write('data.csv', 'a,price\n1,2\n3\n');
     const ragged = caught(() => loadSpecData(spec()));
-    expect(ragged.code).toBe('OUTPOST_ERR_CSV');
+    expect(ragged.code).toBe(ErrorCodes.CSV);
     expect(ragged.details).toMatchObject({ source: file, line: 3, column: 2 });
     expect(ragged.message).toContain(`${file}:3`);
     write('data.csv', '');

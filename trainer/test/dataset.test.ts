@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isOutpostError, type OutpostError } from '@outpost/protocol';
+import { ErrorCodes, isOutpostError, type OutpostError } from '@outpost/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadDatasetFile, parseDataset, rawRecord } from '../src/data/dataset.ts';
 import { TrainerErrorCodes } from '../src/errors.ts';
@@ -84,6 +84,6 @@ describe('CSV → dataset', () => {
     expect(thrown(() => loadDatasetFile(join(tmp.dir, 'nope.csv'), { target: 'y' })).code).toBe(
       TrainerErrorCodes.DATA_UNREADABLE,
     );
-    expect(thrown(() => parseDataset('a,y\n1,2,3\n', 'm', { target: 'y' })).code).toBe('OUTPOST_ERR_CSV');
+    expect(thrown(() => parseDataset('a,y\n1,2,3\n', 'm', { target: 'y' })).code).toBe(ErrorCodes.CSV);
   });
 });

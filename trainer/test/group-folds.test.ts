@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { groupFolds, groupKeys } from '../src/run/group-folds.ts';
 import { codeOf } from './helpers.ts';
+import { TrainerErrorCodes } from '../src/errors.ts';
 
 describe('grouped k-fold', () => {
   const days = [
@@ -52,12 +53,12 @@ describe('grouped k-fold', () => {
   });
 
   it('refuses fewer groups than folds, and a non-timestamp with by: day', () => {
-    expect(codeOf(() => groupFolds([0, 1, 2], 3, ['a', 'a', 'b']))).toBe('OUTPOST_ERR_DATA_TOO_SMALL');
+    expect(codeOf(() => groupFolds([0, 1, 2], 3, ['a', 'a', 'b']))).toBe(TrainerErrorCodes.DATA_TOO_SMALL);
     expect(codeOf(() => groupKeys({ kind: 'categorical', name: 'd', values: ['monday'] }, 'day'))).toBe(
-      'OUTPOST_ERR_SPEC_INVALID',
+      TrainerErrorCodes.SPEC_INVALID,
     );
     expect(codeOf(() => groupKeys({ kind: 'numeric', name: 'g', values: Float64Array.from([1, NaN]) }, 'value'))).toBe(
-      'OUTPOST_ERR_DATA_VALUE_MISSING',
+      TrainerErrorCodes.DATA_VALUE_MISSING,
     );
   });
 });

@@ -32,6 +32,7 @@ import { CleaningStep, FeatureStep } from '../src/spec/steps.ts';
 import { exportModelTflite, tfliteLayers, type TfliteSource } from '../src/tflite/export-tflite.ts';
 import { onnxDenseLayers } from '../src/tflite/onnx-dense.ts';
 import { fixture, ortNode, ortWeb, QUICK_PARAMS, runOnnx, trainedModel, type Fixture } from './export-fixtures.ts';
+import { TrainerErrorCodes } from '../src/errors.ts';
 
 /** The export fixture with `a` × 1e4 and no `scale` step: design columns from ~1 to ~1e6. */
 function unscaledFixture(): Fixture {
@@ -267,10 +268,10 @@ describe('revive', () => {
     expect(Array.from(revived.predict(f.x))).toEqual(Array.from(model.predict(f.x)));
   });
 
-  it('a malformed standardize is refused with OUTPOST_ERR_RUN_MODEL_UNKNOWN', async () => {
+  it('a malformed standardize is refused with RUN_MODEL_UNKNOWN', async () => {
     const json = (await fitStd('logistic', 'binary')).toJSON() as Record<string, unknown>;
     expect(() => reviveModel('logistic', 'binary', { ...json, standardize: { mean: [1], std: [0] } })).toThrow(
-      expect.objectContaining({ code: 'OUTPOST_ERR_RUN_MODEL_UNKNOWN' }),
+      expect.objectContaining({ code: TrainerErrorCodes.RUN_MODEL_UNKNOWN }),
     );
   });
 });

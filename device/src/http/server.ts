@@ -1,6 +1,7 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
-import { ErrorCodes, OutpostError, validate, type Clock, type FeatureValue } from '@outpost/protocol';
+import { ErrorCodes, OutpostError, validate, type Clock, type FeatureValue, type Logger } from '@outpost/protocol';
+import { logServerErrors } from '@outpost/protocol/node';
 import { DeviceErrorCodes } from '../errors.ts';
 import type { PredictionResult } from '../predictor.ts';
 import type { LoadedModel } from '../slots.ts';
@@ -11,6 +12,8 @@ export interface HttpServerOptions {
   host?: string;
   port?: number;
   clock: Clock;
+  /** Every 5xx reply is logged here with its cause. */
+  logger: Logger;
   active(): LoadedModel | undefined;
   predict(rows: Record<string, FeatureValue>[]): Promise<PredictionResult>;
   predictions(): number;
@@ -38,6 +41,7 @@ const STATUS: Record<string, number> = {
 export async function startHttpServer(o: HttpServerOptions): Promise<DeviceHttpServer> {
   const startedAt = o.clock.now();
   const app: FastifyInstance = Fastify({ logger: false, bodyLimit: MAX_BODY_BYTES });
+  logServerErrors(app, o.logger);
 
   app.setErrorHandler((err: FastifyError | OutpostError, _req, reply) => {
     if (err instanceof OutpostError) {
@@ -62,7 +66,7 @@ export async function startHttpServer(o: HttpServerOptions): Promise<DeviceHttpS
       const code = fe.code?.startsWith('FST_ERR_CTP') ? ErrorCodes.NOT_JSON : DeviceErrorCodes.INPUT_INVALID;
       return reply.code(400).send({ error: { code, message: fe.message } });
     }
-    return reply.code(500).send({ error: { code: 'OUTPOST_ERR_INTERNAL', message: fe.message } });
+    return reply.code(500).send({ error: { code: DeviceErrorCodes.INTERNAL, message: fe.message } });
   });
 
   app.post('/predict', async (req) => {

@@ -1,4 +1,5 @@
-import { DeviceErrorCodes, deviceError } from '../errors.ts';
+import { CliErrorCodes } from '@outpost/protocol';
+import { deviceError } from '../errors.ts';
 import type { InferenceEngine } from './engine.ts';
 import { createOrtWebEngine } from './ort-web-engine.ts';
 import { createTfliteEngine } from './tflite/tflite-engine.ts';
@@ -16,10 +17,10 @@ export function isEngineChoice(value: unknown): value is EngineChoice {
   return typeof value === 'string' && (ENGINE_CHOICES as readonly string[]).includes(value);
 }
 
-/** The engine of a choice; OUTPOST_ERR_CLI_ARGS for a name that is none. */
+/** The engine of a choice; `CLI_ARGS` for a name that is none. */
 export function createEngine(choice: string): InferenceEngine {
   if (!isEngineChoice(choice))
-    throw deviceError(DeviceErrorCodes.CLI_ARGS, `unknown engine ${choice} (choose ${ENGINE_CHOICES.join(' or ')})`, {
+    throw deviceError(CliErrorCodes.CLI_ARGS, `unknown engine ${choice} (choose ${ENGINE_CHOICES.join(' or ')})`, {
       details: { option: '--engine', value: choice },
     });
   return choice === 'tflite' ? createTfliteEngine() : createOrtWebEngine();

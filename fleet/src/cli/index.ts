@@ -1,13 +1,126 @@
-import type { Command } from 'commander';
-import { assignCommand } from './assign-command.ts';
-import { driftCommand } from './drift-command.ts';
-import { fleetCommand } from './fleet-command.ts';
-import { processIO, type CliIO } from './io.ts';
-import { registerCommand } from './register-command.ts';
+/**
+ * The fleet's commands (`outpost fleet | register | assign | drift`): definitions only. Each
+ * action loads its implementation when it runs, so `outpost --help` loads no SQLite, broker or
+ * MQTT client (docs/ARCHITECTURE.md "Running a tier").
+ */
+import { Command } from 'commander';
+import {
+  LOG_LEVEL_FLAGS,
+  LOG_LEVEL_HELP,
+  brokerUrlOption,
+  durationOption,
+  idListOption,
+  idOption,
+  intOption,
+  logLevelOption,
+  portOption,
+  processContext,
+  commandAction,
+  type CommandContext,
+} from '@outpost/protocol/cli';
 
-export type { CliIO } from './io.ts';
+/** Default data folder of the fleet, relative to the working directory. */
+export const DEFAULT_DATA_DIR = '.outpost/fleet';
+export const DEFAULT_BROKER_URL = 'mqtt://127.0.0.1:1883';
 
-/** The fleet's CLI commands (`outpost fleet | register | assign | drift`), for the root `outpost` program. */
-export function fleetCommands(io: CliIO = processIO): Command[] {
-  return [fleetCommand(io), registerCommand(io), assignCommand(io), driftCommand(io)];
+const versionOption = intOption('version', { min: 1 });
+
+export interface FleetCommandOptions {
+  dataDir: string;
+  port: number;
+  host: string;
+  broker?: string;
+  publicKey?: string;
+  logLevel: string;
+}
+
+export interface AssignOptions {
+  dataDir: string;
+  broker: string;
+  devices?: string[];
+  timeout: number;
+}
+
+export interface DriftCommandOptions {
+  version?: number;
+  device?: string;
+  dataDir: string;
+  json?: boolean;
+}
+
+function fleetCommand(ctx: CommandContext): Command {
+  return new Command('fleet')
+    .description('run the fleet service: broker (embedded unless --broker), registry, ingestion, artifact server')
+    .option('--data-dir <dir>', 'fleet data folder (fleet.db, artifacts/)', DEFAULT_DATA_DIR)
+    .option('--port <n>', 'embedded broker port (0 = any free port)', portOption('--port'), 1883)
+    .option('--host <h>', 'embedded broker host', '127.0.0.1')
+    .option('--broker <url>', 'use this MQTT 3.1.1 broker instead of the embedded one', brokerUrlOption('--broker'))
+    .option(
+      '--public-key <file>',
+      'artifact signing public key (PEM); default <data-dir>/keys/signing.pub, created with its private key on first use',
+    )
+    .option(LOG_LEVEL_FLAGS, LOG_LEVEL_HELP, logLevelOption(), 'info')
+    .action(
+      commandAction(ctx, async (opts: FleetCommandOptions) => (await import('./run-fleet.ts')).runFleet(opts, ctx)),
+    );
+}
+
+function registerCommand(ctx: CommandContext): Command {
+  return new Command('register')
+    .description('verify a signed artifact folder and register it in the fleet store (works offline)')
+    .argument('<artifactDir>', 'folder holding manifest.json and the files it lists')
+    .option('--data-dir <dir>', 'fleet data folder', DEFAULT_DATA_DIR)
+    .option('--public-key <file>', 'artifact signing public key (PEM); default <data-dir>/keys/signing.pub')
+    .action(
+      commandAction(ctx, async (artifactDir: string, opts: { dataDir: string; publicKey?: string }) =>
+        (await import('./run-register.ts')).runRegister(artifactDir, opts, ctx),
+      ),
+    );
+}
+
+function assignCommand(ctx: CommandContext): Command {
+  return new Command('assign')
+    .description("assign a registered model version to a gateway (publishes the gateway's retained desired state)")
+    .argument('<gateway>', 'gateway id', idOption('gateway'))
+    .argument('<model>', 'model name', idOption('model'))
+    .argument('<version>', 'model version (a positive integer)', versionOption)
+    .option('--data-dir <dir>', 'fleet data folder', DEFAULT_DATA_DIR)
+    .option('--broker <url>', "the fleet's MQTT broker", brokerUrlOption('--broker'), DEFAULT_BROKER_URL)
+    .option(
+      '--devices <ids>',
+      'comma-separated device ids (default: every device of the gateway)',
+      idListOption('--devices'),
+    )
+    .option(
+      '--timeout <duration>',
+      'how long to wait for the broker (500ms, 5s, …)',
+      durationOption('--timeout', { min: 1 }),
+      5000,
+    )
+    .action(
+      commandAction(ctx, async (gateway: string, model: string, version: number, opts: AssignOptions) =>
+        (await import('./run-assign.ts')).runAssign(gateway, model, version, opts, ctx),
+      ),
+    );
+}
+
+function driftCommand(ctx: CommandContext): Command {
+  return new Command('drift')
+    .description('drift of a model version against its reference profile (PSI, Jensen–Shannon)')
+    .argument('<model>', 'model name', idOption('model'))
+    .option('--version <n>', 'model version (default: the latest registered)', versionOption)
+    .option('--device <id>', 'only this device', idOption('--device'))
+    .option('--data-dir <dir>', 'fleet data folder', DEFAULT_DATA_DIR)
+    .option('--json', 'print the report as JSON')
+    .action(
+      commandAction(ctx, async (model: string, opts: DriftCommandOptions) =>
+        (await import('./run-drift.ts')).runDrift(model, opts, ctx),
+      ),
+    );
+}
+
+/** The fleet's CLI commands, fresh instances for the root `outpost` program (tests pass their own context). */
+export function fleetCommands(context: Partial<CommandContext> = {}): Command[] {
+  const ctx: CommandContext = { ...processContext, ...context };
+  return [fleetCommand(ctx), registerCommand(ctx), assignCommand(ctx), driftCommand(ctx)];
 }

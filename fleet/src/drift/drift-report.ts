@@ -154,8 +154,8 @@ export function summarise(
 
 /**
  * Drift of a model by name: `version` defaults to the latest registered one. Throws
- * OUTPOST_ERR_UNKNOWN_MODEL when the model has no registered version and
- * OUTPOST_ERR_ARTIFACT_NOT_FOUND when the asked version is not registered.
+ * `UNKNOWN_MODEL` when the model has no registered version and
+ * `VERSION_NOT_REGISTERED` when the asked version is not registered.
  */
 export function modelDrift(
   store: FleetStore,
@@ -167,7 +167,7 @@ export function modelDrift(
     throw fleetError(FleetErrorCodes.UNKNOWN_MODEL, `no registered version of model ${model}`, { model });
   const artifact = store.findArtifact(model, version);
   if (!artifact)
-    throw fleetError(FleetErrorCodes.ARTIFACT_NOT_FOUND, `no registered artifact for ${model} v${version}`, {
+    throw fleetError(FleetErrorCodes.VERSION_NOT_REGISTERED, `no registered artifact for ${model} v${version}`, {
       model,
       version,
     });

@@ -1,5 +1,5 @@
-import { ReportedState, decode, type NodeKind } from '@outpost/protocol';
-import { FleetErrorCodes, fleetError } from '../errors.ts';
+import { ReportedState, decode, type NodeKind, ErrorCodes } from '@outpost/protocol';
+import { fleetError } from '../errors.ts';
 import type { IngestHandler } from './handler.ts';
 import { assertTopicMatches } from './topic-check.ts';
 
@@ -13,7 +13,7 @@ function reportedHandler(kind: NodeKind): IngestHandler {
       const state = decode(ReportedState, payload, `${expectedKind} reported state`);
       assertTopicMatches('reported state', id, state.source);
       if (state.kind !== expectedKind) {
-        throw fleetError(FleetErrorCodes.TOPIC_MISMATCH, `a ${state.kind} report arrived on a ${expectedKind} topic`, {
+        throw fleetError(ErrorCodes.TOPIC_MISMATCH, `a ${state.kind} report arrived on a ${expectedKind} topic`, {
           topicId: id,
           kind: state.kind,
         });

@@ -15,8 +15,7 @@ import { verifyManifest } from '../signing.ts';
 import { topics, type NodeKind } from '../topics.ts';
 import type { Transport } from '../transport.ts';
 
-export const TRANSFER_TIMEOUT = 'OUTPOST_ERR_TRANSFER_TIMEOUT';
-export const TRANSFER_FAILED = 'OUTPOST_ERR_TRANSFER_FAILED';
+const { TRANSFER_TIMEOUT } = ErrorCodes;
 
 /**
  * True when a failed fetch says nothing about the artifact itself, only about this transfer: a
@@ -27,12 +26,7 @@ export const TRANSFER_FAILED = 'OUTPOST_ERR_TRANSFER_FAILED';
  */
 export function isTransientTransferError(err: unknown): boolean {
   if (!(err instanceof OutpostError)) return false;
-  return (
-    err.code === TRANSFER_TIMEOUT ||
-    err.code === TRANSFER_FAILED ||
-    err.code === ErrorCodes.TRANSFER_INVALID ||
-    err.details.transient === true
-  );
+  return err.code === TRANSFER_TIMEOUT || err.code === ErrorCodes.TRANSFER_INVALID || err.details.transient === true;
 }
 
 export interface ArtifactFetcherOptions {

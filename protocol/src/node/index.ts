@@ -1,10 +1,14 @@
 /**
- * `@outpost/protocol/node`: the Node I/O helpers every tier shares — the MQTT transport and the
- * artifact chunk server and fetcher. Kept out of the main entry so that the contracts themselves
- * stay free of I/O. The embedded aedes broker is `@outpost/protocol/broker`, so a device, which
- * never runs a broker, never loads aedes.
+ * `@outpost/protocol/node`: the Node I/O helpers every tier shares — the MQTT transport, the
+ * artifact chunk server and fetcher, keys, the CLI kit (also alone as `@outpost/protocol/cli`,
+ * which `--help` loads), the logger setup and the HTTP 5xx logging hook. Kept out of the main
+ * entry so that the contracts themselves stay free of I/O. The embedded aedes broker is
+ * `@outpost/protocol/broker`, so a device, which never runs a broker, never loads aedes.
  */
 export * from './mqtt-transport.ts';
 export * from './artifact-server.ts';
 export * from './artifact-fetcher.ts';
 export * from './keys.ts';
+export * from './cli/index.ts';
+export * from './logging.ts';
+export * from './http-errors.ts';

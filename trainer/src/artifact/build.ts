@@ -15,7 +15,13 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { MANIFEST_SCHEMA, type Manifest, type SigningKeyPair, type UnsignedManifest } from '@outpost/protocol';
+import {
+  MANIFEST_SCHEMA,
+  type Manifest,
+  type SigningKeyPair,
+  type UnsignedManifest,
+  CliErrorCodes,
+} from '@outpost/protocol';
 import { TrainerErrorCodes, trainerError } from '../errors.ts';
 import { modelOutputs, outputSpecs, predictionOutputOf } from '../onnx/model-outputs.ts';
 import type { TrainedModel } from '../run/trained-model.ts';
@@ -103,7 +109,7 @@ export async function artifactContents(
 export async function buildArtifact(t: TrainedModel, o: BuildArtifactOptions): Promise<BuiltArtifact> {
   const version = o.version ?? (latestVersion(o.outRoot, t.name) ?? 0) + 1;
   if (!Number.isSafeInteger(version) || version < 1)
-    throw trainerError(TrainerErrorCodes.CLI_ARGS, `artifact version must be an integer ≥ 1, got ${version}`, {
+    throw trainerError(CliErrorCodes.CLI_ARGS, `artifact version must be an integer ≥ 1, got ${version}`, {
       field: 'version',
       value: version,
     });

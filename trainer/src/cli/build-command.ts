@@ -11,14 +11,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { Command } from 'commander';
 import { buildArtifact, type BuiltArtifact } from '../artifact/build.ts';
-import { TrainerErrorCodes, trainerError } from '../errors.ts';
-import { loadOrCreateKeyPair } from '@outpost/protocol/node';
+import { intOption, loadOrCreateKeyPair, usageError } from '@outpost/protocol/node';
 import { runTraining } from '../run/run-training.ts';
 import type { TrainedModel } from '../run/trained-model.ts';
 import { loadSpec, type LoadedSpec } from '../spec/load-spec.ts';
 import { specPathOf } from './train-spec.ts';
+import { defineBuildCommand, type BuildCliOptions } from './index.ts';
+import type { Command } from 'commander';
 
 export type TrainFn = (
   loaded: LoadedSpec,
@@ -27,26 +27,8 @@ export type TrainFn = (
 
 const defaultTrain: TrainFn = async (loaded, o) => (await runTraining(loaded, o)).trainedModel;
 
-interface BuildCliOptions {
-  out?: string;
-  keys: string;
-  seed?: string;
-  artifactVersion?: string;
-  createdAt?: string;
-  runDir?: string;
-  quick?: boolean;
-  json?: boolean;
-}
-
-function cliError(field: string, message: string, value: unknown): Error {
-  return trainerError(TrainerErrorCodes.CLI_ARGS, message, { field, value });
-}
-
-function parseInteger(field: string, text: string, min: number): number {
-  const n = Number(text);
-  if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min)
-    throw cliError(field, `--${field} must be an integer ≥ ${min}, got ${JSON.stringify(text)}`, text);
-  return n;
+function parseInteger(option: string, text: string, min: number): number {
+  return intOption(option, { min })(text);
 }
 
 /** The creation time: --created-at, SOURCE_DATE_EPOCH, or the Unix epoch. */
@@ -54,10 +36,9 @@ export function createdAtOf(option: string | undefined, env: NodeJS.ProcessEnv =
   if (option !== undefined) {
     const t = /^\d{4}-\d{2}-\d{2}T/.test(option) ? Date.parse(option) : NaN;
     if (!Number.isFinite(t))
-      throw cliError(
-        'created-at',
-        `--created-at must be an ISO time such as 2024-01-31T12:00:00Z, got ${JSON.stringify(option)}`,
-        option,
+      throw usageError(
+        '--created-at',
+        `must be an ISO time such as 2024-01-31T12:00:00Z, got ${JSON.stringify(option)}`,
       );
     return t;
   }
@@ -77,11 +58,12 @@ export async function buildFromSpec(
   train: TrainFn = defaultTrain,
 ): Promise<BuildRun> {
   const specFile = specPathOf(specArg);
-  if (!specFile) throw cliError('spec', `${specArg} is neither a spec file nor a folder with problem.yaml`, specArg);
+  if (!specFile) throw usageError('<spec>', `${specArg} is neither a spec file nor a folder with problem.yaml`);
   const loaded = loadSpec(specFile);
-  const seed = o.seed === undefined ? loaded.spec.seed : parseInteger('seed', o.seed, Number.MIN_SAFE_INTEGER);
+  const seed = o.seed === undefined ? loaded.spec.seed : parseInteger('--seed', o.seed, Number.MIN_SAFE_INTEGER);
   const now = createdAtOf(o.createdAt);
-  const version = o.artifactVersion === undefined ? undefined : parseInteger('artifact-version', o.artifactVersion, 1);
+  const version =
+    o.artifactVersion === undefined ? undefined : parseInteger('--artifact-version', o.artifactVersion, 1);
   const keys = loadOrCreateKeyPair(resolve(o.keys));
   // Default out: the folder holding the spec's folder, so the build lands next to the spec.
   const outRoot = resolve(o.out ?? dirname(dirname(specFile)));
@@ -101,42 +83,32 @@ export async function buildFromSpec(
   }
 }
 
+/** The action of `outpost build`: builds and prints the artifact (a table, or JSON). */
+export async function buildAction(
+  spec: string,
+  options: BuildCliOptions,
+  train: TrainFn = defaultTrain,
+): Promise<void> {
+  const { built, trained } = await buildFromSpec(spec, options, train);
+  const m = built.manifest;
+  const summary = {
+    name: m.name,
+    version: m.version,
+    algorithm: trained.model.kind,
+    artifactDir: built.artifactDir,
+    artifactId: built.artifactId,
+    files: m.files,
+  };
+  if (options.json) console.log(JSON.stringify(summary, null, 2));
+  else {
+    console.log(`model     ${m.name} v${m.version} (${trained.model.kind}, ${m.task})`);
+    for (const f of m.files) console.log(`file      ${f.path}  ${f.bytes} bytes  sha256 ${f.sha256}`);
+    console.log(`artifact  ${built.artifactDir}`);
+    console.log(`id        ${built.artifactId}`);
+  }
+}
+
 /** A fresh `build` command; `train` is injectable for tests (default: the spec's training run). */
 export function createBuildCommand(train: TrainFn = defaultTrain): Command {
-  return new Command('build')
-    .description('train a spec and write its signed, reproducible artifact')
-    .argument('<spec>', 'firmware-models/<name> (a folder with problem.yaml) or a spec file')
-    .option('--out <dir>', 'artifact root (default: the folder holding the spec folder, e.g. firmware-models)')
-    .option('--keys <dir>', 'signing key folder (created when missing)', '.outpost/keys')
-    .option('--seed <n>', "random seed (default: the spec's seed)")
-    .option(
-      '--artifact-version <n>',
-      'artifact version (default: the next one; not --version, which the root program owns)',
-    )
-    .option('--created-at <iso>', 'manifest creation time (default: SOURCE_DATE_EPOCH, else 1970-01-01T00:00:00Z)')
-    .option('--run-dir <dir>', 'keep the training run here (default: a temporary folder)')
-    .option(
-      '--quick',
-      "train the spec's quick profile (fewer, smaller candidates; for trying the path, not for shipping)",
-    )
-    .option('--json', 'print the result as JSON')
-    .action(async (spec: string, options: BuildCliOptions) => {
-      const { built, trained } = await buildFromSpec(spec, options, train);
-      const m = built.manifest;
-      const summary = {
-        name: m.name,
-        version: m.version,
-        algorithm: trained.model.kind,
-        artifactDir: built.artifactDir,
-        artifactId: built.artifactId,
-        files: m.files,
-      };
-      if (options.json) console.log(JSON.stringify(summary, null, 2));
-      else {
-        console.log(`model     ${m.name} v${m.version} (${trained.model.kind}, ${m.task})`);
-        for (const f of m.files) console.log(`file      ${f.path}  ${f.bytes} bytes  sha256 ${f.sha256}`);
-        console.log(`artifact  ${built.artifactDir}`);
-        console.log(`id        ${built.artifactId}`);
-      }
-    });
+  return defineBuildCommand((spec, options) => buildAction(spec, options, train));
 }

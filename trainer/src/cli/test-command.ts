@@ -5,8 +5,10 @@
  * warning. Loading the saved model is injected (`evaluate`) until the run format lands.
  */
 import { resolve } from 'node:path';
-import { Command } from 'commander';
+import type { Command } from 'commander';
+import { usageError } from '@outpost/protocol/node';
 import { TrainerErrorCodes, trainerError } from '../errors.ts';
+import { defineTestCommand, type TestOptions } from './index.ts';
 import type { Table } from '../data/load.ts';
 import { TestLedger, runName, type LedgerEntry } from '../data/ledger.ts';
 import { openTestSet, readLockedTestSets, type TestEvaluation } from '../data/locked-test.ts';
@@ -16,12 +18,6 @@ export type RunEvaluator = (runDir: string, rows: Table, setName: string) => Tes
 
 export interface TestCommandDeps {
   evaluate?: RunEvaluator;
-}
-
-interface TestOptions {
-  model?: string;
-  set?: string;
-  json?: boolean;
 }
 
 export interface TestRunResult {
@@ -37,11 +33,7 @@ export async function testRun(
 ): Promise<TestRunResult> {
   const dir = resolve(runDir);
   const sets = readLockedTestSets(dir).filter((s) => options.set === undefined || s.name === options.set);
-  if (sets.length === 0)
-    throw trainerError(TrainerErrorCodes.CLI_ARGS, `${dir}: no locked test set named ${JSON.stringify(options.set)}`, {
-      field: 'set',
-      value: options.set,
-    });
+  if (sets.length === 0) throw usageError('--set', `${dir}: no locked test set named ${JSON.stringify(options.set)}`);
   const ledger = TestLedger.forRun(dir);
   const out: TestRunResult = { entries: [], warnings: [] };
   for (const set of sets) {
@@ -59,29 +51,28 @@ function line(e: LedgerEntry): string {
   return `${e.testSet.padEnd(12)} ${e.metric} ${e.value === null ? 'failed' : e.value.toPrecision(6)}${ci}  evaluation #${e.evaluation}${e.repeat ? ' (REPEAT)' : ''}`;
 }
 
+/** The action of `outpost test`; refuses before opening the test set when no evaluator is wired in. */
+export async function testAction(run: string, options: TestOptions, deps: TestCommandDeps = {}): Promise<void> {
+  const evaluate = deps.evaluate;
+  // Refuse before opening: a look at the test set without a result would still count.
+  if (!evaluate) {
+    throw trainerError(
+      TrainerErrorCodes.TEST_EVALUATOR_MISSING,
+      'outpost test: no saved-model evaluator is wired in yet',
+      {
+        run,
+      },
+    );
+  }
+  const result = await testRun(run, evaluate, options);
+  for (const w of result.warnings) console.error(w);
+  if (options.json) console.log(JSON.stringify(result, null, 2));
+  else {
+    for (const e of result.entries) console.log(line(e));
+    console.log(`ledger ${TestLedger.forRun(resolve(run)).path}`);
+  }
+}
+
 export function createTestCommand(deps: TestCommandDeps = {}): Command {
-  return new Command('test')
-    .description("evaluate a run's model on its locked test set, once, recorded in the test ledger")
-    .argument('<run>', 'run folder (holds test-set.json and the saved model)')
-    .option('--model <id>', 'model identity for the ledger (default: the run folder name)')
-    .option('--set <name>', 'only this locked set (test, extra-test-1, …)')
-    .option('--json', 'print the ledger entries as JSON')
-    .action(async (run: string, options: TestOptions) => {
-      const evaluate = deps.evaluate;
-      // Refuse before opening: a look at the test set without a result would still count.
-      if (!evaluate) {
-        throw trainerError(
-          TrainerErrorCodes.TEST_EVALUATOR_MISSING,
-          'outpost test: no saved-model evaluator is wired in yet',
-          { run },
-        );
-      }
-      const result = await testRun(run, evaluate, options);
-      for (const w of result.warnings) console.error(w);
-      if (options.json) console.log(JSON.stringify(result, null, 2));
-      else {
-        for (const e of result.entries) console.log(line(e));
-        console.log(`ledger ${TestLedger.forRun(resolve(run)).path}`);
-      }
-    });
+  return defineTestCommand((run, options) => testAction(run, options, deps));
 }

@@ -8,13 +8,16 @@ import { progressSink } from './progress.ts';
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { createTestCommand } from './test-command.ts';
+import { ExitCode } from '@outpost/protocol/node';
+import { testAction } from './test-command.ts';
+import { defineTestCommand, type TestOptions } from './index.ts';
 import { loadSpec } from '../spec/load-spec.ts';
 import { evaluateRun, finalDecision } from '../run/evaluate-test.ts';
 import { runTraining, type TrainingRunResult } from '../run/run-training.ts';
 import { formatScore, formatTable } from '../run/select.ts';
 
-export const EXIT_NO_GO = 3;
+/** `outpost train` and `outpost test` exit with this on a no-go (the kit's `ExitCode.NO_GO`). */
+export const EXIT_NO_GO = ExitCode.NO_GO;
 
 /** A spec file, or a folder holding problem.yaml; undefined when `arg` is neither. */
 export function specPathOf(arg: string): string | undefined {
@@ -96,18 +99,20 @@ export async function trainSpec(specFile: string, options: TrainSpecOptions): Pr
   return result;
 }
 
-/** `outpost test` with the run evaluator wired in; a final no-go on the test set exits 3. */
+/** The action of `outpost test` with the run evaluator wired in; a final no-go on the test set exits 3. */
+export async function specTestAction(run: string, options: TestOptions): Promise<void> {
+  await testAction(run, options, { evaluate: evaluateRun });
+  const t = finalDecision(run);
+  if (!t) return;
+  if (!options.json) {
+    console.log(`decision  ${t.decision.go ? 'GO' : 'NO-GO'} (final, on the locked test set)`);
+    for (const reason of t.decision.reasons) console.log(`          ${reason}`);
+    for (const f of t.errors.findings.slice(0, 3)) console.log(`weakest   ${f}`);
+  }
+  if (!t.decision.go) process.exitCode = EXIT_NO_GO;
+}
+
+/** `outpost test` with the run evaluator wired in. */
 export function createSpecTestCommand(): Command {
-  return createTestCommand({ evaluate: evaluateRun }).hook('postAction', (cmd) => {
-    const run = cmd.args[0];
-    if (run === undefined) return;
-    const t = finalDecision(run);
-    if (!t) return;
-    if (!cmd.opts<{ json?: boolean }>().json) {
-      console.log(`decision  ${t.decision.go ? 'GO' : 'NO-GO'} (final, on the locked test set)`);
-      for (const reason of t.decision.reasons) console.log(`          ${reason}`);
-      for (const f of t.errors.findings.slice(0, 3)) console.log(`weakest   ${f}`);
-    }
-    if (!t.decision.go) process.exitCode = EXIT_NO_GO;
-  });
+  return defineTestCommand(specTestAction);
 }

@@ -1,0 +1,79 @@
+/**
+ * The device's command (`outpost device`): its definition only; the action loads the device (and
+ * its inference engine) when it runs, so `outpost --help` loads no onnxruntime, fastify or MQTT
+ * client (docs/ARCHITECTURE.md "Running a tier").
+ */
+import { Command, Option } from 'commander';
+import {
+  LOG_LEVEL_FLAGS,
+  LOG_LEVEL_HELP,
+  brokerUrlOption,
+  durationOption,
+  idOption,
+  intOption,
+  logLevelOption,
+  portOption,
+  positiveNumberOption,
+  processContext,
+  commandAction,
+  type CommandContext,
+} from '@outpost/protocol/cli';
+
+/** The `--engine` names; the same list as `ENGINE_CHOICES` (inference/engine-choice.ts, which a test holds it to). */
+export const ENGINE_NAMES = ['onnx', 'tflite'] as const;
+
+export interface DeviceCliOptions {
+  id: string;
+  dataDir: string;
+  broker: string;
+  publicKey: string;
+  httpPort: number;
+  httpHost: string;
+  engine: string;
+  replay?: string;
+  rate?: number;
+  loop?: boolean;
+  windowRows?: number;
+  windowMs?: number;
+  logLevel: string;
+}
+
+/** `outpost device …`: runs a device until SIGINT/SIGTERM. */
+export function deviceCommand(context: Partial<CommandContext> = {}): Command {
+  const ctx: CommandContext = { ...processContext, ...context };
+  return new Command('device')
+    .description('run an Outpost device: verified model slots, local REST API, telemetry')
+    .requiredOption('--id <id>', 'device id', idOption('--id'))
+    .requiredOption('--data-dir <dir>', 'where slots, state and the telemetry outbox live')
+    .requiredOption(
+      '--broker <url>',
+      'MQTT broker of the site gateway, e.g. mqtt://127.0.0.1:1883',
+      brokerUrlOption('--broker'),
+    )
+    .requiredOption('--public-key <pem>', "file with the fleet's ed25519 public key (PEM)")
+    .option('--http-port <n>', 'REST API port (0 = any free port)', portOption('--http-port'), 0)
+    .option('--http-host <host>', 'REST API address', '127.0.0.1')
+    .addOption(
+      new Option(
+        '--engine <name>',
+        'inference engine: onnx runs model.onnx (onnxruntime-web, any model); tflite runs model.tflite (linear, logistic, MLP) and refuses artifacts without one',
+      )
+        .choices(ENGINE_NAMES)
+        .default('onnx'),
+    )
+    .option('--replay <csv>', 'replay rows from a CSV file as sensor input')
+    .option('--rate <rows/s>', 'replay rate', positiveNumberOption('--rate'))
+    .option('--loop', 'replay the CSV in a loop')
+    .option('--window-rows <n>', 'rows per telemetry window', intOption('--window-rows', { min: 1, max: 1_000_000 }))
+    .option(
+      '--window-ms <duration>',
+      'longest a telemetry window stays open (10ms … 24h; 500ms, 10s, 5m)',
+      durationOption('--window-ms', { min: 10, max: 86_400_000 }),
+    )
+    .option(LOG_LEVEL_FLAGS, LOG_LEVEL_HELP, logLevelOption(), 'info')
+    .action(commandAction(ctx, async (o: DeviceCliOptions) => (await import('./run-device.ts')).runDevice(o, ctx)));
+}
+
+export function deviceCommands(context: Partial<CommandContext> = {}): Command[] {
+  return [deviceCommand(context)];
+}

@@ -1,0 +1,67 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CliErrorCodes, OutpostError } from '@outpost/protocol';
+import {
+  createLogger,
+  loadOrCreateKeyPair,
+  withLifecycle,
+  type CommandContext,
+  type LogLevel,
+} from '@outpost/protocol/node';
+import { startFleet } from '../fleet.ts';
+import type { FleetCommandOptions } from './index.ts';
+
+/** Where `outpost fleet` looks for the signing public key unless told: `<data-dir>/keys/signing.pub`. */
+export function defaultPublicKeyPath(dataDir: string): string {
+  return join(dataDir, 'keys', 'signing.pub');
+}
+
+/** Reads the public key file, with a clear error when it is missing. */
+export function readPublicKey(path: string): string {
+  if (!existsSync(path)) {
+    throw new OutpostError(
+      CliErrorCodes.CLI_ARGS,
+      `--public-key: file ${path} not found; pass --public-key <file> (the trainer writes signing.pub next to its signing key)`,
+      { details: { option: '--public-key', path } },
+    );
+  }
+  return readFileSync(path, 'utf8');
+}
+
+/** `outpost fleet`: runs the fleet until SIGINT or SIGTERM, then closes it. */
+export async function runFleet(opts: FleetCommandOptions, ctx: CommandContext): Promise<void> {
+  const { io } = ctx;
+  const dataDir = resolve(opts.dataDir);
+  // Without --public-key, the fleet's own key pair lives in its data dir and is created on first
+  // use; `outpost build --keys <data-dir>/keys` signs with it. (The fleet needs only the public half.)
+  let publicKeyPem: string;
+  if (opts.publicKey !== undefined || existsSync(defaultPublicKeyPath(dataDir))) {
+    publicKeyPem = readPublicKey(opts.publicKey ?? defaultPublicKeyPath(dataDir));
+  } else {
+    publicKeyPem = loadOrCreateKeyPair(join(dataDir, 'keys')).publicKeyPem;
+    io.out(`created the fleet's signing key pair in ${join(dataDir, 'keys')}`);
+  }
+  const logger = createLogger({ level: opts.logLevel as LogLevel, name: 'outpost-fleet' });
+  await withLifecycle(
+    async (lifecycle) => {
+      const fleet = await lifecycle.start(
+        'fleet',
+        () =>
+          startFleet({
+            dataDir,
+            port: opts.port,
+            host: opts.host,
+            publicKeyPem,
+            logger,
+            ...(opts.broker !== undefined ? { brokerUrl: opts.broker } : {}),
+          }),
+        (f) => f.close(),
+      );
+      io.out(`fleet running; broker ${fleet.brokerUrl}; data ${dataDir}`);
+      const signal = await lifecycle.untilStopped();
+      logger.info({ signal }, 'stopping');
+    },
+    { source: ctx.signals, onCloseError: (name, err) => logger.error({ err, part: name }, `closing ${name} failed`) },
+  );
+  io.out('fleet stopped');
+}

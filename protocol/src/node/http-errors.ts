@@ -1,0 +1,36 @@
+/**
+ * Every 5xx an HTTP server returns is logged with its cause (docs/ARCHITECTURE.md "Logging").
+ * Written against the two fastify hooks it uses, so the protocol needs no fastify: a server calls
+ * `logServerErrors(app, logger)` once, whatever its error handler replies.
+ */
+import type { Logger } from '../runtime.ts';
+
+interface RequestLike {
+  method: string;
+  url: string;
+}
+
+interface ReplyLike {
+  statusCode: number;
+}
+
+/** The part of a fastify instance this needs. */
+export interface HookableServer {
+  addHook(name: 'onError', hook: (request: RequestLike, reply: ReplyLike, error: Error) => Promise<void>): unknown;
+  addHook(name: 'onResponse', hook: (request: RequestLike, reply: ReplyLike) => Promise<void>): unknown;
+}
+
+export function logServerErrors(server: HookableServer, logger: Logger): void {
+  const causes = new WeakMap<object, Error>();
+  server.addHook('onError', async (request, _reply, error) => {
+    causes.set(request, error);
+  });
+  server.addHook('onResponse', async (request, reply) => {
+    if (reply.statusCode < 500) return;
+    const err = causes.get(request);
+    logger.error(
+      { status: reply.statusCode, method: request.method, url: request.url, ...(err ? { err } : {}) },
+      err ? `HTTP ${reply.statusCode}: ${err.message}` : `HTTP ${reply.statusCode} without an error`,
+    );
+  });
+}
