@@ -8,7 +8,7 @@ export interface PredictionResult {
   model: string;
   version: number;
   predictions: number[];
-  /** One id per row, for labels that arrive later (DESIGN.md §3 "Labels … with the prediction id"). */
+  /** One id per row, for labels that arrive later and name the prediction they label. */
   ids: string[];
 }
 

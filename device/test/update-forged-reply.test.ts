@@ -68,14 +68,18 @@ describe('device update after a forged artifact reply', () => {
         chunkTimeoutMs: 2000,
       });
       await gw.publishDesired(id, 7, [v1]);
-      const failed = await waitFor('failed report', () => {
-        const r = lastReport(gw, id);
-        return r?.status === 'failed' ? r : undefined;
-      });
+      const failed = await waitFor(
+        'failed report',
+        () => {
+          const r = lastReport(gw, id);
+          return r?.status === 'failed' ? r : undefined;
+        },
+        30_000,
+      );
       expect(failed.models[0]?.error?.code).toBe(ErrorCodes.HASH_MISMATCH);
       gw.overrides.clear();
       await gw.publishDesired(id, 7, [v1]); // the same revision, delivered again
-      const active = await device.waitForModel((m) => m.version === 1, 10_000);
+      const active = await device.waitForModel((m) => m.version === 1, 30_000);
       expect(active.artifactId).toBe(v1.artifactId);
       await device.close();
       device = undefined;

@@ -62,7 +62,7 @@ function assignedArtifacts(desired: DesiredState): ModelAssignment[] {
 }
 
 /**
- * The gateway's reconcile loop (DESIGN.md §3 "Desired / reported state"): upstream desired state →
+ * The gateway's reconcile loop (docs/ARCHITECTURE.md "Deploy: desired → reported"): upstream desired state →
  * every assigned artifact cached → each device's desired state published, retained, on the site
  * broker. Idempotent: the same desired state gives the same retained messages, and a restarted
  * gateway converges from the stored (or re-delivered retained) desired state.
