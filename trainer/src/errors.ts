@@ -20,8 +20,6 @@ export const TrainerErrorCodes = {
   MODEL_SINGULAR: 'OUTPOST_ERR_MODEL_SINGULAR',
   /** An ONNX graph under construction is inconsistent (a builder misuse, i.e. a bug). */
   ONNX_GRAPH_INVALID: 'OUTPOST_ERR_ONNX_GRAPH_INVALID',
-  /** The CLI was asked for a dataset it does not know. */
-  DATASET_UNKNOWN: 'OUTPOST_ERR_DATASET_UNKNOWN',
   /** A command-line argument is invalid; `details.field` names it. */
   CLI_ARGS: 'OUTPOST_ERR_CLI_ARGS',
   /** Class labels are not integers in 0..k-1; `details` has the row or label. */

@@ -4,8 +4,7 @@ import { exploreCommand } from './cli/explore-command.ts';
 import { createSpecTestCommand } from './cli/train-spec.ts';
 import { createTrainCommand } from './cli/train-command.ts';
 
-// The housing thread (foundation) and keys.
-export { trainHousing, HOUSING, type TrainHousingOptions, type TrainResult } from './housing.ts';
+// Keys.
 export { loadOrCreateKeyPair } from '@outpost/protocol/node';
 export { TrainerErrorCodes, type TrainerErrorCode } from './errors.ts';
 
@@ -83,7 +82,6 @@ export { buildArtifact } from './artifact/build.ts';
 
 // Export building blocks: ONNX graph writing, dense layers (float / int8), TFLite.
 export { GraphBuilder, decodeModel } from './onnx/graph-builder.ts';
-export { addPreprocessing } from './onnx/export-linear.ts';
 export { emitDense, type DenseQuant } from './onnx/dense.ts';
 export { quantizeDecision, DEFAULT_QUANT_TOLERANCE } from './onnx/quantize-decision.ts';
 export {
@@ -95,7 +93,6 @@ export {
   TFLITE_TRANSFORM_METADATA,
   type TfliteSource,
 } from './tflite/export-tflite.ts';
-export type { Pipeline } from './preprocess/pipeline.ts';
 export { mulberry32 } from './random.ts';
 
 /** The trainer's CLI commands, fresh instances for the root `outpost` program to add. */

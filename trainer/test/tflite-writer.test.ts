@@ -9,7 +9,6 @@ import {
   TFLITE_TRANSFORM_METADATA,
 } from '../src/tflite/export-tflite.ts';
 import { TrainerErrorCodes } from '../src/errors.ts';
-import type { Pipeline } from '../src/preprocess/pipeline.ts';
 import { fitSpecPipeline } from '../src/preprocess/spec-pipeline.ts';
 import { FeatureStep } from '../src/spec/steps.ts';
 import type { Column } from '../src/data/dataset.ts';
@@ -221,11 +220,18 @@ describe('writeTflite', () => {
 });
 
 describe('exportTflite', () => {
-  const pipeline: Pipeline = {
-    numeric: [{ name: 'x', median: 1, mean: 0, std: 2 }],
-    oneHot: [{ name: 'c', categories: ['a', 'b'] }],
-    width: 3,
-  };
+  // x and the one-hot of c (a, b), standard-scaled: three design columns.
+  const pipeline = fitSpecPipeline({
+    columns: [
+      { kind: 'numeric', name: 'x', values: Float64Array.from([-1, 1, 3]) },
+      { kind: 'categorical', name: 'c', values: ['a', 'b', 'a'] },
+    ],
+    rows: [0, 1, 2],
+    features: [
+      FeatureStep.parse({ op: 'onehot', columns: ['c'] }),
+      FeatureStep.parse({ op: 'scale', method: 'standard' }),
+    ],
+  }).pipeline;
 
   it('stores the input transform as Model.metadata and folds the MLP target scaling into the last layer', () => {
     const mlp = {

@@ -1,16 +1,16 @@
 /**
  * Golden examples for any spec-trained model: raw training records as a device would send them,
  * with the outputs the trainer computes in process. A device's smoke test runs them through the
- * artifact and compares (DESIGN.md §3). Picked deterministically: evenly spread rows, a row with a
+ * artifact and compares (docs/ARCHITECTURE.md, flow 2 "Artifact"). Picked deterministically: evenly spread rows, a row with a
  * missing number (a real one when the training data has one, else a copy with the first numeric
  * input nulled) and, when the model reads strings, a row whose strings are all unseen categories.
  */
 import type { GoldenExample, InputSpec } from '@outpost/protocol';
-import { UNSEEN_CATEGORY } from '../golden.ts';
 import { modelOutputs } from '../onnx/model-outputs.ts';
 import type { RawRecord, TrainedModel } from '../run/trained-model.ts';
 
-export { UNSEEN_CATEGORY };
+/** A category no training row has: the golden row that exercises a model's unseen-category path. */
+export const UNSEEN_CATEGORY = 'MARS';
 
 const isMissing = (v: RawRecord[string] | undefined): boolean =>
   v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v));

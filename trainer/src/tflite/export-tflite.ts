@@ -1,7 +1,6 @@
 import {
   INPUT_TRANSFORM_FORMAT,
   PipelineErrorCodes,
-  SPEC_PIPELINE_FORMAT,
   TFLITE_TRANSFORM_METADATA,
   isOutpostError,
   parsePipeline,
@@ -14,7 +13,6 @@ import { TrainerErrorCodes, trainerError } from '../errors.ts';
 import type { Task } from '../models/learner.ts';
 import type { MlpJSON } from '../models/mlp/mlp.ts';
 import { LABEL, PREDICTION, PROBABILITIES, classCountOf, labelThreshold } from '../onnx/export-model.ts';
-import { featureNames, type Pipeline } from '../preprocess/pipeline.ts';
 import type { SpecPipeline } from '../preprocess/spec-pipeline.ts';
 import type { TrainedModel } from '../run/trained-model.ts';
 import { onnxDenseLayers, type OnnxDense } from './onnx-dense.ts';
@@ -57,48 +55,12 @@ function invalid(message: string, details: Record<string, unknown> = {}): Error 
   return trainerError(TrainerErrorCodes.TFLITE_MODEL_INVALID, message, details);
 }
 
-function isSpecPipeline(p: Pipeline | SpecPipeline): p is SpecPipeline {
-  return (p as SpecPipeline).format === SPEC_PIPELINE_FORMAT;
-}
-
-/**
- * The foundation's housing `Pipeline` as the equivalent fitted steps: median impute of each
- * numeric input, one-hot of each string input, then (x − mean) / std of the numeric columns
- * (one-hot columns pass through scale as (x − 0) / 1, exactly x). Constants are float32, as in
- * its ONNX graph.
- */
-function housingSteps(p: Pipeline): FittedPipeline {
-  const f = Math.fround;
-  const steps: PipelineStep[] = [
-    ...p.numeric.map((s): PipelineStep => ({
-      op: 'impute',
-      column: s.name,
-      kind: 'numeric',
-      fill: f(s.median),
-      indicator: null,
-    })),
-    ...p.oneHot.map((o): PipelineStep => ({ op: 'onehot', column: o.name, categories: [...o.categories] })),
-  ];
-  const hot = p.oneHot.reduce((n, o) => n + o.categories.length, 0);
-  steps.push({
-    op: 'scale',
-    mean: [...p.numeric.map((s) => f(s.mean)), ...Array<number>(hot).fill(0)],
-    std: [...p.numeric.map((s) => f(s.std)), ...Array<number>(hot).fill(1)],
-  });
-  const inputs = [
-    ...p.numeric.map((s) => ({ name: s.name, kind: 'numeric' as const })),
-    ...p.oneHot.map((o) => ({ name: o.name, kind: 'categorical' as const })),
-  ];
-  return { format: SPEC_PIPELINE_FORMAT, inputs, steps, features: featureNames(p) };
-}
-
 /**
  * The pipeline as the device will read it, checked by the device's own parser (protocol
  * `parsePipeline`): a step kind it cannot apply, or a malformed constant, fails here.
  */
-export function devicePipeline(p: Pipeline | SpecPipeline, standardize?: TfliteStandardize): FittedPipeline {
-  const base = isSpecPipeline(p) ? p : housingSteps(p);
-  const candidate = standardize ? withStandardize(base, standardize) : base;
+export function devicePipeline(p: SpecPipeline, standardize?: TfliteStandardize): FittedPipeline {
+  const candidate = standardize ? withStandardize(p, standardize) : p;
   try {
     return parsePipeline(JSON.parse(JSON.stringify(candidate)) as unknown, 'TFLite input transform');
   } catch (err) {
@@ -117,7 +79,7 @@ export function devicePipeline(p: Pipeline | SpecPipeline, standardize?: TfliteS
 }
 
 /** The pipeline with a model's standardisation appended as a `scale` step over every design column. */
-function withStandardize(p: FittedPipeline | SpecPipeline, s: TfliteStandardize): FittedPipeline {
+function withStandardize(p: SpecPipeline, s: TfliteStandardize): FittedPipeline {
   const width = p.features.length;
   if (s.mean.length !== width || s.std.length !== width) {
     throw invalid(`the model standardises ${s.mean.length} columns but the pipeline gives ${width}`, {
@@ -134,7 +96,7 @@ function withStandardize(p: FittedPipeline | SpecPipeline, s: TfliteStandardize)
 }
 
 export function inputTransform(
-  p: Pipeline | SpecPipeline,
+  p: SpecPipeline,
   output: OutputTransform = { task: 'regression', prediction: PREDICTION },
   standardize?: TfliteStandardize,
 ): InputTransform {
@@ -214,7 +176,7 @@ function outputTransform(o: TfliteExportOptions): OutputTransform {
 }
 
 export function exportTflite(
-  p: Pipeline | SpecPipeline,
+  p: SpecPipeline,
   source: TfliteSource | TfliteDense[],
   options: TfliteExportOptions = {},
 ): Uint8Array {
