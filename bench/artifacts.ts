@@ -14,9 +14,7 @@ import { join } from 'node:path';
 import * as ortWeb from 'onnxruntime-web';
 import * as ortNode from 'onnxruntime-node';
 import { Manifest, decode, type InputSpec } from '@outpost/protocol';
-import { loadSpecData } from '../trainer/src/data/load.ts';
-import type { RawRecord } from '../trainer/src/run/trained-model.ts';
-import { loadSpec } from '../trainer/src/spec/load-spec.ts';
+import { loadSpec, loadSpecData, type RawRecord } from '@outpost/trainer';
 import { timeRuns, type Timing } from './lib/table.ts';
 
 type Ort = typeof ortWeb | typeof ortNode;

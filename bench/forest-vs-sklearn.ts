@@ -15,9 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { forestLearner, type ForestModel } from '../trainer/src/models/forest/learner.ts';
-import { treeNodeCount } from '../trainer/src/models/tree.ts';
-import { rmse } from '../trainer/src/stats.ts';
+import { forestLearner, rmse, treeNodeCount, type ForestModel } from '@outpost/trainer';
 import { loadHousing, SEED, writeMatrixCsv } from './lib/housing-rows.ts';
 import { printTable, summarize, timeRuns } from './lib/table.ts';
 

@@ -14,8 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gbdtLearner, type GbdtParams } from '../trainer/src/models/gbdt/index.ts';
-import { rmse } from '../trainer/src/stats.ts';
+import { gbdtLearner, rmse, type GbdtParams } from '@outpost/trainer';
 import { loadHousing, SEED, writeMatrixCsv } from './lib/housing-rows.ts';
 import { printTable, summarize, timeRuns, type Timing } from './lib/table.ts';
 

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OutpostError } from '@outpost/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
-import { column, encodeTarget, featureNames, loadSpecData } from '../src/data/load.ts';
+import { column, encodeTarget, specFeatureColumns, loadSpecData } from '../src/data/load.ts';
 import { splitAndLock } from '../src/data/locked-test.ts';
 import { TrainerErrorCodes } from '../src/errors.ts';
 import type { Learner } from '../src/models/learner.ts';
@@ -10,7 +10,7 @@ import { candidatesFor, type Candidate, type Params } from '../src/run/candidate
 import { CvPool, poolSize, sharedCvPool } from '../src/run/cv-pool.ts';
 import {
   crossValidate,
-  design,
+  fitDesign,
   fitContext,
   foldDesigns,
   kFolds,
@@ -31,7 +31,7 @@ function runData(make: (dir: string) => Fixture): { data: RunData; train: number
     const loaded = loadSpec(make(tmp.dir).spec);
     const split = splitAndLock(loadSpecData(loaded), loaded.spec);
     const { spec } = loaded;
-    const columns = featureNames(
+    const columns = specFeatureColumns(
       spec,
       split.table.columns.map((c) => c.name),
     ).map((n) => column(split.table, n));
@@ -231,7 +231,7 @@ describe('the CV worker pool', () => {
 });
 
 describe('tuning trials on worker threads', () => {
-  const val = design(reg.data, reg.train, reg.validation);
+  const val = fitDesign(reg.data, reg.train, reg.validation);
 
   async function both(c: Candidate, budget: number): Promise<[TuningResult, TuningResult, string[], string[]]> {
     const serialLog: string[] = [];

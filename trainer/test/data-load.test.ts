@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { isOutpostError } from '@outpost/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TrainerErrorCodes } from '../src/errors.ts';
-import { encodeTarget, featureNames, loadSpecData, loadTable, toDataset, type Table } from '../src/data/load.ts';
+import { encodeTarget, specFeatureColumns, loadSpecData, loadTable, toDataset, type Table } from '../src/data/load.ts';
 import { parseSpec, type ResolvedSource } from '../src/spec/load-spec.ts';
 import { tempDir } from './helpers.ts';
 
@@ -167,7 +167,7 @@ describe('spec-driven data loading', () => {
     );
     write('data.csv', 'x,late\n1,no\n2,yes\n3,perhaps\n');
     expect(caught(() => loadSpecData(cls('late'))).code).toBe(TrainerErrorCodes.DATA_TARGET_INVALID);
-    expect(featureNames(cls('late').spec, ['x', 'late'])).toEqual(['x']);
+    expect(specFeatureColumns(cls('late').spec, ['x', 'late'])).toEqual(['x']);
   });
 
   it('types every source alike and keeps test sources apart', () => {

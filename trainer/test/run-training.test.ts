@@ -25,7 +25,7 @@ describe('runTraining', () => {
     const runDir = join(tmp.dir, 'runs', 'synth', 'a');
     const r = await runTraining(spec, { runDir, quick: true });
     expect(r.table[r.table.length - 1]?.name).toBe('mean'); // the baseline is worst here
-    expect(r.table.map((t) => t.name).sort()).toEqual(['ensemble', 'gbdt', 'linear', 'mean', 'stacking', 'tree']);
+    expect(r.table.map((t) => t.name).sort()).toEqual(['averaging', 'gbdt', 'linear', 'mean', 'stacking', 'tree']);
     expect(r.table.find((t) => t.name === 'linear')?.cv.folds).toHaveLength(3);
     expect(r.tuning.map((t) => t.candidate)).toEqual(['linear', 'gbdt']);
     expect(r.chosen.name).toBe('linear'); // y is linear in the features
@@ -62,14 +62,14 @@ describe('runTraining', () => {
     const m: Matrix = { data: Float64Array.from([1, 2, 3, 0, 1, 0, 0.5, 5, 1, 9, 0, 1, 0, 9]), rows: 2, cols: 7 };
     expect(saved.pipeline.features).toHaveLength(7);
     expect(Array.from(saved.model.predict(m))).toEqual(Array.from(r.trainedModel.model.predict(m)));
-    expect(r.table.find((t) => t.name === 'ensemble')).toMatchObject({
+    expect(r.table.find((t) => t.name === 'averaging')).toMatchObject({
       members: ['linear', 'gbdt'],
       method: 'average',
     });
     expect(r.table.find((t) => t.name === 'stacking')).toMatchObject({ members: ['linear', 'gbdt'], method: 'stack' });
     expect(r.table.find((t) => t.name === 'stacking')?.cv.folds).toHaveLength(3);
     // Both ensembles are scored on validation; stacking's meta-learner saw only the training rows' out-of-fold predictions.
-    expect(r.validation.map((v) => v.name)).toEqual(['mean', 'linear', 'gbdt', 'ensemble', 'stacking']);
+    expect(r.validation.map((v) => v.name)).toEqual(['mean', 'linear', 'gbdt', 'averaging', 'stacking']);
     expect(r.validation.find((v) => v.name === 'stacking')?.stack).toMatchObject({
       learner: 'nnls',
       link: 'identity',
@@ -83,7 +83,7 @@ describe('runTraining', () => {
     const spec = loadSpec(regressionFixture(tmp.dir, { extra: QUICK_CANDIDATES }).spec);
     const r = await runTraining(spec, { runDir: join(tmp.dir, 'off'), quick: true, stacking: false });
     expect(r.table.map((t) => t.name)).not.toContain('stacking');
-    expect(r.validation.map((v) => v.name)).toEqual(['mean', 'linear', 'gbdt', 'ensemble']);
+    expect(r.validation.map((v) => v.name)).toEqual(['mean', 'linear', 'gbdt', 'averaging']);
   });
 
   it('is deterministic for a seed: identical model bytes and tables', async () => {
@@ -113,7 +113,7 @@ describe('runTraining', () => {
         ...inner,
         async fit(x, y, params, ctx) {
           fits++;
-          const idCol = (ctx.featureNames ?? []).indexOf('id');
+          const idCol = (ctx.columnNames ?? []).indexOf('id');
           expect(idCol).toBe(0);
           record(x, idCol);
           if (ctx.validation) record(ctx.validation.x, idCol);

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { MANIFEST_SCHEMA, type Manifest, type SigningKeyPair, type UnsignedManifest } from '@outpost/protocol';
 import { TrainerErrorCodes, trainerError } from '../errors.ts';
 import { modelOutputs, outputSpecs, predictionOutputOf } from '../onnx/model-outputs.ts';
-import type { TrainedModel } from '../run/trained-model.ts';
+import type { TrainedModel } from '../model/trained-model.ts';
 import { specModelCard } from './model-card.ts';
 import { modelFiles, shippedGolden, type LatencyMeasure, type QuantizationReport } from './quantized.ts';
 import { tfliteArtifact, type TfliteReport } from '../tflite/artifact-tflite.ts';

@@ -7,7 +7,7 @@
  */
 import type { GoldenExample, InputSpec } from '@outpost/protocol';
 import { modelOutputs } from '../onnx/model-outputs.ts';
-import type { RawRecord, TrainedModel } from '../run/trained-model.ts';
+import type { RawRecord, TrainedModel } from '../model/trained-model.ts';
 
 /** A category no training row has: the golden row that exercises a model's unseen-category path. */
 export const UNSEEN_CATEGORY = 'MARS';

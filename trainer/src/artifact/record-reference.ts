@@ -6,7 +6,7 @@
  */
 import type { InputSpec, ReferenceProfile } from '@outpost/protocol';
 import { categoricalReference, numericReference } from '../reference.ts';
-import type { RawRecord } from '../run/trained-model.ts';
+import type { RawRecord } from '../model/trained-model.ts';
 
 export function referenceFromRecords(
   records: readonly RawRecord[],

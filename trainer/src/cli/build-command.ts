@@ -16,7 +16,7 @@ import { buildArtifact, type BuiltArtifact } from '../artifact/build.ts';
 import { TrainerErrorCodes, trainerError } from '../errors.ts';
 import { loadOrCreateKeyPair } from '@outpost/protocol/node';
 import { runTraining } from '../run/run-training.ts';
-import type { TrainedModel } from '../run/trained-model.ts';
+import type { TrainedModel } from '../model/trained-model.ts';
 import { loadSpec, type LoadedSpec } from '../spec/load-spec.ts';
 import { specPathOf } from './train-spec.ts';
 

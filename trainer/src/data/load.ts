@@ -266,7 +266,7 @@ function compareLabels(a: string, b: string): number {
 }
 
 /** The feature column names the spec selects (default: every column but the target). */
-export function featureNames(spec: ProblemSpec, columns: readonly string[]): string[] {
+export function specFeatureColumns(spec: ProblemSpec, columns: readonly string[]): string[] {
   const candidates = columns.filter((c) => c !== spec.target.column);
   const f = spec.features;
   if (!f) return candidates;
@@ -283,7 +283,7 @@ export function toDataset(
 ): Dataset & { classes?: string[] } {
   const enc = encodeTarget(table, spec, labels);
   const idx = rows ?? Array.from({ length: table.rowCount }, (_, i) => i);
-  const names = featureNames(
+  const names = specFeatureColumns(
     spec,
     table.columns.map((c) => c.name),
   );

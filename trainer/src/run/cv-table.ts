@@ -1,16 +1,18 @@
 /**
- * Step 1 of a run: every candidate cross-validated on the same folds, then the averaging and the
+ * The CV table of a run (stages/feature-sets.ts): every candidate cross-validated on the same folds, then the averaging and the
  * stacking ensembles of the best few, scored from the members' held-out fold predictions (no
  * member is refitted). A candidate that fails is recorded, not fatal.
  */
 import type { Metric } from '../eval/metrics.ts';
 import type { Candidate } from './candidates.ts';
 import { crossValidate, summarise, type Design, type RunData } from './cv.ts';
-import { averagePredictions } from './ensemble.ts';
+import { averagePredictions } from '../learners/averaging/model.ts';
 import { shortlist, type TableRow } from './select.ts';
 import { outOfFold, stackingFoldScores } from './stacking.ts';
 
-/** The stacking ensemble's name in the tables. */
+/** The averaging ensemble's name in the tables (its model kind too). */
+export const AVERAGING = 'averaging';
+/** The stacking ensemble's name in the tables (its model kind too). */
 export const STACKING = 'stacking';
 
 export interface CvTable {
@@ -85,7 +87,7 @@ export async function cvTable(
       ),
     );
     rows.push({
-      name: 'ensemble',
+      name: AVERAGING,
       params: {},
       cv: summarise(scores),
       members: members.map((m) => m.name),

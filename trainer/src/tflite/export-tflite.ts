@@ -10,16 +10,18 @@ import {
   type PipelineStep,
 } from '@outpost/protocol';
 import { TrainerErrorCodes, trainerError } from '../errors.ts';
+import { descriptorOf, TFLITE_KINDS, tfliteLayersOf } from '../learners/registry.ts';
+import type { LinearSaved, LogisticSaved, MlpSaved, SavedModel } from '../model/saved.ts';
+import type { TrainedModel } from '../model/trained-model.ts';
 import type { Task } from '../models/learner.ts';
-import type { MlpJSON } from '../models/mlp/mlp.ts';
 import { LABEL, PREDICTION, PROBABILITIES, classCountOf, labelThreshold } from '../onnx/export-model.ts';
 import type { SpecPipeline } from '../preprocess/spec-pipeline.ts';
-import type { TrainedModel } from '../run/trained-model.ts';
 import { onnxDenseLayers, type OnnxDense } from './onnx-dense.ts';
-import { writeTflite, type TfliteActivation, type TfliteDense, type TfliteQuant } from './writer.ts';
+import { writeTflite, type TfliteDense, type TfliteQuant } from './writer.ts';
 
 /**
- * Linear, logistic and MLP models as .tflite (issue 4 §4). The graph takes the design vector
+ * Linear, logistic and MLP models as .tflite — the learner families whose descriptor has
+ * `tfliteLayers` (learners/registry.ts). The graph takes the design vector
  * (FULLY_CONNECTED layers, writer.ts); the preprocessing travels as the input transform
  * (`InputTransform` of @outpost/protocol: the fitted pipeline as JSON plus how the graph output
  * becomes the manifest's outputs) in the file's Model.metadata under `outpost.input_transform`.
@@ -30,26 +32,21 @@ import { writeTflite, type TfliteActivation, type TfliteDense, type TfliteQuant 
  * added to the trainer first) is refused with OUTPOST_ERR_TFLITE_MODEL_INVALID, so no artifact
  * ships a transform its devices cannot run.
  *
- * A logistic or MLP model fitted on standardised inputs (`standardize: { mean, std }` in its JSON,
- * run/standardize.ts) keeps its weights as learned; its standardisation becomes one more `scale`
+ * A logistic or MLP model fitted on standardised inputs (`standardize: { mean, std }` in its saved
+ * form, learners/standardize.ts) keeps its weights as learned; its standardisation becomes one more `scale`
  * step at the end of the transform's pipeline (over every design column), which the device
  * computes as the ONNX head's Sub / Div: f32(f32(x − mean) / std), float32 constants.
  */
 export { TFLITE_TRANSFORM_METADATA };
 
-/** The learner kinds with a .tflite form. */
-export const TFLITE_KINDS: readonly string[] = ['linear', 'logistic', 'mlp'];
-
-/** A standardised model's input scaling (its JSON's `standardize`). */
+/** A standardised model's input scaling (its saved form's `standardize`). */
 export interface TfliteStandardize {
   mean: readonly number[];
   std: readonly number[];
 }
 
-export type TfliteSource =
-  | { kind: 'linear'; json: { weights: number[]; intercept: number } }
-  | { kind: 'logistic'; json: { weights: number[][]; intercept: number[]; standardize?: TfliteStandardize } }
-  | { kind: 'mlp'; json: MlpJSON };
+/** The saved forms of the families with a .tflite form. */
+export type TfliteSource = LinearSaved | LogisticSaved | MlpSaved;
 
 function invalid(message: string, details: Record<string, unknown> = {}): Error {
   return trainerError(TrainerErrorCodes.TFLITE_MODEL_INVALID, message, details);
@@ -103,51 +100,21 @@ export function inputTransform(
   return { format: INPUT_TRANSFORM_FORMAT, pipeline: devicePipeline(p, standardize), output };
 }
 
-/** The model JSON's `standardize`, when it has one. */
-function standardizeOf(json: unknown): TfliteStandardize | undefined {
-  const s = (json as { standardize?: TfliteStandardize } | null)?.standardize;
-  return s;
+/** The saved form's `standardize`, when it has one. */
+function standardizeOf(saved: SavedModel): TfliteStandardize | undefined {
+  return 'standardize' in saved ? saved.standardize : undefined;
 }
 
 /**
- * The dense layers of a linear, logistic or MLP model: regression target scaling folded into the
- * last layer (as the ONNX head does); a binary model's last layer is its logit with the 'binary'
- * head; multiclass ends in softmax.
+ * The dense layers of a model with a .tflite form: regression target scaling folded into the last
+ * layer (as the ONNX head does); a binary model's last layer is its logit with the 'binary' head;
+ * multiclass ends in softmax. OUTPOST_ERR_TFLITE_MODEL_INVALID for a family without one.
  */
-export function tfliteLayers(source: TfliteSource, task: Task = 'regression'): TfliteDense[] {
-  if (source.kind === 'linear') {
-    if (task !== 'regression') throw invalid('a linear model is a regression model', { task });
-    const { weights, intercept } = source.json;
-    return [{ weights, bias: [intercept], in: weights.length, out: 1, activation: 'identity' }];
-  }
-  if (source.kind === 'logistic') {
-    if (task === 'regression') throw invalid('a logistic model is a classification model');
-    const { weights: rows, intercept } = source.json;
-    const k = intercept.length;
-    const weights = rows.flatMap((r) => {
-      if (r.length !== k) throw invalid(`logistic weight rows need ${k} values, one has ${r.length}`);
-      return r;
-    });
-    return [{ weights, bias: intercept, in: rows.length, out: k, activation: k === 1 ? 'binary' : 'softmax' }];
-  }
-  const { layers, yMean, yStd } = source.json;
-  if (layers.length === 0) throw invalid('an MLP needs at least one layer');
-  return layers.map((l, i) => {
-    const out = l.bias.length;
-    const last = i === layers.length - 1;
-    const s = last && task === 'regression' && yStd !== undefined ? yStd : 1;
-    const m = last && task === 'regression' && yMean !== undefined ? yMean : 0;
-    // A binary network's sigmoid unit becomes the binary head, on the logit (as in ONNX).
-    const activation: TfliteActivation =
-      last && task === 'binary' && l.activation === 'sigmoid' ? 'binary' : l.activation;
-    return {
-      weights: l.weights.map((w) => w * s),
-      bias: l.bias.map((b) => b * s + m),
-      in: l.weights.length / out,
-      out,
-      activation,
-    };
-  });
+export function tfliteLayers(saved: SavedModel, task: Task = 'regression'): TfliteDense[] {
+  const layers = tfliteLayersOf(saved, task);
+  if (!layers)
+    throw invalid(`no .tflite export for learner ${saved.kind}`, { kind: saved.kind, reason: 'kind-unsupported' });
+  return layers;
 }
 
 export interface TfliteExportOptions {
@@ -161,7 +128,7 @@ export interface TfliteExportOptions {
   description?: string;
   /**
    * The model's input standardisation, appended to the transform as a `scale` step (default: the
-   * source JSON's `standardize`, when the source is a model JSON).
+   * source's `standardize`, when the source is a saved model).
    */
   standardize?: TfliteStandardize;
 }
@@ -177,13 +144,13 @@ function outputTransform(o: TfliteExportOptions): OutputTransform {
 
 export function exportTflite(
   p: SpecPipeline,
-  source: TfliteSource | TfliteDense[],
+  source: SavedModel | TfliteDense[],
   options: TfliteExportOptions = {},
 ): Uint8Array {
   const task = options.task ?? 'regression';
   const layers = Array.isArray(source) ? source : tfliteLayers(source, task);
   const kind = Array.isArray(source) ? 'dense' : source.kind;
-  const standardize = options.standardize ?? (Array.isArray(source) ? undefined : standardizeOf(source.json));
+  const standardize = options.standardize ?? (Array.isArray(source) ? undefined : standardizeOf(source));
   const transform = inputTransform(p, outputTransform(options), standardize);
   const width = transform.pipeline.features.length;
   if (layers[0]?.in !== width)
@@ -207,8 +174,11 @@ export type TfliteExportable = Pick<TrainedModel, 'name' | 'task' | 'pipeline' |
 
 /** Why the model has no .tflite form (a sentence for the card and report), or null when it has one. */
 export function tfliteUnsupportedReason(t: TfliteExportable): string | null {
-  if (!TFLITE_KINDS.includes(t.model.kind))
-    return `the .tflite export covers linear, logistic and MLP models, not ${t.model.kind}`;
+  if (!TFLITE_KINDS.includes(t.model.kind)) {
+    const labels = TFLITE_KINDS.map((k) => descriptorOf(k)?.label ?? k);
+    const list = `${labels.slice(0, -1).join(', ')} and ${labels.at(-1) ?? ''}`;
+    return `the .tflite export covers ${list} models, not ${t.model.kind}`;
+  }
   try {
     devicePipeline(t.pipeline);
   } catch (err) {
@@ -227,12 +197,10 @@ export interface ModelTfliteOptions {
   quant?: TfliteQuant;
 }
 
-/** A trained linear, logistic or MLP model as .tflite, with its preprocessing as the input transform. */
+/** A trained model with a .tflite form as .tflite, with its preprocessing as the input transform. */
 export function exportModelTflite(t: TfliteExportable, options: ModelTfliteOptions = {}): Uint8Array {
-  if (!TFLITE_KINDS.includes(t.model.kind))
-    throw invalid(`no .tflite export for learner ${t.model.kind}`, { kind: t.model.kind, reason: 'kind-unsupported' });
   const json = t.model.toJSON();
-  let layers = tfliteLayers({ kind: t.model.kind, json } as TfliteSource, t.task);
+  let layers = tfliteLayers(json, t.task);
   if (options.onnx) layers = withOnnxWeights(layers, onnxDenseLayers(options.onnx));
   const quant = options.quant ?? 'float';
   const weights = layers.some((l) => l.int8) ? 'int8' : quant;
