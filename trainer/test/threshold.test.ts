@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { TrainerErrorCodes } from '../src/errors.ts';
 import { accuracy, f1, precision, predictedLabels } from '../src/eval/metrics.ts';
 import { mulberry32 } from '../src/random.ts';
 import { isThresholdMetric, metricAt, thresholdFor, tuneThreshold } from '../src/run/threshold.ts';
@@ -80,7 +81,9 @@ describe('thresholdFor / metricAt', () => {
     expect(
       thresholdFor('multiclass', 'accuracy', Float64Array.of(0, 1), Float64Array.of(0.2, 0.5, 0.3, 0.1, 0.1, 0.8)),
     ).toBeUndefined();
-    expect(() => tuneThreshold('auc', y, p)).toThrow(/OUTPOST_ERR_METRIC_UNKNOWN|threshold/);
+    expect(() => tuneThreshold('auc', y, p)).toThrow(
+      expect.objectContaining({ code: TrainerErrorCodes.METRIC_UNKNOWN, details: { metric: 'auc' } }),
+    );
   });
 
   it('scores threshold metrics at the threshold (p ≥ t → 1) and leaves AUC alone', () => {

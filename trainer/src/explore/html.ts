@@ -16,11 +16,6 @@ export function escapeHtml(s: string): string {
     .replaceAll("'", '&#39;');
 }
 
-/** The report for `table` (the rows to explore) under `spec`. */
-export function exploreReport(spec: ProblemSpec, table: Table, scope?: string): string {
-  return renderExploreHtml(exploreSummary(spec, table, scope));
-}
-
 const fmt = (x: number | undefined): string => {
   if (x === undefined || Number.isNaN(x)) return '–';
   if (Number.isInteger(x)) return x.toLocaleString('en-US');

@@ -42,9 +42,6 @@ export function descriptorOf(kind: string): LearnerDescriptor | undefined {
   return BY_KIND.get(kind);
 }
 
-/** Every kind the registry knows. */
-export const MODEL_KINDS: readonly ModelKind[] = LEARNERS.map((d) => d.kind);
-
 /** One kind's descriptor over the whole saved union: the registry keeps kind and form together. */
 function described(saved: SavedModel): LearnerDescriptor {
   const d = BY_KIND.get(saved.kind);

@@ -10,7 +10,7 @@ export interface QuantizeDecision {
   relativeLoss: number;
 }
 
-export const DEFAULT_QUANT_TOLERANCE = 0.01;
+const DEFAULT_QUANT_TOLERANCE = 0.01;
 
 /**
  * `sizes`, when given, also blocks int8 when it does not make the file smaller (a tiny linear model,

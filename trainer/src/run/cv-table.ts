@@ -6,6 +6,7 @@
 import type { Metric } from '../eval/metrics.ts';
 import type { Candidate } from './candidates.ts';
 import { crossValidate, summarise, type Design, type RunData } from './cv.ts';
+import type { ParallelOptions } from './parallel-fits.ts';
 import { averagePredictions } from '../learners/averaging/model.ts';
 import { shortlist, type TableRow } from './select.ts';
 import { outOfFold, stackingFoldScores } from './stacking.ts';
@@ -30,6 +31,8 @@ export interface CvTableOptions {
   shortlist: number;
   stacking: boolean;
   progress: (message: string) => void;
+  /** Where the folds are fitted (default: the shared worker pool). */
+  parallel?: ParallelOptions;
 }
 
 /** Output width of a model's predictions: classes for multiclass, else 1. */
@@ -55,7 +58,7 @@ export async function cvTable(
     const started = performance.now();
     progress(`cv ${c.name} (${designs.length} folds)…`);
     try {
-      const r = await crossValidate(data, designs, c, c.params, opts.seed);
+      const r = await crossValidate(data, designs, c, c.params, opts.seed, opts.parallel);
       foldPredictions.set(c.name, r.predictions);
       const row: TableRow = {
         name: c.name,

@@ -23,6 +23,7 @@ import type { LoadedSpec } from '../spec/load-spec.ts';
 import type { ProblemSpec } from '../spec/problem-spec.ts';
 import type { Candidate, Params } from './candidates.ts';
 import type { CvScore } from './cv.ts';
+import type { CvPool } from './cv-pool.ts';
 import type { Decision } from './decision.ts';
 import type { ErrorAnalysis } from './error-analysis.ts';
 import { saveRun } from './run-dir.ts';
@@ -55,6 +56,8 @@ export interface RunTrainingOptions {
   shortlist?: number;
   /** Full-size fits per tuned candidate (default 8, quick 3). */
   tuningBudget?: number;
+  /** The worker pool fitting CV folds and tuning trials (default: the shared one, n_jobs 2). */
+  pool?: CvPool;
   /**
    * A stacking ensemble next to the averaging one whenever 2+ candidates are shortlisted (default
    * true). It costs k fits per member whose tuned parameters differ from its CV ones.

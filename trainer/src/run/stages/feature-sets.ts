@@ -46,6 +46,7 @@ export async function cvFeatureSets(ctx: RunContext): Promise<FeatureSetsResult>
       shortlist: ctx.shortlistSize,
       stacking: ctx.stacking,
       progress,
+      parallel: ctx.parallel,
     });
     setFailures.push({ set: set.name, failures: cv.failures });
     const best = rankRows(cv.rows, spec.metric).find((r) => !r.baseline && Number.isFinite(r.cv.mean));

@@ -54,5 +54,6 @@ export function prepare(loaded: LoadedSpec, opts: RunTrainingOptions): RunContex
     shortlistSize: opts.shortlist ?? (quick ? 2 : 3),
     tuningBudget: opts.tuningBudget ?? (quick ? 3 : 8),
     stacking: opts.stacking ?? true,
+    parallel: opts.pool ? { pool: opts.pool } : {},
   };
 }

@@ -17,6 +17,7 @@ import type { CvTable } from '../cv-table.ts';
 import type { FeatureSet } from '../feature-sets.ts';
 import type { TableRow } from '../select.ts';
 import type { ThresholdChoice } from '../threshold.ts';
+import type { ParallelOptions } from '../parallel-fits.ts';
 import type { TuningResult } from '../tuning.ts';
 
 /** Fixed for the whole run: the spec, its data and split, the candidates and the CV folds. */
@@ -40,6 +41,8 @@ export interface RunContext {
   shortlistSize: number;
   tuningBudget: number;
   stacking: boolean;
+  /** CV folds and tuning trials go to this pool (absent: the shared one). */
+  parallel: ParallelOptions;
 }
 
 /** The feature set kept after CV (the one holding the best candidate), with its designs and table. */
@@ -96,7 +99,7 @@ export class TunedFolds {
     if (known) return known;
     const { designs, data } = this.kept;
     this.ctx.progress(`cv of ${name} with its tuned parameters (${designs.length} fits)…`);
-    const predictions = (await crossValidate(data, designs, c, params, this.ctx.seed)).predictions;
+    const predictions = (await crossValidate(data, designs, c, params, this.ctx.seed, this.ctx.parallel)).predictions;
     this.fits += designs.length;
     this.cache.set(key, predictions);
     return predictions;

@@ -90,7 +90,7 @@ export async function validate(
   for (const row of shortlist(kept.cv.rows, spec.metric, ctx.shortlistSize)) {
     const c = candidateNamed(ctx.candidates, row.name);
     progress(`tuning ${c.name} on validation…`);
-    const t = await tune(data, val, c, { seed, budget: ctx.tuningBudget, onProgress: progress });
+    const t = await tune(data, val, c, { seed, budget: ctx.tuningBudget, onProgress: progress, ...ctx.parallel });
     tuned.push(t);
     const v: ValidationRow = { name: c.name, params: t.best, score: t.bestScore };
     const choice = scored(v, t.predictions);
