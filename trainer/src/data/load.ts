@@ -9,7 +9,7 @@ import { parseCsv } from '@outpost/protocol';
 import { TrainerErrorCodes, trainerError } from '../errors.ts';
 import { checkSpecColumns, type LoadedSpec, type ResolvedSource } from '../spec/load-spec.ts';
 import type { ProblemSpec } from '../spec/problem-spec.ts';
-import { readDataFile, type CategoricalColumn, type Column, type NumericColumn } from './dataset.ts';
+import { readDataFile, type CategoricalColumn, type Column } from './dataset.ts';
 import { readSqliteRaw } from './sqlite-source.ts';
 
 /** Text cells as read, before typing. */
