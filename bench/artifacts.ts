@@ -1,5 +1,5 @@
 /**
- * The shipped models' artifacts in both runtimes (issue 4, targets): for each committed build in
+ * The shipped models' artifacts in both runtimes: for each committed build in
  * firmware-models/<name>/<latest version>/ (housing, occupancy, shipping) and each of its model
  * files: size, session creation time and batch-1 / batch-1000 run time in onnxruntime-web and
  * onnxruntime-node (device session options: wasm with one thread on the web side, default

@@ -6,7 +6,7 @@
  *
  * The training rows are split 80/20 (seeded) into fit / eval rows, the preprocessing pipeline is
  * fitted on the fit rows, and both design matrices are written to CSV files that both sides read.
- * Targets (issue 3): our median fit time ≤ 1.0× sklearn's, measured in the same run, and eval
+ * Targets: our median fit time ≤ 1.0× sklearn's, measured in the same run, and eval
  * RMSE ≤ sklearn's × (1 + RMSE_MARGIN) — the margin absorbs binning differences (sklearn and we
  * place quantile cuts slightly differently), not a slower or worse model.
  */

@@ -1,5 +1,5 @@
 /**
- * A small pool of worker threads that fit learners for CV folds and tuning trials (issue 3 §4).
+ * A small pool of worker threads that fit learners for CV folds and tuning trials.
  * A job names a learner of the learner registry (learners/registry.ts) with its parameters and fit
  * context, so the worker rebuilds the learner itself; its matrices travel as Float64Arrays over
  * SharedArrayBuffers (copied into shared memory once per source array, then shared by every job

@@ -1,5 +1,5 @@
 /**
- * k-fold cross-validation on the training rows (issue "Trainer" §5). The spec's preprocessing is
+ * k-fold cross-validation on the training rows. The spec's preprocessing is
  * refitted inside every fold on that fold's training rows only — imputation medians, one-hot
  * categories and scaling never see the fold's held-out rows — and each fold's design matrices are
  * built once (in the calling thread) and shared by every candidate. The folds of a candidate are fitted
