@@ -2,7 +2,8 @@
  * The housing rows every trainer bench uses: the train + validation rows of the firmware-models/
  * housing spec's split (the locked test rows are never read), split 80/20 (seeded) into fit / eval
  * rows, with a fixed, small preprocessing fitted on the fit rows: median imputation of every
- * numeric column, one-hot of ocean_proximity, standard scaling (13 design columns). It is a spec
+ * numeric column, one-hot of ocean_proximity, standard scaling of the numeric columns (13 design
+ * columns; the same rows and preprocessing as before the spec path, float32 constants). It is a spec
  * pipeline (`fitSpecPipeline`), so a bench artifact carries it as `emitPreprocessing` writes it.
  * `writeMatrixCsv` writes a design matrix or target for the Python side of a bench.
  */
@@ -78,7 +79,7 @@ export function loadHousing(): HousingData {
   const evalRows = order.slice(cut).sort((a, b) => a - b);
   const numeric = columns.filter((c) => c.kind === 'numeric').map((c) => c.name);
   const categorical = columns.filter((c) => c.kind === 'categorical').map((c) => c.name);
-  const { pipeline } = fitSpecPipeline({
+  const { pipeline: fitted } = fitSpecPipeline({
     columns,
     rows: fitRows,
     cleaning: [CleaningStep.parse({ op: 'impute', columns: numeric, strategy: 'median' })],
@@ -87,6 +88,19 @@ export function loadHousing(): HousingData {
       FeatureStep.parse({ op: 'scale', method: 'standard' }),
     ],
   });
+  // Only the numeric columns are scaled: the one-hot columns pass through as (x − 0) / 1.
+  const pipeline: SpecPipeline = {
+    ...fitted,
+    steps: fitted.steps.map((step) =>
+      step.op === 'scale'
+        ? {
+            ...step,
+            mean: step.mean.map((m, j) => (fitted.features[j]?.includes('=') ? 0 : m)),
+            std: step.std.map((sd, j) => (fitted.features[j]?.includes('=') ? 1 : sd)),
+          }
+        : step,
+    ),
+  };
   const pick = (rows: number[]): Float64Array => Float64Array.from(rows, (r) => y[r] as number);
   return {
     loaded,
