@@ -1,5 +1,5 @@
 /**
- * The shipped models' artifacts in both runtimes (issue 4, targets): for each committed build in
+ * The shipped models' artifacts in both runtimes: for each committed build in
  * firmware-models/<name>/<latest version>/ (housing, occupancy, shipping) and each of its model
  * files: size, session creation time and batch-1 / batch-1000 run time in onnxruntime-web and
  * onnxruntime-node (device session options: wasm with one thread on the web side, default
@@ -14,9 +14,7 @@ import { join } from 'node:path';
 import * as ortWeb from 'onnxruntime-web';
 import * as ortNode from 'onnxruntime-node';
 import { Manifest, decode, type InputSpec } from '@outpost/protocol';
-import { loadSpecData } from '../trainer/src/data/load.ts';
-import type { RawRecord } from '../trainer/src/run/trained-model.ts';
-import { loadSpec } from '../trainer/src/spec/load-spec.ts';
+import { loadSpec, loadSpecData, type RawRecord } from '@outpost/trainer';
 import { timeRuns, type Timing } from './lib/table.ts';
 
 type Ort = typeof ortWeb | typeof ortNode;

@@ -13,8 +13,7 @@ import { cpus, loadavg } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { InputSpec } from '@outpost/protocol';
-import { ortWebLatency, LATENCY_RUNS } from '../trainer/src/run/latency-budget.ts';
-import type { RawRecord } from '../trainer/src/run/trained-model.ts';
+import { ortWebLatency, LATENCY_RUNS, type RawRecord } from '@outpost/trainer';
 import { summarize } from './lib/table.ts';
 
 function arg(name: string, fallback: string): string {

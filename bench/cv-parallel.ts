@@ -17,17 +17,25 @@
  * same rows: 8 trials, then (on the pool) the best refitted in the calling thread.
  */
 import { cpus, loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { column, encodeTarget, featureNames, loadSpecData, takeTableRows } from '../trainer/src/data/load.ts';
-import { candidatesFor, type Candidate, type Params } from '../trainer/src/run/candidates.ts';
-import { CvPool } from '../trainer/src/run/cv-pool.ts';
-import { crossValidate, design, foldDesigns, kFolds, type CvOptions, type RunData } from '../trainer/src/run/cv.ts';
-import { tune } from '../trainer/src/run/tuning.ts';
-import { loadSpec } from '../trainer/src/spec/load-spec.ts';
+import {
+  CvPool,
+  candidatesFor,
+  column,
+  crossValidate,
+  encodeTarget,
+  fitDesign,
+  foldDesigns,
+  kFolds,
+  specFeatureColumns,
+  tune,
+  type Candidate,
+  type CvOptions,
+  type Params,
+  type RunData,
+} from '@outpost/trainer';
 import { loadHousing, SEED } from './lib/housing-rows.ts';
 import { printTable, timeRuns, type Row } from './lib/table.ts';
 
-const SPEC = fileURLToPath(new URL('../firmware-models/housing/problem.yaml', import.meta.url));
 const K = 5;
 
 function arg(name: string, fallback: string): string {
@@ -37,12 +45,9 @@ function arg(name: string, fallback: string): string {
 
 /** The housing training rows as a run sees them: the spec's columns and encoded target. */
 function housingRunData(): RunData {
-  const { fitRows, evalRows } = loadHousing();
-  const training = [...fitRows, ...evalRows].sort((a, b) => a - b);
-  const loaded = loadSpec(SPEC);
+  const { loaded, table } = loadHousing();
   const { spec } = loaded;
-  const table = takeTableRows(loadSpecData(loaded).train, training);
-  const columns = featureNames(
+  const columns = specFeatureColumns(
     spec,
     table.columns.map((c) => c.name),
   ).map((n) => column(table, n));
@@ -109,7 +114,7 @@ async function main(): Promise<void> {
     note: 'new 2-worker pool, 2 ridge folds, close',
   });
   const cut = Math.round(rows.length * 0.8);
-  const val = design(data, rows.slice(0, cut), rows.slice(cut));
+  const val = fitDesign(data, rows.slice(0, cut), rows.slice(cut));
   for (const name of learners) {
     if (name === 'tuning') {
       const v = VARIANTS.tuning as { learner: string; params: Params };

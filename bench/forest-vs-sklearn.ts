@@ -7,7 +7,7 @@
  * The training rows are split 80/20 (seeded) into fit / eval rows, the preprocessing pipeline is
  * fitted on the fit rows, and both design matrices are written to CSV files that both sides read.
  * Both fit 100 trees on 2 threads (sklearn: n_jobs=2, random_state=0, defaults otherwise: fully
- * grown trees, max_features=1.0, bootstrap). Target (issue 3): our median fit time ≤ 1.0× sklearn's,
+ * grown trees, max_features=1.0, bootstrap). Target: our median fit time ≤ 1.0× sklearn's,
  * measured in the same run. Eval RMSE is reported for both: ours splits on ≤ 255 quantile bins
  * while sklearn tries every distinct value, and the bootstrap draws differ, so RMSEs differ slightly.
  */
@@ -15,9 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { forestLearner, type ForestModel } from '../trainer/src/models/forest/learner.ts';
-import { treeNodeCount } from '../trainer/src/models/tree.ts';
-import { rmse } from '../trainer/src/stats.ts';
+import { forestLearner, rmse, treeNodeCount, type ForestModel } from '@outpost/trainer';
 import { loadHousing, SEED, writeMatrixCsv } from './lib/housing-rows.ts';
 import { printTable, summarize, timeRuns } from './lib/table.ts';
 

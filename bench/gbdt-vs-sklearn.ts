@@ -6,7 +6,7 @@
  *
  * The training rows are split 80/20 (seeded) into fit / eval rows, the preprocessing pipeline is
  * fitted on the fit rows, and both design matrices are written to CSV files that both sides read.
- * Targets (issue 3): our median fit time ≤ 1.0× sklearn's, measured in the same run, and eval
+ * Targets: our median fit time ≤ 1.0× sklearn's, measured in the same run, and eval
  * RMSE ≤ sklearn's × (1 + RMSE_MARGIN) — the margin absorbs binning differences (sklearn and we
  * place quantile cuts slightly differently), not a slower or worse model.
  */
@@ -14,8 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gbdtLearner, type GbdtParams } from '../trainer/src/models/gbdt/index.ts';
-import { rmse } from '../trainer/src/stats.ts';
+import { gbdtLearner, rmse, type GbdtParams } from '@outpost/trainer';
 import { loadHousing, SEED, writeMatrixCsv } from './lib/housing-rows.ts';
 import { printTable, summarize, timeRuns, type Timing } from './lib/table.ts';
 

@@ -14,15 +14,26 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { Column, NumericColumn } from '../trainer/src/data/dataset.ts';
-import { column, encodeTarget, featureNames, loadSpecData } from '../trainer/src/data/load.ts';
-import { splitAndLock } from '../trainer/src/data/locked-test.ts';
-import { gbdtLearner } from '../trainer/src/models/gbdt/index.ts';
-import type { Learner } from '../trainer/src/models/learner.ts';
-import type { Candidate, Params } from '../trainer/src/run/candidates.ts';
-import { crossValidate, foldDesigns, kFolds, summarise, type RunData } from '../trainer/src/run/cv.ts';
-import { loadSpec } from '../trainer/src/spec/load-spec.ts';
-import { FeatureStep } from '../trainer/src/spec/steps.ts';
+import {
+  FeatureStep,
+  column,
+  crossValidate,
+  encodeTarget,
+  foldDesigns,
+  gbdtLearner,
+  kFolds,
+  loadSpec,
+  loadSpecData,
+  specFeatureColumns,
+  splitAndLock,
+  summarise,
+  type Candidate,
+  type Column,
+  type Learner,
+  type NumericColumn,
+  type Params,
+  type RunData,
+} from '@outpost/trainer';
 
 const SPEC = fileURLToPath(new URL('../firmware-models/housing/problem.yaml', import.meta.url));
 
@@ -51,7 +62,7 @@ async function main(): Promise<void> {
     name: spec.target.column,
     values: encodeTarget(split.table, spec).values,
   };
-  const columns: Column[] = featureNames(
+  const columns: Column[] = specFeatureColumns(
     spec,
     split.table.columns.map((c) => c.name),
   ).map((n) => column(split.table, n));

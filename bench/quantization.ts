@@ -1,6 +1,7 @@
 /**
- * int8 quantization of dense models (issue 4 §3), for a linear model and an MLP trained on the
- * housing TRAINING rows (fit / eval split as gbdt-vs-sklearn.ts).
+ * int8 quantization of dense models, for a linear model and an MLP trained on the housing
+ * TRAINING rows (fit / eval split and bench pipeline of bench/lib/housing-rows.ts, as
+ * gbdt-vs-sklearn.ts).
  *
  * 1. Sizes: what each storage choice costs in the whole `model.onnx` (names, Gemm vs MatMul + Add,
  *    scale granularity, bias storage, output naming), the int8/float ratio against the float file of
@@ -21,12 +22,18 @@ import { loadavg } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import * as ortWeb from 'onnxruntime-web';
 import * as ortNode from 'onnxruntime-node';
-import { linearLearner } from '../trainer/src/models/linear.ts';
-import { mlpLearner } from '../trainer/src/models/mlp/mlp.ts';
-import type { DenseQuant } from '../trainer/src/onnx/dense.ts';
-import { INT8_LADDER } from '../trainer/src/artifact/quantized.ts';
-import { quantizeDecision } from '../trainer/src/onnx/quantize-decision.ts';
-import { rmse } from '../trainer/src/stats.ts';
+import {
+  INT8_LADDER,
+  exportTflite,
+  linearLearner,
+  mlpLearner,
+  quantizeDecision,
+  rmse,
+  type DenseQuant,
+  type LinearSaved,
+  type MlpSaved,
+  type SavedModel,
+} from '@outpost/trainer';
 import {
   denseArtifact,
   layerBytes,
@@ -34,15 +41,14 @@ import {
   loadHousing,
   mlpLayers,
   rawFeeds,
+  rawRecords,
   SEED,
   type ArtifactOptions,
   type DenseLayerSpec,
   type HousingData,
 } from './lib/dense-artifacts.ts';
 import { timeRuns } from './lib/table.ts';
-import { exportTflite, type TfliteSource } from '../trainer/src/tflite/export-tflite.ts';
 import { createTfliteEngine } from '../device/src/inference/tflite/tflite-engine.ts';
-import { rawRecord } from '../trainer/src/data/dataset.ts';
 import type { FeatureValue, Manifest } from '@outpost/protocol';
 import { fitSpecMlp, ladder } from './lib/spec-mlp.ts';
 
@@ -56,7 +62,7 @@ function arg(name: string, fallback: string): string {
 
 function feeds(ort: Ort, h: HousingData, rows: readonly number[]): Record<string, ortWeb.Tensor> {
   const out: Record<string, ortWeb.Tensor> = {};
-  for (const [k, v] of Object.entries(rawFeeds(h.ds, rows)))
+  for (const [k, v] of Object.entries(rawFeeds(h, rows)))
     out[k] = new ort.Tensor(v.type, v.data, [rows.length, 1]) as ortWeb.Tensor;
   return out;
 }
@@ -248,7 +254,7 @@ async function runtimes(
 async function measureTflite(
   title: string,
   h: HousingData,
-  source: TfliteSource,
+  source: SavedModel,
   onnxFloatBytes: number,
   runs: number,
 ): Promise<void> {
@@ -256,9 +262,9 @@ async function measureTflite(
     name: 'bench',
     version: 1,
     predictionOutput: 'prediction',
-    inputs: h.ds.features.map((c) => ({ name: c.name, type: c.kind === 'numeric' ? 'float' : 'string' })),
+    inputs: h.pipeline.inputs.map((i) => ({ name: i.name, type: i.kind === 'numeric' ? 'float' : 'string' })),
   } as unknown as Manifest;
-  const rows = h.evalRows.map((r) => rawRecord(h.ds, r) as Record<string, FeatureValue>);
+  const rows = rawRecords(h, h.evalRows) as Record<string, FeatureValue>[];
   const engine = createTfliteEngine();
   console.log(`\n${title} as TFLite (device engine: input transform + runner, one row per infer)`);
   console.log(['variant', 'bytes', 'vs ONNX float', 'eval RMSE', 'b1 µs (engine.run)', 'b1000 µs'].join(' | '));
@@ -336,13 +342,13 @@ async function main(): Promise<void> {
       .join(' ')}`,
   );
   const linear = await linearLearner.fit(h.fx, h.fy, {}, { task: 'regression', seed: SEED });
-  const linearJson = linear.toJSON() as { weights: number[]; intercept: number };
+  const linearJson = linear.toJSON() as LinearSaved;
   await sizes('linear (ridge)', h, linearLayers(linearJson));
   await runtimes('linear (ridge)', h, linearLayers(linearJson), linear.predict(h.ex), runs);
   await measureTflite(
     'linear (ridge)',
     h,
-    { kind: 'linear', json: linearJson },
+    linearJson,
     denseArtifact(h.pipeline, linearLayers(linearJson), 'float').length,
     runs,
   );
@@ -354,17 +360,11 @@ async function main(): Promise<void> {
     { task: 'regression', seed: SEED, validation: { x: h.ex, y: h.ey } },
   );
   console.log(`\nmlp ${hidden.join('×')} trained in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const mlpJson = mlp.toJSON() as Parameters<typeof mlpLayers>[0];
+  const mlpJson = mlp.toJSON() as MlpSaved;
   const title = `mlp ${h.fx.cols}→${hidden.join('→')}→1`;
   await sizes(title, h, mlpLayers(mlpJson));
   await runtimes(title, h, mlpLayers(mlpJson), mlp.predict(h.ex), runs);
-  await measureTflite(
-    title,
-    h,
-    { kind: 'mlp', json: mlpJson as TfliteSource['json'] & { layers: unknown[] } } as TfliteSource,
-    denseArtifact(h.pipeline, mlpLayers(mlpJson), 'float').length,
-    runs,
-  );
+  await measureTflite(title, h, mlpJson, denseArtifact(h.pipeline, mlpLayers(mlpJson), 'float').length, runs);
   await specPipelineMlp(arg('spec', 'firmware-models/housing/problem.yaml'));
   console.log(
     `\nload average at the end ${loadavg()

@@ -1,8 +1,8 @@
 /**
- * Tree-ensemble artifact size (issue 4 §3, trees): what each compaction option buys in bytes
+ * Tree-ensemble artifact size: what each compaction option buys in bytes
  * (model.onnx, gzip -9) and costs in max relative prediction change, on a housing forest
  * (100 trees) and GBDT (300 iterations) fitted on the housing TRAINING rows (fit rows of the
- * seeded 80/20 split, bench/lib/dense-artifacts.ts; the locked test rows are never read).
+ * seeded 80/20 split and bench pipeline, bench/lib/housing-rows.ts; the locked test rows are never read).
  * Predictions: 1000 fit rows, in onnxruntime-web and onnxruntime-node, each variant against the
  * uncompacted double-precision export in the same runtime.
  *
@@ -13,16 +13,19 @@ import { gzipSync } from 'node:zlib';
 import onnxProto from 'onnx-proto';
 import * as ortWeb from 'onnxruntime-web';
 import * as ortNode from 'onnxruntime-node';
-import { forestLearner } from '../trainer/src/models/forest/learner.ts';
-import { gbdtLearner } from '../trainer/src/models/gbdt/index.ts';
-import type { FittedModel } from '../trainer/src/models/learner.ts';
-import { addPreprocessing } from '../trainer/src/onnx/export-linear.ts';
-import { GraphBuilder } from '../trainer/src/onnx/graph-builder.ts';
-import type { HeadContext } from '../trainer/src/onnx/heads/common.ts';
-import { treeHead, type TreeExportOptions } from '../trainer/src/onnx/heads/tree.ts';
-import { compactEnsemble } from '../trainer/src/onnx/compact-trees.ts';
-import { ensembleOf } from '../trainer/src/onnx/heads/tree.ts';
-import { loadHousing, rawFeeds, SEED, type HousingData } from './lib/dense-artifacts.ts';
+import {
+  GraphBuilder,
+  compactEnsemble,
+  emitPreprocessing,
+  ensembleOf,
+  forestLearner,
+  gbdtLearner,
+  treeHead,
+  type FittedModel,
+  type HeadContext,
+  type TreeExportOptions,
+} from '@outpost/trainer';
+import { loadHousing, rawFeeds, SEED, type HousingData } from './lib/housing-rows.ts';
 
 const { onnx } = onnxProto;
 type Ort = typeof ortWeb | typeof ortNode;
@@ -35,10 +38,10 @@ function arg(name: string, fallback: string): string {
 /** raw inputs → the bench pipeline → tree head → `prediction`. */
 function treeArtifact(h: HousingData, model: FittedModel, trees: TreeExportOptions): Uint8Array {
   const g = new GraphBuilder('trees');
-  const design = addPreprocessing(g, h.pipeline);
+  const design = emitPreprocessing(g, h.pipeline);
   const tensorAttrs: HeadContext['tensorAttrs'] = new Map();
   const head = treeHead(
-    { g, task: 'regression', width: h.pipeline.width, classes: 1, prefix: 'model', tensorAttrs, trees },
+    { g, task: 'regression', width: h.pipeline.features.length, classes: 1, prefix: 'model', tensorAttrs, trees },
     design,
     model.toJSON(),
   );
@@ -54,7 +57,7 @@ function treeArtifact(h: HousingData, model: FittedModel, trees: TreeExportOptio
 
 async function predict(ort: Ort, bytes: Uint8Array, h: HousingData, rows: readonly number[]): Promise<Float32Array> {
   const feeds: Record<string, ortWeb.Tensor> = {};
-  for (const [k, v] of Object.entries(rawFeeds(h.ds, rows)))
+  for (const [k, v] of Object.entries(rawFeeds(h, rows)))
     feeds[k] = new ort.Tensor(v.type, v.data, [rows.length, 1]) as ortWeb.Tensor;
   const s = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'basic' });
   const out = (await s.run(feeds)).prediction?.data as Float32Array;

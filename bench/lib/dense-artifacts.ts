@@ -1,29 +1,21 @@
 /**
- * Housing data and dense-model ONNX artifacts for the quantization / TFLite benches: the same
- * split as gbdt-vs-sklearn.ts (training rows only, split 80/20 seeded into fit / eval rows; the
- * locked test rows are never read), preprocessing inside the graph, layers via emitDense.
+ * Dense-model ONNX artifacts for the quantization / TFLite benches, on the housing rows of
+ * housing-rows.ts (the same fit / eval rows as gbdt-vs-sklearn.ts; the locked test rows are never
+ * read): the bench pipeline inside the graph (`emitPreprocessing`), layers via emitDense.
  */
-import type { Dataset } from '../../trainer/src/data/dataset.ts';
-import type { Pipeline } from '../../trainer/src/preprocess/pipeline.ts';
-export { loadHousing, SEED, type HousingData } from './housing-rows.ts';
-import { addPreprocessing } from '../../trainer/src/onnx/export-linear.ts';
-import { GraphBuilder, decodeModel, type GraphNaming } from '../../trainer/src/onnx/graph-builder.ts';
-import { emitDense, type BiasStorage, type DenseActivation, type DenseQuant } from '../../trainer/src/onnx/dense.ts';
-import type { QuantGranularity } from '../../trainer/src/onnx/quantize.ts';
-
-/** Raw graph inputs for `rows`: one [n, 1] column per feature (numbers as float32, strings). */
-export function rawFeeds(
-  ds: Dataset,
-  rows: readonly number[],
-): Record<string, { type: 'float32'; data: Float32Array } | { type: 'string'; data: string[] }> {
-  const feeds: Record<string, { type: 'float32'; data: Float32Array } | { type: 'string'; data: string[] }> = {};
-  for (const c of ds.features) {
-    if (c.kind === 'numeric')
-      feeds[c.name] = { type: 'float32', data: Float32Array.from(rows, (r) => c.values[r] as number) };
-    else feeds[c.name] = { type: 'string', data: rows.map((r) => c.values[r] as string) };
-  }
-  return feeds;
-}
+import {
+  GraphBuilder,
+  decodeModel,
+  emitDense,
+  emitPreprocessing,
+  type BiasStorage,
+  type DenseActivation,
+  type DenseQuant,
+  type GraphNaming,
+  type QuantGranularity,
+  type SpecPipeline,
+} from '@outpost/trainer';
+export { loadHousing, rawFeeds, rawRecords, SEED, type HousingData } from './housing-rows.ts';
 
 export interface DenseLayerSpec {
   weights: Float64Array;
@@ -86,13 +78,13 @@ export interface ArtifactOptions {
 
 /** raw inputs → preprocessing → dense layers → `prediction` [N, out]. */
 export function denseArtifact(
-  pipeline: Pipeline,
+  pipeline: SpecPipeline,
   layers: readonly DenseLayerSpec[],
   quant: DenseQuant,
   o: ArtifactOptions = {},
 ): Uint8Array {
   const g = new GraphBuilder('dense', o.names ? { names: o.names } : {});
-  let x = addPreprocessing(g, pipeline);
+  let x = emitPreprocessing(g, pipeline);
   const direct = o.output !== 'identity';
   layers.forEach((l, i) => {
     const lastLayer = i === layers.length - 1;
@@ -119,7 +111,7 @@ export function denseArtifact(
  * of a readable-named build's `layer*` initializers (the data does not depend on the naming).
  */
 export function layerBytes(
-  pipeline: Pipeline,
+  pipeline: SpecPipeline,
   layers: readonly DenseLayerSpec[],
   quant: DenseQuant,
   o: ArtifactOptions = {},

@@ -1,28 +1,37 @@
 /**
  * The MLP of a spec, fitted through the spec's own pipeline on its training rows, and its int8
  * ladder (INT8_LADDER) scored on its validation rows in onnxruntime-web — the builder's check
- * (artifact/quantized.ts) rung by rung — in two forms of the same network:
- *  - explicit: as `standardized()` fits it (run/standardize.ts): μ / σ as Sub / Div before the
+ * (artifact/int8-ladder.ts) rung by rung — in two forms of the same network:
+ *  - explicit: as `standardized()` fits it (learners/standardize.ts): μ / σ as Sub / Div before the
  *    first layer, the weights as learned;
  *  - folded: μ / σ folded into the first layer (w/σ, b − Σ μ·w/σ), the form models had before.
- * The split, pipeline and learner are the run's (data/locked-test.ts, run/cv.ts `design`, the
+ * The split, pipeline and learner are the run's (data/locked-test.ts, run/cv.ts `fitDesign`, the
  * spec's mlp candidate with the parameters a run cross-validates); the locked test rows are never read.
  */
-import { INT8_LADDER, describeInt8, runInOrtWeb } from '../../trainer/src/artifact/quantized.ts';
-import { column, encodeTarget, featureNames, loadSpecData } from '../../trainer/src/data/load.ts';
-import { splitAndLock } from '../../trainer/src/data/locked-test.ts';
-import type { NumericColumn } from '../../trainer/src/data/dataset.ts';
-import type { Int8Storage } from '../../trainer/src/onnx/dense.ts';
-import { exportModelOnnx } from '../../trainer/src/onnx/export-model.ts';
-import { quantizeDecision } from '../../trainer/src/onnx/quantize-decision.ts';
-import { candidatesFor } from '../../trainer/src/run/candidates.ts';
-import { design, fitContext, type RunData } from '../../trainer/src/run/cv.ts';
-import { reviveModel } from '../../trainer/src/run/revive.ts';
-import { foldedJSON } from '../../trainer/src/run/standardize.ts';
-import { buildTrainedModel } from '../../trainer/src/run/trained-model-build.ts';
-import type { TrainedModel } from '../../trainer/src/run/trained-model.ts';
-import { loadSpec } from '../../trainer/src/spec/load-spec.ts';
-import { rmse } from '../../trainer/src/stats.ts';
+import {
+  INT8_LADDER,
+  buildTrainedModel,
+  candidatesFor,
+  column,
+  describeInt8,
+  encodeTarget,
+  exportModelOnnx,
+  fitContext,
+  fitDesign,
+  foldedSaved,
+  loadSpec,
+  loadSpecData,
+  quantizeDecision,
+  reviveModel,
+  rmse,
+  runInOrtWeb,
+  specFeatureColumns,
+  splitAndLock,
+  type Int8Storage,
+  type NumericColumn,
+  type RunData,
+  type TrainedModel,
+} from '@outpost/trainer';
 
 export interface SpecMlp {
   explicit: TrainedModel;
@@ -46,13 +55,13 @@ export async function fitSpecMlp(specPath: string): Promise<SpecMlp> {
   const data: RunData = {
     spec,
     table: split.table,
-    columns: featureNames(
+    columns: specFeatureColumns(
       spec,
       split.table.columns.map((c) => c.name),
     ).map((n) => column(split.table, n)),
     target,
   };
-  const d = design(data, split.train, split.validation);
+  const d = fitDesign(data, split.train, split.validation);
   // The spec's mlp candidate as a run cross-validates it (the first value of each grid).
   const candidate = candidatesFor(spec.task, spec.candidates, false).find((c) => c.name === 'mlp');
   if (!candidate) throw new Error(`${specPath} has no mlp candidate`);
@@ -78,8 +87,9 @@ export async function fitSpecMlp(specPath: string): Promise<SpecMlp> {
     validationRows: d.held.rows,
     validationScore: rmse(model.predict(d.held.x), d.held.y),
   });
-  const folded = { ...explicit, model: reviveModel('mlp', 'regression', foldedJSON('mlp', model.toJSON())) };
-  const layers = (model.toJSON() as { layers: { bias: number[] }[] }).layers;
+  const folded = { ...explicit, model: reviveModel(foldedSaved(model.toJSON()), 'regression') };
+  const saved = model.toJSON();
+  const layers = saved.kind === 'mlp' ? saved.layers : [];
   return {
     explicit,
     folded,

@@ -86,27 +86,23 @@ function randoms(n: number, seed: number, scale: number): number[] {
   return Array.from({ length: n }, () => (next() * 2 - 1) * scale);
 }
 
-const LINEAR: TfliteSource = { kind: 'linear', json: { weights: randoms(5, 1, 3), intercept: 12.5 } };
+const LINEAR: TfliteSource = { kind: 'linear', weights: randoms(5, 1, 3), intercept: 12.5 };
 const MLP: TfliteSource = {
   kind: 'mlp',
-  json: {
-    layers: [
-      { weights: randoms(5 * 16, 2, 0.6), bias: randoms(16, 3, 0.2), activation: 'relu' },
-      { weights: randoms(16 * 8, 4, 0.4), bias: randoms(8, 5, 0.2), activation: 'relu' },
-      { weights: randoms(8, 6, 0.5), bias: [0.1], activation: 'identity' },
-    ],
-    yMean: 200000,
-    yStd: 90000,
-  },
+  layers: [
+    { weights: randoms(5 * 16, 2, 0.6), bias: randoms(16, 3, 0.2), activation: 'relu' },
+    { weights: randoms(16 * 8, 4, 0.4), bias: randoms(8, 5, 0.2), activation: 'relu' },
+    { weights: randoms(8, 6, 0.5), bias: [0.1], activation: 'identity' },
+  ],
+  yMean: 200000,
+  yStd: 90000,
 };
 const BINARY: TfliteSource = {
   kind: 'mlp',
-  json: {
-    layers: [
-      { weights: randoms(5 * 4, 7, 1), bias: randoms(4, 8, 0.3), activation: 'relu' },
-      { weights: randoms(4, 9, 1), bias: [0], activation: 'sigmoid' },
-    ],
-  },
+  layers: [
+    { weights: randoms(5 * 4, 7, 1), bias: randoms(4, 8, 0.3), activation: 'relu' },
+    { weights: randoms(4, 9, 1), bias: [0], activation: 'sigmoid' },
+  ],
 };
 
 const rowRng = rng(11);
@@ -275,7 +271,7 @@ describe('TFLite input transform', () => {
       ...transform,
       pipeline: { ...transform.pipeline, steps, features: [...transform.pipeline.features, 'a*b'] },
     };
-    const layers = tfliteLayers({ kind: 'linear', json: { weights: [1, 2, 3, 4, 5, 6], intercept: 0 } });
+    const layers = tfliteLayers({ kind: 'linear', weights: [1, 2, 3, 4, 5, 6], intercept: 0 });
     const bytes = writeTflite(layers, {
       metadata: { 'outpost.input_transform': new TextEncoder().encode(JSON.stringify(future)) },
     });

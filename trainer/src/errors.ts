@@ -14,7 +14,6 @@ export const TrainerErrorCodes = defineErrors('trainer', {
   DATA_TOO_SMALL: 'too few rows to split or cross-validate',
   MODEL_SINGULAR: 'a linear system has no positive-definite solution',
   ONNX_GRAPH_INVALID: 'an ONNX graph under construction is inconsistent (a bug in an exporter)',
-  DATASET_UNKNOWN: '`outpost train` was asked for a dataset it does not know',
   MODEL_LABELS_INVALID: 'class labels are not integers in 0..k-1; `details` has the row or label',
   MODEL_PARAM_INVALID: 'a learner hyperparameter is out of range; `details.param` names it',
   METRIC_UNKNOWN: 'the metric name is not known; `details.metric`',

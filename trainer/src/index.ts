@@ -1,94 +1,69 @@
-// The housing thread (foundation) and keys.
-export { trainHousing, HOUSING, type TrainHousingOptions, type TrainResult } from './housing.ts';
+/**
+ * The trainer's public entry: what the CLI, the other workspaces' tests, the benches and users
+ * call. Everything else is internal (trainer/test reaches it by path).
+ */
+
 export { loadOrCreateKeyPair } from '@outpost/protocol/node';
 export { TrainerErrorCodes, type TrainerErrorCode } from './errors.ts';
 
-// Problem spec and data (workflow steps 1–2).
-export { loadSpec, parseSpec, checkSpecColumns, type LoadedSpec, type ResolvedSource } from './spec/load-spec.ts';
-export { ProblemSpec, type SplitSpec, lowerIsBetter, atLeastAsGood } from './spec/problem-spec.ts';
+// Problem spec and data.
+export { loadSpec, type LoadedSpec } from './spec/load-spec.ts';
+export type { ProblemSpec } from './spec/problem-spec.ts';
 export { CleaningStep, FeatureStep } from './spec/steps.ts';
-export {
-  loadSpecData,
-  loadTable,
-  toDataset,
-  encodeTarget,
-  takeTableRows,
-  type Table,
-  type SpecData,
-} from './data/load.ts';
-export { splitThreeWay, type ThreeWaySplit } from './data/split3.ts';
-export {
-  splitAndLock,
-  writeLockedTestSets,
-  readLockedTestSets,
-  openTestSet,
-  LockedTestSet,
-  type SplitResult,
-  type TestEvaluation,
-} from './data/locked-test.ts';
-export { TestLedger, ledgerPathFor, type LedgerEntry } from './data/ledger.ts';
-export { exploreSpec } from './explore/explore-spec.ts';
-export { exploreReport } from './explore/html.ts';
-export { exploreSummary } from './explore/summary.ts';
+export type { Column, NumericColumn } from './data/dataset.ts';
+export { column, encodeTarget, loadSpecData, specFeatureColumns, type Table } from './data/load.ts';
+export { splitAndLock } from './data/locked-test.ts';
 
 // Preprocessing fitted on training rows, and its ONNX emission.
-export {
-  fitSpecPipeline,
-  transform as transformSpec,
-  transformRecords as transformSpecRecords,
-  featureNames as specFeatureNames,
-  SPEC_PIPELINE_FORMAT,
-  type SpecPipeline,
-  type SpecPipelineFit,
-} from './preprocess/spec-pipeline.ts';
+export { fitSpecPipeline, transform as transformSpec, type SpecPipeline } from './preprocess/spec-pipeline.ts';
 export { emitPreprocessing } from './onnx/preprocess-graph.ts';
 
-// Learners (workflow step 3) and evaluation (step 4).
-export type { Learner, FittedModel, Matrix, Task, FitContext } from './models/learner.ts';
-export type { Tree, TreeEnsemble } from './models/tree.ts';
-export { meanLearner, medianLearner, majorityLearner } from './models/baseline.ts';
+// Learners and their saved forms (the learner registry is learners/registry.ts).
+export type { FittedModel, Learner, Matrix, Task } from './models/learner.ts';
 export { linearLearner } from './models/linear.ts';
 export { logisticLearner } from './models/logistic.ts';
 export { mlpLearner } from './models/mlp/mlp.ts';
-export { treeLearner, EnsembleModel, type CartParams } from './models/cart/index.ts';
-export { forestLearner, ForestModel, type ForestParams } from './models/forest/index.ts';
-export { gbdtLearner, GbdtModel, type GbdtParams } from './models/gbdt/index.ts';
-export { metricByName } from './eval/metrics.ts';
-export { bootstrapCi } from './eval/bootstrap.ts';
-export { permutationImportance } from './eval/importance.ts';
-
-// Spec-driven training runs (workflow steps 3–4): CV, tuning, ensembles, the run folder, `outpost test`.
-export { runTraining, type RunTrainingOptions, type TrainingRunResult } from './run/run-training.ts';
-export { candidatesFor, learnerByName, type Candidate } from './run/candidates.ts';
-export { kFolds, crossValidate, design as designRows, type RunData, type Fold } from './run/cv.ts';
-export { tune, type TuningResult } from './run/tuning.ts';
-export { EnsembleModel as AveragingEnsemble, type EnsembleJSON } from './run/ensemble.ts';
-export { StackingModel, fitStackMeta, type StackingJSON, type StackMeta } from './run/stacking.ts';
-export { decide, type Decision } from './run/decision.ts';
-export { errorAnalysis, type ErrorAnalysis } from './run/error-analysis.ts';
-export { saveRun, loadRunModel, loadRunRecord, type RunRecord, type TestRecord } from './run/run-dir.ts';
-export { reviveModel, saveModel, plainJSON } from './run/revive.ts';
-export { evaluateRun, finalDecision } from './run/evaluate-test.ts';
-export { trainSpec, createSpecTestCommand, EXIT_NO_GO } from './cli/train-spec.ts';
-export type { TrainedModel, RawRecord } from './run/trained-model.ts';
-export { exportModelOnnx } from './onnx/export-model.ts';
-export { modelOutputs } from './onnx/model-outputs.ts';
-export { buildArtifact } from './artifact/build.ts';
-
-// Export building blocks: ONNX graph writing, dense layers (float / int8), TFLite.
-export { GraphBuilder, decodeModel } from './onnx/graph-builder.ts';
-export { addPreprocessing } from './onnx/export-linear.ts';
-export { emitDense, type DenseQuant } from './onnx/dense.ts';
-export { quantizeDecision, DEFAULT_QUANT_TOLERANCE } from './onnx/quantize-decision.ts';
-export {
-  exportTflite,
-  exportModelTflite,
-  inputTransform,
-  tfliteLayers,
-  tfliteUnsupportedReason,
-  TFLITE_TRANSFORM_METADATA,
-  type TfliteSource,
-} from './tflite/export-tflite.ts';
-export type { Pipeline } from './preprocess/pipeline.ts';
+export { forestLearner, type ForestModel } from './models/forest/index.ts';
+export { gbdtLearner, type GbdtParams } from './models/gbdt/index.ts';
+export { treeNodeCount } from './models/tree.ts';
+export type { LinearSaved, MlpSaved, SavedModel } from './model/saved.ts';
+export { foldedSaved, reviveModel } from './learners/registry.ts';
+export { rmse } from './stats.ts';
 export { mulberry32 } from './random.ts';
+
+// Training runs: candidates, CV (folds on the worker pool), tuning, the run itself.
+export { candidatesFor, learnerByName, type Candidate, type Params } from './run/candidates.ts';
+export {
+  crossValidate,
+  fitContext,
+  fitDesign,
+  foldDesigns,
+  kFolds,
+  summarise,
+  type CvOptions,
+  type RunData,
+} from './run/cv.ts';
+export { CvPool } from './run/cv-pool.ts';
+export { tune } from './run/tuning.ts';
+export { runTraining, type RunTrainingOptions, type TrainingRunResult } from './run/run-training.ts';
+export { buildTrainedModel } from './run/trained-model-build.ts';
+export type { RawRecord, TrainedModel } from './model/trained-model.ts';
+
+// Signed artifacts.
+export { buildArtifact } from './artifact/build.ts';
+export { ortWebLatency, LATENCY_RUNS } from './run/latency-budget.ts';
+export { exportModelOnnx } from './onnx/export-model.ts';
+export { INT8_LADDER, describeInt8 } from './artifact/int8-ladder.ts';
+export { runInOrtWeb } from './artifact/ort-runner.ts';
+
+// Export building blocks (benches and the device's engine tests build graphs and .tflite files with them).
+export { GraphBuilder, decodeModel, type GraphNaming } from './onnx/graph-builder.ts';
+export { emitDense, type BiasStorage, type DenseActivation, type DenseQuant, type Int8Storage } from './onnx/dense.ts';
+export type { QuantGranularity } from './onnx/quantize.ts';
+export { quantizeDecision } from './onnx/quantize-decision.ts';
+export type { HeadContext } from './onnx/heads/common.ts';
+export { ensembleOf, treeHead, type TreeExportOptions } from './onnx/heads/tree.ts';
+export { compactEnsemble } from './onnx/compact-trees.ts';
+export { exportTflite, inputTransform, tfliteLayers, type TfliteSource } from './tflite/export-tflite.ts';
+
 export { trainerCommands } from './cli/index.ts';

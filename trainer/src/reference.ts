@@ -1,6 +1,4 @@
 import { binIndex, toFrequencies, type ReferenceProfile } from '@outpost/protocol';
-import type { Dataset } from './data/dataset.ts';
-import type { Pipeline } from './preprocess/pipeline.ts';
 import { quantileSorted, sortedPresent } from './stats.ts';
 
 type NumericReference = ReferenceProfile['prediction'];
@@ -52,24 +50,4 @@ export function categoricalReference(
     freqs: toFrequencies(counts),
     missing: rows.length === 0 ? 0 : missing / rows.length,
   };
-}
-
-/** The reference profile drift is measured against: training rows only. */
-export function buildReference(
-  ds: Dataset,
-  p: Pipeline,
-  trainRows: readonly number[],
-  trainPredictions: Float64Array,
-): ReferenceProfile {
-  const features: Record<string, FeatureReference> = {};
-  for (const col of ds.features) {
-    if (col.kind === 'numeric') features[col.name] = numericReference(col.values, trainRows);
-    else
-      features[col.name] = categoricalReference(
-        col.values,
-        trainRows,
-        p.oneHot.find((o) => o.name === col.name)?.categories ?? [],
-      );
-  }
-  return { rows: trainRows.length, features, prediction: numericReference(trainPredictions) };
 }

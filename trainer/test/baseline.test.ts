@@ -15,7 +15,7 @@ describe('baselines', () => {
     const median = await medianLearner.fit(x, y, {}, { task: 'regression', seed: 0 });
     expect(Array.from(mean.predict(matrix(new Float64Array(6), 2)))).toEqual([22, 22, 22]);
     expect(Array.from(median.predict(x))).toEqual([3, 3, 3, 3, 3]);
-    expect(mean.toJSON()).toEqual({ value: 22 });
+    expect(mean.toJSON()).toEqual({ kind: 'mean', value: 22 });
     expect(median.kind).toBe('median');
     const even = await medianLearner.fit(
       matrix(new Float64Array(8), 2),
@@ -23,7 +23,7 @@ describe('baselines', () => {
       {},
       { task: 'regression', seed: 0 },
     );
-    expect(even.toJSON()).toEqual({ value: 2.5 });
+    expect(even.toJSON()).toEqual({ kind: 'median', value: 2.5 });
   });
 
   it('majority predicts the class priors (P(1) for binary, the vector for multiclass)', async () => {
@@ -34,7 +34,7 @@ describe('baselines', () => {
       { task: 'binary', seed: 0 },
     );
     expect(Array.from(bin.predict(matrix(new Float64Array(2), 1)))).toEqual([0.75, 0.75]);
-    expect(bin.toJSON()).toEqual({ priors: [0.25, 0.75] });
+    expect(bin.toJSON()).toEqual({ kind: 'majority', priors: [0.25, 0.75] });
     const two = await majorityLearner.fit(
       matrix(new Float64Array(4), 1),
       Float64Array.from([1, 0, 1, 1]),

@@ -18,7 +18,7 @@ import {
 import { buildArtifact } from '../src/artifact/build.ts';
 import { UNSEEN_CATEGORY } from '../src/artifact/golden-records.ts';
 import { TrainerErrorCodes } from '../src/errors.ts';
-import type { TrainedModel } from '../src/run/trained-model.ts';
+import type { TrainedModel } from '../src/model/trained-model.ts';
 import { fitKind, fixture, ortNode, ortWeb, runOnnx, trainedModel } from './export-fixtures.ts';
 import { tempDir, codeOf } from './helpers.ts';
 

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -28,25 +28,18 @@ describe('outpost train', () => {
   });
   afterEach(() => tmp.cleanup());
 
-  it('trains the housing model and prints a JSON summary', async () => {
-    const out = join(tmp.dir, 'fm');
-    const keys = join(tmp.dir, 'keys');
-    const summary = JSON.parse(
-      await run(['train', 'housing', '--out', out, '--keys', keys, '--seed', '7', '--json']),
-    ) as Record<string, unknown>;
-    expect(summary).toMatchObject({ name: 'housing', version: 1, artifactDir: join(out, 'housing', '1') });
-    expect(Object.keys(summary).sort()).toEqual(['artifactDir', 'artifactId', 'cv', 'name', 'version']);
-    expect(existsSync(join(keys, 'signing.key'))).toBe(true);
-    const table = await run(['train', '--out', out, '--keys', keys]);
-    expect(table).toMatch(/ridge\s+6\d,\d{3} ± /);
-    expect(table).toContain(join(out, 'housing', '2'));
+  it('needs a spec: no argument is a usage error, an argument that is no spec a coded error', async () => {
+    await expect(run(['train'])).rejects.toMatchObject({ code: 'commander.missingArgument' });
+    await expect(run(['train', 'housing'])).rejects.toMatchObject({ code: TrainerErrorCodes.SPEC_UNREADABLE });
+    await expect(run(['train', join(tmp.dir, 'nowhere')])).rejects.toMatchObject({
+      code: TrainerErrorCodes.SPEC_UNREADABLE,
+    });
   });
 
-  it('rejects an unknown dataset and a non-integer seed with coded errors', async () => {
-    await expect(run(['train', 'titanic', '--out', tmp.dir])).rejects.toMatchObject({
-      code: TrainerErrorCodes.DATASET_UNKNOWN,
-    });
-    await expect(run(['train', '--seed', '1.5', '--out', tmp.dir])).rejects.toMatchObject({
+  it('rejects a non-integer seed with a coded error before training', async () => {
+    const spec = join(tmp.dir, 'problem.yaml');
+    writeFileSync(spec, 'not read: the seed is checked first\n');
+    await expect(run(['train', spec, '--seed', '1.5'])).rejects.toMatchObject({
       code: CliErrorCodes.CLI_ARGS,
     });
   });

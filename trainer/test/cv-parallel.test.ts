@@ -1,8 +1,6 @@
-import { availableParallelism } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { OutpostError } from '@outpost/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
-import { column, encodeTarget, featureNames, loadSpecData } from '../src/data/load.ts';
+import { column, encodeTarget, specFeatureColumns, loadSpecData } from '../src/data/load.ts';
 import { splitAndLock } from '../src/data/locked-test.ts';
 import { TrainerErrorCodes } from '../src/errors.ts';
 import type { Learner } from '../src/models/learner.ts';
@@ -10,7 +8,7 @@ import { candidatesFor, type Candidate, type Params } from '../src/run/candidate
 import { CvPool, poolSize, sharedCvPool } from '../src/run/cv-pool.ts';
 import {
   crossValidate,
-  design,
+  fitDesign,
   fitContext,
   foldDesigns,
   kFolds,
@@ -22,7 +20,7 @@ import { fitEach, runsOnWorkers, type FitSpec } from '../src/run/parallel-fits.t
 import { plainJSON } from '../src/run/revive.ts';
 import { tune, type TuningResult } from '../src/run/tuning.ts';
 import { loadSpec } from '../src/spec/load-spec.ts';
-import { tempDir } from './helpers.ts';
+import { tempDir, waitFor } from './helpers.ts';
 import { binaryFixture, regressionFixture, type Fixture } from './run-fixtures.ts';
 
 function runData(make: (dir: string) => Fixture): { data: RunData; train: number[]; validation: number[] } {
@@ -31,7 +29,7 @@ function runData(make: (dir: string) => Fixture): { data: RunData; train: number
     const loaded = loadSpec(make(tmp.dir).spec);
     const split = splitAndLock(loadSpecData(loaded), loaded.spec);
     const { spec } = loaded;
-    const columns = featureNames(
+    const columns = specFeatureColumns(
       spec,
       split.table.columns.map((c) => c.name),
     ).map((n) => column(split.table, n));
@@ -68,7 +66,6 @@ async function rejection(p: Promise<unknown>): Promise<Error> {
   throw new Error('expected a rejection');
 }
 
-const multiCore = availableParallelism() > 1;
 const reg = runData(regressionFixture);
 const regDesigns = foldDesigns(reg.data, kFolds(reg.train, 3, 1));
 const pool = new CvPool({ size: 2 });
@@ -113,14 +110,25 @@ describe('CV folds on worker threads', () => {
     const serial = await crossValidate(reg.data, regDesigns, gbdt, gbdt.params, 1, { nJobs: 1 });
     expectSameCv(await crossValidate(reg.data, regDesigns, gbdt, gbdt.params, 1), serial);
     const shared = sharedCvPool(poolSize(2));
-    expect(shared.started).toBe(multiCore ? 2 : 0);
-    await sleep(2500);
-    expect(shared.workers).toBe(0);
+    expect(sharedCvPool(poolSize(2))).toBe(shared);
+    await waitFor(() => shared.workers === 0);
+  });
+
+  it('sizes a pool from n_jobs, capped at the cores (−1: every core)', () => {
+    expect(poolSize(2, 1)).toBe(1);
+    expect(poolSize(2, 8)).toBe(2);
+    expect(poolSize(1, 8)).toBe(1);
+    expect(poolSize(-1, 6)).toBe(6);
+    expect(new CvPool({ size: 3 }).size).toBe(3); // an explicit pool size is taken as given
+    expect(() => new CvPool({ size: 0 })).toThrow(
+      expect.objectContaining({ code: TrainerErrorCodes.MODEL_PARAM_INVALID }),
+    );
   });
 
   it('stays in the calling thread for n_jobs 1, the baselines and learners a worker cannot rebuild', () => {
     const [mean, linear] = candidatesFor('regression', { linear: {} }) as [Candidate, Candidate];
-    expect(runsOnWorkers(linear, 3, { nJobs: 2 })).toBe(multiCore);
+    expect(runsOnWorkers(linear, 3, { pool })).toBe(true);
+    expect(runsOnWorkers(linear, 3, { pool: new CvPool({ size: 1 }) })).toBe(false);
     expect(runsOnWorkers(linear, 3, { nJobs: 1 })).toBe(false);
     expect(runsOnWorkers(linear, 1, { pool })).toBe(false);
     expect(runsOnWorkers(mean, 3, { pool })).toBe(false);
@@ -222,8 +230,7 @@ describe('the CV worker pool', () => {
       const [linear] = candidatesFor('regression', { linear: {} }).slice(1) as [Candidate];
       await fitEach(linear, jobs(2), { pool: idle });
       expect(idle.workers).toBe(2);
-      await sleep(400);
-      expect(idle.workers).toBe(0);
+      await waitFor(() => idle.workers === 0);
     } finally {
       await idle.close();
     }
@@ -231,7 +238,7 @@ describe('the CV worker pool', () => {
 });
 
 describe('tuning trials on worker threads', () => {
-  const val = design(reg.data, reg.train, reg.validation);
+  const val = fitDesign(reg.data, reg.train, reg.validation);
 
   async function both(c: Candidate, budget: number): Promise<[TuningResult, TuningResult, string[], string[]]> {
     const serialLog: string[] = [];

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { column, encodeTarget, featureNames, loadSpecData } from '../src/data/load.ts';
+import { column, encodeTarget, specFeatureColumns, loadSpecData } from '../src/data/load.ts';
 import { splitAndLock } from '../src/data/locked-test.ts';
 import { TrainerErrorCodes } from '../src/errors.ts';
 import { candidatesFor } from '../src/run/candidates.ts';
-import { crossValidate, design, foldDesigns, kFolds, type RunData } from '../src/run/cv.ts';
+import { crossValidate, fitDesign, foldDesigns, kFolds, type RunData } from '../src/run/cv.ts';
 import { loadSpec } from '../src/spec/load-spec.ts';
 import { quantileSorted } from '../src/stats.ts';
 import { tempDir } from './helpers.ts';
@@ -13,7 +13,7 @@ function runData(dir: string): { data: RunData; train: number[] } {
   const loaded = loadSpec(regressionFixture(dir).spec);
   const split = splitAndLock(loadSpecData(loaded), loaded.spec);
   const { spec } = loaded;
-  const columns = featureNames(
+  const columns = specFeatureColumns(
     spec,
     split.table.columns.map((c) => c.name),
   ).map((n) => column(split.table, n));
@@ -113,7 +113,7 @@ describe('crossValidate', () => {
     const tmp = tempDir();
     try {
       const { data, train } = runData(tmp.dir);
-      const d = design(data, train.slice(0, 50), train.slice(50, 60));
+      const d = fitDesign(data, train.slice(0, 50), train.slice(50, 60));
       expect(d.train.x.rows).toBe(50);
       expect(d.held.x.rows).toBe(10);
       expect(d.held.x.cols).toBe(d.pipeline.features.length);

@@ -1,13 +1,21 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadSpecData, toDataset } from '../src/data/load.ts';
+import { encodeTarget, loadSpecData, specFeatureColumns } from '../src/data/load.ts';
 import { splitAndLock } from '../src/data/locked-test.ts';
+import type { Table } from '../src/data/load.ts';
 import { loadSpec } from '../src/spec/load-spec.ts';
+import type { ProblemSpec } from '../src/spec/problem-spec.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const spec = (name: string): ReturnType<typeof loadSpec> =>
   loadSpec(join(REPO, 'firmware-models', name, 'problem.yaml'));
+
+const features = (table: Table, s: ProblemSpec): string[] =>
+  specFeatureColumns(
+    s,
+    table.columns.map((c) => c.name),
+  );
 
 describe('shipped specs load with their data', () => {
   it('housing: 20,640 rows, stratified 60/20/20 with the test rows locked', () => {
@@ -20,9 +28,8 @@ describe('shipped specs load with their data', () => {
     expect(split.test.rowCount).toBe(4127);
     expect(split.table.rowCount).toBe(20640 - 4127);
     expect(split.train.length + split.validation.length).toBe(split.table.rowCount);
-    const ds = toDataset(split.table, loaded.spec, split.train);
-    expect(ds.features).toHaveLength(9);
-    expect(ds.target.name).toBe('median_house_value');
+    expect(features(split.table, loaded.spec)).toHaveLength(9);
+    expect(loaded.spec.target.column).toBe('median_house_value');
   });
 
   it('occupancy: train, test and extra-test sources; id and date are not features', () => {
@@ -33,9 +40,8 @@ describe('shipped specs load with their data', () => {
     expect(split.test.rowCount).toBe(9752);
     expect(split.extraTests.map((t) => [t.name, t.rowCount])).toEqual([['extra-test-1', 2665]]);
     expect(split.table.rowCount).toBe(8143); // the test set is a separate source: nothing carved out
-    const ds = toDataset(split.table, loaded.spec, split.train);
-    expect(ds.features.map((f) => f.name)).toEqual(['Temperature', 'Humidity', 'Light', 'CO2', 'HumidityRatio']);
-    expect(ds.classes).toEqual(['0', '1']);
+    expect(features(split.table, loaded.spec)).toEqual(['Temperature', 'Humidity', 'Light', 'CO2', 'HumidityRatio']);
+    expect(encodeTarget(split.table, loaded.spec).classes).toEqual(['0', '1']);
   });
 
   it('shipping: late = 1 is the positive class, ID is not a feature, strata keep the late share', () => {
@@ -43,10 +49,10 @@ describe('shipped specs load with their data', () => {
     const data = loadSpecData(loaded);
     expect(data.train.rowCount).toBe(10999);
     const split = splitAndLock(data, loaded.spec);
-    const ds = toDataset(split.table, loaded.spec);
-    expect(ds.classes).toEqual(['0', '1']);
-    expect(ds.features.map((f) => f.name)).not.toContain('ID');
-    const late = ds.target.values.reduce((s, v) => s + v, 0) / ds.rowCount;
+    const target = encodeTarget(split.table, loaded.spec);
+    expect(target.classes).toEqual(['0', '1']);
+    expect(features(split.table, loaded.spec)).not.toContain('ID');
+    const late = target.values.reduce((s, v) => s + v, 0) / split.table.rowCount;
     expect(late).toBeCloseTo(6563 / 10999, 3);
   });
 });

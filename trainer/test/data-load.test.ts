@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { ErrorCodes, isOutpostError } from '@outpost/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TrainerErrorCodes } from '../src/errors.ts';
-import { encodeTarget, featureNames, loadSpecData, loadTable, toDataset, type Table } from '../src/data/load.ts';
+import { encodeTarget, specFeatureColumns, loadSpecData, loadTable, type Table } from '../src/data/load.ts';
 import { parseSpec, type ResolvedSource } from '../src/spec/load-spec.ts';
 import { tempDir } from './helpers.ts';
 
@@ -53,10 +53,6 @@ describe('spec-driven data loading', () => {
     expect(col(d.train, 'code')).toEqual({ kind: 'categorical', name: 'code', values: ['007', '008', '009'] });
     expect(d.train.lines).toEqual([2, 3, 4]);
     expect(d.sources[0]?.sha256).toMatch(/^[0-9a-f]{64}$/);
-    const ds = toDataset(d.train, spec('features: { exclude: [id] }\n').spec, [2, 0]);
-    expect(ds.features.map((f) => f.name)).toEqual(['size', 'colour', 'code']);
-    expect(Array.from(ds.target.values)).toEqual([300, 100]);
-    expect(ds.lines).toEqual([4, 2]);
   });
 
   it('fails on text in a column the spec says is numeric, naming file, line and column', () => {
@@ -64,7 +60,6 @@ describe('spec-driven data loading', () => {
     const e = caught(() => loadSpecData(spec('types: { colour: numeric }\n')));
     expect(e.code).toBe(TrainerErrorCodes.DATA_NOT_NUMERIC);
     expect(e.details).toMatchObject({ file, line: 2, column: 3, columnName: 'colour' });
-    expect(e.message).toContain(`${file}:2`);
   });
 
   it('fails on a ragged row, an empty file, a header without rows, a missing or empty target', () => {
@@ -72,7 +67,6 @@ describe('spec-driven data loading', () => {
     const ragged = caught(() => loadSpecData(spec()));
     expect(ragged.code).toBe(ErrorCodes.CSV);
     expect(ragged.details).toMatchObject({ source: file, line: 3, column: 2 });
-    expect(ragged.message).toContain(`${file}:3`);
     write('data.csv', '');
     expect(caught(() => loadSpecData(spec())).code).toBe(TrainerErrorCodes.DATA_EMPTY);
     write('data.csv', 'a,price\n');
@@ -167,7 +161,7 @@ describe('spec-driven data loading', () => {
     );
     write('data.csv', 'x,late\n1,no\n2,yes\n3,perhaps\n');
     expect(caught(() => loadSpecData(cls('late'))).code).toBe(TrainerErrorCodes.DATA_TARGET_INVALID);
-    expect(featureNames(cls('late').spec, ['x', 'late'])).toEqual(['x']);
+    expect(specFeatureColumns(cls('late').spec, ['x', 'late'])).toEqual(['x']);
   });
 
   it('types every source alike and keeps test sources apart', () => {

@@ -1,27 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import type { FittedModel, Matrix } from '../src/models/learner.ts';
-import { averagePredictions, EnsembleModel } from '../src/run/ensemble.ts';
+import { averagePredictions, AveragingModel } from '../src/learners/averaging/model.ts';
 
-const fixed = (kind: string, values: number[]): FittedModel => ({
-  kind,
+/** A member predicting fixed values; its saved form is a constant (only the ensemble's own form is checked). */
+const fixed = (id: number, values: number[]): FittedModel => ({
+  kind: 'mean',
   predict: () => Float64Array.from(values),
-  toJSON: () => ({ values }),
+  toJSON: () => ({ kind: 'mean', value: id }),
 });
 const x: Matrix = { data: new Float64Array(3), rows: 3, cols: 1 };
 
-describe('EnsembleModel', () => {
+describe('AveragingModel', () => {
   it('averages member predictions with normalised weights (known answer)', () => {
-    const e = new EnsembleModel([
-      { model: fixed('a', [0, 10, 4]), weight: 1 },
-      { model: fixed('b', [4, 20, 8]), weight: 3 },
+    const e = new AveragingModel([
+      { model: fixed(1, [0, 10, 4]), weight: 1 },
+      { model: fixed(2, [4, 20, 8]), weight: 3 },
     ]);
     expect(Array.from(e.predict(x))).toEqual([3, 17.5, 7]);
-    expect(e.kind).toBe('ensemble');
+    expect(e.kind).toBe('averaging');
     expect(e.toJSON()).toEqual({
-      method: 'average',
+      kind: 'averaging',
       members: [
-        { kind: 'a', weight: 0.25, model: { values: [0, 10, 4] } },
-        { kind: 'b', weight: 0.75, model: { values: [4, 20, 8] } },
+        { weight: 0.25, model: { kind: 'mean', value: 1 } },
+        { weight: 0.75, model: { kind: 'mean', value: 2 } },
       ],
     });
   });
@@ -35,9 +36,9 @@ describe('EnsembleModel', () => {
   });
 
   it('falls back to equal weights when all weights are 0', () => {
-    const e = new EnsembleModel([
-      { model: fixed('a', [2]), weight: 0 },
-      { model: fixed('b', [4]), weight: 0 },
+    const e = new AveragingModel([
+      { model: fixed(1, [2]), weight: 0 },
+      { model: fixed(2, [4]), weight: 0 },
     ]);
     expect(Array.from(e.predict({ data: new Float64Array(1), rows: 1, cols: 1 }))).toEqual([3]);
   });

@@ -7,7 +7,7 @@ import { exploreCommand } from '../src/cli/explore-command.ts';
 import type { Table } from '../src/data/load.ts';
 import { oneFeatureAccuracy, pearson, correlationRatio, pureRunAtEnds } from '../src/explore/association.ts';
 import { cappedAtMax, columnStats } from '../src/explore/column-stats.ts';
-import { exploreReport } from '../src/explore/html.ts';
+import { renderExploreHtml } from '../src/explore/html.ts';
 import { exploreSummary } from '../src/explore/summary.ts';
 import { ProblemSpec } from '../src/spec/problem-spec.ts';
 import { tempDir } from './helpers.ts';
@@ -106,7 +106,7 @@ describe('explore report', () => {
     expect(summary.columns.map((c) => c.role)).toEqual(['excluded', 'feature', 'feature', 'target']);
     expect(summary.warnings.find((w) => w.column === 'y')?.kind).toBe('capped');
     expect(summary.warnings.find((w) => w.column === 'x')?.kind).toBe('leak-feature'); // y ≈ 2x
-    const html = exploreReport(regSpec, synthetic(500));
+    const html = renderExploreHtml(exploreSummary(regSpec, synthetic(500)));
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).toContain('<svg');
     expect(html).not.toMatch(/<script|<link|src="http|href="http/);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import type { Column } from '../src/data/dataset.ts';
+import { AveragingModel } from '../src/learners/averaging/model.ts';
 import { meanLearner, majorityLearner } from '../src/models/baseline.ts';
 import { treeLearner } from '../src/models/cart/learner.ts';
 import { forestLearner } from '../src/models/forest/learner.ts';
@@ -20,7 +21,7 @@ import { logisticLearner } from '../src/models/logistic.ts';
 import { mlpLearner } from '../src/models/mlp/mlp.ts';
 import { fitSpecPipeline, transform, type SpecPipeline } from '../src/preprocess/spec-pipeline.ts';
 import { mulberry32 } from '../src/random.ts';
-import type { RawRecord, TrainedModel } from '../src/run/trained-model.ts';
+import type { RawRecord, TrainedModel } from '../src/model/trained-model.ts';
 import { CleaningStep, FeatureStep } from '../src/spec/steps.ts';
 
 export const UNSEEN = 'purple';
@@ -102,30 +103,6 @@ export function fixture(n = 400, seed = 7): Fixture {
   };
 }
 
-/** The averaging ensemble a training run may choose: weighted mean of member predictions. */
-export class AverageEnsemble implements FittedModel {
-  readonly kind = 'ensemble';
-  constructor(readonly members: { kind: string; weight: number; model: FittedModel }[]) {}
-
-  predict(x: Matrix): Float64Array {
-    const total = this.members.reduce((s, m) => s + m.weight, 0);
-    let out: Float64Array | null = null;
-    for (const m of this.members) {
-      const p = m.model.predict(x);
-      out ??= new Float64Array(p.length);
-      for (let i = 0; i < p.length; i++) out[i] = (out[i] as number) + (m.weight / total) * (p[i] as number);
-    }
-    return out as Float64Array;
-  }
-
-  toJSON(): unknown {
-    return {
-      members: this.members.map((m) => ({ kind: m.kind, weight: m.weight, model: m.model.toJSON() })),
-      method: 'average',
-    };
-  }
-}
-
 export const QUICK_PARAMS: Record<string, Record<string, unknown>> = {
   tree: { max_depth: 6 },
   forest: { n_estimators: 8, max_depth: 6, n_jobs: 1 },
@@ -147,12 +124,12 @@ const LEARNERS: Record<string, Learner> = {
 };
 
 export async function fitKind(f: Fixture, kind: string, task: Task, seed = 3): Promise<FittedModel> {
-  if (kind === 'ensemble') {
+  if (kind === 'averaging') {
     const kinds = task === 'regression' ? ['linear', 'gbdt', 'mlp'] : ['logistic', 'forest', 'mlp'];
     const members = await Promise.all(
-      kinds.map(async (k, i) => ({ kind: k, weight: i + 1, model: await fitKind(f, k, task, seed) })),
+      kinds.map(async (k, i) => ({ weight: i + 1, model: await fitKind(f, k, task, seed) })),
     );
-    return new AverageEnsemble(members);
+    return new AveragingModel(members);
   }
   const learner = LEARNERS[kind];
   if (!learner) throw new Error(`unknown learner ${kind}`);

@@ -2,13 +2,14 @@
  * onnx/export-model.ts: the graph's interface (inputs, outputs, opsets, no ZipMap), the documented
  * behaviour for missing numbers and unseen categories in both runtimes, and coded errors.
  */
+import type { StackingSaved } from '../src/model/saved.ts';
 import { describe, expect, it } from 'vitest';
 import { TrainerErrorCodes } from '../src/errors.ts';
 import { decodeModel } from '../src/onnx/graph-builder.ts';
 import { exportModelOnnx } from '../src/onnx/export-model.ts';
 import { modelOutputs } from '../src/onnx/model-outputs.ts';
 import type { FittedModel } from '../src/models/learner.ts';
-import type { RawRecord } from '../src/run/trained-model.ts';
+import type { RawRecord } from '../src/model/trained-model.ts';
 import { UNSEEN, fitKind, fixture, ortNode, ortWeb, runOnnx, trainedModel } from './export-fixtures.ts';
 import { codeOf } from './helpers.ts';
 import { fitStacking } from './stacking-fixtures.ts';
@@ -107,14 +108,18 @@ describe('exportModelOnnx', () => {
   });
 
   it('rejects a learner it cannot export and a model that does not fit the design', async () => {
-    const odd: FittedModel = { kind: 'svm', predict: () => new Float64Array(), toJSON: () => ({}) };
+    const odd = {
+      kind: 'svm',
+      predict: () => new Float64Array(),
+      toJSON: () => ({ kind: 'svm' }),
+    } as unknown as FittedModel;
     expect(codeOf(() => exportModelOnnx(trainedModel(f, odd, 'regression')))).toBe(
       TrainerErrorCodes.ONNX_EXPORT_UNSUPPORTED,
     );
     const narrow: FittedModel = {
       kind: 'linear',
       predict: () => new Float64Array(),
-      toJSON: () => ({ weights: [1, 2], intercept: 0 }),
+      toJSON: () => ({ kind: 'linear', weights: [1, 2], intercept: 0 }),
     };
     expect(codeOf(() => exportModelOnnx(trainedModel(f, narrow, 'regression')))).toBe(
       TrainerErrorCodes.ONNX_GRAPH_INVALID,
@@ -167,7 +172,11 @@ describe('exportModelOnnx', () => {
 
   it('rejects a stacking ensemble whose meta-learner does not fit its members or task', async () => {
     const json = (await fitStacking(f, 'binary')).toJSON();
-    const as = (j: unknown): FittedModel => ({ kind: 'ensemble', predict: () => new Float64Array(), toJSON: () => j });
+    const as = (j: StackingSaved): FittedModel => ({
+      kind: 'stacking',
+      predict: () => new Float64Array(),
+      toJSON: () => j,
+    });
     expect(codeOf(() => exportModelOnnx(trainedModel(f, as(json), 'regression')))).toBe(
       TrainerErrorCodes.ONNX_GRAPH_INVALID,
     );

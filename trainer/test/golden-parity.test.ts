@@ -11,11 +11,11 @@ import { generateSigningKeyPair, type SigningKeyPair } from '@outpost/protocol';
 import { buildArtifact } from '../src/artifact/build.ts';
 import { goldenInputRecords } from '../src/artifact/golden-records.ts';
 import { SMOKE_ATOL, SMOKE_RTOL } from '../src/artifact/goldens.ts';
-import { runInOrtWeb } from '../src/artifact/quantized.ts';
+import { runInOrtWeb } from '../src/artifact/ort-runner.ts';
 import { TrainerErrorCodes } from '../src/errors.ts';
 import type { FittedModel } from '../src/models/learner.ts';
 import { modelOutputs } from '../src/onnx/model-outputs.ts';
-import type { TrainedModel } from '../src/run/trained-model.ts';
+import type { TrainedModel } from '../src/model/trained-model.ts';
 import { fitKind, fixture, trainedModel, type Fixture } from './export-fixtures.ts';
 import { tempDir } from './helpers.ts';
 

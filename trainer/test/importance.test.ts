@@ -25,7 +25,7 @@ describe('permutationImportance', () => {
     const model = await linearLearner.fit(train.x, train.y, { alpha: 1e-6 }, { task: 'regression', seed: 0 });
     const imp = permutationImportance(model, val.x, val.y, 'rmse', {
       seed: 4,
-      featureNames: ['strong', 'noise', 'weak'],
+      columnNames: ['strong', 'noise', 'weak'],
     });
     expect(imp.map((f) => f.feature)).toEqual(['strong', 'weak', 'noise']);
     expect(imp[0]!.mean).toBeGreaterThan(3);
@@ -48,9 +48,9 @@ describe('permutationImportance', () => {
     const x = matrix(Float64Array.from([1, 9, 2, 8, 3, 7, 4, 6]), 2);
     const before = Float64Array.from(x.data);
     const firstColumn: FittedModel = {
-      kind: 'test',
+      kind: 'mean',
       predict: (m) => Float64Array.from({ length: m.rows }, (_, r) => m.data[r * m.cols]!),
-      toJSON: () => ({}),
+      toJSON: () => ({ kind: 'mean', value: 0 }),
     };
     const imp = permutationImportance(firstColumn, x, Float64Array.from([1, 2, 3, 4]), 'mae', { seed: 2 });
     expect(imp[1]).toEqual({ feature: 'x1', index: 1, mean: 0, std: 0 });

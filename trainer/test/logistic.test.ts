@@ -65,6 +65,7 @@ describe('logistic regression', () => {
     logisticObjective(x12, y, 1, 1 / x12.rows)(thetaOf(m), g);
     expect(Math.hypot(...g)).toBeLessThan(1e-6);
     expect(m.toJSON()).toEqual({
+      kind: 'logistic',
       weights: [[m.weights[0]], [m.weights[1]]],
       intercept: [m.intercept[0]],
       classes: [0, 1],

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { TrainerErrorCodes } from '../src/errors.ts';
 import { matrix, type Matrix } from '../src/models/learner.ts';
-import { mlpLearner, type MlpFitted, type MlpJSON } from '../src/models/mlp/mlp.ts';
+import { mlpLearner, type MlpFitted } from '../src/models/mlp/mlp.ts';
+import type { MlpSaved } from '../src/model/saved.ts';
 import { mulberry32 } from '../src/random.ts';
 import { rmse } from '../src/stats.ts';
 
@@ -41,7 +42,7 @@ describe('mlp', () => {
     );
     expect(rmse(m.predict(x), y)).toBeLessThan(0.1);
     // The target is standardised internally and undone at predict; the JSON carries the scaling.
-    const json = m.toJSON() as MlpJSON;
+    const json = m.toJSON() as MlpSaved;
     expect(json.yMean).toBeCloseTo(0, 12); // sin is odd on a symmetric grid
     expect(json.yStd).toBeGreaterThan(0.5);
     expect(json.layers.map((l) => [l.weights.length, l.bias.length, l.activation])).toEqual([
@@ -63,7 +64,7 @@ describe('mlp', () => {
     let correct = 0;
     for (let i = 0; i < x.rows; i++) if ((p[i]! >= 0.5 ? 1 : 0) === y[i]) correct++;
     expect(correct / x.rows).toBe(1);
-    expect((m.toJSON() as MlpJSON).layers.at(-1)?.activation).toBe('sigmoid');
+    expect((m.toJSON() as MlpSaved).layers.at(-1)?.activation).toBe('sigmoid');
 
     // Four classes, one per XOR cell.
     const cells = new Float64Array(x.rows);
@@ -105,7 +106,7 @@ describe('mlp', () => {
     expect(h.bestEpoch).toBe(h.validationLoss.indexOf(bestLoss) + 1);
     expect(h.bestEpoch).toBeLessThan(h.epochs);
     // The returned network is the best epoch's: its validation loss (½·MSE in standardised units) is the minimum.
-    const json = m.toJSON() as MlpJSON;
+    const json = m.toJSON() as MlpSaved;
     const p = m.predict(val.x);
     let s = 0;
     for (let i = 0; i < val.y.length; i++) s += 0.5 * ((p[i]! - val.y[i]!) / json.yStd!) ** 2;

@@ -7,15 +7,16 @@
  * quantized-artifact.test.ts in `npm test`.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { INT8_LADDER } from '../src/artifact/quantized.ts';
+import { INT8_LADDER } from '../src/artifact/int8-ladder.ts';
 import type { FittedModel, Learner, Task } from '../src/models/learner.ts';
 import { logisticLearner } from '../src/models/logistic.ts';
 import { mlpLearner } from '../src/models/mlp/mlp.ts';
 import { exportModelOnnx } from '../src/onnx/export-model.ts';
-import { fitStackMeta, stackFeatures, StackingModel } from '../src/run/stacking.ts';
-import { standardized } from '../src/run/standardize.ts';
+import { AveragingModel } from '../src/learners/averaging/model.ts';
+import { stackFeatures, StackingModel } from '../src/learners/stacking/model.ts';
+import { standardized } from '../src/learners/standardize.ts';
+import { fitStackMeta } from '../src/run/stacking.ts';
 import {
-  AverageEnsemble,
   fitKind,
   fixture,
   onnxCheck,
@@ -106,7 +107,7 @@ describe(`the Debian onnx checker (${ONNX_CHECKER_PACKAGE}, full check)`, () => 
       add(`mlp-${task}`, await fitStd('mlp', task), task);
     for (const task of ['regression', 'binary'] as Task[]) {
       const members = await pair(task);
-      add(`ensemble-${task}`, new AverageEnsemble(members.map((m, i) => ({ ...m, weight: i + 1 }))), task);
+      add(`averaging-${task}`, new AveragingModel(members.map((m, i) => ({ model: m.model, weight: i + 1 }))), task);
     }
     for (const task of ['binary', 'multiclass'] as Task[]) {
       const members = (await pair(task)).map((m) => m.model);

@@ -4,7 +4,12 @@ import * as ortNode from 'onnxruntime-node';
 import type { Column, RawRecord } from '../src/data/dataset.ts';
 import { emitPreprocessing } from '../src/onnx/preprocess-graph.ts';
 import { GraphBuilder, decodeModel } from '../src/onnx/graph-builder.ts';
-import { featureNames, fitSpecPipeline, transformRecords, type SpecPipeline } from '../src/preprocess/spec-pipeline.ts';
+import {
+  designColumnNames,
+  fitSpecPipeline,
+  transformRecords,
+  type SpecPipeline,
+} from '../src/preprocess/spec-pipeline.ts';
 import { mulberry32 } from '../src/random.ts';
 import { CleaningStep, FeatureStep } from '../src/spec/steps.ts';
 
@@ -164,7 +169,7 @@ describe('preprocessing in ONNX (onnxruntime-web, onnxruntime-node)', () => {
       'rotate',
       'scale',
     ]);
-    const width = featureNames(pipeline).length;
+    const width = designColumnNames(pipeline).length;
     const weights = Array.from({ length: width }, (_, j) => Math.fround(((j % 7) - 3) * 0.37 + 0.05));
     const bias = 50;
     const { bytes, design } = buildModel(pipeline, weights, bias);
@@ -216,7 +221,7 @@ describe('preprocessing in ONNX (onnxruntime-web, onnxruntime-node)', () => {
       ],
       features: [FeatureStep.parse({ op: 'ordinal', column: 'g', order: ['y', 'x', 'y'] })],
     });
-    expect(featureNames(pipeline)).toEqual(['c=a', 'c=b', 'c=c', 'g', 'c_missing']);
+    expect(designColumnNames(pipeline)).toEqual(['c=a', 'c=b', 'c=c', 'g', 'c_missing']);
     const recs: RawRecord[] = [{ c: 'b', g: 'y' }, { c: null, g: 'x' }, { c: 'zz', g: 'zz' }, {}, { c: 'c', g: '' }];
     const expected = transformRecords(pipeline, recs);
     expect(Array.from(expected.data)).toEqual([
@@ -251,7 +256,7 @@ describe('cluster_similarity in ONNX', () => {
 
   it.each(RUNTIMES)('%s matches the in-process similarities within a few ulp', async (_, rt) => {
     const { pipeline, columns } = fitted();
-    const names = featureNames(pipeline);
+    const names = designColumnNames(pipeline);
     expect(names.filter((n) => n.startsWith('geo_') || n.startsWith('one_'))).toEqual([
       'geo_0',
       'geo_1',

@@ -10,12 +10,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKeyPair, type Manifest, type SigningKeyPair } from '@outpost/protocol';
 import { buildArtifact } from '../src/artifact/build.ts';
-import { describeInt8, INT8_LADDER, runInOrtWeb } from '../src/artifact/quantized.ts';
+import { describeInt8, INT8_LADDER } from '../src/artifact/int8-ladder.ts';
+import { runInOrtWeb } from '../src/artifact/ort-runner.ts';
 import { mlpLearner } from '../src/models/mlp/mlp.ts';
 import { exportModelOnnx } from '../src/onnx/export-model.ts';
 import { modelOutputs } from '../src/onnx/model-outputs.ts';
 import { metricAt } from '../src/run/threshold.ts';
-import type { TrainedModel } from '../src/run/trained-model.ts';
+import type { TrainedModel } from '../src/model/trained-model.ts';
 import { fitKind, fixture, trainedModel, type Fixture } from './export-fixtures.ts';
 import { tempDir } from './helpers.ts';
 

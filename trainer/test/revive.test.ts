@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { TrainerErrorCodes } from '../src/errors.ts';
 import type { Matrix, Task } from '../src/models/learner.ts';
+import { AveragingModel } from '../src/learners/averaging/model.ts';
+import { reviveModel } from '../src/learners/registry.ts';
+import { stackFeatures, StackingModel } from '../src/learners/stacking/model.ts';
+import { StandardizedModel } from '../src/learners/standardize.ts';
+import type { SavedModel } from '../src/model/saved.ts';
+import { MlpFitted } from '../src/models/mlp/mlp.ts';
 import { learnerByName } from '../src/run/candidates.ts';
-import { EnsembleModel } from '../src/run/ensemble.ts';
-import { reviveModel, reviveSaved, saveModel, type SavedModel } from '../src/run/revive.ts';
+import { reviveSaved, saveModel, type RunModelFile } from '../src/run/revive.ts';
 import { mulberry32 } from '../src/random.ts';
-import { fitStackMeta, stackFeatures, StackingModel } from '../src/run/stacking.ts';
+import { fitStackMeta } from '../src/run/stacking.ts';
 
 function data(task: Task, n = 120): { x: Matrix; y: Float64Array } {
   const rng = mulberry32(4);
@@ -50,7 +55,7 @@ const cases: [string, Task][] = [
 ];
 
 /** Through the file format: stringify, parse, revive. */
-const roundTrip = (saved: SavedModel): SavedModel => JSON.parse(JSON.stringify(saved)) as SavedModel;
+const roundTrip = (saved: RunModelFile): RunModelFile => JSON.parse(JSON.stringify(saved)) as RunModelFile;
 
 describe('reviveModel', () => {
   it.each(cases)('%s (%s): revived predictions equal the live model’s', async (name, task) => {
@@ -65,6 +70,16 @@ describe('reviveModel', () => {
     for (let i = 0; i < a.length; i++) expect(b[i]).toBeCloseTo(a[i] as number, 9);
     // Saving the revived model gives the same content: nothing is lost on the way.
     expect(saveModel(revived, task)).toEqual(saveModel(live, task));
+    // The MLP revives to the learner's own model class (no second predict to keep in step).
+    if (name === 'mlp') expect((revived as StandardizedModel).inner).toBeInstanceOf(MlpFitted);
+  });
+
+  it('revives a single learner saved in the first file format (no kind inside the model)', async () => {
+    const { x, y } = data('regression');
+    const live = await learnerByName('gbdt').fit(x, y, small.gbdt as object, { task: 'regression', seed: 2 });
+    const { kind: _k, ...model } = roundTrip(saveModel(live, 'regression')).model as SavedModel & { kind?: string };
+    const old = { format: 'outpost-run-model/1', kind: 'gbdt', task: 'regression', model } as unknown as RunModelFile;
+    expect(Array.from(reviveSaved(old).predict(x))).toEqual(Array.from(live.predict(x)));
   });
 
   it('revives an averaging ensemble of different kinds', async () => {
@@ -74,9 +89,9 @@ describe('reviveModel', () => {
       await learnerByName('linear').fit(x, y, {}, ctx),
       await learnerByName('gbdt').fit(x, y, small.gbdt as object, ctx),
     ];
-    const live = new EnsembleModel(members.map((model, i) => ({ model, weight: i + 1 })));
+    const live = new AveragingModel(members.map((model, i) => ({ model, weight: i + 1 })));
     const revived = reviveSaved(roundTrip(saveModel(live, 'regression')));
-    expect(revived.kind).toBe('ensemble');
+    expect(revived).toBeInstanceOf(AveragingModel);
     const a = live.predict(x);
     const b = revived.predict(x);
     for (let i = 0; i < a.length; i++) expect(b[i]).toBeCloseTo(a[i] as number, 9);
@@ -115,17 +130,16 @@ describe('reviveModel', () => {
       expect(() => reviveSaved({ ...saved, task: task === 'regression' ? 'binary' : 'regression' })).toThrow(
         expect.objectContaining({ code: TrainerErrorCodes.RUN_MODEL_UNKNOWN }),
       );
-      expect(() => reviveSaved({ ...saved, model: { ...(saved.model as object), meta: undefined } })).toThrow(
-        expect.objectContaining({ code: TrainerErrorCodes.RUN_MODEL_UNKNOWN }),
-      );
+      const noMeta = { ...saved, model: { ...saved.model, meta: undefined } } as unknown as RunModelFile;
+      expect(() => reviveSaved(noMeta)).toThrow(expect.objectContaining({ code: TrainerErrorCodes.RUN_MODEL_UNKNOWN }));
     },
   );
 
   it('refuses an unknown kind with a coded error', () => {
-    expect(() => reviveModel('svm', 'regression', {})).toThrow(
+    expect(() => reviveModel({ kind: 'svm' } as unknown as SavedModel, 'regression')).toThrow(
       expect.objectContaining({ code: TrainerErrorCodes.RUN_MODEL_UNKNOWN }),
     );
-    expect(() => reviveModel('gbdt', 'regression', { weights: [] })).toThrow(
+    expect(() => reviveModel({ kind: 'gbdt', weights: [] } as unknown as SavedModel, 'regression')).toThrow(
       expect.objectContaining({ code: TrainerErrorCodes.RUN_MODEL_UNKNOWN }),
     );
   });

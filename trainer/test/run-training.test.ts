@@ -4,8 +4,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readLockedTestSets } from '../src/data/locked-test.ts';
 import { TestLedger } from '../src/data/ledger.ts';
 import { testRun } from '../src/cli/test-command.ts';
-import type { Learner, Matrix } from '../src/models/learner.ts';
+import { takeRows, type Learner, type Matrix } from '../src/models/learner.ts';
 import { candidatesFor, type Candidate } from '../src/run/candidates.ts';
+import { CvPool, type FitJob } from '../src/run/cv-pool.ts';
 import { evaluateRun, finalDecision } from '../src/run/evaluate-test.ts';
 import { loadRunModel, loadRunRecord } from '../src/run/run-dir.ts';
 import { runTraining } from '../src/run/run-training.ts';
@@ -25,7 +26,7 @@ describe('runTraining', () => {
     const runDir = join(tmp.dir, 'runs', 'synth', 'a');
     const r = await runTraining(spec, { runDir, quick: true });
     expect(r.table[r.table.length - 1]?.name).toBe('mean'); // the baseline is worst here
-    expect(r.table.map((t) => t.name).sort()).toEqual(['ensemble', 'gbdt', 'linear', 'mean', 'stacking', 'tree']);
+    expect(r.table.map((t) => t.name).sort()).toEqual(['averaging', 'gbdt', 'linear', 'mean', 'stacking', 'tree']);
     expect(r.table.find((t) => t.name === 'linear')?.cv.folds).toHaveLength(3);
     expect(r.tuning.map((t) => t.candidate)).toEqual(['linear', 'gbdt']);
     expect(r.chosen.name).toBe('linear'); // y is linear in the features
@@ -62,14 +63,14 @@ describe('runTraining', () => {
     const m: Matrix = { data: Float64Array.from([1, 2, 3, 0, 1, 0, 0.5, 5, 1, 9, 0, 1, 0, 9]), rows: 2, cols: 7 };
     expect(saved.pipeline.features).toHaveLength(7);
     expect(Array.from(saved.model.predict(m))).toEqual(Array.from(r.trainedModel.model.predict(m)));
-    expect(r.table.find((t) => t.name === 'ensemble')).toMatchObject({
+    expect(r.table.find((t) => t.name === 'averaging')).toMatchObject({
       members: ['linear', 'gbdt'],
       method: 'average',
     });
     expect(r.table.find((t) => t.name === 'stacking')).toMatchObject({ members: ['linear', 'gbdt'], method: 'stack' });
     expect(r.table.find((t) => t.name === 'stacking')?.cv.folds).toHaveLength(3);
     // Both ensembles are scored on validation; stacking's meta-learner saw only the training rows' out-of-fold predictions.
-    expect(r.validation.map((v) => v.name)).toEqual(['mean', 'linear', 'gbdt', 'ensemble', 'stacking']);
+    expect(r.validation.map((v) => v.name)).toEqual(['mean', 'linear', 'gbdt', 'averaging', 'stacking']);
     expect(r.validation.find((v) => v.name === 'stacking')?.stack).toMatchObject({
       learner: 'nnls',
       link: 'identity',
@@ -83,7 +84,7 @@ describe('runTraining', () => {
     const spec = loadSpec(regressionFixture(tmp.dir, { extra: QUICK_CANDIDATES }).spec);
     const r = await runTraining(spec, { runDir: join(tmp.dir, 'off'), quick: true, stacking: false });
     expect(r.table.map((t) => t.name)).not.toContain('stacking');
-    expect(r.validation.map((v) => v.name)).toEqual(['mean', 'linear', 'gbdt', 'ensemble']);
+    expect(r.validation.map((v) => v.name)).toEqual(['mean', 'linear', 'gbdt', 'averaging']);
   });
 
   it('is deterministic for a seed: identical model bytes and tables', async () => {
@@ -113,7 +114,7 @@ describe('runTraining', () => {
         ...inner,
         async fit(x, y, params, ctx) {
           fits++;
-          const idCol = (ctx.featureNames ?? []).indexOf('id');
+          const idCol = (ctx.columnNames ?? []).indexOf('id');
           expect(idCol).toBe(0);
           record(x, idCol);
           if (ctx.validation) record(ctx.validation.x, idCol);
@@ -139,6 +140,64 @@ describe('runTraining', () => {
     expect(testIds.filter((id) => seen.has(id))).toEqual([]);
     // …and the fits did see the training and validation rows.
     expect(seen.size).toBe(r.rows.train + r.rows.validation);
+  });
+
+  it('no locked test row reaches a fit on the worker pool either (and the check sees one that does)', async () => {
+    const spec = loadSpec(regressionFixture(tmp.dir).spec);
+    const seen = new Set<number>();
+    let jobs = 0;
+    const record = (x: Matrix, idCol: number): void => {
+      for (let i = 0; i < x.rows; i++) seen.add(x.data[i * x.cols + idCol] as number);
+    };
+    // What a worker fits on passes through the pool in this thread: its design, rows and validation.
+    const observe = (job: FitJob): void => {
+      jobs++;
+      const idCol = (job.ctx.columnNames ?? []).indexOf('id');
+      expect(idCol).toBe(0);
+      const x = job.rows ? takeRows(job.x, job.rows) : job.x;
+      record(x, idCol);
+      if (job.ctx.validation) record(job.ctx.validation.x, idCol);
+    };
+    const pool = new CvPool({ size: 2, onJob: observe });
+    try {
+      // The registry's own learners (not wrapped), so their CV folds and tuning trials go to workers.
+      const candidates = candidatesFor(
+        'regression',
+        { linear: { alpha: [1, 10] }, gbdt: { max_iter: [10, 20], min_samples_leaf: 5 } },
+        true,
+      );
+      const runDir = join(tmp.dir, 'run');
+      const r = await runTraining(spec, { runDir, quick: true, candidates, pool });
+      expect(jobs).toBeGreaterThan(4);
+      expect(pool.started).toBe(2);
+      const testIds = readFileSync(join(runDir, 'test-set.csv'), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => Number(l.split(',')[0]));
+      expect(testIds).toHaveLength(r.rows.test);
+      const leaked = (): number[] => testIds.filter((id) => seen.has(id));
+      expect(leaked()).toEqual([]);
+      expect(seen.size).toBeGreaterThan(0);
+      expect(seen.size).toBeLessThanOrEqual(r.rows.train + r.rows.validation);
+
+      // A worker job holding a test row is caught: the same observer, one row swapped for a test row.
+      const t = r.trainedModel;
+      const first = testIds[0] as number;
+      const x = Float64Array.from([first, ...new Array<number>(t.pipeline.features.length - 1).fill(0)]);
+      const design = { data: x, rows: 1, cols: t.pipeline.features.length };
+      await pool.fit({
+        learner: 'linear',
+        params: {},
+        ctx: { task: 'regression', seed: 1, columnNames: t.pipeline.features },
+        x: design,
+        y: Float64Array.of(1),
+        held: design,
+      });
+      expect(leaked()).toEqual([first]);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('classification: stratified folds, probabilities, labels kept; a separate test source is locked', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CategoricalColumn, Column, NumericColumn } from '../src/data/dataset.ts';
 import { TrainerErrorCodes } from '../src/errors.ts';
 import {
-  featureNames,
+  designColumnNames,
   fitSpecPipeline,
   transform,
   transformRecords,
@@ -53,7 +53,7 @@ describe('spec pipeline: impute', () => {
   it('constant with a missing indicator', () => {
     const x = [num('x', [4, null, 6])];
     const p = fit(x, clean({ op: 'impute', strategy: 'constant', value: -1, indicator: true }));
-    expect(featureNames(p)).toEqual(['x', 'x_missing']);
+    expect(designColumnNames(p)).toEqual(['x', 'x_missing']);
     expect(design(p, x)).toEqual([
       [4, 0],
       [-1, 1],
@@ -64,10 +64,10 @@ describe('spec pipeline: impute', () => {
   it('categorical mode and constant (the fill becomes a category when training rows had it)', () => {
     const c = [cat('c', ['a', 'b', 'b', ''])];
     const mode = fit(c, clean({ op: 'impute', columns: ['c'], strategy: 'mode' }));
-    expect(featureNames(mode)).toEqual(['c=a', 'c=b']);
+    expect(designColumnNames(mode)).toEqual(['c=a', 'c=b']);
     expect(design(mode, c)[3]).toEqual([0, 1]);
     const constant = fit(c, clean({ op: 'impute', strategy: 'constant', value: 'none', indicator: true }));
-    expect(featureNames(constant)).toEqual(['c=a', 'c=b', 'c=none', 'c_missing']);
+    expect(designColumnNames(constant)).toEqual(['c=a', 'c=b', 'c=none', 'c_missing']);
     expect(design(constant, c)).toEqual([
       [1, 0, 0, 0],
       [0, 1, 0, 0],
@@ -108,7 +108,7 @@ describe('spec pipeline: clip, capped', () => {
   it("flags a feature's capped values (raw value ≥ the training maximum)", () => {
     const x = [num('x', [1, 5, 5, null])];
     const p = fit(x, clean({ op: 'capped', column: 'x', action: 'flag' }));
-    expect(featureNames(p)).toEqual(['x', 'x_capped']);
+    expect(designColumnNames(p)).toEqual(['x', 'x_capped']);
     expect(design(p, x)).toEqual([
       [1, 0],
       [5, 1],
@@ -122,7 +122,7 @@ describe('spec pipeline: engineered features', () => {
   it('ratio falls back to the training median ratio where the denominator is 0', () => {
     const cols = [num('n', [2, 6, 5, 8]), num('d', [1, 2, 0, 2])];
     const p = fit(cols, [], feats({ op: 'ratio', name: 'r', numerator: 'n', denominator: 'd' }));
-    expect(featureNames(p)).toEqual(['n', 'd', 'r']);
+    expect(designColumnNames(p)).toEqual(['n', 'd', 'r']);
     expect(design(p, cols).map((r) => r[2])).toEqual([2, 3, 3, 4]);
     expect(
       records(p, [
@@ -153,7 +153,7 @@ describe('spec pipeline: engineered features', () => {
     expect(design(fixed, x).map((r) => r[1])).toEqual([0, 1, 1, 2, 2]);
     const q = [num('q', [8, 7, 6, 5, 4, 3, 2, 1])];
     const quant = fit(q, [], feats({ op: 'bin', column: 'q', bins: 4 }));
-    expect(featureNames(quant)).toEqual(['q', 'q_bin']);
+    expect(designColumnNames(quant)).toEqual(['q', 'q_bin']);
     expect(quant.steps.find((s) => s.op === 'bin')).toMatchObject({ edges: [2.75, 4.5, 6.25] });
     expect(design(quant, q).map((r) => r[1])).toEqual([3, 3, 2, 2, 1, 1, 0, 0]);
   });
@@ -195,7 +195,7 @@ describe('spec pipeline: cluster similarity', () => {
       [],
       feats({ op: 'cluster_similarity', name: 'geo', columns: ['lat', 'lon'], k: 2, gamma: 0.5 }),
     );
-    expect(featureNames(p)).toEqual(['lat', 'lon', 'geo_0', 'geo_1']);
+    expect(designColumnNames(p)).toEqual(['lat', 'lon', 'geo_0', 'geo_1']);
     const step = p.steps.find((s) => s.op === 'cluster_similarity');
     expect(
       step?.op === 'cluster_similarity' && [...step.centres].sort((a, b) => (a[0] as number) - (b[0] as number)),
@@ -250,7 +250,7 @@ describe('spec pipeline: cluster similarity', () => {
     const a = fitSpecPipeline({ columns: cols, rows: all(60), features: steps(3) });
     const b = fitSpecPipeline({ columns: cols, rows: all(60), features: steps(3) });
     expect(JSON.stringify(b.pipeline)).toBe(JSON.stringify(a.pipeline));
-    expect(featureNames(a.pipeline)).toEqual(['x', 'y', 'r', 'c_0', 'c_1', 'c_2', 'c_3']);
+    expect(designColumnNames(a.pipeline)).toEqual(['x', 'y', 'r', 'c_0', 'c_1', 'c_2', 'c_3']);
     // The step's seed wins over the pipeline's; without one the pipeline's seed is used.
     expect(
       JSON.stringify(fitSpecPipeline({ columns: cols, rows: all(60), features: steps(3), seed: 99 }).pipeline),
@@ -287,7 +287,7 @@ describe('spec pipeline: encodings and scaling', () => {
   it('one-hot from sorted training categories; unseen and missing → all zeros', () => {
     const c = [cat('c', ['b', 'a', 'b'])];
     const p = fit(c, [], feats({ op: 'onehot' }));
-    expect(featureNames(p)).toEqual(['c=a', 'c=b']);
+    expect(designColumnNames(p)).toEqual(['c=a', 'c=b']);
     expect(records(p, [{ c: 'a' }, { c: 'z' }, { c: null }, { c: 'b' }])).toEqual([
       [1, 0],
       [0, 0],
@@ -299,7 +299,7 @@ describe('spec pipeline: encodings and scaling', () => {
   it('ordinal codes; unseen and missing → −1; the column keeps its place', () => {
     const cols = [num('x', [1, 2, 3]), cat('g', ['low', 'high', 'mid']), num('y', [0, 0, 0])];
     const p = fit(cols, [], feats({ op: 'ordinal', column: 'g', order: ['low', 'mid', 'high'] }));
-    expect(featureNames(p)).toEqual(['x', 'g', 'y']);
+    expect(designColumnNames(p)).toEqual(['x', 'g', 'y']);
     expect(records(p, [{ g: 'low' }, { g: 'high' }, { g: 'huge' }, { g: null }]).map((r) => r[1])).toEqual([
       0, 2, -1, -1,
     ]);
@@ -354,7 +354,7 @@ describe('spec pipeline: training rows only', () => {
     const a = fitSpecPipeline({ columns: make(false), rows, cleaning, features });
     const b = fitSpecPipeline({ columns: make(true), rows, cleaning, features });
     expect(JSON.stringify(b.pipeline)).toBe(JSON.stringify(a.pipeline));
-    expect(featureNames(a.pipeline)).toEqual([
+    expect(designColumnNames(a.pipeline)).toEqual([
       'a',
       'b',
       'c=x',
@@ -369,7 +369,12 @@ describe('spec pipeline: training rows only', () => {
       'cs_0',
       'cs_1',
     ]);
-    expect(() => JSON.parse(JSON.stringify(a.pipeline)) as unknown).not.toThrow();
+    // What a run folder keeps (pipeline.json) is the pipeline: read back, it designs every row the same.
+    const saved = JSON.parse(JSON.stringify(a.pipeline)) as typeof a.pipeline;
+    const all10 = Array.from({ length: 10 }, (_, i) => i);
+    expect(Array.from(transform(saved, make(true), all10).data)).toEqual(
+      Array.from(transform(a.pipeline, make(true), all10).data),
+    );
   });
 
   it('transform and transformRecords agree, and the matrix has no NaN', () => {
@@ -385,7 +390,7 @@ describe('spec pipeline: training rows only', () => {
     );
     const m = transform(pipeline, columns, all(10));
     expect(Array.from(transformRecords(pipeline, recs).data)).toEqual(Array.from(m.data));
-    expect(m.cols).toBe(featureNames(pipeline).length);
+    expect(m.cols).toBe(designColumnNames(pipeline).length);
     expect(m.data.every((v) => Number.isFinite(v))).toBe(true);
   });
 

@@ -18,12 +18,12 @@ target: y
 metric: rmse
 `;
 
-function specError(yaml: string): { code: string; field: unknown; problem: unknown; message: string } {
+function specError(yaml: string): { code: string; field: unknown; problem: unknown; file: unknown } {
   try {
     parseSpec(yaml, FILE, '/specs/demo');
   } catch (err) {
     if (!isOutpostError(err)) throw err;
-    return { code: err.code, field: err.details.field, problem: err.details.problem, message: err.message };
+    return { code: err.code, field: err.details.field, problem: err.details.problem, file: err.details.file };
   }
   throw new Error('expected the spec to be rejected');
 }
@@ -64,8 +64,7 @@ describe('problem spec', () => {
     expect(e.code).toBe(TrainerErrorCodes.SPEC_INVALID);
     expect(e.field).toBe(field);
     if (problem) expect(e.problem).toBe(problem);
-    expect(e.message).toContain(FILE);
-    expect(e.message).toContain(field);
+    expect(e.file).toBe(FILE);
   });
 
   it('rejects a metric that does not fit the task, and a missing field', () => {
@@ -88,7 +87,7 @@ describe('problem spec', () => {
       expect.unreachable();
     } catch (err) {
       expect(isOutpostError(err, TrainerErrorCodes.SPEC_UNREADABLE)).toBe(true);
-      expect((err as Error).message).toContain(FILE);
+      expect(err).toMatchObject({ details: { file: FILE, line: 2 } });
     }
     expect(() => loadSpec('/nonexistent/problem.yaml')).toThrow(
       expect.objectContaining({ code: TrainerErrorCodes.SPEC_UNREADABLE }),
@@ -189,7 +188,6 @@ describe('cluster_similarity step', () => {
     const e = specError(step(fields));
     expect(e.code).toBe(TrainerErrorCodes.SPEC_INVALID);
     expect(e.field).toBe(field);
-    expect(e.message).toContain(field);
   });
 
   it('rejects repeated or no columns', () => {

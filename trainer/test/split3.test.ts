@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TrainerErrorCodes } from '../src/errors.ts';
 import type { Table } from '../src/data/load.ts';
-import { incomeCategory, stratifiedSplit } from '../src/data/split.ts';
 import { splitThreeWay, strataOf } from '../src/data/split3.ts';
 import { mulberry32 } from '../src/random.ts';
 import { SplitSpec } from '../src/spec/problem-spec.ts';
@@ -55,13 +54,18 @@ describe('splitThreeWay', () => {
     expect(s.validation.length).toBe(100);
   });
 
-  it('stratified on binned income picks the same test rows as stratifiedSplit', () => {
+  it('stratified on binned income: strata are the bins, each stratum tests round(n · 0.2) of its rows', () => {
     const t = table(500);
-    const s = splitThreeWay(t, spec({ method: 'stratified', column: 'income', bins: [1.5, 3, 4.5, 6] }), 42);
+    const bins = [1.5, 3, 4.5, 6];
+    const s = splitThreeWay(t, spec({ method: 'stratified', column: 'income', bins }), 42);
     const income = t.columns[0]?.values as Float64Array;
-    const cats = Float64Array.from(income, (v) => incomeCategory(v));
-    expect(s.test).toEqual(stratifiedSplit(cats, 0.2, 42).test);
-    expect(strataOf(t, 'income', [1.5, 3, 4.5, 6])).toEqual(Array.from(cats));
+    const cats = Array.from(income, (v) => bins.filter((b) => v > b).length);
+    expect(strataOf(t, 'income', bins)).toEqual(cats);
+    const test = new Set(s.test);
+    for (const k of new Set(cats)) {
+      const rows = cats.flatMap((c, i) => (c === k ? [i] : []));
+      expect(rows.filter((r) => test.has(r)).length).toBe(Math.round(rows.length * 0.2));
+    }
     expectPartition(s, 500);
   });
 

@@ -1,6 +1,7 @@
 /** A stacking ensemble of fitted members on the export fixture, for the export / parity / revive tests. */
 import type { Task } from '../src/models/learner.ts';
-import { fitStackMeta, stackFeatures, StackingModel } from '../src/run/stacking.ts';
+import { stackFeatures, StackingModel } from '../src/learners/stacking/model.ts';
+import { fitStackMeta } from '../src/run/stacking.ts';
 import { fitKind, type Fixture } from './export-fixtures.ts';
 
 export const STACK_MEMBERS: Record<Task, string[]> = {

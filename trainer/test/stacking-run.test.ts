@@ -14,6 +14,7 @@ import { transformRecords } from '../src/preprocess/spec-pipeline.ts';
 import { mulberry32 } from '../src/random.ts';
 import { loadRunModel } from '../src/run/run-dir.ts';
 import { runTraining, type TrainingRunResult } from '../src/run/run-training.ts';
+import { StackingModel } from '../src/learners/stacking/model.ts';
 import * as stacking from '../src/run/stacking.ts';
 import { loadSpec } from '../src/spec/load-spec.ts';
 import { ortNode, ortWeb, runOnnx } from './export-fixtures.ts';
@@ -117,12 +118,12 @@ describe('stacking in a training run', () => {
       extraFits: 0,
     });
     for (const w of rows.stacking?.stack?.weights.flat() ?? []) expect(w).toBeGreaterThanOrEqual(0);
-    expect(rows.stacking?.score).toBeLessThan(rows.ensemble?.score as number);
+    expect(rows.stacking?.score).toBeLessThan(rows.averaging?.score as number);
     expect(rows.stacking?.score).toBeLessThan(Math.min(rows.linear?.score as number, rows.gbdt?.score as number));
-    expect(r.chosen).toMatchObject({ name: 'stacking', kind: 'ensemble', validation: rows.stacking?.score });
+    expect(r.chosen).toMatchObject({ name: 'stacking', kind: 'stacking', validation: rows.stacking?.score });
     expect(r.chosen.cv?.folds).toHaveLength(3);
-    const model = r.trainedModel.model as stacking.StackingModel;
-    expect(model).toBeInstanceOf(stacking.StackingModel);
+    const model = r.trainedModel.model as StackingModel;
+    expect(model).toBeInstanceOf(StackingModel);
     expect(model.members.map((m) => m.kind)).toEqual(rows.stacking?.members);
     // The final model keeps the meta-learner fitted on the training rows' out-of-fold predictions.
     expect(model.toJSON().meta).toEqual({
@@ -142,7 +143,7 @@ describe('stacking in a training run', () => {
       measureLatency: false,
     });
     expect(files.map((f) => f.path)).toContain('model.onnx');
-    expect(unsigned.trainer.algorithm).toBe('ensemble');
+    expect(unsigned.trainer.algorithm).toBe('stacking');
     const golden = unsigned.golden[0];
     const want = modelOutputs(r.trainedModel, [golden!.inputs as never]).prediction![0]![0]!;
     // The shipped graph may carry int8 member weights: within the spec's quantization tolerance.
@@ -165,7 +166,7 @@ describe('stacking in a training run', () => {
       Math.max(...r.validation.filter((v) => v.name !== 'stacking').map((v) => v.score)),
     );
     expect(r.chosen.name).toBe('stacking');
-    const model = r.trainedModel.model as stacking.StackingModel;
+    const model = r.trainedModel.model as StackingModel;
     expect(model.meta.link).toBe('softmax');
     const p = model.predict(transformRecords(r.trainedModel.pipeline, r.trainedModel.validation.records.slice(0, 5)));
     for (let i = 0; i < 5; i++)

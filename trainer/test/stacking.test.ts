@@ -1,25 +1,18 @@
-/** run/stacking.ts: the meta-learners, the stacked model, and the out-of-fold rows it is fitted on. */
+/** run/stacking.ts and learners/stacking/model.ts: the meta-learners, the stacked model, and the out-of-fold rows it is fitted on. */
 import { describe, expect, it } from 'vitest';
 import { TrainerErrorCodes } from '../src/errors.ts';
 import { accuracy, rmse } from '../src/eval/metrics.ts';
 import type { FittedModel, Matrix } from '../src/models/learner.ts';
 import { mulberry32 } from '../src/random.ts';
 import type { Design } from '../src/run/cv.ts';
-import {
-  applyMeta,
-  fitNonNegative,
-  fitStackMeta,
-  outOfFold,
-  stackFeatures,
-  StackingModel,
-  stackingFoldScores,
-  type StackMeta,
-} from '../src/run/stacking.ts';
+import { applyMeta, stackFeatures, StackingModel, type StackMeta } from '../src/learners/stacking/model.ts';
+import { fitNonNegative, fitStackMeta, outOfFold, stackingFoldScores } from '../src/run/stacking.ts';
 
-const fixed = (kind: string, values: number[]): FittedModel => ({
-  kind,
+/** A member predicting fixed values; its saved form is a constant tagged by `id`. */
+const fixed = (id: number, values: number[]): FittedModel => ({
+  kind: 'mean',
   predict: () => Float64Array.from(values),
-  toJSON: () => ({ values }),
+  toJSON: () => ({ kind: 'mean', value: id }),
 });
 
 function columns(...cols: number[][]): Matrix {
@@ -76,24 +69,24 @@ describe('StackingModel', () => {
       weights: Float64Array.of(0.5, 2),
       intercept: Float64Array.of(1),
     };
-    const s = new StackingModel([fixed('a', [0, 10, 4]), fixed('b', [4, 20, 8])], meta);
+    const s = new StackingModel([fixed(1, [0, 10, 4]), fixed(2, [4, 20, 8])], meta);
     const x: Matrix = { data: new Float64Array(3), rows: 3, cols: 1 };
     expect(Array.from(s.predict(x))).toEqual([9, 46, 19]);
-    expect(s.kind).toBe('ensemble');
+    expect(s.kind).toBe('stacking');
     expect(s.toJSON()).toEqual({
-      method: 'stack',
+      kind: 'stacking',
       learner: 'nnls',
       link: 'identity',
       members: [
-        { kind: 'a', model: { values: [0, 10, 4] } },
-        { kind: 'b', model: { values: [4, 20, 8] } },
+        { kind: 'mean', value: 1 },
+        { kind: 'mean', value: 2 },
       ],
       meta: { weights: [[0.5], [2]], intercept: [1] },
     });
   });
 
   it('binary: σ of the logit of the members’ P(class 1); multiclass: a softmax over members × classes inputs', () => {
-    const bin = new StackingModel([fixed('a', [0.2, 0.9]), fixed('b', [0.4, 0.6])], {
+    const bin = new StackingModel([fixed(1, [0.2, 0.9]), fixed(2, [0.4, 0.6])], {
       learner: 'logistic',
       link: 'logistic',
       weights: Float64Array.of(2, -1),
@@ -104,10 +97,12 @@ describe('StackingModel', () => {
     expect(p[1]).toBeCloseTo(1 / (1 + Math.exp(-(-0.5 + 1.8 - 0.6))), 12);
     // Two members × 3 classes → 6 inputs × 3 outputs.
     const w = Float64Array.from({ length: 18 }, (_, i) => ((i * 7) % 5) - 2);
-    const multi = new StackingModel(
-      [fixed('a', [0.2, 0.3, 0.5, 1, 0, 0]), fixed('b', [0.1, 0.1, 0.8, 0.3, 0.3, 0.4])],
-      { learner: 'logistic', link: 'softmax', weights: w, intercept: Float64Array.of(0.1, 0, -0.1) },
-    );
+    const multi = new StackingModel([fixed(1, [0.2, 0.3, 0.5, 1, 0, 0]), fixed(2, [0.1, 0.1, 0.8, 0.3, 0.3, 0.4])], {
+      learner: 'logistic',
+      link: 'softmax',
+      weights: w,
+      intercept: Float64Array.of(0.1, 0, -0.1),
+    });
     const q = multi.predict({ data: new Float64Array(2), rows: 2, cols: 1 });
     expect(q).toHaveLength(6);
     for (let r = 0; r < 2; r++)
@@ -133,7 +128,7 @@ describe('StackingModel', () => {
       weights: Float64Array.of(1, 1, 1),
       intercept: Float64Array.of(0),
     };
-    expect(() => new StackingModel([fixed('a', [1])], meta)).toThrow(
+    expect(() => new StackingModel([fixed(1, [1])], meta)).toThrow(
       expect.objectContaining({ code: TrainerErrorCodes.RUN_MODEL_UNKNOWN }),
     );
   });

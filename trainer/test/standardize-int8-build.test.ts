@@ -1,5 +1,5 @@
 /**
- * The point of keeping the standardisation explicit (run/standardize.ts): an MLP trained by a run on
+ * The point of keeping the standardisation explicit (learners/standardize.ts): an MLP trained by a run on
  * a spec whose design is NOT scaled (no `scale` step) and spans large ranges — the run fixture with
  * x1 × 1e4, so x1 reaches 1e5 and the ratio x1 / x2 ~1e7 — ships int8 from `buildArtifact` within
  * the spec's 1% tolerance; the same network with μ / σ folded into its first layer (the form
@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateSigningKeyPair } from '@outpost/protocol';
 import { buildArtifact } from '../src/artifact/build.ts';
-import { INT8_LADDER } from '../src/artifact/quantized.ts';
-import { reviveModel } from '../src/run/revive.ts';
+import { INT8_LADDER } from '../src/artifact/int8-ladder.ts';
+import { foldedSaved, reviveModel } from '../src/learners/registry.ts';
 import { runTraining } from '../src/run/run-training.ts';
-import { foldedJSON, StandardizedModel } from '../src/run/standardize.ts';
+import { StandardizedModel } from '../src/learners/standardize.ts';
 import { loadSpec } from '../src/spec/load-spec.ts';
 import { regressionFixture } from './run-fixtures.ts';
 import { tempDir } from './helpers.ts';
@@ -69,7 +69,7 @@ describe('int8 on an unscaled design', () => {
     expect(built.tflite).toMatchObject({ written: true, weights: 'int8' });
 
     // The folded form of the same network: same function in float, int8 fails every rung.
-    const folded = reviveModel('mlp', 'regression', foldedJSON('mlp', trainedModel.model.toJSON()));
+    const folded = reviveModel(foldedSaved(trainedModel.model.toJSON()), 'regression');
     const before = await buildArtifact(
       { ...trainedModel, model: folded },
       { outRoot: join(tmp.dir, 'folded'), keys, now: 0, measureLatency: false },

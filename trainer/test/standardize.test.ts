@@ -1,6 +1,6 @@
 /**
  * Logistic regression and the MLP fitted on standardised inputs keep the standardisation explicit
- * (run/standardize.ts): the JSON carries `standardize: { mean, std }` and the weights as learned;
+ * (learners/standardize.ts): the saved form carries `standardize: { mean, std }` and the weights as learned;
  * the ONNX head applies Sub / Div before the first layer and agrees with the in-process model in
  * onnxruntime-web and -node within 1e-5 (float and int8, ensembles and stacking included), on a
  * design that is NOT scaled and spans large ranges (a feature × 1e4); a run's saved model revives
@@ -8,7 +8,7 @@
  * `scale` step.
  */
 import { describe, expect, it } from 'vitest';
-import { INT8_LADDER } from '../src/artifact/quantized.ts';
+import { INT8_LADDER } from '../src/artifact/int8-ladder.ts';
 import type { Column } from '../src/data/dataset.ts';
 import type { FittedModel, Learner, Task } from '../src/models/learner.ts';
 import { logisticLearner } from '../src/models/logistic.ts';
@@ -17,19 +17,16 @@ import { exportModelOnnx } from '../src/onnx/export-model.ts';
 import { decodeModel } from '../src/onnx/graph-builder.ts';
 import { modelOutputs } from '../src/onnx/model-outputs.ts';
 import { fitSpecPipeline, transform } from '../src/preprocess/spec-pipeline.ts';
-import { EnsembleModel } from '../src/run/ensemble.ts';
+import { AveragingModel } from '../src/learners/averaging/model.ts';
+import { foldedSaved, reviveModel } from '../src/learners/registry.ts';
+import { stackFeatures, StackingModel } from '../src/learners/stacking/model.ts';
 import { learnerByName } from '../src/run/candidates.ts';
-import { reviveModel, reviveSaved, saveModel } from '../src/run/revive.ts';
-import { fitStackMeta, stackFeatures, StackingModel } from '../src/run/stacking.ts';
-import {
-  applyStandardisation,
-  foldedJSON,
-  standardisation,
-  standardized,
-  StandardizedModel,
-} from '../src/run/standardize.ts';
+import { reviveSaved, saveModel } from '../src/run/revive.ts';
+import { fitStackMeta } from '../src/run/stacking.ts';
+import { applyStandardisation, standardisation, standardized, StandardizedModel } from '../src/learners/standardize.ts';
+import type { LogisticSaved, MlpSaved } from '../src/model/saved.ts';
 import { CleaningStep, FeatureStep } from '../src/spec/steps.ts';
-import { exportModelTflite, tfliteLayers, type TfliteSource } from '../src/tflite/export-tflite.ts';
+import { exportModelTflite, tfliteLayers } from '../src/tflite/export-tflite.ts';
 import { onnxDenseLayers } from '../src/tflite/onnx-dense.ts';
 import { fixture, ortNode, ortWeb, QUICK_PARAMS, runOnnx, trainedModel, type Fixture } from './export-fixtures.ts';
 import { TrainerErrorCodes } from '../src/errors.ts';
@@ -101,7 +98,7 @@ describe('standardized(learner)', () => {
     const model = await fitStd('mlp', 'regression');
     expect(model).toBeInstanceOf(StandardizedModel);
     expect(model.kind).toBe('mlp');
-    const json = model.toJSON() as { layers: { weights: number[] }[]; standardize: { mean: number[]; std: number[] } };
+    const json = model.toJSON() as MlpSaved & { standardize: { mean: number[]; std: number[] } };
     const s = standardisation(f.x);
     expect(json.standardize.mean).toEqual(Array.from(s.mean));
     expect(json.standardize.std).toEqual(Array.from(s.std));
@@ -117,13 +114,13 @@ describe('standardized(learner)', () => {
     expect(Array.from(model.predict(f.x))).toEqual(Array.from(plain.predict(applyStandardisation(f.x, s))));
     // The folded form computes the same function (up to rounding), with first-layer weights that
     // span many orders of magnitude — what int8 cannot hold.
-    const folded = reviveModel('mlp', 'regression', foldedJSON('mlp', json));
+    const folded = reviveModel(foldedSaved(json), 'regression');
     expect(maxRelError(Array.from(folded.predict(f.x)), Array.from(model.predict(f.x)), 1)).toBeLessThan(1e-4);
     const magnitudes = (w: readonly number[]): number => {
       const abs = w.map(Math.abs).filter((v) => v > 0);
       return Math.max(...abs) / Math.min(...abs);
     };
-    const foldedFirst = (foldedJSON('mlp', json) as { layers: { weights: number[] }[] }).layers[0]?.weights ?? [];
+    const foldedFirst = (foldedSaved(json) as MlpSaved).layers[0]?.weights ?? [];
     // Per input row: the largest weight of each input, across inputs.
     const perInput = (w: readonly number[]): number[] =>
       Array.from({ length: f.x.cols }, (_, j) => Math.max(...w.slice(j * 16, (j + 1) * 16).map(Math.abs)));
@@ -146,8 +143,8 @@ const CASES: [string, Task][] = [
   ['mlp', 'regression'],
   ['mlp', 'binary'],
   ['mlp', 'multiclass'],
-  ['ensemble', 'regression'],
-  ['ensemble', 'binary'],
+  ['averaging', 'regression'],
+  ['averaging', 'binary'],
   ['stacking', 'binary'],
   ['stacking', 'multiclass'],
 ];
@@ -158,7 +155,7 @@ async function fitCase(kind: string, task: Task): Promise<FittedModel> {
     task === 'regression'
       ? [await fitStd('mlp', task), await fitStd('mlp', task, 4)]
       : [await fitStd('logistic', task), await fitStd('mlp', task)];
-  if (kind === 'ensemble') return new EnsembleModel(members.map((model, i) => ({ model, weight: i + 1 })));
+  if (kind === 'averaging') return new AveragingModel(members.map((model, i) => ({ model, weight: i + 1 })));
   const width = task === 'multiclass' ? 3 : 1;
   const meta = await fitStackMeta(
     task,
@@ -231,7 +228,7 @@ describe('ONNX export of standardised models (unscaled design, a feature × 1e4)
 
   it('a model saved in the older folded form (no standardize) exports as before: no Sub / Div of its own', async () => {
     const model = await fitStd('mlp', 'regression');
-    const folded = reviveModel('mlp', 'regression', foldedJSON('mlp', model.toJSON()));
+    const folded = reviveModel(foldedSaved(model.toJSON()), 'regression');
     const t = trainedModel(f, folded, 'regression');
     const bytes = exportModelOnnx(t);
     expect(standardisationNodes(bytes)).toEqual([]);
@@ -257,7 +254,7 @@ describe('revive', () => {
     expect(Array.from(revived.predict(f.x))).toEqual(Array.from(model.predict(f.x)));
     expect(JSON.parse(JSON.stringify(revived.toJSON()))).toEqual(saved.model);
     // The old folded form (no standardize) still revives, as a model of the raw design.
-    const old = reviveModel(kind, task, foldedJSON(kind, saved.model));
+    const old = reviveModel(foldedSaved(saved.model), task);
     expect(old).not.toBeInstanceOf(StandardizedModel);
     expect(maxRelError(Array.from(old.predict(f.x)), Array.from(model.predict(f.x)), 1e-3)).toBeLessThan(1e-4);
   });
@@ -269,8 +266,8 @@ describe('revive', () => {
   });
 
   it('a malformed standardize is refused with RUN_MODEL_UNKNOWN', async () => {
-    const json = (await fitStd('logistic', 'binary')).toJSON() as Record<string, unknown>;
-    expect(() => reviveModel('logistic', 'binary', { ...json, standardize: { mean: [1], std: [0] } })).toThrow(
+    const json = (await fitStd('logistic', 'binary')).toJSON();
+    expect(() => reviveModel({ ...(json as LogisticSaved), standardize: { mean: [1], std: [0] } }, 'binary')).toThrow(
       expect.objectContaining({ code: TrainerErrorCodes.RUN_MODEL_UNKNOWN }),
     );
   });
@@ -280,7 +277,7 @@ describe('TFLite of a standardised model', () => {
   it('keeps the weights as learned and appends the standardisation as a scale step to the input transform', async () => {
     const model = await fitStd('mlp', 'regression');
     const json = model.toJSON() as { standardize: { mean: number[]; std: number[] }; layers: { weights: number[] }[] };
-    const layers = tfliteLayers({ kind: 'mlp', json } as TfliteSource);
+    const layers = tfliteLayers(model.toJSON());
     expect(layers[0]?.weights).toEqual(json.layers[0]?.weights);
     const bytes = exportModelTflite(trainedModel(f, model, 'regression'));
     const text = new TextDecoder().decode(bytes);

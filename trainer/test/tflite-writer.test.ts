@@ -1,3 +1,4 @@
+import type { LogisticSaved, MlpSaved } from '../src/model/saved.ts';
 import { describe, expect, it } from 'vitest';
 import * as flatbuffers from 'flatbuffers';
 import { writeTflite, type TfliteDense } from '../src/tflite/writer.ts';
@@ -9,7 +10,6 @@ import {
   TFLITE_TRANSFORM_METADATA,
 } from '../src/tflite/export-tflite.ts';
 import { TrainerErrorCodes } from '../src/errors.ts';
-import type { Pipeline } from '../src/preprocess/pipeline.ts';
 import { fitSpecPipeline } from '../src/preprocess/spec-pipeline.ts';
 import { FeatureStep } from '../src/spec/steps.ts';
 import type { Column } from '../src/data/dataset.ts';
@@ -221,16 +221,25 @@ describe('writeTflite', () => {
 });
 
 describe('exportTflite', () => {
-  const pipeline: Pipeline = {
-    numeric: [{ name: 'x', median: 1, mean: 0, std: 2 }],
-    oneHot: [{ name: 'c', categories: ['a', 'b'] }],
-    width: 3,
-  };
+  // x and the one-hot of c (a, b), standard-scaled: three design columns.
+  const pipeline = fitSpecPipeline({
+    columns: [
+      { kind: 'numeric', name: 'x', values: Float64Array.from([-1, 1, 3]) },
+      { kind: 'categorical', name: 'c', values: ['a', 'b', 'a'] },
+    ],
+    rows: [0, 1, 2],
+    features: [
+      FeatureStep.parse({ op: 'onehot', columns: ['c'] }),
+      FeatureStep.parse({ op: 'scale', method: 'standard' }),
+    ],
+  }).pipeline;
 
   it('stores the input transform as Model.metadata and folds the MLP target scaling into the last layer', () => {
-    const mlp = {
-      kind: 'mlp' as const,
-      json: { layers: [{ weights: [1, 2, 3], bias: [0.5], activation: 'identity' as const }], yMean: 100, yStd: 10 },
+    const mlp: MlpSaved = {
+      kind: 'mlp',
+      layers: [{ weights: [1, 2, 3], bias: [0.5], activation: 'identity' }],
+      yMean: 100,
+      yStd: 10,
     };
     expect(tfliteLayers(mlp)[0]).toMatchObject({ weights: [10, 20, 30], bias: [105], in: 3, out: 1 });
     const r = new Reader(exportTflite(pipeline, mlp));
@@ -242,20 +251,19 @@ describe('exportTflite', () => {
   });
 
   it('logistic: binary ends in the binary head, multiclass in softmax; a task the model cannot serve is refused', () => {
-    const logistic = { kind: 'logistic' as const, json: { weights: [[1], [2], [3]], intercept: [0.5] } };
+    const logistic: LogisticSaved = { kind: 'logistic', weights: [[1], [2], [3]], intercept: [0.5], classes: [0, 1] };
     expect(tfliteLayers(logistic, 'binary')).toEqual([
       { weights: [1, 2, 3], bias: [0.5], in: 3, out: 1, activation: 'binary' },
     ]);
-    const multi = {
-      kind: 'logistic' as const,
-      json: {
-        weights: [
-          [1, 2],
-          [3, 4],
-          [5, 6],
-        ],
-        intercept: [0, 1],
-      },
+    const multi: LogisticSaved = {
+      kind: 'logistic',
+      weights: [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      intercept: [0, 1],
+      classes: [0, 1],
     };
     expect(tfliteLayers(multi, 'multiclass')[0]).toMatchObject({
       weights: [1, 2, 3, 4, 5, 6],
@@ -266,7 +274,7 @@ describe('exportTflite', () => {
     expect(() => tfliteLayers(logistic, 'regression')).toThrow(
       expect.objectContaining({ code: TrainerErrorCodes.TFLITE_MODEL_INVALID }),
     );
-    expect(() => tfliteLayers({ kind: 'linear', json: { weights: [1], intercept: 0 } }, 'binary')).toThrow(
+    expect(() => tfliteLayers({ kind: 'linear', weights: [1], intercept: 0 }, 'binary')).toThrow(
       expect.objectContaining({ code: TrainerErrorCodes.TFLITE_MODEL_INVALID }),
     );
     const meta = new Reader(exportTflite(pipeline, logistic, { task: 'binary', threshold: 0.3 }));
@@ -316,7 +324,7 @@ describe('exportTflite', () => {
   });
 
   it('rejects a model whose width is not the pipeline width', () => {
-    expect(() => exportTflite(pipeline, { kind: 'linear', json: { weights: [1, 2], intercept: 0 } })).toThrow(
+    expect(() => exportTflite(pipeline, { kind: 'linear', weights: [1, 2], intercept: 0 })).toThrow(
       expect.objectContaining({ code: TrainerErrorCodes.TFLITE_MODEL_INVALID }),
     );
   });

@@ -8,7 +8,9 @@ import { predictedLabels } from '../src/eval/metrics.ts';
 import { exportModelOnnx, LABEL } from '../src/onnx/export-model.ts';
 import { modelOutputs } from '../src/onnx/model-outputs.ts';
 import { transformRecords } from '../src/preprocess/spec-pipeline.ts';
-import { plainJSON, reviveModel } from '../src/run/revive.ts';
+import { reviveModel } from '../src/learners/registry.ts';
+import type { TreeEnsembleSaved } from '../src/model/saved.ts';
+import { plainJSON } from '../src/run/revive.ts';
 import { fitKind, fixture, ortWeb, runOnnx, trainedModel } from './export-fixtures.ts';
 
 /** The next float32 above x (x a positive float32). */
@@ -23,9 +25,9 @@ describe('ONNX label at a tuned threshold', () => {
     const f = fixture(300);
     const fitted = await fitKind(f, 'tree', 'binary');
     // Leaves rounded to float32: the graph's P(class 1) is then exactly the in-process float64 one.
-    const json = plainJSON(fitted.toJSON()) as { trees: { value: number[] }[] };
+    const json = plainJSON(fitted.toJSON()) as TreeEnsembleSaved & { trees: { value: number[] }[] };
     for (const t of json.trees) t.value = t.value.map((v) => Math.fround(v));
-    const model = reviveModel('tree', 'binary', json);
+    const model = reviveModel(json, 'binary');
     const records = f.validation;
     const p = model.predict(transformRecords(f.pipeline, records));
     // The most frequent fractional probability: many rows sit exactly on the threshold.

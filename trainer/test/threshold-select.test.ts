@@ -9,7 +9,7 @@ import type { Learner } from '../src/models/learner.ts';
 import { LogisticFitted } from '../src/models/logistic.ts';
 import { baselineCandidate, learnerByName, type Candidate, type Params } from '../src/run/candidates.ts';
 import { runTraining, type ValidationRow } from '../src/run/run-training.ts';
-import { StandardizedModel } from '../src/run/standardize.ts';
+import { StandardizedModel } from '../src/learners/standardize.ts';
 import { loadSpec } from '../src/spec/load-spec.ts';
 import { tempDir } from './helpers.ts';
 import { binaryFixture } from './run-fixtures.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { TrainerErrorCodes } from '../src/errors.ts';
 import { accuracy, f1, precision, predictedLabels } from '../src/eval/metrics.ts';
 import { mulberry32 } from '../src/random.ts';
-import { TrainerErrorCodes } from '../src/errors.ts';
 import { isThresholdMetric, metricAt, thresholdFor, tuneThreshold } from '../src/run/threshold.ts';
 
 /** Positive majority (60%), weak scores centred below 0.5: F1 at 0.5 loses to "always positive". */
@@ -82,7 +82,7 @@ describe('thresholdFor / metricAt', () => {
       thresholdFor('multiclass', 'accuracy', Float64Array.of(0, 1), Float64Array.of(0.2, 0.5, 0.3, 0.1, 0.1, 0.8)),
     ).toBeUndefined();
     expect(() => tuneThreshold('auc', y, p)).toThrow(
-      expect.objectContaining({ code: TrainerErrorCodes.METRIC_UNKNOWN }),
+      expect.objectContaining({ code: TrainerErrorCodes.METRIC_UNKNOWN, details: { metric: 'auc' } }),
     );
   });
 

@@ -12,7 +12,11 @@ const constant: Learner<{ c: number; pad: number }> = {
   defaults: { c: 0, pad: 0 },
   async fit(_x, _y, p): Promise<FittedModel> {
     const c = p.c ?? 0;
-    return { kind: 'constant', predict: (x) => new Float64Array(x.rows).fill(c), toJSON: () => ({ c }) };
+    return {
+      kind: 'mean',
+      predict: (x) => new Float64Array(x.rows).fill(c),
+      toJSON: () => ({ kind: 'mean', value: c }),
+    };
   },
 };
 

@@ -24,7 +24,7 @@ import {
 } from '@outpost/protocol';
 import { TrainerErrorCodes, trainerError } from '../errors.ts';
 import { modelOutputs, outputSpecs, predictionOutputOf } from '../onnx/model-outputs.ts';
-import type { TrainedModel } from '../run/trained-model.ts';
+import type { TrainedModel } from '../model/trained-model.ts';
 import { specModelCard } from './model-card.ts';
 import { checkedGolden } from './goldens.ts';
 import { modelFiles, type LatencyMeasure, type QuantizationReport } from './quantized.ts';

@@ -7,10 +7,10 @@
  * strings, a row whose strings are all unseen categories.
  */
 import type { InputSpec } from '@outpost/protocol';
-import { UNSEEN_CATEGORY } from '../golden.ts';
-import type { RawRecord } from '../run/trained-model.ts';
+import type { RawRecord } from '../model/trained-model.ts';
 
-export { UNSEEN_CATEGORY };
+/** A category no training row has: the golden row that exercises a model's unseen-category path. */
+export const UNSEEN_CATEGORY = 'MARS';
 
 const isMissing = (v: RawRecord[string] | undefined): boolean =>
   v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v));

@@ -25,9 +25,10 @@ import type { GoldenExample } from '@outpost/protocol';
 import { TrainerErrorCodes, trainerError } from '../errors.ts';
 import { LABEL, PROBABILITIES, labelThreshold } from '../onnx/export-model.ts';
 import { modelOutputs, outputSpecs, type ModelOutputs } from '../onnx/model-outputs.ts';
-import type { RawRecord, TrainedModel } from '../run/trained-model.ts';
+import type { RawRecord, TrainedModel } from '../model/trained-model.ts';
 import { goldenInputRecords } from './golden-records.ts';
-import { runInOrtWeb, type ModelFiles } from './quantized.ts';
+import { runInOrtWeb } from './ort-runner.ts';
+import type { ModelFiles } from './quantized.ts';
 
 /**
  * The exporter's parity bound: |onnx − in-process| ≤ EXPORT_PARITY_RTOL · max(|in-process|, floor),

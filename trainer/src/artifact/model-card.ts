@@ -4,7 +4,7 @@
  * so a rebuild gives the same bytes.
  */
 import type { Manifest } from '@outpost/protocol';
-import type { TrainedModel } from '../run/trained-model.ts';
+import type { TrainedModel } from '../model/trained-model.ts';
 
 const num = (x: number): string => (Number.isInteger(x) ? String(x) : x.toPrecision(6));
 

@@ -1,12 +1,12 @@
 /**
- * The drift reference profile (DESIGN.md §3) from raw training records, for any spec-trained
+ * The drift reference profile (docs/ARCHITECTURE.md, flow 6 "Drift") from raw training records, for any spec-trained
  * model: decile bins with frequencies per numeric input, category frequencies per string input,
  * and the histogram of the prediction output's first value (regression value or class label).
- * Binning and frequencies are reference.ts's, which the housing thread also uses.
+ * Binning and frequencies are reference.ts's.
  */
 import type { InputSpec, ReferenceProfile } from '@outpost/protocol';
 import { categoricalReference, numericReference } from '../reference.ts';
-import type { RawRecord } from '../run/trained-model.ts';
+import type { RawRecord } from '../model/trained-model.ts';
 
 export function referenceFromRecords(
   records: readonly RawRecord[],

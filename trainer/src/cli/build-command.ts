@@ -14,7 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { buildArtifact, type BuiltArtifact } from '../artifact/build.ts';
 import { intOption, loadOrCreateKeyPair, usageError } from '@outpost/protocol/node';
 import { runTraining } from '../run/run-training.ts';
-import type { TrainedModel } from '../run/trained-model.ts';
+import type { TrainedModel } from '../model/trained-model.ts';
 import { loadSpec, type LoadedSpec } from '../spec/load-spec.ts';
 import { specPathOf } from './train-spec.ts';
 import { defineBuildCommand, type BuildCliOptions } from './index.ts';

@@ -8,9 +8,6 @@ import { Command } from 'commander';
 import { intOption } from '@outpost/protocol/cli';
 
 export interface TrainOptions {
-  data?: string;
-  out: string;
-  keys: string;
   seed?: number;
   json?: boolean;
   quick?: boolean;
@@ -42,20 +39,17 @@ export interface BuildCliOptions {
 
 const seedOption = intOption('--seed');
 
-export function defineTrainCommand(action: (dataset: string, options: TrainOptions) => Promise<void>): Command {
+export function defineTrainCommand(action: (spec: string, options: TrainOptions) => Promise<void>): Command {
   return new Command('train')
-    .description('train a model on a dataset and write a signed artifact')
-    .argument('[dataset]', 'a problem spec (problem.yaml, or its folder) or a dataset (housing)', 'housing')
-    .option('--data <csv>', 'CSV file (default: the repository copy of the dataset)')
-    .option('--out <dir>', 'artifact root folder', 'firmware-models')
-    .option('--keys <dir>', 'signing key folder (created when missing)', '.outpost/keys')
-    .option('--seed <n>', "random seed (integer; default 42, or the spec's seed)", seedOption)
+    .description('train a problem spec into a run folder (provisional go/no-go on validation)')
+    .argument('<spec>', 'a problem spec: problem.yaml, or the folder holding it')
+    .option('--seed <n>', "random seed (integer; default the spec's seed)", seedOption)
     .option('--json', 'print the result summary as JSON')
     .option(
       '--quick',
       "train the spec's quick profile (fewer, smaller candidates; for trying the path, not for shipping)",
     )
-    .option('--runs <dir>', 'spec runs: run folder root', 'runs')
+    .option('--runs <dir>', 'run folder root', 'runs')
     .action(action);
 }
 
@@ -102,7 +96,7 @@ export function defineBuildCommand(action: (spec: string, options: BuildCliOptio
 /** The trainer's CLI commands, fresh instances for the root `outpost` program to add. */
 export function trainerCommands(): Command[] {
   return [
-    defineTrainCommand(async (dataset, o) => (await import('./train-command.ts')).trainAction(dataset, o)),
+    defineTrainCommand(async (spec, o) => (await import('./train-command.ts')).trainAction(spec, o)),
     defineExploreCommand(async (spec, o) => (await import('./explore-command.ts')).exploreAction(spec, o)),
     defineTestCommand(async (run, o) => (await import('./train-spec.ts')).specTestAction(run, o)),
     defineBuildCommand(async (spec, o) => (await import('./build-command.ts')).buildAction(spec, o)),

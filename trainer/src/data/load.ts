@@ -1,16 +1,15 @@
 /**
  * Spec-driven loading: every source (CSV or SQLite) is read as text cells, column types are inferred
  * across all sources together (so train and test agree), spec overrides applied, and the result is
- * a `Table` — like `Dataset` (dataset.ts) but keeping every column, the target included, with any
- * type: a classification target may be text ('yes'/'no'). `toDataset` converts to the numeric-target
- * `Dataset` the pipeline and learners use.
+ * a `Table` of typed columns (dataset.ts), the target included, with any type: a classification
+ * target may be text ('yes'/'no'); `encodeTarget` turns it into the class indices learners take.
  */
 import { createHash } from 'node:crypto';
 import { parseCsv } from '@outpost/protocol';
 import { TrainerErrorCodes, trainerError } from '../errors.ts';
 import { checkSpecColumns, type LoadedSpec, type ResolvedSource } from '../spec/load-spec.ts';
 import type { ProblemSpec } from '../spec/problem-spec.ts';
-import { readDataFile, type CategoricalColumn, type Column, type Dataset, type NumericColumn } from './dataset.ts';
+import { readDataFile, type CategoricalColumn, type Column } from './dataset.ts';
 import { readSqliteRaw } from './sqlite-source.ts';
 
 /** Text cells as read, before typing. */
@@ -266,42 +265,12 @@ function compareLabels(a: string, b: string): number {
 }
 
 /** The feature column names the spec selects (default: every column but the target). */
-export function featureNames(spec: ProblemSpec, columns: readonly string[]): string[] {
+export function specFeatureColumns(spec: ProblemSpec, columns: readonly string[]): string[] {
   const candidates = columns.filter((c) => c !== spec.target.column);
   const f = spec.features;
   if (!f) return candidates;
   if ('include' in f) return candidates.filter((c) => f.include.includes(c));
   return candidates.filter((c) => !f.exclude.includes(c));
-}
-
-/** The rows `rows` of `table` as a `Dataset` (encoded target, selected features). */
-export function toDataset(
-  table: Table,
-  spec: ProblemSpec,
-  rows?: readonly number[],
-  labels?: readonly string[],
-): Dataset & { classes?: string[] } {
-  const enc = encodeTarget(table, spec, labels);
-  const idx = rows ?? Array.from({ length: table.rowCount }, (_, i) => i);
-  const names = featureNames(
-    spec,
-    table.columns.map((c) => c.name),
-  );
-  const features = names.map((n) => takeColumn(column(table, n), idx));
-  const target: NumericColumn = {
-    kind: 'numeric',
-    name: spec.target.column,
-    values: Float64Array.from(idx, (r) => enc.values[r] as number),
-  };
-  const out: Dataset & { classes?: string[] } = {
-    source: table.source,
-    rowCount: idx.length,
-    features,
-    target,
-    lines: idx.map((r) => table.lines[r] as number),
-  };
-  if (enc.classes) out.classes = enc.classes;
-  return out;
 }
 
 export function takeColumn(col: Column, rows: readonly number[]): Column {

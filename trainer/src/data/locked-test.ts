@@ -1,5 +1,5 @@
 /**
- * The locked test set (issue "Trainer" §3). The split hands training code a table holding only the
+ * The locked test set. The split hands training code a table holding only the
  * train and validation rows; the test rows live inside an opaque `LockedTestSet` whose rows only
  * `openTestSet` can read, and it records every opening in the test ledger. On disk the rows are
  * written aside as `<runDir>/test-set.csv` with their sha256 in `<runDir>/test-set.json`; a changed

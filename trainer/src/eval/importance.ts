@@ -13,7 +13,7 @@ export interface ImportanceOptions {
   /** Default 0. */
   seed?: number;
   /** Names for the columns; `x<j>` where missing. */
-  featureNames?: readonly string[];
+  columnNames?: readonly string[];
 }
 
 export interface FeatureImportance {
@@ -62,7 +62,7 @@ export function permutationImportance(
     mean /= repeats;
     let v = 0;
     for (let k = 0; k < repeats; k++) v += ((drops[k] as number) - mean) ** 2;
-    out.push({ feature: opts.featureNames?.[j] ?? `x${j}`, index: j, mean, std: Math.sqrt(v / repeats) });
+    out.push({ feature: opts.columnNames?.[j] ?? `x${j}`, index: j, mean, std: Math.sqrt(v / repeats) });
   }
   return out.sort((a, b) => b.mean - a.mean || a.index - b.index);
 }

@@ -2,10 +2,8 @@
  * Renders the explore summary as one self-contained HTML page: inline CSS, histograms as inline
  * SVG, no scripts or external assets, so it opens anywhere and can be attached to a run.
  */
-import type { Table } from '../data/load.ts';
-import type { ProblemSpec } from '../spec/problem-spec.ts';
 import type { Histogram } from './column-stats.ts';
-import { exploreSummary, type ColumnSummary, type ExploreSummary } from './summary.ts';
+import type { ColumnSummary, ExploreSummary } from './summary.ts';
 
 export function escapeHtml(s: string): string {
   return s
@@ -14,11 +12,6 @@ export function escapeHtml(s: string): string {
     .replaceAll('>', '&gt;')
     .replaceAll('"', '&quot;')
     .replaceAll("'", '&#39;');
-}
-
-/** The report for `table` (the rows to explore) under `spec`. */
-export function exploreReport(spec: ProblemSpec, table: Table, scope?: string): string {
-  return renderExploreHtml(exploreSummary(spec, table, scope));
 }
 
 const fmt = (x: number | undefined): string => {

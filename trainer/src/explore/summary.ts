@@ -4,7 +4,7 @@
  * predicts the target, an ID-like column that tracks it).
  */
 import type { Column } from '../data/dataset.ts';
-import { encodeTarget, featureNames, type Table } from '../data/load.ts';
+import { encodeTarget, specFeatureColumns, type Table } from '../data/load.ts';
 import type { ProblemSpec } from '../spec/problem-spec.ts';
 import {
   associate,
@@ -64,7 +64,7 @@ const num = (x: number): string => (Number.isInteger(x) ? String(x) : x.toPrecis
 export function exploreSummary(spec: ProblemSpec, table: Table, scope = 'all rows given'): ExploreSummary {
   const targetName = spec.target.column;
   const features = new Set(
-    featureNames(
+    specFeatureColumns(
       spec,
       table.columns.map((c) => c.name),
     ),

@@ -1,17 +1,18 @@
 /**
- * Baselines every candidate must beat (issue "Trainer" §4): the training mean or median for
+ * Baselines every candidate must beat: the training mean or median for
  * regression, the class priors for classification. They ignore the features entirely.
  */
 import { TrainerErrorCodes, trainerError } from '../errors.ts';
 import { quantileSorted } from '../stats.ts';
+import type { ConstantSaved, PriorSaved } from '../model/saved.ts';
 import type { FitContext, FittedModel, Learner, Matrix } from './learner.ts';
 
 type NoParams = Record<string, never>;
 
 /** Predicts one constant for every row (also what a saved mean/median model revives as). */
-export class ConstantModel implements FittedModel {
+export class ConstantModel implements FittedModel<ConstantSaved> {
   constructor(
-    readonly kind: string,
+    readonly kind: ConstantSaved['kind'],
     readonly value: number,
   ) {}
 
@@ -19,13 +20,13 @@ export class ConstantModel implements FittedModel {
     return new Float64Array(x.rows).fill(this.value);
   }
 
-  toJSON(): { value: number } {
-    return { value: this.value };
+  toJSON(): ConstantSaved {
+    return { kind: this.kind, value: this.value };
   }
 }
 
 /** Predicts the training class frequencies for every row. */
-export class PriorModel implements FittedModel {
+export class PriorModel implements FittedModel<PriorSaved> {
   readonly kind = 'majority';
   /** `binary`: predict P(class 1) per row rather than the whole prior vector. */
   constructor(
@@ -41,8 +42,8 @@ export class PriorModel implements FittedModel {
     return out;
   }
 
-  toJSON(): { priors: number[] } {
-    return { priors: Array.from(this.priors) };
+  toJSON(): PriorSaved {
+    return { kind: 'majority', priors: Array.from(this.priors) };
   }
 }
 

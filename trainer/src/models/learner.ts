@@ -1,9 +1,10 @@
 /**
- * The contract every learner implements (issue "Trainer" §4). Learners work on the design matrix
- * the preprocessing pipeline produces — row-major Float64Array, no NaN — and are deterministic for a
- * given seed. Fitted models are plain data (`toJSON`) so the ONNX exporter can write them and a
- * test can compare two fits byte for byte.
+ * The contract every learner implements. Learners work on the design matrix the preprocessing
+ * pipeline produces — row-major Float64Array, no NaN — and are deterministic for a given seed.
+ * A fitted model's `toJSON()` is its saved form (model/saved.ts), so the exporters can write it,
+ * a run folder can keep it and a test can compare two fits byte for byte.
  */
+import type { SavedModel } from '../model/saved.ts';
 import type { Rng } from '../random.ts';
 
 /** Row-major n × cols design matrix. */
@@ -22,21 +23,21 @@ export interface FitContext {
   seed: number;
   /** Held-out rows for early stopping; never the locked test rows. */
   validation?: { x: Matrix; y: Float64Array };
-  /** Feature names, for importances and reports. */
-  featureNames?: readonly string[];
+  /** Design-matrix column names, for importances and reports. */
+  columnNames?: readonly string[];
   onProgress?: (message: string) => void;
 }
 
-export interface FittedModel {
-  /** The learner that made it, e.g. 'gbdt'. */
-  readonly kind: string;
+export interface FittedModel<S extends SavedModel = SavedModel> {
+  /** Its learner family in the registry (learners/registry.ts), e.g. 'gbdt'. */
+  readonly kind: S['kind'];
   /**
    * Regression: the predicted value per row. Binary: P(class 1) per row. Multiclass: the
    * probability of each class, row-major n × classes.
    */
   predict(x: Matrix): Float64Array;
-  /** A JSON-safe description of the fitted parameters (trees, weights, …). */
-  toJSON(): unknown;
+  /** The saved form: the fitted parameters (trees, weights, …) and the kind. */
+  toJSON(): S;
 }
 
 export interface Learner<P extends object = Record<string, unknown>> {

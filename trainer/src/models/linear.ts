@@ -3,6 +3,7 @@
  * `alpha` defaults to 1 as scikit-learn's Ridge; on standard-scaled features it barely shrinks.
  */
 import { checkParam } from './baseline.ts';
+import type { LinearSaved } from '../model/saved.ts';
 import type { FittedModel, Learner, Matrix } from './learner.ts';
 import { fitRidge, predictLinear, type LinearModel } from './ridge.ts';
 
@@ -10,7 +11,7 @@ export interface LinearParams {
   alpha: number;
 }
 
-export class LinearFitted implements FittedModel {
+export class LinearFitted implements FittedModel<LinearSaved> {
   readonly kind = 'linear';
   constructor(readonly model: LinearModel) {}
 
@@ -18,8 +19,8 @@ export class LinearFitted implements FittedModel {
     return predictLinear(this.model, x.data, x.cols);
   }
 
-  toJSON(): { weights: number[]; intercept: number } {
-    return { weights: Array.from(this.model.weights), intercept: this.model.intercept };
+  toJSON(): LinearSaved {
+    return { kind: 'linear', weights: Array.from(this.model.weights), intercept: this.model.intercept };
   }
 }
 

@@ -7,6 +7,7 @@
  */
 import { checkParam, classCount } from './baseline.ts';
 import { lbfgs, sharedEvaluation } from './lbfgs.ts';
+import type { LogisticSaved } from '../model/saved.ts';
 import type { FitContext, FittedModel, Learner, Matrix } from './learner.ts';
 
 export interface LogisticParams {
@@ -17,19 +18,7 @@ export interface LogisticParams {
   tol: number;
 }
 
-export interface LogisticJSON {
-  /** cols × k (k = 1 for binary: the logit of class 1). */
-  weights: number[][];
-  intercept: number[];
-  classes: number[];
-  /**
-   * Set when fitted on standardised inputs (run/standardize.ts): the weights apply to
-   * (x − mean) / std of the design columns. Absent: they apply to the design itself.
-   */
-  standardize?: { mean: number[]; std: number[] };
-}
-
-export class LogisticFitted implements FittedModel {
+export class LogisticFitted implements FittedModel<LogisticSaved> {
   readonly kind = 'logistic';
   /**
    * @param weights row-major cols × k, k = 1 (binary) or the number of classes.
@@ -63,11 +52,12 @@ export class LogisticFitted implements FittedModel {
     return z;
   }
 
-  toJSON(): LogisticJSON {
+  toJSON(): LogisticSaved {
     const k = this.intercept.length;
     const weights: number[][] = [];
     for (let j = 0; j < this.cols; j++) weights.push(Array.from(this.weights.subarray(j * k, (j + 1) * k)));
     return {
+      kind: 'logistic',
       weights,
       intercept: Array.from(this.intercept),
       classes: Array.from({ length: this.classes }, (_, c) => c),

@@ -1,5 +1,5 @@
 /**
- * Smaller tree ensembles for the ONNX artifact (issue "Model artifacts" §3, trees). Each option
+ * Smaller tree ensembles for the ONNX artifact. Each option
  * either keeps every prediction bit-identical ("exact") or changes it by a bounded amount:
  *  - `dropImpliedSplits` (exact): a split whose outcome is already decided by its ancestors
  *    (x ≤ 3 under an ancestor x ≤ 2) is replaced by the child every row takes; the other child

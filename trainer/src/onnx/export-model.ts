@@ -1,72 +1,31 @@
 /**
- * A trained model as ONNX bytes (issue "Model artifacts" §1): the spec pipeline inside the graph
+ * A trained model as ONNX bytes: the spec pipeline inside the graph
  * (`emitPreprocessing`: one input per raw feature), the learner's head, then the outputs:
  *  - regression: `prediction` float32 [N, 1];
  *  - classification: `label` int64 [N] and `probabilities` float32 [N, k] (binary: k = 2, column
  *    1 = P(class 1)). Binary: label 1 exactly when P(class 1) ≥ the model's decision threshold
  *    (`TrainedModel.threshold`, default 0.5; float32, as eval/metrics.ts: p ≥ t → 1); multiclass: ArgMax,
  *    the first maximum on ties. Never ZipMap: it cannot be read from JS.
- * Ensembles are graph nodes too (heads/ensemble.ts): averaging (weighted Sum of the members' heads)
- * and stacking (members' outputs → Concat → MatMul + Add → the task's link).
+ * The head is the model family's (learners/registry.ts `emitHead`); ensembles are graph nodes too
+ * (heads/ensemble.ts): averaging (weighted Sum of the members' heads) and stacking (members'
+ * outputs → Concat → MatMul + Add → the task's link).
  * Standard opset 17, ai.onnx.ml 3, IR 8: what onnxruntime-web 1.30, onnxruntime-node and Debian's
  * onnx 1.12 checker all accept.
  */
 import onnxProto from 'onnx-proto';
-import { TrainerErrorCodes, trainerError } from '../errors.ts';
-import type { TrainedModel } from '../run/trained-model.ts';
+import { emitHead } from '../learners/registry.ts';
+import type { TrainedModel } from '../model/trained-model.ts';
 import { ElemType, GraphBuilder } from './graph-builder.ts';
 import type { DenseQuant } from './dense.ts';
 import { emitPreprocessing } from './preprocess-graph.ts';
-import { constantHead, priorsHead } from './heads/baseline.ts';
 import { column, headError, type HeadContext } from './heads/common.ts';
-import { ensembleHead } from './heads/ensemble.ts';
-import { linearHead, logisticHead } from './heads/linear.ts';
-import { mlpHead } from './heads/mlp.ts';
-import { treeHead, type TreeExportOptions } from './heads/tree.ts';
+import type { TreeExportOptions } from './heads/tree.ts';
 
 const { onnx } = onnxProto;
 
 export const PREDICTION = 'prediction';
 export const LABEL = 'label';
 export const PROBABILITIES = 'probabilities';
-
-/** The learner kinds the exporter knows (TrainedModel.model.kind). */
-export const EXPORTABLE_KINDS = [
-  'mean',
-  'median',
-  'majority',
-  'linear',
-  'logistic',
-  'tree',
-  'forest',
-  'gbdt',
-  'mlp',
-  'ensemble',
-] as const;
-
-function emitHead(h: HeadContext, design: string, kind: string, json: unknown): string {
-  switch (kind) {
-    case 'mean':
-    case 'median':
-      return constantHead(h, design, json);
-    case 'majority':
-      return priorsHead(h, design, json);
-    case 'linear':
-      return linearHead(h, design, json);
-    case 'logistic':
-      return logisticHead(h, design, json);
-    case 'tree':
-    case 'forest':
-    case 'gbdt':
-      return treeHead(h, design, json);
-    case 'mlp':
-      return mlpHead(h, design, json);
-    case 'ensemble':
-      return ensembleHead(h, design, json, emitHead);
-    default:
-      throw trainerError(TrainerErrorCodes.ONNX_EXPORT_UNSUPPORTED, `no ONNX export for learner ${kind}`, { kind });
-  }
-}
 
 export type ExportableModel = Pick<TrainedModel, 'name' | 'task' | 'pipeline' | 'model' | 'classes' | 'threshold'>;
 
@@ -106,7 +65,7 @@ export function exportModelOnnx(t: ExportableModel, opts: ExportOptions = {}): U
     ...(opts.quant ? { quant: opts.quant } : {}),
     ...(opts.trees ? { trees: opts.trees } : {}),
   };
-  const head = emitHead(h, design, t.model.kind, t.model.toJSON());
+  const head = emitHead(h, design, t.model.toJSON());
   // The head's tensor becomes the graph output by name (renamed below) rather than through an
   // Identity node: one node and two names fewer in every artifact.
   const renames = new Map<string, string>();

@@ -6,7 +6,7 @@
  * multiclass: argmax, first maximum on ties.
  */
 import type { Manifest } from '@outpost/protocol';
-import type { RawRecord, TrainedModel } from '../run/trained-model.ts';
+import type { RawRecord, TrainedModel } from '../model/trained-model.ts';
 import { transformRecords } from '../preprocess/spec-pipeline.ts';
 import { LABEL, PREDICTION, PROBABILITIES, classCountOf, labelThreshold } from './export-model.ts';
 

@@ -245,7 +245,7 @@ export interface EmitPreprocessingOptions {
 
 /**
  * Adds the pipeline's inputs and nodes to `g` and returns the name of the [N, width] float design
- * tensor, width = `pipeline.features.length`, columns in `featureNames(pipeline)` order.
+ * tensor, width = `pipeline.features.length`, columns in `designColumnNames(pipeline)` order.
  */
 export function emitPreprocessing(
   g: GraphBuilder,

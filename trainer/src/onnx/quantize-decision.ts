@@ -1,5 +1,5 @@
 /**
- * Whether a quantized artifact ships (issue 4 §3): only if its validation metric is no more than
+ * Whether a quantized artifact ships: only if its validation metric is no more than
  * `tolerance` (relative, default 1%) worse than the float model's. Getting *better* never blocks.
  */
 export interface QuantizeDecision {
@@ -10,7 +10,7 @@ export interface QuantizeDecision {
   relativeLoss: number;
 }
 
-export const DEFAULT_QUANT_TOLERANCE = 0.01;
+const DEFAULT_QUANT_TOLERANCE = 0.01;
 
 /**
  * `sizes`, when given, also blocks int8 when it does not make the file smaller (a tiny linear model,

@@ -214,6 +214,6 @@ export function transformRecords(p: SpecPipeline, records: readonly RawRecord[])
   return run(p, frameFromRecords(p.inputs, records));
 }
 
-export function featureNames(p: SpecPipeline): string[] {
+export function designColumnNames(p: SpecPipeline): string[] {
   return [...p.features];
 }

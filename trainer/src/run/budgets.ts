@@ -4,14 +4,14 @@
  * batch-1 latency in onnxruntime-web. A row over either is not chosen; the run report lists both.
  */
 import type { InputSpec } from '@outpost/protocol';
-import type { LatencyMeasure } from '../artifact/quantized.ts';
+import type { LatencyMeasure } from '../artifact/latency.ts';
 import type { Column } from '../data/dataset.ts';
 import type { SpecPipeline } from '../preprocess/spec-pipeline.ts';
 import type { ProblemSpec } from '../spec/problem-spec.ts';
 import { ortWebLatency, withinLatencyBudget } from './latency-budget.ts';
 import { withinBudget } from './size-budget.ts';
 import { inputSpecs, rawRecordOf } from './trained-model-build.ts';
-import type { RawRecord } from './trained-model.ts';
+import type { RawRecord } from '../model/trained-model.ts';
 
 export interface BudgetFigures {
   bytes: number;

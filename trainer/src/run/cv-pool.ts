@@ -1,6 +1,6 @@
 /**
- * A small pool of worker threads that fit learners for CV folds and tuning trials (issue 3 §4).
- * A job names a registered learner (`LEARNERS` in candidates.ts) with its parameters and fit
+ * A small pool of worker threads that fit learners for CV folds and tuning trials.
+ * A job names a learner of the learner registry (learners/registry.ts) with its parameters and fit
  * context, so the worker rebuilds the learner itself; its matrices travel as Float64Arrays over
  * SharedArrayBuffers (copied into shared memory once per source array, then shared by every job
  * and worker, never serialised), and the held-out predictions come back as a transferred buffer.
@@ -52,16 +52,18 @@ export interface Batch {
 }
 
 export interface CvPoolOptions {
-  /** Worker threads (default 2, capped at the cores). */
+  /** Worker threads, exactly (default 2); `poolSize` turns an n_jobs into a size for this machine. */
   size?: number;
   /** The worker module (default cv-worker.ts); tests pass one that crashes. */
   entry?: URL;
   /** Terminate the workers after this long without a job (default: keep them until `close()`). */
   idleMs?: number;
+  /** Sees every job before it is queued, in the calling thread (what a worker will fit on). */
+  onJob?: (job: FitJob) => void;
 }
 
 /** Threads for `nJobs` (−1: every core), capped at the cores; MODEL_PARAM_INVALID otherwise. */
-export function poolSize(nJobs = 2): number {
+export function poolSize(nJobs = 2, cores = availableParallelism()): number {
   if (!(nJobs === -1 || (Number.isInteger(nJobs) && nJobs >= 1))) {
     throw trainerError(
       TrainerErrorCodes.MODEL_PARAM_INVALID,
@@ -69,7 +71,6 @@ export function poolSize(nJobs = 2): number {
       { param: 'n_jobs', value: nJobs },
     );
   }
-  const cores = availableParallelism();
   return nJobs === -1 ? cores : Math.min(nJobs, cores);
 }
 
@@ -139,6 +140,7 @@ export class CvPool {
   readonly size: number;
   private readonly entry: string;
   private readonly idleMs: number | undefined;
+  private readonly onJob: ((job: FitJob) => void) | undefined;
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
   private nextId = 1;
@@ -148,9 +150,16 @@ export class CvPool {
   started = 0;
 
   constructor(opts: CvPoolOptions = {}) {
-    this.size = poolSize(opts.size ?? 2);
+    const size = opts.size ?? 2;
+    if (!(Number.isInteger(size) && size >= 1))
+      throw trainerError(TrainerErrorCodes.MODEL_PARAM_INVALID, `a worker pool needs ≥ 1 threads, got ${size}`, {
+        param: 'size',
+        value: size,
+      });
+    this.size = size;
     this.entry = (opts.entry ?? ENTRY).href;
     this.idleMs = opts.idleMs;
+    this.onJob = opts.onJob;
   }
 
   /** Live worker threads. */
@@ -163,6 +172,7 @@ export class CvPool {
     if (this.closed)
       return Promise.reject(trainerError(TrainerErrorCodes.MODEL_WORKER_FAILED, 'cv: the worker pool is closed'));
     clearTimeout(this.idleTimer);
+    this.onJob?.(job);
     return new Promise<Float64Array>((resolve, reject) => {
       this.queue.push({ id: this.nextId++, job: sharedJob(job), batch, resolve, reject });
       this.pump();

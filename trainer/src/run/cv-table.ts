@@ -1,16 +1,19 @@
 /**
- * Step 1 of a run: every candidate cross-validated on the same folds, then the averaging and the
+ * The CV table of a run (stages/feature-sets.ts): every candidate cross-validated on the same folds, then the averaging and the
  * stacking ensembles of the best few, scored from the members' held-out fold predictions (no
  * member is refitted). A candidate that fails is recorded, not fatal.
  */
 import type { Metric } from '../eval/metrics.ts';
 import type { Candidate } from './candidates.ts';
 import { crossValidate, summarise, type Design, type RunData } from './cv.ts';
-import { averagePredictions } from './ensemble.ts';
+import type { ParallelOptions } from './parallel-fits.ts';
+import { averagePredictions } from '../learners/averaging/model.ts';
 import { shortlist, type TableRow } from './select.ts';
 import { outOfFold, stackingFoldScores } from './stacking.ts';
 
-/** The stacking ensemble's name in the tables. */
+/** The averaging ensemble's name in the tables (its model kind too). */
+export const AVERAGING = 'averaging';
+/** The stacking ensemble's name in the tables (its model kind too). */
 export const STACKING = 'stacking';
 
 export interface CvTable {
@@ -28,6 +31,8 @@ export interface CvTableOptions {
   shortlist: number;
   stacking: boolean;
   progress: (message: string) => void;
+  /** Where the folds are fitted (default: the shared worker pool). */
+  parallel?: ParallelOptions;
 }
 
 /** Output width of a model's predictions: classes for multiclass, else 1. */
@@ -53,7 +58,7 @@ export async function cvTable(
     const started = performance.now();
     progress(`cv ${c.name} (${designs.length} folds)…`);
     try {
-      const r = await crossValidate(data, designs, c, c.params, opts.seed);
+      const r = await crossValidate(data, designs, c, c.params, opts.seed, opts.parallel);
       foldPredictions.set(c.name, r.predictions);
       const row: TableRow = {
         name: c.name,
@@ -85,7 +90,7 @@ export async function cvTable(
       ),
     );
     rows.push({
-      name: 'ensemble',
+      name: AVERAGING,
       params: {},
       cv: summarise(scores),
       members: members.map((m) => m.name),

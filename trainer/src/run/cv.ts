@@ -1,5 +1,5 @@
 /**
- * k-fold cross-validation on the training rows (issue "Trainer" §5). The spec's preprocessing is
+ * k-fold cross-validation on the training rows. The spec's preprocessing is
  * refitted inside every fold on that fold's training rows only — imputation medians, one-hot
  * categories and scaling never see the fold's held-out rows — and each fold's design matrices are
  * built once (in the calling thread) and shared by every candidate. The folds of a candidate are fitted
@@ -63,7 +63,7 @@ function pick(values: Float64Array, rows: readonly number[]): Float64Array {
 }
 
 /** Fits the spec pipeline on `fitRows` and designs those rows (after row-level cleaning) and `heldRows`. */
-export function design(data: RunData, fitRows: readonly number[], heldRows: readonly number[] = []): Design {
+export function fitDesign(data: RunData, fitRows: readonly number[], heldRows: readonly number[] = []): Design {
   const { spec } = data;
   const fit = fitSpecPipeline({
     columns: data.columns,
@@ -121,13 +121,13 @@ export function kFolds(rows: readonly number[], k: number, seed: number, strata?
 }
 
 export function foldDesigns(data: RunData, folds: readonly Fold[]): Design[] {
-  return folds.map((f) => design(data, f.train, f.validation));
+  return folds.map((f) => fitDesign(data, f.train, f.validation));
 }
 
-export function fitContext(data: RunData, seed: number, featureNames?: readonly string[]): FitContext {
+export function fitContext(data: RunData, seed: number, columnNames?: readonly string[]): FitContext {
   const ctx: FitContext = { task: data.spec.task, seed };
   if (data.classes) ctx.classes = data.classes.length;
-  if (featureNames) ctx.featureNames = featureNames;
+  if (columnNames) ctx.columnNames = columnNames;
   return ctx;
 }
 

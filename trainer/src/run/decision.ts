@@ -1,5 +1,5 @@
 /**
- * Go / no-go against the spec (issue "Trainer" §6): the model's score must reach
+ * Go / no-go against the spec: the model's score must reach
  * `success.threshold` (when given) and, with `success.beat_baseline`, be strictly better than the
  * baseline — a number from the spec or the baseline model's score on the same rows. Provisional on
  * the validation rows at train time; final on the locked test set.

@@ -1,5 +1,5 @@
 /**
- * Where the model fails (issue "Trainer" §6): the metric on segments of the rows — each category of
+ * Where the model fails: the metric on segments of the rows — each category of
  * a categorical column, each quantile bin of a numeric one — worst first, against the overall
  * score ("rmse 71,000 on ocean_proximity=INLAND vs 48,000 overall"); plus the data for a residual
  * plot (regression) or a calibration plot (binary).

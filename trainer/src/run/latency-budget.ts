@@ -10,7 +10,7 @@
  * from run to run, so a row within a few per cent of the budget may be chosen on one run and not
  * on the next; the run report records every row's figure.
  */
-import { measureOrtWebLatency, type LatencyMeasure } from '../artifact/quantized.ts';
+import { measureOrtWebLatency, type LatencyMeasure } from '../artifact/latency.ts';
 import type { ProblemSpec } from '../spec/problem-spec.ts';
 
 /** Timed runs per row. */

@@ -4,8 +4,8 @@
  * same inputs and seed, and results are handed back in job order whichever worker finished first.
  * A fit that throws surfaces as the error of the first failing job, as a serial loop would.
  *
- * Only learners registered in `LEARNERS` go to workers (the worker rebuilds them by name); the
- * baselines stay in the calling thread (a fit takes less than a message between threads). A
+ * Only learners of the learner registry go to workers (the worker rebuilds them by name); the
+ * baselines (`fitsInThread`) stay in the calling thread (a fit takes less than a message between threads). A
  * learner with an `n_jobs` parameter (the forest) is given n_jobs 1 on a worker, so two folds do
  * not start more threads each on a 2-core machine (the forest is identical for any n_jobs). Such
  * a learner can use every core for one fit by itself, so the jobs that would leave workers idle
@@ -15,7 +15,8 @@
  */
 import type { FittedModel, Learner } from '../models/learner.ts';
 import { takeRows } from '../models/learner.ts';
-import { LEARNERS, type Candidate, type Params } from './candidates.ts';
+import { descriptorOf } from '../learners/registry.ts';
+import type { Candidate, Params } from './candidates.ts';
 import { poolSize, sharedCvPool, type Batch, type CvPool, type FitJob } from './cv-pool.ts';
 
 export interface ParallelOptions {
@@ -34,9 +35,6 @@ export interface FitOutcome {
   model?: FittedModel;
 }
 
-/** Learners fitted in the calling thread whatever n_jobs says: a fit takes less than starting a worker. */
-const IN_THREAD = new Set(['mean', 'median', 'majority']);
-
 /** One fit and its held-out predictions: what a worker runs and what the serial path runs. */
 export async function fitOne(
   learner: Learner<Params>,
@@ -51,16 +49,15 @@ export async function fitOne(
 
 /** The learner's registered name when a worker can rebuild `candidate`'s learner, else undefined. */
 export function workerLearner(candidate: Candidate): string | undefined {
-  return Object.hasOwn(LEARNERS, candidate.name) && LEARNERS[candidate.name] === candidate.learner
-    ? candidate.name
-    : undefined;
+  const d = descriptorOf(candidate.name);
+  return d?.learner !== undefined && d.learner === candidate.learner ? candidate.name : undefined;
 }
 
 /** Whether `fitEach` would send `jobs` fits of `candidate` to worker threads. */
 export function runsOnWorkers(candidate: Candidate, jobs: number, opts: ParallelOptions = {}): boolean {
   const size = opts.pool ? opts.pool.size : poolSize(opts.nJobs);
   const name = workerLearner(candidate);
-  return name !== undefined && !IN_THREAD.has(name) && size > 1 && jobs > 1;
+  return name !== undefined && descriptorOf(name)?.fitsInThread !== true && size > 1 && jobs > 1;
 }
 
 /**

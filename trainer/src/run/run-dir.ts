@@ -14,7 +14,7 @@ import type { Decision } from './decision.ts';
 import type { ErrorAnalysis } from './error-analysis.ts';
 import { renderModelCard } from './report/model-card.ts';
 import { renderReport } from './report/html.ts';
-import { reviveSaved, saveModel, type SavedModel } from './revive.ts';
+import { reviveSaved, saveModel, type RunModelFile } from './revive.ts';
 import type { TrainingRunResult } from './run-training.ts';
 
 export const RUN_FORMAT = 'outpost-run/1';
@@ -174,8 +174,8 @@ export interface LoadedRunModel {
 export function loadRunModel(runDir: string): LoadedRunModel {
   const record = loadRunRecord(runDir);
   const pipeline = readJson<SpecPipeline>(runDir, RUN_FILES.pipeline);
-  const model = reviveSaved(readJson<SavedModel>(runDir, RUN_FILES.model));
-  const baseline = reviveSaved(readJson<SavedModel>(runDir, RUN_FILES.baseline));
+  const model = reviveSaved(readJson<RunModelFile>(runDir, RUN_FILES.model));
+  const baseline = reviveSaved(readJson<RunModelFile>(runDir, RUN_FILES.baseline));
   const out: LoadedRunModel = { pipeline, model, baseline, task: record.task, record };
   if (record.classes) out.classes = record.classes;
   if (record.threshold) out.threshold = record.threshold.threshold;

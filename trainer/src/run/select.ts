@@ -1,5 +1,5 @@
 /**
- * The comparison table (issue "Trainer" §5): every candidate's CV score as mean ± std, best first,
+ * The comparison table: every candidate's CV score as mean ± std, best first,
  * and the shortlist of the best non-baseline candidates that go on to tuning.
  */
 import { metricByName } from '../eval/metrics.ts';

@@ -1,6 +1,6 @@
 /**
- * A stacking ensemble (issue "Trainer" §5; issue "Model artifacts" §1): level-1 members, and a small
- * meta-learner fitted on the members' OUT-OF-FOLD predictions of the training rows — the held-out
+ * Fitting a stacking ensemble (the model itself: learners/stacking/model.ts): level-1 members, and
+ * a small meta-learner fitted on the members' OUT-OF-FOLD predictions of the training rows — the held-out
  * predictions of the run's k CV folds, so every training row is predicted by a member that did not
  * see it, and no validation or test row is ever a meta-learner row.
  *
@@ -13,34 +13,14 @@
  *    inputs, Softmax over k outputs) — one weight column per class, no fall-back to averaging.
  *
  * In the graph: members' outputs → Concat → MatMul + Add (+ [σ(−z), σ(z)] for binary, Softmax for
- * multiclass). Its toJSON is what the exporter and the reviver read:
- * { method: 'stack', learner, link, members: [{ kind, model }], meta: { weights: inputs × outputs, intercept } }.
+ * multiclass).
  */
 import { TrainerErrorCodes, trainerError } from '../errors.ts';
+import { applyMeta, linkFor, stackFeatures, type StackMeta } from '../learners/stacking/model.ts';
 import type { FittedModel, Matrix, Task } from '../models/learner.ts';
 import { choleskySolve } from '../models/linalg.ts';
-import { logisticLearner, sigmoid, softmaxInPlace } from '../models/logistic.ts';
+import { logisticLearner } from '../models/logistic.ts';
 import type { Design } from './cv.ts';
-
-export type StackLink = 'identity' | 'logistic' | 'softmax';
-export type StackLearner = 'nnls' | 'logistic';
-
-export interface StackMeta {
-  learner: StackLearner;
-  link: StackLink;
-  /** Row-major inputs × outputs; inputs = members × width (width 1, or k class probabilities for multiclass). */
-  weights: Float64Array;
-  /** One per output (1 for regression and binary, k for multiclass). */
-  intercept: Float64Array;
-}
-
-export interface StackingJSON {
-  method: 'stack';
-  learner: StackLearner;
-  link: StackLink;
-  members: { kind: string; model: unknown }[];
-  meta: { weights: number[][]; intercept: number[] };
-}
 
 /** Relative ridge of the regression meta-learner: α = META_RIDGE · trace(XcᵀXc) / inputs. */
 export const META_RIDGE = 1e-4;
@@ -48,101 +28,6 @@ export const META_RIDGE = 1e-4;
 export const META_C = 1;
 /** The regression meta-learner enumerates the subsets of its weights: at most this many inputs. */
 export const MAX_NNLS_INPUTS = 10;
-
-export function linkFor(task: Task): StackLink {
-  return task === 'regression' ? 'identity' : task === 'binary' ? 'logistic' : 'softmax';
-}
-
-/** Values each member contributes per row: 1 (a value or P(class 1)), or k class probabilities. */
-export function memberWidth(meta: Pick<StackMeta, 'link' | 'intercept'>): number {
-  return meta.link === 'softmax' ? meta.intercept.length : 1;
-}
-
-/** Members' predictions side by side: row-major n × (members · width). */
-export function stackFeatures(preds: readonly Float64Array[], rows: number, width: number): Matrix {
-  const m = preds.length;
-  const cols = m * width;
-  const out = new Float64Array(rows * cols);
-  preds.forEach((p, j) => {
-    if (p.length !== rows * width)
-      throw trainerError(
-        TrainerErrorCodes.MODEL_PARAM_INVALID,
-        `stacking: member ${j} gave ${p.length} values for ${rows} rows of width ${width}`,
-        { member: j },
-      );
-    for (let i = 0; i < rows; i++)
-      for (let c = 0; c < width; c++) out[i * cols + j * width + c] = p[i * width + c] as number;
-  });
-  return { data: out, rows, cols };
-}
-
-/** The meta-learner on stacked inputs: values (regression), P(class 1) (binary) or n × k probabilities. */
-export function applyMeta(meta: StackMeta, x: Matrix): Float64Array {
-  const k = meta.intercept.length;
-  if (meta.weights.length !== x.cols * k)
-    throw trainerError(
-      TrainerErrorCodes.MODEL_PARAM_INVALID,
-      `stacking: ${x.cols} inputs for a meta-learner of ${meta.weights.length / k}`,
-      { inputs: x.cols },
-    );
-  const out = new Float64Array(x.rows * k);
-  for (let r = 0; r < x.rows; r++) {
-    for (let c = 0; c < k; c++) {
-      let s = meta.intercept[c] as number;
-      for (let j = 0; j < x.cols; j++) s += (x.data[r * x.cols + j] as number) * (meta.weights[j * k + c] as number);
-      out[r * k + c] = meta.link === 'logistic' ? sigmoid(s) : s;
-    }
-    if (meta.link === 'softmax') softmaxInPlace(out, r * k, k);
-  }
-  return out;
-}
-
-export class StackingModel implements FittedModel {
-  readonly kind = 'ensemble';
-
-  constructor(
-    readonly members: readonly FittedModel[],
-    readonly meta: StackMeta,
-  ) {
-    const k = meta.intercept.length;
-    const inputs = k > 0 ? meta.weights.length / k : 0;
-    if (members.length === 0 || k === 0 || inputs !== members.length * memberWidth(meta)) {
-      throw trainerError(
-        TrainerErrorCodes.RUN_MODEL_UNKNOWN,
-        `a stacking model needs members and a meta-learner of members × width inputs (${members.length} members, ${inputs} inputs)`,
-        { kind: 'ensemble' },
-      );
-    }
-  }
-
-  predict(x: Matrix): Float64Array {
-    return applyMeta(
-      this.meta,
-      stackFeatures(
-        this.members.map((m) => m.predict(x)),
-        x.rows,
-        memberWidth(this.meta),
-      ),
-    );
-  }
-
-  toJSON(): StackingJSON {
-    return {
-      method: 'stack',
-      learner: this.meta.learner,
-      link: this.meta.link,
-      members: this.members.map((m) => ({ kind: m.kind, model: m.toJSON() })),
-      meta: metaJSON(this.meta),
-    };
-  }
-}
-
-export function metaJSON(meta: StackMeta): StackingJSON['meta'] {
-  const k = meta.intercept.length;
-  const weights: number[][] = [];
-  for (let j = 0; j < meta.weights.length / k; j++) weights.push(Array.from(meta.weights.subarray(j * k, (j + 1) * k)));
-  return { weights, intercept: Array.from(meta.intercept) };
-}
 
 /**
  * Least squares with w ≥ 0 and a free intercept: min ‖y − b − Xw‖² + α‖w‖². On centred data the

@@ -1,6 +1,5 @@
 /**
- * The decision threshold of a binary classifier, tuned on the validation rows (issue "Trainer" §5:
- * tune on validation only). A threshold metric (accuracy, F1, precision, recall) scores hard
+ * The decision threshold of a binary classifier, tuned on the validation rows only. A threshold metric (accuracy, F1, precision, recall) scores hard
  * labels, and 0.5 is rarely its best cut: F1 rewards recall, so with a majority positive class
  * "always positive" can beat every model cut at 0.5. The grid 0.01 … 0.99 is searched (coarse on
  * purpose: a cut between two validation probabilities would fit the validation rows' noise); ties go

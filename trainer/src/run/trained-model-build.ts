@@ -9,7 +9,7 @@ import type { SpecPipeline } from '../preprocess/spec-pipeline.ts';
 import { sourceRelativeToSpec, type LoadedSpec } from '../spec/load-spec.ts';
 import type { Params } from './candidates.ts';
 import type { CvScore, RunData } from './cv.ts';
-import type { RawRecord, TrainedModel } from './trained-model.ts';
+import type { RawRecord, TrainedModel } from '../model/trained-model.ts';
 
 export interface BuildFacts {
   loaded: LoadedSpec;

@@ -1,5 +1,5 @@
 /**
- * Hyperparameter search on the validation rows only (issue "Trainer" §5): fit on the training rows,
+ * Hyperparameter search on the validation rows only: fit on the training rows,
  * score on the validation rows; the locked test rows are not in reach. A grid small enough is
  * searched whole; a larger one is sampled (seeded random search) and, when the sample is still
  * large, thinned by successive halving — every sampled point on a third of the training rows, the

@@ -1,7 +1,6 @@
 import {
   INPUT_TRANSFORM_FORMAT,
   PipelineErrorCodes,
-  SPEC_PIPELINE_FORMAT,
   TFLITE_TRANSFORM_METADATA,
   isOutpostError,
   parsePipeline,
@@ -11,17 +10,18 @@ import {
   type PipelineStep,
 } from '@outpost/protocol';
 import { TrainerErrorCodes, trainerError } from '../errors.ts';
+import { descriptorOf, TFLITE_KINDS, tfliteLayersOf } from '../learners/registry.ts';
+import type { LinearSaved, LogisticSaved, MlpSaved, SavedModel } from '../model/saved.ts';
+import type { TrainedModel } from '../model/trained-model.ts';
 import type { Task } from '../models/learner.ts';
-import type { MlpJSON } from '../models/mlp/mlp.ts';
 import { LABEL, PREDICTION, PROBABILITIES, classCountOf, labelThreshold } from '../onnx/export-model.ts';
-import { featureNames, type Pipeline } from '../preprocess/pipeline.ts';
 import type { SpecPipeline } from '../preprocess/spec-pipeline.ts';
-import type { TrainedModel } from '../run/trained-model.ts';
 import { onnxDenseLayers, type OnnxDense } from './onnx-dense.ts';
-import { writeTflite, type TfliteActivation, type TfliteDense, type TfliteQuant } from './writer.ts';
+import { writeTflite, type TfliteDense, type TfliteQuant } from './writer.ts';
 
 /**
- * Linear, logistic and MLP models as .tflite (issue 4 §4). The graph takes the design vector
+ * Linear, logistic and MLP models as .tflite — the learner families whose descriptor has
+ * `tfliteLayers` (learners/registry.ts). The graph takes the design vector
  * (FULLY_CONNECTED layers, writer.ts); the preprocessing travels as the input transform
  * (`InputTransform` of @outpost/protocol: the fitted pipeline as JSON plus how the graph output
  * becomes the manifest's outputs) in the file's Model.metadata under `outpost.input_transform`.
@@ -32,73 +32,32 @@ import { writeTflite, type TfliteActivation, type TfliteDense, type TfliteQuant 
  * added to the trainer first) is refused with OUTPOST_ERR_TFLITE_MODEL_INVALID, so no artifact
  * ships a transform its devices cannot run.
  *
- * A logistic or MLP model fitted on standardised inputs (`standardize: { mean, std }` in its JSON,
- * run/standardize.ts) keeps its weights as learned; its standardisation becomes one more `scale`
+ * A logistic or MLP model fitted on standardised inputs (`standardize: { mean, std }` in its saved
+ * form, learners/standardize.ts) keeps its weights as learned; its standardisation becomes one more `scale`
  * step at the end of the transform's pipeline (over every design column), which the device
  * computes as the ONNX head's Sub / Div: f32(f32(x − mean) / std), float32 constants.
  */
 export { TFLITE_TRANSFORM_METADATA };
 
-/** The learner kinds with a .tflite form. */
-export const TFLITE_KINDS: readonly string[] = ['linear', 'logistic', 'mlp'];
-
-/** A standardised model's input scaling (its JSON's `standardize`). */
+/** A standardised model's input scaling (its saved form's `standardize`). */
 export interface TfliteStandardize {
   mean: readonly number[];
   std: readonly number[];
 }
 
-export type TfliteSource =
-  | { kind: 'linear'; json: { weights: number[]; intercept: number } }
-  | { kind: 'logistic'; json: { weights: number[][]; intercept: number[]; standardize?: TfliteStandardize } }
-  | { kind: 'mlp'; json: MlpJSON };
+/** The saved forms of the families with a .tflite form. */
+export type TfliteSource = LinearSaved | LogisticSaved | MlpSaved;
 
 function invalid(message: string, details: Record<string, unknown> = {}): Error {
   return trainerError(TrainerErrorCodes.TFLITE_MODEL_INVALID, message, details);
-}
-
-function isSpecPipeline(p: Pipeline | SpecPipeline): p is SpecPipeline {
-  return (p as SpecPipeline).format === SPEC_PIPELINE_FORMAT;
-}
-
-/**
- * The foundation's housing `Pipeline` as the equivalent fitted steps: median impute of each
- * numeric input, one-hot of each string input, then (x − mean) / std of the numeric columns
- * (one-hot columns pass through scale as (x − 0) / 1, exactly x). Constants are float32, as in
- * its ONNX graph.
- */
-function housingSteps(p: Pipeline): FittedPipeline {
-  const f = Math.fround;
-  const steps: PipelineStep[] = [
-    ...p.numeric.map((s): PipelineStep => ({
-      op: 'impute',
-      column: s.name,
-      kind: 'numeric',
-      fill: f(s.median),
-      indicator: null,
-    })),
-    ...p.oneHot.map((o): PipelineStep => ({ op: 'onehot', column: o.name, categories: [...o.categories] })),
-  ];
-  const hot = p.oneHot.reduce((n, o) => n + o.categories.length, 0);
-  steps.push({
-    op: 'scale',
-    mean: [...p.numeric.map((s) => f(s.mean)), ...Array<number>(hot).fill(0)],
-    std: [...p.numeric.map((s) => f(s.std)), ...Array<number>(hot).fill(1)],
-  });
-  const inputs = [
-    ...p.numeric.map((s) => ({ name: s.name, kind: 'numeric' as const })),
-    ...p.oneHot.map((o) => ({ name: o.name, kind: 'categorical' as const })),
-  ];
-  return { format: SPEC_PIPELINE_FORMAT, inputs, steps, features: featureNames(p) };
 }
 
 /**
  * The pipeline as the device will read it, checked by the device's own parser (protocol
  * `parsePipeline`): a step kind it cannot apply, or a malformed constant, fails here.
  */
-export function devicePipeline(p: Pipeline | SpecPipeline, standardize?: TfliteStandardize): FittedPipeline {
-  const base = isSpecPipeline(p) ? p : housingSteps(p);
-  const candidate = standardize ? withStandardize(base, standardize) : base;
+export function devicePipeline(p: SpecPipeline, standardize?: TfliteStandardize): FittedPipeline {
+  const candidate = standardize ? withStandardize(p, standardize) : p;
   try {
     return parsePipeline(JSON.parse(JSON.stringify(candidate)) as unknown, 'TFLite input transform');
   } catch (err) {
@@ -117,7 +76,7 @@ export function devicePipeline(p: Pipeline | SpecPipeline, standardize?: TfliteS
 }
 
 /** The pipeline with a model's standardisation appended as a `scale` step over every design column. */
-function withStandardize(p: FittedPipeline | SpecPipeline, s: TfliteStandardize): FittedPipeline {
+function withStandardize(p: SpecPipeline, s: TfliteStandardize): FittedPipeline {
   const width = p.features.length;
   if (s.mean.length !== width || s.std.length !== width) {
     throw invalid(`the model standardises ${s.mean.length} columns but the pipeline gives ${width}`, {
@@ -134,58 +93,28 @@ function withStandardize(p: FittedPipeline | SpecPipeline, s: TfliteStandardize)
 }
 
 export function inputTransform(
-  p: Pipeline | SpecPipeline,
+  p: SpecPipeline,
   output: OutputTransform = { task: 'regression', prediction: PREDICTION },
   standardize?: TfliteStandardize,
 ): InputTransform {
   return { format: INPUT_TRANSFORM_FORMAT, pipeline: devicePipeline(p, standardize), output };
 }
 
-/** The model JSON's `standardize`, when it has one. */
-function standardizeOf(json: unknown): TfliteStandardize | undefined {
-  const s = (json as { standardize?: TfliteStandardize } | null)?.standardize;
-  return s;
+/** The saved form's `standardize`, when it has one. */
+function standardizeOf(saved: SavedModel): TfliteStandardize | undefined {
+  return 'standardize' in saved ? saved.standardize : undefined;
 }
 
 /**
- * The dense layers of a linear, logistic or MLP model: regression target scaling folded into the
- * last layer (as the ONNX head does); a binary model's last layer is its logit with the 'binary'
- * head; multiclass ends in softmax.
+ * The dense layers of a model with a .tflite form: regression target scaling folded into the last
+ * layer (as the ONNX head does); a binary model's last layer is its logit with the 'binary' head;
+ * multiclass ends in softmax. OUTPOST_ERR_TFLITE_MODEL_INVALID for a family without one.
  */
-export function tfliteLayers(source: TfliteSource, task: Task = 'regression'): TfliteDense[] {
-  if (source.kind === 'linear') {
-    if (task !== 'regression') throw invalid('a linear model is a regression model', { task });
-    const { weights, intercept } = source.json;
-    return [{ weights, bias: [intercept], in: weights.length, out: 1, activation: 'identity' }];
-  }
-  if (source.kind === 'logistic') {
-    if (task === 'regression') throw invalid('a logistic model is a classification model');
-    const { weights: rows, intercept } = source.json;
-    const k = intercept.length;
-    const weights = rows.flatMap((r) => {
-      if (r.length !== k) throw invalid(`logistic weight rows need ${k} values, one has ${r.length}`);
-      return r;
-    });
-    return [{ weights, bias: intercept, in: rows.length, out: k, activation: k === 1 ? 'binary' : 'softmax' }];
-  }
-  const { layers, yMean, yStd } = source.json;
-  if (layers.length === 0) throw invalid('an MLP needs at least one layer');
-  return layers.map((l, i) => {
-    const out = l.bias.length;
-    const last = i === layers.length - 1;
-    const s = last && task === 'regression' && yStd !== undefined ? yStd : 1;
-    const m = last && task === 'regression' && yMean !== undefined ? yMean : 0;
-    // A binary network's sigmoid unit becomes the binary head, on the logit (as in ONNX).
-    const activation: TfliteActivation =
-      last && task === 'binary' && l.activation === 'sigmoid' ? 'binary' : l.activation;
-    return {
-      weights: l.weights.map((w) => w * s),
-      bias: l.bias.map((b) => b * s + m),
-      in: l.weights.length / out,
-      out,
-      activation,
-    };
-  });
+export function tfliteLayers(saved: SavedModel, task: Task = 'regression'): TfliteDense[] {
+  const layers = tfliteLayersOf(saved, task);
+  if (!layers)
+    throw invalid(`no .tflite export for learner ${saved.kind}`, { kind: saved.kind, reason: 'kind-unsupported' });
+  return layers;
 }
 
 export interface TfliteExportOptions {
@@ -199,7 +128,7 @@ export interface TfliteExportOptions {
   description?: string;
   /**
    * The model's input standardisation, appended to the transform as a `scale` step (default: the
-   * source JSON's `standardize`, when the source is a model JSON).
+   * source's `standardize`, when the source is a saved model).
    */
   standardize?: TfliteStandardize;
 }
@@ -214,14 +143,14 @@ function outputTransform(o: TfliteExportOptions): OutputTransform {
 }
 
 export function exportTflite(
-  p: Pipeline | SpecPipeline,
-  source: TfliteSource | TfliteDense[],
+  p: SpecPipeline,
+  source: SavedModel | TfliteDense[],
   options: TfliteExportOptions = {},
 ): Uint8Array {
   const task = options.task ?? 'regression';
   const layers = Array.isArray(source) ? source : tfliteLayers(source, task);
   const kind = Array.isArray(source) ? 'dense' : source.kind;
-  const standardize = options.standardize ?? (Array.isArray(source) ? undefined : standardizeOf(source.json));
+  const standardize = options.standardize ?? (Array.isArray(source) ? undefined : standardizeOf(source));
   const transform = inputTransform(p, outputTransform(options), standardize);
   const width = transform.pipeline.features.length;
   if (layers[0]?.in !== width)
@@ -245,8 +174,11 @@ export type TfliteExportable = Pick<TrainedModel, 'name' | 'task' | 'pipeline' |
 
 /** Why the model has no .tflite form (a sentence for the card and report), or null when it has one. */
 export function tfliteUnsupportedReason(t: TfliteExportable): string | null {
-  if (!TFLITE_KINDS.includes(t.model.kind))
-    return `the .tflite export covers linear, logistic and MLP models, not ${t.model.kind}`;
+  if (!TFLITE_KINDS.includes(t.model.kind)) {
+    const labels = TFLITE_KINDS.map((k) => descriptorOf(k)?.label ?? k);
+    const list = `${labels.slice(0, -1).join(', ')} and ${labels.at(-1) ?? ''}`;
+    return `the .tflite export covers ${list} models, not ${t.model.kind}`;
+  }
   try {
     devicePipeline(t.pipeline);
   } catch (err) {
@@ -265,12 +197,10 @@ export interface ModelTfliteOptions {
   quant?: TfliteQuant;
 }
 
-/** A trained linear, logistic or MLP model as .tflite, with its preprocessing as the input transform. */
+/** A trained model with a .tflite form as .tflite, with its preprocessing as the input transform. */
 export function exportModelTflite(t: TfliteExportable, options: ModelTfliteOptions = {}): Uint8Array {
-  if (!TFLITE_KINDS.includes(t.model.kind))
-    throw invalid(`no .tflite export for learner ${t.model.kind}`, { kind: t.model.kind, reason: 'kind-unsupported' });
   const json = t.model.toJSON();
-  let layers = tfliteLayers({ kind: t.model.kind, json } as TfliteSource, t.task);
+  let layers = tfliteLayers(json, t.task);
   if (options.onnx) layers = withOnnxWeights(layers, onnxDenseLayers(options.onnx));
   const quant = options.quant ?? 'float';
   const weights = layers.some((l) => l.int8) ? 'int8' : quant;

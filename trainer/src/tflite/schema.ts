@@ -1,7 +1,7 @@
 /**
  * The subset of TensorFlow Lite's schema.fbs (tensorflow/lite/schema/schema.fbs, schema version 3)
  * this writer uses: table field slots (0-based, in declaration order; a union takes two slots,
- * its type then its value) and enum values. No npm package writes .tflite (STACK.md "TFLite").
+ * its type then its value) and enum values. No npm package writes .tflite, hence this writer.
  */
 export const TFLITE_FILE_IDENTIFIER = 'TFL3';
 export const TFLITE_SCHEMA_VERSION = 3;

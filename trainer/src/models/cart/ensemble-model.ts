@@ -2,12 +2,13 @@
  * A fitted model that is a `TreeEnsemble` (a single CART tree is a one-tree ensemble). Prediction
  * goes through `ensembleScores` + `postTransform`, the same arithmetic the ONNX exporter writes.
  */
+import type { TreeEnsembleSaved } from '../../model/saved.ts';
 import type { FittedModel, Matrix, Task } from '../learner.ts';
 import { ensembleScores, postTransform, type TreeEnsemble } from '../tree.ts';
 
-export class EnsembleModel implements FittedModel {
+export class TreeEnsembleModel implements FittedModel<TreeEnsembleSaved> {
   constructor(
-    readonly kind: string,
+    readonly kind: TreeEnsembleSaved['kind'],
     readonly task: Task,
     readonly ensemble: TreeEnsemble,
   ) {}
@@ -22,8 +23,8 @@ export class EnsembleModel implements FittedModel {
     return p1;
   }
 
-  /** The ensemble itself (typed arrays), which is what the exporter reads. */
-  toJSON(): TreeEnsemble {
-    return this.ensemble;
+  /** The ensemble itself (its typed arrays shared, not copied), which is what the exporter reads. */
+  toJSON(): TreeEnsembleSaved {
+    return { kind: this.kind, ...this.ensemble };
   }
 }

@@ -7,6 +7,6 @@ export {
   type GrowParams,
   type MaxFeatures,
 } from './params.ts';
-export { EnsembleModel } from './ensemble-model.ts';
+export { TreeEnsembleModel } from './ensemble-model.ts';
 export { growTree, growWorkspace, type GrownTree, type GrowWorkspace } from './grow.ts';
 export { toRawTree, binnedLeafOf } from './convert.ts';

@@ -9,7 +9,7 @@ import { applyBins } from '../binner.ts';
 import { fitBins } from '../binner.ts';
 import type { FitContext, Learner, Matrix, Task } from '../learner.ts';
 import { toRawTree } from './convert.ts';
-import { EnsembleModel } from './ensemble-model.ts';
+import { TreeEnsembleModel } from './ensemble-model.ts';
 import { growTree, growWorkspace } from './grow.ts';
 import { classCount, classLabels, growData } from './grow-data.ts';
 import { CART_DEFAULTS, resolveGrowParams, type CartParams } from './params.ts';
@@ -40,14 +40,14 @@ export function outputsOf(task: Task, classes: number): number {
 
 /** The 'tree' learner, typed with its concrete model so callers can read `ensemble`. */
 export interface TreeLearner extends Learner<CartParams> {
-  fit(x: Matrix, y: Float64Array, params: Partial<CartParams>, ctx: FitContext): Promise<EnsembleModel>;
+  fit(x: Matrix, y: Float64Array, params: Partial<CartParams>, ctx: FitContext): Promise<TreeEnsembleModel>;
 }
 
 export const treeLearner: TreeLearner = {
   name: 'tree',
   tasks: ['regression', 'binary', 'multiclass'],
   defaults: CART_DEFAULTS,
-  async fit(x: Matrix, y: Float64Array, params: Partial<CartParams>, ctx: FitContext): Promise<EnsembleModel> {
+  async fit(x: Matrix, y: Float64Array, params: Partial<CartParams>, ctx: FitContext): Promise<TreeEnsembleModel> {
     const p: CartParams = { ...CART_DEFAULTS, ...params };
     const gp = resolveGrowParams(p, x.cols, 'tree');
     const { classes, labels } = checkedTarget(x, y, ctx, 'tree');
@@ -57,7 +57,7 @@ export const treeLearner: TreeLearner = {
     for (let r = 0; r < x.rows; r++) idx[r] = r;
     const grown = growTree(data, idx, x.rows, gp, mulberry32(ctx.seed), growWorkspace(data));
     const outputs = outputsOf(ctx.task, classes);
-    return new EnsembleModel('tree', ctx.task, {
+    return new TreeEnsembleModel('tree', ctx.task, {
       trees: [toRawTree(grown, fb)],
       outputs,
       base: new Float64Array(outputs),

@@ -6,7 +6,7 @@
 import { applyBins } from '../binner.ts';
 import { fitBins } from '../binner.ts';
 import { checkedTarget, outputsOf } from '../cart/learner.ts';
-import { EnsembleModel } from '../cart/ensemble-model.ts';
+import { TreeEnsembleModel } from '../cart/ensemble-model.ts';
 import { toRawTree } from '../cart/convert.ts';
 import { resolveGrowParams } from '../cart/params.ts';
 import type { FitContext, Learner, Matrix, Task } from '../learner.ts';
@@ -15,7 +15,7 @@ import { buildTrees } from './pool.ts';
 import { oobScore } from './oob.ts';
 import { FOREST_DEFAULTS, resolveForestParams, type ForestParams } from './params.ts';
 
-export class ForestModel extends EnsembleModel {
+export class ForestModel extends TreeEnsembleModel {
   constructor(
     task: Task,
     ensemble: TreeEnsemble,

@@ -5,6 +5,7 @@
  * `TreeEnsemble` whose thresholds are raw feature values, so the exported ONNX trees and
  * `predict` compute the same thing.
  */
+import type { TreeEnsembleSaved } from '../../model/saved.ts';
 import { TrainerErrorCodes, trainerError } from '../../errors.ts';
 import { applyBins } from '../binner.ts';
 import type { FitContext, FittedModel, Learner, Matrix } from '../learner.ts';
@@ -16,7 +17,7 @@ import { GBDT_DEFAULTS, resolveGbdtParams, type GbdtParams } from './params.ts';
 
 export type { GbdtParams } from './params.ts';
 
-export class GbdtModel implements FittedModel {
+export class GbdtModel implements FittedModel<TreeEnsembleSaved> {
   readonly kind = 'gbdt';
   constructor(
     readonly ensemble: TreeEnsemble,
@@ -30,13 +31,15 @@ export class GbdtModel implements FittedModel {
     return postTransform(this.ensemble, ensembleScores(this.ensemble, x.data, x.rows, x.cols));
   }
 
-  toJSON(): unknown {
-    return ensembleToJSON(this.ensemble);
+  toJSON(): TreeEnsembleSaved {
+    return ensembleToJSON('gbdt', this.ensemble);
   }
 }
 
-export function ensembleToJSON(e: TreeEnsemble): unknown {
+/** The ensemble as plain arrays (a copy). */
+export function ensembleToJSON(kind: TreeEnsembleSaved['kind'], e: TreeEnsemble): TreeEnsembleSaved {
   return {
+    kind,
     trees: e.trees.map((t) => ({
       feature: Array.from(t.feature),
       threshold: Array.from(t.threshold),

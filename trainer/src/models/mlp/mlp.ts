@@ -8,6 +8,7 @@
  * and `toJSON` carries yMean / yStd so the exporter can fold them into the last layer
  * (W·yStd, b·yStd + yMean).
  */
+import type { MlpSaved } from '../../model/saved.ts';
 import { mulberry32 } from '../../random.ts';
 import { checkParam, classCount } from '../baseline.ts';
 import type { FitContext, FittedModel, Learner, Matrix } from '../learner.ts';
@@ -40,18 +41,7 @@ export interface MlpLayerJSON {
   activation: Activation;
 }
 
-export interface MlpJSON {
-  layers: MlpLayerJSON[];
-  yMean?: number;
-  yStd?: number;
-  /**
-   * Set when fitted on standardised inputs (run/standardize.ts): the first layer takes
-   * (x − mean) / std of the design columns. Absent: it takes the design itself.
-   */
-  standardize?: { mean: number[]; std: number[] };
-}
-
-export class MlpFitted implements FittedModel {
+export class MlpFitted implements FittedModel<MlpSaved> {
   readonly kind = 'mlp';
   constructor(
     readonly network: Network,
@@ -67,14 +57,16 @@ export class MlpFitted implements FittedModel {
     return out;
   }
 
-  toJSON(): MlpJSON {
+  toJSON(): MlpSaved {
     const p = this.network.params;
     const layers = this.network.layers.map((l) => ({
       weights: Array.from(p.subarray(l.wOff, l.wOff + l.inSize * l.outSize)),
       bias: Array.from(p.subarray(l.bOff, l.bOff + l.outSize)),
       activation: l.activation,
     }));
-    return this.target ? { layers, yMean: this.target.mean, yStd: this.target.std } : { layers };
+    return this.target
+      ? { kind: 'mlp', layers, yMean: this.target.mean, yStd: this.target.std }
+      : { kind: 'mlp', layers };
   }
 }
 

@@ -93,7 +93,7 @@ export function constantRows(h: HeadContext, design: string, values: ArrayLike<n
 /**
  * The design as a standardised model's first layer takes it: (x − mean) / std per column, as Sub
  * then Div with float32 constants — the arithmetic of the spec pipeline's `scale` step, which the
- * trainer's in-process model (run/standardize.ts) and the TFLite input transform repeat exactly.
+ * trainer's in-process model (learners/standardize.ts) and the TFLite input transform repeat exactly.
  * A model JSON without `standardize` (not standardised, or saved with μ / σ folded into its first
  * layer) takes the design unchanged.
  */

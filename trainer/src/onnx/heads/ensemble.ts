@@ -1,47 +1,31 @@
 /**
  * Ensemble heads, every member's head on the same design tensor:
- *  - averaging (`method: 'average'`): the weighted average Σ wᵢ·yᵢ with the weights normalised to
+ *  - averaging (kind 'averaging'): the weighted average Σ wᵢ·yᵢ with the weights normalised to
  *    sum to 1 (regression values or class probabilities, [N, 1] or [N, k]);
- *  - stacking (`method: 'stack'`, run/stacking.ts): the members' values / P(class 1) / class
+ *  - stacking (kind 'stacking', learners/stacking/model.ts): the members' values / P(class 1) / class
  *    probabilities → Concat → the meta-learner's MatMul + Add, then [σ(−z), σ(z)] for binary
  *    (binaryFromLogit, accurate for small probabilities) or Softmax for multiclass. The meta layer
  *    is a plain float32 MatMul + Add whatever the members' quantization: a handful of weights.
  */
+import type { AveragingSaved, SavedModel, StackingSaved } from '../../model/saved.ts';
 import { binaryFromLogit, column, headError, numbers, type HeadContext } from './common.ts';
 
-export interface EnsembleMemberJSON {
-  kind: string;
-  weight: number;
-  /** The member's FittedModel or its toJSON. */
-  model: unknown;
-}
+/** Emits one member's head (the registry's dispatch, passed in). */
+export type EmitHead = (h: HeadContext, design: string, saved: SavedModel) => string;
 
-export type EmitHead = (h: HeadContext, design: string, kind: string, json: unknown) => string;
-
-/** A member's JSON whether the ensemble holds fitted models or their toJSON. */
-export function memberJSON(model: unknown): unknown {
-  const m = model as { toJSON?: unknown } | null;
-  return m !== null && typeof m === 'object' && typeof m.toJSON === 'function'
-    ? (m.toJSON as () => unknown).call(m)
-    : model;
-}
-
-export function ensembleWeights(members: readonly EnsembleMemberJSON[]): number[] {
+export function ensembleWeights(members: readonly { weight: number }[]): number[] {
   const total = members.reduce((s, m) => s + m.weight, 0);
   if (!members.every((m) => Number.isFinite(m.weight) && m.weight >= 0) || !(total > 0))
     throw headError('ensemble weights must be ≥ 0 with a positive sum');
   return members.map((m) => m.weight / total);
 }
 
-export function ensembleHead(h: HeadContext, design: string, json: unknown, emit: EmitHead): string {
-  const j = json as { members?: unknown; method?: unknown };
-  if (j.method === 'stack') return stackingHead(h, design, json, emit);
-  if (j.method !== 'average' || !Array.isArray(j.members) || j.members.length === 0)
-    throw headError('an ensemble needs method "average" or "stack" and members');
-  const members = j.members as EnsembleMemberJSON[];
+export function averagingHead(h: HeadContext, design: string, saved: AveragingSaved, emit: EmitHead): string {
+  const members = saved.members;
+  if (!Array.isArray(members) || members.length === 0) throw headError('an averaging ensemble needs members');
   const weights = ensembleWeights(members);
   const parts = members.map((m, i) => {
-    const y = emit({ ...h, prefix: `${h.prefix}_m${i}` }, design, m.kind, memberJSON(m.model));
+    const y = emit({ ...h, prefix: `${h.prefix}_m${i}` }, design, m.model);
     return h.g.op('Mul', [y, h.g.floats(`${h.prefix}_m${i}_weight`, [weights[i] as number], [])], {
       hint: `${h.prefix}_m${i}_weighted`,
     });
@@ -51,18 +35,17 @@ export function ensembleHead(h: HeadContext, design: string, json: unknown, emit
 
 const LINK = { regression: 'identity', binary: 'logistic', multiclass: 'softmax' } as const;
 
-function stackingHead(h: HeadContext, design: string, json: unknown, emit: EmitHead): string {
-  const j = json as { members?: unknown; link?: unknown; meta?: { weights?: unknown; intercept?: unknown } };
+export function stackingHead(h: HeadContext, design: string, j: StackingSaved, emit: EmitHead): string {
   if (!Array.isArray(j.members) || j.members.length === 0) throw headError('a stacking ensemble needs members');
   if (j.link !== LINK[h.task])
     throw headError(`a ${h.task} stacking ensemble needs link "${LINK[h.task]}", got ${String(j.link)}`, {
       task: h.task,
     });
-  const members = j.members as { kind: string; model: unknown }[];
+  const members = j.members;
   const width = h.task === 'multiclass' ? h.classes : 1;
   const outputs = h.task === 'multiclass' ? h.classes : 1;
   const inputs = members.length * width;
-  const rows = Array.isArray(j.meta?.weights) ? (j.meta.weights as unknown[]) : [];
+  const rows: unknown[] = Array.isArray(j.meta?.weights) ? j.meta.weights : [];
   if (rows.length !== inputs)
     throw headError(`stacking meta weights have ${rows.length} rows, expected ${inputs} (members × ${width})`, {
       expected: inputs,
@@ -73,7 +56,7 @@ function stackingHead(h: HeadContext, design: string, json: unknown, emit: EmitH
   const bias = numbers(j.meta?.intercept, 'stacking meta intercept', outputs);
   const parts = members.map((m, i) => {
     const mh = { ...h, prefix: `${h.prefix}_m${i}` };
-    const y = emit(mh, design, m.kind, memberJSON(m.model));
+    const y = emit(mh, design, m);
     return h.task === 'binary' ? column(mh, y, 1) : y;
   });
   const g = h.g;

@@ -1,5 +1,5 @@
 /**
- * The run report (issue "Trainer" §7): one self-contained HTML page telling the whole story —
+ * The run report: one self-contained HTML page telling the whole story —
  * problem, data, candidates table, tuning, chosen model, importance, where the model fails (with
  * residual / calibration plots), the test result with its CI once `outpost test` ran, and the
  * decision. No external assets: it opens from a file anywhere.

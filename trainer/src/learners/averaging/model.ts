@@ -1,26 +1,21 @@
 /**
- * A simple averaging ensemble (issue "Trainer" §5): the weighted mean of its members' predictions —
- * values for regression, probabilities for classification. Its toJSON is what the exporter reads:
- * { method: 'average', members: [{ kind, weight, model: member.toJSON() }] }.
+ * The averaging ensemble: the weighted mean of its members' predictions — values for regression,
+ * probabilities for classification. Its saved form is model/saved.ts `AveragingSaved`.
  */
-import type { FittedModel, Matrix } from '../models/learner.ts';
+import type { AveragingSaved } from '../../model/saved.ts';
+import type { FittedModel, Matrix } from '../../models/learner.ts';
 
-export interface EnsembleMember {
+export interface AveragingMember {
   model: FittedModel;
   weight: number;
 }
 
-export interface EnsembleJSON {
-  method: 'average';
-  members: { kind: string; weight: number; model: unknown }[];
-}
-
-export class EnsembleModel implements FittedModel {
-  readonly kind = 'ensemble';
-  readonly members: EnsembleMember[];
+export class AveragingModel implements FittedModel<AveragingSaved> {
+  readonly kind = 'averaging';
+  readonly members: AveragingMember[];
 
   /** Weights are normalised to sum to 1. */
-  constructor(members: readonly EnsembleMember[]) {
+  constructor(members: readonly AveragingMember[]) {
     const total = members.reduce((s, m) => s + m.weight, 0);
     this.members = members.map((m) => ({ model: m.model, weight: total > 0 ? m.weight / total : 1 / members.length }));
   }
@@ -32,11 +27,8 @@ export class EnsembleModel implements FittedModel {
     );
   }
 
-  toJSON(): EnsembleJSON {
-    return {
-      method: 'average',
-      members: this.members.map((m) => ({ kind: m.model.kind, weight: m.weight, model: m.model.toJSON() })),
-    };
+  toJSON(): AveragingSaved {
+    return { kind: 'averaging', members: this.members.map((m) => ({ weight: m.weight, model: m.model.toJSON() })) };
   }
 }
 

@@ -1,7 +1,7 @@
 /**
- * What a training run hands to the artifact builder (issue "Model artifacts"): the fitted
- * preprocessing, the chosen model and everything the manifest needs. The run orchestration
- * (run/*.ts) produces it; onnx/export-model.ts and artifact/build.ts consume it.
+ * What a training run hands to the artifact builder: the fitted preprocessing, the chosen model and
+ * everything the manifest needs. The run (run/) produces it; the exporters (onnx/, tflite/) and
+ * artifact/build.ts consume it, without depending on the run.
  */
 import type { InputSpec, MetricSummary } from '@outpost/protocol';
 import type { FittedModel, Task } from '../models/learner.ts';
@@ -25,10 +25,9 @@ export interface TrainedModel {
   inputs: InputSpec[];
   pipeline: SpecPipeline;
   /**
-   * The chosen model. `model.kind` names the learner ('linear', 'logistic', 'tree', 'forest',
-   * 'gbdt', 'mlp', 'mean', 'median', 'majority') or 'ensemble'; `model.toJSON()` has the shape that
-   * learner documents. An ensemble's toJSON is { members: [{ kind, weight, model }], method:
-   * 'average' } — weighted average of member predictions (probabilities for classification).
+   * The chosen model. `model.kind` names its learner family in the learner registry
+   * (learners/registry.ts); `model.toJSON()` is its saved form (model/saved.ts), which the
+   * family's ONNX head and .tflite layers read.
    */
   model: FittedModel;
   /** Learner hyperparameters of the chosen model, for the manifest. */

@@ -14,9 +14,11 @@
  * TFLite input transform give its first layer.
  *
  * Models saved before this (no `standardize` field) had μ / σ folded into the first layer
- * (w' = w/σ, b' = b − Σ μ·w/σ); `foldedJSON` still produces that form, for comparisons.
+ * (w' = w/σ, b' = b − Σ μ·w/σ); the logistic and MLP descriptors' `fold` still produce that form
+ * (`foldInto`), for comparisons.
  */
 import { TrainerErrorCodes, trainerError } from '../errors.ts';
+import type { LogisticSaved, MlpSaved, StandardisationJSON } from '../model/saved.ts';
 import type { FitContext, FittedModel, Learner, Matrix } from '../models/learner.ts';
 
 const f32 = Math.fround;
@@ -26,12 +28,6 @@ export interface Standardisation {
   mean: Float64Array;
   /** Float32 values > 0, one per design column. */
   std: Float64Array;
-}
-
-/** The `standardize` field of a standardised model's JSON. */
-export interface StandardisationJSON {
-  mean: number[];
-  std: number[];
 }
 
 /** Training mean and population std of each column, as float32 (a zero or non-finite std → 1). */
@@ -65,12 +61,15 @@ export function applyStandardisation(x: Matrix, s: Standardisation): Matrix {
   return { data: out, rows: x.rows, cols };
 }
 
+/** The saved forms that may carry a `standardize` field. */
+export type StandardizableSaved = LogisticSaved | MlpSaved;
+
 /** A model fitted on standardised inputs, applied to raw design rows. Its kind is the learner's. */
-export class StandardizedModel implements FittedModel {
-  readonly kind: string;
+export class StandardizedModel<S extends StandardizableSaved = StandardizableSaved> implements FittedModel<S> {
+  readonly kind: S['kind'];
 
   constructor(
-    readonly inner: FittedModel,
+    readonly inner: FittedModel<S>,
     readonly standardisation: Standardisation,
   ) {
     this.kind = inner.kind;
@@ -80,10 +79,9 @@ export class StandardizedModel implements FittedModel {
     return this.inner.predict(applyStandardisation(x, this.standardisation));
   }
 
-  toJSON(): Record<string, unknown> {
-    const inner = this.inner.toJSON() as Record<string, unknown>;
+  toJSON(): S {
     return {
-      ...inner,
+      ...this.inner.toJSON(),
       standardize: {
         mean: Array.from(this.standardisation.mean),
         std: Array.from(this.standardisation.std),
@@ -126,40 +124,7 @@ export function foldInto(weights: Float64Array, bias: Float64Array, cols: number
   }
 }
 
-/**
- * The folded form of a standardised logistic or MLP model's JSON (the form models had before the
- * standardisation was kept explicit): μ / σ folded into the first layer, no `standardize` field.
- * Other JSON is returned unchanged. For comparisons (bench/quantization.ts, tests).
- */
-export function foldedJSON(kind: string, json: unknown): unknown {
-  const s = standardisationOf(json, kind);
-  if (!s) return json;
-  const { standardize: _dropped, ...rest } = json as Record<string, unknown>;
-  const cols = s.mean.length;
-  if (kind === 'logistic') {
-    const rows = rest.weights as number[][];
-    const k = (rest.intercept as number[]).length;
-    const w = Float64Array.from(rows.flat());
-    const b = Float64Array.from(rest.intercept as number[]);
-    foldInto(w, b, cols, s);
-    return {
-      ...rest,
-      weights: rows.map((_, j) => Array.from(w.subarray(j * k, (j + 1) * k))),
-      intercept: Array.from(b),
-    };
-  }
-  if (kind === 'mlp') {
-    const layers = rest.layers as { weights: number[]; bias: number[]; activation: string }[];
-    const [first, ...others] = layers;
-    if (!first) return rest;
-    const w = Float64Array.from(first.weights);
-    const b = Float64Array.from(first.bias);
-    foldInto(w, b, cols, s);
-    return { ...rest, layers: [{ ...first, weights: Array.from(w), bias: Array.from(b) }, ...others] };
-  }
-  return json;
-}
-
+/** The learner fitted on (x − μ) / σ of its training design, its model a `StandardizedModel`. */
 export function standardized<P extends object>(learner: Learner<P>): Learner<P> {
   return {
     name: learner.name,
@@ -174,7 +139,8 @@ export function standardized<P extends object>(learner: Learner<P>): Learner<P> 
       delete inner.validation;
       if (validation) inner.validation = validation;
       const model = await learner.fit(applyStandardisation(x, s), y, params, inner);
-      return new StandardizedModel(model, s);
+      // Only the logistic and MLP descriptors wrap their learner (needsStandardize).
+      return new StandardizedModel(model as FittedModel<StandardizableSaved>, s);
     },
   };
 }
