@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { OutpostError, systemClock, type Logger } from '@outpost/protocol';
 import { DeviceErrorCodes } from '../src/index.ts';
 import { startHttpServer, type DeviceHttpServer } from '../src/http/server.ts';
+import type { LoadedModel } from '../src/slots.ts';
 
 interface Logged {
   level: string;
@@ -38,7 +39,9 @@ async function serve(predictError: Error, logged: Logged[]): Promise<string> {
   server = await startHttpServer({
     clock: systemClock,
     logger: recordingLogger(logged),
-    active: () => undefined,
+    // A model taking one required number, so a well-formed request reaches `predict`.
+    active: () =>
+      ({ manifest: { inputs: [{ name: 'x', type: 'float' }] }, acceptsMissing: new Set() }) as unknown as LoadedModel,
     predict: () => Promise.reject(predictError),
     predictions: () => 0,
   });

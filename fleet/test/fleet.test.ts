@@ -87,6 +87,7 @@ describe('fleet service', () => {
 
   it('serves a registered artifact to a gateway fetcher, byte-identical', async () => {
     await fleet.registerArtifact(artifact.dir);
+    await fleet.assign('gw1', 'housing', 1); // the fleet serves a gateway only what it is assigned
     const gw: Transport = createMqttTransport({ url: fleet.brokerUrl, clientId: 'gw1', clean: true });
     try {
       const fetcher = await createArtifactFetcher({
