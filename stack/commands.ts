@@ -6,7 +6,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import pino from 'pino';
+import { LOG_LEVEL_FLAGS, LOG_LEVEL_HELP, logLevelOption, type LogLevel } from '@outpost/protocol/cli';
+import { createLogger } from '@outpost/protocol/logging';
 import { runDemo, type DemoSummary } from './demo.ts';
 import { clashingPorts, takenPorts, type WantedPort } from './ports.ts';
 import { startStack } from './site.ts';
@@ -85,6 +86,8 @@ export interface StartOptions {
   httpPort: number;
   devices: number;
   rate: number;
+  /** Log level of the tiers' structured logs on stderr (default warn: the stack's own lines stay readable). */
+  logLevel?: LogLevel;
 }
 
 /** Every port `start` listens on, with the option that moves it. */
@@ -133,7 +136,7 @@ export async function startAction(opts: StartOptions): Promise<number> {
 
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const logger = pino({ level: process.env['LOG_LEVEL'] ?? 'warn' }, pino.destination(2));
+  const logger = createLogger({ level: opts.logLevel ?? 'warn', name: 'outpost-start' });
   const stopping = stopRequested();
   const stack = await startStack({
     dataDir,
@@ -195,6 +198,7 @@ function startCommand(): Command {
     .option('--http-port <port>', 'first device HTTP port (device i gets port + i - 1)', port, 8081)
     .option('--devices <n>', 'number of simulated devices', positive, 3)
     .option('--rate <rows>', 'rows per second each device replays', positive, 5)
+    .option(LOG_LEVEL_FLAGS, LOG_LEVEL_HELP, logLevelOption(), 'warn')
     .action(async (opts: StartOptions) => {
       process.exitCode = await startAction(opts);
     });

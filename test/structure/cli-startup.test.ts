@@ -104,6 +104,17 @@ describe('long-running commands', () => {
   const LONG_RUNNING = ['fleet', 'gateway', 'device'];
   const all = [...trainerCommands(), ...fleetCommands(), ...gatewayCommands(), ...deviceCommands()];
 
+  it('outpost start takes --log-level (default warn, so its own lines stay readable), checked by the kit', async () => {
+    const { stackCommands } = await import('../../stack/commands.ts');
+    const start = stackCommands().find((c) => c.name() === 'start') as Command;
+    const option = start.options.find((o) => o.long === '--log-level');
+    expect(option?.defaultValue).toBe('warn');
+    expect(option?.parseArg?.('debug', undefined)).toBe('debug');
+    expect(() => option?.parseArg?.('chatty', undefined)).toThrow(
+      expect.objectContaining({ code: CliErrorCodes.CLI_ARGS }),
+    );
+  });
+
   it.each(LONG_RUNNING)('outpost %s takes --log-level (default info), checked by the kit', (name) => {
     const cmd = all.find((c) => c.name() === name) as Command;
     const option = cmd.options.find((o) => o.long === '--log-level');
