@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, encode, topics } from '@outpost/protocol';
 import { createMqttTransport } from '@outpost/protocol/node';
-import { startDevice, type Device } from '@outpost/device';
+import { DeviceErrorCodes, startDevice, type Device } from '@outpost/device';
 import { loadReleasePublicKey } from '../../stack/model.ts';
 import { startStack, type Stack } from '../../stack/site.ts';
 import { rowsSource, scaleFeature, spreadOrder } from '../../stack/replay.ts';
@@ -42,21 +42,37 @@ describe('the thread from a committed build to drift', () => {
     expect(golden.some((g) => Object.values(g.inputs).includes(null))).toBe(true); // a missing value too
     const expected = golden.map((g) => g.outputs[manifest.predictionOutput]?.[0] as number);
     expect(new Set(expected).size).toBeGreaterThan(1); // both classes: the comparison can fail
+    const complete = golden.flatMap((g, i) => (Object.values(g.inputs).includes(null) ? [] : [i]));
+    const close = (p: number, i: number): void => {
+      const want = expected[i] as number;
+      expect(Math.abs(p - want) / Math.max(1, Math.abs(want)), `golden ${i}`).toBeLessThan(1e-4);
+    };
     for (const device of stack.devices) {
       expect(device.active()?.artifactId).toBe(artifactId);
-      const res = await fetch(`${device.httpUrl}/predict`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ rows: golden.map((g) => g.inputs) }),
-      });
+      // In process, every golden row (the missing value is imputed inside the graph).
+      const local = await device.predict(golden.map((g) => ({ ...g.inputs })));
+      expect(local.predictions).toHaveLength(expected.length);
+      local.predictions.forEach(close);
+      // Over HTTP, the complete rows; a row missing an input the model never saw missing in
+      // training is refused per field (docs/SECURITY.md "Prediction input").
+      const post = (rows: unknown[]): Promise<Response> =>
+        fetch(`${device.httpUrl}/predict`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ rows }),
+        });
+      const res = await post(complete.map((i) => golden[i]?.inputs));
       expect(res.status).toBe(200);
       const body = (await res.json()) as { version: number; predictions: number[] };
       expect(body.version).toBe(version);
-      expect(body.predictions).toHaveLength(expected.length);
-      body.predictions.forEach((p, i) => {
-        const want = expected[i] as number;
-        expect(Math.abs(p - want) / Math.max(1, Math.abs(want)), `golden ${i}`).toBeLessThan(1e-4);
-      });
+      expect(body.predictions).toHaveLength(complete.length);
+      body.predictions.forEach((p, k) => close(p, complete[k] as number));
+      const refused = await post(golden.filter((_g, i) => !complete.includes(i)).map((g) => g.inputs));
+      expect(refused.status).toBe(400);
+      const error = ((await refused.json()) as { error: { code: string; details: { fields: { field: string }[] } } })
+        .error;
+      expect(error.code).toBe(DeviceErrorCodes.INPUT_INVALID);
+      expect(error.details.fields.map((f) => f.field)).toContain('Light');
     }
   });
 
