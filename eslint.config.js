@@ -1,5 +1,5 @@
 // typescript-eslint with type information, so `no-floating-promises` can see unawaited promises —
-// the classic bug in MQTT and server code (CONVENTIONS.md "Tooling").
+// the classic bug in MQTT and server code.
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(

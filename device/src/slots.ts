@@ -38,7 +38,7 @@ export interface LoadedModel {
 export const otherSlot = (s: SlotName): SlotName => (s === 'a' ? 'b' : 'a');
 
 /**
- * Model slots A/B under `<dataDir>/slots/{a,b}/` (DESIGN.md §3 "Device update state machine"):
+ * Model slots A/B under `<dataDir>/slots/{a,b}/` (docs/ARCHITECTURE.md "Deploy: desired → reported"):
  * a new model is written into the inactive slot, and only a successful smoke test flips
  * `state.json`'s `active`, so a power cut at any point leaves a working model to start on.
  * Of an artifact's files, the engine runs the one whose manifest role is its `modelRole`

@@ -11,7 +11,7 @@ export function closeEnough(actual: number, expected: number): boolean {
 }
 
 /**
- * The smoke test before activation (DESIGN.md §3 "smoke test (golden examples)"): runs every golden
+ * The smoke test before activation (docs/ARCHITECTURE.md "Deploy: desired → reported"): runs every golden
  * example as one batch and compares each expected output value. Throws OUTPOST_ERR_SMOKE_TEST_FAILED
  * naming the first mismatch.
  */

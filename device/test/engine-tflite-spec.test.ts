@@ -1,5 +1,5 @@
 /**
- * The TFLite round trip of real artifacts (issue 4 §4): spec-built models whose pipelines use every
+ * The TFLite round trip of real artifacts: spec-built models whose pipelines use every
  * step kind (cluster_similarity included) go through the trainer's `buildArtifact`; the signed artifact's `model.tflite` runs in
  * the TFLite engine (tfjs-tflite behind the Node shim, the input transform applied by the device)
  * and must give the artifact's `model.onnx` outputs in the onnxruntime-web engine within 1e-5

@@ -44,7 +44,7 @@ export function nextDesiredState(
 }
 
 /**
- * Assigns a registered model version to a gateway (DESIGN.md §3 "Desired / reported state"):
+ * Assigns a registered model version to a gateway (docs/ARCHITECTURE.md "Deploy: desired → reported"):
  * stores the next desired state, then publishes it retained at QoS 1 so a gateway that connects
  * later still reads it.
  */

@@ -31,14 +31,14 @@ export interface FleetOptions {
   port?: number;
   /** Embedded broker host, default '127.0.0.1'. */
   host?: string;
-  /** Use an external MQTT 3.1.1 broker instead of the embedded one (DESIGN.md §6). */
+  /** Use an external MQTT 3.1.1 broker instead of the embedded one. */
   brokerUrl?: string;
   /** The key artifacts must be signed with (PEM, SPKI ed25519). */
   publicKeyPem: string;
   logger?: Logger;
   clock?: Clock;
   clientId?: string;
-  /** Drift thresholds (DESIGN.md §4: configurable). */
+  /** Drift thresholds (docs/ARCHITECTURE.md "Drift"). */
   driftThresholds?: Partial<DriftThresholds>;
   /** Bounds of the dead-letter table (default: 10,000 letters, 4 KiB of each payload). */
   deadLetters?: DeadLetterBounds;
@@ -67,7 +67,7 @@ export interface Fleet {
 }
 
 /**
- * Starts the fleet service (DESIGN.md §2): the embedded broker (unless `brokerUrl`), the store,
+ * Starts the fleet service (docs/ARCHITECTURE.md "Tiers and packages"): the embedded broker (unless `brokerUrl`), the store,
  * the fleet's own transport (persistent session), ingestion, and the artifact server for gateways.
  * Stored desired states are republished retained on start, so a broker that lost them converges.
  */

@@ -49,7 +49,7 @@ export function readArtifactFolder(dir: string): ArtifactBundle {
 }
 
 /**
- * Registers a signed artifact (DESIGN.md §3 "The model artifact"): verifies id, schema, signature
+ * Registers a signed artifact (docs/ARCHITECTURE.md "Artifact"): verifies id, schema, signature
  * and every file hash, refuses a (name, version) already taken by another artifact
  * (OUTPOST_ERR_VERSION_EXISTS), is idempotent for the same artifact, copies the verified bytes to
  * `<dataDir>/artifacts/<artifactId>/` and records it. Works offline (no broker needed).

@@ -4,8 +4,9 @@ import type { GatewayStore } from './store/gateway-store.ts';
 export type DeadLetterSink = (topic: string, payload: Buffer, err: unknown) => void;
 
 /**
- * Rejects a bad inbound message (DESIGN.md §3 "a bad one is rejected with a logged reason and kept
- * in a dead-letter table, and never crashes the receiver"): logs it, keeps its raw bytes and code.
+ * Rejects a bad inbound message (docs/ARCHITECTURE.md "Bad input": a bad one is rejected with a logged
+ * reason and kept in a dead-letter table, and never crashes the receiver): logs it, keeps its raw bytes
+ * and code.
  */
 export function createDeadLetterSink(
   store: GatewayStore,

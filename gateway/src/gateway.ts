@@ -61,7 +61,7 @@ export interface Gateway {
 }
 
 /**
- * Starts a site gateway (DESIGN.md §2): a local broker for the site's devices, an artifact cache
+ * Starts a site gateway (docs/ARCHITECTURE.md "Tiers and packages"): a local broker for the site's devices, an artifact cache
  * fed from the fleet, the reconcile loop and the store-and-forward relay. Resolves once the local
  * side is up; the upstream connection is retried in the background, so a site keeps being served
  * from its cache while the fleet is away.

@@ -44,8 +44,8 @@ export interface Relay {
 type Leaf = 'telemetry' | 'reported' | 'labels';
 
 /**
- * Device → fleet relay with store-and-forward (DESIGN.md §3 "QoS 1 ... for everything that must not
- * be lost"): a valid message is written to the outbox first, published upstream second, and removed
+ * Device → fleet relay with store-and-forward, QoS 1 for everything that must not be lost
+ * (docs/ARCHITECTURE.md "Telemetry"): a valid message is written to the outbox first, published upstream second, and removed
  * only after the upstream PUBACK. A crash in between re-sends it on restart: at-least-once here,
  * exactly-once counting at the fleet, which keys telemetry by (device, seq).
  *
@@ -111,7 +111,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   }
 
   function forward(topic: string, value: unknown, retain: boolean): void {
-    // Durable first (DESIGN.md §2: "keeps serving its site and queues everything for the fleet").
+    // Durable first: while the fleet is away the gateway keeps serving its site and queues everything for it.
     store.enqueue(topic, encode(value), retain, clock.now());
     drain(false);
   }

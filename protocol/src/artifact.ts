@@ -15,8 +15,8 @@ export interface ArtifactBundle {
 }
 
 /**
- * The whole check every tier makes before trusting an artifact (DESIGN.md §3 "Device update state
- * machine: verify"): the manifest's bytes hash to the artifact id, the manifest passes its schema,
+ * The whole check every tier makes before trusting an artifact (docs/ARCHITECTURE.md "Artifact"):
+ * the manifest's bytes hash to the artifact id, the manifest passes its schema,
  * its signature verifies against the pinned key, and every listed file has its promised size and
  * sha256. Throws a coded OutpostError on the first failure.
  */

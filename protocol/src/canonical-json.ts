@@ -2,7 +2,7 @@ import { ErrorCodes, OutpostError } from './errors.ts';
 
 /**
  * Canonical JSON: object keys sorted by code unit, no insignificant whitespace, numbers as
- * JSON.stringify writes them. Signing and content addressing hash these bytes (DESIGN.md §3).
+ * JSON.stringify writes them. Signing and content addressing hash these bytes (docs/ARCHITECTURE.md "Artifact").
  */
 export function canonicalJson(value: unknown): string {
   return write(value, '$');

@@ -21,8 +21,7 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, what: s
 
 /**
  * Reads a message from bytes: size limit, JSON, schema. Every receiver goes through this, so every
- * bad message fails the same three ways with the same codes (DESIGN.md §3 "every inbound message is
- * schema-validated").
+ * bad message fails the same three ways with the same codes (docs/ARCHITECTURE.md "Bad input").
  */
 export function decode<S extends z.ZodType>(
   schema: S,

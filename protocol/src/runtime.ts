@@ -1,6 +1,6 @@
 /**
- * Dependencies every service takes instead of reaching for globals (CONVENTIONS.md "Dependencies
- * come in"): tests pass a fake clock and a silent logger.
+ * Dependencies every service takes instead of reaching for globals (docs/ARCHITECTURE.md "Tiers and
+ * packages"): tests pass a fake clock and a silent logger.
  */
 export interface Clock {
   now(): number;

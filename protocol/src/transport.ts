@@ -1,5 +1,5 @@
 /**
- * The message transport every tier talks through (CONVENTIONS.md: the transport is passed in).
+ * The message transport every tier talks through (passed in, docs/ARCHITECTURE.md "Tiers and packages").
  * The MQTT implementation is `createMqttTransport` in `@outpost/protocol/node`; tests may pass
  * their own. Semantics follow MQTT 3.1.1: QoS 0/1, retained messages, `+`/`#` filters.
  */

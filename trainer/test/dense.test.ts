@@ -159,7 +159,7 @@ describe('emitDense int8 weights', () => {
       for (const opt of ['basic', 'all'] as const) {
         const got = await run(ort, bytes, x, inDim, opt);
         // onnxruntime-node above 'basic' rewrites DQ+MatMul into a dynamically quantized MatMul,
-        // which also quantizes x: exact only at 'basic' (see STACK.md).
+        // which also quantizes x: exact only at 'basic'.
         const tolerance = ort === ortNode && opt === 'all' ? 0.03 : 1e-5;
         got.forEach((v, i) => expect(Math.abs(v - (want[i] as number))).toBeLessThan(tolerance));
       }

@@ -1,5 +1,5 @@
 /**
- * Issue "Model artifacts" §2: every learner's exported model, run in onnxruntime-web and
+ * Export parity (docs/ARCHITECTURE.md "Artifact"): every learner's exported model, run in onnxruntime-web and
  * onnxruntime-node on 200 raw validation records (nulls, NaN, ±∞, an unseen category), gives the
  * in-process predictions within 1e-5 relative and exactly the same labels (Debian's onnx checker
  * runs on the same models in onnx-checker.system.test.ts). Ensembles: averaging, and stacking (members → Concat → MatMul + Add

@@ -1,5 +1,5 @@
 /**
- * Issue "Model artifacts" §3: an MLP artifact ships int8 weights (the first storage of INT8_LADDER
+ * int8 artifacts (docs/ARCHITECTURE.md "Artifact"): an MLP artifact ships int8 weights (the first storage of INT8_LADDER
  * that passes) when its validation metric (in onnxruntime-web) stays within the spec tolerance, with
  * the float model beside it; a linear model ships float because int8 is not smaller; tolerance 0 on a contrived target ships float; trees ship
  * float with the compaction figures. Golden outputs are the shipped model's and pass the device's

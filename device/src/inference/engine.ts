@@ -1,8 +1,8 @@
 import type { FeatureValue, FileEntry, Manifest } from '@outpost/protocol';
 
 /**
- * The inference engine contract, kept apart from its implementations (CONVENTIONS.md "Contracts
- * apart from implementations", as onnxruntime's js/common does): onnxruntime-web (model.onnx) and
+ * The inference engine contract, kept apart from its implementations (docs/ARCHITECTURE.md "Tiers and
+ * packages", as onnxruntime's js/common does): onnxruntime-web (model.onnx) and
  * TFLite (model.tflite). Every implementation passes test/engine-contract.ts.
  */
 export type OutputData = Float32Array | Float64Array | BigInt64Array | string[];

@@ -9,8 +9,8 @@ export interface OrtWebEngineOptions {
 }
 
 /**
- * The onnxruntime-web engine: runs everywhere Node runs, 32-bit ARM included (STACK.md
- * "onnxruntime-web 1.30 in plain Node"). One feed per manifest input, shape [N, 1].
+ * The onnxruntime-web engine: runs everywhere Node runs, 32-bit ARM included, since it is wasm
+ * (docs/ARCHITECTURE.md "Install notes"). One feed per manifest input, shape [N, 1].
  */
 export class OrtWebEngine implements InferenceEngine {
   readonly name = 'onnxruntime-web';

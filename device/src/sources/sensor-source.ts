@@ -1,7 +1,7 @@
 import type { FeatureValue } from '@outpost/protocol';
 
 /**
- * Where a device's rows come from (CONVENTIONS.md "Contracts apart from implementations"): CSV
+ * Where a device's rows come from (a contract apart from its implementations, docs/ARCHITECTURE.md "Tiers and packages"): CSV
  * replay today; johnny-five sensors and simulations implement the same contract.
  */
 export interface SensorSource extends AsyncIterable<Record<string, FeatureValue>> {

@@ -4,7 +4,8 @@ import path from 'node:path';
 
 /**
  * Writes a file so that a power cut leaves either the old or the new content, never a torn one
- * (DESIGN.md §3 "a power cut at any point leaves a device that starts on a working model"):
+ * (docs/ARCHITECTURE.md "Deploy: desired → reported": a power cut at any point leaves a device that starts
+ * on a working model):
  * write a temp file beside it, fsync, rename over, fsync the directory.
  */
 export async function writeFileAtomic(file: string, data: Uint8Array | string): Promise<void> {

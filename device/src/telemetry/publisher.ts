@@ -36,8 +36,8 @@ export interface TelemetryStats {
 }
 
 /**
- * Closes telemetry windows and delivers them at least once (DESIGN.md §3 "Telemetry": no loss, no
- * double counting). A window closes after `windowRows` rows, after `windowMs`, on a model change
+ * Closes telemetry windows and delivers them at least once (docs/ARCHITECTURE.md "Telemetry": no loss,
+ * no double counting). A window closes after `windowRows` rows, after `windowMs`, on a model change
  * and on `flush()`. Its seq is persisted in state.json before anything is sent, the window is
  * written to `<dataDir>/outbox/<seq>.json`, published QoS 1, and the file deleted after the PUBACK;
  * on start the outbox is sent again. The fleet dedups by (device, seq).
@@ -172,7 +172,7 @@ export class TelemetryPublisher {
     this.pending.add(seq);
     // The outbox file first, then seq in state.json. A kill between the two leaves the file, and
     // start() takes seq = max(state, outbox), so a restart never reuses a seq and never leaves a gap
-    // (DESIGN.md §3 idempotent ingestion; test/fault checks seqs arrive as 1..n).
+    // (the fleet's ingestion is idempotent, docs/ARCHITECTURE.md "Telemetry"; test/fault checks seqs arrive as 1..n).
     const persisted = this.chain.then(async () => {
       await writeFileAtomic(this.outboxFile(seq), payload);
       await this.o.state.update((s) => ({ ...s, seq: Math.max(s.seq, seq) }));

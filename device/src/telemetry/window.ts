@@ -34,7 +34,7 @@ export interface WindowModel {
 }
 
 /**
- * One telemetry window being aggregated (DESIGN.md §3 "Telemetry"): counts over the active
+ * One telemetry window being aggregated (docs/ARCHITECTURE.md "Telemetry"): counts over the active
  * manifest's reference profile, never raw rows. Numeric features bin with `binIndex` over the
  * reference edges; string features count per reference category (in the reference's order).
  */

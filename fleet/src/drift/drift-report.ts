@@ -10,7 +10,7 @@ export interface DriftThresholds {
   moderate: number;
   /** PSI at or above this is 'major' (common practice: 0.25). */
   major: number;
-  /** Fewer observed rows than this is 'small-window': flagged, not alarmed (DESIGN.md §4). */
+  /** Fewer observed rows than this is 'small-window': flagged, not alarmed (docs/ARCHITECTURE.md "Drift"). */
   minRows: number;
   epsilon: number;
 }
@@ -72,7 +72,7 @@ function referenceBins(ref: FeatureReference): number[] {
 }
 
 /**
- * Drift of one model version against its reference profile (DESIGN.md §4): bin counts summed over
+ * Drift of one model version against its reference profile (docs/ARCHITECTURE.md "Drift"): bin counts summed over
  * every stored window of (model, version[, device]), then PSI and Jensen–Shannon per feature and
  * for the prediction distribution. Numeric features compare `bins` with the reference `freqs`;
  * categorical features compare `counts` plus `unseen` with the reference freqs plus 0. Missing

@@ -1,5 +1,5 @@
 /**
- * Distances between a reference distribution and observed counts (DESIGN.md §4 "Monitoring").
+ * Distances between a reference distribution and observed counts (docs/ARCHITECTURE.md "Drift").
  *
  * PSI = Σ (a_i − e_i) · ln(a_i / e_i), where e is the reference and a the observed distribution.
  * A bin empty on either side would make the log infinite, so both distributions are smoothed the

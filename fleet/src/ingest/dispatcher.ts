@@ -14,8 +14,8 @@ export const ingestHandlers: readonly IngestHandler[] = [
 ];
 
 /**
- * Keeps a rejected message (DESIGN.md §3: "a bad one is rejected with a logged reason and kept in
- * a dead-letter table, and never crashes the receiver"). Never throws.
+ * Keeps a rejected message (docs/ARCHITECTURE.md "Bad input"): a bad one is rejected with a logged
+ * reason and kept in a dead-letter table, and never crashes the receiver. Never throws.
  */
 export function deadLetter(ctx: IngestContext, topic: string, payload: Buffer, err: unknown): void {
   const code = err instanceof OutpostError ? err.code : FleetErrorCodes.INGEST_FAILED;

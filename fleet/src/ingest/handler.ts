@@ -18,7 +18,7 @@ export interface IngestContext {
 }
 
 /**
- * One inbound message type (CONVENTIONS.md "one handler per message type"). `handle` decodes and
+ * One inbound message type (one handler per message type, docs/ARCHITECTURE.md "Tiers and packages"). `handle` decodes and
  * stores; it throws a coded OutpostError for bad input and the dispatcher dead-letters it.
  */
 export interface IngestHandler {

@@ -2,7 +2,7 @@ import { LabelMessage, decode } from '@outpost/protocol';
 import type { IngestHandler } from './handler.ts';
 import { assertTopicMatches } from './topic-check.ts';
 
-/** Ground-truth labels for a device's predictions (DESIGN.md §3 "Labels"). */
+/** Ground-truth labels for a device's predictions, relayed by its gateway on the `labels` leaf. */
 export const labelsHandler: IngestHandler = {
   kind: 'devices',
   leaf: 'labels',

@@ -4,7 +4,7 @@ import { assertTopicMatches } from './topic-check.ts';
 
 /**
  * Telemetry windows from devices, relayed by their gateways. Stored once per (device, seq)
- * (DESIGN.md §3 "Telemetry": no loss, no double counting across retries); a redelivery is counted.
+ * (docs/ARCHITECTURE.md "Telemetry": no loss, no double counting across retries); a redelivery is counted.
  */
 export const telemetryHandler: IngestHandler = {
   kind: 'devices',

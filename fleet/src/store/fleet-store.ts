@@ -8,12 +8,12 @@ import type {
 } from '@outpost/protocol';
 
 /**
- * The fleet's store (the contract; CONVENTIONS.md "Contracts apart from implementations").
+ * The fleet's store (the contract, apart from its implementations; docs/ARCHITECTURE.md "Tiers and packages").
  * Implementations: `openSqliteStore` (better-sqlite3, the default) and `createMemoryStore`
  * (tests, throwaway runs). Both pass fleet/test/store-contract.ts.
  *
  * Calls are synchronous: the default store is an embedded SQLite file and every call is a short
- * transaction. A networked store (PostgreSQL, DESIGN.md §6) would wrap this in a queue.
+ * transaction. A networked store (PostgreSQL, say) would wrap this in a queue.
  */
 export interface ArtifactRecord {
   artifactId: string;
@@ -77,7 +77,7 @@ export interface FleetStore {
   putReported(state: ReportedState): void;
   listReported(): ReportedState[];
 
-  /** Stores a window once per (device, seq); true if it was new (DESIGN.md §3 "Telemetry"). */
+  /** Stores a window once per (device, seq); true if it was new (docs/ARCHITECTURE.md "Telemetry"). */
   insertTelemetry(window: TelemetryWindow, receivedAt: string): boolean;
   /** Windows of a model (optionally one version, one device), by device then seq. */
   telemetryWindows(query: TelemetryQuery): TelemetryWindow[];

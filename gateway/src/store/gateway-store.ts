@@ -1,8 +1,8 @@
 import type { DeadLetterBounds, DesiredState, ReportedState } from '@outpost/protocol';
 
 /**
- * What a gateway keeps across restarts (DESIGN.md §2 "gateway: artifact cache, store-and-forward
- * queue"). Synchronous on purpose: it is a local file (SQLite) or memory, and a synchronous
+ * What a gateway keeps across restarts: artifact cache, store-and-forward queue (docs/ARCHITECTURE.md
+ * "State kept by each tier"). Synchronous on purpose: it is a local file (SQLite) or memory, and a synchronous
  * enqueue-then-publish keeps the outbox order equal to the order messages arrived in.
  */
 export interface CachedArtifact {

@@ -120,8 +120,8 @@ const toDevice = (r: DeviceRow): KnownDevice => ({
 });
 
 /**
- * The gateway's SQLite store, `<dataDir>/gateway.db`, WAL with synchronous=NORMAL (STACK.md
- * "SQLite"): an enqueued outbox row survives a process crash before it is published upstream.
+ * The gateway's SQLite store, `<dataDir>/gateway.db`, WAL with synchronous=NORMAL: an
+ * enqueued outbox row survives a process crash before it is published upstream.
  */
 export function openSqliteStore(dataDir: string, options: GatewayStoreOptions = {}): GatewayStore {
   const bounds = deadLetterBounds(options.deadLetters);

@@ -7,7 +7,7 @@ import type { MessageHandler, PublishOptions, Transport } from '../transport.ts'
 export interface MqttTransportOptions {
   url: string;
   clientId: string;
-  /** Persistent session (clean: false) by default, so QoS 1 messages wait for us (DESIGN.md §3). */
+  /** Persistent session (clean: false) by default, so QoS 1 messages wait for us (docs/ARCHITECTURE.md "Topics"). */
   clean?: boolean;
   username?: string;
   password?: string;

@@ -11,7 +11,7 @@ export const ModelAssignment = z.strictObject({
 });
 export type ModelAssignment = z.infer<typeof ModelAssignment>;
 
-/** Retained on `desired` (DESIGN.md §3 "Desired / reported state"). Reconciling it is idempotent. */
+/** Retained on `desired` (docs/ARCHITECTURE.md "Deploy: desired → reported"). Reconciling it is idempotent. */
 export const DesiredState = z.strictObject({
   target: Id,
   /** Increases with every change; a node reports the revision it has converged to. */

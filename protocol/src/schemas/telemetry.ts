@@ -23,7 +23,7 @@ export type FeatureCounts = z.infer<typeof FeatureCounts>;
 export const LATENCY_BOUNDS_MS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 1000] as const;
 
 /**
- * A telemetry window: a summary, never raw rows (DESIGN.md §3 "Telemetry"). `(device, seq)` is the
+ * A telemetry window: a summary, never raw rows (docs/ARCHITECTURE.md "Telemetry"). `(device, seq)` is the
  * idempotency key: the fleet stores each window once however often it is delivered.
  */
 export const TelemetryWindow = z.strictObject({

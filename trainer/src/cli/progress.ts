@@ -1,5 +1,5 @@
 /**
- * Progress for long trainer steps (issue "Trainer" §7). On a terminal, a message carrying "i/n"
+ * Progress for long trainer steps. On a terminal, a message carrying "i/n"
  * (CV folds, tuning points, halving rounds) redraws one bar line in place; any other message, or
  * any message when the output is not a terminal (CI, a pipe, a log file), is printed as a
  * timestamped line, so logs stay readable.

@@ -4,7 +4,7 @@ import path from 'node:path';
 import vm from 'node:vm';
 
 /**
- * Makes `@tensorflow/tfjs-tflite` 0.0.1-alpha.10 load in plain Node (STACK.md "TFLite"). It assumes
+ * Makes `@tensorflow/tfjs-tflite` 0.0.1-alpha.10 load in plain Node. It assumes
  * a web worker: it reads `self.location`, loads its Emscripten loader with `importScripts`, fetches
  * the `.wasm`, and picks the threaded build when `MessageChannel` can post a SharedArrayBuffer.
  * The shim answers each of those from the package's `wasm/` folder on disk, and hides
