@@ -48,7 +48,7 @@ import {
   type HousingData,
 } from './lib/dense-artifacts.ts';
 import { timeRuns } from './lib/table.ts';
-import { createTfliteEngine } from '../device/src/inference/tflite/tflite-engine.ts';
+import { createTfliteEngine } from '@outpost/device';
 import type { FeatureValue, Manifest } from '@outpost/protocol';
 import { fitSpecMlp, ladder } from './lib/spec-mlp.ts';
 

@@ -31,9 +31,9 @@ import {
   type DenseQuant,
   type SpecPipeline,
   type TfliteSource,
+  // The writer itself, to put a hand-made transform into a .tflite file.
+  writeTflite,
 } from '@outpost/trainer';
-// The writer itself, to put a hand-made transform into a .tflite file.
-import { writeTflite } from '../../trainer/src/tflite/writer.ts';
 import { createTfliteEngine } from '../src/inference/tflite/tflite-engine.ts';
 import { designRows } from '../src/inference/tflite/input-transform.ts';
 import { readTfliteMetadata } from '../src/inference/tflite/tflite-metadata.ts';

@@ -65,5 +65,6 @@ export type { HeadContext } from './onnx/heads/common.ts';
 export { ensembleOf, treeHead, type TreeExportOptions } from './onnx/heads/tree.ts';
 export { compactEnsemble } from './onnx/compact-trees.ts';
 export { exportTflite, inputTransform, tfliteLayers, type TfliteSource } from './tflite/export-tflite.ts';
+export { writeTflite, type TfliteDense, type TfliteWriteOptions } from './tflite/writer.ts';
 
 export { trainerCommands } from './cli/index.ts';
