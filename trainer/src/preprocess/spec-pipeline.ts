@@ -19,6 +19,7 @@
  * survive step 1, each stage fitted on the previous stage's output. All values are float32 numbers,
  * rounded after each operation, so the graph computes the same matrix (see `steps/frame.ts`).
  */
+import { SPEC_PIPELINE_FORMAT, type PipelineStep } from '@outpost/protocol';
 import { applyStep as applyPipelineStep } from '@outpost/protocol';
 import type { Column, NumericColumn, RawRecord } from '../data/dataset.ts';
 import { TrainerErrorCodes, trainerError } from '../errors.ts';
@@ -60,20 +61,9 @@ export type {
   FittedScale,
 };
 
-export type FittedStep =
-  | FittedCapped
-  | FittedImpute
-  | FittedClip
-  | FittedRatio
-  | FittedLog
-  | FittedBin
-  | FittedRotate
-  | FittedClusterSimilarity
-  | FittedOrdinal
-  | FittedOneHot
-  | FittedScale;
-
-export const SPEC_PIPELINE_FORMAT = 'outpost-spec-pipeline/1';
+/** A fitted step: the protocol's own union, the form the device applies. */
+export type FittedStep = PipelineStep;
+export { SPEC_PIPELINE_FORMAT };
 
 export interface SpecPipeline {
   format: typeof SPEC_PIPELINE_FORMAT;
