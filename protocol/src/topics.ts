@@ -27,6 +27,11 @@ export const TopicLeaf = {
   telemetry: 'telemetry',
   /** Ground-truth labels for a device's predictions. */
   labels: 'labels',
+  /**
+   * Application-level receipts from the next tier up (fleet → gateway, gateway → device): what it has
+   * durably stored, so the sender may delete it from its outbox (docs/ARCHITECTURE.md "Telemetry").
+   */
+  acks: 'acks',
   /** Commands to the node. */
   commands: 'commands',
 } as const;
