@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * `npm run test:system`: tests that need Debian packages (the list `.ci/run` installs is
- * `.ci/system-packages`). They are named `*.system.test.ts`, are left out of `npm test`, and fail —
+ * `.ci/system-packages`) or the npm registry (the device installed from packed tarballs). They are named `*.system.test.ts`, are left out of `npm test`, and fail —
  * naming the package — when it is missing.
  */
 export default defineConfig({

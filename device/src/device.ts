@@ -13,7 +13,7 @@ import { createArtifactFetcher, createMqttTransport } from '@outpost/protocol/no
 import { DeviceErrorCodes, deviceError } from './errors.ts';
 import { startHttpServer } from './http/server.ts';
 import type { InferenceEngine } from './inference/engine.ts';
-import { createOrtWebEngine } from './inference/ort-web-engine.ts';
+import { selectEngine } from './inference/engine-choice.ts';
 import { Predictor, type PredictionResult } from './predictor.ts';
 import { Reporter } from './reporter.ts';
 import { ModelSlots, type LoadedModel } from './slots.ts';
@@ -33,9 +33,9 @@ export interface DeviceOptions {
   /** Default 127.0.0.1. */
   httpHost?: string;
   /**
-   * Default onnxruntime-web, which runs an artifact's model.onnx; a TFLite engine runs its
-   * model.tflite (the file whose manifest role is the engine's `modelRole`) and refuses artifacts
-   * without one (OUTPOST_ERR_MODEL_FILE_MISSING). `createEngine('onnx' | 'tflite')` makes either.
+   * Default: `selectEngine('auto')` — onnxruntime-node where it loads, else onnxruntime-web; both
+   * run an artifact's model.onnx. A TFLite engine runs its model.tflite (the file whose manifest
+   * role is the engine's `modelRole`) and refuses artifacts without one (OUTPOST_ERR_MODEL_FILE_MISSING).
    */
   engine?: InferenceEngine;
   windowRows?: number;
@@ -88,7 +88,7 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
   const clock = opts.clock ?? systemClock;
   const log = (opts.logger ?? silentLogger).child({ device: id });
   await mkdir(opts.dataDir, { recursive: true });
-  const engine = opts.engine ?? createOrtWebEngine();
+  const engine = opts.engine ?? (await selectEngine('auto')).engine;
   const state = await StateFile.open(opts.dataDir, log);
   const slots = new ModelSlots(opts.dataDir, state, engine, opts.publicKeyPem, log);
 

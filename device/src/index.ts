@@ -14,6 +14,14 @@ export {
 } from './device.ts';
 export type { InferenceEngine, InferenceSession, RunResult, OutputData } from './inference/engine.ts';
 export { createOrtWebEngine, type OrtWebEngineOptions } from './inference/ort-web-engine.ts';
+export { createOrtNodeEngine, type OrtNodeEngineOptions } from './inference/ort-node-engine.ts';
+export {
+  selectEngine,
+  ENGINE_CHOICES,
+  DEFAULT_ENGINE,
+  type EngineChoice,
+  type EngineSelection,
+} from './inference/engine-choice.ts';
 export { createTfliteEngine } from './inference/tflite/tflite-engine.ts';
 export type { SensorSource } from './sources/sensor-source.ts';
 export { CsvReplaySource, loadCsvRows, type CsvReplayOptions } from './sources/csv-replay.ts';

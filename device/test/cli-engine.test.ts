@@ -1,5 +1,5 @@
 /**
- * `outpost device --engine onnx|tflite`: the choice maps to the engine (and so to the artifact file
+ * `outpost device --engine auto|onnxruntime-node|onnxruntime-web|tflite`: the choice maps to the engine (and so to the artifact file
  * it runs), a bad name is refused before anything starts, and the real CLI process started with
  * `--engine tflite` on a data dir holding a trainer artifact serves model.tflite's predictions.
  */
@@ -19,7 +19,7 @@ import {
 import { startEmbeddedBroker } from '@outpost/protocol/broker';
 import { buildArtifact } from '@outpost/trainer';
 import { deviceCommands } from '../src/index.ts';
-import { DEFAULT_ENGINE, ENGINE_CHOICES, createEngine } from '../src/inference/engine-choice.ts';
+import { DEFAULT_ENGINE, ENGINE_CHOICES, selectEngine } from '../src/inference/engine-choice.ts';
 import { ModelSlots } from '../src/slots.ts';
 import { StateFile } from '../src/store/state-file.ts';
 import { specFixture, specModel, type SpecFixture } from './helpers/spec-models.ts';
@@ -27,14 +27,32 @@ import { specFixture, specModel, type SpecFixture } from './helpers/spec-models.
 const ROOT = path.join(import.meta.dirname, '..', '..');
 
 describe('outpost device --engine', () => {
-  it('maps onnx to onnxruntime-web (model.onnx) and tflite to TFLite (model.tflite); onnx is the default', () => {
-    expect(DEFAULT_ENGINE).toBe('onnx');
-    expect(createEngine('onnx')).toMatchObject({ name: 'onnxruntime-web', modelRole: 'model' });
-    expect(createEngine('tflite')).toMatchObject({ name: 'tfjs-tflite', modelRole: 'model-tflite' });
-    expect(() => createEngine('coreml')).toThrow(expect.objectContaining({ code: CliErrorCodes.CLI_ARGS }));
+  it('maps each name to its engine and the file it runs; auto (the default) picks onnxruntime-node on linux x64/arm64', async () => {
+    expect(DEFAULT_ENGINE).toBe('auto');
+    const auto = await selectEngine('auto');
+    // onnxruntime-node ships binaries for linux x64 and arm64 (CI and a 64-bit Pi).
+    if (process.platform === 'linux' && ['x64', 'arm64'].includes(process.arch))
+      expect(auto.engine).toMatchObject({ name: 'onnxruntime-node', modelRole: 'model' });
+    expect(auto.reason).toContain(`${process.platform}-${process.arch}`);
+    // Where the native binary does not load (32-bit ARM), auto falls back to the wasm runtime and says why.
+    const fallback = await selectEngine('auto', {
+      probeOrtNode: () => Promise.resolve({ available: false, reason: 'no binary for linux-arm' }),
+    });
+    expect(fallback.engine).toMatchObject({ name: 'onnxruntime-web', modelRole: 'model' });
+    expect(fallback.reason).toContain('no binary for linux-arm');
+    expect((await selectEngine('onnxruntime-web')).engine).toMatchObject({
+      name: 'onnxruntime-web',
+      modelRole: 'model',
+    });
+    expect((await selectEngine('onnxruntime-node')).engine).toMatchObject({
+      name: 'onnxruntime-node',
+      modelRole: 'model',
+    });
+    expect((await selectEngine('tflite')).engine).toMatchObject({ name: 'tfjs-tflite', modelRole: 'model-tflite' });
+    await expect(selectEngine('coreml')).rejects.toThrow(expect.objectContaining({ code: CliErrorCodes.CLI_ARGS }));
     const [cmd] = deviceCommands();
     const option = cmd?.options.find((o) => o.long === '--engine');
-    expect(option?.defaultValue).toBe('onnx');
+    expect(option?.defaultValue).toBe('auto');
     expect(option?.argChoices).toEqual([...ENGINE_CHOICES]);
   });
 
@@ -48,7 +66,9 @@ describe('outpost device --engine', () => {
         { from: 'user' },
       ),
     ).rejects.toThrow();
-    expect(err).toMatch(/--engine <name>.*coreml.*Allowed choices are onnx, tflite/s);
+    expect(err).toMatch(
+      /--engine <name>.*coreml.*Allowed choices are auto, onnxruntime-node, onnxruntime-web, tflite/s,
+    );
   });
 
   describe('the CLI process', () => {
@@ -70,7 +90,13 @@ describe('outpost device --engine', () => {
       // Installed as an update would: written to slot a, loaded with the TFLite engine, activated.
       dataDir = path.join(root, 'device');
       const state = await StateFile.open(dataDir, silentLogger);
-      const slots = new ModelSlots(dataDir, state, createEngine('tflite'), keys.publicKeyPem, silentLogger);
+      const slots = new ModelSlots(
+        dataDir,
+        state,
+        (await selectEngine('tflite')).engine,
+        keys.publicKeyPem,
+        silentLogger,
+      );
       const bundle: ArtifactBundle = {
         manifestBytes: readFileSync(path.join(artifactDir, 'manifest.json')),
         files: new Map(
@@ -123,7 +149,9 @@ describe('outpost device --engine', () => {
           if (Date.now() > deadline) throw new Error(`device did not start:\n${out}`);
           await new Promise((r) => setTimeout(r, 50));
         }
-        expect(out).toContain('(engine tflite: tfjs-tflite, runs model-tflite files; cli-tflite v1 from model.tflite)');
+        expect(out).toContain(
+          '(engine tfjs-tflite, asked for; runs model-tflite files; cli-tflite v1 from model.tflite)',
+        );
         // lon and lat are required by /predict (never missing in training): rows without them are left out.
         const rows = f.records
           .slice(0, 40)
@@ -136,10 +164,9 @@ describe('outpost device --engine', () => {
         expect(res.status).toBe(200);
         const body = (await res.json()) as { predictions: number[]; model: string };
         const manifest = JSON.parse(readFileSync(path.join(artifactDir, 'manifest.json'), 'utf8')) as Manifest;
-        const session = await createEngine('tflite').load(
-          readFileSync(path.join(artifactDir, 'model.tflite')),
-          manifest,
-        );
+        const session = await (
+          await selectEngine('tflite')
+        ).engine.load(readFileSync(path.join(artifactDir, 'model.tflite')), manifest);
         try {
           expect(body.predictions).toEqual((await session.run(rows)).predictions);
         } finally {
@@ -155,7 +182,13 @@ describe('outpost device --engine', () => {
 
     it("the same slot under the onnx engine runs the artifact's model.onnx", async () => {
       const state = await StateFile.open(dataDir, silentLogger);
-      const slots = new ModelSlots(dataDir, state, createEngine('onnx'), keys.publicKeyPem, silentLogger);
+      const slots = new ModelSlots(
+        dataDir,
+        state,
+        (await selectEngine('onnxruntime-web')).engine,
+        keys.publicKeyPem,
+        silentLogger,
+      );
       const loaded = await slots.loadOnStart();
       try {
         expect(loaded?.modelFile).toBe('model.onnx');

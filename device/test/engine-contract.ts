@@ -13,7 +13,8 @@ export const ENGINE_RTOL = 1e-6;
 
 /**
  * The golden cases every InferenceEngine passes, run against every implementation
- * (docs/ARCHITECTURE.md "Composition and tests"): onnxruntime-web (engine-ort-web.test.ts).
+ * (docs/ARCHITECTURE.md "Composition and tests"): onnxruntime-web (engine-ort-web.test.ts),
+ * onnxruntime-node (engine-ort-node.test.ts).
  */
 export function defineEngineContract(label: string, makeEngine: () => InferenceEngine): void {
   describe(`InferenceEngine contract: ${label}`, () => {

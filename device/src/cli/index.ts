@@ -20,7 +20,7 @@ import {
 } from '@outpost/protocol/cli';
 
 /** The `--engine` names; the same list as `ENGINE_CHOICES` (inference/engine-choice.ts, which a test holds it to). */
-export const ENGINE_NAMES = ['onnx', 'tflite'] as const;
+export const ENGINE_NAMES = ['auto', 'onnxruntime-node', 'onnxruntime-web', 'tflite'] as const;
 
 export interface DeviceCliOptions {
   id: string;
@@ -56,10 +56,10 @@ export function deviceCommand(context: Partial<CommandContext> = {}): Command {
     .addOption(
       new Option(
         '--engine <name>',
-        'inference engine: onnx runs model.onnx (onnxruntime-web, any model); tflite runs model.tflite (linear, logistic, MLP) and refuses artifacts without one',
+        'inference engine: auto picks onnxruntime-node where its binary loads, else onnxruntime-web (both run model.onnx, any model); tflite runs model.tflite (linear, logistic, MLP) and refuses artifacts without one',
       )
         .choices(ENGINE_NAMES)
-        .default('onnx'),
+        .default('auto'),
     )
     .option('--replay <csv>', 'replay rows from a CSV file as sensor input')
     .option('--rate <rows/s>', 'replay rate', positiveNumberOption('--rate'))

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { errorMessage } from '@outpost/protocol';
 import { createLogger, usageError, withLifecycle, type CommandContext, type LogLevel } from '@outpost/protocol/node';
 import { startDevice } from '../device.ts';
-import { createEngine } from '../inference/engine-choice.ts';
+import { selectEngine } from '../inference/engine-choice.ts';
 import { CsvReplaySource } from '../sources/csv-replay.ts';
 import type { DeviceCliOptions } from './index.ts';
 
@@ -16,7 +16,7 @@ export async function runDevice(o: DeviceCliOptions, ctx: CommandContext): Promi
   } catch (err) {
     throw usageError('--public-key', `cannot read ${o.publicKey}: ${errorMessage(err)}`, err);
   }
-  const engine = createEngine(o.engine);
+  const { engine, reason } = await selectEngine(o.engine);
   const logger = createLogger({ level: o.logLevel as LogLevel, name: 'outpost-device' });
   await withLifecycle(
     async (lifecycle) => {
@@ -40,7 +40,7 @@ export async function runDevice(o: DeviceCliOptions, ctx: CommandContext): Promi
       const active = device.active();
       const running = active ? `${active.name} v${active.version} from ${active.modelFile}` : 'no model yet';
       io.out(
-        `device ${device.id} serving on ${device.httpUrl} (engine ${o.engine}: ${engine.name}, runs ${engine.modelRole} files; ${running})`,
+        `device ${device.id} serving on ${device.httpUrl} (engine ${engine.name}, ${reason}; runs ${engine.modelRole} files; ${running})`,
       );
       if (o.replay) {
         const replay = o.replay;

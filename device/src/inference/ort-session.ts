@@ -1,0 +1,119 @@
+// Types only: onnxruntime-web and onnxruntime-node both re-export onnxruntime-common's API.
+import type { InferenceSession as OrtInferenceSession, Tensor as OrtTensor } from 'onnxruntime-web';
+import type { FeatureValue, Manifest } from '@outpost/protocol';
+import { DeviceErrorCodes, deviceError } from '../errors.ts';
+import type { InferenceSession, OutputData, RunResult } from './engine.ts';
+
+/**
+ * What onnxruntime-web and onnxruntime-node share (both implement onnxruntime-common's API): the
+ * session adapter that turns manifest-shaped rows into feeds and outputs into a RunResult, and the
+ * check that a graph matches its manifest. Each engine passes in its own package's `Tensor`.
+ */
+export type TensorConstructor = new (
+  type: 'float32' | 'string',
+  data: Float32Array | string[],
+  dims: readonly number[],
+) => OrtTensor;
+
+/** Throws OUTPOST_ERR_MODEL_LOAD (and releases the session) when the graph does not match the manifest. */
+export async function checkGraph(session: OrtInferenceSession, manifest: Manifest): Promise<void> {
+  const missing = manifest.inputs.filter((i) => !session.inputNames.includes(i.name)).map((i) => i.name);
+  const extra = session.inputNames.filter((n) => !manifest.inputs.some((i) => i.name === n));
+  if (missing.length === 0 && extra.length === 0 && session.outputNames.includes(manifest.predictionOutput)) return;
+  await session.release();
+  throw deviceError(
+    DeviceErrorCodes.MODEL_LOAD,
+    `model graph of ${manifest.name} v${manifest.version} does not match its manifest`,
+    {
+      details: {
+        missingInputs: missing,
+        unexpectedInputs: extra,
+        predictionOutput: manifest.predictionOutput,
+        outputs: session.outputNames,
+      },
+    },
+  );
+}
+
+/** An onnxruntime session behind the engine contract; one feed per manifest input, shape [N, 1]. */
+export class OrtSessionAdapter implements InferenceSession {
+  /** Runs are serialised: feeds reuse buffers, and neither backend gains from overlapping runs of one session. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private released = false;
+  /** Float feed buffers kept for the last batch size (batch 1 is the common case). */
+  private floatBuffers = new Map<string, Float32Array>();
+
+  constructor(
+    private readonly session: OrtInferenceSession,
+    private readonly manifest: Manifest,
+    private readonly Tensor: TensorConstructor,
+  ) {}
+
+  run(rows: Record<string, FeatureValue>[]): Promise<RunResult> {
+    const next = this.queue.then(() => this.runNow(rows));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    await this.queue;
+    await this.session.release();
+  }
+
+  private async runNow(rows: Record<string, FeatureValue>[]): Promise<RunResult> {
+    if (this.released) throw deviceError(DeviceErrorCodes.INFERENCE_FAILED, 'session released');
+    const n = rows.length;
+    if (n === 0) return { outputs: {}, predictions: [] };
+    const feeds: Record<string, OrtTensor> = {};
+    for (const input of this.manifest.inputs) {
+      const name = input.name;
+      if (input.type === 'float') {
+        let data = this.floatBuffers.get(name);
+        if (data?.length !== n) {
+          data = new Float32Array(n);
+          this.floatBuffers.set(name, data);
+        }
+        for (let r = 0; r < n; r++) {
+          const v = (rows[r] as Record<string, FeatureValue>)[name];
+          data[r] = typeof v === 'number' ? v : NaN;
+        }
+        feeds[name] = new this.Tensor('float32', data, [n, 1]);
+      } else {
+        const data = new Array<string>(n);
+        for (let r = 0; r < n; r++) {
+          const v = (rows[r] as Record<string, FeatureValue>)[name];
+          data[r] = typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
+        }
+        feeds[name] = new this.Tensor('string', data, [n, 1]);
+      }
+    }
+    let results: OrtInferenceSession.ReturnType;
+    try {
+      results = await this.session.run(feeds);
+    } catch (cause) {
+      throw deviceError(DeviceErrorCodes.INFERENCE_FAILED, `inference failed: ${(cause as Error).message}`, { cause });
+    }
+    const outputs: Record<string, OutputData> = {};
+    for (const [name, tensor] of Object.entries(results)) outputs[name] = toOutputData(tensor);
+    const pred = outputs[this.manifest.predictionOutput];
+    if (!pred)
+      throw deviceError(
+        DeviceErrorCodes.INFERENCE_FAILED,
+        `model produced no ${this.manifest.predictionOutput} output`,
+      );
+    const stride = pred.length / n;
+    const predictions = new Array<number>(n);
+    for (let r = 0; r < n; r++) predictions[r] = Number(pred[r * stride]);
+    return { outputs, predictions };
+  }
+}
+
+function toOutputData(tensor: OrtTensor): OutputData {
+  const data = tensor.data;
+  if (data instanceof Float32Array || data instanceof Float64Array || data instanceof BigInt64Array) return data;
+  if (Array.isArray(data)) return data.map(String);
+  // int32, uint8, bool…: widen to float64 so callers see one numeric shape.
+  return Float64Array.from(data as ArrayLike<number>);
+}
