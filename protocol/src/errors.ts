@@ -37,6 +37,7 @@ export const ErrorCodes = defineErrors('protocol', {
   TRANSFER_TIMEOUT: 'an artifact chunk was asked for repeatedly without a reply',
   TRANSFER_INVALID:
     'an artifact chunk reply contradicts its request or the manifest (another index or file, a size or chunk count over the bound): the sender is not trusted, the transfer may be retried',
+  ARTIFACT_FOLDER_INVALID: 'a folder given as an artifact has no manifest.json, or its manifest cannot be read',
   ARTIFACT_NOT_ASSIGNED: 'the artifact server refused a chunk: the artifact is not assigned to the node asking',
   ERROR_DEFINED_TWICE:
     'two modules define the same error code (a bug, raised when the second one loads); `details.first` and `details.second` name the owners',

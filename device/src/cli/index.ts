@@ -74,6 +74,35 @@ export function deviceCommand(context: Partial<CommandContext> = {}): Command {
     .action(commandAction(ctx, async (o: DeviceCliOptions) => (await import('./run-device.ts')).runDevice(o, ctx)));
 }
 
+export interface ProvisionCliOptions {
+  artifact: string;
+  dataDir: string;
+  publicKey: string;
+  engine: string;
+  logLevel: string;
+}
+
+/** `outpost provision …`: installs a signed artifact into a stopped device's data directory. */
+export function provisionCommand(context: Partial<CommandContext> = {}): Command {
+  const ctx: CommandContext = { ...processContext, ...context };
+  return new Command('provision')
+    .description(
+      "install a signed artifact into a stopped device's data dir (verified, smoke-tested, then made active)",
+    )
+    .requiredOption('--artifact <dir>', 'artifact folder (manifest.json and its files)')
+    .requiredOption('--data-dir <dir>', "the device's data directory")
+    .requiredOption('--public-key <pem>', "file with the fleet's ed25519 public key (PEM)")
+    .addOption(
+      new Option('--engine <name>', 'the engine the device will run (it smoke-tests that engine’s file)')
+        .choices(ENGINE_NAMES)
+        .default('auto'),
+    )
+    .option(LOG_LEVEL_FLAGS, LOG_LEVEL_HELP, logLevelOption(), 'warn')
+    .action(
+      commandAction(ctx, async (o: ProvisionCliOptions) => (await import('./run-provision.ts')).runProvision(o, ctx)),
+    );
+}
+
 export function deviceCommands(context: Partial<CommandContext> = {}): Command[] {
-  return [deviceCommand(context)];
+  return [deviceCommand(context), provisionCommand(context)];
 }

@@ -12,3 +12,4 @@ export * from './keys.ts';
 export * from './cli/index.ts';
 export * from './logging.ts';
 export * from './http-errors.ts';
+export * from './artifact-folder.ts';
