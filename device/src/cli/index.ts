@@ -103,6 +103,33 @@ export function provisionCommand(context: Partial<CommandContext> = {}): Command
     );
 }
 
+export interface PredictCliOptions {
+  artifact: string;
+  in: string;
+  out: string;
+  publicKey: string;
+  engine: string;
+  batch: number;
+  logLevel: string;
+}
+
+/** `outpost predict …`: batch predictions for a CSV file with a verified artifact. */
+export function predictCommand(context: Partial<CommandContext> = {}): Command {
+  const ctx: CommandContext = { ...processContext, ...context };
+  return new Command('predict')
+    .description(
+      'predict every row of a CSV file with a signed artifact (verified first); refused rows keep their reason',
+    )
+    .requiredOption('--artifact <dir>', 'artifact folder (manifest.json and its files)')
+    .requiredOption('--in <csv>', 'input rows, with a header naming the model inputs')
+    .requiredOption('--out <csv>', 'where to write line,prediction,error')
+    .requiredOption('--public-key <pem>', 'file with the ed25519 public key the artifact must be signed with (PEM)')
+    .addOption(new Option('--engine <name>', 'inference engine').choices(ENGINE_NAMES).default('auto'))
+    .option('--batch <n>', 'rows per engine run', intOption('--batch', { min: 1, max: 100_000 }), 1000)
+    .option(LOG_LEVEL_FLAGS, LOG_LEVEL_HELP, logLevelOption(), 'warn')
+    .action(commandAction(ctx, async (o: PredictCliOptions) => (await import('./run-predict.ts')).runPredict(o, ctx)));
+}
+
 export function deviceCommands(context: Partial<CommandContext> = {}): Command[] {
-  return [deviceCommand(context), provisionCommand(context)];
+  return [deviceCommand(context), provisionCommand(context), predictCommand(context)];
 }
