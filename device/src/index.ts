@@ -25,6 +25,8 @@ export {
 export { createTfliteEngine } from './inference/tflite/tflite-engine.ts';
 export type { SensorSource } from './sources/sensor-source.ts';
 export { CsvReplaySource, loadCsvRows, type CsvReplayOptions } from './sources/csv-replay.ts';
+export { SimulatedSource, type SimulatedSourceOptions, type FeatureModel } from './sources/simulated.ts';
+export { parseFault, type Fault, type ScheduledFault } from './sources/faults.ts';
 export type { PredictionResult } from './predictor.ts';
 export { DeviceErrorCodes, type DeviceErrorCode } from './errors.ts';
 export { smokeTest, closeEnough } from './smoke-test.ts';

@@ -45,6 +45,8 @@ describe('outpost device CLI', () => {
       '--replay',
       '--rate',
       '--loop',
+      '--fault',
+      '--seed',
       '--window-rows',
       '--window-ms',
       '--log-level',
@@ -64,6 +66,8 @@ describe('outpost device CLI', () => {
   it.each([
     ['an unreadable key file', [], '--public-key'],
     ['--rate without --replay', ['--rate', '5'], '--rate'],
+    ['--fault without --replay', ['--fault', 'stuck:CO2@1'], '--fault'],
+    ['a malformed --fault', ['--replay', 'x.csv', '--fault', 'melt:CO2@1'], '--fault'],
     ['a broker that is not mqtt: or mqtts:', ['--broker', 'http://h'], '--broker'],
     ['a window duration out of range', ['--window-ms', '5ms'], '--window-ms'],
     ['a window duration that is no duration', ['--window-ms', 'soon'], '--window-ms'],

@@ -14,6 +14,7 @@ export * from './transport.ts';
 export * from './decode.ts';
 export * from './binning.ts';
 export * from './csv.ts';
+export * from './random.ts';
 export {
   generateSigningKeyPair,
   keyId,

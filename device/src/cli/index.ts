@@ -33,6 +33,8 @@ export interface DeviceCliOptions {
   replay?: string;
   rate?: number;
   loop?: boolean;
+  fault?: string[];
+  seed?: number;
   windowRows?: number;
   windowMs?: number;
   logLevel: string;
@@ -64,6 +66,16 @@ export function deviceCommand(context: Partial<CommandContext> = {}): Command {
     .option('--replay <csv>', 'replay rows from a CSV file as sensor input')
     .option('--rate <rows/s>', 'replay rate', positiveNumberOption('--rate'))
     .option('--loop', 'replay the CSV in a loop')
+    .option(
+      '--fault <spec>',
+      'inject a sensor fault into the replayed rows (repeatable): kind:feature[=args]@from[-until] with kind shift, scale, noise, stuck, dropout, spike or category, e.g. stuck:CO2@100',
+      (v: string, all: string[] = []) => [...all, v],
+    )
+    .option(
+      '--seed <n>',
+      'seed of the injected faults (same seed, same rows)',
+      intOption('--seed', { min: 0, max: 2 ** 31 }),
+    )
     .option('--window-rows <n>', 'rows per telemetry window', intOption('--window-rows', { min: 1, max: 1_000_000 }))
     .option(
       '--window-ms <duration>',

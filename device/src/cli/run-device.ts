@@ -3,13 +3,25 @@ import { errorMessage } from '@outpost/protocol';
 import { createLogger, usageError, withLifecycle, type CommandContext, type LogLevel } from '@outpost/protocol/node';
 import { startDevice } from '../device.ts';
 import { selectEngine } from '../inference/engine-choice.ts';
-import { CsvReplaySource } from '../sources/csv-replay.ts';
+import { CsvReplaySource, loadCsvRows } from '../sources/csv-replay.ts';
+import { parseFault, type ScheduledFault } from '../sources/faults.ts';
+import type { SensorSource } from '../sources/sensor-source.ts';
+import { SimulatedSource } from '../sources/simulated.ts';
 import type { DeviceCliOptions } from './index.ts';
 
 /** `outpost device`: runs a device (and a CSV replay, with --replay) until SIGINT or SIGTERM. */
 export async function runDevice(o: DeviceCliOptions, ctx: CommandContext): Promise<void> {
   const { io } = ctx;
   if ((o.rate !== undefined || o.loop) && !o.replay) throw usageError('--rate', '--rate and --loop need --replay');
+  if (o.fault !== undefined && !o.replay) throw usageError('--fault', '--fault needs --replay');
+  // Parsed before anything starts, so a bad --fault is a usage error.
+  const faults = (o.fault ?? []).map((spec) => {
+    try {
+      return parseFault(spec);
+    } catch (err) {
+      throw usageError('--fault', errorMessage(err), err);
+    }
+  });
   let publicKeyPem: string;
   try {
     publicKeyPem = readFileSync(o.publicKey, 'utf8');
@@ -44,11 +56,14 @@ export async function runDevice(o: DeviceCliOptions, ctx: CommandContext): Promi
       );
       if (o.replay) {
         const replay = o.replay;
-        const source = new CsvReplaySource({
-          path: replay,
-          ...(o.rate !== undefined ? { rate: o.rate } : {}),
-          loop: o.loop ?? false,
-        });
+        const source: SensorSource =
+          faults.length === 0
+            ? new CsvReplaySource({
+                path: replay,
+                ...(o.rate !== undefined ? { rate: o.rate } : {}),
+                loop: o.loop ?? false,
+              })
+            : await faultySource(replay, faults, o);
         const done = device.replay(source).then(
           (n) => io.out(`replayed ${n} rows from ${replay}`),
           (err: unknown) => logger.error({ err }, `replay failed: ${errorMessage(err)}`),
@@ -65,4 +80,16 @@ export async function runDevice(o: DeviceCliOptions, ctx: CommandContext): Promi
     { source: ctx.signals, onCloseError: (name, err) => logger.error({ err, part: name }, `closing ${name} failed`) },
   );
   io.out('device stopped');
+}
+
+/** The CSV's rows replayed with faults injected (a simulated sensor over recorded data). */
+async function faultySource(file: string, faults: ScheduledFault[], o: DeviceCliOptions): Promise<SensorSource> {
+  const base = await loadCsvRows(file);
+  return new SimulatedSource({
+    base,
+    faults,
+    ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    ...(o.rate !== undefined ? { rate: o.rate } : {}),
+    ...(o.loop ? {} : { limit: base.length }),
+  });
 }

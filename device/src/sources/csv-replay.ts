@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseCsv, systemClock, type Clock, type FeatureValue } from '@outpost/protocol';
+import { Pacer } from './pacer.ts';
 import type { SensorSource } from './sensor-source.ts';
 
 export interface CsvReplayOptions {
@@ -19,18 +20,15 @@ export interface CsvReplayOptions {
  */
 export class CsvReplaySource implements SensorSource {
   private closed = false;
-  private wake: (() => void) | undefined;
-  private timer: unknown;
-  private readonly clock: Clock;
+  private readonly pacer: Pacer;
 
   constructor(private readonly options: CsvReplayOptions) {
-    this.clock = options.clock ?? systemClock;
+    this.pacer = new Pacer(options.clock ?? systemClock);
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    this.wake?.();
+    this.pacer.cancel();
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Record<string, FeatureValue>> {
@@ -41,23 +39,12 @@ export class CsvReplaySource implements SensorSource {
     do {
       for (const row of rows) {
         if (this.closed) return;
-        if (interval > 0 && !first) await this.sleep(interval);
+        if (interval > 0 && !first) await this.pacer.sleep(interval);
         first = false;
         if (this.closed) return;
         yield this.options.transform ? this.options.transform({ ...row }) : { ...row };
       }
     } while (this.options.loop && !this.closed);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      this.wake = resolve;
-      this.timer = this.clock.setTimeout(() => {
-        this.timer = undefined;
-        this.wake = undefined;
-        resolve();
-      }, ms);
-    });
   }
 }
 
