@@ -15,6 +15,7 @@ export * from './decode.ts';
 export * from './binning.ts';
 export * from './csv.ts';
 export * from './random.ts';
+export * from './openapi.ts';
 export {
   generateSigningKeyPair,
   keyId,

@@ -5,6 +5,7 @@ import { logServerErrors } from '@outpost/protocol/node';
 import { DeviceErrorCodes } from '../errors.ts';
 import type { PredictionResult } from '../predictor.ts';
 import type { LoadedModel } from '../slots.ts';
+import { deviceOpenApi } from './api.ts';
 import { checkNumericInputs, declaredMissing } from './input-check.ts';
 import { MAX_BODY_BYTES, PredictBody } from './predict-body.ts';
 
@@ -24,6 +25,9 @@ export interface DeviceHttpServer {
   close(): Promise<void>;
 }
 
+/** The version of the device's REST API in its OpenAPI document. */
+export const DEVICE_API_VERSION = '0.1.0';
+
 const STATUS: Record<string, number> = {
   [DeviceErrorCodes.NO_MODEL]: 503,
   [DeviceErrorCodes.INPUT_INVALID]: 400,
@@ -34,7 +38,7 @@ const STATUS: Record<string, number> = {
 
 /**
  * The device's local REST API (docs/ARCHITECTURE.md "Bad input"), on loopback by default:
- * `POST /predict`, `GET /health`, `GET /model`. Errors are `{ error: { code, message, details? } }`.
+ * `POST /predict`, `GET /health`, `GET /model`, `GET /openapi.json` (http/api.ts). Errors are `{ error: { code, message, details? } }`.
  * `POST /predict` refuses a required numeric input that is not a finite number before predicting
  * (http/input-check.ts).
  */
@@ -123,6 +127,9 @@ export async function startHttpServer(o: HttpServerOptions): Promise<DeviceHttpS
       metrics: m.metrics,
     };
   });
+
+  const openApi = deviceOpenApi(DEVICE_API_VERSION);
+  app.get('/openapi.json', async () => openApi);
 
   await app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? 0 });
   const addr = app.server.address() as AddressInfo;
