@@ -14,6 +14,7 @@ import { DeviceErrorCodes, deviceError } from './errors.ts';
 import { startHttpServer } from './http/server.ts';
 import type { InferenceEngine } from './inference/engine.ts';
 import { selectEngine } from './inference/engine-choice.ts';
+import { createDeviceMetrics } from './metrics.ts';
 import { Predictor, type PredictionResult } from './predictor.ts';
 import { Reporter } from './reporter.ts';
 import { ModelSlots, type LoadedModel } from './slots.ts';
@@ -109,7 +110,13 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
   telemetry.setModel(current);
   // Sub-millisecond latency from the monotonic clock unless the caller controls time.
   const now = opts.clock ? () => clock.now() : () => performance.now();
-  const predictor = new Predictor({ active: () => current, telemetry, now, idPrefix: id });
+  const metrics = createDeviceMetrics({
+    deviceId: id,
+    engine: engine.name,
+    active: () => current,
+    outboxDepth: () => telemetry.stats().outboxDepth,
+  });
+  const predictor = new Predictor({ active: () => current, telemetry, now, idPrefix: id, metrics });
   const reporter = new Reporter(id, transport, clock, log, current ? [runningOf(current)] : []);
 
   const fetcher = await createArtifactFetcher({
@@ -159,6 +166,7 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
       active: () => current,
       predict: (rows) => predictor.predict(rows),
       predictions: () => predictor.predictions,
+      metrics,
     });
   } catch (err) {
     await transport.close();

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { OutpostError, type FeatureValue } from '@outpost/protocol';
 import { DeviceErrorCodes, deviceError } from './errors.ts';
 import type { LoadedModel } from './slots.ts';
+import type { DeviceMetrics } from './metrics.ts';
 import type { TelemetryPublisher } from './telemetry/publisher.ts';
 
 export interface PredictionResult {
@@ -19,6 +20,8 @@ export interface PredictorOptions {
   now: () => number;
   /** Prefix of prediction ids (default: the device id plus a random boot tag). */
   idPrefix: string;
+  /** Prometheus counters and the latency histogram (`GET /metrics`). */
+  metrics?: DeviceMetrics;
 }
 
 /**
@@ -47,6 +50,7 @@ export class Predictor {
       predictions = (await model.session.run(rows)).predictions;
     } catch (err) {
       this.o.telemetry.recordErrors(rows.length);
+      this.o.metrics?.failed(model.name, model.version, rows.length);
       if (err instanceof OutpostError) throw err;
       throw deviceError(DeviceErrorCodes.INFERENCE_FAILED, `inference failed: ${(err as Error).message}`, {
         cause: err,
@@ -54,6 +58,7 @@ export class Predictor {
     }
     const latencyMs = this.o.now() - t0;
     this.o.telemetry.record(rows, predictions, latencyMs);
+    this.o.metrics?.predicted(model.name, model.version, rows.length, latencyMs / 1000);
     const ids = new Array<string>(rows.length);
     for (let i = 0; i < rows.length; i++) ids[i] = `${this.prefix}-${(++this.count).toString(36)}`;
     return { model: model.name, version: model.version, predictions, ids };

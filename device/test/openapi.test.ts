@@ -56,7 +56,7 @@ describe('the device API document', () => {
     expect(status).toBe(200);
     const doc = body as { openapi: string; paths: Record<string, Record<string, Record<string, unknown>>> };
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths).sort()).toEqual(['/health', '/model', '/openapi.json', '/predict']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/health', '/metrics', '/model', '/openapi.json', '/predict']);
     const predict = doc.paths['/predict']?.post as {
       requestBody: {
         content: { 'application/json': { schema: { anyOf: { properties: Record<string, unknown> }[] } } };

@@ -83,6 +83,13 @@ export const DEVICE_ROUTES: readonly ApiRoute[] = [
   },
   {
     method: 'get',
+    path: '/metrics',
+    summary:
+      'Prometheus text format: predictions, errors, refused inputs, predict latency, the active model and engine, the telemetry outbox, process memory and CPU',
+    responses: { 200: { description: 'text/plain; version=0.0.4' } },
+  },
+  {
+    method: 'get',
     path: '/openapi.json',
     summary: 'this document',
     responses: { 200: { description: 'OpenAPI 3.1' } },

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ErrorCodes, OutpostError, validate, type Clock, type FeatureValue, type Logger } from '@outpost/protocol';
 import { logServerErrors } from '@outpost/protocol/node';
 import { DeviceErrorCodes } from '../errors.ts';
+import type { DeviceMetrics } from '../metrics.ts';
 import type { PredictionResult } from '../predictor.ts';
 import type { LoadedModel } from '../slots.ts';
 import { deviceOpenApi } from './api.ts';
@@ -18,6 +19,8 @@ export interface HttpServerOptions {
   active(): LoadedModel | undefined;
   predict(rows: Record<string, FeatureValue>[]): Promise<PredictionResult>;
   predictions(): number;
+  /** Served at `GET /metrics` in Prometheus text format; refused inputs are counted there. */
+  metrics?: DeviceMetrics;
 }
 
 export interface DeviceHttpServer {
@@ -84,11 +87,13 @@ export async function startHttpServer(o: HttpServerOptions): Promise<DeviceHttpS
     const rows = 'rows' in body ? body.rows : [body.inputs];
     const model = o.active();
     if (!model) throw new OutpostError(DeviceErrorCodes.NO_MODEL, 'no model is active yet');
-    const { imputed } = checkNumericInputs(
-      rows,
-      model.manifest,
-      model.acceptsMissing ?? declaredMissing(model.manifest),
-    );
+    let imputed: Record<string, number>;
+    try {
+      ({ imputed } = checkNumericInputs(rows, model.manifest, model.acceptsMissing ?? declaredMissing(model.manifest)));
+    } catch (err) {
+      o.metrics?.refused(rows.length);
+      throw err;
+    }
     const r = await o.predict(rows);
     return {
       model: r.model,
@@ -127,6 +132,12 @@ export async function startHttpServer(o: HttpServerOptions): Promise<DeviceHttpS
       metrics: m.metrics,
     };
   });
+
+  const metrics = o.metrics;
+  if (metrics)
+    app.get('/metrics', async (_req, reply) =>
+      reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
+    );
 
   const openApi = deviceOpenApi(DEVICE_API_VERSION);
   app.get('/openapi.json', async () => openApi);
