@@ -30,4 +30,5 @@ export { parseFault, type Fault, type ScheduledFault } from './sources/faults.ts
 export type { PredictionResult } from './predictor.ts';
 export { DeviceErrorCodes, type DeviceErrorCode } from './errors.ts';
 export { smokeTest, closeEnough } from './smoke-test.ts';
+export { provisionModel, type ProvisionOptions, type ProvisionResult } from './provision.ts';
 export { deviceCommands } from './cli/index.ts';
