@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import {
   assertId,
   errorMessage,
@@ -14,7 +15,11 @@ import { DeviceErrorCodes, deviceError } from './errors.ts';
 import { startHttpServer } from './http/server.ts';
 import type { InferenceEngine } from './inference/engine.ts';
 import { selectEngine } from './inference/engine-choice.ts';
+import { LabelDesk } from './labels.ts';
 import { createDeviceMetrics } from './metrics.ts';
+import { PredictionRecorder } from './prediction-recorder.ts';
+import type { PredictionLog } from './store/prediction-log.ts';
+import { PREDICTION_LOG_FILE, openSqlitePredictionLog } from './store/sqlite-prediction-log.ts';
 import { Predictor, type PredictionResult } from './predictor.ts';
 import { Reporter } from './reporter.ts';
 import { ModelSlots, type LoadedModel } from './slots.ts';
@@ -44,6 +49,10 @@ export interface DeviceOptions {
   logger?: Logger;
   clock?: Clock;
   chunkTimeoutMs?: number;
+  /** Where predictions are logged (default: SQLite `<dataDir>/predictions.db`, docs/DEVICE.md). */
+  predictionLog?: PredictionLog;
+  /** Classification predictions with a top-probability margin under this go to review (default 0.2). */
+  reviewMargin?: number;
 }
 
 export interface ActiveModelInfo {
@@ -116,7 +125,15 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
     active: () => current,
     outboxDepth: () => telemetry.stats().outboxDepth,
   });
-  const predictor = new Predictor({ active: () => current, telemetry, now, idPrefix: id, metrics });
+  const predictionLog = opts.predictionLog ?? openSqlitePredictionLog(path.join(opts.dataDir, PREDICTION_LOG_FILE));
+  const recorder = new PredictionRecorder({
+    log: predictionLog,
+    clock,
+    logger: log,
+    ...(opts.reviewMargin !== undefined ? { reviewMargin: opts.reviewMargin } : {}),
+  });
+  const labels = new LabelDesk({ deviceId: id, log: predictionLog, recorder, transport, clock, logger: log });
+  const predictor = new Predictor({ active: () => current, telemetry, now, idPrefix: id, metrics, recorder });
   const reporter = new Reporter(id, transport, clock, log, current ? [runningOf(current)] : []);
 
   const fetcher = await createArtifactFetcher({
@@ -167,6 +184,11 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
       predict: (rows) => predictor.predict(rows),
       predictions: () => predictor.predictions,
       metrics,
+      label: (predictionId, label) => labels.label(predictionId, label),
+      review: (limit) => {
+        recorder.flush();
+        return predictionLog.reviewQueue(limit);
+      },
     });
   } catch (err) {
     await transport.close();
@@ -241,6 +263,8 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
       await updater.stop();
       await telemetry.close();
       await transport.close();
+      recorder.close();
+      predictionLog.close();
       await current?.session.release();
       log.info({}, 'device closed');
     },

@@ -16,6 +16,8 @@ export const DeviceErrorCodes = defineErrors('device', {
   INPUT_INVALID: 'prediction input (HTTP body or rows) is malformed (HTTP 400)',
   INFERENCE_FAILED: 'the inference engine failed while running a batch',
   ASSIGNMENT_MISMATCH: 'a downloaded artifact is not the model the desired state assigned',
+  PREDICTION_UNKNOWN: 'a label names a prediction id the prediction log does not hold (HTTP 404)',
+  LABEL_CONFLICT: 'a prediction already has a different label; the first label stands (HTTP 409)',
   STORAGE: "a file under the device's data directory cannot be read or written",
   TIMEOUT: 'waiting for a model gave up',
   UPDATE_FAILED: 'an update failed for a reason without a code of its own; reported with the message',

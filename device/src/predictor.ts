@@ -3,6 +3,8 @@ import { OutpostError, type FeatureValue } from '@outpost/protocol';
 import { DeviceErrorCodes, deviceError } from './errors.ts';
 import type { LoadedModel } from './slots.ts';
 import type { DeviceMetrics } from './metrics.ts';
+import type { PredictionRecorder } from './prediction-recorder.ts';
+import type { RunResult } from './inference/engine.ts';
 import type { TelemetryPublisher } from './telemetry/publisher.ts';
 
 export interface PredictionResult {
@@ -22,6 +24,8 @@ export interface PredictorOptions {
   idPrefix: string;
   /** Prometheus counters and the latency histogram (`GET /metrics`). */
   metrics?: DeviceMetrics;
+  /** The prediction log's writer (inputs, output, confidence per row). */
+  recorder?: PredictionRecorder;
 }
 
 /**
@@ -45,9 +49,9 @@ export class Predictor {
     if (!model) throw deviceError(DeviceErrorCodes.NO_MODEL, 'no model is active yet');
     if (rows.length === 0) throw deviceError(DeviceErrorCodes.INPUT_INVALID, 'no rows to predict');
     const t0 = this.o.now();
-    let predictions: number[];
+    let result: RunResult;
     try {
-      predictions = (await model.session.run(rows)).predictions;
+      result = await model.session.run(rows);
     } catch (err) {
       this.o.telemetry.recordErrors(rows.length);
       this.o.metrics?.failed(model.name, model.version, rows.length);
@@ -56,11 +60,13 @@ export class Predictor {
         cause: err,
       });
     }
+    const { predictions } = result;
     const latencyMs = this.o.now() - t0;
     this.o.telemetry.record(rows, predictions, latencyMs);
     this.o.metrics?.predicted(model.name, model.version, rows.length, latencyMs / 1000);
     const ids = new Array<string>(rows.length);
     for (let i = 0; i < rows.length; i++) ids[i] = `${this.prefix}-${(++this.count).toString(36)}`;
+    this.o.recorder?.record(model.manifest, rows, result.outputs, predictions, ids);
     return { model: model.name, version: model.version, predictions, ids };
   }
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readArtifactFolder } from '@outpost/protocol/node';
 import { createOrtNodeEngine, startDevice, type Device } from '../src/index.ts';
-import { ErrorReply, HealthReply, ModelReply, PredictReply } from '../src/http/api.ts';
+import { ErrorReply, HealthReply, LabelReply, ModelReply, PredictReply, ReviewReply } from '../src/http/api.ts';
 import { provisionModel } from '../src/provision.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
@@ -56,7 +56,15 @@ describe('the device API document', () => {
     expect(status).toBe(200);
     const doc = body as { openapi: string; paths: Record<string, Record<string, Record<string, unknown>>> };
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths).sort()).toEqual(['/health', '/metrics', '/model', '/openapi.json', '/predict']);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/health',
+      '/label',
+      '/metrics',
+      '/model',
+      '/openapi.json',
+      '/predict',
+      '/review',
+    ]);
     const predict = doc.paths['/predict']?.post as {
       requestBody: {
         content: { 'application/json': { schema: { anyOf: { properties: Record<string, unknown> }[] } } };
@@ -80,6 +88,14 @@ describe('the device API document', () => {
     HealthReply.parse((await get(served, '/health')).body);
     HealthReply.parse((await get(bare, '/health')).body);
     ModelReply.parse((await get(served, '/model')).body);
+    ReviewReply.parse((await get(served, '/review')).body);
+    const id = (ok.body as { ids: string[] }).ids[0];
+    const labelled = await fetch(`${served.httpUrl}/label`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ predictionId: id, label: 1 }),
+    });
+    LabelReply.parse(await labelled.json());
     for (const [status, reply] of [
       [400, await post(served, { inputs: { Light: 'dark' } })],
       [400, await post(served, { nothing: 1 })],

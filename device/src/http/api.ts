@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, openApiDocument, type ApiRoute } from '@outpost/protocol';
+import { FeatureValue, Finite, Id, IsoTime, openApiDocument, type ApiRoute } from '@outpost/protocol';
 import { PredictBody } from './predict-body.ts';
 
 /**
@@ -47,6 +47,36 @@ export const ModelReply = z.strictObject({
   metrics: z.record(z.string(), z.unknown()),
 });
 
+export const LabelBody = z.strictObject({
+  predictionId: z.string().min(1).max(128).describe('an id from a /predict reply'),
+  label: z.union([Finite, z.string().min(1).max(256)]).describe('the ground truth: a number or a class name'),
+});
+export type LabelBody = z.infer<typeof LabelBody>;
+
+export const LabelReply = z.strictObject({
+  predictionId: z.string(),
+  status: z.enum(['labelled', 'unchanged']).describe('unchanged: the same label was already attached'),
+});
+
+export const ReviewQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+export type ReviewQuery = z.infer<typeof ReviewQuery>;
+
+export const ReviewReply = z.strictObject({
+  items: z.array(
+    z.strictObject({
+      id: z.string(),
+      at: IsoTime,
+      model: Id,
+      version: z.number().int().positive(),
+      inputs: z.record(z.string(), FeatureValue),
+      prediction: z.number(),
+      confidence: z.number().nullable(),
+    }),
+  ),
+});
+
 const errors = (statuses: Record<number, string>): ApiRoute['responses'] =>
   Object.fromEntries(Object.entries(statuses).map(([s, description]) => [s, { description, schema: ErrorReply }]));
 
@@ -79,6 +109,30 @@ export const DEVICE_ROUTES: readonly ApiRoute[] = [
     responses: {
       200: { description: 'the active model', schema: ModelReply },
       ...errors({ 503: 'no model is active yet' }),
+    },
+  },
+  {
+    method: 'post',
+    path: '/label',
+    summary: 'attach ground truth to a logged prediction; it is forwarded upstream',
+    body: LabelBody,
+    responses: {
+      200: { description: 'labelled, or the same label was already there', schema: LabelReply },
+      ...errors({
+        400: 'malformed body',
+        404: 'no logged prediction has this id',
+        409: 'the prediction already has a different label (the first stands)',
+      }),
+    },
+  },
+  {
+    method: 'get',
+    path: '/review',
+    summary: 'predictions flagged for human review (low confidence) and not yet labelled, newest first',
+    query: { limit: { schema: z.number().int().min(1).max(500), description: 'at most this many (default 50)' } },
+    responses: {
+      200: { description: 'the review queue', schema: ReviewReply },
+      ...errors({ 400: 'bad limit' }),
     },
   },
   {

@@ -4,9 +4,10 @@ import { ErrorCodes, OutpostError, validate, type Clock, type FeatureValue, type
 import { logServerErrors } from '@outpost/protocol/node';
 import { DeviceErrorCodes } from '../errors.ts';
 import type { DeviceMetrics } from '../metrics.ts';
+import type { LoggedPrediction } from '../store/prediction-log.ts';
 import type { PredictionResult } from '../predictor.ts';
 import type { LoadedModel } from '../slots.ts';
-import { deviceOpenApi } from './api.ts';
+import { LabelBody, ReviewQuery, deviceOpenApi } from './api.ts';
 import { checkNumericInputs, declaredMissing } from './input-check.ts';
 import { MAX_BODY_BYTES, PredictBody } from './predict-body.ts';
 
@@ -21,6 +22,10 @@ export interface HttpServerOptions {
   predictions(): number;
   /** Served at `GET /metrics` in Prometheus text format; refused inputs are counted there. */
   metrics?: DeviceMetrics;
+  /** `POST /label`: throws PREDICTION_UNKNOWN / LABEL_CONFLICT. */
+  label?(predictionId: string, label: number | string): 'labelled' | 'unchanged';
+  /** `GET /review`: flagged, unlabelled predictions, newest first. */
+  review?(limit: number): LoggedPrediction[];
 }
 
 export interface DeviceHttpServer {
@@ -37,6 +42,8 @@ const STATUS: Record<string, number> = {
   [ErrorCodes.NOT_JSON]: 400,
   [ErrorCodes.SCHEMA_INVALID]: 400,
   [ErrorCodes.PAYLOAD_TOO_LARGE]: 413,
+  [DeviceErrorCodes.PREDICTION_UNKNOWN]: 404,
+  [DeviceErrorCodes.LABEL_CONFLICT]: 409,
 };
 
 /**
@@ -132,6 +139,40 @@ export async function startHttpServer(o: HttpServerOptions): Promise<DeviceHttpS
       metrics: m.metrics,
     };
   });
+
+  const { label, review } = o;
+  if (label)
+    app.post('/label', async (req) => {
+      let body: LabelBody;
+      try {
+        body = validate(LabelBody, req.body, 'label body');
+      } catch (err) {
+        const e = err as OutpostError;
+        throw new OutpostError(DeviceErrorCodes.INPUT_INVALID, e.message, { details: e.details });
+      }
+      return { predictionId: body.predictionId, status: label(body.predictionId, body.label) };
+    });
+  if (review)
+    app.get('/review', async (req) => {
+      let query: ReviewQuery;
+      try {
+        query = validate(ReviewQuery, req.query, 'review query');
+      } catch (err) {
+        const e = err as OutpostError;
+        throw new OutpostError(DeviceErrorCodes.INPUT_INVALID, e.message, { details: e.details });
+      }
+      return {
+        items: review(query.limit).map((p) => ({
+          id: p.id,
+          at: new Date(p.at).toISOString(),
+          model: p.model,
+          version: p.version,
+          inputs: p.inputs,
+          prediction: p.prediction,
+          confidence: p.confidence,
+        })),
+      };
+    });
 
   const metrics = o.metrics;
   if (metrics)
