@@ -1,7 +1,7 @@
 /**
  * The device runtime as a Pi runs it, against anchors measured in the same run (docs/BENCHMARKS.md
  * "Device runtime"). `protocol` and `device` are packed and installed into an empty folder
- * (bin/pack.ts; production dependencies only), and everything below runs there with plain `node`.
+ * (stack/pack.ts; production dependencies only), and everything below runs there with plain `node`.
  *
  *   npx tsx bench/device-runtime.ts [--iterations 2000] [--requests 4000]
  *
@@ -18,7 +18,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packPackages } from '../bin/pack.ts';
+import { packPackages } from '../stack/pack.ts';
 import { BARE_SESSION, HELLO, IN_PROCESS, SWAPS } from './device-runtime/probes.ts';
 import { httpLoad, type LoadResult } from './device-runtime/http-load.ts';
 import { median, percentile } from './lib/table.ts';

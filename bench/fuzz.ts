@@ -1,8 +1,8 @@
 /**
- * Fuzzes every boundary with ≥ 10,000 cases each (docs/BENCHMARKS.md "Fuzzing"): MQTT payloads
+ * Fuzzes every boundary with ≥ 10,000 cases each: MQTT payloads
  * per message type, topics, signed manifests, CLI option values, and POST /predict bodies over
  * real HTTP to a device serving a committed build. Prints cases, accepted, refusals by code, and
- * crashes (must be 0). The boundaries and their invariants are test/fuzz/boundaries.ts.
+ * crashes (must be 0). The boundaries and their invariants are stack/fuzz/boundaries.ts.
  *
  *   npx tsx bench/fuzz.ts [--runs 10000] [--seed 1]
  */
@@ -11,9 +11,9 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readArtifactFolder } from '@outpost/protocol/node';
 import { createOrtNodeEngine, provisionModel, startDevice } from '@outpost/device';
-import { cliBoundaries, manifestBoundary, messageBoundaries, topicBoundary } from '../test/fuzz/boundaries.ts';
-import { predictBoundary } from '../test/fuzz/predict-boundary.ts';
-import { runBoundary, type BoundaryReport } from '../test/fuzz/run-boundary.ts';
+import { cliBoundaries, manifestBoundary, messageBoundaries, topicBoundary } from '../stack/fuzz/boundaries.ts';
+import { predictBoundary } from '../stack/fuzz/predict-boundary.ts';
+import { runBoundary, type BoundaryReport } from '../stack/fuzz/run-boundary.ts';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(name);

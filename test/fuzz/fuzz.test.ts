@@ -1,5 +1,5 @@
 /**
- * Fuzzing every boundary (test/fuzz/boundaries.ts): a few hundred cases each here, ≥ 10,000 in
+ * Fuzzing every boundary (stack/fuzz/boundaries.ts): a few hundred cases each here, ≥ 10,000 in
  * `bench/fuzz.ts`. No case may crash; every refusal carries a registered code.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,9 +9,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readArtifactFolder } from '@outpost/protocol/node';
 import { createOrtNodeEngine, provisionModel, startDevice, type Device } from '@outpost/device';
-import { cliBoundaries, manifestBoundary, messageBoundaries, topicBoundary } from './boundaries.ts';
-import { predictBoundary } from './predict-boundary.ts';
-import { runBoundary } from './run-boundary.ts';
+import { cliBoundaries, manifestBoundary, messageBoundaries, topicBoundary } from '../../stack/fuzz/boundaries.ts';
+import { predictBoundary } from '../../stack/fuzz/predict-boundary.ts';
+import { runBoundary } from '../../stack/fuzz/run-boundary.ts';
 
 const RUNS = 300;
 const ROOT = path.join(import.meta.dirname, '..', '..');

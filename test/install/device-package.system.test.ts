@@ -1,6 +1,6 @@
 /**
  * The device as a Raspberry Pi installs it (docs/DEVICE.md "Install"): `protocol` and `device`
- * compiled and packed by `bin/pack.ts`, installed with npm into an empty folder (production
+ * compiled and packed by `stack/pack.ts`, installed with npm into an empty folder (production
  * dependencies only, from the npm registry or its cache), run with plain `node` — no tsx, no
  * TypeScript, none of the checkout. In the system suite because it needs the npm registry.
  */
@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packPackages } from '../../bin/pack.ts';
+import { packPackages } from '../../stack/pack.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 const BUILD = path.join(ROOT, 'firmware-models', 'occupancy', '2');
