@@ -21,6 +21,7 @@ import { newCounters, type IngestContext } from './ingest/handler.ts';
 import { createArtifactReader, gatewayArtifactPolicy, registerArtifact, type RegisteredArtifact } from './registry.ts';
 import { startEnrollServer } from './http/enroll-route.ts';
 import { createFleetIdentity } from './identity/fleet-identity.ts';
+import { loadOrCreateServiceCredential } from './identity/service-credential.ts';
 import type { FleetStore } from './store/fleet-store.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
 
@@ -51,8 +52,9 @@ export interface FleetOptions {
   /** With `mqtts://` (external, or the embedded one with `tls`): the CA (PEM) that signed the broker's certificate. */
   brokerCa?: string | Buffer;
   /**
-   * The fleet's own broker credentials. Default: generated at start (the embedded broker knows
-   * them); with an external broker, the ones its password file holds (`outpost acl mosquitto`).
+   * The fleet's own broker credential. Default: `<dataDir>/service-credentials.json` (0600),
+   * created at the first start; an external broker's password file holds its hash
+   * (`outpost acl mosquitto`).
    */
   serviceCredential?: ServiceCredential;
   /** Port of the enrol endpoint (docs/SECURITY.md "Identity"); absent, it is not served. 0 picks a free port. */
@@ -123,7 +125,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     const identity = createFleetIdentity({
       dataDir: opts.dataDir,
       serviceUsername: clientId,
-      ...(opts.serviceCredential ? { service: opts.serviceCredential } : {}),
+      service: opts.serviceCredential ?? loadOrCreateServiceCredential(opts.dataDir, clientId),
       fleetKeyPem: () => opts.fleetKeyPem,
       clock,
       logger,

@@ -112,7 +112,8 @@ function maySubscribe(identity: BrokerIdentity, filter: string): boolean {
 /**
  * The MQTT client id a node must connect with: bound to its credentials, so nobody takes over
  * another client's session. A gateway's upstream client is `gw-<id>`, a device's `dev-<id>`, a
- * service's its own user name.
+ * service's its own user name (operator commands on the same host, which hold the service
+ * credential, connect as `<user name>-op-<anything>`: see `clientIdAllowed`).
  */
 export function clientIdFor(identity: BrokerIdentity): string {
   switch (identity.role) {
@@ -123,4 +124,15 @@ export function clientIdFor(identity: BrokerIdentity): string {
     case 'device':
       return `dev-${identity.id}`;
   }
+}
+
+/** The prefix of operator commands' client ids under the service credential (`outpost assign`). */
+export const OPERATOR_CLIENT_SUFFIX = '-op-';
+
+/** Whether `clientId` is one `identity` may connect with (docs/SECURITY.md "Broker access"). */
+export function clientIdAllowed(identity: BrokerIdentity, clientId: string): boolean {
+  const own = clientIdFor(identity);
+  if (clientId === own) return true;
+  const prefix = `${own}${OPERATOR_CLIENT_SUFFIX}`;
+  return identity.role === 'service' && clientId.startsWith(prefix) && clientId.length > prefix.length;
 }

@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type AedesOptions, type AuthenticateError, type Client } from 'aedes';
-import { allowed, clientIdFor, RETAINED_LEAVES } from '../acl.ts';
+import { allowed, clientIdAllowed, RETAINED_LEAVES } from '../acl.ts';
 import { parseTopic } from '../topics.ts';
 import { silentLogger, type Logger } from '../runtime.ts';
 import type { AuthenticatedClient, BrokerAuth } from './identity/broker-auth.ts';
@@ -83,7 +83,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
             log.warn({ clientId: client.id, username }, 'refused client: bad user name or password');
             return done(refusedConnect('bad user name or password', 4), false);
           }
-          if (client.id !== clientIdFor(who.identity)) {
+          if (!clientIdAllowed(who.identity, client.id)) {
             // Binding the client id to the credentials is what stops a session takeover.
             log.warn({ clientId: client.id, username }, 'refused client: client id not bound to these credentials');
             return done(refusedConnect('client id does not match the credentials', 2), false);
