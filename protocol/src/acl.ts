@@ -97,7 +97,7 @@ function maySubscribe(identity: BrokerIdentity, filter: string): boolean {
     const leafPath = leafParts.join('/');
     const leaf = (Object.entries(TopicLeaf) as [TopicLeafName, string][]).find(([, p]) => p === leafPath)?.[0];
     if (leaf === undefined) return false;
-    const own = kind === identity.serves && UPSTREAM_LEAVES.includes(leaf);
+    const own = kind === identity.serves && nodePublishes(identity.serves).includes(leaf);
     const relayed = identity.serves === 'gateways' && kind === 'devices' && RELAYED_LEAVES.includes(leaf);
     if (!own && !relayed) return false;
     return id === '+' || parse(filter) !== undefined;

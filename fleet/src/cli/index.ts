@@ -31,6 +31,10 @@ export interface FleetCommandOptions {
   host: string;
   broker?: string;
   publicKey?: string;
+  enrollPort?: number;
+  tlsKey?: string;
+  tlsCert?: string;
+  brokerCa?: string;
   logLevel: string;
 }
 
@@ -59,6 +63,14 @@ function fleetCommand(ctx: CommandContext): Command {
       '--public-key <file>',
       'artifact signing public key (PEM); default <data-dir>/keys/signing.pub, created with its private key on first use',
     )
+    .option(
+      '--enroll-port <n>',
+      'serve the gateway enrol endpoint on this port (0 = any free port; default: not served)',
+      portOption('--enroll-port'),
+    )
+    .option('--tls-key <file>', 'PEM key: serve the embedded broker as mqtts:// and the enrol endpoint as https')
+    .option('--tls-cert <file>', 'PEM certificate chain for --tls-key')
+    .option('--broker-ca <file>', 'PEM of the CA that signed the broker certificate (mqtts://)')
     .option(LOG_LEVEL_FLAGS, LOG_LEVEL_HELP, logLevelOption(), 'info')
     .action(
       commandAction(ctx, async (opts: FleetCommandOptions) => (await import('./run-fleet.ts')).runFleet(opts, ctx)),

@@ -22,3 +22,5 @@ export * from './identity/enroll-client.ts';
 export * from './identity/broker-auth.ts';
 export * from './identity/tier-identity.ts';
 export * from './identity/enroll-node.ts';
+export * from './identity/mosquitto.ts';
+export { DEFAULT_MAX_PACKET_BYTES } from './packet-limit.ts';
