@@ -35,6 +35,7 @@ export interface FleetCommandOptions {
   tlsKey?: string;
   tlsCert?: string;
   brokerCa?: string;
+  maxPacketBytes?: number;
   logLevel: string;
 }
 
@@ -71,6 +72,11 @@ function fleetCommand(ctx: CommandContext): Command {
     .option('--tls-key <file>', 'PEM key: serve the embedded broker as mqtts:// and the enrol endpoint as https')
     .option('--tls-cert <file>', 'PEM certificate chain for --tls-key')
     .option('--broker-ca <file>', 'PEM of the CA that signed the broker certificate (mqtts://)')
+    .option(
+      '--max-packet-bytes <n>',
+      'largest MQTT packet the embedded broker accepts (default 1048576)',
+      intOption('--max-packet-bytes', { min: 1024, max: 268_435_455 }),
+    )
     .option(LOG_LEVEL_FLAGS, LOG_LEVEL_HELP, logLevelOption(), 'info')
     .action(
       commandAction(ctx, async (opts: FleetCommandOptions) => (await import('./run-fleet.ts')).runFleet(opts, ctx)),

@@ -69,6 +69,7 @@ export async function runFleet(opts: FleetCommandOptions, ctx: CommandContext): 
             ...(opts.enrollPort !== undefined ? { enrollPort: opts.enrollPort } : {}),
             ...(tls ? { tls } : {}),
             ...(brokerCa ? { brokerCa } : {}),
+            ...(opts.maxPacketBytes !== undefined ? { maxPacketBytes: opts.maxPacketBytes } : {}),
           }),
         (f) => f.close(),
       );

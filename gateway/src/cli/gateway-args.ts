@@ -3,6 +3,7 @@ import { errorMessage, keyId } from '@outpost/protocol';
 import {
   brokerUrlOption,
   idOption,
+  intOption,
   portOption,
   readNodeCredentials,
   usageError,
@@ -23,6 +24,8 @@ export interface GatewayCliArgs {
   upstreamCa?: string;
   tlsKey?: string;
   tlsCert?: string;
+  tlsCa?: string;
+  maxPacketBytes?: string;
 }
 
 /**
@@ -74,7 +77,16 @@ export function parseGatewayArgs(args: GatewayCliArgs): Omit<GatewayOptions, 'lo
       : {}),
     ...(args.upstreamCa !== undefined ? { upstreamCa: file('--upstream-ca', args.upstreamCa) } : {}),
     ...(args.tlsKey !== undefined && args.tlsCert !== undefined
-      ? { tls: { key: file('--tls-key', args.tlsKey), cert: file('--tls-cert', args.tlsCert) } }
+      ? {
+          tls: {
+            key: file('--tls-key', args.tlsKey),
+            cert: file('--tls-cert', args.tlsCert),
+            ...(args.tlsCa !== undefined ? { ca: file('--tls-ca', args.tlsCa) } : {}),
+          },
+        }
+      : {}),
+    ...(args.maxPacketBytes !== undefined
+      ? { maxPacketBytes: intOption('--max-packet-bytes', { min: 1024, max: 268_435_455 })(args.maxPacketBytes) }
       : {}),
   };
 }
