@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { topics } from '../../src/index.ts';
+import { startEmbeddedBroker } from '../../src/node/embedded-broker.ts';
 import { authBroker, closedWithin, connect, refusalCode, sleep } from './broker-fixture.ts';
 
 /**
@@ -116,6 +117,30 @@ describe('site broker: bounds', () => {
     await service.subscribeAsync(topics.all('devices', 'telemetry'), { qos: 1 });
     await sleep(200);
     expect(seen).toEqual([]);
+  });
+});
+
+describe('any embedded broker: retained junk', () => {
+  it('keeps no retained message on a non-Outpost topic, with or without authentication', async () => {
+    const c = await as(dev1, 'dev-dev1');
+    c.publish('junk/topic', 'x'.repeat(1000), { qos: 1, retain: true });
+    expect(await closedWithin(c, 3000)).toBe(true);
+    const openBroker = await startEmbeddedBroker({ port: 0 });
+    try {
+      const pub = await connect(openBroker.url, { clientId: 'pub' });
+      open.push(pub);
+      pub.publish('junk/topic', 'x'.repeat(1000), { qos: 1, retain: true });
+      expect(await closedWithin(pub, 3000)).toBe(true);
+      const sub = await connect(openBroker.url, { clientId: 'sub' });
+      open.push(sub);
+      const got: string[] = [];
+      sub.on('message', (t) => got.push(t));
+      await sub.subscribeAsync('junk/topic', { qos: 1 });
+      await sleep(200);
+      expect(got).toEqual([]);
+    } finally {
+      await openBroker.close();
+    }
   });
 });
 
