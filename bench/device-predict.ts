@@ -16,6 +16,7 @@ import * as ort from 'onnxruntime-web';
 import { startDevice } from '@outpost/device';
 import { startFleet } from '@outpost/fleet';
 import { startGateway } from '@outpost/gateway';
+import { ensureEnrolled } from '@outpost/protocol/node';
 import { loadStackModel } from '../stack/model.ts';
 import { percentile, median } from './lib/table.ts';
 
@@ -39,15 +40,34 @@ try {
     version: 1,
     rowsCsv: 'trainer/datasets/california-housing/housing.csv',
   });
-  const fleet = await startFleet({ dataDir: join(dir, 'fleet'), port: 0, publicKeyPem: built.publicKeyPem });
+  const fleet = await startFleet({
+    dataDir: join(dir, 'fleet'),
+    port: 0,
+    enrollPort: 0,
+    publicKeyPem: built.publicKeyPem,
+  });
   const reg = await fleet.registerArtifact(built.dir);
   await fleet.assign('site', reg.name, reg.version);
+  // Enrolled as `outpost start` does (docs/SECURITY.md "Identity").
+  await ensureEnrolled({
+    id: 'site',
+    dataDir: join(dir, 'gw'),
+    enrollUrl: fleet.enrollUrl as string,
+    createToken: (id) => fleet.createEnrollToken(id),
+  });
   const gateway = await startGateway({
+    enrollPort: 0,
     id: 'site',
     dataDir: join(dir, 'gw'),
     upstreamUrl: fleet.brokerUrl,
     localPort: 0,
     publicKeyPem: built.publicKeyPem,
+  });
+  await ensureEnrolled({
+    id: 'd1',
+    dataDir: join(dir, 'dev'),
+    enrollUrl: gateway.enrollUrl as string,
+    createToken: (id) => gateway.createEnrollToken(id),
   });
   const device = await startDevice({
     id: 'd1',

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode, generateSigningKeyPair, LATENCY_BOUNDS_MS, topics, type TelemetryWindow } from '@outpost/protocol';
-import { createMqttTransport } from '@outpost/protocol/node';
+import { createMqttTransport, enrollNode } from '@outpost/protocol/node';
 import { startEmbeddedBroker } from '@outpost/protocol/broker';
 import { startFleet } from '@outpost/fleet';
 import { median, percentile } from './lib/table.ts';
@@ -48,8 +48,17 @@ async function until(cond: () => boolean): Promise<void> {
   while (!cond()) await new Promise((r) => setImmediate(r));
 }
 
-async function sendAll(url: string, run: number): Promise<void> {
-  const pub = createMqttTransport({ url, clientId: `bench-pub-${run}`, clean: true });
+async function sendAll(
+  url: string,
+  run: number,
+  creds?: { id: string; username: string; password: string },
+): Promise<void> {
+  const pub = createMqttTransport({
+    url,
+    clientId: creds ? `gw-${creds.id}` : `bench-pub-${run}`,
+    clean: true,
+    ...(creds ? { username: creds.username, password: creds.password } : {}),
+  });
   await pub.start();
   const payloads = Array.from({ length: N }, (_v, i) => encode(windowOf(`dev-${run}`, i + 1)));
   await Promise.all(payloads.map((p) => pub.publish(topics.device(`dev-${run}`, 'telemetry'), p, { qos: 1 })));
@@ -80,10 +89,17 @@ try {
     const fleet = await startFleet({
       dataDir: join(dir, `fleet-${run}`),
       port: 0,
+      enrollPort: 0,
       publicKeyPem: generateSigningKeyPair().publicKeyPem,
     });
+    // The publisher is an enrolled gateway relaying its device (docs/SECURITY.md "Broker access").
+    const creds = await enrollNode({
+      url: fleet.enrollUrl as string,
+      token: fleet.createEnrollToken(`bench-gw-${run}`).token,
+      dataDir: join(dir, `gw-${run}`),
+    });
     t0 = performance.now();
-    await sendAll(fleet.brokerUrl, run);
+    await sendAll(fleet.brokerUrl, run, creds);
     await until(() => fleet.stats().telemetryStored >= N);
     fleetTimes.push((performance.now() - t0) / 1000);
     await fleet.close();

@@ -14,6 +14,7 @@ const sources: [string, CommandSource][] = [
   ['@outpost/fleet', async () => (await import('@outpost/fleet/cli')).fleetCommands()],
   ['@outpost/gateway', async () => (await import('@outpost/gateway/cli')).gatewayCommands()],
   ['@outpost/device', async () => (await import('@outpost/device/cli')).deviceCommands()],
+  ['@outpost/protocol', async () => (await import('./identity-commands.ts')).identityCommands()],
 ];
 
 /**

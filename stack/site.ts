@@ -12,6 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '@outpost/protocol';
 import { silentLogger } from '@outpost/protocol';
+import { ensureEnrolled } from '@outpost/protocol/node';
 import { startFleet, type Fleet } from '@outpost/fleet';
 import { startGateway, type Gateway } from '@outpost/gateway';
 import { startDevice, type Device } from '@outpost/device';
@@ -89,6 +90,16 @@ async function ensureAssigned(
   say(`assigned ${model.name} v${model.version} to ${gatewayId}` + (current ? ` (it had v${current.version})` : ''));
 }
 
+/** Enrols a device at the stack's gateway unless its data dir already holds its credentials. */
+export async function enrollDevice(gateway: Gateway, id: string, dataDir: string): Promise<void> {
+  await ensureEnrolled({
+    id,
+    dataDir,
+    enrollUrl: gateway.enrollUrl as string,
+    createToken: (d) => gateway.createEnrollToken(d),
+  });
+}
+
 export async function startStack(options: StackOptions): Promise<Stack> {
   const log = options.logger ?? silentLogger;
   const say = options.onProgress ?? (() => {});
@@ -109,6 +120,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const fleet = await startFleet({
       dataDir: dir('fleet'),
       port: options.fleetPort ?? 0,
+      enrollPort: 0,
       publicKeyPem,
       logger: log.child({ tier: 'fleet' }),
     });
@@ -117,11 +129,20 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const model = await ensureRegistered(fleet, build, say);
     await ensureAssigned(fleet, gatewayId, model, say);
 
+    // First start: the stack enrols its gateway and devices itself (docs/SECURITY.md "Identity").
+    const gatewayDir = dir(`gateway-${gatewayId}`);
+    await ensureEnrolled({
+      id: gatewayId,
+      dataDir: gatewayDir,
+      enrollUrl: fleet.enrollUrl as string,
+      createToken: (id) => fleet.createEnrollToken(id),
+    });
     const gateway = await startGateway({
       id: gatewayId,
-      dataDir: dir(`gateway-${gatewayId}`),
+      dataDir: gatewayDir,
       upstreamUrl: fleet.brokerUrl,
       localPort: options.gatewayPort ?? 0,
+      enrollPort: 0,
       publicKeyPem,
       logger: log.child({ tier: 'gateway', id: gatewayId }),
     });
@@ -133,9 +154,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     for (let i = 0; i < n; i++) {
       const id = `device-${i + 1}`;
       const base = options.httpPortBase ?? 0;
+      const deviceDir = dir(`device-${id}`);
+      await enrollDevice(gateway, id, deviceDir);
       const device = await startDevice({
         id,
-        dataDir: dir(`device-${id}`),
+        dataDir: deviceDir,
         brokerUrl: gateway.localUrl,
         publicKeyPem,
         httpPort: base === 0 ? 0 : base + i,

@@ -10,7 +10,12 @@ import {
   type Logger,
   type Manifest,
 } from '@outpost/protocol';
-import { createArtifactFetcher, createMqttTransport } from '@outpost/protocol/node';
+import {
+  createArtifactFetcher,
+  createMqttTransport,
+  readNodeCredentials,
+  type NodeCredentials,
+} from '@outpost/protocol/node';
 import { DeviceErrorCodes, deviceError } from './errors.ts';
 import { startHttpServer } from './http/server.ts';
 import type { InferenceEngine } from './inference/engine.ts';
@@ -53,6 +58,13 @@ export interface DeviceOptions {
   predictionLog?: PredictionLog;
   /** Classification predictions with a top-probability margin under this go to review (default 0.2). */
   reviewMargin?: number;
+  /**
+   * The device's credentials on its gateway's broker. Default: `<dataDir>/credentials.json`, written
+   * by `outpost enroll`; with neither, it connects without credentials (a gateway refuses it).
+   */
+  credentials?: NodeCredentials;
+  /** For an `mqtts://` broker: the CA (PEM) that signed the gateway broker's certificate. */
+  brokerCa?: string | Buffer;
 }
 
 export interface ActiveModelInfo {
@@ -105,7 +117,15 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
   let current: LoadedModel | undefined = await slots.loadOnStart();
   const waiters = new Set<() => void>();
 
-  const transport = createMqttTransport({ url: opts.brokerUrl, clientId: `dev-${id}`, clean: false, logger: log });
+  const credentials = opts.credentials ?? readNodeCredentials(opts.dataDir, { expectId: id });
+  const transport = createMqttTransport({
+    url: opts.brokerUrl,
+    clientId: `dev-${id}`,
+    clean: false,
+    logger: log,
+    ...(credentials ? { username: credentials.username, password: credentials.password } : {}),
+    ...(opts.brokerCa !== undefined ? { ca: opts.brokerCa } : {}),
+  });
   const telemetry = new TelemetryPublisher({
     deviceId: id,
     dataDir: opts.dataDir,

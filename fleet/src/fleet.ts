@@ -12,13 +12,16 @@ import {
   type ReportedState,
   type Transport,
 } from '@outpost/protocol';
-import { createMqttTransport, serveArtifacts } from '@outpost/protocol/node';
+import { createMqttTransport, serveArtifacts, type ServiceCredential } from '@outpost/protocol/node';
 import { startEmbeddedBroker, type EmbeddedBroker } from '@outpost/protocol/broker';
 import { assign, publishDesired } from './desired-state.ts';
 import { modelDrift, type DriftReport, type DriftThresholds } from './drift/drift-report.ts';
 import { deadLetter, routeIngestion } from './ingest/dispatcher.ts';
 import { newCounters, type IngestContext } from './ingest/handler.ts';
 import { createArtifactReader, gatewayArtifactPolicy, registerArtifact, type RegisteredArtifact } from './registry.ts';
+import { startEnrollServer } from './http/enroll-route.ts';
+import { createFleetIdentity } from './identity/fleet-identity.ts';
+import { loadOrCreateServiceCredential } from './identity/service-credential.ts';
 import type { FleetStore } from './store/fleet-store.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
 
@@ -42,6 +45,22 @@ export interface FleetOptions {
   driftThresholds?: Partial<DriftThresholds>;
   /** Bounds of the dead-letter table (default: 10,000 letters, 4 KiB of each payload). */
   deadLetters?: DeadLetterBounds;
+  /** Largest MQTT packet the embedded broker accepts (default 1 MiB, docs/SECURITY.md "Bounds"). */
+  maxPacketBytes?: number;
+  /** TLS for the embedded broker (`mqtts://`) and the enrol endpoint (https): PEM key and certificate. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
+  /** With `mqtts://` (external, or the embedded one with `tls`): the CA (PEM) that signed the broker's certificate. */
+  brokerCa?: string | Buffer;
+  /**
+   * The fleet's own broker credential. Default: `<dataDir>/service-credentials.json` (0600),
+   * created at the first start; an external broker's password file holds its hash
+   * (`outpost acl mosquitto`).
+   */
+  serviceCredential?: ServiceCredential;
+  /** Port of the enrol endpoint (docs/SECURITY.md "Identity"); absent, it is not served. 0 picks a free port. */
+  enrollPort?: number;
+  /** The fleet's intent public key (PEM), handed to gateways in enrol replies when set. */
+  fleetKeyPem?: string;
 }
 
 export interface FleetStats {
@@ -58,7 +77,13 @@ export interface FleetStats {
 
 export interface Fleet {
   brokerUrl: string;
+  /** The enrol endpoint's base URL, when `enrollPort` was given. */
+  enrollUrl: string | undefined;
   store: FleetStore;
+  /** A one-time enrolment token for a gateway (docs/SECURITY.md "Identity"). */
+  createEnrollToken(gatewayId: string, ttlMs?: number): { token: string; expiresAt: number };
+  /** Removes a gateway's credentials and disconnects it. */
+  revokeGateway(gatewayId: string): void;
   registerArtifact(dir: string): Promise<RegisteredArtifact>;
   assign(gatewayId: string, model: string, version: number, devices?: string[]): Promise<DesiredState>;
   drift(model: string, opts?: { version?: number; device?: string }): DriftReport;
@@ -96,21 +121,52 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     );
     closers.push(() => store.close());
 
+    const clientId = opts.clientId ?? DEFAULT_FLEET_CLIENT_ID;
+    const identity = createFleetIdentity({
+      dataDir: opts.dataDir,
+      serviceUsername: clientId,
+      service: opts.serviceCredential ?? loadOrCreateServiceCredential(opts.dataDir, clientId),
+      fleetKeyPem: () => opts.fleetKeyPem,
+      clock,
+      logger,
+    });
+    closers.push(() => identity.close());
+
     let brokerUrl = opts.brokerUrl;
     if (brokerUrl === undefined) {
       const broker: EmbeddedBroker = await startEmbeddedBroker({
         port: opts.port ?? 1883,
         host: opts.host ?? '127.0.0.1',
+        auth: identity.auth,
+        logger,
+        ...(opts.maxPacketBytes !== undefined ? { maxPacketBytes: opts.maxPacketBytes } : {}),
+        ...(opts.tls ? { tls: opts.tls } : {}),
       });
       closers.push(() => broker.close());
+      identity.attach(broker);
       brokerUrl = broker.url;
+    }
+    let enrollUrl: string | undefined;
+    if (opts.enrollPort !== undefined) {
+      const server = await startEnrollServer({
+        identity,
+        host: opts.host ?? '127.0.0.1',
+        port: opts.enrollPort,
+        logger,
+        ...(opts.tls ? { tls: opts.tls } : {}),
+      });
+      closers.push(() => server.close());
+      enrollUrl = server.url;
     }
 
     const transport: Transport = createMqttTransport({
       url: brokerUrl,
-      clientId: opts.clientId ?? DEFAULT_FLEET_CLIENT_ID,
+      clientId,
       clean: false,
+      username: identity.service.username,
+      password: identity.service.password,
       logger,
+      ...(opts.brokerCa !== undefined ? { ca: opts.brokerCa } : {}),
     });
     const counters = newCounters();
     const ctx: IngestContext = { store, clock, logger: logger.child({ part: 'ingest' }), counters };
@@ -131,7 +187,13 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     let closed = false;
     return {
       brokerUrl,
+      enrollUrl,
       store,
+      createEnrollToken: (gatewayId, ttlMs) => identity.createEnrollToken(gatewayId, ttlMs),
+      revokeGateway(gatewayId) {
+        identity.revoke(gatewayId);
+        identity.bindings.releaseGateway(gatewayId);
+      },
       registerArtifact: async (dir) =>
         registerArtifact({ store, dataDir: opts.dataDir, publicKeyPem: opts.publicKeyPem, clock }, dir),
       assign: (gatewayId, model, version, devices) =>

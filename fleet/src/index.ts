@@ -11,3 +11,11 @@ export { openSqliteStore } from './store/sqlite-store.ts';
 export type { RegisteredArtifact } from './registry.ts';
 export type { DriftReport, FeatureDrift, DriftStatus, DriftThresholds } from './drift/drift-report.ts';
 export { fleetCommands } from './cli/index.ts';
+// Identity: the gateways' credential store and the fleet's own broker credential, for the
+// operator's commands (`outpost enroll-token`, `revoke`, `acl mosquitto`).
+export { openFleetCredentials } from './identity/fleet-identity.ts';
+export {
+  loadOrCreateServiceCredential,
+  SERVICE_CREDENTIALS_FILE,
+  operatorClientId,
+} from './identity/service-credential.ts';

@@ -1,9 +1,16 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, type OutpostError } from '@outpost/protocol';
-import { createArtifactFetcher, createMqttTransport } from '@outpost/protocol/node';
+import { createArtifactFetcher } from '@outpost/protocol/node';
 import { startFleet, type Fleet } from '../src/fleet.ts';
-import { fixedClock, newKeys, tempDir, writeFixtureArtifact, type FixtureArtifact } from './fixtures.ts';
+import {
+  fixedClock,
+  gatewayTransport,
+  newKeys,
+  tempDir,
+  writeFixtureArtifact,
+  type FixtureArtifact,
+} from './fixtures.ts';
 
 /**
  * A registered artifact is served to a gateway only once it is in that gateway's desired state:
@@ -34,7 +41,7 @@ describe('fleet artifact server: only assigned artifacts', () => {
   });
 
   async function gatewayFetcher(id: string) {
-    const t = createMqttTransport({ url: fleet.brokerUrl, clientId: id, clean: true });
+    const t = gatewayTransport(join(tmp.dir, 'data'), fleet.brokerUrl, id);
     closers.push(() => t.close());
     const fetcher = await createArtifactFetcher({ transport: t, kind: 'gateways', selfId: id, chunkTimeoutMs: 2000 });
     await t.start();

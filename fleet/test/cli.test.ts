@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EventEmitter } from 'node:events';
 import { CliErrorCodes, DesiredState, decode, encode, topics } from '@outpost/protocol';
-import { ExitCode, createMqttTransport, runProgram, type CliIO, type CommandContext } from '@outpost/protocol/node';
+import { ExitCode, runProgram, type CliIO, type CommandContext } from '@outpost/protocol/node';
 import { Command } from 'commander';
 import { fleetCommands } from '../src/cli/index.ts';
 import { FleetErrorCodes } from '../src/errors.ts';
 import { openSqliteStore } from '../src/store/sqlite-store.ts';
-import { fixtureWindow, newKeys, tempDir, writeFixtureArtifact } from './fixtures.ts';
+import { fixtureWindow, gatewayTransport, newKeys, tempDir, writeFixtureArtifact } from './fixtures.ts';
 import { waitFor } from './wait.ts';
 
 interface Captured extends CliIO {
@@ -163,7 +163,7 @@ describe('fleet CLI', () => {
       expect(io.stderr).toEqual([]);
       expect(io.stdout[1]).toBe('assigned housing v1 to gw1 (revision 1)');
 
-      const client = createMqttTransport({ url, clientId: 'cli-test-gw', clean: true });
+      const client = gatewayTransport(dataDir, url, 'gw1');
       let got: DesiredState | undefined;
       await client.route(topics.gateway('gw1', 'desired'), (_t, p) => {
         got = decode(DesiredState, p, 'desired');

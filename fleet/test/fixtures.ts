@@ -12,8 +12,11 @@ import {
   type Manifest,
   type SigningKeyPair,
   type TelemetryWindow,
+  type Transport,
   type UnsignedManifest,
 } from '@outpost/protocol';
+import { createMqttTransport, issueCredentials } from '@outpost/protocol/node';
+import { openFleetCredentials } from '../src/identity/fleet-identity.ts';
 
 export function tempDir(): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'outpost-'));
@@ -130,4 +133,24 @@ export function fixtureWindow(
     latency: { counts: new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0), maxMs: 0.5 },
     errors: 0,
   };
+}
+
+/**
+ * A transport on the fleet broker acting as gateway `gatewayId` (client id `gw-<id>`), with
+ * credentials issued into the fleet's credential store in `fleetDataDir`, as `outpost enroll` would
+ * obtain them (docs/SECURITY.md "Identity"). Not started.
+ */
+export function gatewayTransport(
+  fleetDataDir: string,
+  url: string,
+  gatewayId: string,
+  opts: { clean?: boolean } = {},
+): Transport {
+  const { store } = openFleetCredentials(fleetDataDir);
+  try {
+    const creds = issueCredentials(store, gatewayId, Date.now());
+    return createMqttTransport({ url, clientId: `gw-${gatewayId}`, clean: opts.clean ?? true, ...creds });
+  } finally {
+    store.close();
+  }
 }

@@ -2,16 +2,24 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCodes, DesiredState, decode, encode, isOutpostError, topics, type Transport } from '@outpost/protocol';
-import { createArtifactFetcher, createMqttTransport } from '@outpost/protocol/node';
+import { createArtifactFetcher } from '@outpost/protocol/node';
 import { startEmbeddedBroker } from '@outpost/protocol/broker';
 import { FleetErrorCodes } from '../src/errors.ts';
 import { startFleet, type Fleet } from '../src/fleet.ts';
-import { fixedClock, fixtureWindow, newKeys, tempDir, writeFixtureArtifact, type FixtureArtifact } from './fixtures.ts';
+import {
+  fixedClock,
+  fixtureWindow,
+  gatewayTransport,
+  newKeys,
+  tempDir,
+  writeFixtureArtifact,
+  type FixtureArtifact,
+} from './fixtures.ts';
 import { waitFor } from './wait.ts';
 
 /** Subscribes a fresh client to a gateway's desired topic and returns the first (retained) state it gets. */
-async function readDesired(url: string, gatewayId: string, clientId: string): Promise<DesiredState> {
-  const t = createMqttTransport({ url, clientId, clean: true });
+async function readDesired(url: string, gatewayId: string, fleetDataDir: string): Promise<DesiredState> {
+  const t = gatewayTransport(fleetDataDir, url, gatewayId);
   let got: DesiredState | undefined;
   await t.route(topics.gateway(gatewayId, 'desired'), (_topic, payload) => {
     got = decode(DesiredState, payload, 'desired');
@@ -63,7 +71,7 @@ describe('fleet service', () => {
       issuedAt: '2025-01-01T00:00:00.000Z',
       models: [{ name: 'housing', version: 1, artifactId: artifact.artifactId }],
     });
-    expect(await readDesired(fleet.brokerUrl, 'gw1', 'late-gw1')).toEqual(first);
+    expect(await readDesired(fleet.brokerUrl, 'gw1', join(tmp.dir, 'data'))).toEqual(first);
 
     const second = await fleet.assign('gw1', 'housing', 1, ['dev2', 'dev1']);
     expect(second.revision).toBe(2);
@@ -71,7 +79,7 @@ describe('fleet service', () => {
       { name: 'housing', version: 1, artifactId: artifact.artifactId },
       { name: 'housing', version: 1, artifactId: artifact.artifactId, devices: ['dev1', 'dev2'] },
     ]);
-    expect(await readDesired(fleet.brokerUrl, 'gw1', 'late-gw1b')).toEqual(second);
+    expect(await readDesired(fleet.brokerUrl, 'gw1', join(tmp.dir, 'data'))).toEqual(second);
     expect(fleet.store.getDesired('gw1')).toEqual(second);
   });
 
@@ -88,7 +96,7 @@ describe('fleet service', () => {
   it('serves a registered artifact to a gateway fetcher, byte-identical', async () => {
     await fleet.registerArtifact(artifact.dir);
     await fleet.assign('gw1', 'housing', 1); // the fleet serves a gateway only what it is assigned
-    const gw: Transport = createMqttTransport({ url: fleet.brokerUrl, clientId: 'gw1', clean: true });
+    const gw: Transport = gatewayTransport(join(tmp.dir, 'data'), fleet.brokerUrl, 'gw1');
     try {
       const fetcher = await createArtifactFetcher({
         transport: gw,
@@ -119,7 +127,7 @@ describe('fleet service', () => {
 
   it('reports drift of the latest version over ingested windows', async () => {
     await fleet.registerArtifact(artifact.dir);
-    const dev = createMqttTransport({ url: fleet.brokerUrl, clientId: 'drift-relay', clean: true });
+    const dev = gatewayTransport(join(tmp.dir, 'data'), fleet.brokerUrl, 'drift-relay');
     await dev.start();
     try {
       await dev.publish(
@@ -182,7 +190,7 @@ describe('fleet on an external broker', () => {
           clock: fixedClock,
         });
         try {
-          expect(await readDesired(broker2.url, 'site-7', 'late-site-7')).toEqual(state);
+          expect(await readDesired(broker2.url, 'site-7', dataDir)).toEqual(state);
         } finally {
           await second.close();
         }

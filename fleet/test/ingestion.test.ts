@@ -8,9 +8,8 @@ import {
   type ReportedState,
   type Transport,
 } from '@outpost/protocol';
-import { createMqttTransport } from '@outpost/protocol/node';
 import { startFleet, type Fleet } from '../src/fleet.ts';
-import { fixedClock, fixtureWindow, newKeys, tempDir } from './fixtures.ts';
+import { fixedClock, fixtureWindow, gatewayTransport, newKeys, tempDir } from './fixtures.ts';
 import { waitFor } from './wait.ts';
 
 /** Ingestion against a real aedes broker (the fleet's embedded one on port 0) and a real SQLite file. */
@@ -22,7 +21,7 @@ describe('fleet ingestion over MQTT', () => {
   beforeAll(async () => {
     tmp = tempDir();
     fleet = await startFleet({ dataDir: tmp.dir, port: 0, publicKeyPem: newKeys().publicKeyPem, clock: fixedClock });
-    client = createMqttTransport({ url: fleet.brokerUrl, clientId: 'test-gateway', clean: true });
+    client = gatewayTransport(tmp.dir, fleet.brokerUrl, 'gw1');
     await client.start();
   });
   afterAll(async () => {
@@ -76,7 +75,7 @@ describe('fleet ingestion over MQTT', () => {
         name: 'garbage artifact request',
         payload: Buffer.from('{"requestId":1}'),
         code: ErrorCodes.SCHEMA_INVALID,
-        topic: topics.gateway('gw9', 'artifactRequest'),
+        topic: topics.gateway('gw1', 'artifactRequest'),
       },
     ];
     const before = fleet.store.countDeadLetters();

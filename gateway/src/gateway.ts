@@ -7,13 +7,23 @@ import {
   type DeadLetterBounds,
   type Logger,
 } from '@outpost/protocol';
-import { createMqttTransport, serveArtifacts } from '@outpost/protocol/node';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  FLEET_KEY_FILE,
+  createMqttTransport,
+  readNodeCredentials,
+  serveArtifacts,
+  type NodeCredentials,
+} from '@outpost/protocol/node';
 import { startEmbeddedBroker } from '@outpost/protocol/broker';
 import { createArtifactCache } from './artifact-cache.ts';
 import { createDeadLetterSink } from './dead-letters.ts';
 import { deviceArtifactPolicy } from './artifact-policy.ts';
 import { createReconciler } from './reconcile.ts';
 import { createRelay } from './relay.ts';
+import { startEnrollServer } from './http/enroll-route.ts';
+import { createGatewayIdentity, localServiceId } from './identity/gateway-identity.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
 
 export const DEFAULT_LOCAL_PORT = 1884;
@@ -38,6 +48,22 @@ export interface GatewayOptions {
   retryMs?: number;
   /** Bounds of the dead-letter table (default: 10,000 letters, 4 KiB of each payload). */
   deadLetters?: DeadLetterBounds;
+  /**
+   * The gateway's credentials on the fleet broker. Default: `<dataDir>/credentials.json`, written
+   * by `outpost enroll`; with neither, the gateway connects without credentials (a broker that
+   * requires them refuses it).
+   */
+  credentials?: NodeCredentials;
+  /** For an `mqtts://` upstream: the CA (PEM) that signed the fleet broker's certificate. */
+  upstreamCa?: string | Buffer;
+  /** TLS for the site broker (`mqtts://`) and the device enrol endpoint (https): PEM key and certificate. */
+  tls?: { key: string | Buffer; cert: string | Buffer; ca?: string | Buffer };
+  /** Largest MQTT packet the site broker accepts (default 1 MiB, docs/SECURITY.md "Bounds"). */
+  maxPacketBytes?: number;
+  /** Most devices the gateway registers (default 10,000); reports of further devices are refused. */
+  maxDevices?: number;
+  /** Port of the device enrol endpoint; absent, it is not served. 0 picks a free port. */
+  enrollPort?: number;
 }
 
 export interface GatewayStatusSnapshot {
@@ -56,6 +82,12 @@ export interface Gateway {
   id: string;
   /** URL of the site broker the devices connect to. */
   localUrl: string;
+  /** The device enrol endpoint's base URL, when `enrollPort` was given. */
+  enrollUrl: string | undefined;
+  /** A one-time enrolment token for a device (docs/SECURITY.md "Identity"). */
+  createEnrollToken(deviceId: string, ttlMs?: number): { token: string; expiresAt: number };
+  /** Removes a device's credentials and disconnects it. */
+  revokeDevice(deviceId: string): void;
   status(): GatewayStatusSnapshot;
   close(): Promise<void>;
 }
@@ -84,18 +116,55 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   try {
     const store = openSqliteStore(opts.dataDir, opts.deadLetters ? { deadLetters: opts.deadLetters } : {});
     closers.push({ name: 'store', close: () => store.close() });
+    mkdirSync(opts.dataDir, { recursive: true });
+    const credentials = opts.credentials ?? readNodeCredentials(opts.dataDir, { expectId: id });
+    const fleetKeyPath = join(opts.dataDir, FLEET_KEY_FILE);
+    const identity = createGatewayIdentity({
+      gatewayId: id,
+      dataDir: opts.dataDir,
+      fleetKeyPem: () => (existsSync(fleetKeyPath) ? readFileSync(fleetKeyPath, 'utf8') : undefined),
+      clock,
+      logger: log,
+    });
+    closers.push({ name: 'identity', close: () => identity.close() });
     const broker = await startEmbeddedBroker({
       port: opts.localPort ?? DEFAULT_LOCAL_PORT,
       host: opts.localHost ?? DEFAULT_LOCAL_HOST,
+      auth: identity.auth,
+      logger: log,
+      ...(opts.maxPacketBytes !== undefined ? { maxPacketBytes: opts.maxPacketBytes } : {}),
+      ...(opts.tls ? { tls: opts.tls } : {}),
     });
     closers.push({ name: 'local broker', close: () => broker.close() });
-    const local = createMqttTransport({ url: broker.url, clientId: `gw-${id}-local`, logger: log });
+    identity.attach(broker);
+    let enrollUrl: string | undefined;
+    if (opts.enrollPort !== undefined) {
+      const server = await startEnrollServer({
+        identity,
+        host: opts.localHost ?? DEFAULT_LOCAL_HOST,
+        port: opts.enrollPort,
+        logger: log,
+        ...(opts.tls ? { tls: opts.tls } : {}),
+      });
+      closers.push({ name: 'enrol endpoint', close: () => server.close() });
+      enrollUrl = server.url;
+    }
+    const local = createMqttTransport({
+      url: broker.url,
+      clientId: localServiceId(id),
+      username: identity.service.username,
+      password: identity.service.password,
+      logger: log,
+      ...(opts.tls?.ca !== undefined ? { ca: opts.tls.ca } : {}),
+    });
     closers.push({ name: 'local transport', close: () => local.close() });
     const upstream = createMqttTransport({
       url: opts.upstreamUrl,
       clientId: `gw-${id}`,
       clean: false, // persistent session: QoS 1 messages for us wait while we are away
       logger: log,
+      ...(credentials ? { username: credentials.username, password: credentials.password } : {}),
+      ...(opts.upstreamCa !== undefined ? { ca: opts.upstreamCa } : {}),
       ...(opts.reconnectPeriodMs !== undefined ? { reconnectPeriodMs: opts.reconnectPeriodMs } : {}),
     });
     closers.push({ name: 'upstream transport', close: () => upstream.close() });
@@ -125,6 +194,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       clock,
       logger: log,
       ...(opts.retryMs !== undefined ? { retryMs: opts.retryMs } : {}),
+      ...(opts.maxDevices !== undefined ? { maxDevices: opts.maxDevices } : {}),
     });
     closers.push({ name: 'reconciler', close: () => reconciler.stop() });
     const relay = await createRelay({
@@ -161,6 +231,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     return {
       id,
       localUrl: broker.url,
+      enrollUrl,
+      createEnrollToken: (deviceId, ttlMs) => identity.createEnrollToken(deviceId, ttlMs),
+      revokeDevice: (deviceId) => identity.revoke(deviceId),
       status() {
         if (closed) {
           return {

@@ -23,3 +23,6 @@ export { parseGatewayArgs, type GatewayCliArgs } from './cli/gateway-args.ts';
 // The artifact cache and the in-memory store, for embedders and benchmarks that run a cache alone.
 export { createArtifactCache, type ArtifactCache, type ArtifactCacheOptions } from './artifact-cache.ts';
 export { createMemoryStore } from './store/memory-store.ts';
+// Identity: the devices' credential store, for the operator's commands (`outpost enroll-token`, `revoke`).
+export { openGatewayCredentials, localServiceId } from './identity/gateway-identity.ts';
+export { DEFAULT_MAX_DEVICES } from './reconcile.ts';

@@ -32,7 +32,12 @@ export interface ReconcilerOptions {
   logger?: Logger;
   /** After a failed reconcile (an artifact could not be fetched), try again after this long. */
   retryMs?: number;
+  /** Most devices registered (default `DEFAULT_MAX_DEVICES`); a report from one more is refused and logged. */
+  maxDevices?: number;
 }
+
+/** How many devices a gateway registers unless told otherwise (docs/SECURITY.md "Bounds"). */
+export const DEFAULT_MAX_DEVICES = 10_000;
 
 export type GatewayStatus = ReportedState['status'];
 
@@ -72,6 +77,8 @@ export async function createReconciler(options: ReconcilerOptions): Promise<Reco
   const log = (options.logger ?? silentLogger).child({ component: 'reconcile' });
   const { store, cache, local, upstream, gatewayId } = options;
   const retryMs = options.retryMs ?? 30_000;
+  const maxDevices = options.maxDevices ?? DEFAULT_MAX_DEVICES;
+  let deviceCount = store.listDevices().length;
   let status: GatewayStatus = 'idle';
   const modelStates = new Map<string, Pick<RunningModel, 'state' | 'error'>>();
   let running: Promise<void> | undefined;
@@ -95,7 +102,9 @@ export async function createReconciler(options: ReconcilerOptions): Promise<Reco
       at: new Date(clock.now()).toISOString(),
       status,
       models,
-      devices: store.listDevices().map((d) => d.id),
+      // A count, not the list: each device's own report is relayed to the fleet, so the gateway's
+      // report stays the same size however many devices the site has.
+      deviceCount,
     };
     upstream
       .publish(topics.gateway(gatewayId, 'reported'), encode(state), { qos: 1, retain: true })
@@ -221,8 +230,13 @@ export async function createReconciler(options: ReconcilerOptions): Promise<Reco
     },
     deviceReported(deviceId, reported) {
       if (stopped) return;
+      if (deviceCount >= maxDevices && store.getDevice(deviceId) === undefined) {
+        log.warn({ device: deviceId, maxDevices }, 'device registry full; report not registered');
+        return;
+      }
       const isNew = store.upsertDevice(deviceId, clock.now(), reported);
       if (!isNew) return;
+      deviceCount++;
       log.info({ device: deviceId }, 'new device');
       const desired = store.getDesired();
       if (desired && running)

@@ -7,7 +7,6 @@ import { startGateway, type Gateway } from '../src/index.ts';
 import {
   Resources,
   buildArtifact,
-  client,
   desiredFor,
   deviceReport,
   generateSigningKeyPair,
@@ -17,6 +16,7 @@ import {
   waitFor,
   type Fleet,
   type FixtureArtifact,
+  deviceClient,
 } from './helpers.ts';
 
 /**
@@ -65,7 +65,7 @@ async function gateway(): Promise<Gateway> {
 }
 
 async function deviceFetcher(gw: Gateway, id: string) {
-  const t = await client(res, gw.localUrl, id);
+  const t = await deviceClient(res, gw.localUrl, dataDir, id);
   await t.publish(topics.device(id, 'reported'), encode(deviceReport(id)), { retain: true });
   return createArtifactFetcher({ transport: t, kind: 'devices', selfId: id, chunkTimeoutMs: 3000, attempts: 2 });
 }

@@ -27,6 +27,7 @@ import {
   waitFor,
   type Fleet,
   type FixtureArtifact,
+  deviceClient,
 } from './helpers.ts';
 
 const keys = generateSigningKeyPair();
@@ -72,8 +73,8 @@ describe('gateway: cache and reconcile', () => {
     await publishDesired(fleet.transport, desired());
     const upReports = await collect(await client(res, fleet.broker.url, 'spy-up'), topics.gateway('gw1', 'reported'));
     const gw = await gateway();
-    const dev1 = await client(res, gw.localUrl, 'dev1');
-    const dev2 = await client(res, gw.localUrl, 'dev2');
+    const dev1 = await deviceClient(res, gw.localUrl, dataDir, 'dev1');
+    const dev2 = await deviceClient(res, gw.localUrl, dataDir, 'dev2');
     await dev1.publish(topics.device('dev1', 'reported'), encode(deviceReport('dev1')), { retain: true });
     await dev2.publish(topics.device('dev2', 'reported'), encode(deviceReport('dev2')), { retain: true });
 
@@ -124,7 +125,7 @@ describe('gateway: cache and reconcile', () => {
       () => (upReports.at(-1)?.value as ReportedState | undefined)?.status === 'converged',
     );
     const report = upReports.at(-1)?.value as ReportedState;
-    expect(report).toMatchObject({ source: 'gw1', kind: 'gateway', revision: 1, devices: ['dev1', 'dev2'] });
+    expect(report).toMatchObject({ source: 'gw1', kind: 'gateway', revision: 1, deviceCount: 2 });
     expect(report.models.map((m) => [m.artifactId, m.state])).toEqual([
       [big.artifactId, 'active'],
       [small.artifactId, 'active'],
@@ -134,7 +135,7 @@ describe('gateway: cache and reconcile', () => {
   it('reconciles idempotently, follows new revisions and dead-letters a bad desired state', async () => {
     const upReports = await collect(await client(res, fleet.broker.url, 'spy-up'), topics.gateway('gw1', 'reported'));
     const gw = await gateway();
-    const dev1 = await client(res, gw.localUrl, 'dev1');
+    const dev1 = await deviceClient(res, gw.localUrl, dataDir, 'dev1');
     await dev1.publish(topics.device('dev1', 'reported'), encode(deviceReport('dev1')), { retain: true });
     await waitFor('device known', () => gw.status().devices.length === 1);
     const got = await collect(dev1, topics.device('dev1', 'desired'));
@@ -183,7 +184,7 @@ describe('gateway: a failed fetch', () => {
         retryMs: 200,
       }),
     );
-    const dev1 = await client(res, gw.localUrl, 'dev1');
+    const dev1 = await deviceClient(res, gw.localUrl, dataDir, 'dev1');
     await dev1.publish(topics.device('dev1', 'reported'), encode(deviceReport('dev1')), { retain: true });
     await waitFor('device known', () => gw.status().devices.length === 1);
     const got = await collect(dev1, topics.device('dev1', 'desired'));
@@ -222,7 +223,7 @@ describe('gateway: relay', () => {
     const upLabels = await collect(spy, topics.all('devices', 'labels'));
     const gw = await gateway();
     await waitFor('upstream connected', () => gw.status().upstreamConnected);
-    const dev1 = await client(res, gw.localUrl, 'dev1');
+    const dev1 = await deviceClient(res, gw.localUrl, dataDir, 'dev1');
     const t = topics.device('dev1', 'telemetry');
 
     await dev1.publish(t, encode(telemetry('dev1', 0, big.artifactId)));

@@ -18,7 +18,8 @@ import {
   type Transport,
   type UnsignedManifest,
 } from '@outpost/protocol';
-import { createMqttTransport, serveArtifacts } from '@outpost/protocol/node';
+import { createMqttTransport, issueCredentials, serveArtifacts } from '@outpost/protocol/node';
+import { openGatewayCredentials } from '../src/identity/gateway-identity.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from '@outpost/protocol/broker';
 
 /** Everything a test opens, closed in reverse order by `closeAll`. */
@@ -166,6 +167,50 @@ export async function client(res: Resources, url: string, clientId: string): Pro
   return t;
 }
 
+const issued = new Map<string, { username: string; password: string }>();
+
+/**
+ * Device `deviceId`'s credentials at the gateway whose data dir is `gatewayDataDir`, issued into its
+ * credential store as enrolment would (docs/SECURITY.md "Identity"); the same ones on later calls.
+ */
+export function deviceCredentials(gatewayDataDir: string, deviceId: string): { username: string; password: string } {
+  const key = `${gatewayDataDir}\0${deviceId}`;
+  let creds = issued.get(key);
+  if (!creds) {
+    const store = openGatewayCredentials(gatewayDataDir);
+    try {
+      creds = issueCredentials(store, deviceId, Date.now());
+    } finally {
+      store.close();
+    }
+    issued.set(key, creds);
+  }
+  return creds;
+}
+
+/** A transport on a gateway's site broker as device `deviceId` (client id `dev-<id>`), not started. */
+export function deviceTransport(url: string, gatewayDataDir: string, deviceId: string): Transport {
+  return createMqttTransport({
+    url,
+    clientId: `dev-${deviceId}`,
+    clean: true,
+    reconnectPeriodMs: 100,
+    ...deviceCredentials(gatewayDataDir, deviceId),
+  });
+}
+
+/** A device client on a gateway's site broker, enrolled, started, closed by `res`. */
+export async function deviceClient(
+  res: Resources,
+  url: string,
+  gatewayDataDir: string,
+  deviceId: string,
+): Promise<Transport> {
+  const t = res.add(deviceTransport(url, gatewayDataDir, deviceId));
+  await t.start();
+  return t;
+}
+
 /** Collects every message on a filter. */
 export async function collect(t: Transport, filter: string): Promise<{ topic: string; value: unknown }[]> {
   const got: { topic: string; value: unknown }[] = [];
@@ -186,11 +231,24 @@ export async function waitFor(what: string, check: () => boolean, timeoutMs = 15
 /**
  * Resolves once a message `t` publishes to itself comes back: the broker forwards to a client in
  * order, so whatever it forwarded to `t` before (another client's retained desired state, say) has
- * been handled by then. Lets a test check that something did NOT arrive without sleeping.
+ * been handled by then. Lets a test check that something did NOT arrive without sleeping. A device
+ * on a site broker may publish only on its own topics, so its round trip goes through the gateway:
+ * an artifact request for an artifact it is not assigned, which the gateway answers with an error.
  */
 export async function roundTrip(t: Transport): Promise<void> {
-  const topic = `test/round-trip/${t.clientId}/${++roundTrips}`;
+  const requestId = `round-trip-${++roundTrips}`;
   let back = false;
+  if (t.clientId.startsWith('dev-')) {
+    const deviceId = t.clientId.slice('dev-'.length);
+    await t.route(topics.device(deviceId, 'artifactChunk'), (_topic, payload) => {
+      if ((JSON.parse(payload.toString()) as { requestId?: string }).requestId === requestId) back = true;
+    });
+    const request = { requestId, artifactId: 'f'.repeat(64), file: 'manifest.json', index: 0, chunkBytes: 1024 };
+    await t.publish(topics.device(deviceId, 'artifactRequest'), encode(request), { qos: 1 });
+    await waitFor(`round trip of ${requestId}`, () => back);
+    return;
+  }
+  const topic = `test/round-trip/${t.clientId}/${roundTrips}`;
   await t.route(topic, () => {
     back = true;
   });

@@ -2,12 +2,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCodes, encode, topics, type DesiredState, type TelemetryWindow, type Transport } from '@outpost/protocol';
-import { createArtifactFetcher, createMqttTransport } from '@outpost/protocol/node';
+import { createArtifactFetcher } from '@outpost/protocol/node';
 import { startGateway, type Gateway } from '../src/index.ts';
 import {
   Resources,
   buildArtifact,
-  client,
   closedPort,
   collect,
   desiredFor,
@@ -19,6 +18,8 @@ import {
   tempDir,
   waitFor,
   type FixtureArtifact,
+  deviceClient,
+  deviceTransport,
 } from './helpers.ts';
 
 const keys = generateSigningKeyPair();
@@ -73,7 +74,7 @@ describe('gateway: store and forward', () => {
     await fleet.close();
     await waitFor('upstream lost', () => !gw.status().upstreamConnected);
 
-    const dev1 = await client(res, gw.localUrl, 'dev1');
+    const dev1 = await deviceClient(res, gw.localUrl, dataDir, 'dev1');
     for (let seq = 0; seq < 30; seq++)
       await dev1.publish(topics.device('dev1', 'telemetry'), encode(telemetry('dev1', seq, art.artifactId)));
     await waitFor('30 queued', () => gw.status().outboxDepth === 30);
@@ -164,7 +165,7 @@ describe('gateway: restart with the fleet away', () => {
         devices: ['dev1'],
         cachedArtifacts: [art.artifactId],
       });
-      const dev1 = await client(res, offline.localUrl, 'dev1');
+      const dev1 = await deviceClient(res, offline.localUrl, dataDir, 'dev1');
       const got = await collect(dev1, topics.device('dev1', 'desired'));
       await waitFor('retained desired state', () => got.length === 1);
       expect(got[0]?.value).toMatchObject({ target: 'dev1', revision: 3, models: [{ artifactId: art.artifactId }] });
@@ -182,7 +183,7 @@ describe('gateway: restart with the fleet away', () => {
     bytes[1000] = (bytes[1000] as number) ^ 0xff;
     writeFileSync(cached, bytes);
     const tampered = await gateway(`mqtt://127.0.0.1:${port}`);
-    const dev1 = await client(res, tampered.localUrl, 'dev1-again');
+    const dev1 = await deviceClient(res, tampered.localUrl, dataDir, 'dev1');
     const fetcher = await createArtifactFetcher({ transport: dev1, kind: 'devices', selfId: 'dev1' });
     await expect(fetcher.fetch(art.artifactId, keys.publicKeyPem)).rejects.toMatchObject({
       code: ErrorCodes.ARTIFACT_READ_FAILED,
@@ -192,5 +193,5 @@ describe('gateway: restart with the fleet away', () => {
 
 /** A device client the test closes itself (before restarting the gateway), and `res` again if it fails first. */
 function createDevice(url: string): Transport {
-  return res.add(createMqttTransport({ url, clientId: 'dev1', clean: true, reconnectPeriodMs: 100 }));
+  return res.add(deviceTransport(url, dataDir, 'dev1'));
 }

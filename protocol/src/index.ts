@@ -10,6 +10,7 @@ export * from './canonical-json.ts';
 export * from './hash.ts';
 export * from './ids.ts';
 export * from './topics.ts';
+export * from './acl.ts';
 export * from './transport.ts';
 export * from './decode.ts';
 export * from './binning.ts';

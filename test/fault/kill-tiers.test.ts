@@ -14,7 +14,7 @@ import { FLEET_DB_FILE, openSqliteStore } from '@outpost/fleet';
 import { openSqliteStore as openGatewayStore } from '@outpost/gateway';
 import { RELEASE_PUBLIC_KEY, loadStackModel } from '../../stack/model.ts';
 import { spreadOrder } from '../../stack/replay.ts';
-import { freePort, kill, runCli, sleep, spawnTier, waitForOutput, type Tier } from './processes.ts';
+import { enrollViaCli, freePort, kill, runCli, sleep, spawnTier, waitForOutput, type Tier } from './processes.ts';
 
 const running: Tier[] = [];
 let dir: string;
@@ -51,6 +51,7 @@ describe('killing tiers mid-stream', () => {
     const pub = RELEASE_PUBLIC_KEY;
     const fleetDir = join(dir, 'fleet');
     const [fleetPort, sitePort] = [await freePort(), await freePort()];
+    const [fleetEnrollPort, siteEnrollPort] = [await freePort(), await freePort()];
     const fleetUrl = `mqtt://127.0.0.1:${fleetPort}`;
     const siteUrl = `mqtt://127.0.0.1:${sitePort}`;
 
@@ -61,6 +62,8 @@ describe('killing tiers mid-stream', () => {
       fleetDir,
       '--port',
       String(fleetPort),
+      '--enroll-port',
+      String(fleetEnrollPort),
       '--public-key',
       pub,
       '--log-level',
@@ -76,6 +79,8 @@ describe('killing tiers mid-stream', () => {
       fleetUrl,
       '--port',
       String(sitePort),
+      '--enroll-port',
+      String(siteEnrollPort),
       '--public-key',
       pub,
     ];
@@ -115,7 +120,24 @@ describe('killing tiers mid-stream', () => {
       ['assign', 'site-1', name, String(version), '--data-dir', fleetDir, '--broker', fleetUrl],
       logs,
     );
-    const gateway = await start('gateway', gatewayArgs, /mqtt:\/\//);
+    const enrol = { logDir: logs };
+    await enrollViaCli({
+      ...enrol,
+      kind: 'gateway',
+      id: 'site-1',
+      servingDataDir: fleetDir,
+      enrollUrl: `http://127.0.0.1:${fleetEnrollPort}`,
+      nodeDataDir: join(dir, 'gateway'),
+    });
+    const gateway = await start('gateway', gatewayArgs, /enrolment at/);
+    await enrollViaCli({
+      ...enrol,
+      kind: 'device',
+      id: 'dev-1',
+      servingDataDir: join(dir, 'gateway'),
+      enrollUrl: `http://127.0.0.1:${siteEnrollPort}`,
+      nodeDataDir: deviceDir,
+    });
     const device = await start('device', deviceArgs, /serving on/);
 
     const fleetStore = openSqliteStore(join(fleetDir, FLEET_DB_FILE));

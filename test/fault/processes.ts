@@ -74,3 +74,39 @@ export function sleep(ms: number): Promise<void> {
 export function readLog(tier: Tier): string {
   return readFileSync(tier.log, 'utf8');
 }
+
+/**
+ * Enrols a node through the CLI, as an operator would (docs/SECURITY.md "Identity"): a one-time
+ * token created at the serving tier's data dir (`outpost enroll-token create`), redeemed at its
+ * enrol endpoint (`outpost enroll`) into the node's data dir.
+ */
+export async function enrollViaCli(opts: {
+  kind: 'gateway' | 'device';
+  id: string;
+  /** The fleet's data dir (a gateway) or the gateway's (a device). */
+  servingDataDir: string;
+  /** The serving tier's enrol endpoint, http://host:port. */
+  enrollUrl: string;
+  nodeDataDir: string;
+  logDir: string;
+}): Promise<void> {
+  const out = await runCli(
+    `token-${opts.id}`,
+    ['enroll-token', 'create', `--${opts.kind}`, opts.id, '--data-dir', opts.servingDataDir],
+    opts.logDir,
+  );
+  const token = out.split('\n')[0]?.trim() ?? '';
+  await runCli(
+    `enroll-${opts.id}`,
+    [
+      'enroll',
+      opts.kind === 'gateway' ? '--fleet' : '--gateway',
+      opts.enrollUrl,
+      '--token',
+      token,
+      '--data-dir',
+      opts.nodeDataDir,
+    ],
+    opts.logDir,
+  );
+}

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, encode, topics } from '@outpost/protocol';
-import { createMqttTransport } from '@outpost/protocol/node';
+import { createMqttTransport, enrollNode } from '@outpost/protocol/node';
 import { DeviceErrorCodes, startDevice, type Device } from '@outpost/device';
 import { loadReleasePublicKey } from '../../stack/model.ts';
-import { startStack, type Stack } from '../../stack/site.ts';
+import { enrollDevice, startStack, type Stack } from '../../stack/site.ts';
 import { rowsSource, scaleFeature, spreadOrder } from '../../stack/replay.ts';
 import { tamperCachedModel } from './tamper.ts';
 import { waitFor } from './wait.ts';
@@ -108,12 +108,18 @@ describe('the thread from a committed build to drift', () => {
   });
 
   it('dead-letters a bad telemetry message at the fleet and keeps serving', async () => {
-    const client = createMqttTransport({ url: stack.fleet.brokerUrl, clientId: 'intruder' });
+    // An enrolled gateway sending junk (the broker refuses anyone else, docs/SECURITY.md "Broker access").
+    const creds = await enrollNode({
+      url: stack.fleet.enrollUrl as string,
+      token: stack.fleet.createEnrollToken('site-junk').token,
+      dataDir: join(dataDir, 'gateway-site-junk'),
+    });
+    const client = createMqttTransport({ url: stack.fleet.brokerUrl, clientId: 'gw-site-junk', ...creds });
     await client.start();
     try {
       const before = stack.fleet.stats().deadLetters;
-      await client.publish(topics.device('device-1', 'telemetry'), 'not json');
-      await client.publish(topics.device('device-1', 'telemetry'), encode({ device: 'device-1', seq: 'x' }));
+      await client.publish(topics.device('device-junk', 'telemetry'), 'not json');
+      await client.publish(topics.device('device-junk', 'telemetry'), encode({ device: 'device-junk', seq: 'x' }));
       await waitFor(() => stack.fleet.stats().deadLetters >= before + 2, 10_000);
       const letters = stack.fleet.store.deadLetters();
       const codes = letters.slice(-2).map((l) => l.code);
@@ -138,6 +144,7 @@ describe('a tampered gateway cache', () => {
     const genuine = readFileSync(cached);
     await tamperCachedModel(join(dataDir, 'gateway-site-1'), model.artifactId);
     expect(readFileSync(cached).equals(genuine)).toBe(false);
+    await enrollDevice(stack.gateway, 'device-tampered', join(dataDir, 'device-tampered'));
     const device = await startDevice({
       id: 'device-tampered',
       dataDir: join(dataDir, 'device-tampered'),

@@ -37,6 +37,8 @@ export interface DeviceCliOptions {
   seed?: number;
   windowRows?: number;
   windowMs?: number;
+  credentials?: string;
+  ca?: string;
   logLevel: string;
 }
 
@@ -82,6 +84,8 @@ export function deviceCommand(context: Partial<CommandContext> = {}): Command {
       'longest a telemetry window stays open (10ms … 24h; 500ms, 10s, 5m)',
       durationOption('--window-ms', { min: 10, max: 86_400_000 }),
     )
+    .option('--credentials <file>', 'credentials from `outpost enroll` (default <data-dir>/credentials.json)')
+    .option('--ca <file>', 'PEM of the CA that signed the broker certificate (mqtts://)')
     .option(LOG_LEVEL_FLAGS, LOG_LEVEL_HELP, logLevelOption(), 'info')
     .action(commandAction(ctx, async (o: DeviceCliOptions) => (await import('./run-device.ts')).runDevice(o, ctx)));
 }

@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { errorMessage } from '@outpost/protocol';
-import { createLogger, usageError, withLifecycle, type CommandContext, type LogLevel } from '@outpost/protocol/node';
+import {
+  createLogger,
+  readNodeCredentials,
+  usageError,
+  withLifecycle,
+  type CommandContext,
+  type LogLevel,
+} from '@outpost/protocol/node';
 import { startDevice } from '../device.ts';
 import { selectEngine } from '../inference/engine-choice.ts';
 import { CsvReplaySource, loadCsvRows } from '../sources/csv-replay.ts';
@@ -28,6 +35,16 @@ export async function runDevice(o: DeviceCliOptions, ctx: CommandContext): Promi
   } catch (err) {
     throw usageError('--public-key', `cannot read ${o.publicKey}: ${errorMessage(err)}`, err);
   }
+  const credentials =
+    o.credentials !== undefined ? readNodeCredentials(o.credentials, { expectId: o.id, required: true }) : undefined;
+  const readCa = (file: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw usageError('--ca', `cannot read ${file}: ${errorMessage(err)}`, err);
+    }
+  };
+  const brokerCa = o.ca !== undefined ? readCa(o.ca) : undefined;
   const { engine, reason } = await selectEngine(o.engine);
   const logger = createLogger({ level: o.logLevel as LogLevel, name: 'outpost-device' });
   await withLifecycle(
@@ -46,6 +63,8 @@ export async function runDevice(o: DeviceCliOptions, ctx: CommandContext): Promi
             logger,
             ...(o.windowRows !== undefined ? { windowRows: o.windowRows } : {}),
             ...(o.windowMs !== undefined ? { windowMs: o.windowMs } : {}),
+            ...(credentials ? { credentials } : {}),
+            ...(brokerCa ? { brokerCa } : {}),
           }),
         (d) => d.close(),
       );

@@ -31,6 +31,11 @@ export interface FleetCommandOptions {
   host: string;
   broker?: string;
   publicKey?: string;
+  enrollPort?: number;
+  tlsKey?: string;
+  tlsCert?: string;
+  brokerCa?: string;
+  maxPacketBytes?: number;
   logLevel: string;
 }
 
@@ -58,6 +63,19 @@ function fleetCommand(ctx: CommandContext): Command {
     .option(
       '--public-key <file>',
       'artifact signing public key (PEM); default <data-dir>/keys/signing.pub, created with its private key on first use',
+    )
+    .option(
+      '--enroll-port <n>',
+      'serve the gateway enrol endpoint on this port (0 = any free port; default: not served)',
+      portOption('--enroll-port'),
+    )
+    .option('--tls-key <file>', 'PEM key: serve the embedded broker as mqtts:// and the enrol endpoint as https')
+    .option('--tls-cert <file>', 'PEM certificate chain for --tls-key')
+    .option('--broker-ca <file>', 'PEM of the CA that signed the broker certificate (mqtts://)')
+    .option(
+      '--max-packet-bytes <n>',
+      'largest MQTT packet the embedded broker accepts (default 1048576)',
+      intOption('--max-packet-bytes', { min: 1024, max: 268_435_455 }),
     )
     .option(LOG_LEVEL_FLAGS, LOG_LEVEL_HELP, logLevelOption(), 'info')
     .action(

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { systemClock, type Transport } from '@outpost/protocol';
 import { createMqttTransport, withLifecycle, type CommandContext } from '@outpost/protocol/node';
@@ -5,13 +6,18 @@ import { assign } from '../desired-state.ts';
 import { FleetErrorCodes, fleetError } from '../errors.ts';
 import { FLEET_DB_FILE } from '../fleet.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
+import { SERVICE_CREDENTIALS_FILE, operatorClientId, readServiceCredential } from '../identity/service-credential.ts';
 import type { AssignOptions } from './index.ts';
 
-async function connect(url: string, timeoutMs: number): Promise<Transport> {
+async function connect(url: string, timeoutMs: number, dataDir: string): Promise<Transport> {
+  // Only the fleet publishes desired states: the command acts under the fleet's own credential
+  // (created at the fleet's first start; without it the broker refuses the command).
+  const cred = existsSync(join(dataDir, SERVICE_CREDENTIALS_FILE)) ? readServiceCredential(dataDir) : undefined;
   const transport = createMqttTransport({
     url,
-    clientId: `outpost-cli-${process.pid}-${Date.now()}`,
+    clientId: cred ? operatorClientId(cred) : `outpost-cli-${process.pid}-${Date.now()}`,
     clean: true,
+    ...(cred ? { username: cred.username, password: cred.password } : {}),
     connectTimeoutMs: timeoutMs,
   });
   let timer: NodeJS.Timeout | undefined;
@@ -65,7 +71,7 @@ export async function runAssign(
       }
       const transport = await lifecycle.start(
         'broker connection',
-        () => connect(opts.broker, opts.timeout),
+        () => connect(opts.broker, opts.timeout, resolve(opts.dataDir)),
         (t) => t.close(),
       );
       const state = await assign({ store, clock: systemClock, transport }, gateway, model, version, opts.devices);

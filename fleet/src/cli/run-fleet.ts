@@ -4,6 +4,7 @@ import { CliErrorCodes, OutpostError } from '@outpost/protocol';
 import {
   createLogger,
   loadOrCreateKeyPair,
+  usageError,
   withLifecycle,
   type CommandContext,
   type LogLevel,
@@ -41,6 +42,17 @@ export async function runFleet(opts: FleetCommandOptions, ctx: CommandContext): 
     publicKeyPem = loadOrCreateKeyPair(join(dataDir, 'keys')).publicKeyPem;
     io.out(`created the fleet's signing key pair in ${join(dataDir, 'keys')}`);
   }
+  const file = (option: string, path: string): Buffer => {
+    if (!existsSync(path)) throw usageError(option, `file ${path} not found`);
+    return readFileSync(path);
+  };
+  if ((opts.tlsKey === undefined) !== (opts.tlsCert === undefined))
+    throw usageError('--tls-key', '--tls-key and --tls-cert go together');
+  const tls =
+    opts.tlsKey !== undefined && opts.tlsCert !== undefined
+      ? { key: file('--tls-key', opts.tlsKey), cert: file('--tls-cert', opts.tlsCert) }
+      : undefined;
+  const brokerCa = opts.brokerCa !== undefined ? file('--broker-ca', opts.brokerCa) : undefined;
   const logger = createLogger({ level: opts.logLevel as LogLevel, name: 'outpost-fleet' });
   await withLifecycle(
     async (lifecycle) => {
@@ -54,10 +66,15 @@ export async function runFleet(opts: FleetCommandOptions, ctx: CommandContext): 
             publicKeyPem,
             logger,
             ...(opts.broker !== undefined ? { brokerUrl: opts.broker } : {}),
+            ...(opts.enrollPort !== undefined ? { enrollPort: opts.enrollPort } : {}),
+            ...(tls ? { tls } : {}),
+            ...(brokerCa ? { brokerCa } : {}),
+            ...(opts.maxPacketBytes !== undefined ? { maxPacketBytes: opts.maxPacketBytes } : {}),
           }),
         (f) => f.close(),
       );
       io.out(`fleet running; broker ${fleet.brokerUrl}; data ${dataDir}`);
+      if (fleet.enrollUrl !== undefined) io.out(`gateway enrolment at ${fleet.enrollUrl}`);
       const signal = await lifecycle.untilStopped();
       logger.info({ signal }, 'stopping');
     },

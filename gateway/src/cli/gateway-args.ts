@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { errorMessage, keyId } from '@outpost/protocol';
-import { brokerUrlOption, idOption, portOption, usageError } from '@outpost/protocol/node';
+import {
+  brokerUrlOption,
+  idOption,
+  intOption,
+  portOption,
+  readNodeCredentials,
+  usageError,
+  type NodeCredentials,
+} from '@outpost/protocol/node';
 import { DEFAULT_LOCAL_HOST, DEFAULT_LOCAL_PORT, type GatewayOptions } from '../gateway.ts';
 
 export interface GatewayCliArgs {
@@ -11,6 +19,13 @@ export interface GatewayCliArgs {
   host?: string;
   publicKey?: string;
   logLevel?: string;
+  enrollPort?: string;
+  credentials?: string;
+  upstreamCa?: string;
+  tlsKey?: string;
+  tlsCert?: string;
+  tlsCa?: string;
+  maxPacketBytes?: string;
 }
 
 /**
@@ -40,5 +55,38 @@ export function parseGatewayArgs(args: GatewayCliArgs): Omit<GatewayOptions, 'lo
   } catch (cause) {
     throw usageError('--public-key', `${keyPath} is not an ed25519 public key (PEM)`, cause);
   }
-  return { id, dataDir, upstreamUrl, localPort, localHost: args.host ?? DEFAULT_LOCAL_HOST, publicKeyPem };
+  const file = (option: string, path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (cause) {
+      throw usageError(option, `cannot read ${path}: ${errorMessage(cause)}`, cause);
+    }
+  };
+  if ((args.tlsKey === undefined) !== (args.tlsCert === undefined))
+    throw usageError('--tls-key', '--tls-key and --tls-cert go together');
+  return {
+    id,
+    dataDir,
+    upstreamUrl,
+    localPort,
+    localHost: args.host ?? DEFAULT_LOCAL_HOST,
+    publicKeyPem,
+    ...(args.enrollPort !== undefined ? { enrollPort: portOption('--enroll-port')(args.enrollPort) } : {}),
+    ...(args.credentials !== undefined
+      ? { credentials: readNodeCredentials(args.credentials, { expectId: id, required: true }) as NodeCredentials }
+      : {}),
+    ...(args.upstreamCa !== undefined ? { upstreamCa: file('--upstream-ca', args.upstreamCa) } : {}),
+    ...(args.tlsKey !== undefined && args.tlsCert !== undefined
+      ? {
+          tls: {
+            key: file('--tls-key', args.tlsKey),
+            cert: file('--tls-cert', args.tlsCert),
+            ...(args.tlsCa !== undefined ? { ca: file('--tls-ca', args.tlsCa) } : {}),
+          },
+        }
+      : {}),
+    ...(args.maxPacketBytes !== undefined
+      ? { maxPacketBytes: intOption('--max-packet-bytes', { min: 1024, max: 268_435_455 })(args.maxPacketBytes) }
+      : {}),
+  };
 }

@@ -25,6 +25,16 @@ export function gatewayCommand(context: Partial<CommandContext> = {}): Command {
     .option('--port <port>', 'port of the site broker (0 = any free port; default 1884)')
     .option('--host <host>', 'address the site broker listens on (default 127.0.0.1)')
     .option('--public-key <file>', "the fleet's artifact signing public key (PEM file)")
+    .option(
+      '--enroll-port <port>',
+      'serve the device enrol endpoint on this port (0 = any free port; default: not served)',
+    )
+    .option('--credentials <file>', 'credentials from `outpost enroll` (default <data-dir>/credentials.json)')
+    .option('--upstream-ca <file>', 'PEM of the CA that signed the fleet broker certificate (mqtts://)')
+    .option('--tls-key <file>', 'PEM key: serve the site broker as mqtts:// and the enrol endpoint as https')
+    .option('--tls-cert <file>', 'PEM certificate chain for --tls-key')
+    .option('--tls-ca <file>', "PEM of the CA that signed --tls-cert (the gateway's own local client checks it)")
+    .option('--max-packet-bytes <n>', 'largest MQTT packet the site broker accepts (default 1048576)')
     .option(LOG_LEVEL_FLAGS, LOG_LEVEL_HELP, logLevelOption(), 'info')
     .action(commandAction(ctx, async (raw: GatewayCliArgs) => (await import('./run-gateway.ts')).runGateway(raw, ctx)));
 }

@@ -14,6 +14,7 @@ export async function runGateway(raw: GatewayCliArgs, ctx: CommandContext): Prom
         (g) => g.close(),
       );
       ctx.io.out(`gateway ${gateway.id} serving devices on ${gateway.localUrl} (upstream ${options.upstreamUrl})`);
+      if (gateway.enrollUrl !== undefined) ctx.io.out(`device enrolment at ${gateway.enrollUrl}`);
       const signal = await lifecycle.untilStopped();
       logger.info({ signal }, 'stopping');
     },

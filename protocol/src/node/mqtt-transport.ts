@@ -11,6 +11,8 @@ export interface MqttTransportOptions {
   clean?: boolean;
   username?: string;
   password?: string;
+  /** For `mqtts://`: PEM of the CA that signed the broker's certificate (default: the system CAs). */
+  ca?: string | Buffer;
   reconnectPeriodMs?: number;
   connectTimeoutMs?: number;
   logger?: Logger;
@@ -38,6 +40,7 @@ export function createMqttTransport(options: MqttTransportOptions): Transport {
     resubscribe: false, // we subscribe every route on each connect ourselves
     ...(options.username !== undefined ? { username: options.username } : {}),
     ...(options.password !== undefined ? { password: options.password } : {}),
+    ...(options.ca !== undefined ? { ca: options.ca } : {}),
   };
 
   async function subscribeAll(c: MqttClient): Promise<void> {

@@ -39,8 +39,13 @@ export const ReportedState = z.strictObject({
   at: IsoTime,
   status: z.enum(['idle', 'updating', 'converged', 'failed']),
   models: z.array(RunningModel),
-  /** A gateway lists the devices it has heard from. */
+  /**
+   * Older gateways listed the devices they had heard from; a gateway now sends `deviceCount`
+   * instead (the fleet learns each device from its own relayed report), so its report stays small.
+   */
   devices: z.array(Id).optional(),
+  /** A gateway's number of registered devices. */
+  deviceCount: z.number().int().nonnegative().optional(),
   /** Set by the gateway on device reports it relays. */
   gateway: Id.optional(),
 });
