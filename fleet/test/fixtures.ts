@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -107,7 +108,16 @@ export const newKeys = (): SigningKeyPair => generateSigningKeyPair();
 export function fixtureWindow(
   device: string,
   seq: number,
-  opts: { model?: string; version?: number; artifactId?: string; x?: number[]; color?: number[]; pred?: number[] } = {},
+  opts: {
+    model?: string;
+    version?: number;
+    artifactId?: string;
+    x?: number[];
+    color?: number[];
+    pred?: number[];
+    /** The gateway that relayed it (default gw1; null: none). */
+    gateway?: string | null;
+  } = {},
 ): TelemetryWindow {
   const x = opts.x ?? [25, 25, 25, 25];
   const color = opts.color ?? [50, 50, 0];
@@ -115,6 +125,7 @@ export function fixtureWindow(
   const rows = x.reduce((a, b) => a + b, 0);
   return {
     device,
+    ...(opts.gateway === null ? {} : { gateway: opts.gateway ?? 'gw1' }),
     seq,
     model: opts.model ?? 'housing',
     version: opts.version ?? 1,
@@ -129,5 +140,21 @@ export function fixtureWindow(
     predictions: { bins: pred, min: -1, max: 1, sum: 0 },
     latency: { counts: new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0), maxMs: 0.5 },
     errors: 0,
+  };
+}
+
+/**
+ * Makes files or folders refuse writes for real, even to a process that has them open: the
+ * immutable attribute (chattr +i) when running as root, whom file modes do not stop; read-only
+ * modes otherwise. Returns the undo.
+ */
+export function makeReadOnly(paths: string[]): () => void {
+  const root = process.getuid?.() === 0;
+  const existing = paths.filter((p) => existsSync(p));
+  if (root) execFileSync('chattr', ['+i', ...existing]);
+  else for (const p of existing) chmodSync(p, statSync(p).isDirectory() ? 0o555 : 0o444);
+  return () => {
+    if (root) execFileSync('chattr', ['-i', ...existing]);
+    else for (const p of existing) chmodSync(p, statSync(p).isDirectory() ? 0o755 : 0o644);
   };
 }
