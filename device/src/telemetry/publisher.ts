@@ -114,6 +114,8 @@ export class TelemetryPublisher {
   private readonly unreceipted = new Map<number, Unreceipted>();
   private degraded: { reason: string; since: number } | undefined;
   private windowsSent = 0;
+  /** Receipted windows whose outbox file could not be deleted yet. */
+  private readonly undeleted = new Set<number>();
   /** Receipted windows whose outbox file is being deleted. */
   private deleting = 0;
   private closed = false;
@@ -292,6 +294,14 @@ export class TelemetryPublisher {
           this.persistOk();
           this.send(head.seq, head.payload);
         }
+        for (const seq of [...this.undeleted]) {
+          try {
+            await rm(this.outboxFile(seq), { force: true });
+            this.undeleted.delete(seq);
+          } catch {
+            break; // still refused: tried again after the next write
+          }
+        }
       } finally {
         this.persisting = undefined;
       }
@@ -369,11 +379,13 @@ export class TelemetryPublisher {
       if (!u) continue;
       this.unreceipted.delete(item.seq);
       this.deleting++;
-      // A file that cannot be deleted now is sent again on the next start, and receipted as a duplicate.
+      // A file that cannot be deleted now is deleted after the next successful outbox write (or sent
+      // again on the next start and receipted as a duplicate).
       rm(this.outboxFile(item.seq), { force: true })
-        .catch((err: unknown) =>
-          this.log.warn({ seq: item.seq, err: errorMessage(err) }, 'receipted window not deleted from the outbox'),
-        )
+        .catch((err: unknown) => {
+          this.undeleted.add(item.seq);
+          this.log.warn({ seq: item.seq, err: errorMessage(err) }, 'receipted window not deleted from the outbox yet');
+        })
         .finally(() => {
           this.deleting--;
           this.windowsSent++;
