@@ -9,7 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TelemetryWindow } from '@outpost/protocol';
 import { FLEET_DB_FILE, openSqliteStore, type FleetStore } from '@outpost/fleet';
-import { RELEASE_PUBLIC_KEY, loadStackModel, type Row, type StackModel } from '../../stack/model.ts';
+import {
+  RELEASE_PUBLIC_KEY,
+  loadStackModel,
+  type Row,
+  type StackModel,
+  type StackModelChoice,
+} from '../../stack/model.ts';
 import { spreadOrder } from '../../stack/replay.ts';
 import { freePort, kill, runCli, sleep, spawnTier, waitForOutput, type Tier } from './processes.ts';
 
@@ -52,7 +58,10 @@ export interface FaultStack {
   devices: Map<string, Tier>;
   startFleet(): Promise<Tier>;
   startGateway(): Promise<Tier>;
-  startDevice(id: string): Promise<Tier>;
+  /** Starts (or restarts) a device; `replay: false` starts it without its replay (to drain and stop creating). */
+  startDevice(id: string, o?: { replay?: boolean }): Promise<Tier>;
+  /** The device's REST API (from its last start). */
+  deviceUrl(id: string): string;
   killFleet(): Promise<void>;
   killGateway(): Promise<void>;
   killDevice(id: string): Promise<void>;
@@ -77,10 +86,10 @@ export interface FaultStack {
  */
 export async function startFaultStack(
   devices: DeviceSpec[],
-  o: { gatewayLogLevel?: string } = {},
+  o: { gatewayLogLevel?: string; model?: StackModelChoice } = {},
 ): Promise<FaultStack> {
   const dir = mkdtempSync(join(tmpdir(), 'outpost-fault-'));
-  const model = await loadStackModel();
+  const model = await loadStackModel(o.model);
   const fleetDir = join(dir, 'fleet');
   const gatewayDir = join(dir, 'gateway');
   const [fleetPort, sitePort] = [await freePort(), await freePort()];
@@ -101,7 +110,7 @@ export async function startFaultStack(
   fleetArgs.push('--log-level', 'warn');
   const gatewayArgs = ['gateway', '--id', GATEWAY_ID, '--data-dir', gatewayDir, '--upstream', fleetUrl];
   gatewayArgs.push('--port', String(sitePort), '--public-key', pub, '--log-level', o.gatewayLogLevel ?? 'info');
-  const deviceArgs = (d: DeviceSpec): string[] => [
+  const deviceArgs = (d: DeviceSpec, replay: boolean): string[] => [
     'device',
     '--id',
     d.id,
@@ -111,15 +120,12 @@ export async function startFaultStack(
     siteUrl,
     '--public-key',
     pub,
-    '--replay',
-    join(dir, `${d.id}.csv`),
-    '--rate',
-    String(d.rate),
+    ...(replay ? ['--replay', join(dir, `${d.id}.csv`), '--rate', String(d.rate)] : []),
     '--window-rows',
     String(d.windowRows),
     '--window-ms',
     String(d.windowMs),
-    ...(d.loop ? ['--loop'] : []),
+    ...(replay && d.loop ? ['--loop'] : []),
     '--log-level',
     'info',
   ];
@@ -153,12 +159,17 @@ export async function startFaultStack(
       stack.gateway = await start('gateway', gatewayArgs, /mqtt:\/\//);
       return stack.gateway;
     },
-    async startDevice(id) {
+    async startDevice(id, so = {}) {
       const spec = specs.get(id);
       if (!spec) throw new Error(`no device ${id}`);
-      const t = await start(`device-${id}`, deviceArgs(spec), /serving on/);
+      const t = await start(`device-${id}`, deviceArgs(spec, so.replay ?? true), /serving on/);
       stack.devices.set(id, t);
       return t;
+    },
+    deviceUrl(id) {
+      const url = /serving on (http:\/\/\S+)/.exec(stack.devices.get(id)?.output() ?? '')?.[1];
+      if (!url) throw new Error(`device ${id} has no URL yet`);
+      return url;
     },
     async killFleet() {
       if (stack.fleet) await kill(stack.fleet);
