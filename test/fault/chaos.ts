@@ -134,10 +134,10 @@ export async function runChaos(o: ChaosOptions): Promise<{ report: ChaosReport; 
     else await readOnly([join(stack.deviceDir(pick(ids)), 'outbox')]);
   };
 
-  // Every kind of fault once (in a seeded order), then at random until the time is up; the model
-  // switch comes at 40 % of the run.
+  // Every kind of fault once (in a seeded order, even past the duration), then at random until the
+  // time is up; the model switch comes at 40 % of the run.
   const queue = [...ACTIONS].sort(() => random() - 0.5);
-  while (Date.now() - t0 < o.durationMs) {
+  while (queue.length > 0 || Date.now() - t0 < o.durationMs) {
     if (switchedAt === null && Date.now() - t0 >= o.durationMs * 0.4) {
       switchedAt = Date.now() - t0;
       log(`${(switchedAt / 1000).toFixed(1)}s assign occupancy v2`);
