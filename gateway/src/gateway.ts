@@ -38,6 +38,8 @@ export interface GatewayOptions {
   retryMs?: number;
   /** Bounds of the dead-letter table (default: 10,000 letters, 4 KiB of each payload). */
   deadLetters?: DeadLetterBounds;
+  /** First re-send of an outbox entry the fleet has not receipted (default 5 s, doubling up to 60 s). */
+  resendMs?: number;
 }
 
 export interface GatewayStatusSnapshot {
@@ -138,6 +140,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       onReported: (deviceId, reported) => reconciler.deviceReported(deviceId, reported),
       clock,
       logger: log,
+      ...(opts.resendMs !== undefined ? { resendMs: opts.resendMs } : {}),
     });
     closers.push({ name: 'relay', close: () => relay.stop() });
     await serveArtifacts({
