@@ -10,7 +10,7 @@
  * Needs chattr (read-only faults as root) or a non-root user (file modes). Exit code 1 when a
  * window was lost or duplicated, or a device is not on the new model.
  */
-import { runChaos } from '../test/fault/chaos.ts';
+import { runChaos } from '../stack/chaos.ts';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);

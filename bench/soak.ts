@@ -27,7 +27,7 @@ import {
 import { createMqttTransport } from '@outpost/protocol/node';
 import { FLEET_DB_FILE, openSqliteStore } from '@outpost/fleet';
 import { RELEASE_PUBLIC_KEY, loadStackModel } from '../stack/model.ts';
-import { freePort, kill, sleep, spawnTier, waitForOutput, type Tier } from '../test/fault/processes.ts';
+import { freePort, kill, sleep, spawnTier, waitForOutput, type Tier } from '../stack/processes.ts';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);

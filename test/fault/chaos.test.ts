@@ -4,8 +4,8 @@
  * on the new, verified model at the end.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { runChaos } from './chaos.ts';
-import type { FaultStack } from './stack.ts';
+import { runChaos } from '../../stack/chaos.ts';
+import type { FaultStack } from '../../stack/fault-stack.ts';
 
 let stack: FaultStack | undefined;
 afterEach(async () => {

@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { sleep } from './processes.ts';
-import { between, startFaultStack, until, type FaultStack } from './stack.ts';
+import { between, startFaultStack, until, type FaultStack } from '../../stack/fault-stack.ts';
 
 let stack: FaultStack | undefined;
 afterEach(async () => {

@@ -9,8 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DeviceErrorCodes } from '@outpost/device';
 import { GatewayErrorCodes } from '@outpost/gateway';
 import { sleep } from './processes.ts';
-import { makeReadOnly } from './read-only.ts';
-import { startFaultStack, until, type FaultStack } from './stack.ts';
+import { makeReadOnly } from '../../stack/read-only.ts';
+import { startFaultStack, until, type FaultStack } from '../../stack/fault-stack.ts';
 
 let stack: FaultStack | undefined;
 let undo: (() => void) | undefined;

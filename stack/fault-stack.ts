@@ -9,14 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TelemetryWindow } from '@outpost/protocol';
 import { FLEET_DB_FILE, openSqliteStore, type FleetStore } from '@outpost/fleet';
-import {
-  RELEASE_PUBLIC_KEY,
-  loadStackModel,
-  type Row,
-  type StackModel,
-  type StackModelChoice,
-} from '../../stack/model.ts';
-import { spreadOrder } from '../../stack/replay.ts';
+import { RELEASE_PUBLIC_KEY, loadStackModel, type Row, type StackModel, type StackModelChoice } from './model.ts';
+import { spreadOrder } from './replay.ts';
 import { freePort, kill, runCli, sleep, spawnTier, waitForOutput, type Tier } from './processes.ts';
 
 export const GATEWAY_ID = 'site-1';

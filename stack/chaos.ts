@@ -7,10 +7,10 @@
  * at the fleet, and checks every device runs the new model.
  */
 import { join } from 'node:path';
-import { loadStackModel, type StackModelChoice } from '../../stack/model.ts';
+import { loadStackModel, type StackModelChoice } from './model.ts';
 import { sleep } from './processes.ts';
 import { makeReadOnly } from './read-only.ts';
-import { between, startFaultStack, until, type FaultStack } from './stack.ts';
+import { between, startFaultStack, until, type FaultStack } from './fault-stack.ts';
 
 const ROWS_CSV = 'trainer/datasets/occupancy-detection/datatest2.csv';
 export const CHAOS_FIRST_MODEL: StackModelChoice = { name: 'occupancy', version: 1, rowsCsv: ROWS_CSV };
