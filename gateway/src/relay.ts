@@ -26,8 +26,14 @@ import type { GatewayStore, OutboxEntry } from './store/gateway-store.ts';
 /** First re-send of an unreceipted outbox entry (ms); doubled after each try, up to MAX. */
 export const DEFAULT_RESEND_MS = 5_000;
 export const DEFAULT_MAX_RESEND_MS = 60_000;
-/** Outbox entries sent upstream and not yet receipted, at most. */
+/** Outbox entries sent upstream and not yet receipted, at most (parked ones aside). */
 export const DEFAULT_MAX_IN_FLIGHT = 1000;
+/**
+ * An entry sent this many times without a receipt is parked: still re-sent (every `maxResendMs` at
+ * most), but no longer counted against `maxInFlight`, so one the fleet keeps refusing (say, a
+ * device now bound to another gateway) does not hold up the rest of the outbox.
+ */
+export const PARK_AFTER_TRIES = 4;
 
 export interface RelayOptions {
   gatewayId: string;
@@ -104,6 +110,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
 
   const inFlight = new Map<number, InFlight>();
   const idsByKey = new Map<string, Set<number>>();
+  /** Entries in `inFlight` with at least PARK_AFTER_TRIES tries. */
+  let parked = 0;
+  const active = (): number => inFlight.size - parked;
   /** Every outbox id up to this one was read into `inFlight` (or receipted) since the last restart. */
   let cursor = 0;
   let relayed = 0;
@@ -124,6 +133,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   function publish(f: InFlight): void {
     f.dueAt = clock.now() + Math.min(maxResendMs, resendMs * 2 ** f.tries);
     f.tries++;
+    if (f.tries === PARK_AFTER_TRIES) parked++;
     if (!upstream.connected) return;
     // The PUBACK is ignored: only the fleet's receipt removes the entry.
     upstream.publish(f.entry.topic, f.entry.payload, { qos: 1, retain: f.entry.retain }).catch((err: unknown) => {
@@ -156,8 +166,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   /** Reads queued entries past the cursor into flight, oldest first, up to `maxInFlight`. */
   function drain(): void {
     if (stopped) return;
-    while (inFlight.size < maxInFlight) {
-      const want = maxInFlight - inFlight.size;
+    while (active() < maxInFlight) {
+      const want = maxInFlight - active();
       let entries: OutboxEntry[];
       try {
         entries = store.peekOutbox(want, cursor);
@@ -195,6 +205,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
           continue;
         }
         ids.delete(id);
+        if ((inFlight.get(id)?.tries ?? 0) >= PARK_AFTER_TRIES) parked--;
         inFlight.delete(id);
         relayed++;
       }
@@ -284,6 +295,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   await upstream.route(topics.gateway(options.gatewayId, 'acks'), onReceipt);
   upstream.on('connect', () => {
     // Whatever was in flight may never have reached the fleet: send it all again now.
+    parked = 0;
     for (const f of inFlight.values()) {
       f.tries = 0;
       publish(f);

@@ -5,7 +5,11 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Receipt, decode, encode, topics, type ReceiptItem, type TelemetryWindow } from '@outpost/protocol';
+import { createMqttTransport } from '@outpost/protocol/node';
+import { startEmbeddedBroker } from '@outpost/protocol/broker';
 import { startGateway, type Gateway } from '../src/index.ts';
+import { createRelay } from '../src/relay.ts';
+import { createMemoryStore } from '../src/store/memory-store.ts';
 import {
   Resources,
   buildArtifact,
@@ -97,5 +101,53 @@ describe('gateway receipts', () => {
       '4:duplicate',
     ]);
     expect(gw.status().outboxDepth).toBe(3);
+  });
+});
+
+describe('gateway relay in flight', () => {
+  it('parks entries the fleet keeps refusing, so the rest of the outbox still flows', async () => {
+    const upBroker = res.add(await startEmbeddedBroker({ port: 0 }));
+    const siteBroker = res.add(await startEmbeddedBroker({ port: 0 }));
+    const upstream = res.add(createMqttTransport({ url: upBroker.url, clientId: 'gw-park', clean: true }));
+    const local = res.add(createMqttTransport({ url: siteBroker.url, clientId: 'gw-park-local', clean: true }));
+    const store = createMemoryStore();
+    const relay = await createRelay({
+      gatewayId: 'gw1',
+      store,
+      local,
+      upstream,
+      deadLetter: () => undefined,
+      resendMs: 50,
+      maxResendMs: 100,
+      maxInFlight: 2,
+    });
+    res.add({ close: () => relay.stop() });
+    await upstream.start();
+    await local.start();
+    // A fleet that receipts dev-ok's windows and never dev-bad's.
+    const fleet = await client(res, upBroker.url, 'fleet-park');
+    await fleet.route(topics.all('devices', 'telemetry'), async (_t, payload) => {
+      const w = JSON.parse(payload.toString()) as TelemetryWindow;
+      if (w.device !== 'dev-ok') return;
+      const receipt = {
+        from: 'fleet',
+        at: new Date().toISOString(),
+        items: [{ kind: 'telemetry', device: w.device, seq: w.seq, outcome: 'stored' }],
+      };
+      await fleet.publish(topics.gateway('gw1', 'acks'), encode(receipt));
+    });
+    const bad = await client(res, siteBroker.url, 'dev-bad');
+    const ok = await client(res, siteBroker.url, 'dev-ok');
+    for (let seq = 1; seq <= 3; seq++)
+      await bad.publish(topics.device('dev-bad', 'telemetry'), encode(telemetry('dev-bad', seq, art.artifactId)));
+    await waitFor('the refused windows queued', () => store.outboxDepth() === 3);
+    for (let seq = 1; seq <= 3; seq++)
+      await ok.publish(topics.device('dev-ok', 'telemetry'), encode(telemetry('dev-ok', seq, art.artifactId)));
+    await waitFor('the rest receipted', () => relay.relayed === 3);
+    expect(store.peekOutbox().map((e) => (JSON.parse(e.payload.toString()) as TelemetryWindow).device)).toEqual([
+      'dev-bad',
+      'dev-bad',
+      'dev-bad',
+    ]);
   });
 });
