@@ -55,7 +55,9 @@ describe('gateway receipts', () => {
     const fleet = res.add(await startFleet(artifactsRoot));
     fleet.receipting = false;
     const arrivals: number[] = [];
-    await fleet.transport.route(topics.device('dev1', 'telemetry'), (_t, payload) => {
+    // Watched by a client of its own (one subscription per client: each delivery counted once).
+    const watcher = await client(res, fleet.broker.url, 'watcher');
+    await watcher.route(topics.device('dev1', 'telemetry'), (_t, payload) => {
       arrivals.push((JSON.parse(payload.toString()) as TelemetryWindow).seq);
     });
     const gw = await gateway(fleet.broker.url);
