@@ -25,6 +25,8 @@ function windowOf(device: string, seq: number): TelemetryWindow {
   const bins = (k: number): number[] => Array.from({ length: k }, (_v, i) => (seq + i) % 7);
   return {
     device,
+    // Relayed by a gateway, as the fleet accepts device windows only through the device's gateway.
+    gateway: 'bench-gw',
     seq,
     model: 'housing',
     version: 1,

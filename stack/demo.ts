@@ -51,7 +51,7 @@ export async function runDemo(
       );
       const predictions = counts.reduce((a, b) => a + b, 0);
       const windowsSent = stack.devices.reduce((s, d) => s + d.stats().windowsSent, 0);
-      // flushTelemetry waited for every PUBACK from the gateway; the fleet stores them shortly after.
+      // flushTelemetry waited for the gateway's receipt of every window; the fleet stores them shortly after.
       const deadline = Date.now() + 30_000;
       while (stack.fleet.stats().telemetryStored < windowsSent && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 50));

@@ -94,7 +94,7 @@ export interface Device {
   predict(rows: Record<string, FeatureValue>[]): Promise<PredictionResult>;
   /** Predicts every row of a source (rows arriving while no model is active are skipped); returns rows predicted. */
   replay(source: SensorSource, opts?: { limit?: number }): Promise<number>;
-  /** Publishes the open window if it has rows; resolves after the PUBACK with its seq. */
+  /** Publishes the open window if it has rows; resolves with its seq once the gateway receipted every window. */
   flushTelemetry(): Promise<number | undefined>;
   stats(): DeviceStats;
   close(): Promise<void>;
@@ -209,6 +209,7 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
         recorder.flush();
         return predictionLog.reviewQueue(limit);
       },
+      health: () => telemetry.health(),
     });
   } catch (err) {
     await transport.close();

@@ -11,6 +11,10 @@ export const FleetErrorCodes = defineErrors('fleet', {
   UNKNOWN_MODEL: 'a drift request names a model with no registered version',
   BROKER_UNREACHABLE: 'a CLI command could not reach the MQTT broker in time',
   ARTIFACT_UNREADABLE: 'an artifact folder or its manifest.json cannot be read',
+  RELAY_MISSING:
+    "a device's telemetry window, label or report names no relaying gateway: the fleet accepts device messages only through the gateway the device belongs to; dead-lettered",
+  DEVICE_NOT_ON_GATEWAY:
+    "a device's telemetry window, label or report arrived through a gateway other than the one the device belongs to (`details.gateway`, `details.owner`): forged, or a device moved without being bound again; dead-lettered, never stored, so it cannot shadow the device's real sequence numbers",
   INGEST_FAILED:
     'a handler failed for a reason other than bad input (e.g. the store); the message is dead-lettered with this code',
 });

@@ -1,8 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  createReceiptBatcher,
   errorMessage,
   keyId,
+  topics,
   silentLogger,
   systemClock,
   type Clock,
@@ -169,7 +171,16 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       ...(opts.brokerCa !== undefined ? { ca: opts.brokerCa } : {}),
     });
     const counters = newCounters();
-    const ctx: IngestContext = { store, clock, logger: logger.child({ part: 'ingest' }), counters };
+    // Receipts tell each gateway what is durably stored, so it may delete it from its outbox.
+    const receipts = createReceiptBatcher({ from: 'fleet', transport, clock, logger });
+    closers.push(() => receipts.stop());
+    const ctx: IngestContext = {
+      store,
+      clock,
+      logger: logger.child({ part: 'ingest' }),
+      counters,
+      receipt: (gatewayId, item) => receipts.add(topics.gateway(gatewayId, 'acks'), item),
+    };
     await routeIngestion(transport, ctx);
     await serveArtifacts({
       transport,

@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -110,7 +111,16 @@ export const newKeys = (): SigningKeyPair => generateSigningKeyPair();
 export function fixtureWindow(
   device: string,
   seq: number,
-  opts: { model?: string; version?: number; artifactId?: string; x?: number[]; color?: number[]; pred?: number[] } = {},
+  opts: {
+    model?: string;
+    version?: number;
+    artifactId?: string;
+    x?: number[];
+    color?: number[];
+    pred?: number[];
+    /** The gateway that relayed it (default gw1; null: none). */
+    gateway?: string | null;
+  } = {},
 ): TelemetryWindow {
   const x = opts.x ?? [25, 25, 25, 25];
   const color = opts.color ?? [50, 50, 0];
@@ -118,6 +128,7 @@ export function fixtureWindow(
   const rows = x.reduce((a, b) => a + b, 0);
   return {
     device,
+    ...(opts.gateway === null ? {} : { gateway: opts.gateway ?? 'gw1' }),
     seq,
     model: opts.model ?? 'housing',
     version: opts.version ?? 1,
@@ -153,4 +164,20 @@ export function gatewayTransport(
   } finally {
     store.close();
   }
+}
+
+/**
+ * Makes files or folders refuse writes for real, even to a process that has them open: the
+ * immutable attribute (chattr +i) when running as root, whom file modes do not stop; read-only
+ * modes otherwise. Returns the undo.
+ */
+export function makeReadOnly(paths: string[]): () => void {
+  const root = process.getuid?.() === 0;
+  const existing = paths.filter((p) => existsSync(p));
+  if (root) execFileSync('chattr', ['+i', ...existing]);
+  else for (const p of existing) chmodSync(p, statSync(p).isDirectory() ? 0o555 : 0o444);
+  return () => {
+    if (root) execFileSync('chattr', ['-i', ...existing]);
+    else for (const p of existing) chmodSync(p, statSync(p).isDirectory() ? 0o755 : 0o644);
+  };
 }

@@ -67,7 +67,13 @@ describe('fleet ingestion over MQTT', () => {
       { name: 'topic mismatch', payload: encode(fixtureWindow('dev4', 0)), code: ErrorCodes.TOPIC_MISMATCH },
       {
         name: 'label of another device',
-        payload: encode({ device: 'dev4', predictionId: 'p1', label: 1, at: '2025-01-01T00:00:00.000Z' }),
+        payload: encode({
+          device: 'dev4',
+          gateway: 'gw1',
+          predictionId: 'p1',
+          label: 1,
+          at: '2025-01-01T00:00:00.000Z',
+        }),
         code: ErrorCodes.TOPIC_MISMATCH,
         topic: topics.device('dev3', 'labels'),
       },
@@ -126,7 +132,7 @@ describe('fleet ingestion over MQTT', () => {
   it('stores labels', async () => {
     await send(
       topics.device('dev1', 'labels'),
-      encode({ device: 'dev1', predictionId: 'p-42', label: 245000, at: '2025-01-01T00:00:00.000Z' }),
+      encode({ device: 'dev1', gateway: 'gw1', predictionId: 'p-42', label: 245000, at: '2025-01-01T00:00:00.000Z' }),
     );
     await waitFor(() => fleet.store.labels('dev1').length === 1, 'label stored');
     expect(fleet.store.labels('dev1')[0]).toEqual({

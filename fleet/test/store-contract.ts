@@ -101,6 +101,14 @@ export function storeContract(
       expect(store.listReported().map((s) => `${s.source}:${s.revision}`)).toEqual(['dev1:4', 'gw1:2']);
     });
 
+    it('binds a device to the gateway it is first seen through, and keeps that binding', () => {
+      expect(store.deviceGateway('dev1')).toBeUndefined();
+      expect(store.bindDeviceGateway('dev1', 'gw1', '2025-01-01T00:00:00.000Z')).toBe('gw1');
+      expect(store.bindDeviceGateway('dev1', 'gw2', '2025-01-01T00:00:01.000Z')).toBe('gw1');
+      expect(store.bindDeviceGateway('dev2', 'gw2', '2025-01-01T00:00:01.000Z')).toBe('gw2');
+      expect([store.deviceGateway('dev1'), store.deviceGateway('dev2')]).toEqual(['gw1', 'gw2']);
+    });
+
     it('stores a telemetry window once per (device, seq)', () => {
       const at = '2025-01-01T00:00:00.000Z';
       expect(store.insertTelemetry(fixtureWindow('dev1', 0), at)).toBe(true);

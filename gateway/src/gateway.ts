@@ -21,7 +21,7 @@ import { createArtifactCache } from './artifact-cache.ts';
 import { createDeadLetterSink } from './dead-letters.ts';
 import { deviceArtifactPolicy } from './artifact-policy.ts';
 import { createReconciler } from './reconcile.ts';
-import { createRelay } from './relay.ts';
+import { createRelay, type RelayHealth } from './relay.ts';
 import { startEnrollServer } from './http/enroll-route.ts';
 import { createGatewayIdentity, localServiceId } from './identity/gateway-identity.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
@@ -64,6 +64,8 @@ export interface GatewayOptions {
   maxDevices?: number;
   /** Port of the device enrol endpoint; absent, it is not served. 0 picks a free port. */
   enrollPort?: number;
+  /** First re-send of an outbox entry the fleet has not receipted (default 5 s, doubling up to 60 s). */
+  resendMs?: number;
 }
 
 export interface GatewayStatusSnapshot {
@@ -76,6 +78,8 @@ export interface GatewayStatusSnapshot {
   /** Dead letters dropped to keep the table within its bound (docs/SECURITY.md "Bounds"). */
   deadLettersDropped: number;
   desiredRevision: number | null;
+  /** `degraded` (with the reason code) while gateway.db refuses writes (docs/ARCHITECTURE.md "Telemetry"). */
+  health: RelayHealth;
 }
 
 export interface Gateway {
@@ -206,6 +210,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       onReported: (deviceId, reported) => reconciler.deviceReported(deviceId, reported),
       clock,
       logger: log,
+      ...(opts.resendMs !== undefined ? { resendMs: opts.resendMs } : {}),
     });
     closers.push({ name: 'relay', close: () => relay.stop() });
     await serveArtifacts({
@@ -245,6 +250,29 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
             deadLetters: deadLettered,
             deadLettersDropped: 0,
             desiredRevision: null,
+            health: { status: 'ok' },
+          };
+        }
+        const health = relay.health();
+        if (health.status === 'degraded') {
+          // Reads may fail too while the store is broken: the figures that need it are left out.
+          const safe = <T>(read: () => T, fallback: T): T => {
+            try {
+              return read();
+            } catch {
+              return fallback;
+            }
+          };
+          return {
+            upstreamConnected: upstream.connected,
+            devices: safe(() => store.listDevices().map((d) => d.id), []),
+            cachedArtifacts: safe(() => store.listArtifacts().map((a) => a.artifactId), []),
+            outboxDepth: safe(() => store.outboxDepth(), -1),
+            relayed: relay.relayed,
+            deadLetters: safe(() => store.deadLetterCount(), -1),
+            deadLettersDropped: safe(() => store.deadLettersDropped(), -1),
+            desiredRevision: safe(() => store.getDesired()?.revision ?? null, null),
+            health,
           };
         }
         return {
@@ -256,6 +284,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           deadLetters: store.deadLetterCount(),
           deadLettersDropped: store.deadLettersDropped(),
           desiredRevision: store.getDesired()?.revision ?? null,
+          health,
         };
       },
       async close() {

@@ -1,22 +1,39 @@
 import {
   LabelMessage,
   OutpostError,
+  Receipt,
   ReportedState,
   TelemetryWindow,
+  createReceiptBatcher,
   decode,
   encode,
   errorMessage,
   parseTopic,
+  receiptKey,
   silentLogger,
   systemClock,
   topics,
   type Clock,
   type Logger,
+  type ReceiptSubject,
   type Transport,
   ErrorCodes,
 } from '@outpost/protocol';
 import type { DeadLetterSink } from './dead-letters.ts';
+import { GatewayErrorCodes } from './errors.ts';
 import type { GatewayStore, OutboxEntry } from './store/gateway-store.ts';
+
+/** First re-send of an unreceipted outbox entry (ms); doubled after each try, up to MAX. */
+export const DEFAULT_RESEND_MS = 5_000;
+export const DEFAULT_MAX_RESEND_MS = 60_000;
+/** Outbox entries sent upstream and not yet receipted, at most (parked ones aside). */
+export const DEFAULT_MAX_IN_FLIGHT = 1000;
+/**
+ * An entry sent this many times without a receipt is parked: still re-sent (every `maxResendMs` at
+ * most), but no longer counted against `maxInFlight`, so one the fleet keeps refusing (say, a
+ * device now bound to another gateway) does not hold up the rest of the outbox.
+ */
+export const PARK_AFTER_TRIES = 4;
 
 export interface RelayOptions {
   gatewayId: string;
@@ -28,139 +45,277 @@ export interface RelayOptions {
   onReported?: (deviceId: string, reported: ReportedState) => void;
   clock?: Clock;
   logger?: Logger;
+  /** An entry the fleet has not receipted is sent again after this long, then twice as long, … (default 5 s). */
+  resendMs?: number;
+  /** The longest wait between re-sends of one entry (default 60 s). */
+  maxResendMs?: number;
+  /** Entries sent and not yet receipted, at most (default 1000): bounds memory and keeps the outbox order. */
+  maxInFlight?: number;
 }
 
+/** `degraded` while the gateway's store refuses writes: nothing is receipted then, the devices keep their windows. */
+export type RelayHealth = { status: 'ok' } | { status: 'degraded'; reason: string; since: number };
+
 export interface Relay {
-  /** Publishes every queued message not already in flight, oldest first. */
+  /** Publishes queued messages not already in flight, oldest first. */
   drain(): void;
-  /** Messages acknowledged by upstream since start. */
+  /** Messages the fleet receipted since start. */
   readonly relayed: number;
   /** Messages rejected since start. */
   readonly rejected: number;
+  health(): RelayHealth;
   /** Stops publishing (close). */
   stop(): void;
 }
 
 type Leaf = 'telemetry' | 'reported' | 'labels';
 
+interface InFlight {
+  entry: OutboxEntry;
+  key: string;
+  tries: number;
+  dueAt: number;
+}
+
+/** The receipt key of a queued message, read back from its topic and payload. */
+function subjectOf(entry: OutboxEntry): ReceiptSubject {
+  const { leaf } = parseTopic(entry.topic);
+  const body = JSON.parse(entry.payload.toString('utf8')) as Record<string, unknown>;
+  if (leaf === 'telemetry') return { kind: 'telemetry', device: String(body.device), seq: Number(body.seq) };
+  if (leaf === 'labels') return { kind: 'label', device: String(body.device), predictionId: String(body.predictionId) };
+  if (leaf === 'reported') return { kind: 'reported', source: String(body.source), at: String(body.at) };
+  throw new OutpostError(ErrorCodes.TOPIC_INVALID, `no receipt is defined for ${entry.topic}`);
+}
+
 /**
- * Device → fleet relay with store-and-forward, QoS 1 for everything that must not be lost
- * (docs/ARCHITECTURE.md "Telemetry"): a valid message is written to the outbox first, published upstream second, and removed
- * only after the upstream PUBACK. A crash in between re-sends it on restart: at-least-once here,
- * exactly-once counting at the fleet, which keys telemetry by (device, seq).
+ * Device → fleet relay with store-and-forward and application-level receipts (docs/ARCHITECTURE.md
+ * "Telemetry"). Inbound: a valid window is written to the outbox (deduplicated by (device, seq))
+ * and only then receipted to its device on `devices/<id>/acks`; a write that fails is not
+ * receipted (the device keeps the window and sends it again) and the relay reports `degraded`.
+ * Outbound: queued messages go upstream oldest first, at most `maxInFlight` unreceipted at a time;
+ * an entry is deleted only when the fleet's receipt on `gateways/<id>/acks` names it — never on the
+ * broker's PUBACK, which only says the broker has it. Unreceipted entries are sent again after
+ * `resendMs` (doubling up to `maxResendMs`) and on every reconnect.
  *
- * Routes are registered by `createRelay`: call it before the local transport starts.
+ * Routes are registered by `createRelay`: call it before either transport starts.
  */
 export async function createRelay(options: RelayOptions): Promise<Relay> {
   const clock = options.clock ?? systemClock;
   const log = (options.logger ?? silentLogger).child({ component: 'relay' });
   const { store, upstream } = options;
-  /** Outbox ids handed to the upstream client and not yet acknowledged. */
-  const inFlight = new Set<number>();
+  const resendMs = options.resendMs ?? DEFAULT_RESEND_MS;
+  const maxResendMs = Math.max(resendMs, options.maxResendMs ?? DEFAULT_MAX_RESEND_MS);
+  const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+  const receipts = createReceiptBatcher({ from: options.gatewayId, transport: options.local, clock, logger: log });
+
+  const inFlight = new Map<number, InFlight>();
+  const idsByKey = new Map<string, Set<number>>();
+  /** Entries in `inFlight` with at least PARK_AFTER_TRIES tries. */
+  let parked = 0;
+  const active = (): number => inFlight.size - parked;
+  /** Every outbox id up to this one was read into `inFlight` (or receipted) since the last restart. */
+  let cursor = 0;
   let relayed = 0;
   let rejected = 0;
   let stopped = false;
+  let degraded: { reason: string; since: number } | undefined;
 
-  /** Every entry with an id up to this one was handed to the client since the last full drain. */
-  let sentUpTo = 0;
-  /** Set when a publish failed: the next drain scans the whole outbox again. */
-  let rescan = false;
-
-  function send(entry: OutboxEntry): void {
-    inFlight.add(entry.id);
-    // mqtt.js keeps an unacknowledged QoS 1 publish and re-sends it on reconnect, so an in-flight
-    // entry is left to it; only a restart (a new client) re-sends from the outbox.
-    upstream.publish(entry.topic, entry.payload, { qos: 1, retain: entry.retain }).then(
-      () => {
-        inFlight.delete(entry.id);
-        if (stopped) return;
-        try {
-          store.ack(entry.id);
-          relayed++;
-        } catch (err) {
-          log.error({ id: entry.id, err: errorMessage(err) }, 'could not remove acknowledged outbox entry');
-        }
-      },
-      (err: unknown) => {
-        // Not acknowledged: the entry stays in the outbox and a later drain sends it again.
-        inFlight.delete(entry.id);
-        rescan = true;
-        log.warn({ id: entry.id, topic: entry.topic, err: errorMessage(err) }, 'upstream publish failed');
-      },
-    );
+  function storageFailed(what: string, err: unknown): void {
+    if (!degraded) degraded = { reason: GatewayErrorCodes.STORE_WRITE_FAILED, since: clock.now() };
+    log.error({ err: errorMessage(err), code: GatewayErrorCodes.STORE_WRITE_FAILED }, `gateway store: ${what} failed`);
+  }
+  function storageOk(): void {
+    if (!degraded) return;
+    log.info({ degradedMs: clock.now() - degraded.since }, 'gateway store writable again');
+    degraded = undefined;
   }
 
-  /**
-   * Publishes queued entries not in flight, oldest first. Synchronous from the read to the publish
-   * calls, so the upstream order is the outbox order.
-   */
-  function drain(full = true): void {
-    if (stopped || !upstream.connected) return;
-    const batch = 1000;
-    let after = full || rescan ? 0 : sentUpTo;
-    rescan = false;
-    for (;;) {
-      const entries = store.peekOutbox(batch, after);
-      for (const e of entries) {
-        if (!inFlight.has(e.id)) send(e);
-        sentUpTo = Math.max(sentUpTo, e.id);
+  function publish(f: InFlight): void {
+    f.dueAt = clock.now() + Math.min(maxResendMs, resendMs * 2 ** f.tries);
+    f.tries++;
+    if (f.tries === PARK_AFTER_TRIES) parked++;
+    if (!upstream.connected) return;
+    // The PUBACK is ignored: only the fleet's receipt removes the entry.
+    upstream.publish(f.entry.topic, f.entry.payload, { qos: 1, retain: f.entry.retain }).catch((err: unknown) => {
+      log.debug({ id: f.entry.id, err: errorMessage(err) }, 'upstream publish failed; sent again later');
+    });
+  }
+
+  function track(entry: OutboxEntry): void {
+    let key: string;
+    try {
+      key = receiptKey(subjectOf(entry));
+    } catch (err) {
+      // Cannot happen for what this relay queued; kept as a dead letter rather than sent forever.
+      options.deadLetter(entry.topic, entry.payload, err);
+      try {
+        store.ack(entry.id);
+      } catch (ackErr) {
+        storageFailed('outbox delete', ackErr);
       }
-      if (entries.length < batch) break;
-      after = (entries[entries.length - 1] as OutboxEntry).id;
+      return;
+    }
+    const f: InFlight = { entry, key, tries: 0, dueAt: 0 };
+    inFlight.set(entry.id, f);
+    let ids = idsByKey.get(key);
+    if (!ids) idsByKey.set(key, (ids = new Set()));
+    ids.add(entry.id);
+    publish(f);
+  }
+
+  /** Reads queued entries past the cursor into flight, oldest first, up to `maxInFlight`. */
+  function drain(): void {
+    if (stopped) return;
+    while (active() < maxInFlight) {
+      const want = maxInFlight - active();
+      let entries: OutboxEntry[];
+      try {
+        entries = store.peekOutbox(want, cursor);
+      } catch (err) {
+        storageFailed('outbox read', err);
+        return;
+      }
+      for (const e of entries) {
+        cursor = Math.max(cursor, e.id);
+        if (!inFlight.has(e.id)) track(e);
+      }
+      if (entries.length < want) return;
     }
   }
 
-  function forward(topic: string, value: unknown, retain: boolean): void {
-    // Durable first: while the fleet is away the gateway keeps serving its site and queues everything for it.
-    store.enqueue(topic, encode(value), retain, clock.now());
-    drain(false);
+  function onReceipt(topic: string, payload: Buffer): void {
+    let receipt: Receipt;
+    try {
+      receipt = decode(Receipt, payload, 'receipt');
+    } catch (err) {
+      options.deadLetter(topic, payload, err);
+      return;
+    }
+    for (const item of receipt.items) {
+      const key = receiptKey(item);
+      const ids = idsByKey.get(key);
+      if (!ids) continue; // already receipted, or queued before a restart and not re-read yet
+      for (const id of [...ids]) {
+        try {
+          store.ack(id);
+          storageOk();
+        } catch (err) {
+          // Left in flight: re-sent, receipted again, deleted then.
+          storageFailed('outbox delete', err);
+          continue;
+        }
+        ids.delete(id);
+        if ((inFlight.get(id)?.tries ?? 0) >= PARK_AFTER_TRIES) parked--;
+        inFlight.delete(id);
+        relayed++;
+      }
+      if (ids.size === 0) idsByKey.delete(key);
+    }
+    drain();
+  }
+
+  const tick = clock.setInterval(
+    () => {
+      if (stopped || !upstream.connected) return;
+      const now = clock.now();
+      for (const f of inFlight.values()) if (f.dueAt <= now) publish(f);
+      drain();
+    },
+    Math.max(50, Math.min(1000, resendMs / 4)),
+  );
+
+  /** Writes a device's message to the outbox; false when the store refused it (then nothing is receipted). */
+  function queue(write: () => void): boolean {
+    try {
+      write();
+      storageOk();
+    } catch (err) {
+      storageFailed('outbox write', err);
+      return false;
+    }
+    drain();
+    return true;
   }
 
   function handle(leaf: Leaf, topic: string, payload: Buffer): void {
+    const now = clock.now();
+    let deviceId: string;
+    let write: () => void;
+    let after: () => void;
     try {
-      const { kind, id: deviceId, leaf: topicLeaf } = parseTopic(topic);
-      if (kind !== 'devices' || topicLeaf !== leaf)
+      const parsed = parseTopic(topic);
+      deviceId = parsed.id;
+      if (parsed.kind !== 'devices' || parsed.leaf !== leaf)
         throw new OutpostError(ErrorCodes.TOPIC_MISMATCH, `unexpected topic ${topic}`);
       const mismatch = (claimed: string): OutpostError =>
         new OutpostError(ErrorCodes.TOPIC_MISMATCH, `${leaf} on ${deviceId}'s topic claims to be from ${claimed}`, {
           details: { topicDevice: deviceId, payloadDevice: claimed },
         });
+      const upTopic = topics.device(deviceId, leaf);
       if (leaf === 'telemetry') {
         const w = decode(TelemetryWindow, payload, 'telemetry window');
         if (w.device !== deviceId) throw mismatch(w.device);
-        forward(topics.device(deviceId, 'telemetry'), { ...w, gateway: options.gatewayId }, false);
+        const stamped = encode({ ...w, gateway: options.gatewayId });
+        let isNew = false;
+        write = () => {
+          isNew = store.enqueueTelemetry(deviceId, w.seq, upTopic, stamped, now);
+        };
+        // Receipted only once the window is durable here (or was already): the device may then delete it.
+        after = () =>
+          receipts.add(topics.device(deviceId, 'acks'), {
+            kind: 'telemetry',
+            device: deviceId,
+            seq: w.seq,
+            outcome: isNew ? 'stored' : 'duplicate',
+          });
       } else if (leaf === 'reported') {
         const r = decode(ReportedState, payload, 'reported state');
         if (r.source !== deviceId || r.kind !== 'device') throw mismatch(r.source);
         const stamped: ReportedState = { ...r, gateway: options.gatewayId };
-        forward(topics.device(deviceId, 'reported'), stamped, true);
-        options.onReported?.(deviceId, r);
+        write = () => store.enqueue(upTopic, encode(stamped), true, now);
+        after = () => options.onReported?.(deviceId, r);
       } else {
         const l = decode(LabelMessage, payload, 'label');
         if (l.device !== deviceId) throw mismatch(l.device);
-        forward(topics.device(deviceId, 'labels'), { ...l, gateway: options.gatewayId }, false);
+        write = () => store.enqueue(upTopic, encode({ ...l, gateway: options.gatewayId }), false, now);
+        after = () => undefined;
       }
     } catch (err) {
       rejected++;
       options.deadLetter(topic, payload, err);
+      return;
     }
+    // Durable first: while the fleet is away the gateway keeps serving its site and queues everything for it.
+    if (queue(write)) after();
   }
 
   for (const leaf of ['telemetry', 'reported', 'labels'] as const) {
     await options.local.route(topics.all('devices', leaf), (topic, payload) => handle(leaf, topic, payload));
   }
-  upstream.on('connect', () => drain(true));
+  await upstream.route(topics.gateway(options.gatewayId, 'acks'), onReceipt);
+  upstream.on('connect', () => {
+    // Whatever was in flight may never have reached the fleet: send it all again now.
+    parked = 0;
+    for (const f of inFlight.values()) {
+      f.tries = 0;
+      publish(f);
+    }
+    drain();
+  });
 
   return {
-    drain: () => drain(true),
+    drain,
     get relayed() {
       return relayed;
     },
     get rejected() {
       return rejected;
     },
+    health: () => (degraded ? { status: 'degraded', ...degraded } : { status: 'ok' }),
     stop() {
       stopped = true;
+      clock.clearInterval(tick);
+      receipts.stop();
     },
   };
 }

@@ -238,8 +238,10 @@ describe('gateway: relay', () => {
       encode({ device: 'dev1', predictionId: 'p1', label: 3.5, at: '2026-02-01T10:02:00.000Z' }),
     );
 
-    await waitFor('good messages relayed', () => up.length === 2 && upReported.length === 1 && upLabels.length === 1);
-    expect(up.map((m) => (m.value as TelemetryWindow).seq)).toEqual([0, 3]);
+    // At least once: a window may arrive twice (a re-send before the receipt); the fleet stores it once.
+    const seqs = (): number[] => [...new Set(up.map((m) => (m.value as TelemetryWindow).seq))];
+    await waitFor('good messages relayed', () => seqs().length === 2 && upReported.length >= 1 && upLabels.length >= 1);
+    expect(seqs()).toEqual([0, 3]);
     expect(up.every((m) => (m.value as TelemetryWindow).gateway === 'gw1' && m.topic === t)).toBe(true);
     expect(upReported[0]?.value).toMatchObject({ source: 'dev1', gateway: 'gw1' });
     expect(upLabels[0]?.value).toEqual({

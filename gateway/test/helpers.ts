@@ -5,13 +5,17 @@ import { join } from 'node:path';
 import {
   MANIFEST_FILE,
   LATENCY_BOUNDS_MS,
+  createReceiptBatcher,
   encode,
   generateSigningKeyPair,
   manifestBytes,
   sha256Hex,
   signManifest,
+  silentLogger,
+  systemClock,
   topics,
   type DesiredState,
+  type ReceiptItem,
   type ReportedState,
   type SigningKeyPair,
   type TelemetryWindow,
@@ -96,6 +100,8 @@ export interface Fleet {
   transport: Transport;
   /** Reads per `<artifactId>/<file>` (one per chunk served). */
   reads: Map<string, number>;
+  /** Receipts the gateways' relayed messages, as the fleet does once it stored them (default on). */
+  receipting: boolean;
   close(): Promise<void>;
 }
 
@@ -120,16 +126,34 @@ export async function startFleet(artifactsRoot: string, port = 0): Promise<Fleet
       }
     },
   });
+  // Stands in for the fleet's ingestion: every relayed message is "stored" and receipted to its gateway.
+  const receipts = createReceiptBatcher({ from: 'fleet', transport, clock: systemClock, logger: silentLogger });
+  const receiptOf = (leaf: string, v: Record<string, unknown>): ReceiptItem =>
+    leaf === 'telemetry'
+      ? { kind: 'telemetry', device: String(v.device), seq: Number(v.seq), outcome: 'stored' }
+      : leaf === 'labels'
+        ? { kind: 'label', device: String(v.device), predictionId: String(v.predictionId), outcome: 'stored' }
+        : { kind: 'reported', source: String(v.source), at: String(v.at), outcome: 'stored' };
+  for (const leaf of ['telemetry', 'labels', 'reported'] as const) {
+    await transport.route(topics.all('devices', leaf), (_topic, payload) => {
+      const v = JSON.parse(payload.toString()) as Record<string, unknown>;
+      if (fleet.receipting && typeof v.gateway === 'string')
+        receipts.add(topics.gateway(v.gateway, 'acks'), receiptOf(leaf, v));
+    });
+  }
   await transport.start();
-  return {
+  const fleet: Fleet = {
     broker,
     transport,
     reads,
+    receipting: true,
     async close() {
+      receipts.stop();
       await transport.close();
       await broker.close();
     },
   };
+  return fleet;
 }
 
 export function desiredFor(gatewayId: string, revision: number, models: DesiredState['models']): DesiredState {

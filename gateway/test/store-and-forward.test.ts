@@ -90,7 +90,7 @@ describe('gateway: store and forward', () => {
     await dev1.publish(topics.device('dev1', 'telemetry'), encode(telemetry('dev1', 30, art.artifactId)));
     await waitFor('live message', () => seqs.includes(30));
     expect(seqs).toEqual(Array.from({ length: 31 }, (_, i) => i));
-    expect(gw.status().relayed).toBe(31);
+    await waitFor('the live message receipted', () => gw.status().relayed === 31);
   });
 
   it('re-sends what was queued before a restart', async () => {

@@ -99,6 +99,34 @@ export function gatewayStoreContract(name: string, open: () => GatewayStore): vo
     );
 
     it(
+      'queues a device window once per (device, seq), remembering seqs after their entry is gone',
+      withStore((s) => {
+        const q = (device: string, seq: number): boolean =>
+          s.enqueueTelemetry(device, seq, `t/${device}`, Buffer.from(`${device}:${seq}`), seq);
+        expect([q('d1', 1), q('d1', 2), q('d1', 1), q('d1', 5), q('d1', 5), q('d2', 1)]).toEqual([
+          true,
+          true,
+          false,
+          true,
+          false,
+          true,
+        ]);
+        for (const e of s.peekOutbox()) s.ack(e.id);
+        // Receipted upstream and deleted: a late duplicate is still known, gaps are still open.
+        expect([q('d1', 2), q('d1', 5), q('d1', 3), q('d1', 4), q('d1', 3), q('d1', 6)]).toEqual([
+          false,
+          false,
+          true,
+          true,
+          false,
+          true,
+        ]);
+        expect(s.outboxDepth()).toBe(3);
+        expect(s.peekOutbox().map((e) => e.payload.toString())).toEqual(['d1:3', 'd1:4', 'd1:6']);
+      }),
+    );
+
+    it(
       'keeps dead letters with their raw bytes, newest first',
       withStore((s) => {
         expect(s.deadLetterCount()).toBe(0);

@@ -34,6 +34,8 @@ export * from './schemas/manifest.ts';
 export * from './schemas/state.ts';
 export * from './schemas/artifact-transfer.ts';
 export * from './schemas/telemetry.ts';
+export * from './schemas/receipt.ts';
+export * from './receipt-batcher.ts';
 // The pipeline: the dispatcher and formats, the fitted form of each step, and the helpers the
 // trainer fits steps with.
 export { PipelineErrorCodes } from './pipeline/errors.ts';

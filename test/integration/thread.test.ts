@@ -83,7 +83,7 @@ describe('the thread from a committed build to drift', () => {
     await Promise.all([plain.replay(rowsSource(rows)), shifted.replay(rowsSource(rows, scaleFeature('Light', 1.5)))]);
     await Promise.all([plain.flushTelemetry(), shifted.flushTelemetry()]);
     const sent = plain.stats().windowsSent + shifted.stats().windowsSent;
-    expect(plain.stats().outboxDepth + shifted.stats().outboxDepth).toBe(0); // flush waits for every PUBACK
+    expect(plain.stats().outboxDepth + shifted.stats().outboxDepth).toBe(0); // flush waits for every receipt
     expect(sent).toBeGreaterThanOrEqual((2 * ROWS) / WINDOW_ROWS);
     await waitFor(() => stack.fleet.stats().telemetryStored - before >= sent, 30_000);
     expect(stack.fleet.stats().telemetryStored - before).toBe(sent);

@@ -26,6 +26,8 @@ export interface HttpServerOptions {
   label?(predictionId: string, label: number | string): 'labelled' | 'unchanged';
   /** `GET /review`: flagged, unlabelled predictions, newest first. */
   review?(limit: number): LoggedPrediction[];
+  /** `degraded` with a reason code while the device cannot store what it must keep (e.g. its telemetry outbox). */
+  health?(): { status: 'ok' } | { status: 'degraded'; reason: string };
 }
 
 export interface DeviceHttpServer {
@@ -48,7 +50,8 @@ const STATUS: Record<string, number> = {
 
 /**
  * The device's local REST API (docs/ARCHITECTURE.md "Bad input"), on loopback by default:
- * `POST /predict`, `GET /health`, `GET /model`, `GET /openapi.json` (http/api.ts). Errors are `{ error: { code, message, details? } }`.
+ * `POST /predict`, `GET /health` (`ok`, `no-model`, or `degraded` with a `reason` code), `GET /model`,
+ * `GET /metrics`, `POST /label`, `GET /review`, `GET /openapi.json` (http/api.ts). Errors are `{ error: { code, message, details? } }`.
  * `POST /predict` refuses a required numeric input that is not a finite number before predicting
  * (http/input-check.ts).
  */
@@ -114,8 +117,10 @@ export async function startHttpServer(o: HttpServerOptions): Promise<DeviceHttpS
 
   app.get('/health', async () => {
     const a = o.active();
+    const h = o.health?.() ?? { status: 'ok' };
     return {
-      status: a ? 'ok' : 'no-model',
+      status: h.status === 'degraded' ? 'degraded' : a ? 'ok' : 'no-model',
+      ...(h.status === 'degraded' ? { reason: h.reason } : {}),
       model: a?.name ?? null,
       version: a?.version ?? null,
       uptimeS: Math.round((o.clock.now() - startedAt) / 1000),

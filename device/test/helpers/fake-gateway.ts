@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { encode, topics, type DesiredState } from '@outpost/protocol';
+import { createReceiptBatcher, encode, silentLogger, systemClock, topics, type DesiredState } from '@outpost/protocol';
 import { createMqttTransport, serveArtifacts } from '@outpost/protocol/node';
 import { startEmbeddedBroker, type EmbeddedBroker } from '@outpost/protocol/broker';
 import type { Transport } from '@outpost/protocol';
@@ -22,6 +22,8 @@ export interface FakeGateway {
   telemetry: Received[];
   /** Bytes to serve instead of the stored file (tampering), by `${artifactId}/${file}`. */
   overrides: Map<string, Uint8Array>;
+  /** Receipts each telemetry window as the gateway does once it stored it (default on). */
+  receipting: boolean;
   /** Artifact folders outside the root (e.g. the trainer's `<name>/<version>/`), by artifact id. */
   dirs: Map<string, string>;
   publishDesired(
@@ -59,15 +61,25 @@ export async function startFakeGateway(artifactRoot: string): Promise<FakeGatewa
   await transport.route(topics.all('devices', 'reported'), (topic, payload) => {
     reported.push({ topic, payload: JSON.parse(payload.toString()) });
   });
+  const receipts = createReceiptBatcher({ from: 'gw-test', transport, clock: systemClock, logger: silentLogger });
   await transport.route(topics.all('devices', 'telemetry'), (topic, payload) => {
-    telemetry.push({ topic, payload: JSON.parse(payload.toString()) });
+    const w = JSON.parse(payload.toString()) as { device: string; seq: number };
+    telemetry.push({ topic, payload: w });
+    if (gateway.receipting)
+      receipts.add(topics.device(w.device, 'acks'), {
+        kind: 'telemetry',
+        device: w.device,
+        seq: w.seq,
+        outcome: 'stored',
+      });
   });
   await transport.start();
-  return {
+  const gateway: FakeGateway = {
     broker,
     transport,
     reported,
     telemetry,
+    receipting: true,
     overrides,
     dirs,
     async publishDesired(deviceId, revision, artifacts) {
@@ -84,10 +96,12 @@ export async function startFakeGateway(artifactRoot: string): Promise<FakeGatewa
       await transport.publish(topics.device(deviceId, 'desired'), encode(desired), { qos: 1, retain: true });
     },
     async close() {
+      receipts.stop();
       await transport.close();
       await broker.close();
     },
   };
+  return gateway;
 }
 
 export async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {

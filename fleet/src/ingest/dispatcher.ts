@@ -29,14 +29,22 @@ export function deadLetter(ctx: IngestContext, topic: string, payload: Buffer, e
   }
 }
 
-/** Runs one message through its handler; any failure becomes a dead letter, never an exception. */
+/**
+ * Runs one message through its handler; any failure becomes a dead letter, never an exception.
+ * What was stored is receipted to the gateway that relayed it, only after the store call returned
+ * (docs/ARCHITECTURE.md "Telemetry"); a message that could not be stored is not receipted, so its
+ * gateway keeps it and sends it again.
+ */
 export function dispatch(handler: IngestHandler, ctx: IngestContext, topic: string, payload: Buffer): void {
+  let ingested;
   try {
     const parsed = parseTopic(topic);
-    handler.handle(parsed.id, payload, ctx);
+    ingested = handler.handle(parsed.id, payload, ctx);
   } catch (err) {
     deadLetter(ctx, topic, payload, err);
+    return;
   }
+  if (ingested) ctx.receipt?.(ingested.gateway, ingested.item);
 }
 
 /** Routes every ingested topic filter of the transport to its handler. Call before `transport.start()`. */

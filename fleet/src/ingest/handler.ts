@@ -1,4 +1,4 @@
-import type { Clock, Logger, NodeKind, TopicLeafName } from '@outpost/protocol';
+import type { Clock, Logger, NodeKind, ReceiptItem, TopicLeafName } from '@outpost/protocol';
 import type { FleetStore } from '../store/fleet-store.ts';
 
 /** Running counts of what ingestion did in this process. */
@@ -15,17 +15,29 @@ export interface IngestContext {
   clock: Clock;
   logger: Logger;
   counters: IngestCounters;
+  /**
+   * Receipts a message durably stored (or already held) to the gateway that relayed it
+   * (docs/ARCHITECTURE.md "Telemetry"); absent, nothing is receipted.
+   */
+  receipt?: (gatewayId: string, item: ReceiptItem) => void;
+}
+
+/** What a handler stored: the receipt for the gateway that relayed it. */
+export interface Ingested {
+  gateway: string;
+  item: ReceiptItem;
 }
 
 /**
  * One inbound message type (one handler per message type, docs/ARCHITECTURE.md "Tiers and packages"). `handle` decodes and
- * stores; it throws a coded OutpostError for bad input and the dispatcher dead-letters it.
+ * stores; it throws a coded OutpostError for bad input and the dispatcher dead-letters it. It
+ * returns the receipt of what it stored when the message came through a gateway's outbox.
  */
 export interface IngestHandler {
   kind: NodeKind;
   leaf: TopicLeafName;
   /** `id` is the node id read from the topic. */
-  handle(id: string, payload: Buffer, ctx: IngestContext): void;
+  handle(id: string, payload: Buffer, ctx: IngestContext): Ingested | undefined;
 }
 
 export function newCounters(): IngestCounters {

@@ -1,5 +1,6 @@
 import { LabelMessage, decode } from '@outpost/protocol';
 import type { IngestHandler } from './handler.ts';
+import { assertRelayedByOwner } from './sender-check.ts';
 import { assertTopicMatches } from './topic-check.ts';
 
 /** Ground-truth labels for a device's predictions, relayed by its gateway on the `labels` leaf. */
@@ -9,7 +10,12 @@ export const labelsHandler: IngestHandler = {
   handle(id, payload, ctx) {
     const label = decode(LabelMessage, payload, 'label');
     assertTopicMatches('label', id, label.device);
+    const gateway = assertRelayedByOwner('label', label.device, label.gateway, ctx);
     ctx.store.addLabel(label);
     ctx.counters.labels++;
+    return {
+      gateway,
+      item: { kind: 'label', device: label.device, predictionId: label.predictionId, outcome: 'stored' },
+    };
   },
 };

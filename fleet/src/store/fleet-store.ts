@@ -83,6 +83,17 @@ export interface FleetStore {
   telemetryWindows(query: TelemetryQuery): TelemetryWindow[];
   countTelemetry(): number;
 
+  /**
+   * The gateway a device belongs to (docs/ARCHITECTURE.md "Telemetry": a device's messages are
+   * accepted only through it), or undefined before the device was first seen.
+   */
+  deviceGateway(deviceId: string): string | undefined;
+  /**
+   * Binds a device to a gateway unless it is bound already (first sight); returns the gateway it is
+   * bound to after the call.
+   */
+  bindDeviceGateway(deviceId: string, gatewayId: string, since: string): string;
+
   /** Stores a label; a second label for the same (device, predictionId) replaces the first. */
   addLabel(label: LabelMessage): void;
   labels(device?: string): LabelMessage[];

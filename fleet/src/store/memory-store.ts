@@ -21,6 +21,7 @@ export function createMemoryStore(options: FleetStoreOptions = {}): FleetStore {
   const reported = new Map<string, ReportedState>();
   const telemetry = new Map<string, TelemetryWindow>();
   const labels = new Map<string, LabelMessage>();
+  const deviceGateways = new Map<string, string>();
   const dead: DeadLetter[] = [];
   let nextDeadId = 1;
 
@@ -102,6 +103,14 @@ export function createMemoryStore(options: FleetStoreOptions = {}): FleetStore {
           (q.device === undefined || w.device === q.device),
       );
       return sorted(list, (w) => [w.device, w.seq]).map(copy);
+    },
+    deviceGateway(device) {
+      return deviceGateways.get(device);
+    },
+    bindDeviceGateway(device, gateway) {
+      const bound = deviceGateways.get(device) ?? gateway;
+      deviceGateways.set(device, bound);
+      return bound;
     },
     countTelemetry() {
       return telemetry.size;

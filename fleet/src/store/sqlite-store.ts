@@ -111,6 +111,15 @@ function migrate(db: Database.Database): void {
   if (!columns.has('payload_bytes')) db.exec('ALTER TABLE dead_letters ADD COLUMN payload_bytes INTEGER');
   if (!columns.has('payload_sha256')) db.exec('ALTER TABLE dead_letters ADD COLUMN payload_sha256 TEXT');
   db.exec('CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, n INTEGER NOT NULL)');
+  if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'device_gateways'").get()) {
+    db.exec('CREATE TABLE device_gateways (device TEXT PRIMARY KEY, gateway TEXT NOT NULL, since TEXT NOT NULL)');
+    // A fleet.db from before the table: each device belongs to the gateway its stored report came through.
+    db.exec(
+      `INSERT OR IGNORE INTO device_gateways (device, gateway, since)
+       SELECT source, json_extract(json, '$.gateway'), at FROM reported
+       WHERE kind = 'device' AND json_extract(json, '$.gateway') IS NOT NULL`,
+    );
+  }
 }
 
 function toArtifact(row: ArtifactRow): ArtifactRecord {
@@ -158,6 +167,8 @@ export function openSqliteStore(file: string, options: FleetStoreOptions = {}): 
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     countTelemetry: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM telemetry'),
+    deviceGateway: db.prepare<[string], { gateway: string }>('SELECT gateway FROM device_gateways WHERE device = ?'),
+    bindDeviceGateway: db.prepare('INSERT OR IGNORE INTO device_gateways (device, gateway, since) VALUES (?, ?, ?)'),
     addLabel: db.prepare(
       'INSERT INTO labels (device, prediction_id, label, at) VALUES (?, ?, ?, ?) ON CONFLICT (device, prediction_id) DO UPDATE SET label = excluded.label, at = excluded.at',
     ),
@@ -271,6 +282,13 @@ export function openSqliteStore(file: string, options: FleetStoreOptions = {}): 
     },
     countTelemetry() {
       return st.countTelemetry.get()?.n ?? 0;
+    },
+    deviceGateway(device) {
+      return st.deviceGateway.get(device)?.gateway;
+    },
+    bindDeviceGateway(device, gateway, since) {
+      st.bindDeviceGateway.run(device, gateway, since);
+      return st.deviceGateway.get(device)?.gateway ?? gateway;
     },
     addLabel(l) {
       st.addLabel.run(l.device, l.predictionId, l.label, l.at);

@@ -50,6 +50,13 @@ export interface GatewayStoreOptions {
   deadLetters?: DeadLetterBounds;
 }
 
+/**
+ * Seqs a gateway remembers per device above the device's contiguous floor (every seq from 1 up to
+ * the floor was seen; devices number windows from 1). Seqs normally arrive in order and the set stays empty; past the bound the lowest
+ * are forgotten, and a late duplicate of one is passed on (the fleet dedups it).
+ */
+export const MAX_SEEN_SEQS_PER_DEVICE = 4096;
+
 export interface GatewayStore {
   putArtifact(artifact: CachedArtifact): void;
   getArtifact(artifactId: string): CachedArtifact | undefined;
@@ -69,6 +76,13 @@ export interface GatewayStore {
 
   /** Appends to the store-and-forward queue; returns the entry's id (increasing). */
   enqueue(topic: string, payload: Buffer, retain: boolean, enqueuedAt: number): number;
+  /**
+   * Queues a device's telemetry window unless this gateway already holds it or already passed it
+   * on (dedup by (device, seq), docs/ARCHITECTURE.md "Telemetry"), in one transaction: true when it
+   * was queued now, false for a duplicate. Either way, once it returns the window is durable here
+   * and the device may be receipted; it throws (and nothing is receipted) when the write fails.
+   */
+  enqueueTelemetry(device: string, seq: number, topic: string, payload: Buffer, enqueuedAt: number): boolean;
   /** Oldest first; entries with id > afterId, at most `limit`. */
   peekOutbox(limit?: number, afterId?: number): OutboxEntry[];
   /** Removes an entry once upstream acknowledged it; unknown ids are ignored. */

@@ -1,11 +1,12 @@
 import { deadLetterBounds, deadLetterPayload, type DesiredState, type ReportedState } from '@outpost/protocol';
-import type {
-  CachedArtifact,
-  GatewayStore,
-  GatewayStoreOptions,
-  KnownDevice,
-  OutboxEntry,
-  StoredDeadLetter,
+import {
+  MAX_SEEN_SEQS_PER_DEVICE,
+  type CachedArtifact,
+  type GatewayStore,
+  type GatewayStoreOptions,
+  type KnownDevice,
+  type OutboxEntry,
+  type StoredDeadLetter,
 } from './gateway-store.ts';
 
 /** A GatewayStore in memory: for tests and for a gateway that may forget on restart. */
@@ -18,6 +19,8 @@ export function createMemoryStore(options: GatewayStoreOptions = {}): GatewaySto
   const deadLetters: StoredDeadLetter[] = [];
   let desired: string | undefined;
   let nextId = 1;
+  /** Telemetry seqs seen per device: a contiguous floor and the seqs seen above it. */
+  const seen = new Map<string, { floor: number; above: Set<number> }>();
   // Copies in and out, so callers cannot change what is stored (as with SQLite).
   const clone = <T>(v: T): T => structuredClone(v);
 
@@ -59,6 +62,24 @@ export function createMemoryStore(options: GatewayStoreOptions = {}): GatewaySto
       const id = nextId++;
       outbox.set(id, { id, topic, payload: Buffer.from(payload), retain, enqueuedAt });
       return id;
+    },
+    enqueueTelemetry(device, seq, topic, payload, enqueuedAt) {
+      let s = seen.get(device);
+      if (!s) seen.set(device, (s = { floor: 0, above: new Set() }));
+      if ((seq >= 1 && seq <= s.floor) || s.above.has(seq)) return false;
+      const id = nextId++;
+      outbox.set(id, { id, topic, payload: Buffer.from(payload), retain: false, enqueuedAt });
+      if (seq === s.floor + 1) {
+        s.floor = seq;
+        while (s.above.delete(s.floor + 1)) s.floor++;
+      } else {
+        s.above.add(seq);
+        if (s.above.size > MAX_SEEN_SEQS_PER_DEVICE) {
+          const lowest = [...s.above].sort((a, b) => a - b).slice(0, s.above.size - MAX_SEEN_SEQS_PER_DEVICE);
+          for (const x of lowest) s.above.delete(x);
+        }
+      }
+      return true;
     },
     peekOutbox(limit = Number.MAX_SAFE_INTEGER, afterId = 0) {
       const out: OutboxEntry[] = [];

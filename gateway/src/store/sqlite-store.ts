@@ -8,14 +8,15 @@ import {
   type DesiredState,
   type ReportedState,
 } from '@outpost/protocol';
-import type {
-  CachedArtifact,
-  DeadLetter,
-  GatewayStore,
-  GatewayStoreOptions,
-  KnownDevice,
-  OutboxEntry,
-  StoredDeadLetter,
+import {
+  MAX_SEEN_SEQS_PER_DEVICE,
+  type CachedArtifact,
+  type DeadLetter,
+  type GatewayStore,
+  type GatewayStoreOptions,
+  type KnownDevice,
+  type OutboxEntry,
+  type StoredDeadLetter,
 } from './gateway-store.ts';
 
 export const GATEWAY_DB_FILE = 'gateway.db';
@@ -95,6 +96,11 @@ function migrate(db: Database.Database): void {
   if (!columns.has('payload_bytes')) db.exec('ALTER TABLE dead_letters ADD COLUMN payload_bytes INTEGER');
   if (!columns.has('payload_sha256')) db.exec('ALTER TABLE dead_letters ADD COLUMN payload_sha256 TEXT');
   db.exec('CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, n INTEGER NOT NULL)');
+  // Telemetry seqs seen per device: a contiguous floor and the seqs seen above it.
+  db.exec('CREATE TABLE IF NOT EXISTS seen_floor (device TEXT PRIMARY KEY, floor INTEGER NOT NULL)');
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS seen_seqs (device TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (device, seq))',
+  );
 }
 
 const toDeadLetter = (r: DeadLetterRow): StoredDeadLetter => ({
@@ -153,6 +159,19 @@ export function openSqliteStore(dataDir: string, options: GatewayStoreOptions = 
     enqueue: db.prepare('INSERT INTO outbox (topic, payload, retain, enqueued_at) VALUES (?, ?, ?, ?)'),
     peekOutbox: db.prepare<[number, number], OutboxRow>('SELECT * FROM outbox WHERE id > ? ORDER BY id LIMIT ?'),
     ack: db.prepare('DELETE FROM outbox WHERE id = ?'),
+    getFloor: db.prepare<[string], { floor: number }>('SELECT floor FROM seen_floor WHERE device = ?'),
+    setFloor: db.prepare<[string, number]>(
+      'INSERT INTO seen_floor (device, floor) VALUES (?, ?) ON CONFLICT (device) DO UPDATE SET floor = excluded.floor',
+    ),
+    isSeen: db.prepare<[string, number], { one: number }>(
+      'SELECT 1 AS one FROM seen_seqs WHERE device = ? AND seq = ?',
+    ),
+    addSeen: db.prepare<[string, number]>('INSERT INTO seen_seqs (device, seq) VALUES (?, ?)'),
+    dropSeen: db.prepare<[string, number]>('DELETE FROM seen_seqs WHERE device = ? AND seq = ?'),
+    countSeen: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM seen_seqs WHERE device = ?'),
+    dropLowestSeen: db.prepare<[string, string, number]>(
+      'DELETE FROM seen_seqs WHERE device = ? AND seq IN (SELECT seq FROM seen_seqs WHERE device = ? ORDER BY seq LIMIT ?)',
+    ),
     outboxDepth: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM outbox'),
     addDeadLetter: db.prepare(
       'INSERT INTO dead_letters (topic, payload, code, reason, at, payload_bytes, payload_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -174,6 +193,23 @@ export function openSqliteStore(dataDir: string, options: GatewayStoreOptions = 
     q.upsertDevice.run(id, lastSeen, reported === null ? null : JSON.stringify(reported));
     return !known;
   });
+  const enqueueTelemetry = db.transaction(
+    (device: string, seq: number, topic: string, payload: Buffer, enqueuedAt: number): boolean => {
+      let floor = q.getFloor.get(device)?.floor ?? 0;
+      if ((seq >= 1 && seq <= floor) || q.isSeen.get(device, seq)) return false;
+      q.enqueue.run(topic, payload, 0, enqueuedAt);
+      if (seq === floor + 1) {
+        floor = seq;
+        while (q.dropSeen.run(device, floor + 1).changes === 1) floor++;
+        q.setFloor.run(device, floor);
+      } else {
+        q.addSeen.run(device, seq);
+        const over = (q.countSeen.get(device)?.n ?? 0) - MAX_SEEN_SEQS_PER_DEVICE;
+        if (over > 0) q.dropLowestSeen.run(device, device, over);
+      }
+      return true;
+    },
+  );
   // SQLite takes at most 2^63-1; "no limit" is spelled as -1 in a LIMIT clause.
   const limitOf = (limit: number | undefined): number => (limit === undefined || !Number.isFinite(limit) ? -1 : limit);
 
@@ -210,6 +246,9 @@ export function openSqliteStore(dataDir: string, options: GatewayStoreOptions = 
     },
     enqueue(topic, payload, retain, enqueuedAt) {
       return Number(q.enqueue.run(topic, payload, retain ? 1 : 0, enqueuedAt).lastInsertRowid);
+    },
+    enqueueTelemetry(device, seq, topic, payload, enqueuedAt) {
+      return enqueueTelemetry(device, seq, topic, payload, enqueuedAt);
     },
     peekOutbox(limit, afterId = 0): OutboxEntry[] {
       return q.peekOutbox.all(afterId, limitOf(limit)).map((r) => ({
