@@ -57,7 +57,8 @@ export function runSummary(r: TrainingRunResult): Record<string, unknown> {
     tuning: r.tuning.map((t) => ({
       candidate: t.candidate,
       method: t.method,
-      trials: t.trials.length,
+      trials: t.tried,
+      space: t.space,
       defaultScore: t.defaultScore,
       bestScore: t.bestScore,
       best: t.best,
