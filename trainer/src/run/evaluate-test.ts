@@ -1,8 +1,9 @@
 /**
  * The `RunEvaluator` behind `outpost test <run>`: revive the run's model and baseline, transform the
  * locked rows with the saved pipeline, score the spec's metric with a bootstrap 95% CI, analyse
- * where it fails, and take the FINAL go/no-go against the spec. Results go to `test-<set>.json` and
- * the report and model card are re-written with a test section. Only `openTestSet` calls this.
+ * where it fails, and take the FINAL go/no-go against the spec. Results go to `test-<set>.json`
+ * (with every usual metric of the task) and the predictions to `predictions.csv`
+ * (test-outputs.ts); the report and model card are re-written with a test section. Only `openTestSet` calls this.
  */
 import { resolve } from 'node:path';
 import type { Column } from '../data/dataset.ts';
@@ -13,6 +14,7 @@ import { bootstrapCi } from '../eval/bootstrap.ts';
 import { transform } from '../preprocess/spec-pipeline.ts';
 import { decide, decisionMetric } from './decision.ts';
 import { errorAnalysis } from './error-analysis.ts';
+import { predictionsFile, testMetrics, writePredictions } from './test-outputs.ts';
 import { metricAt } from './threshold.ts';
 import { loadRunModel, readTestRecords, writeReports, writeTestRecord, type TestRecord } from './run-dir.ts';
 
@@ -66,6 +68,14 @@ export async function evaluateRun(runDir: string, rows: Table, setName: string):
     decision,
     errors,
   };
+  record.metrics = testMetrics(spec.task, y, predictions, run.threshold);
+  writePredictions(
+    dir,
+    setName,
+    { lines: rows.lines, y, predictions, ...(run.classes ? { classes: run.classes } : {}) },
+    run.threshold,
+  );
+  record.predictions = predictionsFile(setName);
   writeTestRecord(dir, record);
   writeReports(
     dir,

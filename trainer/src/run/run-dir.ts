@@ -68,6 +68,10 @@ export interface TestRecord {
   errors: ErrorAnalysis;
   /** The ledger's count for this test set, 1 for the first look. */
   evaluation?: number;
+  /** Every usual metric of the task on these rows (test-outputs.ts). */
+  metrics?: Record<string, number>;
+  /** The predictions file written beside it (`predictions.csv` for the test set). */
+  predictions?: string;
 }
 
 export const RUN_FILES = {
