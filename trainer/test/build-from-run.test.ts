@@ -38,6 +38,14 @@ describe('the run ships the model it tested', () => {
     expect(predictions.every((p) => Math.fround(p) === p)).toBe(true);
   });
 
+  it('keeps one compact copy of the saved model: model.json on one line, trained-model.json without it', () => {
+    const model = readFileSync(join(runDir, 'model.json'), 'utf8');
+    expect(model.trimEnd().split('\n')).toHaveLength(1);
+    const trained = JSON.parse(readFileSync(join(runDir, 'trained-model.json'), 'utf8')) as Record<string, unknown>;
+    expect(Object.keys(trained)).not.toContain('model');
+    expect(Object.keys(trained)).toEqual(expect.arrayContaining(['pipeline', 'trainRecords', 'validation', 'inputs']));
+  });
+
   it('outpost build --from <run> builds without training: same model.onnx bytes, data file removed', async () => {
     const train = vi.fn<TrainFn>(() => Promise.reject(new Error('must not train')));
     const keys = join(tmp.dir, 'keys');

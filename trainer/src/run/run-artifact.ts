@@ -1,9 +1,10 @@
 /**
  * The model a run ships, kept in the run folder: `model.onnx` — the exact bytes an artifact built
  * from this run carries (float, or int8 when the quantization rule lets it ship; then
- * `model-float.onnx` beside it), `quantization.json` (why that variant), and `trained-model.json`,
- * everything `outpost build --from <run>` needs to write the signed artifact without training
- * again (the saved model, its pipeline, the training and validation records, the metrics).
+ * `model-float.onnx` beside it), `quantization.json` (why that variant), and `trained-model.json`:
+ * with the run's `model.json` (the saved model, not repeated here), everything
+ * `outpost build --from <run>` needs to write the signed artifact without training again (the
+ * pipeline, the training and validation records, the metrics).
  *
  * `outpost test` evaluates `model.onnx` in onnxruntime-web, as a device runs it, so the test figure
  * is the figure of the bytes that ship; the artifact builder produces the same bytes from
@@ -14,7 +15,8 @@ import { join, resolve } from 'node:path';
 import { modelFiles, type QuantizationReport } from '../artifact/quantized.ts';
 import { TrainerErrorCodes, trainerError } from '../errors.ts';
 import type { TrainedModel } from '../model/trained-model.ts';
-import { plainJSON, reviveSaved, saveModel, type RunModelFile } from './revive.ts';
+import { reviveSaved, typedArraysAsArrays, type RunModelFile } from './revive.ts';
+import { RUN_FILES } from './run-dir.ts';
 
 export const RUN_ARTIFACT_FILES = {
   onnx: 'model.onnx',
@@ -26,7 +28,6 @@ const FORMAT = 'outpost-trained-model/1';
 
 interface TrainedModelFile extends Omit<TrainedModel, 'model' | 'validation'> {
   format: typeof FORMAT;
-  model: RunModelFile;
   validation: { records: TrainedModel['validation']['records']; y: number[] };
 }
 
@@ -36,14 +37,14 @@ export async function writeRunArtifact(runDir: string, t: TrainedModel): Promise
   const files = await modelFiles(t, { measureLatency: false });
   for (const f of files.files) writeFileSync(join(dir, f.path), f.bytes);
   writeFileSync(join(dir, RUN_ARTIFACT_FILES.quantization), `${JSON.stringify(files.report, null, 2)}\n`);
-  const { model, validation, ...rest } = t;
+  // The model itself is in model.json (run-dir.ts saveRun).
+  const { model: _model, validation, ...rest } = t;
   const file: TrainedModelFile = {
     format: FORMAT,
-    ...plainJSON(rest),
-    model: saveModel(model, t.task),
+    ...rest,
     validation: { records: validation.records, y: Array.from(validation.y) },
   };
-  writeFileSync(join(dir, RUN_ARTIFACT_FILES.trained), JSON.stringify(file));
+  writeFileSync(join(dir, RUN_ARTIFACT_FILES.trained), JSON.stringify(file, typedArraysAsArrays));
   return files.report;
 }
 
@@ -70,10 +71,17 @@ export function loadTrainedModel(runDir: string): TrainedModel {
   }
   if (file.format !== FORMAT)
     throw trainerError(TrainerErrorCodes.RUN_INVALID, `${path}: unknown format ${String(file.format)}`, { file: path });
-  const { format: _f, model, validation, ...rest } = file;
+  const { format: _f, validation, ...rest } = file;
+  const modelPath = join(resolve(runDir), RUN_FILES.model);
+  let saved: RunModelFile;
+  try {
+    saved = JSON.parse(readFileSync(modelPath, 'utf8')) as RunModelFile;
+  } catch (cause) {
+    throw trainerError(TrainerErrorCodes.RUN_INVALID, `${modelPath}: missing or not valid JSON`, { file: modelPath }, cause);
+  }
   return {
     ...rest,
-    model: reviveSaved(model),
+    model: reviveSaved(saved),
     validation: { records: validation.records, y: Float64Array.from(validation.y) },
   };
 }
