@@ -1,6 +1,6 @@
 /**
  * CART decision tree ('tree'): squared-error regression or Gini classification on binned features
- * (≤ 255 bins), grown depth-first. The fitted model is a one-tree `TreeEnsemble` with raw
+ * (a bin per distinct training value, binner.ts: exact thresholds), grown depth-first. The fitted model is a one-tree `TreeEnsemble` with raw
  * thresholds; classification leaves hold class probability vectors (Tree.outputs = classes).
  */
 import { TrainerErrorCodes, trainerError } from '../../errors.ts';
