@@ -1,6 +1,8 @@
 /**
- * Spec-driven loading: every source (CSV or SQLite) is read as text cells, column types are inferred
- * across all sources together (so train and test agree), spec overrides applied, and the result is
+ * Spec-driven loading: every source (CSV or SQLite) is read as text cells, the spec's missing-value
+ * codes emptied (missing-codes.ts) and its row filters applied to every source alike
+ * (row-filters.ts), column types are inferred across all sources together (so train and test
+ * agree), spec overrides applied, and the result is
  * a `Table` of typed columns (dataset.ts), the target included, with any type: a classification
  * target may be text ('yes'/'no'); `encodeTarget` turns it into the class indices learners take.
  */
