@@ -77,7 +77,12 @@ export function loadTrainedModel(runDir: string): TrainedModel {
   try {
     saved = JSON.parse(readFileSync(modelPath, 'utf8')) as RunModelFile;
   } catch (cause) {
-    throw trainerError(TrainerErrorCodes.RUN_INVALID, `${modelPath}: missing or not valid JSON`, { file: modelPath }, cause);
+    throw trainerError(
+      TrainerErrorCodes.RUN_INVALID,
+      `${modelPath}: missing or not valid JSON`,
+      { file: modelPath },
+      cause,
+    );
   }
   return {
     ...rest,
