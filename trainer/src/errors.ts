@@ -29,6 +29,8 @@ export const TrainerErrorCodes = defineErrors('trainer', {
   PREPROCESS_STEP_INVALID:
     'a cleaning or feature step does not fit the data (unknown column, wrong kind, bad constant or bounds); `details.step`, `details.column`',
   DATA_VALUE_MISSING: 'a value the trainer needs is empty (e.g. in a time-split column)',
+  DATA_TIME_INVALID:
+    "a time-split value does not parse under the spec's `split.format` (or names a day that does not exist); `details` has file, line, column, columnName, value and format",
   MODEL_WORKER_FAILED:
     'a worker thread (forest trees, CV folds, tuning trials) crashed or exited before posting its results',
   TEST_EVALUATOR_MISSING:

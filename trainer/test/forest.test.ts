@@ -9,6 +9,12 @@ import { mulberry32 } from '../src/random.ts';
 const reg: FitContext = { task: 'regression', seed: 7 };
 
 /** y = sin(3x₀) + N(0, σ²) with a second, irrelevant feature. */
+function leafCount(t: Tree): number {
+  let n = 0;
+  for (const f of t.feature) if (f < 0) n++;
+  return n;
+}
+
 function noisySine(n: number, sigma: number, seed: number): { x: Matrix; y: Float64Array } {
   const rng = mulberry32(seed);
   const data = new Float64Array(n * 2);
@@ -96,15 +102,19 @@ describe('random forest', () => {
     );
   });
 
-  it('without bootstrap and subsampling every tree is the CART tree', async () => {
+  it('without bootstrap and subsampling every tree fits the training rows as the CART tree does', async () => {
+    // Fully grown on distinct rows: every leaf holds one row, so every tree — whichever of two
+    // equally good features its seed tries first — and the CART tree reproduce the targets.
     const { x, y } = noisySine(150, 0.1, 2);
     const forest = await forestLearner.fit(x, y, { n_estimators: 3, bootstrap: false, n_jobs: 1 }, reg);
     const tree = await treeLearner.fit(x, y, {}, reg);
-    for (const t of forest.ensemble.trees)
-      expect(JSON.stringify(t)).toBe(JSON.stringify(tree.ensemble.trees[0] as Tree));
     const pf = forest.predict(x);
     const pt = tree.predict(x);
-    for (let r = 0; r < x.rows; r++) expect(pf[r]).toBeCloseTo(pt[r] as number, 12); // (v+v+v)/3 may round
+    for (let r = 0; r < x.rows; r++) {
+      expect(pt[r]).toBe(y[r]);
+      expect(pf[r]).toBeCloseTo(y[r] as number, 12); // (v+v+v)/3 may round
+    }
+    expect(forest.ensemble.trees.map((t) => leafCount(t))).toEqual([150, 150, 150]);
 
     expect(Number.isNaN(forest.oobScore)).toBe(true);
   });
@@ -147,5 +157,29 @@ describe('random forest', () => {
         code: TrainerErrorCodes.MODEL_PARAM_INVALID,
       });
     }
+  });
+
+  it("splits on exact thresholds: the midpoint between the node's neighbouring values, past 255 distinct values", async () => {
+    const n = 1000;
+    const x = matrix(
+      Float64Array.from({ length: n }, (_, i) => i / 1000),
+      1,
+    );
+    const y = Float64Array.from({ length: n }, (_, i) => (i >= 500 ? 1 : 0));
+    const tree = await treeLearner.fit(x, y, {}, reg);
+    const t = tree.ensemble.trees[0] as Tree;
+    expect(t.feature.length).toBe(3); // one split separates the classes exactly
+    expect(t.threshold[0]).toBeCloseTo(0.4995, 12);
+  });
+
+  it('breaks ties between equally good features at random, so trees do not all take the first', async () => {
+    // Feature 1 is a copy of feature 0: every split ties.
+    const { x: one, y } = noisySine(200, 0.1, 4);
+    const data = new Float64Array(200 * 2);
+    for (let r = 0; r < 200; r++) data[r * 2] = data[r * 2 + 1] = one.data[r * 2] as number;
+    const forest = await forestLearner.fit(matrix(data, 2), y, { n_estimators: 20, n_jobs: 1 }, reg);
+    const roots = forest.ensemble.trees.map((t) => t.feature[0]);
+    expect(roots).toContain(0);
+    expect(roots).toContain(1);
   });
 });

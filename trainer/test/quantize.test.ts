@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dequantize, quantizeSymmetric } from '../src/onnx/quantize.ts';
+import { largestOutputChange } from '../src/onnx/output-change.ts';
 import { quantizeDecision } from '../src/onnx/quantize-decision.ts';
 
 describe('quantizeSymmetric', () => {
@@ -51,6 +52,38 @@ describe('quantizeDecision', () => {
     expect(quantizeDecision(1, NaN, 0.01).ship).toBe('float');
     expect(quantizeDecision(0, 1e-9, 0.01).ship).toBe('float');
     expect(quantizeDecision(0, 0, 0.01).ship).toBe('int8');
+  });
+
+  it('ships float unless int8 saves at least 20% of the file (3,816 → 3,791 bytes is not worth it)', () => {
+    const d = quantizeDecision(0.5, 0.5, 0.01, false, { float: 3816, int8: 3791 });
+    expect(d.ship).toBe('float');
+    expect(quantizeDecision(0.5, 0.5, 0.01, false, { float: 1000, int8: 801 }).ship).toBe('float');
+    expect(quantizeDecision(0.5, 0.5, 0.01, false, { float: 1000, int8: 800 }).ship).toBe('int8');
+  });
+
+  it('ships float when one output moves by more than the tolerance, even with the metric within it', () => {
+    const sizes = { float: 22591, int8: 8475 };
+    const moved = quantizeDecision(52295, 52339, 0.01, false, sizes, { output: 'prediction', change: 0.099 });
+    expect(moved.ship).toBe('float');
+    expect(moved.reason).toMatch(/output prediction/);
+    expect(quantizeDecision(52295, 52339, 0.01, false, sizes, { output: 'prediction', change: 0.009 }).ship).toBe(
+      'int8',
+    );
+    expect(quantizeDecision(52295, 52339, 0.01, false, sizes, { output: 'prediction', change: NaN }).ship).toBe(
+      'float',
+    );
+  });
+
+  it('measures the largest relative output change per value, against the mean magnitude for small values, probabilities against 1', () => {
+    // Mean |float| = 50.2: the 0.23 → −11.3 row moves by 11.53 / 50.2, the 100 → 101 row by 1%.
+    const c = largestOutputChange({ prediction: [0.23, 100, 50.37] }, { prediction: [-11.3, 101, 50.37] });
+    expect(c?.output).toBe('prediction');
+    expect(c?.change).toBeCloseTo(11.53 / ((0.23 + 100 + 50.37) / 3), 10);
+    const p = largestOutputChange(
+      { label: [0, 1], probabilities: [0.9, 0.1, 0.2, 0.8] },
+      { label: [1, 1], probabilities: [0.88, 0.12, 0.2, 0.8] },
+    );
+    expect(p).toEqual({ output: 'probabilities', change: expect.closeTo(0.02, 10) as number });
   });
 
   it('ships float when int8 does not make the artifact smaller', () => {

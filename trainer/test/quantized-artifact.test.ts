@@ -134,7 +134,7 @@ describe('quantized artifacts', () => {
       metric(built.manifest, 'quant_check_rmse_float'),
     );
     expect(readFileSync(join(built.artifactDir, 'card.md'), 'utf8')).toContain(
-      'The float model ships, not int8: int8 metric',
+      'The float model ships, not int8: int8 moves output prediction by up to',
     );
   });
 

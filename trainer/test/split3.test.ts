@@ -9,7 +9,7 @@ function table(n: number): Table {
   const rng = mulberry32(3);
   const income = Float64Array.from({ length: n }, () => rng() * 8);
   const group = Array.from({ length: n }, (_, i) => (i % 10 < 7 ? 'a' : i % 10 < 9 ? 'b' : 'c'));
-  const when = Array.from({ length: n }, (_, i) => `2020-01-${String(1 + ((i * 7) % n)).padStart(3, '0')}`);
+  const when = Array.from({ length: n }, (_, i) => new Date(Date.UTC(2020, 0, 1 + ((i * 7) % n))).toISOString());
   return {
     source: 'synthetic',
     rowCount: n,

@@ -2,7 +2,8 @@
  * The point of keeping the standardisation explicit (learners/standardize.ts): an MLP trained by a run on
  * a spec whose design is NOT scaled (no `scale` step) and spans large ranges — the run fixture with
  * x1 × 1e4, so x1 reaches 1e5 and the ratio x1 / x2 ~1e7 — ships int8 from `buildArtifact` within
- * the spec's 1% tolerance; the same network with μ / σ folded into its first layer (the form
+ * the spec's tolerance (5% here: the rule bounds every output's largest change as well as the
+ * metric, and int8 weights move some rows of a 32×16 MLP by a few percent); the same network with μ / σ folded into its first layer (the form
  * models had before) misses the tolerance on every storage the builder tries, and float ships.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -27,7 +28,7 @@ function wideSpec(): string {
   const { spec, csv } = regressionFixture(tmp.dir, {
     rows: 400,
     threshold: 1e9,
-    extra: 'candidates:\n  mlp: { hidden_layer_sizes: [[32, 16]], max_iter: 150 }\n',
+    extra: 'candidates:\n  mlp: { hidden_layer_sizes: [[32, 16]], max_iter: 150 }\nquantization: { tolerance: 0.05 }\n',
   });
   const [header, ...rows] = readFileSync(csv, 'utf8').trim().split('\n');
   const x1 = (header as string).split(',').indexOf('x1');
@@ -61,6 +62,7 @@ describe('int8 on an unscaled design', () => {
     const floatRmse = m.metrics.quant_check_rmse_float?.value as number;
     const int8Rmse = m.metrics.quant_check_rmse_int8?.value as number;
     const change = (int8Rmse - floatRmse) / floatRmse;
+    expect(built.report.int8?.outputChange, built.report.reason).toBeLessThan(0.05);
     expect(built.report.ship).toBe('int8');
     expect(built.report.int8Storage).toEqual(INT8_LADDER[0]);
     expect(m.files.find((f) => f.path === 'model.onnx')?.bytes).toBe(m.metrics.size_bytes_int8?.value);

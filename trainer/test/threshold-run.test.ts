@@ -152,5 +152,5 @@ describe('decision threshold in a run', () => {
     });
     expect(reg.threshold).toBeUndefined();
     expect(reg.trainedModel.threshold).toBeUndefined();
-  });
+  }, 120_000); // two training runs, each exporting the model it ships
 });

@@ -42,6 +42,25 @@ describe('tune', () => {
     expect(r.trials.map((t) => t.params.c)).toEqual([0, 1, 4, 6, 9]); // the CV params first
   });
 
+  it('never counts more parameter sets tried than the search space holds (the CV params included)', async () => {
+    const grid = await tune(data, split, candidate({ c: [1, 4, 6, 9] }), { seed: 1 });
+    expect([grid.tried, grid.space]).toEqual([5, 5]);
+    const inGrid = await tune(data, split, candidate({ c: [0, 4, 6] }), { seed: 1 });
+    expect([inGrid.tried, inGrid.space]).toEqual([3, 3]);
+    const halving = await tune(
+      data,
+      split,
+      candidate({ c: [0, 1, 2, 3, 4, 5, 6, 7], pad: [0, 1, 2, 3] }, { c: 9, pad: 0 }),
+      {
+        seed: 3,
+        budget: 4,
+      },
+    );
+    expect(halving.trials.length).toBeGreaterThan(halving.tried); // some points fitted in both rounds
+    expect(halving.tried).toBeLessThanOrEqual(halving.space);
+    expect(halving.space).toBe(33);
+  });
+
   it('never returns worse than the untuned parameters', async () => {
     const r = await tune(data, split, candidate({ c: [20, 30] }, { c: 5, pad: 0 }), { seed: 1 });
     expect(r.best.c).toBe(5);
@@ -52,7 +71,7 @@ describe('tune', () => {
     const grid = { c: [0, 1, 2, 3, 4, 5, 6, 7], pad: [0, 1, 2, 3] };
     const a = await tune(data, split, candidate(grid, { c: 9, pad: 0 }), { seed: 3, budget: 4 });
     expect(a.method).toBe('halving');
-    expect(a.space).toBe(32);
+    expect(a.space).toBe(33); // 32 grid points and the CV params
     expect(a.trials.filter((t) => t.fraction < 1)).toHaveLength(13);
     expect(a.trials.filter((t) => t.fraction === 1).length).toBeLessThanOrEqual(4);
     const b = await tune(data, split, candidate(grid, { c: 9, pad: 0 }), { seed: 3, budget: 4 });

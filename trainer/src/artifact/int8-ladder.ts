@@ -1,14 +1,16 @@
 /**
  * The int8 storages a dense model is tried with, and how a variant is judged: exported with that
  * storage, scored on the validation rows in onnxruntime-web with the spec metric, and compared with
- * the float file by `quantizeDecision` (spec tolerance, and only if int8 is smaller).
+ * the float file by `quantizeDecision` (the spec tolerance on every output and on the metric, and
+ * only if int8 saves INT8_MIN_SAVING of the file).
  */
 import type { MetricSummary } from '@outpost/protocol';
 import { metricByName } from '../eval/metrics.ts';
 import type { TrainedModel } from '../model/trained-model.ts';
 import type { Int8Storage } from '../onnx/dense.ts';
 import { exportModelOnnx } from '../onnx/export-model.ts';
-import { quantizeDecision, type QuantizeDecision } from '../onnx/quantize-decision.ts';
+import { largestOutputChange } from '../onnx/output-change.ts';
+import { INT8_MIN_SAVING, quantizeDecision, type QuantizeDecision } from '../onnx/quantize-decision.ts';
 import { metricAt } from '../run/threshold.ts';
 import { runInOrtWeb } from './ort-runner.ts';
 
@@ -48,11 +50,21 @@ export function specMetricOf(t: Pick<TrainedModel, 'metrics' | 'task'>): string 
   return candidates.find(known) ?? (t.task === 'regression' ? 'rmse' : 'accuracy');
 }
 
+/** One model file's onnxruntime-web outputs on the validation rows (empty without them). */
+export async function validationOutputs(t: TrainedModel, bytes: Uint8Array): Promise<Record<string, number[]>> {
+  return t.validation.records.length === 0 ? {} : runInOrtWeb(bytes, t.inputs, t.validation.records);
+}
+
 /** The validation metric of one model file, from its onnxruntime-web outputs. */
-export async function validationMetric(t: TrainedModel, bytes: Uint8Array, metric: string): Promise<number> {
+export async function validationMetric(
+  t: TrainedModel,
+  bytes: Uint8Array,
+  metric: string,
+  outputs?: Record<string, number[]>,
+): Promise<number> {
   const { records, y } = t.validation;
   if (records.length === 0) return NaN;
-  const out = await runInOrtWeb(bytes, t.inputs, records);
+  const out = outputs ?? (await runInOrtWeb(bytes, t.inputs, records));
   const pred =
     t.task === 'regression'
       ? out.prediction
@@ -68,6 +80,8 @@ export interface VariantFigures {
   metric: number;
   /** Median batch-1 latency in onnxruntime-web, µs (absent when not measured). */
   latencyUs?: number;
+  /** int8: the largest relative output change against the float file (output-change.ts). */
+  outputChange?: number;
 }
 
 export interface Judged {
@@ -81,24 +95,40 @@ export interface Judged {
  * Climbs INT8_LADDER: the smallest storage first, the next (larger) one only while the metric, not
  * the size, blocked int8. Returns the variant judged last: the one that ships, else the closest.
  */
-export async function climbInt8Ladder(t: TrainedModel, metric: string, float: VariantFigures): Promise<Judged> {
+export async function climbInt8Ladder(
+  t: TrainedModel,
+  metric: string,
+  float: VariantFigures,
+  floatOutputs: Record<string, number[]>,
+): Promise<Judged> {
   const higherIsBetter = metricByName(metric).higherIsBetter;
   const judge = async (storage: Required<Int8Storage>): Promise<Judged> => {
     const bytes = exportModelOnnx(t, { quant: storage });
-    const figures: VariantFigures = { bytes: bytes.byteLength, metric: await validationMetric(t, bytes, metric) };
+    const outputs = await validationOutputs(t, bytes);
+    const figures: VariantFigures = {
+      bytes: bytes.byteLength,
+      metric: await validationMetric(t, bytes, metric, outputs),
+    };
+    const change = largestOutputChange(floatOutputs, outputs);
+    if (change) figures.outputChange = change.change;
     return {
       bytes,
       figures,
       storage,
-      d: quantizeDecision(float.metric, figures.metric, t.quantizationTolerance, higherIsBetter, {
-        float: float.bytes,
-        int8: figures.bytes,
-      }),
+      d: quantizeDecision(
+        float.metric,
+        figures.metric,
+        t.quantizationTolerance,
+        higherIsBetter,
+        { float: float.bytes, int8: figures.bytes },
+        change,
+      ),
     };
   };
   let judged = await judge(INT8_LADDER[0] as Required<Int8Storage>);
   for (const storage of INT8_LADDER.slice(1)) {
-    if (judged.d.ship === 'int8' || judged.figures.bytes >= float.bytes) break;
+    // Larger storages only help accuracy; once the file saves too little, none can ship.
+    if (judged.d.ship === 'int8' || judged.figures.bytes > (1 - INT8_MIN_SAVING) * float.bytes) break;
     judged = await judge(storage);
   }
   return judged;

@@ -4,8 +4,9 @@
  * Dense models (the registry's `supportsInt8`: linear, logistic, MLP, ensembles of those) are also
  * exported with int8 QDQ weights, trying the storages of INT8_LADDER (int8-ladder.ts) from the
  * smallest file to the most accurate; each is
- * scored on the validation rows with the spec metric and `quantizeDecision` judges it with the spec
- * tolerance (and only if int8 is smaller): the first that passes ships. When int8 ships,
+ * run on the validation rows and `quantizeDecision` judges it with the spec tolerance — on every
+ * output's largest relative change and on the metric — and only if int8 saves 20% of the file:
+ * the first that passes ships. When int8 ships,
  * `model.onnx` is int8 and `model-float.onnx` the float model beside it; otherwise only the float
  * `model.onnx` ships and the card says why (size-card.ts). Trees ship float, compacted exactly
  * (compact-trees.ts). Golden outputs are the trainer's in-process model's, checked against the
@@ -24,7 +25,14 @@ import type { Int8Storage } from '../onnx/dense.ts';
 import { exportModelOnnx } from '../onnx/export-model.ts';
 import { compactEnsemble } from '../onnx/compact-trees.ts';
 import { goldenInputRecords } from './golden-records.ts';
-import { climbInt8Ladder, specMetricOf, summary, validationMetric, type VariantFigures } from './int8-ladder.ts';
+import {
+  climbInt8Ladder,
+  specMetricOf,
+  summary,
+  validationMetric,
+  validationOutputs,
+  type VariantFigures,
+} from './int8-ladder.ts';
 import { measureOrtWebLatency, type LatencyMeasure } from './latency.ts';
 import { quantizationSection, treeSizeSection, type CompactionStats } from './size-card.ts';
 import type { ArtifactFile } from './write-artifact.ts';
@@ -64,7 +72,11 @@ export async function modelFiles(
 ): Promise<ModelFiles> {
   const metric = specMetricOf(t);
   const floatBytes = exportModelOnnx(t);
-  const float: VariantFigures = { bytes: floatBytes.byteLength, metric: await validationMetric(t, floatBytes, metric) };
+  const floatOutputs = await validationOutputs(t, floatBytes);
+  const float: VariantFigures = {
+    bytes: floatBytes.byteLength,
+    metric: await validationMetric(t, floatBytes, metric, floatOutputs),
+  };
   const latencyRecord = goldenInputRecords(t.trainRecords, t.inputs, 3)[0];
   const measure =
     o.measureLatency === false || latencyRecord === undefined ? null : (o.measureLatency ?? measureOrtWebLatency);
@@ -106,7 +118,7 @@ export async function modelFiles(
     };
   }
 
-  const { bytes: int8Bytes, figures: int8, storage, d } = await climbInt8Ladder(t, metric, float);
+  const { bytes: int8Bytes, figures: int8, storage, d } = await climbInt8Ladder(t, metric, float, floatOutputs);
   if (measure && latencyRecord) int8.latencyUs = await measure(int8Bytes, t.inputs, latencyRecord);
   metrics.size_bytes_int8 = { metric: 'bytes', value: int8.bytes };
   for (const s of summary(metric, int8.metric)) metrics[`quant_check_${metric}_int8`] = s;

@@ -7,12 +7,16 @@
  * `SOURCE_DATE_EPOCH` environment variable (seconds, the reproducible-builds convention), else the
  * Unix epoch (1970-01-01T00:00:00.000Z, meaning "not recorded"). Versions: `--artifact-version`, else the
  * next after the latest under `<out>/<name>/`; the run folder is a temporary one unless `--run-dir`.
+ * `outpost build --from runs/<model>/<run>` trains nothing: it signs the model that run exported
+ * (run/run-artifact.ts), the model.onnx `outpost test` evaluated.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { buildArtifact, type BuiltArtifact } from '../artifact/build.ts';
 import { intOption, loadOrCreateKeyPair, usageError } from '@outpost/protocol/node';
+import { loadTrainedModel } from '../run/run-artifact.ts';
+import { loadRunRecord } from '../run/run-dir.ts';
 import { runTraining } from '../run/run-training.ts';
 import type { TrainedModel } from '../model/trained-model.ts';
 import { loadSpec, type LoadedSpec } from '../spec/load-spec.ts';
@@ -52,11 +56,39 @@ export interface BuildRun {
   trained: TrainedModel;
 }
 
+/**
+ * `outpost build --from <run>`: the run's trained model (trained-model.json, run/run-artifact.ts)
+ * becomes the artifact — nothing is fitted, the data files are not read. The artifact's model.onnx
+ * is the run's model.onnx, the one `outpost test` evaluated.
+ */
+export async function buildFromRun(runArg: string, o: BuildCliOptions): Promise<BuildRun> {
+  const runDir = resolve(runArg);
+  const trained = loadTrainedModel(runDir);
+  const specFile = loadRunRecord(runDir).specFile;
+  if (o.seed !== undefined || o.quick || o.runDir)
+    throw usageError(
+      '--from',
+      '--seed, --quick and --run-dir choose how to train; a build --from a run trains nothing',
+    );
+  const now = createdAtOf(o.createdAt);
+  const version =
+    o.artifactVersion === undefined ? undefined : parseInteger('--artifact-version', o.artifactVersion, 1);
+  const keys = loadOrCreateKeyPair(resolve(o.keys));
+  const outRoot = resolve(o.out ?? dirname(dirname(specFile)));
+  const built = await buildArtifact(trained, { outRoot, keys, now, ...(version !== undefined ? { version } : {}) });
+  return { built, trained };
+}
+
 export async function buildFromSpec(
-  specArg: string,
+  specArg: string | undefined,
   o: BuildCliOptions,
   train: TrainFn = defaultTrain,
 ): Promise<BuildRun> {
+  if (o.from !== undefined) {
+    if (specArg !== undefined) throw usageError('<spec>', 'give a spec or --from <run>, not both');
+    return buildFromRun(o.from, o);
+  }
+  if (specArg === undefined) throw usageError('<spec>', 'give a spec to train, or --from <run>');
   const specFile = specPathOf(specArg);
   if (!specFile) throw usageError('<spec>', `${specArg} is neither a spec file nor a folder with problem.yaml`);
   const loaded = loadSpec(specFile);
@@ -85,7 +117,7 @@ export async function buildFromSpec(
 
 /** The action of `outpost build`: builds and prints the artifact (a table, or JSON). */
 export async function buildAction(
-  spec: string,
+  spec: string | undefined,
   options: BuildCliOptions,
   train: TrainFn = defaultTrain,
 ): Promise<void> {

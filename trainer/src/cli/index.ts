@@ -33,6 +33,8 @@ export interface BuildCliOptions {
   artifactVersion?: string;
   createdAt?: string;
   runDir?: string;
+  /** Build from this run folder's exported model (`outpost train` wrote it): no training. */
+  from?: string;
   quick?: boolean;
   json?: boolean;
 }
@@ -72,10 +74,16 @@ export function defineTestCommand(action: (run: string, options: TestOptions) =>
     .action(action);
 }
 
-export function defineBuildCommand(action: (spec: string, options: BuildCliOptions) => Promise<void>): Command {
+export function defineBuildCommand(
+  action: (spec: string | undefined, options: BuildCliOptions) => Promise<void>,
+): Command {
   return new Command('build')
-    .description('train a spec and write its signed, reproducible artifact')
-    .argument('<spec>', 'firmware-models/<name> (a folder with problem.yaml) or a spec file')
+    .description('train a spec (or take a trained run with --from) and write its signed, reproducible artifact')
+    .argument('[spec]', 'firmware-models/<name> (a folder with problem.yaml) or a spec file; not with --from')
+    .option(
+      '--from <run>',
+      'build from a run folder (runs/<model>/<run>): its exported model.onnx and trained model, without retraining',
+    )
     .option('--out <dir>', 'artifact root (default: the folder holding the spec folder, e.g. firmware-models)')
     .option('--keys <dir>', 'signing key folder (created when missing)', '.outpost/keys')
     .option('--seed <n>', "random seed (default: the spec's seed)")

@@ -57,7 +57,8 @@ export function runSummary(r: TrainingRunResult): Record<string, unknown> {
     tuning: r.tuning.map((t) => ({
       candidate: t.candidate,
       method: t.method,
-      trials: t.trials.length,
+      trials: t.tried,
+      space: t.space,
       defaultScore: t.defaultScore,
       bestScore: t.bestScore,
       best: t.best,
@@ -105,6 +106,13 @@ export async function specTestAction(run: string, options: TestOptions): Promise
   const t = finalDecision(run);
   if (!t) return;
   if (!options.json) {
+    if (t.metrics)
+      console.log(
+        `metrics   ${Object.entries(t.metrics)
+          .map(([k, v]) => `${k} ${v.toPrecision(4)}`)
+          .join('  ')}`,
+      );
+    if (t.predictions) console.log(`predictions ${join(resolve(run), t.predictions)}`);
     console.log(`decision  ${t.decision.go ? 'GO' : 'NO-GO'} (final, on the locked test set)`);
     for (const reason of t.decision.reasons) console.log(`          ${reason}`);
     for (const f of t.errors.findings.slice(0, 3)) console.log(`weakest   ${f}`);

@@ -1,6 +1,8 @@
 /**
- * Spec-driven loading: every source (CSV or SQLite) is read as text cells, column types are inferred
- * across all sources together (so train and test agree), spec overrides applied, and the result is
+ * Spec-driven loading: every source (CSV or SQLite) is read as text cells, the spec's missing-value
+ * codes emptied (missing-codes.ts) and its row filters applied to every source alike
+ * (row-filters.ts), column types are inferred across all sources together (so train and test
+ * agree), spec overrides applied, and the result is
  * a `Table` of typed columns (dataset.ts), the target included, with any type: a classification
  * target may be text ('yes'/'no'); `encodeTarget` turns it into the class indices learners take.
  */
@@ -10,6 +12,8 @@ import { TrainerErrorCodes, trainerError } from '../errors.ts';
 import { checkSpecColumns, type LoadedSpec, type ResolvedSource } from '../spec/load-spec.ts';
 import type { ProblemSpec } from '../spec/problem-spec.ts';
 import { readDataFile, type CategoricalColumn, type Column } from './dataset.ts';
+import { applyMissingCodes } from './missing-codes.ts';
+import { filterRows } from './row-filters.ts';
 import { readSqliteRaw } from './sqlite-source.ts';
 
 /** Text cells as read, before typing. */
@@ -35,6 +39,13 @@ export interface Table {
 
 export type ColumnKind = Column['kind'];
 
+/** Rows a spec's row filters dropped from one source (data/row-filters.ts). */
+export interface FilteredRows {
+  source: string;
+  role: string;
+  dropped: number;
+}
+
 export interface SpecData {
   /** All 'train' sources, concatenated: the pool split into train / validation (/ test). */
   train: Table;
@@ -43,6 +54,8 @@ export interface SpecData {
   extraTests: Table[];
   kinds: Map<string, ColumnKind>;
   sources: { role: string; source: string; sha256: string; rows: number }[];
+  /** Per source, the rows the spec's `row_filters` dropped (empty when it has none). */
+  filtered?: FilteredRows[];
 }
 
 export function readCsvRaw(path: string): RawTable {
@@ -143,7 +156,7 @@ export function loadTable(source: ResolvedSource, overrides: Readonly<Record<str
 /** Loads every source of a spec and checks the spec's column references against the data. */
 export function loadSpecData(loaded: LoadedSpec): SpecData {
   const { spec, sources } = loaded;
-  const raws = sources.map((s) => ({ role: s.role, raw: readSourceRaw(s) }));
+  const raws = sources.map((s) => ({ role: s.role, raw: applyMissingCodes(readSourceRaw(s), spec, s.missing) }));
   const header = (raws[0] as { raw: RawTable }).raw.header;
   for (const { raw } of raws) {
     if (!raw.header.includes(spec.target.column)) {
@@ -168,6 +181,14 @@ export function loadSpecData(loaded: LoadedSpec): SpecData {
     }
   }
   checkSpecColumns(loaded, header);
+  const filtered: FilteredRows[] = [];
+  if (spec.row_filters.length > 0) {
+    for (const r of raws) {
+      const before = r.raw.rows.length;
+      r.raw = filterRows(r.raw, spec.row_filters, spec.target.column);
+      filtered.push({ source: r.raw.source, role: r.role, dropped: before - r.raw.rows.length });
+    }
+  }
   const kinds = inferKinds(
     raws.map((r) => r.raw),
     spec.types,
@@ -179,6 +200,7 @@ export function loadSpecData(loaded: LoadedSpec): SpecData {
     extraTests: byRole('extra-test').map((r) => buildTable([r], kinds)),
     kinds,
     sources: raws.map(({ role, raw }) => ({ role, source: raw.source, sha256: raw.sha256, rows: raw.rows.length })),
+    filtered,
   };
   const test = byRole('test');
   if (test.length > 0) data.test = buildTable(test, kinds);

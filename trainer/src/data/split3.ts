@@ -1,6 +1,6 @@
 /**
  * Train / validation / test split of a table's rows: random, stratified (a categorical column, or a
- * numeric one cut at `bins`) or by time (oldest → train, newest → test). Seeded and deterministic.
+ * numeric one cut at `bins`) or by parsed time (oldest → train, newest → test; data/time.ts). Seeded and deterministic.
  * A stratified split takes each stratum's test rows first from the same seeded shuffle as
  * `stratifiedSplit` (split.ts), so both pick the same test rows for the same seed and strata.
  */
@@ -8,6 +8,7 @@ import { TrainerErrorCodes, trainerError } from '../errors.ts';
 import { mulberry32, shuffled } from '../random.ts';
 import type { SplitSpec } from '../spec/problem-spec.ts';
 import { column, type Table } from './load.ts';
+import { rowTimes } from './time.ts';
 
 export interface ThreeWaySplit {
   train: number[];
@@ -29,7 +30,7 @@ export function splitThreeWay(table: Table, split: SplitSpec, seed: number, opti
   if (n < 3)
     throw trainerError(TrainerErrorCodes.DATA_TOO_SMALL, `need at least 3 rows to split, have ${n}`, { rows: n });
   const testFraction = options.testFromSource ? 0 : split.test;
-  if (split.method === 'time') return timeSplit(table, split.column as string, testFraction, split.validation);
+  if (split.method === 'time') return timeSplit(table, split, testFraction, split.validation);
   const strata =
     split.method === 'stratified' ? strataOf(table, split.column as string, split.bins) : new Array<number>(n).fill(0);
   return stratifiedThreeWay(strata, testFraction, split.validation, seed);
@@ -94,20 +95,14 @@ export function stratifiedThreeWay(
   return { train: out.train.sort(byIndex), validation: out.validation.sort(byIndex), test: out.test.sort(byIndex) };
 }
 
-/** Sorted by the column (ties keep file order): the newest `test` share is test, the share before it validation. */
-function timeSplit(table: Table, name: string, test: number, validation: number): ThreeWaySplit {
-  const col = column(table, name);
+/**
+ * Sorted by parsed time (data/time.ts; ties keep file order): the newest `test` share is test, the
+ * share before it validation.
+ */
+function timeSplit(table: Table, split: SplitSpec, test: number, validation: number): ThreeWaySplit {
+  const times = rowTimes(table, split);
   const order = Array.from({ length: table.rowCount }, (_, i) => i);
-  if (col.kind === 'numeric') {
-    const bad = order.find((r) => Number.isNaN(col.values[r] as number));
-    if (bad !== undefined) throw missingTime(table, name, bad);
-    order.sort((a, b) => (col.values[a] as number) - (col.values[b] as number) || a - b);
-  } else {
-    const bad = order.find((r) => col.values[r] === '');
-    if (bad !== undefined) throw missingTime(table, name, bad);
-    // ISO-8601 timestamps sort correctly as text.
-    order.sort((a, b) => compareKeys(col.values[a] as string, col.values[b] as string) || a - b);
-  }
+  order.sort((a, b) => (times[a] as number) - (times[b] as number) || a - b);
   const n = order.length;
   const nTest = Math.round(n * test);
   const nVal = Math.round(n * validation);
@@ -117,13 +112,4 @@ function timeSplit(table: Table, name: string, test: number, validation: number)
     validation: order.slice(n - nTest - nVal, n - nTest).sort(byIndex),
     test: order.slice(n - nTest).sort(byIndex),
   };
-}
-
-function missingTime(table: Table, name: string, row: number): Error {
-  const line = table.lines[row] as number;
-  return trainerError(
-    TrainerErrorCodes.DATA_VALUE_MISSING,
-    `${table.source}:${line}: no value in time column ${name}`,
-    { file: table.source, line, columnName: name },
-  );
 }

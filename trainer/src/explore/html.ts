@@ -20,6 +20,9 @@ const fmt = (x: number | undefined): string => {
   return Math.abs(x) >= 1000 ? x.toLocaleString('en-US', { maximumFractionDigits: 1 }) : x.toPrecision(4);
 };
 
+const fmt2 = (x: number | undefined): string => (x === undefined ? '–' : x.toFixed(2));
+const pctOf = (x: number | undefined): string => (x === undefined ? '–' : `${(100 * x).toFixed(1)}%`);
+
 export function histogramSvg(h: Histogram, highlightLast = false): string {
   const w = 260;
   const ht = 70;
@@ -73,6 +76,14 @@ function statsRows(c: ColumnSummary): string {
     rows.push(['best 1-feature rule accuracy', `${(100 * c.oneFeatureAccuracy).toFixed(1)}%`]);
   if (c.capped) rows.push(['capped', `${fmt(c.capped.count)} rows at ${fmt(c.capped.value)}`]);
   if (c.idLike) rows.push(['ID-like', 'yes']);
+  const run = c.quality?.stuck;
+  if (run)
+    rows.push([
+      `${run.kind} run`,
+      `${fmt(run.rows)} rows at ${fmt(run.value)} (lines ${run.firstLine}–${run.lastLine})`,
+    ]);
+  if (c.quality?.floor)
+    rows.push(['at the minimum', `${fmt(c.quality.floor.count)} rows at ${fmt(c.quality.floor.value)}`]);
   return rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('');
 }
 
@@ -93,6 +104,14 @@ export function renderExploreHtml(s: ExploreSummary): string {
         `<tr${warned.has(c.name) ? ' class="warned"' : ''}><td><a href="#col-${escapeHtml(c.name)}">${escapeHtml(c.name)}</a></td><td>${c.kind}</td><td>${c.role}</td><td>${fmt(c.missing)}</td><td>${fmt(c.distinct)}</td><td>${c.association ? escapeHtml(`${c.association.measure} ${Number.isNaN(c.association.value) ? '–' : c.association.value.toFixed(3)}`) : ''}</td></tr>`,
     )
     .join('');
+  const drift = s.drift
+    ? `<h2>Drift across time</h2><p class="meta">${escapeHtml(s.drift.note)}. PSI below 0.1 is usually read as stable, 0.1–0.25 a moderate shift, from 0.25 a shift to act on; – : too few rows to tell.</p><table><tr><th>feature</th><th>PSI validation</th><th>PSI test</th><th>outside training range: validation</th><th>test</th></tr>${s.drift.features
+        .map(
+          (f) =>
+            `<tr${warned.has(f.column) ? ' class="warned"' : ''}><td>${escapeHtml(f.column)}</td><td>${fmt2(f.validation?.psi)}</td><td>${fmt2(f.test?.psi)}</td><td>${pctOf(f.validation?.outsideRange)}</td><td>${pctOf(f.test?.outsideRange)}</td></tr>`,
+        )
+        .join('')}</table>`
+    : '';
   const dups = `${fmt(s.duplicates)} duplicate rows${s.duplicatesIgnoringIds !== undefined ? `; ${fmt(s.duplicatesIgnoringIds)} ignoring ID-like columns` : ''}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(s.name)} — explore</title>
@@ -108,6 +127,7 @@ h1{margin-bottom:.2em} .meta{color:#555} table{border-collapse:collapse} th,td{t
 <p class="meta">${escapeHtml(s.objective)}</p>
 <p class="meta">Task <b>${escapeHtml(s.task)}</b>, target <b>${escapeHtml(s.target)}</b>, metric <b>${escapeHtml(s.metric)}</b>. ${fmt(s.rows)} rows explored (${escapeHtml(s.scope)}); ${escapeHtml(dups)}.</p>
 <h2>Warnings</h2>${warnings}
+${drift}
 <h2>Columns</h2><table><tr><th>column</th><th>type</th><th>role</th><th>missing</th><th>distinct</th><th>vs target</th></tr>${overview}</table>
 <div class="grid">${s.columns.map((c) => columnCard(c, warned.has(c.name))).join('')}</div>
 </body></html>

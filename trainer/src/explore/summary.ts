@@ -1,7 +1,9 @@
 /**
  * The explore summary: per-column statistics, association with the target, duplicates and the
- * warnings a human must read before training — capped values and leakage (a feature that alone
- * predicts the target, an ID-like column that tracks it).
+ * warnings a human must read before training — capped values, leakage (a feature that alone
+ * predicts the target, an ID-like column that tracks it), stuck / floor / ceiling runs
+ * (quality.ts) and, for a split by time, features that drift or leave the training range in later
+ * periods (drift.ts).
  */
 import type { Column } from '../data/dataset.ts';
 import { encodeTarget, specFeatureColumns, type Table } from '../data/load.ts';
@@ -15,6 +17,8 @@ import {
   type TargetView,
 } from './association.ts';
 import { columnStats, type ColumnStats } from './column-stats.ts';
+import { DRIFT_PSI, OUT_OF_RANGE_SHARE, featureDrift, type FeatureDrift } from './drift.ts';
+import { columnQuality, type ColumnQuality } from './quality.ts';
 
 export type ColumnRole = 'target' | 'feature' | 'excluded';
 
@@ -23,9 +27,41 @@ export interface ColumnSummary extends ColumnStats {
   association?: Association;
   /** Classification: accuracy of the best rule on this column alone. */
   oneFeatureAccuracy?: number;
+  /** Stuck / floor / ceiling runs and a spike at the minimum (quality.ts). */
+  quality?: ColumnQuality;
 }
 
-export type WarningKind = 'capped' | 'leak-feature' | 'leak-id' | 'duplicates' | 'constant';
+/** Periods of a split by time, for the drift check (drift.ts). */
+export interface ExplorePeriods {
+  train: Table;
+  validation?: Table;
+  /** The locked test period: its FEATURES only (the target column is removed before this point). */
+  test?: Table;
+}
+
+export interface ExploreContext {
+  /** Row indices of the explored table in time order (default: file order). */
+  order?: number[];
+  periods?: ExplorePeriods;
+}
+
+export interface DriftSummary {
+  /** What was compared, said in the report. */
+  note: string;
+  features: FeatureDrift[];
+}
+
+export type WarningKind =
+  | 'capped'
+  | 'leak-feature'
+  | 'leak-id'
+  | 'duplicates'
+  | 'constant'
+  | 'stuck'
+  | 'floor'
+  | 'ceiling'
+  | 'drift'
+  | 'out-of-range';
 
 export interface ExploreWarning {
   kind: WarningKind;
@@ -46,6 +82,8 @@ export interface ExploreSummary {
   duplicates: number;
   /** Duplicates once ID-like columns are ignored (present when there are such columns). */
   duplicatesIgnoringIds?: number;
+  /** Split by time: how each feature moves from the training period to the later ones. */
+  drift?: DriftSummary;
   warnings: ExploreWarning[];
 }
 
@@ -61,7 +99,13 @@ export const ID_LEAK_RUN_SHARE = 0.05;
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 const num = (x: number): string => (Number.isInteger(x) ? String(x) : x.toPrecision(6).replace(/\.?0+$/, ''));
 
-export function exploreSummary(spec: ProblemSpec, table: Table, scope = 'all rows given'): ExploreSummary {
+export function exploreSummary(
+  spec: ProblemSpec,
+  table: Table,
+  scope = 'all rows given',
+  context: ExploreContext = {},
+): ExploreSummary {
+  const order = context.order ?? Array.from({ length: table.rowCount }, (_, i) => i);
   const targetName = spec.target.column;
   const features = new Set(
     specFeatureColumns(
@@ -82,7 +126,12 @@ export function exploreSummary(spec: ProblemSpec, table: Table, scope = 'all row
       s.association = associate(s.idLike ? { kind: 'numeric', name: col.name, values: orderValues(col) } : col, target);
       if (classification && !s.idLike) s.oneFeatureAccuracy = oneFeatureAccuracy(col, target.values, k);
     }
+    if (role !== 'target' || spec.task === 'regression') {
+      const quality = columnQuality(col, order, table.lines);
+      if (quality.stuck || quality.floor) s.quality = quality;
+    }
     warnings.push(...columnWarnings(s, col, target, spec, majority));
+    warnings.push(...qualityWarnings(s));
     return s;
   });
   const duplicates = countDuplicates(table.columns);
@@ -99,6 +148,10 @@ export function exploreSummary(spec: ProblemSpec, table: Table, scope = 'all row
     duplicates,
     warnings,
   };
+  if (context.periods) {
+    summary.drift = driftSummary(context.periods, features);
+    warnings.push(...driftWarnings(summary.drift));
+  }
   if (idColumns.length > 0)
     summary.duplicatesIgnoringIds = countDuplicates(table.columns.filter((c) => !idColumns.includes(c.name)));
   if (duplicates > 0)
@@ -110,6 +163,72 @@ export function exploreSummary(spec: ProblemSpec, table: Table, scope = 'all row
     });
   }
   return summary;
+}
+
+function qualityWarnings(s: ColumnSummary): ExploreWarning[] {
+  const out: ExploreWarning[] = [];
+  const where = s.role === 'target' ? 'the target ' : s.role === 'excluded' ? '(excluded from features) ' : '';
+  const run = s.quality?.stuck;
+  if (run) {
+    const what =
+      run.kind === 'stuck'
+        ? 'stuck at one value — a frozen sensor reads the same number for hours'
+        : `at its ${run.kind === 'floor' ? 'minimum' : 'maximum'} the whole time — a sensor at its ${run.kind}, or stuck there`;
+    out.push({
+      kind: run.kind,
+      column: s.name,
+      message: `${where}${s.name}: ${run.rows} consecutive rows (lines ${run.firstLine}–${run.lastLine}) read ${num(run.value)}, ${what}; consider a missing-value code or a row filter for that stretch`,
+    });
+  }
+  const floor = s.quality?.floor;
+  if (floor && run?.kind !== 'floor') {
+    out.push({
+      kind: 'floor',
+      column: s.name,
+      message: `${where}${s.name}: ${floor.count} rows (${pct(floor.share)}) exactly at the minimum ${num(floor.value)} — a floor (a sensor that cannot read lower, or a code for "no reading")`,
+    });
+  }
+  return out;
+}
+
+function driftSummary(periods: ExplorePeriods, features: ReadonlySet<string>): DriftSummary {
+  const later = (t: Table | undefined, name: string): Column | undefined => t?.columns.find((c) => c.name === name);
+  const rows = (t: Table | undefined): number => t?.rowCount ?? 0;
+  return {
+    note: `features of the training (${rows(periods.train)} rows), validation (${rows(periods.validation)}) and test (${rows(periods.test)}) periods compared; the test period's target is never read`,
+    features: periods.train.columns
+      .filter((c) => features.has(c.name))
+      .map((c) => {
+        const v = later(periods.validation, c.name);
+        const t = later(periods.test, c.name);
+        return featureDrift(c, { ...(v ? { validation: v } : {}), ...(t ? { test: t } : {}) });
+      }),
+  };
+}
+
+function driftWarnings(drift: DriftSummary): ExploreWarning[] {
+  const out: ExploreWarning[] = [];
+  for (const f of drift.features) {
+    const shifted = (['validation', 'test'] as const).filter((p) => (f[p]?.psi ?? 0) >= DRIFT_PSI);
+    if (shifted.length > 0) {
+      const psi = shifted.map((p) => `${p} ${(f[p]?.psi as number).toFixed(2)}`).join(', ');
+      out.push({
+        kind: 'drift',
+        column: f.column,
+        message: `${f.column}: its distribution moves over time (PSI vs the training period: ${psi}; ≥ ${DRIFT_PSI} is a shift to act on) — a drifting sensor or a changed process; the model learns the training period's relation`,
+      });
+    }
+    const outside = (['validation', 'test'] as const).filter((p) => (f[p]?.outsideRange ?? 0) > OUT_OF_RANGE_SHARE);
+    if (outside.length > 0) {
+      const shares = outside.map((p) => `${p} ${pct(f[p]?.outsideRange as number)}`).join(', ');
+      out.push({
+        kind: 'out-of-range',
+        column: f.column,
+        message: `${f.column}: later rows fall outside the training range (${shares} of the period's rows) — trees predict flat there, linear models extrapolate`,
+      });
+    }
+  }
+  return out;
 }
 
 function targetView(spec: ProblemSpec, table: Table): TargetView | undefined {

@@ -26,7 +26,7 @@ import { TrainerErrorCodes, trainerError } from '../errors.ts';
 import type { Matrix } from '../models/learner.ts';
 import type { CleaningStep, FeatureStep } from '../spec/steps.ts';
 import { fitBin, type FittedBin } from './steps/bin.ts';
-import { capOf, fitCappedFlag, splitCapped, type FittedCapped } from './steps/capped.ts';
+import { assertCapIsCap, capOf, fitCappedFlag, splitCapped, type FittedCapped } from './steps/capped.ts';
 import { fitClip, type FittedClip } from './steps/clip.ts';
 import { fitClusterSimilarity, type FittedClusterSimilarity } from './steps/cluster-similarity.ts';
 import { dropDuplicateRows } from './steps/drop-duplicates.ts';
@@ -126,6 +126,7 @@ export function fitSpecPipeline(options: FitSpecPipelineOptions): SpecPipelineFi
     const cap = capOf(step, col.values, rows);
     if (step.action === 'drop') {
       const r = splitCapped(col.values, rows, cap);
+      assertCapIsCap(step, r.capped.length, rows.length);
       rows = r.kept;
       dropped.capped.push(...r.capped);
     } else if (isTarget) targetFlags.push({ column: step.column, cap });

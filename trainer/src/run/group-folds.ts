@@ -36,6 +36,14 @@ export function groupKeys(col: Column, by: NonNullable<CvSpec['group']>['by']): 
   });
 }
 
+/**
+ * `by: day` on the time column of a split by time: the UTC calendar day of each row's parsed
+ * time (data/time.ts), so `DD/MM/YYYY` dates — or a date and a time column — group by day too.
+ */
+export function dayKeysOfTimes(times: Float64Array): string[] {
+  return Array.from(times, (t) => new Date(t).toISOString().slice(0, 10));
+}
+
 /** k disjoint folds covering `rows`, each group of `keys` (indexed by row) whole in one fold. */
 export function groupFolds(rows: readonly number[], k: number, keys: readonly string[]): Fold[] {
   if (!(Number.isInteger(k) && k >= 2))

@@ -24,6 +24,19 @@ export function plainJSON<T>(value: T): T {
   ) as T;
 }
 
+/** JSON.stringify replacer: typed arrays as plain arrays, in the one serialising pass. */
+export function typedArraysAsArrays(_key: string, v: unknown): unknown {
+  return ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as Float64Array) : v;
+}
+
+/**
+ * model.json's content without copying the model: write it with `typedArraysAsArrays` (a
+ * parse-and-copy of a 100-tree forest's saved form held it twice in memory).
+ */
+export function savedModelFile(model: FittedModel, task: Task): RunModelFile {
+  return { format: 'outpost-run-model/2', kind: model.kind, task, model: model.toJSON() as RunModelFile['model'] };
+}
+
 export function saveModel(model: FittedModel, task: Task): RunModelFile {
   return { format: 'outpost-run-model/2', kind: model.kind, task, model: plainJSON(model.toJSON()) };
 }

@@ -14,7 +14,7 @@ import type { Decision } from './decision.ts';
 import type { ErrorAnalysis } from './error-analysis.ts';
 import { renderModelCard } from './report/model-card.ts';
 import { renderReport } from './report/html.ts';
-import { reviveSaved, saveModel, type RunModelFile } from './revive.ts';
+import { reviveSaved, savedModelFile, typedArraysAsArrays, type RunModelFile } from './revive.ts';
 import type { TrainingRunResult } from './run-training.ts';
 
 export const RUN_FORMAT = 'outpost-run/1';
@@ -68,6 +68,10 @@ export interface TestRecord {
   errors: ErrorAnalysis;
   /** The ledger's count for this test set, 1 for the first look. */
   evaluation?: number;
+  /** Every usual metric of the task on these rows (test-outputs.ts). */
+  metrics?: Record<string, number>;
+  /** The predictions file written beside it (`predictions.csv` for the test set). */
+  predictions?: string;
 }
 
 export const RUN_FILES = {
@@ -81,6 +85,15 @@ export const RUN_FILES = {
 
 function writeJson(path: string, value: unknown): void {
   writeFileSync(path, JSON.stringify(value, null, 2) + '\n');
+}
+
+/**
+ * A saved model as one line of JSON, typed arrays written as arrays in the same pass: a forest's
+ * node arrays indented one number per line, after a parse-and-copy pass, took ~145 MB per model
+ * (and as much again in memory) in a stacking run.
+ */
+function writeCompactJson(path: string, value: unknown): void {
+  writeFileSync(path, `${JSON.stringify(value, typedArraysAsArrays)}\n`);
 }
 
 export function runRecordOf(r: TrainingRunResult, createdAt = new Date().toISOString()): RunRecord {
@@ -121,8 +134,8 @@ export function saveRun(r: TrainingRunResult): RunRecord {
   writeLockedTestSets(dir, [r.split.test, ...r.split.extraTests]);
   const rec = runRecordOf(r);
   writeJson(join(dir, RUN_FILES.pipeline), r.trainedModel.pipeline);
-  writeJson(join(dir, RUN_FILES.model), saveModel(r.trainedModel.model, r.task));
-  writeJson(join(dir, RUN_FILES.baseline), saveModel(r.baseline.model, r.task));
+  writeCompactJson(join(dir, RUN_FILES.model), savedModelFile(r.trainedModel.model, r.task));
+  writeCompactJson(join(dir, RUN_FILES.baseline), savedModelFile(r.baseline.model, r.task));
   writeJson(join(dir, RUN_FILES.run), rec);
   writeReports(dir, rec, []);
   return rec;

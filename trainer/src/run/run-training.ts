@@ -37,6 +37,7 @@ import { choose, cvOfContenders, overBudget } from './stages/select.ts';
 import { TunedFolds } from './stages/state.ts';
 import { validate, type ValidationRow } from './stages/validation.ts';
 import type { ThresholdChoice } from './threshold.ts';
+import { writeRunArtifact } from './run-artifact.ts';
 import type { TuningResult } from './tuning.ts';
 
 export type { FeatureSetRow } from './stages/feature-sets.ts';
@@ -165,5 +166,7 @@ export async function runTraining(loaded: LoadedSpec, opts: RunTrainingOptions):
   };
   ctx.progress(`writing the run to ${opts.runDir}`);
   saveRun(result);
+  ctx.progress('exporting the model the run ships (model.onnx)…');
+  await writeRunArtifact(opts.runDir, result.trainedModel);
   return result;
 }

@@ -26,8 +26,13 @@ export interface TuningTrial {
 export interface TuningResult {
   candidate: string;
   method: 'none' | 'grid' | 'random' | 'halving';
-  /** Grid points available. */
+  /**
+   * Distinct parameter sets in the search: the grid's points, plus the CV parameters when the grid
+   * lacks them (they are always tried); 0 when there is no grid.
+   */
   space: number;
+  /** Distinct parameter sets fitted (≤ space); a halving round fits some twice, so trials may be more. */
+  tried: number;
   trials: TuningTrial[];
   best: Params;
   bestScore: number;
@@ -58,7 +63,8 @@ export async function tune(
   const better = (a: number, b: number): boolean => (metric.higherIsBetter ? a > b : a < b);
   const budget = Math.max(1, opts.budget ?? 8);
   const points = gridPoints(candidate.grid).map((p) => ({ ...candidate.params, ...p }));
-  const space = Object.keys(candidate.grid).length === 0 ? 0 : points.length;
+  const withDefault = points.some((p) => same(p, candidate.params)) ? points.length : points.length + 1;
+  const space = Object.keys(candidate.grid).length === 0 ? 0 : withDefault;
   const rng = mulberry32(opts.seed ^ 0x5f3759df);
   let method: TuningResult['method'] = space === 0 ? 'none' : 'grid';
   let chosen = points;
@@ -135,6 +141,7 @@ export async function tune(
     candidate: candidate.name,
     method,
     space,
+    tried: new Set(trials.map((t) => JSON.stringify(t.params))).size,
     trials,
     best: b.params,
     bestScore: b.score,

@@ -175,6 +175,13 @@ export function checkSpecColumns(loaded: LoadedSpec, header: readonly string[]):
   check(spec.target.column, 'target');
   for (const name of Object.keys(spec.types)) check(name, `types.${name}`);
   if (spec.split.column !== undefined) check(spec.split.column, 'split.column');
+  if (spec.split.time_column !== undefined) check(spec.split.time_column, 'split.time_column');
+  if (spec.missing && !Array.isArray(spec.missing))
+    for (const name of Object.keys(spec.missing)) check(name, `missing.${name}`);
+  spec.row_filters.forEach((f, i) => {
+    if (f.op === 'keep_range') check(f.column, `row_filters[${i}].column`);
+    else f.columns?.forEach((c, j) => check(c, `row_filters[${i}].columns[${j}]`));
+  });
   if (spec.cv.group) check(spec.cv.group.column, 'cv.group.column');
   for (const [name, set] of Object.entries(spec.feature_sets ?? {}))
     if (set !== 'all') set.forEach((c, j) => check(c, `feature_sets.${name}[${j}]`));

@@ -5,6 +5,7 @@
  * steps live under `feature_steps` (`features` is the column selection).
  */
 import { z } from 'zod';
+import { isTimeFormat } from '../data/time-format.ts';
 import { CleaningStep, FeatureStep } from './steps.ts';
 
 const between01 = { error: 'must be between 0 and 1' };
@@ -17,14 +18,29 @@ export const TaskKind = z.enum(['regression', 'binary', 'multiclass']);
 const Role = z.enum(['train', 'test', 'extra-test']);
 export type SourceRole = z.infer<typeof Role>;
 
-/** Paths are relative to the spec file, else to the repository root (see load-spec.ts). */
-export const CsvSource = z.strictObject({ csv: z.string().min(1), role: Role.default('train') });
+/**
+ * A missing-value code: a cell equal to it is read as missing (a number matches numerically, so
+ * `-200` also matches `-200.0`; text matches the trimmed cell exactly, e.g. `"NA"`).
+ */
+export const MissingCode = z.union([z.number(), z.string()]);
+const MissingCodes = z.array(MissingCode).min(1);
+
+/**
+ * Paths are relative to the spec file, else to the repository root (see load-spec.ts). `missing`:
+ * codes read as missing in every column of this source.
+ */
+export const CsvSource = z.strictObject({
+  csv: z.string().min(1),
+  role: Role.default('train'),
+  missing: MissingCodes.optional(),
+});
 export const SqliteSource = z
   .strictObject({
     sqlite: z.string().min(1),
     table: z.string().min(1).optional(),
     query: z.string().min(1).optional(),
     role: Role.default('train'),
+    missing: MissingCodes.optional(),
   })
   .refine((s) => (s.table === undefined) !== (s.query === undefined), { error: 'give exactly one of table or query' });
 export const DataSource = z.union([CsvSource, SqliteSource]);
@@ -47,6 +63,22 @@ export const SplitSpec = z
     method: z.enum(['random', 'stratified', 'time']).default('random'),
     /** Stratify on this column (categorical, or numeric with `bins`), or sort by it for 'time'. */
     column: z.string().min(1).optional(),
+    /**
+     * 'time' only: a second column holding the time of day, joined to `column`'s date with one
+     * space before parsing (data/time.ts).
+     */
+    time_column: z.string().min(1).optional(),
+    /**
+     * 'time' only: how the time column is written — `iso` (ISO 8601, the default), `epoch-s`,
+     * `epoch-ms`, or a pattern such as `DD/MM/YYYY` or `DD/MM/YYYY HH:mm` (data/time.ts).
+     */
+    format: z
+      .string()
+      .min(1)
+      .refine(isTimeFormat, {
+        error: 'not a time format: iso, epoch-s, epoch-ms, or a pattern with YYYY, MM and DD (e.g. DD/MM/YYYY HH:mm)',
+      })
+      .optional(),
     /** Interior edges for binning a numeric stratification column: value ≤ edge goes below it. */
     bins: z.array(z.number()).min(1).optional(),
     test: z.number().gt(0, between01).lt(1, between01).default(0.2),
@@ -55,6 +87,9 @@ export const SplitSpec = z
   .superRefine((s, ctx) => {
     if (s.method !== 'random' && s.column === undefined)
       ctx.addIssue({ code: 'custom', path: ['column'], message: `required for method ${s.method}` });
+    for (const key of ['time_column', 'format'] as const)
+      if (s[key] !== undefined && s.method !== 'time')
+        ctx.addIssue({ code: 'custom', path: [key], message: 'only used with method time' });
     if (s.bins && s.method !== 'stratified')
       ctx.addIssue({ code: 'custom', path: ['bins'], message: 'only used with method stratified' });
     if (s.bins && s.bins.some((b, i) => i > 0 && b <= (s.bins?.[i - 1] as number)))
@@ -83,6 +118,27 @@ export const CvSpec = z.strictObject({
 });
 export type CvSpec = z.infer<typeof CvSpec>;
 
+/**
+ * Row filters, applied when the data is loaded to every source (train, test, extra-test) alike,
+ * before the split — so the training, validation and test rows obey the same rule.
+ * `drop_missing`: drop rows with a missing value (after the `missing` codes) in any of `columns`
+ * (default: the target). `keep_range`: drop rows whose `column` is outside [min, max] (a missing
+ * value is kept; combine with drop_missing to drop it too).
+ */
+export const RowFilter = z.discriminatedUnion('op', [
+  z.strictObject({ op: z.literal('drop_missing'), columns: z.array(z.string().min(1)).min(1).optional() }),
+  z
+    .strictObject({
+      op: z.literal('keep_range'),
+      column: z.string().min(1),
+      min: z.number().optional(),
+      max: z.number().optional(),
+    })
+    .refine((f) => f.min !== undefined || f.max !== undefined, { error: 'give min, max or both' })
+    .refine((f) => f.min === undefined || f.max === undefined || f.min <= f.max, { error: 'min must be ≤ max' }),
+]);
+export type RowFilter = z.infer<typeof RowFilter>;
+
 export const SuccessSpec = z.strictObject({
   /** Default: the spec's `metric`. */
   metric: Metric.optional(),
@@ -102,6 +158,13 @@ export const ProblemSpec = z
     /** Default: every column but the target. */
     features: FeatureSelection.optional(),
     types: z.record(z.string(), z.enum(['numeric', 'categorical'])).default({}),
+    /**
+     * Missing-value codes: a list for every column of every source (`[-200]`, `["", "NA"]`), or
+     * column → list for some columns only. Applied when the data is read, before types are
+     * inferred, so `explore`, the split and every step see a missing value.
+     */
+    missing: z.union([MissingCodes, z.record(z.string().min(1), MissingCodes)]).optional(),
+    row_filters: z.array(RowFilter).default([]),
     metric: Metric,
     /** A number to beat (e.g. today's human error), or 'baseline-model' (mean / majority class). */
     baseline: z.union([z.number(), z.literal('baseline-model')]).default('baseline-model'),

@@ -12,13 +12,15 @@ export function toRawTree(g: GrownTree, fb: FeatureBins): Tree {
   const threshold = new Float64Array(n);
   for (let j = 0; j < n; j++) {
     const f = g.feature[j] as number;
-    if (f >= 0) threshold[j] = (fb.thresholds[f] as Float64Array)[g.bin[j] as number] as number;
+    if (f < 0) continue;
+    const own = g.threshold[j] as number;
+    threshold[j] = Number.isNaN(own) ? ((fb.thresholds[f] as Float64Array)[g.bin[j] as number] as number) : own;
   }
   return { feature: g.feature, threshold, left: g.left, right: g.right, value: g.value, outputs: g.outputs };
 }
 
 /** The leaf row `r` of a column-major binned matrix reaches. */
-export function binnedLeafOf(g: GrownTree, bins: Uint8Array, rows: number, r: number): number {
+export function binnedLeafOf(g: GrownTree, bins: Uint16Array, rows: number, r: number): number {
   let node = 0;
   for (;;) {
     const f = g.feature[node] as number;

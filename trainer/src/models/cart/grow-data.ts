@@ -3,13 +3,13 @@
  * forest, 1 for a plain tree) and the target, laid out for the histogram passes.
  */
 import { TrainerErrorCodes, trainerError } from '../../errors.ts';
-import type { BinnedMatrix } from '../binner.ts';
+import type { WideBinnedMatrix } from '../binner.ts';
 
 export interface GrowData {
   rows: number;
   cols: number;
-  /** Column-major bin numbers: bins[c · rows + r]. */
-  bins: Uint8Array;
+  /** Column-major bin numbers: bins[c · rows + r] (binner.ts, up to EXACT_MAX_BINS per column). */
+  bins: Uint16Array;
   /** Regression target (unused for classification). */
   y: Float64Array;
   /** Class labels 0..classes−1 (empty for regression). */
@@ -19,6 +19,8 @@ export interface GrowData {
   weight: Float64Array;
   /** weight · y, precomputed for the regression histograms. */
   wy: Float64Array;
+  /** Per feature, the value of each bin when bins are exact (binner.ts `FeatureBins.values`). */
+  values?: readonly (Float64Array | null)[];
 }
 
 /** Integer labels 0..k−1 from the float targets; throws MODEL_LABELS_INVALID otherwise. */
@@ -52,13 +54,14 @@ export function classCount(y: Float64Array, given: number | undefined): number {
 }
 
 export function growData(
-  bm: BinnedMatrix,
+  bm: WideBinnedMatrix,
   y: Float64Array,
   labels: Uint16Array,
   classes: number,
   weight: Float64Array,
+  values?: readonly (Float64Array | null)[],
 ): GrowData {
   const wy = new Float64Array(bm.rows);
   if (classes === 0) for (let r = 0; r < bm.rows; r++) wy[r] = (weight[r] as number) * (y[r] as number);
-  return { rows: bm.rows, cols: bm.cols, bins: bm.bins, y, labels, classes, weight, wy };
+  return { rows: bm.rows, cols: bm.cols, bins: bm.bins, y, labels, classes, weight, wy, ...(values ? { values } : {}) };
 }

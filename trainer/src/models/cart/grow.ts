@@ -8,10 +8,17 @@ import type { GrowData } from './grow-data.ts';
 import type { GrowParams } from './params.ts';
 import { scanGini, scanRegression, splitWorkspace, type SplitWorkspace } from './split.ts';
 
-/** A tree in bin space: internal nodes test bins[feature] ≤ bin; leaves have feature −1. */
+/**
+ * A tree in bin space: internal nodes test bins[feature] ≤ bin; leaves have feature −1. With exact
+ * bins (`GrowData.values`) a node also records its raw `threshold`: the midpoint between the
+ * largest value left and the smallest value right among the node's rows, as scikit-learn places
+ * it, and `bin` is the last bin at or below that midpoint, so the bin test and the raw test agree
+ * on every training value. NaN: take the binner's threshold for `bin`.
+ */
 export interface GrownTree {
   feature: Int32Array;
   bin: Int32Array;
+  threshold: Float64Array;
   left: Int32Array;
   right: Int32Array;
   /** Leaf values, nodes × outputs: the mean target, or class probabilities. */
@@ -30,6 +37,7 @@ export interface GrowWorkspace {
   nwy: Float64Array;
   feature: Int32Array;
   bin: Int32Array;
+  threshold: Float64Array;
   left: Int32Array;
   right: Int32Array;
   value: Float64Array;
@@ -47,6 +55,7 @@ export function growWorkspace(d: GrowData): GrowWorkspace {
     nwy: new Float64Array(d.rows),
     feature: new Int32Array(cap),
     bin: new Int32Array(cap),
+    threshold: new Float64Array(cap),
     left: new Int32Array(cap),
     right: new Int32Array(cap),
     value: new Float64Array(cap * outputs),
@@ -54,8 +63,8 @@ export function growWorkspace(d: GrowData): GrowWorkspace {
 }
 
 /**
- * Grows one tree on the rows idx[0, count) (rows must carry weight > 0). `rng` drives feature
- * subsampling only, so with all features tried the result does not depend on it.
+ * Grows one tree on the rows idx[0, count) (rows must carry weight > 0). `rng` orders (and, under
+ * max_features, subsamples) the features tried at each node; it decides between equally good splits.
  */
 export function growTree(
   d: GrowData,
@@ -67,7 +76,7 @@ export function growTree(
 ): GrownTree {
   const k = d.classes;
   const outputs = Math.max(1, k);
-  const { split, feats, classW, stack, feature, bin, left, right, value, nw, nwy } = ws;
+  const { split, feats, classW, stack, feature, bin, threshold, left, right, value, nw, nwy } = ws;
   for (let c = 0; c < d.cols; c++) feats[c] = c;
   const { weight: w, wy, y, labels } = d;
   let rootW = 0;
@@ -133,14 +142,14 @@ export function growTree(
     split.bestFeature = -1;
     let tried = 0;
     for (let j = 0; j < d.cols && tried < p.maxFeatures; j++) {
-      let f = j;
-      if (p.maxFeatures < d.cols) {
-        // Partial Fisher–Yates: constant features do not count towards max_features (as sklearn).
-        const t = j + Math.floor(rng() * (d.cols - j));
-        f = feats[t] as number;
-        feats[t] = feats[j] as number;
-        feats[j] = f;
-      }
+      // Partial Fisher–Yates, with all features too (as sklearn): the order breaks ties between
+      // equally good splits — common in small nodes, where any feature separating two rows is
+      // perfect — so the trees of a forest do not all prefer the first feature. Constant features
+      // do not count towards max_features.
+      const t = j + Math.floor(rng() * (d.cols - j));
+      const f = feats[t] as number;
+      feats[t] = feats[j] as number;
+      feats[j] = f;
       const varies =
         k === 0
           ? scanRegression(d, split, idx, nw, nwy, start, end, f, wN, sN, p.minSamplesLeaf)
@@ -179,7 +188,20 @@ export function growTree(
     const l = nodes++;
     const rt = nodes++;
     feature[node] = f;
-    bin[node] = b;
+    const own = d.values?.[f];
+    if (own) {
+      // The node has no rows in bins (b, next): cut at the midpoint of its neighbouring values.
+      const next = split.bestNext;
+      let mid = ((own[b] as number) + (own[next] as number)) / 2;
+      if (mid >= (own[next] as number)) mid = own[b] as number; // adjacent doubles: the midpoint rounds up
+      let c = b;
+      while (c + 1 < next && (own[c + 1] as number) <= mid) c++;
+      bin[node] = c;
+      threshold[node] = mid;
+    } else {
+      bin[node] = b;
+      threshold[node] = NaN;
+    }
     left[node] = l;
     right[node] = rt;
     // Push right first so the left subtree is grown first.
@@ -196,6 +218,7 @@ export function growTree(
   const out: GrownTree = {
     feature: feature.slice(0, nodes),
     bin: bin.slice(0, nodes),
+    threshold: threshold.slice(0, nodes),
     left: left.slice(0, nodes),
     right: right.slice(0, nodes),
     value: value.slice(0, nodes * outputs),

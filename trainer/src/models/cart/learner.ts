@@ -1,12 +1,11 @@
 /**
  * CART decision tree ('tree'): squared-error regression or Gini classification on binned features
- * (≤ 255 bins), grown depth-first. The fitted model is a one-tree `TreeEnsemble` with raw
+ * (a bin per distinct training value, binner.ts: exact thresholds), grown depth-first. The fitted model is a one-tree `TreeEnsemble` with raw
  * thresholds; classification leaves hold class probability vectors (Tree.outputs = classes).
  */
 import { TrainerErrorCodes, trainerError } from '../../errors.ts';
 import { mulberry32 } from '../../random.ts';
-import { applyBins } from '../binner.ts';
-import { fitBins } from '../binner.ts';
+import { EXACT_MAX_BINS, applyWideBins, fitBins } from '../binner.ts';
 import type { FitContext, Learner, Matrix, Task } from '../learner.ts';
 import { toRawTree } from './convert.ts';
 import { TreeEnsembleModel } from './ensemble-model.ts';
@@ -51,8 +50,8 @@ export const treeLearner: TreeLearner = {
     const p: CartParams = { ...CART_DEFAULTS, ...params };
     const gp = resolveGrowParams(p, x.cols, 'tree');
     const { classes, labels } = checkedTarget(x, y, ctx, 'tree');
-    const fb = fitBins(x);
-    const data = growData(applyBins(x, fb), y, labels, classes, new Float64Array(x.rows).fill(1));
+    const fb = fitBins(x, EXACT_MAX_BINS);
+    const data = growData(applyWideBins(x, fb), y, labels, classes, new Float64Array(x.rows).fill(1), fb.values);
     const idx = new Uint32Array(x.rows);
     for (let r = 0; r < x.rows; r++) idx[r] = r;
     const grown = growTree(data, idx, x.rows, gp, mulberry32(ctx.seed), growWorkspace(data));

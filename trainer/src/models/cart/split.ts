@@ -19,9 +19,12 @@ export interface SplitWorkspace {
   bestProxy: number;
   bestFeature: number;
   bestBin: number;
+  /** The lowest bin right of the best split among the node's rows (its neighbour across the cut). */
+  bestNext: number;
 }
 
-const BINS = 256;
+/** Histogram slots: one per possible bin number (binner.EXACT_MAX_BINS + 1). */
+const BINS = 65536;
 
 export function splitWorkspace(classes: number): SplitWorkspace {
   const k = Math.max(1, classes);
@@ -34,6 +37,7 @@ export function splitWorkspace(classes: number): SplitWorkspace {
     bestProxy: -Infinity,
     bestFeature: -1,
     bestBin: -1,
+    bestNext: -1,
   };
 }
 
@@ -91,6 +95,7 @@ export function scanRegression(
       ws.bestProxy = proxy;
       ws.bestFeature = f;
       ws.bestBin = b;
+      ws.bestNext = touched[t + 1] as number;
     }
   }
   clear(ws, m, 1);
@@ -159,6 +164,7 @@ export function scanGini(
       ws.bestProxy = proxy;
       ws.bestFeature = f;
       ws.bestBin = b;
+      ws.bestNext = touched[t + 1] as number;
     }
   }
   clear(ws, m, k);
@@ -166,8 +172,10 @@ export function scanGini(
 }
 
 /**
- * Puts the m touched bins in ascending order: insertion sort when few (deep nodes), else a pass
- * over the bin range collecting the non-empty bins.
+ * Puts the m touched bins in ascending order: a pass over the bin range collecting the non-empty
+ * bins when the node's bins are dense in it (large nodes), else insertion sort when few (deep
+ * nodes), else a native sort — with exact bins the range can reach 65,535, so neither the range
+ * pass nor insertion sort may run on a mid-sized node whose bins are spread out.
  */
 function sortTouched(ws: SplitWorkspace, m: number): void {
   const { touched, hN } = ws;
@@ -178,7 +186,10 @@ function sortTouched(ws: SplitWorkspace, m: number): void {
     if (b < lo) lo = b;
     if (b > hi) hi = b;
   }
-  if (m * m <= 4 * (hi - lo)) {
+  if (hi - lo <= 4 * m) {
+    let t = 0;
+    for (let b = lo; b <= hi; b++) if ((hN[b] as number) > 0) touched[t++] = b;
+  } else if (m <= 32) {
     for (let t = 1; t < m; t++) {
       const b = touched[t] as number;
       let u = t - 1;
@@ -188,10 +199,7 @@ function sortTouched(ws: SplitWorkspace, m: number): void {
       }
       touched[u + 1] = b;
     }
-  } else {
-    let t = 0;
-    for (let b = lo; b <= hi; b++) if ((hN[b] as number) > 0) touched[t++] = b;
-  }
+  } else touched.subarray(0, m).sort();
 }
 
 /** Zeroes the histogram entries of the m touched bins (k sums per bin). */

@@ -10,7 +10,7 @@ import { growTree, growWorkspace, type GrownTree, type GrowWorkspace } from '../
 import type { GrowParams } from '../cart/params.ts';
 
 /** Everything a thread needs (the binned data as the tree grower reads it); the arrays may live in SharedArrayBuffers. */
-export interface ForestJob extends Pick<GrowData, 'rows' | 'cols' | 'bins' | 'y' | 'labels' | 'classes'> {
+export interface ForestJob extends Pick<GrowData, 'rows' | 'cols' | 'bins' | 'y' | 'labels' | 'classes' | 'values'> {
   grow: GrowParams;
   seed: number;
   bootstrap: boolean;
@@ -44,6 +44,7 @@ export class ForestBuilder {
       job.labels,
       job.classes,
       new Float64Array(job.rows),
+      job.values,
     );
     this.ws = growWorkspace(this.data);
     this.idx = new Uint32Array(job.rows);

@@ -3,8 +3,7 @@
  * (worker_threads), with an out-of-bag score. The fitted model is a `TreeEnsemble` averaging its
  * trees (class-probability leaves for classification), base 0, post-transform identity.
  */
-import { applyBins } from '../binner.ts';
-import { fitBins } from '../binner.ts';
+import { EXACT_MAX_BINS, applyWideBins, fitBins } from '../binner.ts';
 import { checkedTarget, outputsOf } from '../cart/learner.ts';
 import { TreeEnsembleModel } from '../cart/ensemble-model.ts';
 import { toRawTree } from '../cart/convert.ts';
@@ -43,12 +42,13 @@ export const forestLearner: ForestLearner = {
     const { forest, cart, threads } = resolveForestParams(params, ctx.task);
     const grow = resolveGrowParams(cart, x.cols, 'forest');
     const { classes, labels } = checkedTarget(x, y, ctx, 'forest');
-    const fb = fitBins(x);
-    const bm = applyBins(x, fb);
+    const fb = fitBins(x, EXACT_MAX_BINS);
+    const bm = applyWideBins(x, fb);
     const job = {
       rows: x.rows,
       cols: x.cols,
       bins: bm.bins,
+      values: fb.values,
       y,
       labels,
       classes,

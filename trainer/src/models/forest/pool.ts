@@ -75,7 +75,7 @@ export async function buildTrees(job: ForestJob, nTrees: number, threads: number
   }
   const sharedJob: ForestJob = {
     ...job,
-    bins: shared(job.bins, (b) => new Uint8Array(b)),
+    bins: shared(job.bins, (b) => new Uint16Array(b)),
     y: shared(job.y, (b) => new Float64Array(b)),
     labels: shared(job.labels, (b) => new Uint16Array(b)),
   };

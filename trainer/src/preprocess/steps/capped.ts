@@ -21,6 +21,24 @@ export function capOf(step: Spec, values: ArrayLike<number>, rows: readonly numb
   return f32(max);
 }
 
+/**
+ * A cap marks a spike at the top of a column; one that catches more than this share of the
+ * training rows is not a cap (a `value` below the data — say the -200 of an outage code — would
+ * drop every row). It is refused: missing-value codes go in the spec's `missing`, and rows to
+ * drop from every split in `row_filters` (docs/SPEC.md).
+ */
+export const CAP_MAX_SHARE = 0.5;
+
+/** Refuses a 'drop' cap at or above which more than CAP_MAX_SHARE of the training rows lie. */
+export function assertCapIsCap(step: Spec, capped: number, rows: number): void {
+  if (capped > CAP_MAX_SHARE * rows)
+    throw stepError(
+      'capped',
+      step.column,
+      `the cap ${step.value ?? ''} catches ${capped} of ${rows} training rows: a cap marks a spike at the top of the column — use missing: [...] for a missing-value code, row_filters to drop rows`,
+    );
+}
+
 /** Training rows whose value is below the cap (row-level 'drop', or the rows a flag marks). */
 export function splitCapped(
   values: ArrayLike<number>,

@@ -68,7 +68,7 @@ export function renderReport(rec: RunRecord, tests: readonly TestRecord[]): stri
   const tuning = rec.tuning
     .map(
       (t) =>
-        `<tr><td>${esc(t.candidate)}</td><td>${t.method}</td><td class="n">${t.trials.length} / ${t.space}</td><td class="n">${formatScore(t.defaultScore, m)}</td><td class="n">${formatScore(t.bestScore, m)}</td><td><code>${fmtParams(t.best)}</code></td></tr>`,
+        `<tr><td>${esc(t.candidate)}</td><td>${t.method}</td><td class="n">${t.tried} / ${t.space}</td><td class="n">${formatScore(t.defaultScore, m)}</td><td class="n">${formatScore(t.bestScore, m)}</td><td><code>${fmtParams(t.best)}</code></td></tr>`,
     )
     .join('');
   const thresholds = rec.validation.some((v) => v.threshold !== undefined);

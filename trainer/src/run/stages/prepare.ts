@@ -10,7 +10,8 @@ import type { LoadedSpec } from '../../spec/load-spec.ts';
 import { runProfile } from '../../spec/quick-profile.ts';
 import { candidatesFor, type Candidate } from '../candidates.ts';
 import { kFolds, type RunData } from '../cv.ts';
-import { groupFolds, groupKeys } from '../group-folds.ts';
+import { dayKeysOfTimes, groupFolds, groupKeys } from '../group-folds.ts';
+import { rowTimes } from '../../data/time.ts';
 import type { RunTrainingOptions } from '../run-training.ts';
 import type { RunContext } from './state.ts';
 
@@ -35,8 +36,21 @@ export function prepare(loaded: LoadedSpec, opts: RunTrainingOptions): RunContex
   const profile = runProfile(spec, quick);
   const candidates = opts.candidates ?? candidatesFor(spec.task, profile.candidates, quick);
   const k = opts.folds ?? profile.folds;
-  const folds = spec.cv.group
-    ? groupFolds(split.train, k, groupKeys(column(split.table, spec.cv.group.column), spec.cv.group.by))
+  const g = spec.cv.group;
+  // Grouping by day on the time split's own column reads its parsed times (its format, its time column).
+  const byParsedDay =
+    g?.by === 'day' &&
+    spec.split.method === 'time' &&
+    g.column === spec.split.column &&
+    (spec.split.format !== undefined || spec.split.time_column !== undefined);
+  const folds = g
+    ? groupFolds(
+        split.train,
+        k,
+        byParsedDay
+          ? dayKeysOfTimes(rowTimes(split.table, spec.split))
+          : groupKeys(column(split.table, g.column), g.by),
+      )
     : kFolds(split.train, k, seed, spec.task === 'regression' ? undefined : target.values);
   return {
     loaded,
