@@ -105,7 +105,9 @@ describe('TFLite round trip of spec-built artifacts', () => {
     ['logistic binary (tuned threshold)', 'logistic', 'binary', -1, 'float'],
     ['MLP multiclass', 'mlp', 'multiclass', -1, 'float'],
     ['MLP regression with int8 weights shipped', 'mlp', 'regression', 1, 'int8'],
-    ['logistic binary with int8 weights shipped', 'logistic', 'binary', 1, 'int8'],
+    // A small logistic model's int8 file saves under 20% of its float one, so float ships (the trainer's
+    // int8 rule); the int8 TFLite path keeps its coverage through the MLP case above.
+    ['logistic binary, int8 accepted but float ships (saves < 20%)', 'logistic', 'binary', 1, 'float'],
   ];
 
   for (const [label, kind, task, tolerance, weights] of cases) {

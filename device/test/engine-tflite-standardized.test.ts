@@ -55,7 +55,8 @@ describe('TFLite round trip of standardised models on an unscaled design', () =>
   const cases: [string, 'logistic' | 'mlp', Task, number, string][] = [
     ['MLP regression, float', 'mlp', 'regression', -1, 'float'],
     ['MLP regression, int8 shipped', 'mlp', 'regression', 1, 'int8'],
-    ['logistic binary, int8 shipped', 'logistic', 'binary', 1, 'int8'],
+    // Float ships: int8 would save under 20% of this small model (the trainer's int8 rule).
+    ['logistic binary, int8 accepted but float ships (saves < 20%)', 'logistic', 'binary', 1, 'float'],
     ['MLP multiclass, float', 'mlp', 'multiclass', -1, 'float'],
   ];
 
