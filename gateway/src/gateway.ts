@@ -1,6 +1,11 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
+  FLEET_KEY_FILE,
   assertId,
+  encode,
   errorMessage,
+  topics,
   silentLogger,
   systemClock,
   type Clock,
@@ -29,6 +34,13 @@ export interface GatewayOptions {
   localHost?: string;
   /** The fleet's artifact signing key (PEM), pinned. */
   publicKeyPem: string;
+  /**
+   * The fleet's intent key (PEM) that signs desired states (docs/SECURITY.md "Signed intent");
+   * default the file `<dataDir>/fleet-key.pub`. Without either, no desired state is accepted.
+   */
+  fleetKeyPem?: string;
+  /** The gateway's report is re-sent this often so the fleet sees it alive (default 60 s). */
+  heartbeatMs?: number;
   logger?: Logger;
   clock?: Clock;
   chunkTimeoutMs?: number;
@@ -91,11 +103,28 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     closers.push({ name: 'local broker', close: () => broker.close() });
     const local = createMqttTransport({ url: broker.url, clientId: `gw-${id}-local`, logger: log });
     closers.push({ name: 'local transport', close: () => local.close() });
+    const keyFile = join(opts.dataDir, FLEET_KEY_FILE);
+    const fleetKeyPem = opts.fleetKeyPem ?? (existsSync(keyFile) ? readFileSync(keyFile, 'utf8') : undefined);
+    if (fleetKeyPem === undefined) log.warn({ file: keyFile }, 'no fleet intent key: desired states will be refused');
     const upstream = createMqttTransport({
       url: opts.upstreamUrl,
       clientId: `gw-${id}`,
       clean: false, // persistent session: QoS 1 messages for us wait while we are away
       logger: log,
+      // The fleet learns at once that this gateway went away (docs/ARCHITECTURE.md "Deploy: desired → reported").
+      will: {
+        topic: topics.gateway(id, 'reported'),
+        payload: encode({
+          source: id,
+          kind: 'gateway',
+          revision: -1,
+          at: new Date(clock.now()).toISOString(),
+          status: 'offline',
+          models: [],
+        }),
+        qos: 1,
+        retain: true,
+      },
       ...(opts.reconnectPeriodMs !== undefined ? { reconnectPeriodMs: opts.reconnectPeriodMs } : {}),
     });
     closers.push({ name: 'upstream transport', close: () => upstream.close() });
@@ -125,6 +154,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       clock,
       logger: log,
       ...(opts.retryMs !== undefined ? { retryMs: opts.retryMs } : {}),
+      ...(opts.heartbeatMs !== undefined ? { heartbeatMs: opts.heartbeatMs } : {}),
+      ...(fleetKeyPem !== undefined ? { fleetKeyPem } : {}),
     });
     closers.push({ name: 'reconciler', close: () => reconciler.stop() });
     const relay = await createRelay({

@@ -10,6 +10,7 @@ import {
   client,
   closedPort,
   collect,
+  FLEET_INTENT_KEYS,
   desiredFor,
   deviceReport,
   generateSigningKeyPair,
@@ -45,6 +46,7 @@ async function gateway(upstreamUrl: string): Promise<Gateway> {
       upstreamUrl,
       localPort: 0,
       publicKeyPem: keys.publicKeyPem,
+      fleetKeyPem: FLEET_INTENT_KEYS.publicKeyPem,
       reconnectPeriodMs: 100,
     }),
   );
@@ -101,6 +103,7 @@ describe('gateway: store and forward', () => {
         upstreamUrl: `mqtt://127.0.0.1:${port}`,
         localPort: 0,
         publicKeyPem: keys.publicKeyPem,
+        fleetKeyPem: FLEET_INTENT_KEYS.publicKeyPem,
         reconnectPeriodMs: 100,
       }),
     );
@@ -135,6 +138,7 @@ describe('gateway: restart with the fleet away', () => {
         upstreamUrl: fleet.broker.url,
         localPort: 0,
         publicKeyPem: keys.publicKeyPem,
+        fleetKeyPem: FLEET_INTENT_KEYS.publicKeyPem,
       }),
     );
     const d = createDevice(online.localUrl);
@@ -156,6 +160,7 @@ describe('gateway: restart with the fleet away', () => {
       upstreamUrl: `mqtt://127.0.0.1:${port}`,
       localPort: 0,
       publicKeyPem: keys.publicKeyPem,
+      fleetKeyPem: FLEET_INTENT_KEYS.publicKeyPem,
     });
     try {
       expect(offline.status()).toMatchObject({
@@ -167,7 +172,7 @@ describe('gateway: restart with the fleet away', () => {
       const dev1 = await client(res, offline.localUrl, 'dev1');
       const got = await collect(dev1, topics.device('dev1', 'desired'));
       await waitFor('retained desired state', () => got.length === 1);
-      expect(got[0]?.value).toMatchObject({ target: 'dev1', revision: 3, models: [{ artifactId: art.artifactId }] });
+      expect(got[0]?.value).toEqual(desired); // the fleet-signed state, as the gateway stored it
       const fetcher = await createArtifactFetcher({ transport: dev1, kind: 'devices', selfId: 'dev1' });
       const { bundle } = await fetcher.fetch(art.artifactId, keys.publicKeyPem);
       expect(Buffer.from(bundle.files.get('model.onnx') as Uint8Array).equals(art.model)).toBe(true);

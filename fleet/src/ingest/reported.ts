@@ -18,7 +18,7 @@ function reportedHandler(kind: NodeKind): IngestHandler {
           kind: state.kind,
         });
       }
-      ctx.store.putReported(state);
+      ctx.store.putReported(state, new Date(ctx.clock.now()).toISOString());
       ctx.counters.reported++;
     },
   };
