@@ -209,6 +209,23 @@ describe('operating a site', () => {
     }
     for (const r of fleet.store.listReported().filter((x) => x.kind === 'device'))
       expect(r.models.some((m) => m.error !== undefined)).toBe(false);
+
+    // The inventory says the same.
+    const list = await outpost('devices', 'list', '--data-dir', dataDir, '--json', '--site', 'site-1');
+    expect(
+      (JSON.parse(list.stdout.join('\n')) as { id: string; state: string; active: { version: number } }[]).map((d) => [
+        d.id,
+        d.state,
+        d.active.version,
+      ]),
+    ).toEqual([
+      ['device-1', 'converged', 1],
+      ['device-2', 'converged', 1],
+    ]);
+    const models = await outpost('models', 'show', 'occupancy:3', '--data-dir', dataDir, '--json');
+    expect(JSON.parse(models.stdout.join('\n'))).toMatchObject([{ version: 3, parentVersion: 2, runningOn: [] }]);
+    const table = await outpost('gateways', 'list', '--data-dir', dataDir);
+    expect(table.stdout.join('\n')).toMatch(/site-1\s+converged\s+yes\s+(\d+)\/\1\s+2\s/);
   });
 
   it('moves forward again and back from the slots it holds, downloading nothing', async () => {
@@ -281,5 +298,19 @@ describe('operating a site', () => {
     const io = await outpost('assign', 'site-1', 'occupancy', '2', ...common(), '--offline-after', '1s');
     expect(code(io)).toBe(FleetErrorCodes.OUTCOME_FAILED);
     expect(io.stdout.join('\n')).toMatch(/device-2\s+site-1\s+offline/);
+    const offline = await outpost(
+      'devices',
+      'list',
+      '--data-dir',
+      dataDir,
+      '--state',
+      'offline',
+      '--offline-after',
+      '1s',
+    );
+    expect(offline.stdout.join('\n')).toMatch(/^device-2\s+site-1\s+offline\s/m);
+    expect(offline.stdout.join('\n')).not.toContain('device-1');
+    const unknown = await outpost('devices', 'show', 'device-9', '--data-dir', dataDir);
+    expect(code(unknown)).toBe(FleetErrorCodes.UNKNOWN_DEVICE);
   });
 });

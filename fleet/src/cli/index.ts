@@ -18,6 +18,7 @@ import {
   type CommandContext,
 } from '@outpost/protocol/cli';
 import { intentCommands } from './intent-commands.ts';
+import { inventoryCommands } from './inventory-commands.ts';
 import { timeOption } from './time-option.ts';
 
 /** Default data folder of the fleet, relative to the working directory. */
@@ -99,5 +100,11 @@ function driftCommand(ctx: CommandContext): Command {
 /** The fleet's CLI commands, fresh instances for the root `outpost` program (tests pass their own context). */
 export function fleetCommands(context: Partial<CommandContext> = {}): Command[] {
   const ctx: CommandContext = { ...processContext, ...context };
-  return [fleetCommand(ctx), registerCommand(ctx), ...intentCommands(ctx), driftCommand(ctx)];
+  return [
+    fleetCommand(ctx),
+    registerCommand(ctx),
+    ...intentCommands(ctx),
+    driftCommand(ctx),
+    ...inventoryCommands(ctx),
+  ];
 }
