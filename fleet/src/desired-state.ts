@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import {
   assertId,
   assignmentFor,
@@ -46,7 +47,7 @@ export interface IntentTarget {
   devices: string[];
 }
 
-const defaultActor = (): string => process.env.USER ?? process.env.LOGNAME ?? 'unknown';
+const defaultActor = (): string => process.env.USER ?? process.env.LOGNAME ?? userInfo().username;
 const isoNow = (clock: Clock): string => new Date(clock.now()).toISOString();
 
 export function publishDesired(transport: Transport, state: DesiredState): Promise<void> {

@@ -269,7 +269,7 @@ describe('operating a site', () => {
     expect(rollbacks.stdout.join('\n')).toMatch(/rollback\s+occupancy v1\s+fleet\s+v3 regressed/);
   });
 
-  it('prints drift for the version devices ran (an argument, not --version) and refuses one no device ran', async () => {
+  it('prints drift for the version devices ran (argument or --version, not the CLI version) and refuses one no device ran', async () => {
     const golden = devices[0]?.active()?.manifest.golden[0]?.inputs ?? {};
     await devices[0]?.predict([golden, golden, golden]);
     await devices[0]?.flushTelemetry();
@@ -285,6 +285,8 @@ describe('operating a site', () => {
     // Through the real `outpost` program: its root --version must not swallow the drift version.
     const table = await runCli('drift', ['drift', 'occupancy', '1', '--data-dir', dataDir], root);
     expect(table).toMatch(/^occupancy v1: 1 windows, 3 rows/m);
+    const flag = await runCli('drift-flag', ['drift', 'occupancy', '--version', '1', '--data-dir', dataDir], root);
+    expect(flag).toMatch(/^occupancy v1: 1 windows, 3 rows/m); // not the CLI's own version
     const byDefault = await runCli('drift-default', ['drift', 'occupancy', '--data-dir', dataDir], root);
     expect(byDefault).toMatch(/^occupancy v1: /m);
     const none = spawnTier('drift-none', ['drift', 'occupancy', '2', '--data-dir', dataDir], root);

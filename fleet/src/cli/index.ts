@@ -76,11 +76,12 @@ function registerCommand(ctx: CommandContext): Command {
 }
 
 function driftCommand(ctx: CommandContext): Command {
-  // The version is an argument, not `--version`: the root program's own --version would answer it.
+  // `outpost` reads its own --version only before the subcommand (bin/outpost.ts), so this one is drift's.
   return new Command('drift')
     .description('drift of a model version against its reference profile (PSI, Jensen–Shannon)')
     .argument('<model>', 'model name', idOption('model'))
     .argument('[version]', 'model version (default: the newest one devices sent telemetry for)', versionOption)
+    .option('--version <n>', 'model version (the same as the argument)', versionOption)
     .option('--device <id>', 'only this device', idOption('--device'))
     .option('--since <time>', 'only windows from this time (ISO, or 30m / 6h / 7d ago)', timeOption('--since'))
     .option('--until <time>', 'only windows up to this time (ISO, or a duration ago)', timeOption('--until'))
