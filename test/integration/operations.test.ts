@@ -73,6 +73,7 @@ let gateway: Gateway;
 let devices: Device[];
 let spy: Transport;
 let dataDir: string;
+let keysPublicPem: string;
 /** Artifact chunk bytes the gateway sent to device-1. */
 let chunkBytes = 0;
 const common = (): string[] => ['--data-dir', dataDir, '--broker', fleet.brokerUrl, '--timeout', '60s'];
@@ -80,6 +81,7 @@ const common = (): string[] => ['--data-dir', dataDir, '--broker', fleet.brokerU
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'outpost-ops-'));
   const keys = generateSigningKeyPair();
+  keysPublicPem = keys.publicKeyPem;
   dataDir = join(root, 'fleet');
   fleet = await startFleet({ dataDir, port: 0, publicKeyPem: keys.publicKeyPem });
   for (const [build, version] of [
@@ -314,5 +316,39 @@ describe('operating a site', () => {
     expect(offline.stdout.join('\n')).not.toContain('device-1');
     const unknown = await outpost('devices', 'show', 'device-9', '--data-dir', dataDir);
     expect(code(unknown)).toBe(FleetErrorCodes.UNKNOWN_DEVICE);
+  });
+
+  it('a device process killed with SIGKILL shows offline at once (its MQTT last will), not after the silence timeout', async () => {
+    const pub = join(root, 'release.pub');
+    writeFileSync(pub, keysPublicPem);
+    const proc = spawnTier(
+      'device-p',
+      [
+        'device',
+        '--id',
+        'device-p',
+        '--data-dir',
+        join(root, 'device-p'),
+        '--broker',
+        gateway.localUrl,
+        '--public-key',
+        pub,
+      ],
+      root,
+    );
+    const report = (): { status: string } | undefined =>
+      fleet.store.listReported().find((r) => r.source === 'device-p');
+    for (const deadline = Date.now() + 60_000; report() === undefined || report()?.status === 'offline';) {
+      if (Date.now() > deadline) throw new Error(`device-p never reported:\n${proc.output()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    proc.child.kill('SIGKILL');
+    await proc.exited;
+    for (const deadline = Date.now() + 20_000; report()?.status !== 'offline';) {
+      if (Date.now() > deadline) throw new Error('no last will arrived');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const list = await outpost('devices', 'list', '--data-dir', dataDir, '--state', 'offline'); // default 180 s timeout
+    expect(list.stdout.join('\n')).toMatch(/^device-p\s+site-1\s+offline\s/m);
   });
 });
