@@ -41,19 +41,21 @@ try {
   });
   const fleet = await startFleet({ dataDir: join(dir, 'fleet'), port: 0, publicKeyPem: built.publicKeyPem });
   const reg = await fleet.registerArtifact(built.dir);
-  await fleet.assign('site', reg.name, reg.version);
+  await fleet.assign('site', reg.name, reg.version, undefined, { allowUnknown: true }); // the gateway starts next
   const gateway = await startGateway({
     id: 'site',
     dataDir: join(dir, 'gw'),
     upstreamUrl: fleet.brokerUrl,
     localPort: 0,
     publicKeyPem: built.publicKeyPem,
+    fleetKeyPem: fleet.intentPublicKeyPem,
   });
   const device = await startDevice({
     id: 'd1',
     dataDir: join(dir, 'dev'),
     brokerUrl: gateway.localUrl,
     publicKeyPem: built.publicKeyPem,
+    fleetKeyPem: fleet.intentPublicKeyPem,
     windowRows: 100_000,
   });
   await device.waitForModel(undefined, 60_000);
