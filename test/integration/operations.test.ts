@@ -294,7 +294,7 @@ describe('operating a site', () => {
     const none = spawnTier('drift-none', ['drift', 'occupancy', '2', '--data-dir', dataDir], root);
     expect(await none.exited).toBe(ExitCode.FAILURE);
     expect(none.output()).toContain(FleetErrorCodes.NO_DEVICE_RUNS_VERSION);
-  });
+  }, 180_000); // four `outpost` processes
 
   it('a stopped device shows offline and does not count as converged', async () => {
     await devices[1]?.close();
@@ -350,5 +350,5 @@ describe('operating a site', () => {
     }
     const list = await outpost('devices', 'list', '--data-dir', dataDir, '--state', 'offline'); // default 180 s timeout
     expect(list.stdout.join('\n')).toMatch(/^device-p\s+site-1\s+offline\s/m);
-  });
+  }, 120_000);
 });
