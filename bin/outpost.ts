@@ -41,6 +41,9 @@ export async function buildProgram(argv: readonly string[] = process.argv): Prom
   const program = new Command('outpost')
     .description('Outpost — train, sign, deploy and monitor ML models on fleets of small devices')
     .version('0.1.0')
+    // The root's own options (--version, --help) only before a subcommand: after it, the
+    // subcommand's (`outpost drift occupancy --version 2` is drift's --version).
+    .enablePositionalOptions()
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: false });
   for (const [name, load] of sources) {

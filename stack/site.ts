@@ -86,7 +86,8 @@ async function ensureAssigned(
     say(`${model.name} v${model.version} already assigned to ${gatewayId}`);
     return;
   }
-  await fleet.assign(gatewayId, model.name, model.version);
+  // Before the gateway first connects (pre-provisioning): the stack starts it right after.
+  await fleet.assign(gatewayId, model.name, model.version, undefined, { allowUnknown: true, actor: 'outpost-stack' });
   say(`assigned ${model.name} v${model.version} to ${gatewayId}` + (current ? ` (it had v${current.version})` : ''));
 }
 
@@ -144,6 +145,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       localPort: options.gatewayPort ?? 0,
       enrollPort: 0,
       publicKeyPem,
+      fleetKeyPem: fleet.intentPublicKeyPem,
       logger: log.child({ tier: 'gateway', id: gatewayId }),
     });
     closers.push(() => gateway.close());
@@ -161,6 +163,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         dataDir: deviceDir,
         brokerUrl: gateway.localUrl,
         publicKeyPem,
+        fleetKeyPem: fleet.intentPublicKeyPem,
+        gatewayId,
         httpPort: base === 0 ? 0 : base + i,
         ...(options.windowRows !== undefined ? { windowRows: options.windowRows } : {}),
         logger: log.child({ tier: 'device', id }),

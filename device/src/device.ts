@@ -1,7 +1,10 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  FLEET_KEY_FILE,
   assertId,
+  encode,
+  topics,
   errorMessage,
   silentLogger,
   systemClock,
@@ -65,7 +68,19 @@ export interface DeviceOptions {
   credentials?: NodeCredentials;
   /** For an `mqtts://` broker: the CA (PEM) that signed the gateway broker's certificate. */
   brokerCa?: string | Buffer;
+  /**
+   * The fleet's intent key (PEM) that signs desired states (docs/SECURITY.md "Signed intent");
+   * default the file `<dataDir>/fleet-key.pub`. Without either, no desired state is accepted.
+   */
+  fleetKeyPem?: string;
+  /** The gateway this device belongs to; default: pinned from the first desired state accepted. */
+  gatewayId?: string;
+  /** The reported state is re-sent this often so the fleet sees the device alive (default 60 s). */
+  heartbeatMs?: number;
 }
+
+/** Default period of the device's reported-state heartbeat. */
+export const DEFAULT_DEVICE_HEARTBEAT_MS = 60_000;
 
 export interface ActiveModelInfo {
   name: string;
@@ -83,6 +98,8 @@ export interface DeviceStats {
   windowsSent: number;
   lastSeq: number;
   outboxDepth: number;
+  /** Desired states refused since start (bad or missing signature, another gateway, stale revision), by code. */
+  intentsRefused: Record<string, number>;
 }
 
 export interface Device {
@@ -118,6 +135,14 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
   const waiters = new Set<() => void>();
 
   const credentials = opts.credentials ?? readNodeCredentials(opts.dataDir, { expectId: id });
+  let fleetKeyPem = opts.fleetKeyPem;
+  if (fleetKeyPem === undefined) {
+    try {
+      fleetKeyPem = await readFile(path.join(opts.dataDir, FLEET_KEY_FILE), 'utf8');
+    } catch {
+      log.warn({ file: FLEET_KEY_FILE }, 'no fleet intent key: desired states will be refused');
+    }
+  }
   const transport = createMqttTransport({
     url: opts.brokerUrl,
     clientId: `dev-${id}`,
@@ -125,6 +150,20 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
     logger: log,
     ...(credentials ? { username: credentials.username, password: credentials.password } : {}),
     ...(opts.brokerCa !== undefined ? { ca: opts.brokerCa } : {}),
+    // The gateway (and through it the fleet) learns at once that this device went away.
+    will: {
+      topic: topics.device(id, 'reported'),
+      payload: encode({
+        source: id,
+        kind: 'device',
+        revision: -1,
+        at: new Date(clock.now()).toISOString(),
+        status: 'offline',
+        models: [],
+      }),
+      qos: 1,
+      retain: true,
+    },
   });
   const telemetry = new TelemetryPublisher({
     deviceId: id,
@@ -172,6 +211,9 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
     slots,
     reporter,
     logger: log,
+    state,
+    ...(fleetKeyPem !== undefined ? { fleetKeyPem } : {}),
+    ...(opts.gatewayId !== undefined ? { gatewayId: opts.gatewayId } : {}),
     active: () => current,
     activate: async (model) => {
       const previous = current;
@@ -190,6 +232,7 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
     log.info({ broker: opts.brokerUrl }, 'connected');
     reporter.publish(); // the gateway learns about devices from their reported state
   });
+  const heartbeat = clock.setInterval(() => reporter.publish(), opts.heartbeatMs ?? DEFAULT_DEVICE_HEARTBEAT_MS);
   transport.start().catch((err: unknown) => log.error({ err: errorMessage(err) }, 'mqtt start failed'));
   await telemetry.start();
 
@@ -212,6 +255,7 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
       health: () => telemetry.health(),
     });
   } catch (err) {
+    clock.clearInterval(heartbeat);
     await transport.close();
     await current?.session.release();
     throw err;
@@ -276,10 +320,15 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
       return done;
     },
     flushTelemetry: () => telemetry.flush(),
-    stats: () => ({ predictions: predictor.predictions, ...telemetry.stats() }),
+    stats: () => ({
+      predictions: predictor.predictions,
+      ...telemetry.stats(),
+      intentsRefused: Object.fromEntries(updater.refused),
+    }),
     async close() {
       if (closed) return;
       closed = true;
+      clock.clearInterval(heartbeat);
       await http.close();
       await updater.stop();
       await telemetry.close();

@@ -9,7 +9,7 @@ export const DeviceErrorCodes = defineErrors('device', {
   SMOKE_TEST_FAILED:
     "a downloaded model's outputs differ from its manifest's golden examples; the previous model stays active",
   VERSION_NOT_NEWER:
-    "an artifact's version is not newer than the last accepted version of that model (replay protection)",
+    "an artifact's version is older than the last accepted version of that model, and no signed rollback names it (downgrade protection)",
   MODEL_LOAD: 'the inference engine cannot load the model, or the model does not match its manifest',
   MODEL_FILE_MISSING:
     "an artifact has no file for the device's engine: `details.role` is the role that engine runs (`model` for onnxruntime-web, `model-tflite` for TFLite, e.g. no model.tflite for a tree model), `details.engine`, and `details.files` lists the files it does have. The update is refused before the slot is written, and the previous model stays active",

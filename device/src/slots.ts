@@ -167,14 +167,21 @@ export class ModelSlots {
     return undefined;
   }
 
-  /** Makes a slot the active one and records the accepted version; resolves once durable. */
-  async activate(model: LoadedModel): Promise<void> {
+  /**
+   * Makes a slot the active one and records the accepted version; resolves once durable. After a
+   * signed explicit rollback (`rollback`), the rolled-back version becomes the last accepted one,
+   * so the model can move forward again from there.
+   */
+  async activate(model: LoadedModel, rollback = false): Promise<void> {
     await this.state.update((s) => {
       const previous = s.lastAccepted[model.name] ?? 0;
       return {
         ...s,
         active: model.slot,
-        lastAccepted: { ...s.lastAccepted, [model.name]: Math.max(previous, model.version) },
+        lastAccepted: {
+          ...s.lastAccepted,
+          [model.name]: rollback ? model.version : Math.max(previous, model.version),
+        },
       };
     });
   }

@@ -1,7 +1,10 @@
 import {
   DesiredState,
   OutpostError,
+  assignmentFor,
+  checkIntent,
   decode,
+  intentDigest,
   errorMessage,
   topics,
   type ArtifactBundle,
@@ -14,6 +17,7 @@ import { isTransientTransferError, type ArtifactFetcher } from '@outpost/protoco
 import { DeviceErrorCodes, deviceError } from './errors.ts';
 import type { Reporter } from './reporter.ts';
 import type { LoadedModel, ModelSlots } from './slots.ts';
+import type { StateFile } from './store/state-file.ts';
 import { smokeTest } from './smoke-test.ts';
 
 export interface UpdaterOptions {
@@ -27,6 +31,15 @@ export interface UpdaterOptions {
   active(): LoadedModel | undefined;
   /** Swaps the running model in; the caller releases the previous session. */
   activate(model: LoadedModel): Promise<void>;
+  /** The fleet's intent public key (PEM); without it every desired state is refused. */
+  fleetKeyPem?: string;
+  /**
+   * The gateway this device belongs to: desired states for another gateway are refused. Absent:
+   * the gateway of the first desired state accepted is pinned in state.json.
+   */
+  gatewayId?: string;
+  /** Where the highest accepted revision is kept across restarts. */
+  state: StateFile;
 }
 
 /**
@@ -56,6 +69,10 @@ export class Updater {
   private idle: Promise<void> = Promise.resolve();
   /** Non-transient failures by revision and artifact, so a re-delivered desired state is not retried. */
   private readonly failed = new Map<string, OutpostError>();
+  /** Desired states refused (bad signature, another gateway, stale revision), by code. */
+  readonly refused = new Map<string, number>();
+  /** Serialises intent checks with their state.json write, so two messages cannot both pass one revision. */
+  private accepting: Promise<void> = Promise.resolve();
   private readonly log: Logger;
 
   constructor(private readonly o: UpdaterOptions) {
@@ -76,15 +93,39 @@ export class Updater {
     await this.idle;
   }
 
-  onDesired(payload: Buffer): void {
+  onDesired(payload: Buffer): Promise<void> {
+    this.accepting = this.accepting.then(() => this.accept(payload));
+    return this.accepting;
+  }
+
+  /**
+   * Acts only on a desired state the fleet signed, for this device's gateway, whose revision is not
+   * below the highest accepted (docs/SECURITY.md "Signed intent"); the revision is made durable
+   * before the update starts.
+   */
+  private async accept(payload: Buffer): Promise<void> {
     if (this.stopped) return;
+    const { state } = this.o;
     let desired: DesiredState;
     try {
       desired = decode(DesiredState, payload, 'desired state');
+      const held = state.get().intent;
+      checkIntent(desired, {
+        fleetKeyPem: this.o.fleetKeyPem,
+        gatewayId: this.o.gatewayId ?? held?.gateway,
+        accepted: held,
+      });
+      if (held?.revision !== desired.revision || held.digest !== intentDigest(desired)) {
+        const intent = { revision: desired.revision, digest: intentDigest(desired), gateway: desired.target };
+        await state.update((s) => ({ ...s, intent }));
+      }
     } catch (err) {
-      this.log.warn({ err: errorMessage(err) }, 'ignored invalid desired state');
+      const code = err instanceof OutpostError ? err.code : 'invalid';
+      this.refused.set(code, (this.refused.get(code) ?? 0) + 1);
+      this.log.warn({ code, err: errorMessage(err) }, 'desired state refused');
       return;
     }
+    if (this.stopped) return;
     this.next = desired;
     if (this.running) return; // the loop picks the latest one up
     this.running = true;
@@ -112,7 +153,7 @@ export class Updater {
 
   private async apply(desired: DesiredState): Promise<void> {
     const { deviceId, reporter } = this.o;
-    const assignment = desired.models.find((m) => !m.devices || m.devices.includes(deviceId));
+    const assignment = assignmentFor(desired, deviceId);
     const active = this.o.active();
     if (!assignment) {
       reporter.set(desired.revision, active ? 'converged' : 'idle', this.activeModels());
@@ -141,7 +182,7 @@ export class Updater {
         await loaded.session.release();
         throw err;
       }
-      await this.o.slots.activate(loaded);
+      await this.o.slots.activate(loaded, assignment.rollback === true);
       await this.o.activate(loaded);
       this.log.info(
         { model: loaded.name, version: loaded.version, slot: loaded.slot, file: loaded.modelFile },
@@ -169,14 +210,30 @@ export class Updater {
   ): Promise<LoadedModel> {
     const { slots } = this.o;
     const slot = slots.inactive();
-    // An explicit rollback: the assignment names the artifact still in the inactive slot (the
-    // previous model), which passed every check when it was installed; the version rule is waived.
+    // The version rule: not older than the last accepted (the same version is the same artifact:
+    // the fleet registers one per version, e.g. a device coming back to its site-wide model),
+    // unless the fleet signed an explicit rollback.
+    const checkVersion = (name: string, version: number): void => {
+      const last = slots.lastAccepted(name);
+      if (assignment.rollback !== true && last !== undefined && version < last) {
+        throw deviceError(
+          DeviceErrorCodes.VERSION_NOT_NEWER,
+          `${name} v${version} is not newer than the accepted v${last}`,
+          {
+            details: { version, lastAccepted: last },
+          },
+        );
+      }
+    };
+    checkVersion(assignment.name, assignment.version);
+    // The inactive slot may already hold the assigned artifact (the previous model): switch to it
+    // without a download; it is verified again as it loads.
     const previous = await this.readSlot(slot);
     if (previous) {
       try {
         progress('loading');
         const loaded = await slots.load(slot, previous, assignment.artifactId);
-        this.log.info({ model: loaded.name, version: loaded.version }, 'rolling back to the previous slot');
+        this.log.info({ model: loaded.name, version: loaded.version }, 'switching to the model in the other slot');
         return loaded;
       } catch {
         /* not that artifact (or damaged): download it */
@@ -191,16 +248,7 @@ export class Updater {
         `artifact is ${manifest.name} v${manifest.version}, assignment is ${assignment.name} v${assignment.version}`,
       );
     }
-    const last = slots.lastAccepted(manifest.name);
-    if (last !== undefined && manifest.version <= last) {
-      throw deviceError(
-        DeviceErrorCodes.VERSION_NOT_NEWER,
-        `${manifest.name} v${manifest.version} is not newer than the accepted v${last}`,
-        {
-          details: { version: manifest.version, lastAccepted: last },
-        },
-      );
-    }
+    checkVersion(manifest.name, manifest.version);
     // A file this device's engine cannot run (no model.tflite for a TFLite device) is refused before
     // it overwrites the inactive slot, which may hold the model to roll back to.
     slots.modelFile(manifest);

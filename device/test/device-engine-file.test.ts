@@ -26,7 +26,7 @@ import { modelFileFor } from '../src/inference/model-file.ts';
 import { createTfliteEngine } from '../src/inference/tflite/tflite-engine.ts';
 import { ModelSlots } from '../src/slots.ts';
 import { StateFile } from '../src/store/state-file.ts';
-import { startFakeGateway, waitFor, type FakeGateway } from './helpers/fake-gateway.ts';
+import { FLEET_INTENT_KEYS, startFakeGateway, waitFor, type FakeGateway } from './helpers/fake-gateway.ts';
 import { writeFixtureArtifact, type FixtureArtifact } from './helpers/fixture-artifact.ts';
 import { specFixture, specModel, type SpecFixture } from './helpers/spec-models.ts';
 
@@ -78,6 +78,7 @@ describe('the model file a device runs follows its engine', () => {
       dataDir,
       brokerUrl: gw.broker.url,
       publicKeyPem: keys.publicKeyPem,
+      fleetKeyPem: FLEET_INTENT_KEYS.publicKeyPem,
       engine,
       chunkTimeoutMs: 2000,
     });

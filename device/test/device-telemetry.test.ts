@@ -6,7 +6,7 @@ import { TelemetryWindow, generateSigningKeyPair, topics, validate, type Signing
 import { startEmbeddedBroker } from '@outpost/protocol/broker';
 import { CsvReplaySource, startDevice, type Device } from '../src/index.ts';
 import { FakeClock } from './helpers/fake-clock.ts';
-import { startFakeGateway, waitFor, type FakeGateway } from './helpers/fake-gateway.ts';
+import { FLEET_INTENT_KEYS, startFakeGateway, waitFor, type FakeGateway } from './helpers/fake-gateway.ts';
 import { writeFixtureArtifact, type FixtureArtifact } from './helpers/fixture-artifact.ts';
 
 describe('device telemetry over a real broker', () => {
@@ -28,6 +28,7 @@ describe('device telemetry over a real broker', () => {
       dataDir,
       brokerUrl,
       publicKeyPem: keys.publicKeyPem,
+      fleetKeyPem: FLEET_INTENT_KEYS.publicKeyPem,
       clock,
       windowRows: 3,
       windowMs: 10_000,

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MANIFEST_FILE, MAX_MANIFEST_BYTES, Manifest, artifactIdOf, decode } from '@outpost/protocol';
 import { closeEnough, loadCsvRows, startDevice } from '../src/index.ts';
-import { startFakeGateway, type FakeGateway } from './helpers/fake-gateway.ts';
+import { FLEET_INTENT_KEYS, startFakeGateway, type FakeGateway } from './helpers/fake-gateway.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const BUILD = path.join(ROOT, 'firmware-models', 'housing', '1');
@@ -41,6 +41,7 @@ describe('a real trainer artifact on the device', () => {
       dataDir: path.join(root, 'dev'),
       brokerUrl: gw.broker.url,
       publicKeyPem,
+      fleetKeyPem: FLEET_INTENT_KEYS.publicKeyPem,
     });
     try {
       await gw.publishDesired('housing-1', 1, [{ artifactId, manifest }]);

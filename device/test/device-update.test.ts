@@ -12,7 +12,7 @@ import {
 } from '@outpost/protocol';
 import { readFileSync } from 'node:fs';
 import { DeviceErrorCodes, startDevice, type Device } from '../src/index.ts';
-import { startFakeGateway, waitFor, type FakeGateway } from './helpers/fake-gateway.ts';
+import { FLEET_INTENT_KEYS, startFakeGateway, waitFor, type FakeGateway } from './helpers/fake-gateway.ts';
 import { writeFixtureArtifact, type FixtureArtifact } from './helpers/fixture-artifact.ts';
 import { expected } from './helpers/onnx-model.ts';
 
@@ -56,6 +56,7 @@ describe('device update over a real broker', () => {
       dataDir: dataDir ?? mkdtempSync(path.join(root, 'dev-')),
       brokerUrl: brokerUrl ?? gw.broker.url,
       publicKeyPem: keys.publicKeyPem,
+      fleetKeyPem: FLEET_INTENT_KEYS.publicKeyPem,
       chunkTimeoutMs: 2000,
     });
     open.push(d);
@@ -218,15 +219,17 @@ describe('device update over a real broker', () => {
     expect(d.active()?.version).toBe(2);
   });
 
-  it('rolls back to the previous slot when the desired state names the artifact it holds', async () => {
+  it('rolls back to the previous slot, without a download, on a signed rollback naming the artifact it holds', async () => {
     const id = nextId();
     const d = await newDevice(id);
     await gw.publishDesired(id, 1, [v1]);
     await d.waitForModel((m) => m.version === 1);
     await gw.publishDesired(id, 2, [v2]);
     await d.waitForModel((m) => m.version === 2);
-    await gw.publishDesired(id, 3, [v1]);
+    const served = gw.served.get(v1.artifactId);
+    await gw.publishDesired(id, 3, [v1], { rollback: true });
     await d.waitForModel((m) => m.version === 1);
+    expect(gw.served.get(v1.artifactId)).toBe(served);
     await waitFor(
       'converged on revision 3',
       () => lastReport(gw, id)?.revision === 3 && lastReport(gw, id)?.status === 'converged',

@@ -13,7 +13,7 @@ import {
   type SigningKeyPair,
 } from '@outpost/protocol';
 import { DeviceErrorCodes, startDevice, type Device } from '../src/index.ts';
-import { startFakeGateway, waitFor, type FakeGateway } from './helpers/fake-gateway.ts';
+import { FLEET_INTENT_KEYS, startFakeGateway, waitFor, type FakeGateway } from './helpers/fake-gateway.ts';
 import { writeFixtureArtifact, type FixtureArtifact } from './helpers/fixture-artifact.ts';
 
 /**
@@ -67,12 +67,14 @@ describe('predict input checks over real HTTP and onnxruntime', () => {
       dataDir: path.join(root, 'tiny'),
       brokerUrl: gw.broker.url,
       publicKeyPem: keys.publicKeyPem,
+      fleetKeyPem: FLEET_INTENT_KEYS.publicKeyPem,
     });
     housingDevice = await startDevice({
       id: 'housing-1',
       dataDir: path.join(root, 'housing'),
       brokerUrl: gw.broker.url,
       publicKeyPem: readFileSync(path.resolve(HOUSING_DIR, '../../signing.pub'), 'utf8'),
+      fleetKeyPem: FLEET_INTENT_KEYS.publicKeyPem,
     });
     await gw.publishDesired('tiny-1', 1, [tiny]);
     await gw.publishDesired('housing-1', 1, [housing]);

@@ -11,7 +11,7 @@ import {
   type SigningKeyPair,
 } from '@outpost/protocol';
 import { startDevice, type Device } from '../src/index.ts';
-import { startFakeGateway, waitFor, type FakeGateway } from './helpers/fake-gateway.ts';
+import { FLEET_INTENT_KEYS, startFakeGateway, waitFor, type FakeGateway } from './helpers/fake-gateway.ts';
 import { writeFixtureArtifact, type FixtureArtifact } from './helpers/fixture-artifact.ts';
 
 function lastReport(gw: FakeGateway, id: string): ReportedState | undefined {
@@ -65,6 +65,7 @@ describe('device update after a forged artifact reply', () => {
         dataDir: mkdtempSync(path.join(root, 'dev-')),
         brokerUrl: gw.broker.url,
         publicKeyPem: keys.publicKeyPem,
+        fleetKeyPem: FLEET_INTENT_KEYS.publicKeyPem,
         chunkTimeoutMs: 2000,
       });
       await gw.publishDesired(id, 7, [v1]);

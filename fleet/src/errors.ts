@@ -15,6 +15,18 @@ export const FleetErrorCodes = defineErrors('fleet', {
     "a device's telemetry window, label or report names no relaying gateway: the fleet accepts device messages only through the gateway the device belongs to; dead-lettered",
   DEVICE_NOT_ON_GATEWAY:
     "a device's telemetry window, label or report arrived through a gateway other than the one the device belongs to (`details.gateway`, `details.owner`): forged, or a device moved without being bound again; dead-lettered, never stored, so it cannot shadow the device's real sequence numbers",
+  UNKNOWN_GATEWAY:
+    'an assignment or rollback names a gateway the fleet has never heard from (no report, no desired state)',
+  UNKNOWN_DEVICE:
+    'an assignment or rollback names a device the fleet does not know at that gateway (`details.devices`)',
+  VERSION_WITHDRAWN: 'the version was withdrawn (`outpost withdraw`) and can no longer be assigned or rolled back to',
+  VERSION_OLDER:
+    'an assignment names a version older than the one its scope runs; going back is `outpost rollback --to <version>`',
+  NO_EARLIER_VERSION: 'a rollback has no registered, not withdrawn version older than the one assigned to go back to',
+  NOT_ASSIGNED: 'a rollback or unassign names a model (or scope) that has no assignment to change',
+  OUTCOME_FAILED:
+    'a command waited for its devices and at least one refused the change, is offline, or did not finish in time (`details.devices`)',
+  NO_DEVICE_RUNS_VERSION: 'a drift request names a version no device has sent telemetry for (in the time range)',
   INGEST_FAILED:
     'a handler failed for a reason other than bad input (e.g. the store); the message is dead-lettered with this code',
 });

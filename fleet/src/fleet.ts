@@ -16,7 +16,19 @@ import {
 } from '@outpost/protocol';
 import { createMqttTransport, serveArtifacts, type ServiceCredential } from '@outpost/protocol/node';
 import { startEmbeddedBroker, type EmbeddedBroker } from '@outpost/protocol/broker';
-import { assign, publishDesired } from './desired-state.ts';
+import {
+  assign,
+  publishDesired,
+  resignStored,
+  rollback,
+  unassign,
+  withdraw,
+  type IntentOptions,
+  type RollbackOptions,
+  type RollbackResult,
+  type WithdrawResult,
+} from './desired-state.ts';
+import { loadIntentKey } from './intent/intent-key.ts';
 import { modelDrift, type DriftReport, type DriftThresholds } from './drift/drift-report.ts';
 import { deadLetter, routeIngestion } from './ingest/dispatcher.ts';
 import { newCounters, type IngestContext } from './ingest/handler.ts';
@@ -61,7 +73,7 @@ export interface FleetOptions {
   serviceCredential?: ServiceCredential;
   /** Port of the enrol endpoint (docs/SECURITY.md "Identity"); absent, it is not served. 0 picks a free port. */
   enrollPort?: number;
-  /** The fleet's intent public key (PEM), handed to gateways in enrol replies when set. */
+  /** The intent public key (PEM) handed to gateways in enrol replies; default the fleet's own intent key. */
   fleetKeyPem?: string;
 }
 
@@ -87,7 +99,19 @@ export interface Fleet {
   /** Removes a gateway's credentials and disconnects it. */
   revokeGateway(gatewayId: string): void;
   registerArtifact(dir: string): Promise<RegisteredArtifact>;
-  assign(gatewayId: string, model: string, version: number, devices?: string[]): Promise<DesiredState>;
+  /** The fleet's intent public key (PEM): gateways and devices verify desired states with it. */
+  intentPublicKeyPem: string;
+  /** Assigns a version site-wide or to `devices` (docs/ARCHITECTURE.md "Deploy: desired → reported"). */
+  assign(
+    gatewayId: string,
+    model: string,
+    version: number,
+    devices?: string[],
+    opts?: IntentOptions,
+  ): Promise<DesiredState>;
+  unassign(gatewayId: string, devices?: string[], opts?: IntentOptions): Promise<DesiredState>;
+  rollback(model: string, opts?: RollbackOptions): Promise<RollbackResult>;
+  withdraw(model: string, version: number, opts?: IntentOptions): WithdrawResult;
   drift(model: string, opts?: { version?: number; device?: string }): DriftReport;
   stats(): FleetStats;
   close(): Promise<void>;
@@ -103,6 +127,8 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   const clock = opts.clock ?? systemClock;
   keyId(opts.publicKeyPem); // OUTPOST_ERR_KEY_INVALID now rather than at the first registration
   mkdirSync(opts.dataDir, { recursive: true });
+  const intentKeys = loadIntentKey(opts.dataDir);
+  const intentKeyId = keyId(intentKeys.publicKeyPem);
 
   const closers: (() => Promise<void> | void)[] = [];
   const closeAll = async (): Promise<void> => {
@@ -128,7 +154,8 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       dataDir: opts.dataDir,
       serviceUsername: clientId,
       service: opts.serviceCredential ?? loadOrCreateServiceCredential(opts.dataDir, clientId),
-      fleetKeyPem: () => opts.fleetKeyPem,
+      // Enrolled gateways learn the key desired states are signed with (docs/SECURITY.md "Signed intent").
+      fleetKeyPem: () => opts.fleetKeyPem ?? intentKeys.publicKeyPem,
       clock,
       logger,
     });
@@ -192,7 +219,10 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     });
     closers.push(() => transport.close());
     await transport.start();
-    for (const state of store.listDesired()) await publishDesired(transport, state);
+    const intent = { store, clock, intentKeys, transport };
+    for (const state of resignStored(intent, (s) => s.signature?.keyId === intentKeyId)) {
+      await publishDesired(transport, state);
+    }
     logger.info({ brokerUrl, dataDir: opts.dataDir }, 'fleet started');
 
     let closed = false;
@@ -207,8 +237,12 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       },
       registerArtifact: async (dir) =>
         registerArtifact({ store, dataDir: opts.dataDir, publicKeyPem: opts.publicKeyPem, clock }, dir),
-      assign: (gatewayId, model, version, devices) =>
-        assign({ store, clock, transport }, gatewayId, model, version, devices),
+      intentPublicKeyPem: intentKeys.publicKeyPem,
+      assign: async (gatewayId, model, version, devices, o) =>
+        (await assign(intent, gatewayId, model, version, devices, o)).state,
+      unassign: async (gatewayId, devices, o) => (await unassign(intent, gatewayId, devices, o)).state,
+      rollback: (model, o) => rollback(intent, model, o),
+      withdraw: (model, version, o) => withdraw(intent, model, version, o),
       drift: (model, o = {}) =>
         modelDrift(store, model, { ...o, ...(opts.driftThresholds ? { thresholds: opts.driftThresholds } : {}) }),
       stats: () => ({

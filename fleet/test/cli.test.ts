@@ -82,7 +82,7 @@ describe('fleet CLI', () => {
     expect(table.split('\n')[1]).toMatch(/^feature\s+PSI\s+JS\s+rows\s+status$/);
     expect(table.split('\n')[2]).toMatch(/^x\s+\d+\.\d{4}\s+\d\.\d{4}\s+2000\s+major$/);
 
-    await run(io, 'drift', 'housing', '--data-dir', dataDir, '--json', '--device', 'dev1', '--version', '1');
+    await run(io, 'drift', 'housing', '1', '--data-dir', dataDir, '--json', '--device', 'dev1');
     const json = JSON.parse(io.stdout[2] ?? '') as { device: string; features: { feature: string; status: string }[] };
     expect(json.device).toBe('dev1');
     expect(json.features[0]).toMatchObject({ feature: 'x', status: 'major' });
@@ -159,11 +159,47 @@ describe('fleet CLI', () => {
     try {
       const io = captureIO();
       await run(io, 'register', a.dir, '--data-dir', dataDir);
-      await run(io, 'assign', 'gw1', 'housing', '1', '--data-dir', dataDir, '--broker', url, '--devices', 'dev1,dev2');
-      expect(io.stderr).toEqual([]);
-      expect(io.stdout[1]).toBe('assigned housing v1 to gw1 (revision 1)');
-
       const client = gatewayTransport(dataDir, url, 'gw1');
+      // gw1 has reported to the fleet, with its two devices: the fleet knows them.
+      const reporter = gatewayTransport(dataDir, url, 'gw1');
+      await reporter.start();
+      await reporter.publish(
+        topics.gateway('gw1', 'reported'),
+        encode({
+          source: 'gw1',
+          kind: 'gateway',
+          revision: -1,
+          at: '2026-01-01T00:00:00.000Z',
+          status: 'idle',
+          models: [],
+          devices: ['dev1', 'dev2'],
+        }),
+        { qos: 1, retain: true },
+      );
+      await reporter.close();
+      const seen = openSqliteStore(join(dataDir, 'fleet.db'));
+      try {
+        await waitFor(() => seen.listReported().length === 1, 'gateway report stored');
+      } finally {
+        seen.close();
+      }
+      await run(
+        io,
+        'assign',
+        'gw1',
+        'housing',
+        '1',
+        '--data-dir',
+        dataDir,
+        '--broker',
+        url,
+        '--devices',
+        'dev1,dev2',
+        '--no-wait',
+      );
+      expect(io.stderr).toEqual([]);
+      expect(io.stdout[1]).toBe('assigned housing v1 to gw1 devices dev1,dev2 (revision 1)');
+
       let got: DesiredState | undefined;
       await client.route(topics.gateway('gw1', 'desired'), (_t, p) => {
         got = decode(DesiredState, p, 'desired');
@@ -174,6 +210,7 @@ describe('fleet CLI', () => {
         expect(state.models).toEqual([
           { name: 'housing', version: 1, artifactId: a.artifactId, devices: ['dev1', 'dev2'] },
         ]);
+        expect(state.signature?.alg).toBe('ed25519');
         // the running service ingests too
         await client.publish(topics.device('dev1', 'telemetry'), encode(fixtureWindow('dev1', 0)));
       } finally {

@@ -1,7 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ErrorCodes, DesiredState, decode, encode, isOutpostError, topics, type Transport } from '@outpost/protocol';
+import {
+  ErrorCodes,
+  DesiredState,
+  decode,
+  encode,
+  isOutpostError,
+  topics,
+  verifyDesiredState,
+  type Transport,
+} from '@outpost/protocol';
 import { createArtifactFetcher } from '@outpost/protocol/node';
 import { startEmbeddedBroker } from '@outpost/protocol/broker';
 import { FleetErrorCodes } from '../src/errors.ts';
@@ -31,6 +40,9 @@ async function readDesired(url: string, gatewayId: string, fleetDataDir: string)
     await t.close();
   }
 }
+
+/** Assign before the gateway ever connected (pre-provisioning): these tests run no gateway. */
+const PRE = { allowUnknown: true };
 
 describe('fleet service', () => {
   const keys = newKeys();
@@ -64,16 +76,19 @@ describe('fleet service', () => {
 
   it('publishes a retained desired state that a client subscribing later receives', async () => {
     await fleet.registerArtifact(artifact.dir);
-    const first = await fleet.assign('gw1', 'housing', 1);
-    expect(first).toEqual({
+    const first = await fleet.assign('gw1', 'housing', 1, undefined, PRE);
+    const { signature, ...body } = first;
+    expect(body).toEqual({
       target: 'gw1',
       revision: 1,
       issuedAt: '2025-01-01T00:00:00.000Z',
       models: [{ name: 'housing', version: 1, artifactId: artifact.artifactId }],
     });
+    expect(signature?.alg).toBe('ed25519');
+    verifyDesiredState(first, fleet.intentPublicKeyPem); // signed with the fleet's intent key
     expect(await readDesired(fleet.brokerUrl, 'gw1', join(tmp.dir, 'data'))).toEqual(first);
 
-    const second = await fleet.assign('gw1', 'housing', 1, ['dev2', 'dev1']);
+    const second = await fleet.assign('gw1', 'housing', 1, ['dev2', 'dev1'], PRE);
     expect(second.revision).toBe(2);
     expect(second.models).toEqual([
       { name: 'housing', version: 1, artifactId: artifact.artifactId },
@@ -85,17 +100,19 @@ describe('fleet service', () => {
 
   it('refuses to assign an unregistered version or a bad id', async () => {
     await fleet.registerArtifact(artifact.dir);
-    await fleet.assign('gw1', 'housing', 1);
-    await expect(fleet.assign('gw1', 'housing', 9)).rejects.toSatisfy((e) =>
+    await fleet.assign('gw1', 'housing', 1, undefined, PRE);
+    await expect(fleet.assign('gw1', 'housing', 9, undefined, PRE)).rejects.toSatisfy((e) =>
       isOutpostError(e, FleetErrorCodes.VERSION_NOT_REGISTERED),
     );
-    await expect(fleet.assign('gw/1', 'housing', 1)).rejects.toSatisfy((e) => isOutpostError(e, ErrorCodes.ID_INVALID));
+    await expect(fleet.assign('gw/1', 'housing', 1, undefined, PRE)).rejects.toSatisfy((e) =>
+      isOutpostError(e, ErrorCodes.ID_INVALID),
+    );
     expect(fleet.store.getDesired('gw1')?.revision).toBe(1);
   });
 
   it('serves a registered artifact to a gateway fetcher, byte-identical', async () => {
     await fleet.registerArtifact(artifact.dir);
-    await fleet.assign('gw1', 'housing', 1); // the fleet serves a gateway only what it is assigned
+    await fleet.assign('gw1', 'housing', 1, undefined, PRE); // the fleet serves a gateway only what it is assigned
     const gw: Transport = gatewayTransport(join(tmp.dir, 'data'), fleet.brokerUrl, 'gw1');
     try {
       const fetcher = await createArtifactFetcher({
@@ -176,7 +193,7 @@ describe('fleet on an external broker', () => {
         expect(first.brokerUrl).toBe(broker.url);
         const a = writeFixtureArtifact(tmp.dir, keys, 'occupancy', 3);
         await first.registerArtifact(a.dir);
-        state = await first.assign('site-7', 'occupancy', 3);
+        state = await first.assign('site-7', 'occupancy', 3, undefined, PRE);
       } finally {
         await first.close();
       }

@@ -73,10 +73,13 @@ describe('registry', () => {
     expect(existsSync(artifactDir(deps.dataDir, a.artifactId))).toBe(false);
   });
 
-  it('refuses an artifact signed with another key (SIGNATURE_INVALID)', () => {
+  it('refuses an artifact signed with another key (SIGNATURE_INVALID) without burning its version', () => {
     const a = writeFixtureArtifact(tmp.dir, newKeys());
     expect(codeOf(() => registerArtifact(deps, a.dir))).toBe(ErrorCodes.SIGNATURE_INVALID);
     expect(deps.store.listArtifacts()).toEqual([]);
+    // The same (name, version) signed with the fleet's key registers afterwards.
+    const genuine = writeFixtureArtifact(tmp.dir, keys);
+    expect(registerArtifact(deps, genuine.dir)).toMatchObject({ name: a.manifest.name, version: a.manifest.version });
   });
 
   it('names a folder without manifest.json and a manifest that is not JSON', () => {

@@ -180,6 +180,66 @@ export function storeContract(
       expect(store.getDesired('gw1')?.models).toEqual([]);
     });
 
+    it('keeps an audit log, filtered by time, model and action, oldest first', () => {
+      const at = (m: number): string => new Date(Date.UTC(2025, 0, 1, 0, m)).toISOString();
+      store.addAudit({ at: at(0), actor: 'ana', action: 'assign', model: 'housing', version: 2, target: 'gw1' });
+      store.addAudit({
+        at: at(5),
+        actor: 'ana',
+        action: 'rollback',
+        model: 'housing',
+        version: 1,
+        target: 'gw1',
+        reason: 'bad',
+        details: { from: 2 },
+      });
+      store.addAudit({ at: at(9), actor: 'bo', action: 'withdraw', model: 'other', version: 7, target: 'fleet' });
+      expect(store.audit().map((e) => e.action)).toEqual(['assign', 'rollback', 'withdraw']);
+      expect(store.audit({ since: at(1), until: at(6) })).toEqual([
+        {
+          id: 2,
+          at: at(5),
+          actor: 'ana',
+          action: 'rollback',
+          model: 'housing',
+          version: 1,
+          target: 'gw1',
+          reason: 'bad',
+          details: { from: 2 },
+        },
+      ]);
+      expect(store.audit({ model: 'other' }).map((e) => e.actor)).toEqual(['bo']);
+      expect(store.audit({ action: 'assign' }).map((e) => e.version)).toEqual([2]);
+    });
+
+    it('withdraws a version once, and lists the versions devices sent telemetry for', () => {
+      store.putArtifact(record('housing', 1, id('a')));
+      store.withdrawArtifact('housing', 1, '2025-01-02T00:00:00.000Z');
+      store.withdrawArtifact('housing', 1, '2025-01-03T00:00:00.000Z');
+      expect(store.findArtifact('housing', 1)?.withdrawnAt).toBe('2025-01-02T00:00:00.000Z');
+      store.insertTelemetry(fixtureWindow('dev1', 0, { version: 2 }), '2025-01-01T00:00:00.000Z');
+      store.insertTelemetry(fixtureWindow('dev1', 1, { version: 1 }), '2025-01-01T00:00:00.000Z');
+      expect(store.telemetryVersions({ model: 'housing' })).toEqual([1, 2]);
+      expect(store.telemetryVersions({ model: 'housing', since: '2025-01-01T00:02:00.000Z' })).toEqual([]);
+    });
+
+    it('knows when it last heard from each node: its report or its latest window', () => {
+      const report: ReportedState = {
+        source: 'dev1',
+        kind: 'device',
+        revision: 1,
+        at: '2020-01-01T00:00:00.000Z',
+        status: 'converged',
+        models: [],
+      };
+      store.putReported(report, '2025-01-01T00:00:10.000Z');
+      store.insertTelemetry(fixtureWindow('dev1', 0), '2025-01-01T00:00:20.000Z');
+      store.putReported({ ...report, source: 'gw1', kind: 'gateway' }, '2025-01-01T00:00:05.000Z');
+      const seen = store.lastSeen();
+      expect(seen.get('dev1')).toBe('2025-01-01T00:00:20.000Z');
+      expect(seen.get('gw1')).toBe('2025-01-01T00:00:05.000Z');
+    });
+
     // Only persistent stores promise anything after close(), so only they get this case.
     if (persistent) {
       it('keeps everything across a reopen', () => {

@@ -1,21 +1,18 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
+  FLEET_KEY_FILE,
   assertId,
+  encode,
   errorMessage,
+  topics,
   silentLogger,
   systemClock,
   type Clock,
   type DeadLetterBounds,
   type Logger,
 } from '@outpost/protocol';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import {
-  FLEET_KEY_FILE,
-  createMqttTransport,
-  readNodeCredentials,
-  serveArtifacts,
-  type NodeCredentials,
-} from '@outpost/protocol/node';
+import { createMqttTransport, readNodeCredentials, serveArtifacts, type NodeCredentials } from '@outpost/protocol/node';
 import { startEmbeddedBroker } from '@outpost/protocol/broker';
 import { createArtifactCache } from './artifact-cache.ts';
 import { createDeadLetterSink } from './dead-letters.ts';
@@ -39,6 +36,13 @@ export interface GatewayOptions {
   localHost?: string;
   /** The fleet's artifact signing key (PEM), pinned. */
   publicKeyPem: string;
+  /**
+   * The fleet's intent key (PEM) that signs desired states (docs/SECURITY.md "Signed intent");
+   * default the file `<dataDir>/fleet-key.pub`. Without either, no desired state is accepted.
+   */
+  fleetKeyPem?: string;
+  /** The gateway's report is re-sent this often so the fleet sees it alive (default 60 s). */
+  heartbeatMs?: number;
   logger?: Logger;
   clock?: Clock;
   chunkTimeoutMs?: number;
@@ -162,6 +166,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       ...(opts.tls?.ca !== undefined ? { ca: opts.tls.ca } : {}),
     });
     closers.push({ name: 'local transport', close: () => local.close() });
+    const keyFile = join(opts.dataDir, FLEET_KEY_FILE);
+    const fleetKeyPem = opts.fleetKeyPem ?? (existsSync(keyFile) ? readFileSync(keyFile, 'utf8') : undefined);
+    if (fleetKeyPem === undefined) log.warn({ file: keyFile }, 'no fleet intent key: desired states will be refused');
     const upstream = createMqttTransport({
       url: opts.upstreamUrl,
       clientId: `gw-${id}`,
@@ -169,6 +176,20 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       logger: log,
       ...(credentials ? { username: credentials.username, password: credentials.password } : {}),
       ...(opts.upstreamCa !== undefined ? { ca: opts.upstreamCa } : {}),
+      // The fleet learns at once that this gateway went away (docs/ARCHITECTURE.md "Deploy: desired → reported").
+      will: {
+        topic: topics.gateway(id, 'reported'),
+        payload: encode({
+          source: id,
+          kind: 'gateway',
+          revision: -1,
+          at: new Date(clock.now()).toISOString(),
+          status: 'offline',
+          models: [],
+        }),
+        qos: 1,
+        retain: true,
+      },
       ...(opts.reconnectPeriodMs !== undefined ? { reconnectPeriodMs: opts.reconnectPeriodMs } : {}),
     });
     closers.push({ name: 'upstream transport', close: () => upstream.close() });
@@ -199,6 +220,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       logger: log,
       ...(opts.retryMs !== undefined ? { retryMs: opts.retryMs } : {}),
       ...(opts.maxDevices !== undefined ? { maxDevices: opts.maxDevices } : {}),
+      ...(opts.heartbeatMs !== undefined ? { heartbeatMs: opts.heartbeatMs } : {}),
+      ...(fleetKeyPem !== undefined ? { fleetKeyPem } : {}),
     });
     closers.push({ name: 'reconciler', close: () => reconciler.stop() });
     const relay = await createRelay({

@@ -1,8 +1,11 @@
 import {
   DesiredState,
   OutpostError,
-  canonicalJson,
+  assignmentFor,
+  checkIntent,
   decode,
+  intentDigest,
+  sameIntent,
   encode,
   errorMessage,
   silentLogger,
@@ -14,12 +17,11 @@ import {
   type ReportedState,
   type RunningModel,
   type Transport,
-  ErrorCodes,
 } from '@outpost/protocol';
 import type { ArtifactCache } from './artifact-cache.ts';
 import type { DeadLetterSink } from './dead-letters.ts';
 import { GatewayErrorCodes } from './errors.ts';
-import type { GatewayStore } from './store/gateway-store.ts';
+import type { GatewayStore, KnownDevice } from './store/gateway-store.ts';
 
 export interface ReconcilerOptions {
   gatewayId: string;
@@ -34,7 +36,17 @@ export interface ReconcilerOptions {
   retryMs?: number;
   /** Most devices registered (default `DEFAULT_MAX_DEVICES`); a report from one more is refused and logged. */
   maxDevices?: number;
+  /**
+   * The fleet's intent public key (PEM): only desired states it signed are acted on
+   * (docs/SECURITY.md "Signed intent"). Without it every desired state is refused.
+   */
+  fleetKeyPem?: string;
+  /** The gateway's report is re-sent this often even without a change, so the fleet sees it alive (default 60 s). */
+  heartbeatMs?: number;
 }
+
+/** Default period of the gateway's and the devices' reported-state heartbeat. */
+export const DEFAULT_HEARTBEAT_MS = 60_000;
 
 /** How many devices a gateway registers unless told otherwise (docs/SECURITY.md "Bounds"). */
 export const DEFAULT_MAX_DEVICES = 10_000;
@@ -52,12 +64,35 @@ export interface Reconciler {
   stop(): void;
 }
 
-/** What one device should run: the assignments for it, without the gateway-level `devices` list. */
+/**
+ * What one device should run: the one assignment that applies to it (its override, else the
+ * site-wide one; protocol `assignmentFor`), without the gateway-level `devices` list. The device
+ * itself is sent the fleet-signed gateway state and picks the same assignment.
+ */
 export function deviceDesiredState(desired: DesiredState, deviceId: string): DesiredState {
-  const models: ModelAssignment[] = desired.models
-    .filter((m) => m.devices === undefined || m.devices.includes(deviceId))
-    .map(({ devices: _devices, ...m }) => m);
+  const a = assignmentFor(desired, deviceId);
+  const models: ModelAssignment[] = a ? [(({ devices: _devices, ...m }) => m)(a)] : [];
   return { target: deviceId, revision: desired.revision, issuedAt: desired.issuedAt, models };
+}
+
+/**
+ * Where the site's devices stand against `desired`: converged when every known device it assigns
+ * a model to reported that artifact active for this revision or a later one; failed when one
+ * refused this revision; updating otherwise (a device still installing, or silent/offline).
+ */
+export function devicesStatus(desired: DesiredState, devices: readonly KnownDevice[]): GatewayStatus {
+  let waiting = false;
+  for (const d of devices) {
+    const a = assignmentFor(desired, d.id);
+    if (!a) continue;
+    const r = d.reported;
+    if (r && r.revision === desired.revision && r.status === 'failed') return 'failed';
+    const active = r?.models.find((m) => m.state === 'active');
+    if (!r || r.revision < desired.revision || r.status !== 'converged' || active?.artifactId !== a.artifactId) {
+      waiting = true;
+    }
+  }
+  return waiting ? 'updating' : 'converged';
 }
 
 /** The distinct artifacts a desired state assigns, in order of first appearance. */
@@ -85,6 +120,9 @@ export async function createReconciler(options: ReconcilerOptions): Promise<Reco
   let again = false;
   let retryTimer: unknown;
   let stopped = false;
+  /** Every assigned artifact is cached and the devices were sent the state: status follows their reports. */
+  let delivered = false;
+  const heartbeat = clock.setInterval(() => report(), options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
 
   function report(): void {
     if (stopped || !upstream.connected) return; // re-sent on every upstream connect
@@ -111,16 +149,15 @@ export async function createReconciler(options: ReconcilerOptions): Promise<Reco
       .catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'could not report state upstream'));
   }
 
+  /** Forwards the fleet-signed state as it is: the device verifies it and picks its own assignment. */
   async function publishDevice(desired: DesiredState, deviceId: string): Promise<void> {
-    await local.publish(topics.device(deviceId, 'desired'), encode(deviceDesiredState(desired, deviceId)), {
-      qos: 1,
-      retain: true,
-    });
+    await local.publish(topics.device(deviceId, 'desired'), encode(desired), { qos: 1, retain: true });
   }
 
   async function runOnce(): Promise<void> {
     const desired = store.getDesired();
     if (!desired) return;
+    delivered = false;
     const assigned = assignedArtifacts(desired);
     const missing: ModelAssignment[] = [];
     for (const m of assigned) {
@@ -162,8 +199,9 @@ export async function createReconciler(options: ReconcilerOptions): Promise<Reco
       return;
     }
     for (const d of store.listDevices()) await publishDevice(desired, d.id);
-    status = 'converged';
-    log.info({ revision: desired.revision, devices: store.listDevices().length }, 'converged');
+    delivered = true;
+    status = devicesStatus(desired, store.listDevices());
+    log.info({ revision: desired.revision, devices: store.listDevices().length, status }, 'desired state delivered');
     report();
   }
 
@@ -197,23 +235,21 @@ export async function createReconciler(options: ReconcilerOptions): Promise<Reco
 
   await upstream.route(topics.gateway(gatewayId, 'desired'), (topic, payload) => {
     let desired: DesiredState;
+    const stored = store.getDesired();
     try {
       desired = decode(DesiredState, payload, 'desired state');
-      if (desired.target !== gatewayId) {
-        throw new OutpostError(
-          ErrorCodes.TOPIC_MISMATCH,
-          `desired state for ${desired.target} on ${gatewayId}'s topic`,
-          {
-            details: { target: desired.target },
-          },
-        );
-      }
+      // Signed by the fleet, for this gateway, not older than what it holds (docs/SECURITY.md "Signed intent").
+      checkIntent(desired, {
+        fleetKeyPem: options.fleetKeyPem,
+        gatewayId,
+        accepted: stored ? { revision: stored.revision, digest: intentDigest(stored) } : undefined,
+      });
     } catch (err) {
+      log.warn({ topic, code: (err as { code?: unknown }).code, err: errorMessage(err) }, 'desired state refused');
       options.deadLetter(topic, payload, err);
       return;
     }
-    const stored = store.getDesired();
-    if (stored && canonicalJson(stored) === canonicalJson(desired) && (status === 'converged' || running)) {
+    if (stored && sameIntent(stored, desired) && (delivered || running)) {
       report(); // nothing to do: the same retained state re-delivered on a reconnect
       return;
     }
@@ -235,16 +271,26 @@ export async function createReconciler(options: ReconcilerOptions): Promise<Reco
         return;
       }
       const isNew = store.upsertDevice(deviceId, clock.now(), reported);
-      if (!isNew) return;
+      const desired = store.getDesired();
+      if (!isNew) {
+        if (desired && delivered && !running) {
+          const next = devicesStatus(desired, store.listDevices());
+          if (next !== status) {
+            status = next;
+            report();
+          }
+        }
+        return;
+      }
       deviceCount++;
       log.info({ device: deviceId }, 'new device');
-      const desired = store.getDesired();
       if (desired && running)
         again = true; // the next run publishes for this device too
-      else if (desired && status === 'converged') {
+      else if (desired && delivered) {
         publishDevice(desired, deviceId).catch((err: unknown) =>
           log.warn({ device: deviceId, err: errorMessage(err) }, 'could not publish desired state'),
         );
+        status = devicesStatus(desired, store.listDevices());
       }
       report();
     },
@@ -256,6 +302,7 @@ export async function createReconciler(options: ReconcilerOptions): Promise<Reco
     },
     stop() {
       stopped = true;
+      clock.clearInterval(heartbeat);
       if (retryTimer !== undefined) clock.clearTimeout(retryTimer);
     },
   };

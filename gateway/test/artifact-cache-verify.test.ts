@@ -7,6 +7,7 @@ import { startGateway, type Gateway } from '../src/index.ts';
 import {
   Resources,
   buildArtifact,
+  FLEET_INTENT_KEYS,
   desiredFor,
   deviceReport,
   generateSigningKeyPair,
@@ -58,6 +59,7 @@ async function gateway(): Promise<Gateway> {
       upstreamUrl: fleet.broker.url,
       localPort: 0,
       publicKeyPem: keys.publicKeyPem,
+      fleetKeyPem: FLEET_INTENT_KEYS.publicKeyPem,
       reconnectPeriodMs: 100,
       chunkTimeoutMs: 1000,
     }),
@@ -90,15 +92,15 @@ describe('gateway artifact cache: verified and assigned', () => {
     const gw = await gateway();
     await waitFor('both cached', () => gw.status().cachedArtifacts.length === 2);
     expect(reads(shared, 'model.onnx')).toBe(3); // 150 KiB in 64 KiB chunks
-    const dev1 = await deviceFetcher(gw, 'dev1');
-    await dev1.fetch(shared.artifactId, keys.publicKeyPem);
+    const dev2 = await deviceFetcher(gw, 'dev2'); // dev2 has no override: the site-wide artifact is its
+    await dev2.fetch(shared.artifactId, keys.publicKeyPem);
 
     const onDisk = join(dataDir, 'artifacts', shared.artifactId, 'model.onnx');
     const damaged = readFileSync(onDisk);
     damaged[1000] = (damaged[1000] as number) ^ 0x40;
     writeFileSync(onDisk, damaged);
 
-    const { bundle } = await dev1.fetch(shared.artifactId, keys.publicKeyPem);
+    const { bundle } = await dev2.fetch(shared.artifactId, keys.publicKeyPem);
     expect(Buffer.from(bundle.files.get('model.onnx') as Uint8Array).equals(shared.model)).toBe(true);
     expect(reads(shared, 'model.onnx')).toBe(6); // fetched once more from the fleet
     expect(readFileSync(onDisk).equals(shared.model)).toBe(true); // and repaired on disk

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   ErrorCodes,
+  assignmentFor,
   encode,
+  verifyDesiredState,
   topics,
   type DesiredState,
   type ReportedState,
@@ -16,6 +18,8 @@ import {
   buildArtifact,
   client,
   collect,
+  FLEET_INTENT_KEYS,
+  convergingDevice,
   desiredFor,
   deviceReport,
   generateSigningKeyPair,
@@ -57,6 +61,7 @@ async function gateway(): Promise<Gateway> {
       upstreamUrl: fleet.broker.url,
       localPort: 0,
       publicKeyPem: keys.publicKeyPem,
+      fleetKeyPem: FLEET_INTENT_KEYS.publicKeyPem,
       reconnectPeriodMs: 100,
     }),
   );
@@ -68,42 +73,41 @@ const desired = (revision = 1): DesiredState =>
     { name: small.name, version: small.version, artifactId: small.artifactId, devices: ['dev2'] },
   ]);
 
+/** The device's side: the state verifies against the fleet intent key; the artifact id it assigns to `deviceId`. */
+function verifyAndPick(value: unknown, deviceId: string): string | undefined {
+  const state = value as DesiredState;
+  verifyDesiredState(state, FLEET_INTENT_KEYS.publicKeyPem);
+  return assignmentFor(state, deviceId)?.artifactId;
+}
+
 describe('gateway: cache and reconcile', () => {
   it('fetches each artifact once, serves it to every device and publishes each device its desired state', async () => {
     await publishDesired(fleet.transport, desired());
     const upReports = await collect(await client(res, fleet.broker.url, 'spy-up'), topics.gateway('gw1', 'reported'));
     const gw = await gateway();
-    const dev1 = await deviceClient(res, gw.localUrl, dataDir, 'dev1');
-    const dev2 = await deviceClient(res, gw.localUrl, dataDir, 'dev2');
-    await dev1.publish(topics.device('dev1', 'reported'), encode(deviceReport('dev1')), { retain: true });
-    await dev2.publish(topics.device('dev2', 'reported'), encode(deviceReport('dev2')), { retain: true });
+    const dev1 = await convergingDevice(res, gw.localUrl, dataDir, 'dev1');
+    const dev2 = await convergingDevice(res, gw.localUrl, dataDir, 'dev2');
+    const dev3 = await convergingDevice(res, gw.localUrl, dataDir, 'dev3');
 
-    await waitFor('artifacts cached and both devices known', () => {
+    await waitFor('artifacts cached and every device known', () => {
       const s = gw.status();
-      return s.cachedArtifacts.length === 2 && s.devices.length === 2;
+      return s.cachedArtifacts.length === 2 && s.devices.length === 3;
     });
     expect(gw.status().desiredRevision).toBe(1);
     expect(readFileSync(join(dataDir, 'artifacts', big.artifactId, 'model.onnx')).equals(big.model)).toBe(true);
 
-    // Each device receives its own retained desired state (assignments filtered, `devices` dropped).
+    // Each device receives the fleet-signed state as it is, retained; it picks its own assignment.
     const got1 = await collect(dev1, topics.device('dev1', 'desired'));
     const got2 = await collect(dev2, topics.device('dev2', 'desired'));
     await waitFor('device desired states', () => got1.length > 0 && got2.length > 0);
-    expect(got1.at(-1)?.value).toEqual({
-      target: 'dev1',
-      revision: 1,
-      issuedAt: '2026-02-01T10:00:00.000Z',
-      models: [{ name: big.name, version: big.version, artifactId: big.artifactId }],
-    });
-    expect((got2.at(-1)?.value as DesiredState).models).toEqual([
-      { name: big.name, version: big.version, artifactId: big.artifactId },
-      { name: small.name, version: small.version, artifactId: small.artifactId },
-    ]);
+    expect(got1.at(-1)?.value).toEqual(desired());
+    expect(verifyAndPick(got2.at(-1)?.value, 'dev2')).toEqual(small.artifactId);
+    expect(verifyAndPick(got1.at(-1)?.value, 'dev1')).toEqual(big.artifactId);
 
-    // Both devices fetch the big artifact from the gateway; the fleet served it once.
+    // Both devices without an override fetch the big artifact from the gateway; the fleet served it once.
     for (const [t, id] of [
       [dev1, 'dev1'],
-      [dev2, 'dev2'],
+      [dev3, 'dev3'],
     ] as const) {
       const fetcher = await createArtifactFetcher({ transport: t, kind: 'devices', selfId: id });
       const { bundle } = await fetcher.fetch(big.artifactId, keys.publicKeyPem);
@@ -125,7 +129,7 @@ describe('gateway: cache and reconcile', () => {
       () => (upReports.at(-1)?.value as ReportedState | undefined)?.status === 'converged',
     );
     const report = upReports.at(-1)?.value as ReportedState;
-    expect(report).toMatchObject({ source: 'gw1', kind: 'gateway', revision: 1, deviceCount: 2 });
+    expect(report).toMatchObject({ source: 'gw1', kind: 'gateway', revision: 1, deviceCount: 3 });
     expect(report.models.map((m) => [m.artifactId, m.state])).toEqual([
       [big.artifactId, 'active'],
       [small.artifactId, 'active'],
@@ -135,8 +139,7 @@ describe('gateway: cache and reconcile', () => {
   it('reconciles idempotently, follows new revisions and dead-letters a bad desired state', async () => {
     const upReports = await collect(await client(res, fleet.broker.url, 'spy-up'), topics.gateway('gw1', 'reported'));
     const gw = await gateway();
-    const dev1 = await deviceClient(res, gw.localUrl, dataDir, 'dev1');
-    await dev1.publish(topics.device('dev1', 'reported'), encode(deviceReport('dev1')), { retain: true });
+    const dev1 = await convergingDevice(res, gw.localUrl, dataDir, 'dev1');
     await waitFor('device known', () => gw.status().devices.length === 1);
     const got = await collect(dev1, topics.device('dev1', 'desired'));
     await publishDesired(fleet.transport, desired(1));
@@ -165,7 +168,7 @@ describe('gateway: cache and reconcile', () => {
       desiredFor('gw1', 2, [{ name: small.name, version: small.version, artifactId: small.artifactId }]),
     );
     await waitFor('revision 2 published', () => got.length === 2);
-    expect(got[1]?.value).toMatchObject({ target: 'dev1', revision: 2, models: [{ artifactId: small.artifactId }] });
+    expect(got[1]?.value).toMatchObject({ target: 'gw1', revision: 2, models: [{ artifactId: small.artifactId }] });
     expect(gw.status().desiredRevision).toBe(2);
   });
 });
@@ -180,12 +183,12 @@ describe('gateway: a failed fetch', () => {
         upstreamUrl: fleet.broker.url,
         localPort: 0,
         publicKeyPem: keys.publicKeyPem,
+        fleetKeyPem: FLEET_INTENT_KEYS.publicKeyPem,
         reconnectPeriodMs: 100,
         retryMs: 200,
       }),
     );
-    const dev1 = await deviceClient(res, gw.localUrl, dataDir, 'dev1');
-    await dev1.publish(topics.device('dev1', 'reported'), encode(deviceReport('dev1')), { retain: true });
+    const dev1 = await convergingDevice(res, gw.localUrl, dataDir, 'dev1');
     await waitFor('device known', () => gw.status().devices.length === 1);
     const got = await collect(dev1, topics.device('dev1', 'desired'));
     const unknown = 'e'.repeat(64);

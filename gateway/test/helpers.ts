@@ -10,6 +10,8 @@ import {
   generateSigningKeyPair,
   manifestBytes,
   sha256Hex,
+  assignmentFor,
+  signDesiredState,
   signManifest,
   silentLogger,
   systemClock,
@@ -156,8 +158,44 @@ export async function startFleet(artifactsRoot: string, port = 0): Promise<Fleet
   return fleet;
 }
 
+/** The fleet's intent key in these tests: desired states are signed with it, gateways get its public half. */
+export const FLEET_INTENT_KEYS = generateSigningKeyPair();
+
+/** A desired state signed with the tests' fleet intent key. */
 export function desiredFor(gatewayId: string, revision: number, models: DesiredState['models']): DesiredState {
-  return { target: gatewayId, revision, issuedAt: '2026-02-01T10:00:00.000Z', models };
+  return signDesiredState(
+    { target: gatewayId, revision, issuedAt: '2026-02-01T10:00:00.000Z', models },
+    FLEET_INTENT_KEYS,
+  );
+}
+
+/**
+ * A device client that answers every desired state it is sent with a converged report naming the
+ * artifact assigned to it (what a real device does once it has installed it).
+ */
+export async function convergingDevice(
+  res: Resources,
+  url: string,
+  gatewayDataDir: string,
+  deviceId: string,
+): Promise<Transport> {
+  const t = res.add(deviceTransport(url, gatewayDataDir, deviceId));
+  await t.route(topics.device(deviceId, 'desired'), (_topic, payload) => {
+    const desired = JSON.parse(payload.toString()) as DesiredState;
+    const a = assignmentFor(desired, deviceId);
+    const report: ReportedState = {
+      source: deviceId,
+      kind: 'device',
+      revision: desired.revision,
+      at: '2026-02-01T10:00:00.000Z',
+      status: 'converged',
+      models: a ? [{ name: a.name, version: a.version, artifactId: a.artifactId, state: 'active' }] : [],
+    };
+    void t.publish(topics.device(deviceId, 'reported'), encode(report), { qos: 1, retain: true });
+  });
+  await t.start();
+  await t.publish(topics.device(deviceId, 'reported'), encode(deviceReport(deviceId)), { qos: 1, retain: true });
+  return t;
 }
 
 export function deviceReport(deviceId: string): ReportedState {

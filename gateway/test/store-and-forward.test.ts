@@ -9,6 +9,7 @@ import {
   buildArtifact,
   closedPort,
   collect,
+  FLEET_INTENT_KEYS,
   desiredFor,
   deviceReport,
   generateSigningKeyPair,
@@ -46,6 +47,7 @@ async function gateway(upstreamUrl: string): Promise<Gateway> {
       upstreamUrl,
       localPort: 0,
       publicKeyPem: keys.publicKeyPem,
+      fleetKeyPem: FLEET_INTENT_KEYS.publicKeyPem,
       reconnectPeriodMs: 100,
     }),
   );
@@ -102,6 +104,7 @@ describe('gateway: store and forward', () => {
         upstreamUrl: `mqtt://127.0.0.1:${port}`,
         localPort: 0,
         publicKeyPem: keys.publicKeyPem,
+        fleetKeyPem: FLEET_INTENT_KEYS.publicKeyPem,
         reconnectPeriodMs: 100,
       }),
     );
@@ -136,6 +139,7 @@ describe('gateway: restart with the fleet away', () => {
         upstreamUrl: fleet.broker.url,
         localPort: 0,
         publicKeyPem: keys.publicKeyPem,
+        fleetKeyPem: FLEET_INTENT_KEYS.publicKeyPem,
       }),
     );
     const d = createDevice(online.localUrl);
@@ -157,6 +161,7 @@ describe('gateway: restart with the fleet away', () => {
       upstreamUrl: `mqtt://127.0.0.1:${port}`,
       localPort: 0,
       publicKeyPem: keys.publicKeyPem,
+      fleetKeyPem: FLEET_INTENT_KEYS.publicKeyPem,
     });
     try {
       expect(offline.status()).toMatchObject({
@@ -168,7 +173,7 @@ describe('gateway: restart with the fleet away', () => {
       const dev1 = await deviceClient(res, offline.localUrl, dataDir, 'dev1');
       const got = await collect(dev1, topics.device('dev1', 'desired'));
       await waitFor('retained desired state', () => got.length === 1);
-      expect(got[0]?.value).toMatchObject({ target: 'dev1', revision: 3, models: [{ artifactId: art.artifactId }] });
+      expect(got[0]?.value).toEqual(desired); // the fleet-signed state, as the gateway stored it
       const fetcher = await createArtifactFetcher({ transport: dev1, kind: 'devices', selfId: 'dev1' });
       const { bundle } = await fetcher.fetch(art.artifactId, keys.publicKeyPem);
       expect(Buffer.from(bundle.files.get('model.onnx') as Uint8Array).equals(art.model)).toBe(true);

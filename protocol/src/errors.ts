@@ -24,9 +24,9 @@ export const ErrorCodes = defineErrors('protocol', {
   TOPIC_MISMATCH:
     "the id in a message's topic differs from the device, source or target named in its payload (a node publishing as another); the fleet and the gateway dead-letter it",
   ID_INVALID: 'a device, gateway or model id has characters a topic level cannot carry',
-  SIGNATURE_MISSING: 'a manifest has no signature',
+  SIGNATURE_MISSING: 'a manifest or a desired state has no signature',
   SIGNATURE_INVALID:
-    "a manifest's signature does not verify against the pinned public key (tampered manifest, or another key)",
+    "a manifest's or desired state's signature does not verify against the pinned public key (tampered or forged, or another key)",
   HASH_MISMATCH: 'a file, chunk or manifest does not hash to what it was promised as (tampered or corrupted artifact)',
   CANONICAL_JSON: 'a value cannot be written as canonical JSON (NaN, Infinity, a function)',
   KEY_INVALID: 'a key file or string is not an ed25519 key, or a key pair is incomplete',
@@ -43,6 +43,11 @@ export const ErrorCodes = defineErrors('protocol', {
     'two modules define the same error code (a bug, raised when the second one loads); `details.first` and `details.second` name the owners',
   ERROR_DEFINITION_INVALID:
     'a `defineErrors` entry has a key that is not UPPER_SNAKE_CASE or an empty meaning (a bug, raised at load time)',
+  INTENT_STALE:
+    'a signed desired state has a revision below the highest one this node accepted, or the same revision with other content (a replay); it is ignored',
+  INTENT_TARGET: 'a signed desired state is for another gateway than the one this node belongs to; it is ignored',
+  INTENT_KEY_MISSING:
+    'a node has no fleet intent key (option `fleetKeyPem` or `<dataDir>/fleet-key.pub`), so it cannot verify any desired state and accepts none',
 });
 
 /** Codes of the command-line kit (`@outpost/protocol/node`), raised by every tier's commands. */

@@ -22,11 +22,15 @@ export {
   keyId,
   signManifest,
   verifyManifest,
+  signDesiredState,
+  verifyDesiredState,
+  desiredStateSigningBytes,
   manifestBytes,
   artifactIdOf,
   type SigningKeyPair,
 } from './signing.ts';
 export * from './artifact.ts';
+export * from './intent.ts';
 export * from './dead-letter.ts';
 export * from './runtime.ts';
 export * from './schemas/common.ts';

@@ -3,6 +3,7 @@ import { canonicalJson } from './canonical-json.ts';
 import { ErrorCodes, OutpostError } from './errors.ts';
 import { sha256Hex } from './hash.ts';
 import type { Manifest, Signature, UnsignedManifest } from './schemas/manifest.ts';
+import type { DesiredState } from './schemas/state.ts';
 
 /** An ed25519 key pair as PEM strings (PKCS#8 private, SPKI public). */
 export interface SigningKeyPair {
@@ -80,4 +81,51 @@ export function manifestBytes(manifest: Manifest): Buffer {
 
 export function artifactIdOf(manifestJsonBytes: Uint8Array): string {
   return sha256Hex(manifestJsonBytes);
+}
+
+/** The bytes a desired state's signature covers: canonical JSON of the state without `signature`. */
+export function desiredStateSigningBytes(state: DesiredState): Buffer {
+  const { signature: _omit, ...rest } = state;
+  return Buffer.from(canonicalJson(rest));
+}
+
+/** Signs a desired state (or rollback instruction) with the fleet's intent key (docs/SECURITY.md "Signed intent"). */
+export function signDesiredState(state: DesiredState, keys: SigningKeyPair): DesiredState {
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(keys.privateKeyPem);
+  } catch (cause) {
+    throw new OutpostError(ErrorCodes.KEY_INVALID, 'not an ed25519 private key', { cause });
+  }
+  const { signature: _old, ...unsigned } = state;
+  const value = sign(null, desiredStateSigningBytes(unsigned), privateKey).toString('base64');
+  return { ...unsigned, signature: { alg: 'ed25519', keyId: keyId(keys.publicKeyPem), value } };
+}
+
+/** Throws OUTPOST_ERR_SIGNATURE_MISSING / OUTPOST_ERR_SIGNATURE_INVALID unless the fleet's intent key signed it. */
+export function verifyDesiredState(state: DesiredState, publicKeyPem: string): void {
+  const sig = state.signature;
+  if (!sig) {
+    throw new OutpostError(
+      ErrorCodes.SIGNATURE_MISSING,
+      `desired state for ${state.target} r${state.revision} is not signed`,
+      {
+        details: { target: state.target, revision: state.revision },
+      },
+    );
+  }
+  const key = publicKeyOf(publicKeyPem);
+  let ok = false;
+  try {
+    ok = verify(null, desiredStateSigningBytes(state), key, Buffer.from(sig.value, 'base64'));
+  } catch {
+    ok = false;
+  }
+  if (!ok) {
+    throw new OutpostError(
+      ErrorCodes.SIGNATURE_INVALID,
+      `signature of the desired state for ${state.target} r${state.revision} does not verify`,
+      { details: { keyId: sig.keyId, expectedKeyId: keyId(publicKeyPem) } },
+    );
+  }
 }

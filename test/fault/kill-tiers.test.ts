@@ -5,11 +5,11 @@
  * exactly once: the stored seqs are 1..n with n the device's last persisted seq. (Each kill is
  * checked to matter: without the device's outbox re-send, or the gateway's outbox, this fails.)
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { TelemetryWindow } from '@outpost/protocol';
+import { FLEET_KEY_FILE, type TelemetryWindow } from '@outpost/protocol';
 import { FLEET_DB_FILE, openSqliteStore } from '@outpost/fleet';
 import { openSqliteStore as openGatewayStore } from '@outpost/gateway';
 import { RELEASE_PUBLIC_KEY, loadStackModel } from '../../stack/model.ts';
@@ -115,11 +115,6 @@ describe('killing tiers mid-stream', () => {
     };
 
     const fleet = await start('fleet', fleetArgs, /mqtt:\/\//);
-    await runCli(
-      'assign',
-      ['assign', 'site-1', name, String(version), '--data-dir', fleetDir, '--broker', fleetUrl],
-      logs,
-    );
     const enrol = { logDir: logs };
     await enrollViaCli({
       ...enrol,
@@ -129,6 +124,12 @@ describe('killing tiers mid-stream', () => {
       enrollUrl: `http://127.0.0.1:${fleetEnrollPort}`,
       nodeDataDir: join(dir, 'gateway'),
     });
+    // The gateway and the device are given the fleet's intent public key (docs/SECURITY.md "Signed intent").
+    const intentKey = readFileSync(join(fleetDir, 'intent-key', 'signing.pub'));
+    for (const d of [join(dir, 'gateway'), deviceDir]) {
+      mkdirSync(d, { recursive: true });
+      writeFileSync(join(d, FLEET_KEY_FILE), intentKey);
+    }
     const gateway = await start('gateway', gatewayArgs, /enrolment at/);
     await enrollViaCli({
       ...enrol,
@@ -139,8 +140,17 @@ describe('killing tiers mid-stream', () => {
       nodeDataDir: deviceDir,
     });
     const device = await start('device', deviceArgs, /serving on/);
-
+    // The fleet knows the gateway and its device once they reported; then the site is assigned,
+    // and `assign` waits until the device runs it.
     const fleetStore = openSqliteStore(join(fleetDir, FLEET_DB_FILE));
+    await until(() => fleetStore.listReported().some((r) => r.source === 'dev-1'), 'device known to the fleet', 60_000);
+    const assigned = await runCli(
+      'assign',
+      ['assign', 'site-1', name, String(version), '--data-dir', fleetDir, '--broker', fleetUrl, '--timeout', '90s'],
+      logs,
+    );
+    expect(assigned).toMatch(/1 of 1 device converged/);
+
     const stored = (): TelemetryWindow[] => fleetStore.telemetryWindows({ model: name, device: 'dev-1' });
     const storedSeqs = (): number[] =>
       stored()

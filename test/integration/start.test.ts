@@ -154,11 +154,25 @@ describe('outpost start restarted on the same data dir', () => {
     expect(second.served).toBe(version);
     expect(registry()).toEqual(afterFirst);
 
-    // Meanwhile an operator registers two other committed builds and moves the gateway to v1.
+    // Meanwhile an operator registers two other committed builds and rolls the site back to v1.
     const cli = (args: string[]): Promise<string> => runCli('operator', args, root);
     for (const build of ['housing/1', `${name}/1`])
       await cli(['register', join(FIRMWARE_MODELS, build), '--data-dir', fleetDir, '--public-key', RELEASE_PUBLIC_KEY]);
-    await cli(['assign', 'site-1', name, '1', '--data-dir', fleetDir, '--broker', `mqtt://127.0.0.1:${ports.fleet}`]);
+    const rolled = await cli([
+      'rollback',
+      name,
+      '--to',
+      '1',
+      '--site',
+      'site-1',
+      '--timeout',
+      '90s',
+      '--data-dir',
+      fleetDir,
+      '--broker',
+      `mqtt://127.0.0.1:${ports.fleet}`,
+    ]);
+    expect(rolled).toMatch(/1 of 1 device converged/);
     await stop(second.t);
     const operated = registry();
     expect(operated.names).toHaveLength(3);

@@ -150,6 +150,7 @@ describe('a tampered gateway cache', () => {
       dataDir: join(dataDir, 'device-tampered'),
       brokerUrl: stack.gateway.localUrl,
       publicKeyPem: loadReleasePublicKey(),
+      fleetKeyPem: stack.fleet.intentPublicKeyPem,
     });
     try {
       const active = await device.waitForModel(undefined, 30_000);

@@ -6,11 +6,22 @@ import { writeFileAtomic } from './atomic-file.ts';
 
 export type SlotName = 'a' | 'b';
 
-/** `<dataDir>/state.json`: which slot is active, the last accepted version per model, the telemetry seq. */
+/**
+ * `<dataDir>/state.json`: which slot is active, the last accepted version per model, the telemetry
+ * seq, and the last desired state accepted (its revision and digest, and the gateway it was for),
+ * so a restarted device still refuses older revisions (docs/SECURITY.md "Signed intent").
+ */
 export const DeviceStateSchema = z.strictObject({
   active: z.enum(['a', 'b']).nullable(),
   lastAccepted: z.record(z.string(), z.number().int().positive()),
   seq: z.number().int().nonnegative(),
+  intent: z
+    .strictObject({
+      revision: z.number().int().nonnegative(),
+      digest: z.string().regex(/^[0-9a-f]{64}$/),
+      gateway: z.string(),
+    })
+    .optional(),
 });
 export type DeviceState = z.infer<typeof DeviceStateSchema>;
 

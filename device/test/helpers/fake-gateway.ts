@@ -1,10 +1,25 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createReceiptBatcher, encode, silentLogger, systemClock, topics, type DesiredState } from '@outpost/protocol';
+import {
+  createReceiptBatcher,
+  silentLogger,
+  systemClock,
+  encode,
+  generateSigningKeyPair,
+  signDesiredState,
+  topics,
+  type DesiredState,
+  type ModelAssignment,
+} from '@outpost/protocol';
 import { createMqttTransport, serveArtifacts } from '@outpost/protocol/node';
 import { startEmbeddedBroker, type EmbeddedBroker } from '@outpost/protocol/broker';
 import type { Transport } from '@outpost/protocol';
 import type { FixtureArtifact } from './fixture-artifact.ts';
+
+/** The fleet intent key the fake gateway's desired states are signed with; devices under test are given its public half. */
+export const FLEET_INTENT_KEYS = generateSigningKeyPair();
+/** The gateway id the fake gateway's desired states name. */
+export const FAKE_GATEWAY_ID = 'gw-test';
 
 export interface Received {
   topic: string;
@@ -26,11 +41,17 @@ export interface FakeGateway {
   receipting: boolean;
   /** Artifact folders outside the root (e.g. the trainer's `<name>/<version>/`), by artifact id. */
   dirs: Map<string, string>;
+  /** Bytes of artifact files served, by artifact id (one read per chunk asked). */
+  served: Map<string, number>;
+  /** Publishes a fleet-signed site-wide desired state naming `artifacts` to one device. */
   publishDesired(
     deviceId: string,
     revision: number,
     artifacts: Pick<FixtureArtifact, 'artifactId' | 'manifest'>[],
+    opts?: { rollback?: boolean },
   ): Promise<void>;
+  /** Publishes `state` as it is (signed or not: forgeries) on a device's desired topic. */
+  publishRaw(deviceId: string, state: DesiredState): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -43,6 +64,7 @@ export async function startFakeGateway(artifactRoot: string): Promise<FakeGatewa
   });
   const overrides = new Map<string, Uint8Array>();
   const dirs = new Map<string, string>();
+  const served = new Map<string, number>();
   const reported: Received[] = [];
   const telemetry: Received[] = [];
   await serveArtifacts({
@@ -52,7 +74,9 @@ export async function startFakeGateway(artifactRoot: string): Promise<FakeGatewa
       const o = overrides.get(`${artifactId}/${file}`);
       if (o) return o;
       try {
-        return await readFile(path.join(dirs.get(artifactId) ?? path.join(artifactRoot, artifactId), file));
+        const bytes = await readFile(path.join(dirs.get(artifactId) ?? path.join(artifactRoot, artifactId), file));
+        served.set(artifactId, (served.get(artifactId) ?? 0) + bytes.byteLength);
+        return bytes;
       } catch {
         return undefined;
       }
@@ -82,18 +106,25 @@ export async function startFakeGateway(artifactRoot: string): Promise<FakeGatewa
     receipting: true,
     overrides,
     dirs,
-    async publishDesired(deviceId, revision, artifacts) {
+    served,
+    async publishDesired(deviceId, revision, artifacts, opts = {}) {
       const desired: DesiredState = {
-        target: deviceId,
+        target: FAKE_GATEWAY_ID,
         revision,
-        issuedAt: new Date().toISOString(),
-        models: artifacts.map((a) => ({
+        // From the revision, so the same revision published again is the same state (a re-delivery).
+        issuedAt: new Date(Date.UTC(2026, 0, 1) + revision * 1000).toISOString(),
+        models: artifacts.map((a): ModelAssignment => ({
           name: a.manifest.name,
           version: a.manifest.version,
           artifactId: a.artifactId,
+          ...(opts.rollback ? { rollback: true as const } : {}),
         })),
       };
-      await transport.publish(topics.device(deviceId, 'desired'), encode(desired), { qos: 1, retain: true });
+      const signed = signDesiredState(desired, FLEET_INTENT_KEYS);
+      await transport.publish(topics.device(deviceId, 'desired'), encode(signed), { qos: 1, retain: true });
+    },
+    async publishRaw(deviceId, state) {
+      await transport.publish(topics.device(deviceId, 'desired'), encode(state), { qos: 1, retain: true });
     },
     async close() {
       receipts.stop();

@@ -1,5 +1,6 @@
 /**
- * The fleet's commands (`outpost fleet | register | assign | drift`): definitions only. Each
+ * The fleet's commands (`outpost fleet | register | drift`, and the intent commands of
+ * intent-commands.ts: `assign | unassign | rollback | withdraw | audit`): definitions only. Each
  * action loads its implementation when it runs, so `outpost --help` loads no SQLite, broker or
  * MQTT client (docs/ARCHITECTURE.md "Running a tier").
  */
@@ -8,8 +9,6 @@ import {
   LOG_LEVEL_FLAGS,
   LOG_LEVEL_HELP,
   brokerUrlOption,
-  durationOption,
-  idListOption,
   idOption,
   intOption,
   logLevelOption,
@@ -18,6 +17,9 @@ import {
   commandAction,
   type CommandContext,
 } from '@outpost/protocol/cli';
+import { intentCommands } from './intent-commands.ts';
+import { inventoryCommands } from './inventory-commands.ts';
+import { timeOption } from './time-option.ts';
 
 /** Default data folder of the fleet, relative to the working directory. */
 export const DEFAULT_DATA_DIR = '.outpost/fleet';
@@ -39,16 +41,11 @@ export interface FleetCommandOptions {
   logLevel: string;
 }
 
-export interface AssignOptions {
-  dataDir: string;
-  broker: string;
-  devices?: string[];
-  timeout: number;
-}
-
 export interface DriftCommandOptions {
   version?: number;
   device?: string;
+  since?: string;
+  until?: string;
   dataDir: string;
   json?: boolean;
 }
@@ -96,43 +93,25 @@ function registerCommand(ctx: CommandContext): Command {
     );
 }
 
-function assignCommand(ctx: CommandContext): Command {
-  return new Command('assign')
-    .description("assign a registered model version to a gateway (publishes the gateway's retained desired state)")
-    .argument('<gateway>', 'gateway id', idOption('gateway'))
-    .argument('<model>', 'model name', idOption('model'))
-    .argument('<version>', 'model version (a positive integer)', versionOption)
-    .option('--data-dir <dir>', 'fleet data folder', DEFAULT_DATA_DIR)
-    .option('--broker <url>', "the fleet's MQTT broker", brokerUrlOption('--broker'), DEFAULT_BROKER_URL)
-    .option(
-      '--devices <ids>',
-      'comma-separated device ids (default: every device of the gateway)',
-      idListOption('--devices'),
-    )
-    .option(
-      '--timeout <duration>',
-      'how long to wait for the broker (500ms, 5s, …)',
-      durationOption('--timeout', { min: 1 }),
-      5000,
-    )
-    .action(
-      commandAction(ctx, async (gateway: string, model: string, version: number, opts: AssignOptions) =>
-        (await import('./run-assign.ts')).runAssign(gateway, model, version, opts, ctx),
-      ),
-    );
-}
-
 function driftCommand(ctx: CommandContext): Command {
+  // `outpost` reads its own --version only before the subcommand (bin/outpost.ts), so this one is drift's.
   return new Command('drift')
     .description('drift of a model version against its reference profile (PSI, Jensen–Shannon)')
     .argument('<model>', 'model name', idOption('model'))
-    .option('--version <n>', 'model version (default: the latest registered)', versionOption)
+    .argument('[version]', 'model version (default: the newest one devices sent telemetry for)', versionOption)
+    .option('--version <n>', 'model version (the same as the argument)', versionOption)
     .option('--device <id>', 'only this device', idOption('--device'))
+    .option('--since <time>', 'only windows from this time (ISO, or 30m / 6h / 7d ago)', timeOption('--since'))
+    .option('--until <time>', 'only windows up to this time (ISO, or a duration ago)', timeOption('--until'))
     .option('--data-dir <dir>', 'fleet data folder', DEFAULT_DATA_DIR)
     .option('--json', 'print the report as JSON')
     .action(
-      commandAction(ctx, async (model: string, opts: DriftCommandOptions) =>
-        (await import('./run-drift.ts')).runDrift(model, opts, ctx),
+      commandAction(ctx, async (model: string, version: number | undefined, opts: DriftCommandOptions) =>
+        (await import('./run-drift.ts')).runDrift(
+          model,
+          { ...opts, ...(version !== undefined ? { version } : {}) },
+          ctx,
+        ),
       ),
     );
 }
@@ -140,5 +119,11 @@ function driftCommand(ctx: CommandContext): Command {
 /** The fleet's CLI commands, fresh instances for the root `outpost` program (tests pass their own context). */
 export function fleetCommands(context: Partial<CommandContext> = {}): Command[] {
   const ctx: CommandContext = { ...processContext, ...context };
-  return [fleetCommand(ctx), registerCommand(ctx), assignCommand(ctx), driftCommand(ctx)];
+  return [
+    fleetCommand(ctx),
+    registerCommand(ctx),
+    ...intentCommands(ctx),
+    driftCommand(ctx),
+    ...inventoryCommands(ctx),
+  ];
 }

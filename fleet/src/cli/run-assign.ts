@@ -1,82 +1,101 @@
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { systemClock, type Transport } from '@outpost/protocol';
-import { createMqttTransport, withLifecycle, type CommandContext } from '@outpost/protocol/node';
-import { assign } from '../desired-state.ts';
-import { FleetErrorCodes, fleetError } from '../errors.ts';
+import { systemClock } from '@outpost/protocol';
+import { withLifecycle, type CommandContext } from '@outpost/protocol/node';
+import { assign, rollback, unassign, type IntentTarget } from '../desired-state.ts';
 import { FLEET_DB_FILE } from '../fleet.ts';
+import { loadIntentKey } from '../intent/intent-key.ts';
+import type { FleetStore } from '../store/fleet-store.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
-import { SERVICE_CREDENTIALS_FILE, operatorClientId, readServiceCredential } from '../identity/service-credential.ts';
-import type { AssignOptions } from './index.ts';
+import { connectBroker } from './connect.ts';
+import type { IntentCommandOptions, RollbackCommandOptions } from './intent-commands.ts';
+import { reportOutcome, waitForOutcome } from './wait-outcome.ts';
 
-async function connect(url: string, timeoutMs: number, dataDir: string): Promise<Transport> {
-  // Only the fleet publishes desired states: the command acts under the fleet's own credential
-  // (created at the fleet's first start; without it the broker refuses the command).
-  const cred = existsSync(join(dataDir, SERVICE_CREDENTIALS_FILE)) ? readServiceCredential(dataDir) : undefined;
-  const transport = createMqttTransport({
-    url,
-    clientId: cred ? operatorClientId(cred) : `outpost-cli-${process.pid}-${Date.now()}`,
-    clean: true,
-    ...(cred ? { username: cred.username, password: cred.password } : {}),
-    connectTimeoutMs: timeoutMs,
-  });
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      transport.start(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              fleetError(
-                FleetErrorCodes.BROKER_UNREACHABLE,
-                `cannot reach the broker at ${url}; is the fleet running? (--broker <url>)`,
-                { url },
-              ),
-            ),
-          timeoutMs,
-        );
-      }),
-    ]);
-    return transport;
-  } catch (err) {
-    await transport.close();
-    throw err;
-  } finally {
-    clearTimeout(timer);
-  }
+/**
+ * Opens the store and the broker, runs `change` (which signs, stores and publishes), then waits
+ * for the targeted devices unless `--no-wait` and prints their outcome.
+ */
+async function runIntent(
+  opts: IntentCommandOptions,
+  ctx: CommandContext,
+  change: (deps: Parameters<typeof assign>[0]) => Promise<{ line: string; targets: IntentTarget[] }>,
+): Promise<void> {
+  await withLifecycle(
+    async (lifecycle) => {
+      const dataDir = resolve(opts.dataDir);
+      const store: FleetStore = await lifecycle.start(
+        'store',
+        () => openSqliteStore(join(dataDir, FLEET_DB_FILE)),
+        (s) => s.close(),
+      );
+      const intentKeys = loadIntentKey(dataDir);
+      const started = Date.now();
+      const transport = await lifecycle.start(
+        'broker connection',
+        () => connectBroker(opts.broker, opts.timeout, dataDir),
+        (t) => t.close(),
+      );
+      const { line, targets } = await change({ store, clock: systemClock, intentKeys, transport });
+      const devices = targets.reduce((n, t) => n + t.devices.length, 0);
+      if (!opts.wait) {
+        ctx.io.out(line);
+        return;
+      }
+      if (devices === 0) {
+        ctx.io.out(`${line}; no known device is targeted yet: it applies when devices report`);
+        return;
+      }
+      ctx.io.out(`${line}; waiting for ${devices} device${devices === 1 ? '' : 's'}`);
+      const list = await waitForOutcome(store, targets, {
+        timeoutMs: Math.max(0, opts.timeout - (Date.now() - started)),
+        offlineAfterMs: opts.offlineAfter,
+      });
+      reportOutcome(ctx.io, list, opts.json === true);
+    },
+    { source: ctx.signals },
+  );
 }
 
-/** `outpost assign <gateway> <model> <version>`: stores the next desired state and publishes it retained. */
+const intentOpts = (opts: IntentCommandOptions): { reason?: string } =>
+  opts.reason !== undefined ? { reason: opts.reason } : {};
+
+/** `outpost assign <gateway> <model> <version> [--devices …]`. */
 export async function runAssign(
   gateway: string,
   model: string,
   version: number,
-  opts: AssignOptions,
+  opts: IntentCommandOptions & { devices?: string[] },
   ctx: CommandContext,
 ): Promise<void> {
-  await withLifecycle(
-    async (lifecycle) => {
-      const store = await lifecycle.start(
-        'store',
-        () => openSqliteStore(join(resolve(opts.dataDir), FLEET_DB_FILE)),
-        (s) => s.close(),
-      );
-      if (!store.findArtifact(model, version)) {
-        throw fleetError(
-          FleetErrorCodes.VERSION_NOT_REGISTERED,
-          `no registered artifact for ${model} v${version}; run \`outpost register\` first`,
-          { model, version },
-        );
-      }
-      const transport = await lifecycle.start(
-        'broker connection',
-        () => connect(opts.broker, opts.timeout, resolve(opts.dataDir)),
-        (t) => t.close(),
-      );
-      const state = await assign({ store, clock: systemClock, transport }, gateway, model, version, opts.devices);
-      ctx.io.out(`assigned ${model} v${version} to ${gateway} (revision ${state.revision})`);
-    },
-    { source: ctx.signals },
-  );
+  await runIntent(opts, ctx, async (deps) => {
+    const t = await assign(deps, gateway, model, version, opts.devices, intentOpts(opts));
+    const where = opts.devices ? `${gateway} devices ${t.state.models.at(-1)?.devices?.join(',')}` : gateway;
+    return { line: `assigned ${model} v${version} to ${where} (revision ${t.state.revision})`, targets: [t] };
+  });
+}
+
+/** `outpost unassign <gateway> [--devices …]`. */
+export async function runUnassign(
+  gateway: string,
+  opts: IntentCommandOptions & { devices?: string[] },
+  ctx: CommandContext,
+): Promise<void> {
+  await runIntent({ ...opts, wait: false }, ctx, async (deps) => {
+    const t = await unassign(deps, gateway, opts.devices, intentOpts(opts));
+    const what = opts.devices ? `the overrides of ${opts.devices.join(',')}` : 'the site-wide assignment';
+    return { line: `removed ${what} at ${gateway} (revision ${t.state.revision})`, targets: [t] };
+  });
+}
+
+/** `outpost rollback <model> [--to <version>] [--site <gateway>] [--device <ids>]`. */
+export async function runRollback(model: string, opts: RollbackCommandOptions, ctx: CommandContext): Promise<void> {
+  await runIntent(opts, ctx, async (deps) => {
+    const r = await rollback(deps, model, {
+      ...intentOpts(opts),
+      ...(opts.to !== undefined ? { to: opts.to } : {}),
+      ...(opts.site !== undefined ? { site: opts.site } : {}),
+      ...(opts.device !== undefined ? { devices: opts.device } : {}),
+    });
+    const where = r.targets.map((t) => `${t.gatewayId} (revision ${t.state.revision})`).join(', ');
+    return { line: `rolled ${model} back to v${r.to} at ${where}`, targets: r.targets };
+  });
 }

@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { CommandContext } from '@outpost/protocol/node';
 import { modelDrift, type DriftReport } from '../drift/drift-report.ts';
+import { FleetErrorCodes, fleetError } from '../errors.ts';
 import { FLEET_DB_FILE } from '../fleet.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
 import type { DriftCommandOptions } from './index.ts';
@@ -31,7 +32,23 @@ export async function runDrift(model: string, opts: DriftCommandOptions, ctx: Co
     const report = modelDrift(store, model, {
       ...(opts.version !== undefined ? { version: opts.version } : {}),
       ...(opts.device !== undefined ? { device: opts.device } : {}),
+      ...(opts.since !== undefined ? { since: opts.since } : {}),
+      ...(opts.until !== undefined ? { until: opts.until } : {}),
     });
+    if (report.windows === 0) {
+      const running = store.telemetryVersions({
+        model,
+        ...(opts.device !== undefined ? { device: opts.device } : {}),
+        ...(opts.since !== undefined ? { since: opts.since } : {}),
+        ...(opts.until !== undefined ? { until: opts.until } : {}),
+      });
+      throw fleetError(
+        FleetErrorCodes.NO_DEVICE_RUNS_VERSION,
+        `no device sent telemetry for ${model} v${report.version}${opts.since || opts.until ? ' in that time range' : ''}; ` +
+          (running.length > 0 ? `versions with telemetry: ${running.map((v) => `v${v}`).join(', ')}` : 'none has any'),
+        { model, version: report.version, running },
+      );
+    }
     ctx.io.out(opts.json ? JSON.stringify(report, null, 2) : formatDriftTable(report));
   } finally {
     store.close();

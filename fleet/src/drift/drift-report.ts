@@ -51,6 +51,10 @@ export interface DriftReport {
 export interface DriftOptions {
   device?: string;
   thresholds?: Partial<DriftThresholds>;
+  /** Only windows ending at or after this time (ISO). */
+  since?: string;
+  /** Only windows starting at or before this time (ISO). */
+  until?: string;
 }
 
 function statusOf(value: number | null, rows: number, t: DriftThresholds): DriftStatus {
@@ -84,6 +88,8 @@ export function driftReport(store: FleetStore, manifest: Manifest, options: Drif
     model: manifest.name,
     version: manifest.version,
     ...(options.device !== undefined ? { device: options.device } : {}),
+    ...(options.since !== undefined ? { since: options.since } : {}),
+    ...(options.until !== undefined ? { until: options.until } : {}),
   });
   return summarise(manifest, windows, t, options.device);
 }
@@ -162,9 +168,21 @@ export function modelDrift(
   model: string,
   options: DriftOptions & { version?: number } = {},
 ): DriftReport {
-  const version = options.version ?? store.latestVersion(model);
-  if (version === undefined)
+  if (store.latestVersion(model) === undefined)
     throw fleetError(FleetErrorCodes.UNKNOWN_MODEL, `no registered version of model ${model}`, { model });
+  // By default the newest version devices actually ran (sent telemetry for) in the time range.
+  const range = {
+    ...(options.device !== undefined ? { device: options.device } : {}),
+    ...(options.since !== undefined ? { since: options.since } : {}),
+    ...(options.until !== undefined ? { until: options.until } : {}),
+  };
+  const version = options.version ?? store.telemetryVersions({ model, ...range }).at(-1);
+  if (version === undefined)
+    throw fleetError(
+      FleetErrorCodes.NO_DEVICE_RUNS_VERSION,
+      `no device sent telemetry for any version of ${model}${options.since || options.until ? ' in that time range' : ''}`,
+      { model, ...range },
+    );
   const artifact = store.findArtifact(model, version);
   if (!artifact)
     throw fleetError(FleetErrorCodes.VERSION_NOT_REGISTERED, `no registered artifact for ${model} v${version}`, {
@@ -172,7 +190,7 @@ export function modelDrift(
       version,
     });
   return driftReport(store, artifact.manifest, {
-    ...(options.device !== undefined ? { device: options.device } : {}),
+    ...range,
     ...(options.thresholds ? { thresholds: options.thresholds } : {}),
   });
 }

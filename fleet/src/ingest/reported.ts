@@ -24,12 +24,12 @@ function reportedHandler(kind: NodeKind): IngestHandler {
         });
       }
       if (kind === 'gateways') {
-        ctx.store.putReported(state);
+        ctx.store.putReported(state, new Date(ctx.clock.now()).toISOString());
         ctx.counters.reported++;
         return undefined;
       }
       const gateway = assertRelayedByOwner('reported state', state.source, state.gateway, ctx);
-      ctx.store.putReported(state);
+      ctx.store.putReported(state, new Date(ctx.clock.now()).toISOString());
       ctx.counters.reported++;
       return { gateway, item: { kind: 'reported', source: state.source, at: state.at, outcome: 'stored' } };
     },

@@ -23,12 +23,45 @@ export interface ArtifactRecord {
   /** Folder holding manifest.json and the listed files. */
   dir: string;
   registeredAt: string;
+  /** Set by `outpost withdraw`: the version can no longer be assigned (docs/OPERATIONS.md). */
+  withdrawnAt?: string;
+}
+
+/** One operator action kept in the audit log (docs/OPERATIONS.md "Audit"). */
+export interface AuditInput {
+  at: string;
+  /** Who did it (the operator's user name, or the component). */
+  actor: string;
+  /** What kind of action: assign, unassign, rollback, withdraw, … */
+  action: string;
+  model?: string;
+  version?: number;
+  /** Where: a gateway id, a device list, or `fleet`. */
+  target: string;
+  reason?: string;
+  /** Anything else worth keeping (the desired revisions written, the devices reported, …). */
+  details?: Record<string, unknown>;
+}
+
+export interface AuditEntry extends AuditInput {
+  id: number;
+}
+
+export interface AuditQuery {
+  since?: string;
+  until?: string;
+  model?: string;
+  action?: string;
 }
 
 export interface TelemetryQuery {
   model: string;
   version?: number;
   device?: string;
+  /** Windows ending at or after this time (ISO). */
+  since?: string;
+  /** Windows starting at or before this time (ISO). */
+  until?: string;
 }
 
 export interface DeadLetterInput {
@@ -73,15 +106,30 @@ export interface FleetStore {
   getDesired(gatewayId: string): DesiredState | undefined;
   listDesired(): DesiredState[];
 
-  /** Replaces the last report of `state.source`. */
-  putReported(state: ReportedState): void;
+  /** Replaces the last report of `state.source`; `receivedAt` (fleet clock) feeds `lastSeen`. */
+  putReported(state: ReportedState, receivedAt?: string): void;
   listReported(): ReportedState[];
+  /**
+   * When the fleet last heard from each gateway and device (fleet clock, ISO): its last report
+   * or, for a device, its last telemetry window, whichever is later. Offline detection reads it.
+   */
+  lastSeen(): Map<string, string>;
+
+  /** Marks a registered version withdrawn (idempotent: the first time is kept). */
+  withdrawArtifact(name: string, version: number, at: string): void;
+
+  /** Appends to the audit log; returns the entry's id. */
+  addAudit(entry: AuditInput): number;
+  /** The audit log, oldest first. */
+  audit(query?: AuditQuery): AuditEntry[];
 
   /** Stores a window once per (device, seq); true if it was new (docs/ARCHITECTURE.md "Telemetry"). */
   insertTelemetry(window: TelemetryWindow, receivedAt: string): boolean;
   /** Windows of a model (optionally one version, one device), by device then seq. */
   telemetryWindows(query: TelemetryQuery): TelemetryWindow[];
   countTelemetry(): number;
+  /** The versions of a model devices sent windows for (in the query's time range), ascending. */
+  telemetryVersions(query: Omit<TelemetryQuery, 'version'>): number[];
 
   /**
    * The gateway a device belongs to (docs/ARCHITECTURE.md "Telemetry": a device's messages are

@@ -7,10 +7,27 @@ import {
   type TelemetryWindow,
 } from '@outpost/protocol';
 import { FleetErrorCodes, fleetError } from '../errors.ts';
-import type { ArtifactRecord, DeadLetter, FleetStore, FleetStoreOptions } from './fleet-store.ts';
+import type {
+  ArtifactRecord,
+  AuditEntry,
+  DeadLetter,
+  FleetStore,
+  FleetStoreOptions,
+  TelemetryQuery,
+} from './fleet-store.ts';
 
 /** Values go in and out as copies, as they would through SQLite, so callers cannot alias stored state. */
 const copy = <T>(v: T): T => structuredClone(v);
+
+function inQuery(w: TelemetryWindow, q: TelemetryQuery): boolean {
+  return (
+    w.model === q.model &&
+    (q.version === undefined || w.version === q.version) &&
+    (q.device === undefined || w.device === q.device) &&
+    (q.since === undefined || w.windowEnd >= q.since) &&
+    (q.until === undefined || w.windowStart <= q.until)
+  );
+}
 
 /** An in-memory FleetStore with the same behaviour as the SQLite one (fleet/test/store-contract.ts). */
 export function createMemoryStore(options: FleetStoreOptions = {}): FleetStore {
@@ -23,6 +40,9 @@ export function createMemoryStore(options: FleetStoreOptions = {}): FleetStore {
   const labels = new Map<string, LabelMessage>();
   const deviceGateways = new Map<string, string>();
   const dead: DeadLetter[] = [];
+  const seenReported = new Map<string, string>();
+  const seenTelemetry = new Map<string, string>();
+  const auditLog: AuditEntry[] = [];
   let nextDeadId = 1;
 
   const byNameVersion = (name: string, version: number): ArtifactRecord | undefined =>
@@ -83,25 +103,56 @@ export function createMemoryStore(options: FleetStoreOptions = {}): FleetStore {
     listDesired() {
       return sorted([...desired.values()], (d) => [d.target]).map(copy);
     },
-    putReported(state) {
+    putReported(state, receivedAt) {
       reported.set(state.source, copy(state));
+      if (receivedAt !== undefined) seenReported.set(state.source, receivedAt);
+      else seenReported.delete(state.source);
+    },
+    lastSeen() {
+      const seen = new Map(seenReported);
+      for (const [id, at] of seenTelemetry) {
+        const prev = seen.get(id);
+        if (prev === undefined || Date.parse(at) > Date.parse(prev)) seen.set(id, at);
+      }
+      return seen;
+    },
+    withdrawArtifact(name, version, at) {
+      const a = byNameVersion(name, version);
+      if (a && a.withdrawnAt === undefined) a.withdrawnAt = at;
+    },
+    addAudit(e) {
+      const entry = { ...copy(e), id: auditLog.length + 1 };
+      auditLog.push(entry);
+      return entry.id;
+    },
+    audit(q = {}) {
+      return auditLog
+        .filter(
+          (e) =>
+            (q.since === undefined || e.at >= q.since) &&
+            (q.until === undefined || e.at <= q.until) &&
+            (q.model === undefined || e.model === q.model) &&
+            (q.action === undefined || e.action === q.action),
+        )
+        .map(copy);
     },
     listReported() {
       return sorted([...reported.values()], (r) => [r.source]).map(copy);
     },
-    insertTelemetry(w) {
+    insertTelemetry(w, receivedAt) {
       const key = `${w.device}\u0000${w.seq}`;
       if (telemetry.has(key)) return false;
       telemetry.set(key, copy(w));
+      const prev = seenTelemetry.get(w.device);
+      if (prev === undefined || Date.parse(receivedAt) > Date.parse(prev)) seenTelemetry.set(w.device, receivedAt);
       return true;
     },
+    telemetryVersions(q) {
+      const versions = [...telemetry.values()].filter((w) => inQuery(w, q)).map((w) => w.version);
+      return [...new Set(versions)].sort((a, b) => a - b);
+    },
     telemetryWindows(q) {
-      const list = [...telemetry.values()].filter(
-        (w) =>
-          w.model === q.model &&
-          (q.version === undefined || w.version === q.version) &&
-          (q.device === undefined || w.device === q.device),
-      );
+      const list = [...telemetry.values()].filter((w) => inQuery(w, q));
       return sorted(list, (w) => [w.device, w.seq]).map(copy);
     },
     deviceGateway(device) {

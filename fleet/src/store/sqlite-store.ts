@@ -81,6 +81,7 @@ interface ArtifactRow {
   manifest: string;
   dir: string;
   registered_at: string;
+  withdrawn_at?: string | null;
 }
 
 const DEAD_LETTERS_DROPPED = 'dead_letters_dropped';
@@ -120,6 +121,44 @@ function migrate(db: Database.Database): void {
        WHERE kind = 'device' AND json_extract(json, '$.gateway') IS NOT NULL`,
     );
   }
+  const artifactColumns = new Set(
+    db
+      .prepare<[], { name: string }>('PRAGMA table_info(artifacts)')
+      .all()
+      .map((c) => c.name),
+  );
+  if (!artifactColumns.has('withdrawn_at')) db.exec('ALTER TABLE artifacts ADD COLUMN withdrawn_at TEXT');
+  const reportedColumns = new Set(
+    db
+      .prepare<[], { name: string }>('PRAGMA table_info(reported)')
+      .all()
+      .map((c) => c.name),
+  );
+  if (!reportedColumns.has('received_at')) db.exec('ALTER TABLE reported ADD COLUMN received_at TEXT');
+  db.exec(`CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    model TEXT,
+    version INTEGER,
+    target TEXT NOT NULL,
+    reason TEXT,
+    details TEXT
+  )`);
+  db.exec('CREATE INDEX IF NOT EXISTS telemetry_received ON telemetry (device, received_at)');
+}
+
+interface AuditRow {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  model: string | null;
+  version: number | null;
+  target: string;
+  reason: string | null;
+  details: string | null;
 }
 
 function toArtifact(row: ArtifactRow): ArtifactRecord {
@@ -130,7 +169,30 @@ function toArtifact(row: ArtifactRow): ArtifactRecord {
     manifest: JSON.parse(row.manifest) as Manifest,
     dir: row.dir,
     registeredAt: row.registered_at,
+    ...(row.withdrawn_at ? { withdrawnAt: row.withdrawn_at } : {}),
   };
+}
+
+function telemetryWhere(q: TelemetryQuery): { where: string[]; params: (string | number)[] } {
+  const where = ['model = ?'];
+  const params: (string | number)[] = [q.model];
+  if (q.version !== undefined) {
+    where.push('version = ?');
+    params.push(q.version);
+  }
+  if (q.device !== undefined) {
+    where.push('device = ?');
+    params.push(q.device);
+  }
+  if (q.since !== undefined) {
+    where.push('window_end >= ?');
+    params.push(q.since);
+  }
+  if (q.until !== undefined) {
+    where.push('window_start <= ?');
+    params.push(q.until);
+  }
+  return { where, params };
 }
 
 /** The default fleet store: one SQLite file (`<dataDir>/fleet.db`), WAL, synchronous=NORMAL. */
@@ -159,7 +221,19 @@ export function openSqliteStore(file: string, options: FleetStoreOptions = {}): 
     getDesired: db.prepare<[string], { json: string }>('SELECT json FROM desired WHERE gateway_id = ?'),
     listDesired: db.prepare<[], { json: string }>('SELECT json FROM desired ORDER BY gateway_id'),
     putReported: db.prepare(
-      'INSERT INTO reported (source, kind, json, at) VALUES (?, ?, ?, ?) ON CONFLICT (source) DO UPDATE SET kind = excluded.kind, json = excluded.json, at = excluded.at',
+      'INSERT INTO reported (source, kind, json, at, received_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (source) DO UPDATE SET kind = excluded.kind, json = excluded.json, at = excluded.at, received_at = excluded.received_at',
+    ),
+    reportedSeen: db.prepare<[], { source: string; seen: string | null }>(
+      'SELECT source, received_at AS seen FROM reported',
+    ),
+    telemetrySeen: db.prepare<[], { source: string; seen: string }>(
+      'SELECT device AS source, MAX(received_at) AS seen FROM telemetry GROUP BY device',
+    ),
+    withdraw: db.prepare<[string, string, number]>(
+      'UPDATE artifacts SET withdrawn_at = ? WHERE name = ? AND version = ? AND withdrawn_at IS NULL',
+    ),
+    addAudit: db.prepare(
+      'INSERT INTO audit (at, actor, action, model, version, target, reason, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     listReported: db.prepare<[], { json: string }>('SELECT json FROM reported ORDER BY source'),
     insertTelemetry: db.prepare(
@@ -240,8 +314,68 @@ export function openSqliteStore(file: string, options: FleetStoreOptions = {}): 
     listDesired() {
       return st.listDesired.all().map((r) => JSON.parse(r.json) as DesiredState);
     },
-    putReported(state) {
-      st.putReported.run(state.source, state.kind, JSON.stringify(state), state.at);
+    putReported(state, receivedAt) {
+      st.putReported.run(state.source, state.kind, JSON.stringify(state), state.at, receivedAt ?? null);
+    },
+    lastSeen() {
+      const seen = new Map<string, string>();
+      for (const r of [...st.reportedSeen.all(), ...st.telemetrySeen.all()]) {
+        if (r.seen === null) continue;
+        const prev = seen.get(r.source);
+        if (prev === undefined || Date.parse(r.seen) > Date.parse(prev)) seen.set(r.source, r.seen);
+      }
+      return seen;
+    },
+    withdrawArtifact(name, version, at) {
+      st.withdraw.run(at, name, version);
+    },
+    addAudit(e) {
+      const info = st.addAudit.run(
+        e.at,
+        e.actor,
+        e.action,
+        e.model ?? null,
+        e.version ?? null,
+        e.target,
+        e.reason ?? null,
+        e.details ? JSON.stringify(e.details) : null,
+      );
+      return Number(info.lastInsertRowid);
+    },
+    audit(q = {}) {
+      const where: string[] = [];
+      const params: string[] = [];
+      if (q.since !== undefined) {
+        where.push('at >= ?');
+        params.push(q.since);
+      }
+      if (q.until !== undefined) {
+        where.push('at <= ?');
+        params.push(q.until);
+      }
+      if (q.model !== undefined) {
+        where.push('model = ?');
+        params.push(q.model);
+      }
+      if (q.action !== undefined) {
+        where.push('action = ?');
+        params.push(q.action);
+      }
+      const sql = `SELECT * FROM audit${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id`;
+      return db
+        .prepare<string[], AuditRow>(sql)
+        .all(...params)
+        .map((r) => ({
+          id: r.id,
+          at: r.at,
+          actor: r.actor,
+          action: r.action,
+          target: r.target,
+          ...(r.model !== null ? { model: r.model } : {}),
+          ...(r.version !== null ? { version: r.version } : {}),
+          ...(r.reason !== null ? { reason: r.reason } : {}),
+          ...(r.details !== null ? { details: JSON.parse(r.details) as Record<string, unknown> } : {}),
+        }));
     },
     listReported() {
       return st.listReported.all().map((r) => JSON.parse(r.json) as ReportedState);
@@ -262,17 +396,17 @@ export function openSqliteStore(file: string, options: FleetStoreOptions = {}): 
       );
       return info.changes === 1;
     },
+    telemetryVersions(q) {
+      const { where, params } = telemetryWhere(q);
+      return db
+        .prepare<(string | number)[], { version: number }>(
+          `SELECT DISTINCT version FROM telemetry WHERE ${where.join(' AND ')} ORDER BY version`,
+        )
+        .all(...params)
+        .map((r) => r.version);
+    },
     telemetryWindows(q: TelemetryQuery) {
-      const where = ['model = ?'];
-      const params: (string | number)[] = [q.model];
-      if (q.version !== undefined) {
-        where.push('version = ?');
-        params.push(q.version);
-      }
-      if (q.device !== undefined) {
-        where.push('device = ?');
-        params.push(q.device);
-      }
+      const { where, params } = telemetryWhere(q);
       const rows = db
         .prepare<(string | number)[], { json: string }>(
           `SELECT json FROM telemetry WHERE ${where.join(' AND ')} ORDER BY device, seq`,

@@ -16,6 +16,8 @@ export interface MqttTransportOptions {
   reconnectPeriodMs?: number;
   connectTimeoutMs?: number;
   logger?: Logger;
+  /** MQTT last will: what the broker publishes for this client when it goes away without a clean close. */
+  will?: { topic: string; payload: Buffer | string; qos?: 0 | 1; retain?: boolean };
 }
 
 interface Route {
@@ -37,6 +39,16 @@ export function createMqttTransport(options: MqttTransportOptions): Transport {
     clean: options.clean ?? false,
     reconnectPeriod: options.reconnectPeriodMs ?? 1000,
     connectTimeout: options.connectTimeoutMs ?? 10_000,
+    ...(options.will
+      ? {
+          will: {
+            topic: options.will.topic,
+            payload: Buffer.from(options.will.payload),
+            qos: options.will.qos ?? 1,
+            retain: options.will.retain ?? false,
+          },
+        }
+      : {}),
     resubscribe: false, // we subscribe every route on each connect ourselves
     ...(options.username !== undefined ? { username: options.username } : {}),
     ...(options.password !== undefined ? { password: options.password } : {}),

@@ -1,23 +1,40 @@
 import { z } from 'zod';
 import { Id, IsoTime, Sha256 } from './common.ts';
+import { Signature } from './manifest.ts';
 
 /** One model a node should run. `artifactId` is the sha256 of the artifact's manifest.json bytes. */
 export const ModelAssignment = z.strictObject({
   name: Id,
   version: z.number().int().positive(),
   artifactId: Sha256,
-  /** Devices this assignment is for; absent means every device of the gateway. */
+  /**
+   * Devices this assignment is for (a per-device override); absent means every device of the
+   * gateway that has no override of its own (docs/ARCHITECTURE.md "Deploy: desired → reported").
+   */
   devices: z.array(Id).optional(),
+  /**
+   * An explicit rollback: the devices may go back to this older version (it is signed with the rest
+   * of the desired state, so only the fleet can waive the "newer than the last accepted" rule).
+   */
+  rollback: z.literal(true).optional(),
 });
 export type ModelAssignment = z.infer<typeof ModelAssignment>;
 
-/** Retained on `desired` (docs/ARCHITECTURE.md "Deploy: desired → reported"). Reconciling it is idempotent. */
+/**
+ * Retained on `desired` (docs/ARCHITECTURE.md "Deploy: desired → reported"). Reconciling it is
+ * idempotent. The fleet signs it with its intent key (canonical JSON without `signature`, like a
+ * manifest); the gateway forwards the same signed state to its devices, and both verify it
+ * (docs/SECURITY.md "Signed intent").
+ */
 export const DesiredState = z.strictObject({
+  /** The gateway this state is for. */
   target: Id,
-  /** Increases with every change; a node reports the revision it has converged to. */
+  /** Increases with every change of the target's state; a node reports the revision it has converged to. */
   revision: z.number().int().nonnegative(),
   issuedAt: IsoTime,
   models: z.array(ModelAssignment),
+  /** The fleet's intent signature; required by every verifying node. */
+  signature: Signature.optional(),
 });
 export type DesiredState = z.infer<typeof DesiredState>;
 
@@ -37,7 +54,8 @@ export const ReportedState = z.strictObject({
   /** The desired revision this report answers (-1 before any desired state arrived). */
   revision: z.number().int().min(-1),
   at: IsoTime,
-  status: z.enum(['idle', 'updating', 'converged', 'failed']),
+  /** `offline` is only ever sent as a node's MQTT last will (docs/ARCHITECTURE.md "Deploy: desired → reported"). */
+  status: z.enum(['idle', 'updating', 'converged', 'failed', 'offline']),
   models: z.array(RunningModel),
   /**
    * Older gateways listed the devices they had heard from; a gateway now sends `deviceCount`

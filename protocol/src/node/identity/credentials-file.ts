@@ -1,3 +1,4 @@
+import { FLEET_KEY_FILE } from '../../intent.ts';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -6,8 +7,6 @@ import { IdentityErrorCodes } from './errors.ts';
 
 /** Where an enrolled node keeps its credentials, in its data dir (mode 0600). */
 export const CREDENTIALS_FILE = 'credentials.json';
-/** Where an enrolled node keeps the fleet's intent public key, when the enrol reply carried one. */
-export const FLEET_KEY_FILE = 'fleet-key.pub';
 
 export const NodeCredentials = z.object({ id: z.string(), username: z.string(), password: z.string() }).strict();
 export type NodeCredentials = z.infer<typeof NodeCredentials>;

@@ -1,0 +1,47 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Transport } from '@outpost/protocol';
+import { createMqttTransport } from '@outpost/protocol/node';
+import { FleetErrorCodes, fleetError } from '../errors.ts';
+import { SERVICE_CREDENTIALS_FILE, operatorClientId, readServiceCredential } from '../identity/service-credential.ts';
+
+/**
+ * A short-lived CLI connection to the fleet's broker; OUTPOST_ERR_BROKER_UNREACHABLE after
+ * `timeoutMs`. Only the fleet publishes desired states, so the command acts under the fleet's own
+ * credential in `dataDir` (created at the fleet's first start; without it the broker refuses it).
+ */
+export async function connectBroker(url: string, timeoutMs: number, dataDir: string): Promise<Transport> {
+  const cred = existsSync(join(dataDir, SERVICE_CREDENTIALS_FILE)) ? readServiceCredential(dataDir) : undefined;
+  const transport = createMqttTransport({
+    url,
+    clientId: cred ? operatorClientId(cred) : `outpost-cli-${process.pid}-${Date.now()}`,
+    clean: true,
+    ...(cred ? { username: cred.username, password: cred.password } : {}),
+    connectTimeoutMs: timeoutMs,
+  });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      transport.start(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              fleetError(
+                FleetErrorCodes.BROKER_UNREACHABLE,
+                `cannot reach the broker at ${url}; is the fleet running? (--broker <url>)`,
+                { url },
+              ),
+            ),
+          timeoutMs,
+        );
+      }),
+    ]);
+    return transport;
+  } catch (err) {
+    await transport.close();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
