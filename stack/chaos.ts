@@ -1,3 +1,4 @@
+import { mulberry32 } from '@outpost/protocol';
 /**
  * A chaos run over a whole stack of real processes (test/fault/chaos.test.ts for CI, bench/chaos.ts
  * for long runs): random SIGKILLs of the fleet, the gateway and the devices — some right after a
@@ -67,17 +68,8 @@ export interface ChaosReport {
   settleMs: number;
 }
 
-/** mulberry32: a small seeded generator, so a failing run can be replayed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator (mulberry32), so a failing run can be replayed. */
+export const seeded = (seed: number): (() => number) => mulberry32(seed);
 
 export async function runChaos(o: ChaosOptions): Promise<{ report: ChaosReport; stack: FaultStack }> {
   const seed = o.seed ?? 1;

@@ -10,7 +10,6 @@ export const FleetErrorCodes = defineErrors('fleet', {
     'no artifact is registered for this (model, version): an assignment or drift request names a version the registry lacks',
   UNKNOWN_MODEL: 'a drift request names a model with no registered version',
   BROKER_UNREACHABLE: 'a CLI command could not reach the MQTT broker in time',
-  ARTIFACT_UNREADABLE: 'an artifact folder or its manifest.json cannot be read',
   RELAY_MISSING:
     "a device's telemetry window, label or report names no relaying gateway: the fleet accepts device messages only through the gateway the device belongs to; dead-lettered",
   DEVICE_NOT_ON_GATEWAY:

@@ -33,7 +33,7 @@ import { modelDrift, type DriftReport, type DriftThresholds } from './drift/drif
 import { deadLetter, routeIngestion } from './ingest/dispatcher.ts';
 import { newCounters, type IngestContext } from './ingest/handler.ts';
 import { createArtifactReader, gatewayArtifactPolicy, registerArtifact, type RegisteredArtifact } from './registry.ts';
-import { startEnrollServer } from './http/enroll-route.ts';
+import { startEnrollServer } from '@outpost/protocol/enroll-server';
 import { createFleetIdentity } from './identity/fleet-identity.ts';
 import { loadOrCreateServiceCredential } from './identity/service-credential.ts';
 import type { FleetStore } from './store/fleet-store.ts';

@@ -1,16 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  MANIFEST_FILE,
-  MAX_MANIFEST_BYTES,
-  Manifest,
-  artifactIdOf,
-  decode,
-  verifyArtifact,
-  type ArtifactBundle,
-  type Clock,
-} from '@outpost/protocol';
+import { MANIFEST_FILE, artifactIdOf, verifyArtifact, type ArtifactBundle, type Clock } from '@outpost/protocol';
+import { readArtifactFolder } from '@outpost/protocol/node';
 import { FleetErrorCodes, fleetError } from './errors.ts';
 import type { FleetStore } from './store/fleet-store.ts';
 
@@ -30,22 +22,6 @@ export interface RegisteredArtifact {
 /** Where the fleet keeps an artifact's files: `<dataDir>/artifacts/<artifactId>/`. */
 export function artifactDir(dataDir: string, artifactId: string): string {
   return join(dataDir, 'artifacts', artifactId);
-}
-
-/** Reads an artifact folder: manifest.json plus every file its manifest lists (missing files are left out for verify to name). */
-export function readArtifactFolder(dir: string): ArtifactBundle {
-  const manifestPath = join(dir, MANIFEST_FILE);
-  if (!existsSync(manifestPath) || !statSync(manifestPath).isFile()) {
-    throw fleetError(FleetErrorCodes.ARTIFACT_UNREADABLE, `${dir} has no ${MANIFEST_FILE}`, { dir });
-  }
-  const manifestBytes = readFileSync(manifestPath);
-  const manifest = decode(Manifest, manifestBytes, MANIFEST_FILE, MAX_MANIFEST_BYTES);
-  const files = new Map<string, Uint8Array>();
-  for (const entry of manifest.files) {
-    const path = join(dir, entry.path); // entry.path is a plain file name (schema), so this stays inside dir
-    if (existsSync(path) && statSync(path).isFile()) files.set(entry.path, readFileSync(path));
-  }
-  return { manifestBytes, files };
 }
 
 /**

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EventEmitter } from 'node:events';
-import { CliErrorCodes, DesiredState, decode, encode, topics } from '@outpost/protocol';
+import { CliErrorCodes, DesiredState, ErrorCodes, decode, encode, topics } from '@outpost/protocol';
 import { ExitCode, runProgram, type CliIO, type CommandContext } from '@outpost/protocol/node';
 import { Command } from 'commander';
 import { fleetCommands } from '../src/cli/index.ts';
@@ -136,7 +136,7 @@ describe('fleet CLI', () => {
     const tampered = captureIO();
     await run(tampered, 'register', join(tmp.dir, 'nowhere'), '--data-dir', dataDir);
     expect(tampered.exitCode).toBe(ExitCode.FAILURE);
-    expect(tampered.stderr[0]).toMatch(new RegExp(`^outpost: ${FleetErrorCodes.ARTIFACT_UNREADABLE}: `));
+    expect(tampered.stderr[0]).toMatch(new RegExp(`^outpost: ${ErrorCodes.ARTIFACT_FOLDER_INVALID}: `));
   });
 
   it('creates the fleet signing key pair in its data dir on first use', async () => {
@@ -159,7 +159,6 @@ describe('fleet CLI', () => {
     try {
       const io = captureIO();
       await run(io, 'register', a.dir, '--data-dir', dataDir);
-      const client = gatewayTransport(dataDir, url, 'gw1');
       // gw1 has reported to the fleet, with its two devices: the fleet knows them.
       const reporter = gatewayTransport(dataDir, url, 'gw1');
       await reporter.start();
@@ -177,6 +176,8 @@ describe('fleet CLI', () => {
         { qos: 1, retain: true },
       );
       await reporter.close();
+      // Enrolled again: the reporter's credentials are replaced, as a re-enrolled gateway's are.
+      const client = gatewayTransport(dataDir, url, 'gw1');
       const seen = openSqliteStore(join(dataDir, 'fleet.db'));
       try {
         await waitFor(() => seen.listReported().length === 1, 'gateway report stored');

@@ -83,7 +83,7 @@ describe('registry', () => {
   });
 
   it('names a folder without manifest.json and a manifest that is not JSON', () => {
-    expect(codeOf(() => registerArtifact(deps, join(tmp.dir, 'nowhere')))).toBe(FleetErrorCodes.ARTIFACT_UNREADABLE);
+    expect(codeOf(() => registerArtifact(deps, join(tmp.dir, 'nowhere')))).toBe(ErrorCodes.ARTIFACT_FOLDER_INVALID);
     const a = writeFixtureArtifact(tmp.dir, keys);
     writeFileSync(join(a.dir, 'manifest.json'), '{nope');
     expect(codeOf(() => registerArtifact(deps, a.dir))).toBe(ErrorCodes.NOT_JSON);

@@ -19,7 +19,7 @@ import { createDeadLetterSink } from './dead-letters.ts';
 import { deviceArtifactPolicy } from './artifact-policy.ts';
 import { createReconciler } from './reconcile.ts';
 import { createRelay, type RelayHealth } from './relay.ts';
-import { startEnrollServer } from './http/enroll-route.ts';
+import { startEnrollServer } from '@outpost/protocol/enroll-server';
 import { createGatewayIdentity, localServiceId } from './identity/gateway-identity.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
 

@@ -1,16 +1,17 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
-import { OutpostError, errorMessage, type Logger } from '@outpost/protocol';
-import {
-  ENROLL_PATH,
-  EnrollRequest,
-  IdentityErrorCodes,
-  logServerErrors,
-  type TierIdentity,
-} from '@outpost/protocol/node';
+import { OutpostError, errorMessage } from '../outpost-error.ts';
+import type { Logger } from '../runtime.ts';
+import { logServerErrors } from './http-errors.ts';
+import { ENROLL_PATH } from './identity/enroll-client.ts';
+import { EnrollRequest } from './identity/enrollment.ts';
+import { IdentityErrorCodes } from './identity/errors.ts';
+import type { TierIdentity } from './identity/tier-identity.ts';
 
 /**
- * `POST /v1/enroll` (docs/SECURITY.md "Identity"): a node trades its one-time token for its
+ * The enrol endpoint the fleet (for gateways) and each gateway (for devices) serve:
+ * `@outpost/protocol/enroll-server`, apart from the main entries because it needs fastify (an
+ * optional peer dependency, as aedes is for the broker). `POST /v1/enroll` (docs/SECURITY.md "Identity"): a node trades its one-time token for its
  * credentials. A refused token is HTTP 401 with OUTPOST_ERR_ENROLL_TOKEN_INVALID; a body that is
  * not `{ token }` is 400. Neither the token nor the secret is ever logged.
  */
