@@ -211,6 +211,7 @@ export async function startFaultStack(
           fleetDir,
           '--broker',
           fleetUrl,
+          '--no-wait',
         ],
         dir,
       );
@@ -247,6 +248,17 @@ export async function startFaultStack(
   };
 
   await stack.startFleet();
+  await stack.startGateway();
+  // The fleet assigns only to a gateway it has heard from (docs/OPERATIONS.md): once the gateway's
+  // report is stored, the site is assigned; its devices, started next, get the desired state.
+  await until(
+    () =>
+      store()
+        .listReported()
+        .some((r) => r.kind === 'gateway' && r.source === GATEWAY_ID),
+    'the gateway reported to the fleet',
+    60_000,
+  );
   await runCli(
     'assign',
     [
@@ -258,10 +270,10 @@ export async function startFaultStack(
       fleetDir,
       '--broker',
       fleetUrl,
+      '--no-wait',
     ],
     dir,
   );
-  await stack.startGateway();
   for (const d of devices) await stack.startDevice(d.id);
   return stack;
 }

@@ -84,6 +84,8 @@ export interface GatewayStatusSnapshot {
   desiredRevision: number | null;
   /** `degraded` (with the reason code) while gateway.db refuses writes (docs/ARCHITECTURE.md "Telemetry"). */
   health: RelayHealth;
+  /** Artifact bytes sent to each device since start (chunk payloads, before base64). */
+  servedBytes: Record<string, number>;
 }
 
 export interface Gateway {
@@ -195,6 +197,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     closers.push({ name: 'upstream transport', close: () => upstream.close() });
 
     let deadLettered = 0;
+    const servedBytes = new Map<string, number>();
     const deadLetter = createDeadLetterSink(store, clock, log, () => deadLettered++);
 
     // Every route is registered before either transport starts, so retained and queued messages
@@ -243,6 +246,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       mayFetch: deviceArtifactPolicy(store),
       logger: log,
       onInvalid: deadLetter,
+      onServed: (device, _artifactId, bytes) => servedBytes.set(device, (servedBytes.get(device) ?? 0) + bytes),
     });
 
     await local.start();
@@ -274,6 +278,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
             deadLettersDropped: 0,
             desiredRevision: null,
             health: { status: 'ok' },
+            servedBytes: Object.fromEntries(servedBytes),
           };
         }
         const health = relay.health();
@@ -296,6 +301,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
             deadLettersDropped: safe(() => store.deadLettersDropped(), -1),
             desiredRevision: safe(() => store.getDesired()?.revision ?? null, null),
             health,
+            servedBytes: Object.fromEntries(servedBytes),
           };
         }
         return {
@@ -308,6 +314,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           deadLettersDropped: store.deadLettersDropped(),
           desiredRevision: store.getDesired()?.revision ?? null,
           health,
+          servedBytes: Object.fromEntries(servedBytes),
         };
       },
       async close() {

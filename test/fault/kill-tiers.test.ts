@@ -177,7 +177,14 @@ describe('killing tiers mid-stream', () => {
       await until(() => deviceOutbox().length >= 3, 'windows queued in the device outbox');
       const devicePiledUp = deviceOutbox().length;
       await kill(device);
-      const seqAtKill = state().seq;
+      // The last seq used before the kill: state.json's, or a window file written just before it
+      // whose seq state.json had not caught up with (the device takes the larger on restart).
+      const seqAtKill = Math.max(
+        state().seq,
+        ...deviceOutbox()
+          .filter((f) => /^\d+\.json$/.test(f))
+          .map((f) => Number(f.slice(0, -'.json'.length))),
+      );
       await start('fleet', fleetArgs, /mqtt:\/\//);
       await start('gateway', gatewayArgs, /mqtt:\/\//);
       const restarted = await start('device', deviceArgs, /serving on/);

@@ -114,7 +114,7 @@ describe('fleet broker access', () => {
     expect(await refusal(gw2, 'gw-gw1')).toBe(2);
     const artifact = writeFixtureArtifact(tmp.dir, keys);
     await fleet.registerArtifact(artifact.dir);
-    await fleet.assign('gw1', 'housing', 1);
+    await fleet.assign('gw1', 'housing', 1, undefined, { allowUnknown: true }); // before gw1 ever reported
     await waitFor(() => got.length > 0 || undefined, 'desired state at the real gateway');
     expect(real.connected).toBe(true);
   });

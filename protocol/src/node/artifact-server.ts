@@ -43,6 +43,8 @@ export interface ArtifactServerOptions {
   logger?: Logger;
   /** Called with every request that fails its schema, so the owner can dead-letter it. */
   onInvalid?: (topic: string, payload: Buffer, error: OutpostError) => void;
+  /** Called after each chunk is sent, with the asker and the chunk's size in bytes (transfer counters). */
+  onServed?: (askerId: string, artifactId: string, bytes: number) => void;
 }
 
 /**
@@ -137,5 +139,6 @@ export async function serveArtifacts(options: ArtifactServerOptions): Promise<vo
       chunkSha256: sha256Hex(chunk),
       data: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('base64'),
     });
+    options.onServed?.(requester, req.artifactId, chunk.byteLength);
   });
 }
