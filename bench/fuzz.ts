@@ -1,6 +1,6 @@
 /**
  * Fuzzes every boundary with ≥ 10,000 cases each: MQTT payloads
- * per message type, topics, signed manifests, CLI option values, and POST /predict bodies over
+ * per message type, topics, signed manifests (only the signed content verifies), CLI option values, and POST /predict bodies over
  * real HTTP to a device serving a committed build. Prints cases, accepted, refusals by code, and
  * crashes (must be 0). The boundaries and their invariants are stack/fuzz/boundaries.ts.
  *

@@ -62,7 +62,10 @@ export function verifyManifest(manifest: Manifest, publicKeyPem: string): void {
       `manifest ${manifest.name} v${manifest.version} is not signed`,
     );
   const key = publicKeyOf(publicKeyPem);
-  const ok = verify(null, manifestSigningBytes(manifest), key, Buffer.from(sig.value, 'base64'));
+  // The key id sits outside the signed bytes: it must name the pinned key, or anyone could change it.
+  const ok =
+    sig.keyId === keyId(publicKeyPem) &&
+    verify(null, manifestSigningBytes(manifest), key, Buffer.from(sig.value, 'base64'));
   if (!ok) {
     throw new OutpostError(
       ErrorCodes.SIGNATURE_INVALID,
@@ -117,7 +120,10 @@ export function verifyDesiredState(state: DesiredState, publicKeyPem: string): v
   const key = publicKeyOf(publicKeyPem);
   let ok = false;
   try {
-    ok = verify(null, desiredStateSigningBytes(state), key, Buffer.from(sig.value, 'base64'));
+    // The key id sits outside the signed bytes: it must name the pinned key.
+    ok =
+      sig.keyId === keyId(publicKeyPem) &&
+      verify(null, desiredStateSigningBytes(state), key, Buffer.from(sig.value, 'base64'));
   } catch {
     ok = false;
   }

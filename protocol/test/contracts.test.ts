@@ -154,6 +154,20 @@ describe('manifest signing and artifact verification', () => {
     const unsigned = fixtureManifest([{ path: 'model.onnx', bytes: model }]);
     expect(codeOf(() => verifyManifest(unsigned as Manifest, f.keys.publicKeyPem))).toBe(ErrorCodes.SIGNATURE_MISSING);
   });
+  it('refuses a signature whose key id was changed (the key id is outside the signed bytes; found by the fuzzer)', () => {
+    const f = signedFixture([{ path: 'model.onnx', bytes: model }]);
+    const m = JSON.parse(Buffer.from(f.manifestBytes).toString('utf8')) as Manifest;
+    const sig = m.signature as NonNullable<Manifest['signature']>;
+    const flipped: Manifest = {
+      ...m,
+      signature: {
+        ...sig,
+        keyId: `0${sig.keyId.slice(1)}` === sig.keyId ? `1${sig.keyId.slice(1)}` : `0${sig.keyId.slice(1)}`,
+      },
+    };
+    expect(codeOf(() => verifyManifest(flipped, f.keys.publicKeyPem))).toBe(ErrorCodes.SIGNATURE_INVALID);
+    expect(() => verifyManifest(m, f.keys.publicKeyPem)).not.toThrow();
+  });
   it('refuses a manifest missing a field', () => {
     const { golden: _g, ...rest } = fixtureManifest([{ path: 'model.onnx', bytes: model }]);
     expect(Manifest.safeParse(rest).success).toBe(false);

@@ -25,7 +25,7 @@ describe('fuzzed boundaries: no crash, every refusal coded', () => {
     });
   }
 
-  it('artifact manifest: only the untouched signed manifest verifies', async () => {
+  it('artifact manifest: only the signed content verifies', async () => {
     const r = await runBoundary(manifestBoundary(), RUNS);
     expect(r.failure).toBeUndefined();
     // Most mutations still parse as JSON, and are then refused on their signature or schema.
