@@ -156,8 +156,11 @@ function mutated(example: Json): fc.Arbitrary<Json> {
       const last = p[p.length - 1] as string | number;
       if (op === 0) delete parent[last];
       else if (op === 1) parent[last] = value;
-      else if (op === 2) parent[key] = value;
-      else parent[last] = Array.isArray(parent[last]) ? {} : [parent[last]];
+      else if (op === 2) {
+        // An added key on an object; on an array, an added element (an arbitrary key could be `length`).
+        if (Array.isArray(parent)) parent.push(value);
+        else parent[key] = value;
+      } else parent[last] = Array.isArray(parent[last]) ? {} : [parent[last]];
       return copy;
     });
 }
