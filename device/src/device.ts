@@ -3,8 +3,6 @@ import path from 'node:path';
 import {
   FLEET_KEY_FILE,
   assertId,
-  encode,
-  topics,
   errorMessage,
   silentLogger,
   systemClock,
@@ -12,6 +10,7 @@ import {
   type FeatureValue,
   type Logger,
   type Manifest,
+  offlineWill,
 } from '@outpost/protocol';
 import {
   createArtifactFetcher,
@@ -151,19 +150,7 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
     ...(credentials ? { username: credentials.username, password: credentials.password } : {}),
     ...(opts.brokerCa !== undefined ? { ca: opts.brokerCa } : {}),
     // The gateway (and through it the fleet) learns at once that this device went away.
-    will: {
-      topic: topics.device(id, 'reported'),
-      payload: encode({
-        source: id,
-        kind: 'device',
-        revision: -1,
-        at: new Date(clock.now()).toISOString(),
-        status: 'offline',
-        models: [],
-      }),
-      qos: 1,
-      retain: true,
-    },
+    will: offlineWill('device', id, clock.now()),
   });
   const telemetry = new TelemetryPublisher({
     deviceId: id,

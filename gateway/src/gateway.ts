@@ -3,14 +3,13 @@ import { join } from 'node:path';
 import {
   FLEET_KEY_FILE,
   assertId,
-  encode,
   errorMessage,
-  topics,
   silentLogger,
   systemClock,
   type Clock,
   type DeadLetterBounds,
   type Logger,
+  offlineWill,
 } from '@outpost/protocol';
 import { createMqttTransport, readNodeCredentials, serveArtifacts, type NodeCredentials } from '@outpost/protocol/node';
 import { startEmbeddedBroker } from '@outpost/protocol/broker';
@@ -179,19 +178,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       ...(credentials ? { username: credentials.username, password: credentials.password } : {}),
       ...(opts.upstreamCa !== undefined ? { ca: opts.upstreamCa } : {}),
       // The fleet learns at once that this gateway went away (docs/ARCHITECTURE.md "Deploy: desired → reported").
-      will: {
-        topic: topics.gateway(id, 'reported'),
-        payload: encode({
-          source: id,
-          kind: 'gateway',
-          revision: -1,
-          at: new Date(clock.now()).toISOString(),
-          status: 'offline',
-          models: [],
-        }),
-        qos: 1,
-        retain: true,
-      },
+      will: offlineWill('gateway', id, clock.now()),
       ...(opts.reconnectPeriodMs !== undefined ? { reconnectPeriodMs: opts.reconnectPeriodMs } : {}),
     });
     closers.push({ name: 'upstream transport', close: () => upstream.close() });
