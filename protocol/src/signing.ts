@@ -65,6 +65,7 @@ export function verifyManifest(manifest: Manifest, publicKeyPem: string): void {
   // The key id sits outside the signed bytes: it must name the pinned key, or anyone could change it.
   const ok =
     sig.keyId === keyId(publicKeyPem) &&
+    canonicalBase64(sig.value) &&
     verify(null, manifestSigningBytes(manifest), key, Buffer.from(sig.value, 'base64'));
   if (!ok) {
     throw new OutpostError(
@@ -123,6 +124,7 @@ export function verifyDesiredState(state: DesiredState, publicKeyPem: string): v
     // The key id sits outside the signed bytes: it must name the pinned key.
     ok =
       sig.keyId === keyId(publicKeyPem) &&
+      canonicalBase64(sig.value) &&
       verify(null, desiredStateSigningBytes(state), key, Buffer.from(sig.value, 'base64'));
   } catch {
     ok = false;
@@ -134,4 +136,9 @@ export function verifyDesiredState(state: DesiredState, publicKeyPem: string): v
       { details: { keyId: sig.keyId, expectedKeyId: keyId(publicKeyPem) } },
     );
   }
+}
+
+/** Node's base64 decoder skips stray characters: only the one canonical spelling of a signature is accepted. */
+function canonicalBase64(value: string): boolean {
+  return Buffer.from(value, 'base64').toString('base64') === value;
 }
