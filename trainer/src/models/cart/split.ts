@@ -8,6 +8,8 @@ import type { GrowData } from './grow-data.ts';
 
 /** Scratch buffers reused across nodes and trees; the best split found so far lives here too. */
 export interface SplitWorkspace {
+  /** Regression: per bin, interleaved (row count, Σ w, Σ w·y) — one cache line per scattered update. */
+  hR: Float64Array;
   hN: Int32Array;
   hW: Float64Array;
   /** Regression: Σ w·y per bin. Classification: class weights, bin-major (bin · k + class). */
@@ -29,6 +31,7 @@ const BINS = 65536;
 export function splitWorkspace(classes: number): SplitWorkspace {
   const k = Math.max(1, classes);
   return {
+    hR: new Float64Array(classes === 0 ? 3 * BINS : 0),
     hN: new Int32Array(BINS),
     hW: new Float64Array(BINS),
     hS: new Float64Array(BINS * k),
@@ -59,33 +62,32 @@ export function scanRegression(
   minLeaf: number,
 ): boolean {
   const { bins } = d;
-  const { hN, hW, hS, touched } = ws;
+  const { hR, touched } = ws;
   const base = f * d.rows;
   let m = 0;
   for (let i = start; i < end; i++) {
     const r = idx[i] as number;
-    const b = bins[base + r] as number;
-    const c = hN[b] as number;
-    if (c === 0) touched[m++] = b;
-    hN[b] = c + 1;
-    hW[b] = (hW[b] as number) + (nw[i] as number);
-    hS[b] = (hS[b] as number) + (nwy[i] as number);
+    const h = 3 * (bins[base + r] as number);
+    const c = hR[h] as number;
+    if (c === 0) touched[m++] = h / 3;
+    hR[h] = c + 1;
+    hR[h + 1] = (hR[h + 1] as number) + (nw[i] as number);
+    hR[h + 2] = (hR[h + 2] as number) + (nwy[i] as number);
   }
   if (m === 1) {
-    clear(ws, 1, 1);
+    clearRegression(ws, 1);
     return false;
   }
-  sortTouched(ws, m);
+  sortTouched(ws, m, hR, 3);
   const nNode = end - start;
   let nL = 0;
   let wL = 0;
   let sL = 0;
   for (let t = 0; t < m - 1; t++) {
-    const b = touched[t] as number;
-    const n = hN[b] as number;
-    nL += n;
-    wL += hW[b] as number;
-    sL += hS[b] as number;
+    const h = 3 * (touched[t] as number);
+    nL += hR[h] as number;
+    wL += hR[h + 1] as number;
+    sL += hR[h + 2] as number;
     if (nL < minLeaf) continue;
     if (nNode - nL < minLeaf) break;
     const wR = wNode - wL;
@@ -94,11 +96,11 @@ export function scanRegression(
     if (proxy > ws.bestProxy) {
       ws.bestProxy = proxy;
       ws.bestFeature = f;
-      ws.bestBin = b;
+      ws.bestBin = touched[t] as number;
       ws.bestNext = touched[t + 1] as number;
     }
   }
-  clear(ws, m, 1);
+  clearRegression(ws, m);
   return true;
 }
 
@@ -138,7 +140,7 @@ export function scanGini(
     clear(ws, 1, k);
     return false;
   }
-  sortTouched(ws, m);
+  sortTouched(ws, m, hN, 1);
   const nNode = end - start;
   cL.fill(0);
   let nL = 0;
@@ -177,8 +179,8 @@ export function scanGini(
  * nodes), else a native sort — with exact bins the range can reach 65,535, so neither the range
  * pass nor insertion sort may run on a mid-sized node whose bins are spread out.
  */
-function sortTouched(ws: SplitWorkspace, m: number): void {
-  const { touched, hN } = ws;
+function sortTouched(ws: SplitWorkspace, m: number, occ: Int32Array | Float64Array, stride: number): void {
+  const { touched } = ws;
   let lo = BINS;
   let hi = -1;
   for (let t = 0; t < m; t++) {
@@ -186,9 +188,11 @@ function sortTouched(ws: SplitWorkspace, m: number): void {
     if (b < lo) lo = b;
     if (b > hi) hi = b;
   }
-  if (hi - lo <= 4 * m) {
+  // A pass over the range reads each slot once (sequentially, cheap); a sort costs ≈ m·log2(m)
+  // comparisons with moves: pass over the range while it is within a few times that.
+  if (hi - lo <= 4 * m * (32 - Math.clz32(m))) {
     let t = 0;
-    for (let b = lo; b <= hi; b++) if ((hN[b] as number) > 0) touched[t++] = b;
+    for (let b = lo; b <= hi; b++) if ((occ[b * stride] as number) > 0) touched[t++] = b;
   } else if (m <= 32) {
     for (let t = 1; t < m; t++) {
       const b = touched[t] as number;
@@ -200,6 +204,17 @@ function sortTouched(ws: SplitWorkspace, m: number): void {
       touched[u + 1] = b;
     }
   } else touched.subarray(0, m).sort();
+}
+
+/** Zeroes the regression histogram's entries of the m touched bins. */
+function clearRegression(ws: SplitWorkspace, m: number): void {
+  const { touched, hR } = ws;
+  for (let t = 0; t < m; t++) {
+    const h = 3 * (touched[t] as number);
+    hR[h] = 0;
+    hR[h + 1] = 0;
+    hR[h + 2] = 0;
+  }
 }
 
 /** Zeroes the histogram entries of the m touched bins (k sums per bin). */
