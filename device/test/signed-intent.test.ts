@@ -64,6 +64,10 @@ describe('signed intent on the device', () => {
     open.push(d);
     return d;
   };
+  /**
+   * Refusals of `code` so far. Tests wait for ≥ 1, not = 1: QoS 1 may deliver twice, and a retained
+   * state published while the device's subscription is being set up arrives live and as retained.
+   */
   const refused = (d: Device, code: string): number => d.stats().intentsRefused[code] ?? 0;
 
   /** A device running v2 at revision 2 (v1 in its other slot). */
@@ -100,7 +104,7 @@ describe('signed intent on the device', () => {
     const id = nextId();
     const d = await newDevice(id);
     await gw.publishRaw(id, stateFor(1, v1));
-    await waitFor('refused', () => refused(d, ErrorCodes.SIGNATURE_MISSING) === 1);
+    await waitFor('refused', () => refused(d, ErrorCodes.SIGNATURE_MISSING) >= 1);
     expect(d.active()).toBeUndefined();
     expect(gw.served.get(v1.artifactId) ?? 0).toBe(0);
   });
@@ -109,7 +113,7 @@ describe('signed intent on the device', () => {
     const id = nextId();
     const d = await newDevice(id);
     await gw.publishRaw(id, signDesiredState(stateFor(1, v1), generateSigningKeyPair()));
-    await waitFor('refused', () => refused(d, ErrorCodes.SIGNATURE_INVALID) === 1);
+    await waitFor('refused', () => refused(d, ErrorCodes.SIGNATURE_INVALID) >= 1);
     expect(d.active()).toBeUndefined();
   });
 
@@ -117,7 +121,7 @@ describe('signed intent on the device', () => {
     const id = nextId();
     const d = await newDevice(id, { gatewayId: FAKE_GATEWAY_ID });
     await gw.publishRaw(id, signDesiredState(stateFor(1, v1, { target: 'other-site' }), FLEET_INTENT_KEYS));
-    await waitFor('refused', () => refused(d, ErrorCodes.INTENT_TARGET) === 1);
+    await waitFor('refused', () => refused(d, ErrorCodes.INTENT_TARGET) >= 1);
     expect(d.active()).toBeUndefined();
   });
 
@@ -128,7 +132,7 @@ describe('signed intent on the device', () => {
       id,
       signDesiredState(stateFor(1, v1, { issuedAt: '2026-12-04T11:00:00.000Z' }), FLEET_INTENT_KEYS),
     );
-    await waitFor('refused', () => refused(d, ErrorCodes.INTENT_STALE) === 1);
+    await waitFor('refused', () => refused(d, ErrorCodes.INTENT_STALE) >= 1);
     expect(d.active()?.version).toBe(2);
   });
 
@@ -139,7 +143,7 @@ describe('signed intent on the device', () => {
       id,
       stateFor(3, v1, { models: [{ name: 'tiny', version: 1, artifactId: v1.artifactId, rollback: true }] }),
     );
-    await waitFor('refused', () => refused(d, ErrorCodes.SIGNATURE_MISSING) === 1);
+    await waitFor('refused', () => refused(d, ErrorCodes.SIGNATURE_MISSING) >= 1);
     expect(d.active()?.version).toBe(2);
   });
 

@@ -56,7 +56,9 @@ export function createMqttTransport(options: MqttTransportOptions): Transport {
   };
 
   async function subscribeAll(c: MqttClient): Promise<void> {
-    for (const r of routes) await c.subscribeAsync(r.filter, { qos: r.qos });
+    // The routes as they were at connect: one added meanwhile subscribes itself (route() below), and
+    // subscribing a filter twice makes the broker send its retained message twice.
+    for (const r of [...routes]) await c.subscribeAsync(r.filter, { qos: r.qos });
   }
 
   function dispatch(topic: string, payload: Buffer): void {
