@@ -6,8 +6,13 @@
  *
  *   npx tsx bench/soak.ts [--devices 1000] [--gateways 4] [--minutes 10] [--warmup-s 20]
  *
+ * Every node is enrolled (docs/SECURITY.md "Identity"): each gateway redeems a one-time token at the
+ * fleet's enrol endpoint through the CLI; the devices' credentials are issued straight into each
+ * gateway's credential store before the gateway starts (the same `issueCredentials` the enrol
+ * endpoint calls — 1,000 HTTP enrolments would only measure scrypt).
+ *
  * The devices are a stand-in, many in this one process: each is its own MQTT client (client id
- * `dev-<id>`) speaking the real protocol — a `TelemetryWindow` with an increasing seq on its
+ * `dev-<id>`, its own user name and password) speaking the real protocol — a `TelemetryWindow` with an increasing seq on its
  * `telemetry` topic, QoS 1, kept until the gateway's receipt on its `acks` topic and re-sent after
  * 5 s without one — but with no model execution (the window's counts are synthetic) and an
  * in-memory outbox instead of files. What it measures is the gateways and the fleet.
@@ -24,10 +29,11 @@ import {
   type TelemetryWindow,
   type Transport,
 } from '@outpost/protocol';
-import { createMqttTransport } from '@outpost/protocol/node';
+import { createMqttTransport, issueCredentials } from '@outpost/protocol/node';
 import { FLEET_DB_FILE, openSqliteStore } from '@outpost/fleet';
+import { openGatewayCredentials } from '@outpost/gateway';
 import { RELEASE_PUBLIC_KEY, loadStackModel } from '../stack/model.ts';
-import { freePort, kill, sleep, spawnTier, waitForOutput, type Tier } from '../stack/processes.ts';
+import { enrollViaCli, freePort, kill, sleep, spawnTier, waitForOutput, type Tier } from '../stack/processes.ts';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -99,19 +105,46 @@ const tiers: Tier[] = [];
 const sims: SimDevice[] = [];
 let fleetStore: ReturnType<typeof openSqliteStore> | undefined;
 try {
-  const fleetPort = await freePort();
+  const [fleetPort, enrollPort] = [await freePort(), await freePort()];
   const fleetDir = join(dir, 'fleet');
   const fleet = spawnTier(
     'fleet',
-    ['fleet', '--data-dir', fleetDir, '--port', String(fleetPort), '--public-key', RELEASE_PUBLIC_KEY],
+    [
+      'fleet',
+      '--data-dir',
+      fleetDir,
+      '--port',
+      String(fleetPort),
+      '--enroll-port',
+      String(enrollPort),
+      '--public-key',
+      RELEASE_PUBLIC_KEY,
+    ],
     dir,
   );
   tiers.push(fleet);
   await waitForOutput(fleet, /mqtt:\/\//, 60_000);
   const gatewayUrls: string[] = [];
   const gateways: Tier[] = [];
+  const deviceIds = Array.from({ length: DEVICES }, (_v, i) => `soak-${String(i + 1).padStart(5, '0')}`);
+  const passwords = new Map<string, string>();
   for (let g = 0; g < GATEWAYS; g++) {
     const port = await freePort();
+    const gatewayDir = join(dir, `gateway-${g + 1}`);
+    await enrollViaCli({
+      kind: 'gateway',
+      id: `site-${g + 1}`,
+      servingDataDir: fleetDir,
+      enrollUrl: `http://127.0.0.1:${enrollPort}`,
+      nodeDataDir: gatewayDir,
+      logDir: dir,
+    });
+    const credentials = openGatewayCredentials(gatewayDir);
+    for (let i = g; i < DEVICES; i += GATEWAYS) {
+      const id = deviceIds[i] as string;
+      passwords.set(id, issueCredentials(credentials, id, Date.now()).password);
+    }
+    credentials.close();
     const gw = spawnTier(
       `gateway-${g + 1}`,
       [
@@ -119,7 +152,7 @@ try {
         '--id',
         `site-${g + 1}`,
         '--data-dir',
-        join(dir, `gateway-${g + 1}`),
+        gatewayDir,
         '--upstream',
         `mqtt://127.0.0.1:${fleetPort}`,
         '--port',
@@ -138,8 +171,13 @@ try {
   }
 
   for (let i = 0; i < DEVICES; i++) {
-    const id = `soak-${String(i + 1).padStart(5, '0')}`;
-    const transport = createMqttTransport({ url: gatewayUrls[i % GATEWAYS] as string, clientId: `dev-${id}` });
+    const id = deviceIds[i] as string;
+    const transport = createMqttTransport({
+      url: gatewayUrls[i % GATEWAYS] as string,
+      clientId: `dev-${id}`,
+      username: id,
+      password: passwords.get(id) as string,
+    });
     const sim: SimDevice = { id, transport, seq: 0, outbox: new Map() };
     await transport.route(topics.device(id, 'acks'), (_t, payload) => {
       for (const item of decode(Receipt, payload, 'receipt').items)
