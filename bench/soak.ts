@@ -101,6 +101,17 @@ interface SimDevice {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'outpost-soak-'));
+let running = true;
+/** A tier that dies during the run is a finding: say so at once, with the end of its log. */
+function watch(tier: Tier): Tier {
+  void tier.exited.then((code) => {
+    if (running)
+      console.error(
+        `${tier.name} DIED (exit ${code}, signal ${tier.child.signalCode ?? '-'}); its log ends:\n${tier.output().slice(-4000)}`,
+      );
+  });
+  return tier;
+}
 const tiers: Tier[] = [];
 const sims: SimDevice[] = [];
 let fleetStore: ReturnType<typeof openSqliteStore> | undefined;
@@ -122,7 +133,7 @@ try {
     ],
     dir,
   );
-  tiers.push(fleet);
+  tiers.push(watch(fleet));
   await waitForOutput(fleet, /mqtt:\/\//, 60_000);
   const gatewayUrls: string[] = [];
   const gateways: Tier[] = [];
@@ -164,7 +175,7 @@ try {
       ],
       dir,
     );
-    tiers.push(gw);
+    tiers.push(watch(gw));
     gateways.push(gw);
     await waitForOutput(gw, /mqtt:\/\//, 60_000);
     gatewayUrls.push(`mqtt://127.0.0.1:${port}`);
@@ -268,6 +279,7 @@ try {
   );
   if (lost > 0 || duplicated > 0) process.exitCode = 1;
 } finally {
+  running = false;
   fleetStore?.close();
   for (const s of sims) await s.transport.close().catch(() => undefined);
   for (const t of tiers) await kill(t, 'SIGTERM');

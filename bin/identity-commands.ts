@@ -33,7 +33,7 @@ async function openStore(kind: 'gateway' | 'device', dataDir: string) {
     return openFleetCredentials(dataDir);
   }
   const { openGatewayCredentials } = await import('@outpost/gateway');
-  return { store: openGatewayCredentials(dataDir), bindings: undefined };
+  return { store: openGatewayCredentials(dataDir) };
 }
 
 function enrollTokenCommand(ctx: CommandContext): Command {
@@ -101,6 +101,18 @@ function enrollCommand(ctx: CommandContext): Command {
     );
 }
 
+/** A revoked gateway's devices may be relayed by another gateway (docs/SECURITY.md "Broker access"). */
+async function releaseGatewayDevices(fleetDataDir: string, gatewayId: string): Promise<void> {
+  const { join } = await import('node:path');
+  const { FLEET_DB_FILE, openSqliteStore } = await import('@outpost/fleet');
+  const fleetStore = openSqliteStore(join(fleetDataDir, FLEET_DB_FILE));
+  try {
+    fleetStore.releaseGatewayDevices(gatewayId);
+  } finally {
+    fleetStore.close();
+  }
+}
+
 function revokeCommand(ctx: CommandContext): Command {
   return new Command('revoke')
     .description(
@@ -113,10 +125,11 @@ function revokeCommand(ctx: CommandContext): Command {
       commandAction(ctx, async (kind: 'gateway' | 'device', id: string, opts: { dataDir: string }) => {
         const { resolve } = await import('node:path');
         const { revokeCredentials } = await import('@outpost/protocol/node');
-        const { store, bindings } = await openStore(kind, resolve(opts.dataDir));
+        const dataDir = resolve(opts.dataDir);
+        const { store } = await openStore(kind, dataDir);
         try {
           revokeCredentials(store, id);
-          bindings?.releaseGateway(id);
+          if (kind === 'gateway') await releaseGatewayDevices(dataDir, id);
           ctx.io.out(`revoked ${kind} ${id}`);
         } finally {
           store.close();

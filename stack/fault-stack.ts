@@ -7,8 +7,10 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TelemetryWindow } from '@outpost/protocol';
+import { topics, type TelemetryWindow } from '@outpost/protocol';
+import Database from 'better-sqlite3';
 import { FLEET_DB_FILE, openSqliteStore, type FleetStore } from '@outpost/fleet';
+import { GATEWAY_DB_FILE } from '@outpost/gateway';
 import { RELEASE_PUBLIC_KEY, loadStackModel, type Row, type StackModel, type StackModelChoice } from './model.ts';
 import { spreadOrder } from './replay.ts';
 import { enrollViaCli, freePort, kill, runCli, sleep, spawnTier, waitForOutput, type Tier } from './processes.ts';
@@ -66,6 +68,8 @@ export interface FaultStack {
   /** The device's last persisted seq (state.json). */
   deviceSeq(deviceId: string): number;
   deviceOutbox(deviceId: string): string[];
+  /** The seqs of a device's windows waiting in the gateway's outbox (read through a second connection). */
+  gatewayOutbox(deviceId: string): number[];
   /** Every stored window of a device is unique and the seqs are exactly 1..seq. */
   exactlyOnce(deviceId: string): { created: number; stored: number; unique: number; missing: number[] };
   /** Notes a step with the time since start (shown when a test fails: what took how long). */
@@ -227,6 +231,20 @@ export async function startFaultStack(
     deviceOutbox(deviceId) {
       const d = join(deviceDir(deviceId), 'outbox');
       return existsSync(d) ? readdirSync(d).filter((f) => f.endsWith('.json')) : [];
+    },
+    gatewayOutbox(deviceId) {
+      const file = join(gatewayDir, GATEWAY_DB_FILE);
+      if (!existsSync(file)) return [];
+      const db = new Database(file, { readonly: true, fileMustExist: true });
+      try {
+        const topic = topics.device(deviceId, 'telemetry');
+        return db
+          .prepare<[string], { payload: Buffer }>('SELECT payload FROM outbox WHERE topic = ?')
+          .all(topic)
+          .map((r) => (JSON.parse(r.payload.toString()) as { seq: number }).seq);
+      } finally {
+        db.close();
+      }
     },
     exactlyOnce(deviceId) {
       const created = stack.deviceSeq(deviceId);

@@ -54,7 +54,7 @@ export function publishDesired(transport: Transport, state: DesiredState): Promi
   return transport.publish(topics.gateway(state.target, 'desired'), encode(state), { qos: 1, retain: true });
 }
 
-function knownGateway(store: FleetStore, gatewayId: string): boolean {
+export function knownGateway(store: FleetStore, gatewayId: string): boolean {
   return (
     store.getDesired(gatewayId) !== undefined ||
     store.listReported().some((r) => r.kind === 'gateway' && r.source === gatewayId)
@@ -358,7 +358,7 @@ export function withdraw(
   return { runningOn, assignedAt };
 }
 
-function audit(
+export function audit(
   deps: Pick<DesiredStateDeps, 'store' | 'clock'>,
   opts: IntentOptions,
   action: string,

@@ -35,6 +35,8 @@ import { newCounters, type IngestContext } from './ingest/handler.ts';
 import { createArtifactReader, gatewayArtifactPolicy, registerArtifact, type RegisteredArtifact } from './registry.ts';
 import { startEnrollServer } from '@outpost/protocol/enroll-server';
 import { createFleetIdentity } from './identity/fleet-identity.ts';
+import { mayRelay } from './identity/relay-bindings.ts';
+import { moveDevice, type MoveResult } from './intent/move-device.ts';
 import { loadOrCreateServiceCredential } from './identity/service-credential.ts';
 import type { FleetStore } from './store/fleet-store.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
@@ -112,6 +114,8 @@ export interface Fleet {
   unassign(gatewayId: string, devices?: string[], opts?: IntentOptions): Promise<DesiredState>;
   rollback(model: string, opts?: RollbackOptions): Promise<RollbackResult>;
   withdraw(model: string, version: number, opts?: IntentOptions): WithdrawResult;
+  /** Moves a device to another gateway: only that one may relay it from now on (audited). */
+  moveDevice(deviceId: string, gatewayId: string, opts?: IntentOptions): MoveResult;
   drift(model: string, opts?: { version?: number; device?: string }): DriftReport;
   stats(): FleetStats;
   close(): Promise<void>;
@@ -156,6 +160,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       service: opts.serviceCredential ?? loadOrCreateServiceCredential(opts.dataDir, clientId),
       // Enrolled gateways learn the key desired states are signed with (docs/SECURITY.md "Signed intent").
       fleetKeyPem: () => opts.fleetKeyPem ?? intentKeys.publicKeyPem,
+      mayRelay: (gatewayId, deviceId) => mayRelay(store, gatewayId, deviceId, new Date(clock.now()).toISOString()),
       clock,
       logger,
     });
@@ -233,7 +238,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       createEnrollToken: (gatewayId, ttlMs) => identity.createEnrollToken(gatewayId, ttlMs),
       revokeGateway(gatewayId) {
         identity.revoke(gatewayId);
-        identity.bindings.releaseGateway(gatewayId);
+        store.releaseGatewayDevices(gatewayId);
       },
       registerArtifact: async (dir) =>
         registerArtifact({ store, dataDir: opts.dataDir, publicKeyPem: opts.publicKeyPem, clock }, dir),
@@ -243,6 +248,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       unassign: async (gatewayId, devices, o) => (await unassign(intent, gatewayId, devices, o)).state,
       rollback: (model, o) => rollback(intent, model, o),
       withdraw: (model, version, o) => withdraw(intent, model, version, o),
+      moveDevice: (deviceId, gatewayId, o) => moveDevice({ store, clock }, deviceId, gatewayId, o),
       drift: (model, o = {}) =>
         modelDrift(store, model, { ...o, ...(opts.driftThresholds ? { thresholds: opts.driftThresholds } : {}) }),
       stats: () => ({

@@ -256,4 +256,33 @@ describe('fleet CLI', () => {
     expect(io.exitCode).toBe(ExitCode.FAILURE);
     expect(io.stderr[0]).toMatch(new RegExp(`^outpost: ${FleetErrorCodes.BROKER_UNREACHABLE}: `));
   });
+  it('moves a device to a known gateway, refuses an unknown one, and audits the move', async () => {
+    const store = openSqliteStore(join(dataDir, 'fleet.db'));
+    store.putReported({
+      source: 'gw2',
+      kind: 'gateway',
+      revision: -1,
+      at: '2025-01-01T00:00:00.000Z',
+      status: 'idle',
+      models: [],
+    });
+    store.bindDeviceGateway('dev1', 'gw1', '2025-01-01T00:00:00.000Z');
+    store.close();
+    const refused = captureIO();
+    await run(refused, 'devices', 'move', 'dev1', '--to', 'gw9', '--data-dir', dataDir);
+    expect(refused.exitCode).toBe(ExitCode.FAILURE);
+    expect(refused.stderr[0]).toMatch(new RegExp(`^outpost: ${FleetErrorCodes.UNKNOWN_GATEWAY}: `));
+
+    const io = captureIO();
+    await run(io, 'devices', 'move', 'dev1', '--to', 'gw2', '--reason', 'new site', '--data-dir', dataDir, '--json');
+    expect(io.exitCode).toBe(ExitCode.OK);
+    expect(JSON.parse(io.stdout.join(''))).toEqual({ device: 'dev1', from: 'gw1', to: 'gw2' });
+    const after = openSqliteStore(join(dataDir, 'fleet.db'));
+    try {
+      expect(after.deviceGateway('dev1')).toBe('gw2');
+      expect(after.audit().map((e) => [e.action, e.target, e.reason])).toEqual([['move-device', 'dev1', 'new site']]);
+    } finally {
+      after.close();
+    }
+  });
 });

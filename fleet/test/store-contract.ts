@@ -109,6 +109,23 @@ export function storeContract(
       expect([store.deviceGateway('dev1'), store.deviceGateway('dev2')]).toEqual(['gw1', 'gw2']);
     });
 
+    it('moves a device to another gateway, counts and releases a gateway’s devices', () => {
+      const at = '2025-01-01T00:00:00.000Z';
+      store.bindDeviceGateway('dev1', 'gw1', at);
+      store.bindDeviceGateway('dev2', 'gw1', at);
+      store.bindDeviceGateway('dev3', 'gw2', at);
+      expect([store.countGatewayDevices('gw1'), store.countGatewayDevices('gw2')]).toEqual([2, 1]);
+      store.rebindDeviceGateway('dev1', 'gw2', '2025-01-01T00:00:05.000Z');
+      expect(store.deviceGateway('dev1')).toBe('gw2');
+      expect(store.bindDeviceGateway('dev1', 'gw1', at)).toBe('gw2'); // first sight is over: the move holds
+      store.rebindDeviceGateway('dev9', 'gw1', at); // a device never seen can be placed too
+      expect([store.countGatewayDevices('gw1'), store.countGatewayDevices('gw2')]).toEqual([2, 2]);
+      expect(store.releaseGatewayDevices('gw1')).toBe(2);
+      expect([store.deviceGateway('dev2'), store.deviceGateway('dev9')]).toEqual([undefined, undefined]);
+      expect(store.deviceGateway('dev1')).toBe('gw2');
+      expect(store.releaseGatewayDevices('gw1')).toBe(0);
+    });
+
     it('stores a telemetry window once per (device, seq)', () => {
       const at = '2025-01-01T00:00:00.000Z';
       expect(store.insertTelemetry(fixtureWindow('dev1', 0), at)).toBe(true);

@@ -34,7 +34,12 @@ async function expectExactlyOnce(s: FaultStack, timeoutMs: number): Promise<void
     timeoutMs,
   ).catch(() => undefined);
   const r = s.exactlyOnce(DEVICE.id);
-  s.mark(`end: ${r.created} created, ${r.stored} stored, ${r.missing.length} missing`);
+  const atGateway = new Set(s.gatewayOutbox(DEVICE.id));
+  s.mark(
+    `end: ${r.created} created, ${r.stored} stored, ${r.missing.length} missing ` +
+      `(${r.missing.filter((q) => atGateway.has(q)).length} of them in the gateway's outbox, ` +
+      `${s.deviceOutbox(DEVICE.id).length} windows in the device's)`,
+  );
   expect({ missing: r.missing, duplicated: r.stored - r.unique }, s.marks()).toEqual({ missing: [], duplicated: 0 });
   expect(r.created).toBeGreaterThan(50);
 }

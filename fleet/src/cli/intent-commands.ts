@@ -137,7 +137,7 @@ function auditCommand(ctx: CommandContext): Command {
   return new Command('audit')
     .description('the audit log: who assigned, rolled back or withdrew what, when and why')
     .option('--model <name>', 'only this model', idOption('--model'))
-    .option('--action <name>', 'only this action (assign, unassign, rollback, withdraw)')
+    .option('--action <name>', 'only this action (assign, unassign, rollback, withdraw, move-device)')
     .option('--since <time>', 'from this time (ISO, or 30m / 6h / 7d ago)', timeOption('--since'))
     .option('--until <time>', 'up to this time (ISO, or a duration ago)', timeOption('--until'))
     .option('--data-dir <dir>', 'fleet data folder', DEFAULT_DATA_DIR)

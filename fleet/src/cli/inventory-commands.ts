@@ -56,7 +56,30 @@ function inventoryCommand(
       (await import('./run-inventory.ts')).runInventoryShow(kind, id, opts, ctx),
     ),
   );
-  return new Command(kind).description(description).addCommand(list).addCommand(show);
+  const cmd = new Command(kind).description(description).addCommand(list).addCommand(show);
+  return kind === 'devices' ? cmd.addCommand(moveCommand(ctx)) : cmd;
+}
+
+function moveCommand(ctx: CommandContext): Command {
+  return new Command('move')
+    .description('move a device to another gateway: from now on only that gateway may relay it')
+    .argument('<device>', 'device id', idOption('device'))
+    .requiredOption('--to <gateway>', 'the gateway that relays the device from now on', idOption('--to'))
+    .option('--data-dir <dir>', 'fleet data folder', DEFAULT_DATA_DIR)
+    .option('--reason <text>', 'why (kept in the audit log)')
+    .option('--json', 'print the result as JSON')
+    .action(
+      commandAction(ctx, async (device: string, opts: MoveOptions) =>
+        (await import('./run-move.ts')).runMove(device, opts, ctx),
+      ),
+    );
+}
+
+export interface MoveOptions {
+  to: string;
+  dataDir: string;
+  reason?: string;
+  json?: boolean;
 }
 
 export function inventoryCommands(ctx: CommandContext): Command[] {

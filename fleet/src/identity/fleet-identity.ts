@@ -9,22 +9,17 @@ import {
   type ServiceCredential,
   type TierIdentity,
 } from '@outpost/protocol/node';
-import { openRelayBindings, type RelayBindings } from './relay-bindings.ts';
-
-export interface FleetIdentity extends TierIdentity {
-  readonly bindings: RelayBindings;
-}
+import type { MayRelay } from '@outpost/protocol';
 
 /** Opens the credentials of the fleet's gateways (`<dataDir>/credentials.db`) without starting anything. */
-export function openFleetCredentials(dataDir: string): { store: CredentialStore; bindings: RelayBindings } {
-  const db = new Database(join(dataDir, CREDENTIALS_DB_FILE));
-  const bindings = openRelayBindings(db);
-  return { store: openSqliteCredentialStore(db), bindings };
+export function openFleetCredentials(dataDir: string): { store: CredentialStore } {
+  return { store: openSqliteCredentialStore(new Database(join(dataDir, CREDENTIALS_DB_FILE))) };
 }
 
 /**
  * The fleet's identity (docs/SECURITY.md "Identity"): gateways' credentials, the fleet's own
- * service credential on its broker, and which gateway relays which device (`mayRelay`).
+ * service credential on its broker, and which gateway may relay which device (`mayRelay`,
+ * relay-bindings.ts).
  */
 export function createFleetIdentity(opts: {
   dataDir: string;
@@ -34,18 +29,18 @@ export function createFleetIdentity(opts: {
   clock: Clock;
   logger: Logger;
   revalidateMs?: number;
-}): FleetIdentity {
-  const { store, bindings } = openFleetCredentials(opts.dataDir);
-  const identity = createTierIdentity({
+  mayRelay: MayRelay;
+}): TierIdentity {
+  const { store } = openFleetCredentials(opts.dataDir);
+  return createTierIdentity({
     store,
     serves: 'gateways',
     serviceUsername: opts.serviceUsername,
     ...(opts.service ? { service: opts.service } : {}),
-    mayRelay: (gatewayId, deviceId) => bindings.mayRelay(gatewayId, deviceId),
+    mayRelay: opts.mayRelay,
     ...(opts.fleetKeyPem ? { fleetKeyPem: opts.fleetKeyPem } : {}),
     clock: opts.clock,
     logger: opts.logger,
     ...(opts.revalidateMs !== undefined ? { revalidateMs: opts.revalidateMs } : {}),
   });
-  return { ...identity, bindings };
 }

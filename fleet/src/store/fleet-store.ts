@@ -141,6 +141,12 @@ export interface FleetStore {
    * bound to after the call.
    */
   bindDeviceGateway(deviceId: string, gatewayId: string, since: string): string;
+  /** Moves a device to another gateway (an operator's decision): from now on only that one relays it. */
+  rebindDeviceGateway(deviceId: string, gatewayId: string, since: string): void;
+  /** How many devices are bound to a gateway. */
+  countGatewayDevices(gatewayId: string): number;
+  /** Forgets every device of a gateway (its revocation); returns how many were bound. */
+  releaseGatewayDevices(gatewayId: string): number;
 
   /** Stores a label; a second label for the same (device, predictionId) replaces the first. */
   addLabel(label: LabelMessage): void;

@@ -163,6 +163,21 @@ export function createMemoryStore(options: FleetStoreOptions = {}): FleetStore {
       deviceGateways.set(device, bound);
       return bound;
     },
+    rebindDeviceGateway(device, gateway) {
+      deviceGateways.set(device, gateway);
+    },
+    countGatewayDevices(gateway) {
+      return [...deviceGateways.values()].filter((g) => g === gateway).length;
+    },
+    releaseGatewayDevices(gateway) {
+      let n = 0;
+      for (const [device, g] of deviceGateways)
+        if (g === gateway) {
+          deviceGateways.delete(device);
+          n++;
+        }
+      return n;
+    },
     countTelemetry() {
       return telemetry.size;
     },

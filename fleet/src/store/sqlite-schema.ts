@@ -99,4 +99,5 @@ export function migrate(db: Database.Database): void {
     details TEXT
   )`);
   db.exec('CREATE INDEX IF NOT EXISTS telemetry_received ON telemetry (device, received_at)');
+  db.exec('CREATE INDEX IF NOT EXISTS device_gateways_gateway ON device_gateways (gateway)');
 }

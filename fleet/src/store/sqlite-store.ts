@@ -144,6 +144,13 @@ export function openSqliteStore(file: string, options: FleetStoreOptions = {}): 
     countTelemetry: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM telemetry'),
     deviceGateway: db.prepare<[string], { gateway: string }>('SELECT gateway FROM device_gateways WHERE device = ?'),
     bindDeviceGateway: db.prepare('INSERT OR IGNORE INTO device_gateways (device, gateway, since) VALUES (?, ?, ?)'),
+    rebindDeviceGateway: db.prepare(
+      'INSERT INTO device_gateways (device, gateway, since) VALUES (?, ?, ?) ON CONFLICT (device) DO UPDATE SET gateway = excluded.gateway, since = excluded.since',
+    ),
+    countGatewayDevices: db.prepare<[string], { n: number }>(
+      'SELECT COUNT(*) AS n FROM device_gateways WHERE gateway = ?',
+    ),
+    releaseGatewayDevices: db.prepare('DELETE FROM device_gateways WHERE gateway = ?'),
     addLabel: db.prepare(
       'INSERT INTO labels (device, prediction_id, label, at) VALUES (?, ?, ?, ?) ON CONFLICT (device, prediction_id) DO UPDATE SET label = excluded.label, at = excluded.at',
     ),
@@ -324,6 +331,15 @@ export function openSqliteStore(file: string, options: FleetStoreOptions = {}): 
     bindDeviceGateway(device, gateway, since) {
       st.bindDeviceGateway.run(device, gateway, since);
       return st.deviceGateway.get(device)?.gateway ?? gateway;
+    },
+    rebindDeviceGateway(device, gateway, since) {
+      st.rebindDeviceGateway.run(device, gateway, since);
+    },
+    countGatewayDevices(gateway) {
+      return st.countGatewayDevices.get(gateway)?.n ?? 0;
+    },
+    releaseGatewayDevices(gateway) {
+      return st.releaseGatewayDevices.run(gateway).changes;
     },
     addLabel(l) {
       st.addLabel.run(l.device, l.predictionId, l.label, l.at);

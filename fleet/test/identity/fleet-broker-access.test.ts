@@ -145,6 +145,30 @@ describe('fleet broker access', () => {
     expect(fleet.store.telemetryWindows({ model: 'housing', device: 'dev-r1' }).map((w) => w.seq)).toEqual([0, 1]);
   });
 
+  it('a moved device is relayed by its new gateway only: the broker and ingestion agree', async () => {
+    const windows = (): number[] =>
+      fleet.store.telemetryWindows({ model: 'housing', device: 'dev-m1' }).map((w) => w.seq);
+    const a = await connect(gw1, 'gw-gw1');
+    await a.publishAsync(topics.device('dev-m1', 'telemetry'), encode(fixtureWindow('dev-m1', 0)), { qos: 1 });
+    await waitFor(() => windows().length === 1 || undefined, 'stored through gw1');
+    const moved = fleet.moveDevice('dev-m1', 'gw2', { allowUnknown: true, actor: 'test', reason: 'site change' });
+    expect(moved).toEqual({ device: 'dev-m1', from: 'gw1', to: 'gw2' });
+    // Ingestion checks the same binding: the window through gw2 is stored, not dead-lettered.
+    const b = await connect(gw2, 'gw-gw2');
+    await b.publishAsync(topics.device('dev-m1', 'telemetry'), encode(fixtureWindow('dev-m1', 1, { gateway: 'gw2' })), {
+      qos: 1,
+    });
+    await waitFor(() => windows().length === 2 || undefined, 'stored through gw2');
+    a.publish(topics.device('dev-m1', 'telemetry'), encode(fixtureWindow('dev-m1', 2)), { qos: 1 });
+    expect(await closed(a)).toBe(true);
+    expect(windows()).toEqual([0, 1]);
+    expect(fleet.store.audit().at(-1)).toMatchObject({
+      action: 'move-device',
+      target: 'dev-m1',
+      reason: 'site change',
+    });
+  });
+
   it('refuses # and $SYS/# and other gateways’ topics to a gateway', async () => {
     const c = await connect(gw1, 'gw-gw1');
     for (const f of ['#', '$SYS/#', topics.all('gateways', 'desired'), topics.gateway('gw2', 'desired')])
