@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type AedesOptions, type AuthenticateError, type Client } from 'aedes';
+import { boundedDepthEmitter } from './broker-queue.ts';
 import { allowed, clientIdAllowed, RETAINED_LEAVES } from '../acl.ts';
 import { parseTopic } from '../topics.ts';
 import { silentLogger, type Logger } from '../runtime.ts';
@@ -70,6 +71,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
   const auth = options.auth;
   const maxPacketBytes = options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
   const aedes = await Aedes.createBroker({
+    // aedes' own default concurrency, without its stack overflow under a backlog (broker-queue.ts).
+    mq: boundedDepthEmitter(options.aedes?.concurrency ?? 100),
     ...(options.aedes ?? {}),
     authenticate(client, username, password, done) {
       if (!auth) return done(null, true);
