@@ -53,6 +53,8 @@ export interface ApiServer {
   url: string;
   /** Every route declared (what `/openapi.json` documents). */
   routes: readonly DeclaredRoute[];
+  /** Every route fastify serves (method and URL pattern), static files and HEAD aside. */
+  served: readonly { method: string; url: string }[];
   close(): Promise<void>;
 }
 
@@ -90,6 +92,11 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     return payload;
   });
 
+  const served: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat())
+      if (method !== 'HEAD' && !r.url.endsWith('*')) served.push({ method, url: r.url });
+  });
   const auth = createAuthenticator(o.tokens);
   const { route, declared } = routeDeclarer(app, auth);
   const ctx: ApiContext = {
@@ -134,6 +141,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   return {
     url: `http://${host}:${port}`,
     routes: declared,
+    served,
     close: () => app.close(),
   };
 }
