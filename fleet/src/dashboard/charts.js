@@ -11,9 +11,7 @@ export function barChart({ title, labels, series, width = 720, height = 260, nam
   const container = document.createElement('figure');
   container.className = 'chart';
   container.dataset.chart = name;
-  const bars = uPlot.paths.bars({ size: [0.8 / series.length, 80], align: 0 });
   const opts = {
-    title,
     width,
     height,
     scales: {
@@ -24,6 +22,9 @@ export function barChart({ title, labels, series, width = 720, height = 260, nam
       {
         values: (_u, splits) => splits.map((i) => (Number.isInteger(i) ? (labels[i] ?? '') : '')),
         splits: () => labels.map((_, i) => i),
+        // Long bin labels are turned so neighbours do not overlap.
+        rotate: labels.some((l) => l.length > 8) ? -30 : 0,
+        size: labels.some((l) => l.length > 8) ? 70 : 40,
       },
       {},
     ],
@@ -33,7 +34,8 @@ export function barChart({ title, labels, series, width = 720, height = 260, nam
         label: s.label,
         stroke: COLOURS[k % COLOURS.length],
         fill: `${COLOURS[k % COLOURS.length]}99`,
-        paths: bars,
+        // Side by side: with two series the first is drawn left of its category, the second right.
+        paths: uPlot.paths.bars({ size: [0.8 / series.length, 80], align: series.length === 1 ? 0 : k === 0 ? -1 : 1 }),
         points: { show: false },
         value: (_u, v) => (v === null ? '-' : Number(v).toFixed(4)),
       })),
