@@ -2,7 +2,9 @@
  * The fleet dashboard in a real browser (Debian's chromium through playwright-core) against a real
  * fleet, gateway and two devices that predicted and sent telemetry: every page loads without a
  * console error, the numbers shown equal the operator API's, the drift charts draw on their
- * canvases, and a browser without a token sees the login. Screenshots go to docs/screenshots/.
+ * canvases, and a browser without a token sees the login. Each page is screenshotted: into a
+ * temporary folder, or into docs/screenshots/ (the README's pictures) with OUTPOST_SCREENSHOTS=docs,
+ * so an ordinary run leaves the tracked files alone.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +18,7 @@ import { startDevice, type Device } from '@outpost/device';
 import { FIRMWARE_MODELS, RELEASE_PUBLIC_KEY } from '../../stack/model.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
+let SHOTS: string;
 
 let root: string;
 let fleet: Fleet;
@@ -59,6 +61,10 @@ const canvasDrawn = (page: Page, chart: string): Promise<number> =>
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install the Debian package chromium`);
   root = mkdtempSync(join(tmpdir(), 'outpost-dash-'));
+  SHOTS =
+    process.env.OUTPOST_SCREENSHOTS === 'docs'
+      ? join(import.meta.dirname, '..', '..', 'docs', 'screenshots')
+      : join(root, 'screenshots');
   const publicKeyPem = readFileSync(RELEASE_PUBLIC_KEY, 'utf8');
   fleet = await startFleet({ dataDir: join(root, 'fleet'), port: 0, enrollPort: 0, apiPort: 0, publicKeyPem });
   await fleet.registerArtifact(join(FIRMWARE_MODELS, 'occupancy', '1'));

@@ -1,5 +1,6 @@
-// uPlot charts of the drift page: bars over categorical x (features, or histogram bins).
-import uPlot from '/vendor/uPlot.esm.js';
+// uPlot charts of the drift page: bars over categorical x (features, or histogram bins). uPlot is
+// served by the fleet from node_modules/uplot/dist at /vendor/, next to this file's URL.
+import uPlot from './vendor/uPlot.esm.js';
 
 const COLOURS = ['#2563eb', '#ea580c', '#16a34a'];
 
