@@ -68,8 +68,12 @@ function startLive() {
   status.textContent = 'live';
   streamEvents((type) => {
     status.textContent = `live · last event: ${type} at ${new Date().toLocaleTimeString()}`;
-    clearTimeout(pending);
-    pending = setTimeout(() => void render(), 500);
+    // At most one re-render a second however many events arrive (a rollout sends one per device).
+    if (pending) return;
+    pending = setTimeout(() => {
+      pending = undefined;
+      void render();
+    }, 1000);
   }, controller.signal)
     .catch(() => undefined)
     .finally(() => {
