@@ -84,6 +84,8 @@ export interface StartOptions {
   fleetPort: number;
   gatewayPort: number;
   httpPort: number;
+  /** The fleet's operator API and dashboard (docs/OPERATIONS.md "Dashboard and API"). */
+  apiPort: number;
   devices: number;
   rate: number;
   /** Log level of the tiers' structured logs on stderr (default warn: the stack's own lines stay readable). */
@@ -95,6 +97,7 @@ export function startPorts(o: StartOptions): WantedPort[] {
   return [
     { port: o.fleetPort, what: 'fleet broker', option: '--fleet-port' },
     { port: o.gatewayPort, what: 'gateway broker', option: '--gateway-port' },
+    { port: o.apiPort, what: 'fleet API and dashboard', option: '--api-port' },
     ...Array.from({ length: o.devices }, (_v, i) => ({
       port: o.httpPort === 0 ? 0 : o.httpPort + i,
       what: `device-${i + 1} HTTP`,
@@ -143,6 +146,7 @@ export async function startAction(opts: StartOptions): Promise<number> {
     fleetPort: opts.fleetPort,
     gatewayPort: opts.gatewayPort,
     httpPortBase: opts.httpPort,
+    apiPort: opts.apiPort,
     devices: opts.devices,
     windowRows: 100,
     logger,
@@ -153,6 +157,13 @@ export async function startAction(opts: StartOptions): Promise<number> {
   console.log('\nOutpost is up:');
   console.log(`  fleet broker    ${stack.fleet.brokerUrl}`);
   console.log(`  gateway broker  ${stack.gateway.localUrl}`);
+  console.log(`  dashboard, API  ${stack.fleet.apiUrl ?? ''}/  (${stack.fleet.apiUrl ?? ''}/openapi.json)`);
+  // The first start makes an admin token and shows it once; later starts keep the tokens there are.
+  if (stack.fleet.tokens.list().length === 0) {
+    const first = stack.fleet.tokens.create({ name: 'admin', role: 'admin', at: new Date().toISOString() });
+    console.log(`  admin token     ${first.token}  (shown once; paste it into the dashboard)`);
+  } else
+    console.log(`  tokens          npm run outpost -- token create --role viewer --data-dir ${join(dataDir, 'fleet')}`);
   for (const d of stack.devices)
     console.log(`  ${d.id.padEnd(15)} ${d.httpUrl}  (POST /predict, GET /health, GET /model)`);
   console.log(`  model           ${model.name} v${model.version} (${model.artifactId.slice(0, 12)})`);
@@ -196,6 +207,7 @@ function startCommand(): Command {
     .option('--fleet-port <port>', 'fleet MQTT broker port', port, 1883)
     .option('--gateway-port <port>', 'gateway MQTT broker port', port, 1884)
     .option('--http-port <port>', 'first device HTTP port (device i gets port + i - 1)', port, 8081)
+    .option('--api-port <port>', "the fleet's operator API and dashboard port", port, 8080)
     .option('--devices <n>', 'number of simulated devices', positive, 3)
     .option('--rate <rows>', 'rows per second each device replays', positive, 5)
     .option(LOG_LEVEL_FLAGS, LOG_LEVEL_HELP, logLevelOption(), 'warn')

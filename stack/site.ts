@@ -26,6 +26,8 @@ export interface StackOptions {
   gatewayPort?: number;
   /** First device HTTP port; device i listens on base + i (0 = any free port). */
   httpPortBase?: number;
+  /** The fleet's operator API and dashboard port (0 = any free port; absent: not served). */
+  apiPort?: number;
   devices?: number;
   gatewayId?: string;
   windowRows?: number;
@@ -122,6 +124,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       dataDir: dir('fleet'),
       port: options.fleetPort ?? 0,
       enrollPort: 0,
+      ...(options.apiPort !== undefined ? { apiPort: options.apiPort } : {}),
       publicKeyPem,
       logger: log.child({ tier: 'fleet' }),
     });

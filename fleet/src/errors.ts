@@ -33,7 +33,7 @@ export const FleetErrorCodes = defineErrors('fleet', {
 export type FleetErrorCode = (typeof FleetErrorCodes)[keyof typeof FleetErrorCodes];
 
 export function fleetError(
-  code: FleetErrorCode | ProtocolErrorCode | CliErrorCode,
+  code: FleetErrorCode | ApiErrorCode | ProtocolErrorCode | CliErrorCode,
   message: string,
   details?: Record<string, unknown>,
   cause?: unknown,
@@ -43,3 +43,22 @@ export function fleetError(
     ...(cause !== undefined ? { cause } : {}),
   });
 }
+
+/**
+ * Codes of the operator API and its tokens (docs/OPERATIONS.md "Dashboard and API"); the HTTP
+ * status of every code the API can answer with is chosen in one place, fleet/src/http/error-status.ts.
+ */
+export const ApiErrorCodes = defineErrors('fleet', {
+  API_UNAUTHORIZED:
+    'an operator API request has no `Authorization: Bearer` token, or one the fleet does not know or has revoked (HTTP 401)',
+  API_FORBIDDEN:
+    "the operator token's role is below the one the request needs (viewer < operator < admin; `details.needed`, `details.role`; HTTP 403)",
+  API_REQUEST_INVALID:
+    'an operator API request fails its schema: body, query or path parameters (`details.issues`), or a cursor the API did not issue (HTTP 400)',
+  API_NOT_FOUND: 'no operator API route has this method and path (HTTP 404)',
+  API_INTERNAL: 'the operator API failed for a reason other than the request (HTTP 500, logged with its cause)',
+  TOKEN_NOT_FOUND: 'a token command names an operator token id the fleet does not have',
+  TOKEN_ROLE_INVALID: 'an operator token role is not one of viewer, operator, admin',
+});
+
+export type ApiErrorCode = (typeof ApiErrorCodes)[keyof typeof ApiErrorCodes];

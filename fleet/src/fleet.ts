@@ -40,6 +40,12 @@ import { moveDevice, type MoveResult } from './intent/move-device.ts';
 import { loadOrCreateServiceCredential } from './identity/service-credential.ts';
 import type { FleetStore } from './store/fleet-store.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
+import { startApiServer, type RouteModule } from './http/api-server.ts';
+import { createEventHub, type FleetEvent, type FleetEventInput, type FleetEventListener } from './http/events.ts';
+import { observedStore, presenceSweeper } from './http/store-events.ts';
+import { DEFAULT_OFFLINE_AFTER_MS } from './intent/outcome.ts';
+import { openSqliteTokenStore } from './tokens/sqlite-token-store.ts';
+import type { OperatorTokenStore } from './tokens/token-store.ts';
 
 export const FLEET_DB_FILE = 'fleet.db';
 export const DEFAULT_FLEET_CLIENT_ID = 'outpost-fleet';
@@ -77,6 +83,21 @@ export interface FleetOptions {
   enrollPort?: number;
   /** The intent public key (PEM) handed to gateways in enrol replies; default the fleet's own intent key. */
   fleetKeyPem?: string;
+  /**
+   * Port of the operator API and dashboard (docs/OPERATIONS.md "Dashboard and API"); absent, they
+   * are not served. 0 picks a free port. Host: `host`.
+   */
+  apiPort?: number;
+  /** Serve the dashboard with the API (default true). */
+  dashboard?: boolean;
+  /** Route modules of other parts, added to the operator API (docs/ARCHITECTURE.md "Operator API"). */
+  apiRoutes?: readonly RouteModule[];
+  /** Operator tokens; default the `operator_tokens` table of fleet.db. */
+  tokens?: OperatorTokenStore;
+  /** Server-sent events: heartbeat interval and per-client queue bound (defaults 15 s, 1,000 events). */
+  apiEvents?: { heartbeatMs?: number; maxQueue?: number };
+  /** How often presence (online/offline by silence) is checked for `presence` events (default 30 s). */
+  presenceIntervalMs?: number;
 }
 
 export interface FleetStats {
@@ -95,7 +116,15 @@ export interface Fleet {
   brokerUrl: string;
   /** The enrol endpoint's base URL, when `enrollPort` was given. */
   enrollUrl: string | undefined;
+  /** The operator API's and dashboard's base URL, when `apiPort` was given. */
+  apiUrl: string | undefined;
   store: FleetStore;
+  /** Operator tokens of the API (`outpost token`). */
+  tokens: OperatorTokenStore;
+  /** Publishes an event to the API's event stream (campaign progress, alerts, …). */
+  publish(event: FleetEventInput): FleetEvent;
+  /** Every event published from now on: reported-state changes, presence, audit entries, `publish`. */
+  subscribe(listener: FleetEventListener): () => void;
   /** A one-time enrolment token for a gateway (docs/SECURITY.md "Identity"). */
   createEnrollToken(gatewayId: string, ttlMs?: number): { token: string; expiresAt: number };
   /** Removes a gateway's credentials and disconnects it. */
@@ -116,7 +145,7 @@ export interface Fleet {
   withdraw(model: string, version: number, opts?: IntentOptions): WithdrawResult;
   /** Moves a device to another gateway: only that one may relay it from now on (audited). */
   moveDevice(deviceId: string, gatewayId: string, opts?: IntentOptions): MoveResult;
-  drift(model: string, opts?: { version?: number; device?: string }): DriftReport;
+  drift(model: string, opts?: { version?: number; device?: string; since?: string; until?: string }): DriftReport;
   stats(): FleetStats;
   close(): Promise<void>;
 }
@@ -147,11 +176,19 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   };
 
   try {
-    const store = openSqliteStore(
+    const rawStore = openSqliteStore(
       join(opts.dataDir, FLEET_DB_FILE),
       opts.deadLetters ? { deadLetters: opts.deadLetters } : {},
     );
-    closers.push(() => store.close());
+    closers.push(() => rawStore.close());
+    // Reported-state changes and audit entries become events (docs/ARCHITECTURE.md "Operator API").
+    const hub = createEventHub(clock, (err) => logger.warn({ err: errorMessage(err) }, 'event listener failed'));
+    const store = observedStore(rawStore, hub);
+    const tokens = opts.tokens ?? openSqliteTokenStore(join(opts.dataDir, FLEET_DB_FILE));
+    closers.push(() => tokens.close());
+    const presence = presenceSweeper(store, hub, DEFAULT_OFFLINE_AFTER_MS);
+    const presenceTimer = clock.setInterval(() => presence.sweep(clock.now()), opts.presenceIntervalMs ?? 30_000);
+    closers.push(() => clock.clearInterval(presenceTimer));
 
     const clientId = opts.clientId ?? DEFAULT_FLEET_CLIENT_ID;
     const identity = createFleetIdentity({
@@ -228,13 +265,16 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     for (const state of resignStored(intent, (s) => s.signature?.keyId === intentKeyId)) {
       await publishDesired(transport, state);
     }
-    logger.info({ brokerUrl, dataDir: opts.dataDir }, 'fleet started');
 
     let closed = false;
-    return {
+    const fleet: Fleet = {
       brokerUrl,
       enrollUrl,
+      apiUrl: undefined,
       store,
+      tokens,
+      publish: (event) => hub.publish(event),
+      subscribe: (listener) => hub.subscribe(listener),
       createEnrollToken: (gatewayId, ttlMs) => identity.createEnrollToken(gatewayId, ttlMs),
       revokeGateway(gatewayId) {
         identity.revoke(gatewayId);
@@ -265,6 +305,26 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
         logger.info({}, 'fleet stopped');
       },
     };
+    if (opts.apiPort !== undefined) {
+      const api = await startApiServer({
+        fleet,
+        tokens,
+        host: opts.host ?? '127.0.0.1',
+        port: opts.apiPort,
+        clock,
+        logger,
+        ...(opts.dashboard !== undefined ? { dashboard: opts.dashboard } : {}),
+        ...(opts.apiRoutes ? { routes: opts.apiRoutes } : {}),
+        ...(opts.apiEvents ? { events: opts.apiEvents } : {}),
+      });
+      closers.push(() => api.close());
+      fleet.apiUrl = api.url;
+    }
+    logger.info(
+      { brokerUrl, dataDir: opts.dataDir, ...(fleet.apiUrl ? { apiUrl: fleet.apiUrl } : {}) },
+      'fleet started',
+    );
+    return fleet;
   } catch (err) {
     await closeAll();
     throw err;

@@ -5,7 +5,13 @@
  * internal; fleet's own tests import it from its file.
  */
 export { startFleet, FLEET_DB_FILE, type Fleet, type FleetOptions, type FleetStats } from './fleet.ts';
-export { FleetErrorCodes, type FleetErrorCode } from './errors.ts';
+export { FleetErrorCodes, ApiErrorCodes, type FleetErrorCode, type ApiErrorCode } from './errors.ts';
+// The operator API's seams: route modules of other parts, and the events they publish.
+export type { RouteModule } from './http/api-server.ts';
+export type { ApiContext, RouteSpec } from './http/route-kit.ts';
+export type { FleetEvent, FleetEventInput, FleetEventListener } from './http/events.ts';
+export type { OperatorToken, OperatorTokenStore } from './tokens/token-store.ts';
+export type { Role } from './tokens/roles.ts';
 export type { FleetStore, ArtifactRecord, TelemetryQuery, DeadLetter, DeadLetterInput } from './store/fleet-store.ts';
 export { openSqliteStore } from './store/sqlite-store.ts';
 export type { RegisteredArtifact } from './registry.ts';

@@ -51,6 +51,8 @@ function startArgs(dataDir: string, ports: { fleet: number; gateway: number; htt
     String(devices),
     '--rate',
     '50',
+    '--api-port',
+    '0',
   ];
 }
 

@@ -20,6 +20,7 @@ import {
 import { intentCommands } from './intent-commands.ts';
 import { inventoryCommands } from './inventory-commands.ts';
 import { timeOption } from './time-option.ts';
+import { tokenCommands } from './token-commands.ts';
 
 /** Default data folder of the fleet, relative to the working directory. */
 export const DEFAULT_DATA_DIR = '.outpost/fleet';
@@ -34,6 +35,7 @@ export interface FleetCommandOptions {
   broker?: string;
   publicKey?: string;
   enrollPort?: number;
+  apiPort?: number;
   tlsKey?: string;
   tlsCert?: string;
   brokerCa?: string;
@@ -65,6 +67,11 @@ function fleetCommand(ctx: CommandContext): Command {
       '--enroll-port <n>',
       'serve the gateway enrol endpoint on this port (0 = any free port; default: not served)',
       portOption('--enroll-port'),
+    )
+    .option(
+      '--api-port <n>',
+      'serve the operator API and dashboard on this port (0 = any free port; default: not served)',
+      portOption('--api-port'),
     )
     .option('--tls-key <file>', 'PEM key: serve the embedded broker as mqtts:// and the enrol endpoint as https')
     .option('--tls-cert <file>', 'PEM certificate chain for --tls-key')
@@ -125,5 +132,6 @@ export function fleetCommands(context: Partial<CommandContext> = {}): Command[] 
     ...intentCommands(ctx),
     driftCommand(ctx),
     ...inventoryCommands(ctx),
+    ...tokenCommands(ctx),
   ];
 }

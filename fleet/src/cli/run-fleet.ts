@@ -67,6 +67,7 @@ export async function runFleet(opts: FleetCommandOptions, ctx: CommandContext): 
             logger,
             ...(opts.broker !== undefined ? { brokerUrl: opts.broker } : {}),
             ...(opts.enrollPort !== undefined ? { enrollPort: opts.enrollPort } : {}),
+            ...(opts.apiPort !== undefined ? { apiPort: opts.apiPort } : {}),
             ...(tls ? { tls } : {}),
             ...(brokerCa ? { brokerCa } : {}),
             ...(opts.maxPacketBytes !== undefined ? { maxPacketBytes: opts.maxPacketBytes } : {}),
@@ -75,6 +76,8 @@ export async function runFleet(opts: FleetCommandOptions, ctx: CommandContext): 
       );
       io.out(`fleet running; broker ${fleet.brokerUrl}; data ${dataDir}`);
       if (fleet.enrollUrl !== undefined) io.out(`gateway enrolment at ${fleet.enrollUrl}`);
+      if (fleet.apiUrl !== undefined)
+        io.out(`operator API and dashboard at ${fleet.apiUrl}/ (tokens: outpost token create --role admin)`);
       const signal = await lifecycle.untilStopped();
       logger.info({ signal }, 'stopping');
     },
