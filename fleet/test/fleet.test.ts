@@ -151,6 +151,7 @@ describe('fleet service', () => {
         topics.device('dev1', 'telemetry'),
         encode(
           fixtureWindow('dev1', 0, {
+            gateway: 'drift-relay', // the window names the gateway that relays it
             artifactId: artifact.artifactId,
             x: [250, 250, 250, 250],
             color: [500, 500, 0],
@@ -160,7 +161,9 @@ describe('fleet service', () => {
       );
       await dev.publish(
         topics.device('dev2', 'telemetry'),
-        encode(fixtureWindow('dev2', 0, { artifactId: artifact.artifactId, x: [0, 100, 400, 1500] })),
+        encode(
+          fixtureWindow('dev2', 0, { gateway: 'drift-relay', artifactId: artifact.artifactId, x: [0, 100, 400, 1500] }),
+        ),
       );
       await waitFor(() => fleet.store.countTelemetry() === 2, 'windows stored');
     } finally {
