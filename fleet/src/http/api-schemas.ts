@@ -124,6 +124,13 @@ export const IntentReply = z.strictObject({
   outcome: z.array(DeviceOutcome).nullable().describe('per device, when the request asked to `wait`; null otherwise'),
 });
 
+export const MoveReply = z.strictObject({
+  device: Id,
+  /** The gateway that relayed it until now; null for a device never seen. */
+  from: Id.nullable(),
+  to: Id,
+});
+
 export const WithdrawReply = z.strictObject({
   runningOn: z.array(z.strictObject({ device: Id, gateway: Id.optional() })),
   assignedAt: z.array(Id),

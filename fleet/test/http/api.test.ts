@@ -213,6 +213,23 @@ describe('operator API over HTTP', () => {
       const un = await f.call('/api/v1/unassign', { role: 'operator', body: { gateway: 'gw1', devices: ['dev3'] } });
       expect(un.status).toBe(200);
     });
+
+    it('moves a device like the CLI: a viewer may not, an unknown gateway is 404, the move is audited', async () => {
+      const body = { device: 'dev-moved', gateway: 'gw1', reason: 'new site' };
+      expect((await f.call('/api/v1/move-device', { role: 'viewer', body })).status).toBe(403);
+      expect(
+        await failure(await f.call('/api/v1/move-device', { role: 'operator', body: { ...body, gateway: 'gw9' } })),
+      ).toMatchObject({ status: 404, code: FleetErrorCodes.UNKNOWN_GATEWAY });
+      const res = await f.call('/api/v1/move-device', { role: 'operator', body });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ device: 'dev-moved', from: null, to: 'gw1' });
+      expect(f.fleet.store.deviceGateway('dev-moved')).toBe('gw1');
+      expect(f.fleet.store.audit({ action: 'move-device' }).at(-1)).toMatchObject({
+        actor: 'otto-operator',
+        target: 'dev-moved',
+        reason: 'new site',
+      });
+    });
   });
 
   describe('audit and drift', () => {

@@ -5,7 +5,7 @@ import { waitForOutcome } from '../../cli/wait-outcome.ts';
 import type { IntentTarget } from '../../desired-state.ts';
 import { FleetErrorCodes, fleetError } from '../../errors.ts';
 import { DEFAULT_OFFLINE_AFTER_MS, devicesOf, type DeviceOutcome } from '../../intent/outcome.ts';
-import { ErrorReply, IntentReply, WithdrawReply } from '../api-schemas.ts';
+import { ErrorReply, IntentReply, MoveReply, WithdrawReply } from '../api-schemas.ts';
 import type { ApiContext } from '../route-kit.ts';
 
 /** How long an intent request waits for its devices when it asks to `wait` without `timeoutMs`. */
@@ -57,6 +57,12 @@ const RollbackBody = z.strictObject({
 });
 
 const WithdrawBody = z.strictObject({ model: Id, version: z.number().int().positive(), reason: Reason });
+
+const MoveBody = z.strictObject({
+  device: Id,
+  gateway: Id.describe('the gateway that relays it from now on'),
+  reason: Reason,
+});
 
 const errors = (statuses: Record<number, string>) =>
   Object.fromEntries(Object.entries(statuses).map(([s, description]) => [s, { description, schema: ErrorReply }]));
@@ -187,5 +193,23 @@ export function intentRoutes(_app: FastifyInstance, ctx: ApiContext): void {
         ...(operator ? { actor: operator.name } : {}),
         ...(body.reason !== undefined ? { reason: body.reason } : {}),
       }),
+  });
+  ctx.route({
+    method: 'post',
+    path: '/api/v1/move-device',
+    summary: 'move a device to another gateway: from now on only that gateway may relay it',
+    role: 'operator',
+    body: MoveBody,
+    responses: {
+      200: { description: 'moved', schema: MoveReply },
+      ...errors({ 404: 'the fleet has never heard from that gateway' }),
+    },
+    handler: ({ body, operator }) => {
+      const r = ctx.fleet.moveDevice(body.device, body.gateway, {
+        ...(operator ? { actor: operator.name } : {}),
+        ...(body.reason !== undefined ? { reason: body.reason } : {}),
+      });
+      return { device: r.device, from: r.from ?? null, to: r.to };
+    },
   });
 }
