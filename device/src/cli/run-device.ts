@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { errorMessage } from '@outpost/protocol';
 import {
   createLogger,
@@ -10,6 +11,8 @@ import {
 } from '@outpost/protocol/node';
 import { startDevice } from '../device.ts';
 import { selectEngine } from '../inference/engine-choice.ts';
+import { loadBoardConfig } from '../sources/board-config.ts';
+import { BoardSource } from '../sources/board-source.ts';
 import { CsvReplaySource, loadCsvRows } from '../sources/csv-replay.ts';
 import { parseFault, type ScheduledFault } from '../sources/faults.ts';
 import type { SensorSource } from '../sources/sensor-source.ts';
@@ -21,6 +24,10 @@ export async function runDevice(o: DeviceCliOptions, ctx: CommandContext): Promi
   const { io } = ctx;
   if ((o.rate !== undefined || o.loop) && !o.replay) throw usageError('--rate', '--rate and --loop need --replay');
   if (o.fault !== undefined && !o.replay) throw usageError('--fault', '--fault needs --replay');
+  if (o.board !== undefined && o.replay !== undefined)
+    throw usageError('--board', '--board and --replay exclude each other');
+  // Validated before anything starts (OUTPOST_ERR_BOARD_CONFIG_INVALID names each problem).
+  const board = o.board !== undefined ? await loadBoardConfig(o.board) : undefined;
   // Parsed before anything starts, so a bad --fault is a usage error.
   const faults = (o.fault ?? []).map((spec) => {
     try {
@@ -73,6 +80,21 @@ export async function runDevice(o: DeviceCliOptions, ctx: CommandContext): Promi
       io.out(
         `device ${device.id} serving on ${device.httpUrl} (engine ${engine.name}, ${reason}; runs ${engine.modelRole} files; ${running})`,
       );
+      if (board && o.board !== undefined) {
+        const file = o.board;
+        const source = new BoardSource({ config: board, baseDir: path.dirname(path.resolve(file)), logger });
+        const done = device.replay(source).then(
+          (n) => io.out(`read ${n} rows from the board in ${file}`),
+          (err: unknown) => {
+            logger.error({ err }, `board failed: ${errorMessage(err)}`);
+            io.err(`board failed: ${errorMessage(err)}`);
+          },
+        );
+        lifecycle.defer('board', async () => {
+          await source.close();
+          await done;
+        });
+      }
       if (o.replay) {
         const replay = o.replay;
         const source: SensorSource =
