@@ -40,6 +40,8 @@ export interface UpdaterOptions {
   gatewayId?: string;
   /** Where the highest accepted revision is kept across restarts. */
   state: StateFile;
+  /** Called with every accepted desired state once its assignment is applied (shadow mode follows it). */
+  afterApply?: (desired: DesiredState) => Promise<void>;
 }
 
 /**
@@ -140,6 +142,7 @@ export class Updater {
       this.next = undefined;
       try {
         await this.apply(desired);
+        await this.o.afterApply?.(desired);
       } catch (err) {
         this.log.error({ err: errorMessage(err) }, 'update loop error');
       }
