@@ -34,7 +34,7 @@ import type { SensorSource } from './sources/sensor-source.ts';
 import { StateFile } from './store/state-file.ts';
 import { TelemetryPublisher } from './telemetry/publisher.ts';
 import { Shadow } from './shadow/shadow.ts';
-import { Updater, runningOf } from './updater.ts';
+import { Updater, runningOf, type UpdaterOptions } from './updater.ts';
 
 export interface DeviceOptions {
   id: string;
@@ -77,6 +77,8 @@ export interface DeviceOptions {
   gatewayId?: string;
   /** The reported state is re-sent this often so the fleet sees the device alive (default 60 s). */
   heartbeatMs?: number;
+  /** Awaited as an update enters each step (docs/DEVICE.md "Power-cut safety"; a test hook). */
+  updateCheckpoint?: UpdaterOptions['checkpoint'];
 }
 
 /** Default period of the device's reported-state heartbeat. */
@@ -215,6 +217,7 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
     ...(opts.gatewayId !== undefined ? { gatewayId: opts.gatewayId } : {}),
     active: () => current,
     afterApply: (desired) => shadow.reconcile(desired, current?.artifactId),
+    ...(opts.updateCheckpoint ? { checkpoint: opts.updateCheckpoint } : {}),
     activate: async (model) => {
       const previous = current;
       current = model;

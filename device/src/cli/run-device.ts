@@ -9,7 +9,8 @@ import {
   type CommandContext,
   type LogLevel,
 } from '@outpost/protocol/node';
-import { startDevice } from '../device.ts';
+import { startDevice, type DeviceOptions } from '../device.ts';
+import { UPDATE_STEPS } from '../updater.ts';
 import { selectEngine } from '../inference/engine-choice.ts';
 import { loadBoardConfig } from '../sources/board-config.ts';
 import { BoardSource } from '../sources/board-source.ts';
@@ -52,6 +53,7 @@ export async function runDevice(o: DeviceCliOptions, ctx: CommandContext): Promi
     }
   };
   const brokerCa = o.ca !== undefined ? readCa(o.ca) : undefined;
+  const holdAt = updateHold(ctx);
   const { engine, reason } = await selectEngine(o.engine);
   const logger = createLogger({ level: o.logLevel as LogLevel, name: 'outpost-device' });
   await withLifecycle(
@@ -72,6 +74,7 @@ export async function runDevice(o: DeviceCliOptions, ctx: CommandContext): Promi
             ...(o.windowMs !== undefined ? { windowMs: o.windowMs } : {}),
             ...(credentials ? { credentials } : {}),
             ...(brokerCa ? { brokerCa } : {}),
+            ...(holdAt ? { updateCheckpoint: holdAt } : {}),
           }),
         (d) => d.close(),
       );
@@ -121,6 +124,27 @@ export async function runDevice(o: DeviceCliOptions, ctx: CommandContext): Promi
     { source: ctx.signals, onCloseError: (name, err) => logger.error({ err, part: name }, `closing ${name} failed`) },
   );
   io.out('device stopped');
+}
+
+/** The power-cut test's hook (docs/DEVICE.md "Power-cut safety"): the environment variable naming the update step to hold at. */
+export const HOLD_UPDATE_ENV = 'OUTPOST_TEST_HOLD_UPDATE_AT';
+
+/**
+ * With OUTPOST_TEST_HOLD_UPDATE_AT=<step>, every update step is announced on stdout and the update
+ * stops for good at that step, so a test can SIGKILL the process exactly there.
+ */
+function updateHold(ctx: CommandContext): DeviceOptions['updateCheckpoint'] {
+  const hold = process.env[HOLD_UPDATE_ENV];
+  if (hold === undefined || hold === '') return undefined;
+  if (!(UPDATE_STEPS as readonly string[]).includes(hold))
+    throw usageError(HOLD_UPDATE_ENV, `not an update step: ${hold} (one of ${UPDATE_STEPS.join(', ')})`);
+  return async (step, model) => {
+    ctx.io.out(`update step ${step} (${model.name} v${model.version})`);
+    if (step === hold) {
+      ctx.io.out(`holding at ${step} (${HOLD_UPDATE_ENV})`);
+      await new Promise<never>(() => undefined);
+    }
+  };
 }
 
 /** The CSV's rows replayed with faults injected (a simulated sensor over recorded data). */
