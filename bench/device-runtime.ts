@@ -140,7 +140,9 @@ try {
           i === 1 ? dataDir : a,
         ),
       );
+      // As the documented systemd unit and `outpost-device`'s shebang start it (docs/DEVICE.md "Memory").
       const device = await startProcess([
+        '--max-semi-space-size=1',
         main,
         'device',
         '--id',

@@ -33,7 +33,8 @@ import { ModelSlots, type LoadedModel } from './slots.ts';
 import type { SensorSource } from './sources/sensor-source.ts';
 import { StateFile } from './store/state-file.ts';
 import { TelemetryPublisher } from './telemetry/publisher.ts';
-import { Updater, runningOf } from './updater.ts';
+import { Shadow } from './shadow/shadow.ts';
+import { Updater, runningOf, type UpdaterOptions } from './updater.ts';
 
 export interface DeviceOptions {
   id: string;
@@ -76,6 +77,8 @@ export interface DeviceOptions {
   gatewayId?: string;
   /** The reported state is re-sent this often so the fleet sees the device alive (default 60 s). */
   heartbeatMs?: number;
+  /** Awaited as an update enters each step (docs/DEVICE.md "Power-cut safety"; a test hook). */
+  updateCheckpoint?: UpdaterOptions['checkpoint'];
 }
 
 /** Default period of the device's reported-state heartbeat. */
@@ -110,6 +113,8 @@ export interface Device {
   predict(rows: Record<string, FeatureValue>[]): Promise<PredictionResult>;
   /** Predicts every row of a source (rows arriving while no model is active are skipped); returns rows predicted. */
   replay(source: SensorSource, opts?: { limit?: number }): Promise<number>;
+  /** The candidate running in shadow beside the active model (docs/DEVICE.md "Shadow mode"), if any. */
+  shadow(): ModelRef | undefined;
   /** Publishes the open window if it has rows; resolves with its seq once the gateway receipted every window. */
   flushTelemetry(): Promise<number | undefined>;
   stats(): DeviceStats;
@@ -179,7 +184,6 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
     ...(opts.reviewMargin !== undefined ? { reviewMargin: opts.reviewMargin } : {}),
   });
   const labels = new LabelDesk({ deviceId: id, log: predictionLog, recorder, transport, clock, logger: log });
-  const predictor = new Predictor({ active: () => current, telemetry, now, idPrefix: id, metrics, recorder });
   const reporter = new Reporter(id, transport, clock, log, current ? [runningOf(current)] : []);
 
   const fetcher = await createArtifactFetcher({
@@ -190,6 +194,16 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
     logger: log,
     ...(opts.chunkTimeoutMs !== undefined ? { chunkTimeoutMs: opts.chunkTimeoutMs } : {}),
   });
+  const shadow = new Shadow({
+    deviceId: id,
+    fetcher,
+    publicKeyPem: opts.publicKeyPem,
+    engine,
+    telemetry,
+    logger: log,
+    now,
+  });
+  const predictor = new Predictor({ active: () => current, telemetry, now, idPrefix: id, metrics, recorder, shadow });
   const updater = new Updater({
     deviceId: id,
     transport,
@@ -202,6 +216,8 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
     ...(fleetKeyPem !== undefined ? { fleetKeyPem } : {}),
     ...(opts.gatewayId !== undefined ? { gatewayId: opts.gatewayId } : {}),
     active: () => current,
+    afterApply: (desired) => shadow.reconcile(desired, current?.artifactId),
+    ...(opts.updateCheckpoint ? { checkpoint: opts.updateCheckpoint } : {}),
     activate: async (model) => {
       const previous = current;
       current = model;
@@ -306,7 +322,14 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
       await source.close();
       return done;
     },
-    flushTelemetry: () => telemetry.flush(),
+    shadow: () => {
+      const c = shadow.current();
+      return c ? { name: c.name, version: c.version, artifactId: c.artifactId } : undefined;
+    },
+    async flushTelemetry() {
+      await shadow.idle(); // the candidate's scores of rows already answered belong in this window
+      return telemetry.flush();
+    },
     stats: () => ({
       predictions: predictor.predictions,
       ...telemetry.stats(),
@@ -318,8 +341,10 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
       clock.clearInterval(heartbeat);
       await http.close();
       await updater.stop();
+      await shadow.idle();
       await telemetry.close();
       await transport.close();
+      await shadow.close();
       recorder.close();
       predictionLog.close();
       await current?.session.release();

@@ -20,6 +20,10 @@ export const DeviceErrorCodes = defineErrors('device', {
   LABEL_CONFLICT: 'a prediction already has a different label; the first label stands (HTTP 409)',
   STORAGE: "a file under the device's data directory cannot be read or written",
   TIMEOUT: 'waiting for a model gave up',
+  BOARD_CONFIG_INVALID:
+    'a board config (`outpost device --board`) is not valid YAML or does not match the schema; `details.issues` lists each problem with its path',
+  BOARD_UNAVAILABLE:
+    "a board config's IO plugin cannot be loaded or constructed, or the board did not report ready within `board.readyTimeoutMs`",
   UPDATE_FAILED: 'an update failed for a reason without a code of its own; reported with the message',
   INTERNAL:
     "the device's HTTP API hit an unexpected error (HTTP 500, logged with its cause); the service keeps running",

@@ -27,6 +27,8 @@ export type { SensorSource } from './sources/sensor-source.ts';
 export { CsvReplaySource, loadCsvRows, type CsvReplayOptions } from './sources/csv-replay.ts';
 export { SimulatedSource, type SimulatedSourceOptions, type FeatureModel } from './sources/simulated.ts';
 export { parseFault, type Fault, type ScheduledFault } from './sources/faults.ts';
+export { BoardSource, type BoardSourceOptions } from './sources/board-source.ts';
+export { parseBoardConfig, loadBoardConfig, type BoardConfig } from './sources/board-config.ts';
 export type { PredictionResult } from './predictor.ts';
 export { DeviceErrorCodes, type DeviceErrorCode } from './errors.ts';
 export { smokeTest, closeEnough } from './smoke-test.ts';

@@ -5,6 +5,7 @@ import type { LoadedModel } from './slots.ts';
 import type { DeviceMetrics } from './metrics.ts';
 import type { PredictionRecorder } from './prediction-recorder.ts';
 import type { RunResult } from './inference/engine.ts';
+import type { Shadow } from './shadow/shadow.ts';
 import type { TelemetryPublisher } from './telemetry/publisher.ts';
 
 export interface PredictionResult {
@@ -26,6 +27,8 @@ export interface PredictorOptions {
   metrics?: DeviceMetrics;
   /** The prediction log's writer (inputs, output, confidence per row). */
   recorder?: PredictionRecorder;
+  /** Shadow mode: the candidate scores the rows after the active model answered (never served). */
+  shadow?: Pick<Shadow, 'score'>;
 }
 
 /**
@@ -67,6 +70,7 @@ export class Predictor {
     const ids = new Array<string>(rows.length);
     for (let i = 0; i < rows.length; i++) ids[i] = `${this.prefix}-${(++this.count).toString(36)}`;
     this.o.recorder?.record(model.manifest, rows, result.outputs, predictions, ids);
+    this.o.shadow?.score(rows, predictions);
     return { model: model.name, version: model.version, predictions, ids };
   }
 }

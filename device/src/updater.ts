@@ -20,6 +20,15 @@ import type { LoadedModel, ModelSlots } from './slots.ts';
 import type { StateFile } from './store/state-file.ts';
 import { smokeTest } from './smoke-test.ts';
 
+/**
+ * The steps of an update, in order (docs/DEVICE.md "Power-cut safety"): `download` (the artifact
+ * is fetched and its signature and hashes checked), `verify` (it is the assigned model, not older than
+ * the last accepted), `write` (into the inactive slot), `load`, `smoke-test`, `activate` (the slot
+ * switch in state.json), `commit` (the switch is durable; the new model is swapped in and reported).
+ */
+export const UPDATE_STEPS = ['download', 'verify', 'write', 'load', 'smoke-test', 'activate', 'commit'] as const;
+export type UpdateStep = (typeof UPDATE_STEPS)[number];
+
 export interface UpdaterOptions {
   deviceId: string;
   transport: Transport;
@@ -40,6 +49,13 @@ export interface UpdaterOptions {
   gatewayId?: string;
   /** Where the highest accepted revision is kept across restarts. */
   state: StateFile;
+  /**
+   * Awaited as the update enters each step (docs/DEVICE.md "Power-cut safety"): the power-cut test
+   * holds a real device process at a step and SIGKILLs it there.
+   */
+  checkpoint?: (step: UpdateStep, model: { name: string; version: number }) => Promise<void>;
+  /** Called with every accepted desired state once its assignment is applied (shadow mode follows it). */
+  afterApply?: (desired: DesiredState) => Promise<void>;
 }
 
 /**
@@ -140,6 +156,7 @@ export class Updater {
       this.next = undefined;
       try {
         await this.apply(desired);
+        await this.o.afterApply?.(desired);
       } catch (err) {
         this.log.error({ err: errorMessage(err) }, 'update loop error');
       }
@@ -174,15 +191,19 @@ export class Updater {
         ...this.activeModels(),
         { name: assignment.name, version: assignment.version, artifactId: assignment.artifactId, state },
       ]);
+    const step = (at: UpdateStep): Promise<void> => this.step(at, assignment);
     try {
       const loaded = await this.install(assignment, progress);
       try {
+        await step('smoke-test');
         await smokeTest(loaded.session, loaded.manifest);
+        await step('activate');
       } catch (err) {
         await loaded.session.release();
         throw err;
       }
       await this.o.slots.activate(loaded, assignment.rollback === true);
+      await step('commit');
       await this.o.activate(loaded);
       this.log.info(
         { model: loaded.name, version: loaded.version, slot: loaded.slot, file: loaded.modelFile },
@@ -228,10 +249,12 @@ export class Updater {
     checkVersion(assignment.name, assignment.version);
     // The inactive slot may already hold the assigned artifact (the previous model): switch to it
     // without a download; it is verified again as it loads.
+    const step = (at: UpdateStep): Promise<void> => this.step(at, assignment);
     const previous = await this.readSlot(slot);
     if (previous) {
       try {
         progress('loading');
+        await step('load');
         const loaded = await slots.load(slot, previous, assignment.artifactId);
         this.log.info({ model: loaded.name, version: loaded.version }, 'switching to the model in the other slot');
         return loaded;
@@ -240,8 +263,10 @@ export class Updater {
       }
     }
     progress('downloading');
+    await step('download');
     const { manifest, bundle } = await this.o.fetcher.fetch(assignment.artifactId, this.o.publicKeyPem);
     progress('verifying');
+    await step('verify');
     if (manifest.name !== assignment.name || manifest.version !== assignment.version) {
       throw deviceError(
         DeviceErrorCodes.ASSIGNMENT_MISMATCH,
@@ -252,9 +277,16 @@ export class Updater {
     // A file this device's engine cannot run (no model.tflite for a TFLite device) is refused before
     // it overwrites the inactive slot, which may hold the model to roll back to.
     slots.modelFile(manifest);
+    await step('write');
     await slots.write(slot, bundle);
     progress('loading');
+    await step('load');
     return slots.load(slot, bundle, assignment.artifactId);
+  }
+
+  private async step(at: UpdateStep, model: ModelAssignment): Promise<void> {
+    this.log.debug({ step: at, model: model.name, version: model.version }, 'update step');
+    await this.o.checkpoint?.(at, { name: model.name, version: model.version });
   }
 
   private async readSlot(slot: 'a' | 'b'): Promise<ArtifactBundle | undefined> {

@@ -42,6 +42,20 @@ export function defineEngineContract(label: string, makeEngine: () => InferenceE
       expect(['model', 'model-tflite']).toContain(engine.modelRole);
     });
 
+    it('answers runs asked before release and refuses runs asked after it', async () => {
+      const own = await engine.load(modelBytes, artifact.manifest);
+      const asked = [1, 2, 3].map((x) => own.run([{ x, c: 'a' }]));
+      const released = own.release();
+      // Handled at once: the refusal is immediate, and left unhandled while the others run it would be reported as such.
+      const late = expect(own.run([{ x: 1, c: 'a' }])).rejects.toMatchObject({
+        code: DeviceErrorCodes.INFERENCE_FAILED,
+      });
+      const answers = await Promise.all(asked);
+      answers.forEach((a, i) => expect(closeEnough(a.predictions[0] as number, expected(i + 1, 'a', 7))).toBe(true));
+      await released;
+      await late;
+    });
+
     it('predicts the golden rows (batch of 3) within tolerance', async () => {
       const { predictions, outputs } = await session.run(GOLDEN_ROWS.map((r) => ({ ...r })));
       expect(predictions).toHaveLength(3);

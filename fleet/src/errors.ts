@@ -22,7 +22,8 @@ export const FleetErrorCodes = defineErrors('fleet', {
   VERSION_OLDER:
     'an assignment names a version older than the one its scope runs; going back is `outpost rollback --to <version>`',
   NO_EARLIER_VERSION: 'a rollback has no registered, not withdrawn version older than the one assigned to go back to',
-  NOT_ASSIGNED: 'a rollback or unassign names a model (or scope) that has no assignment to change',
+  NOT_ASSIGNED:
+    'a rollback or unassign names a model (or scope) that has no assignment to change, or `shadow --off` a scope without a shadow candidate',
   OUTCOME_FAILED:
     'a command waited for its devices and at least one refused the change, is offline, or did not finish in time (`details.devices`)',
   NO_DEVICE_RUNS_VERSION: 'a drift request names a version no device has sent telemetry for (in the time range)',

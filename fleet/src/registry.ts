@@ -79,14 +79,17 @@ function writeBundle(target: string, bundle: ArtifactBundle): void {
 
 /**
  * Which gateway may download which artifact from the fleet (docs/SECURITY.md "Artifact transfer"):
- * only the artifacts of that gateway's stored desired state. The gateway id is the one in the
+ * only the artifacts of that gateway's stored desired state (assigned or in shadow). The gateway id is the one in the
  * request's topic.
  */
 export function gatewayArtifactPolicy(
   store: Pick<FleetStore, 'getDesired'>,
 ): (gatewayId: string, artifactId: string) => boolean /* an ArtifactFetchPolicy */ {
-  return (gatewayId, artifactId) =>
-    store.getDesired(gatewayId)?.models.some((m) => m.artifactId === artifactId) ?? false;
+  return (gatewayId, artifactId) => {
+    const desired = store.getDesired(gatewayId);
+    // Assigned models, and shadow candidates (docs/DEVICE.md "Shadow mode").
+    return [...(desired?.models ?? []), ...(desired?.shadow ?? [])].some((m) => m.artifactId === artifactId);
+  };
 }
 
 /**

@@ -95,10 +95,12 @@ export function devicesStatus(desired: DesiredState, devices: readonly KnownDevi
   return waiting ? 'updating' : 'converged';
 }
 
-/** The distinct artifacts a desired state assigns, in order of first appearance. */
+/** The distinct artifacts a desired state assigns or runs in shadow, in order of first appearance. */
 function assignedArtifacts(desired: DesiredState): ModelAssignment[] {
   const seen = new Set<string>();
-  return desired.models.filter((m) => (seen.has(m.artifactId) ? false : (seen.add(m.artifactId), true)));
+  return [...desired.models, ...(desired.shadow ?? [])].filter((m) =>
+    seen.has(m.artifactId) ? false : (seen.add(m.artifactId), true),
+  );
 }
 
 /**

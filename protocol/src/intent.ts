@@ -1,7 +1,7 @@
 import { canonicalJson } from './canonical-json.ts';
 import { ErrorCodes, OutpostError } from './errors.ts';
 import { sha256Hex } from './hash.ts';
-import type { DesiredState, ModelAssignment } from './schemas/state.ts';
+import type { DesiredState, ModelAssignment, ShadowAssignment } from './schemas/state.ts';
 import { desiredStateSigningBytes, verifyDesiredState } from './signing.ts';
 
 /** File in a gateway's or device's data dir holding the fleet's intent public key (PEM). */
@@ -59,6 +59,12 @@ export function assignmentFor(state: Pick<DesiredState, 'models'>, deviceId: str
     state.models.find((m) => m.devices?.includes(deviceId) === true) ??
     state.models.find((m) => m.devices === undefined)
   );
+}
+
+/** The shadow candidate that applies to a device: its own entry, else the site-wide one (docs/DEVICE.md "Shadow mode"). */
+export function shadowFor(state: Pick<DesiredState, 'shadow'>, deviceId: string): ShadowAssignment | undefined {
+  const all = state.shadow ?? [];
+  return all.find((m) => m.devices?.includes(deviceId) === true) ?? all.find((m) => m.devices === undefined);
 }
 
 /** Two desired states say the same thing (signatures aside). */

@@ -31,6 +31,7 @@ export interface DeviceCliOptions {
   httpHost: string;
   engine: string;
   replay?: string;
+  board?: string;
   rate?: number;
   loop?: boolean;
   fault?: string[];
@@ -66,6 +67,10 @@ export function deviceCommand(context: Partial<CommandContext> = {}): Command {
         .default('auto'),
     )
     .option('--replay <csv>', 'replay rows from a CSV file as sensor input')
+    .option(
+      '--board <yaml>',
+      'read sensors on a board through johnny-five: a board config mapping pins to model features (docs/DEVICE.md "Attaching a sensor")',
+    )
     .option('--rate <rows/s>', 'replay rate', positiveNumberOption('--rate'))
     .option('--loop', 'replay the CSV in a loop')
     .option(

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { errorMessage } from '@outpost/protocol';
 import {
   createLogger,
@@ -8,8 +9,11 @@ import {
   type CommandContext,
   type LogLevel,
 } from '@outpost/protocol/node';
-import { startDevice } from '../device.ts';
+import { startDevice, type DeviceOptions } from '../device.ts';
+import { UPDATE_STEPS } from '../updater.ts';
 import { selectEngine } from '../inference/engine-choice.ts';
+import { loadBoardConfig } from '../sources/board-config.ts';
+import { BoardSource } from '../sources/board-source.ts';
 import { CsvReplaySource, loadCsvRows } from '../sources/csv-replay.ts';
 import { parseFault, type ScheduledFault } from '../sources/faults.ts';
 import type { SensorSource } from '../sources/sensor-source.ts';
@@ -21,6 +25,10 @@ export async function runDevice(o: DeviceCliOptions, ctx: CommandContext): Promi
   const { io } = ctx;
   if ((o.rate !== undefined || o.loop) && !o.replay) throw usageError('--rate', '--rate and --loop need --replay');
   if (o.fault !== undefined && !o.replay) throw usageError('--fault', '--fault needs --replay');
+  if (o.board !== undefined && o.replay !== undefined)
+    throw usageError('--board', '--board and --replay exclude each other');
+  // Validated before anything starts (OUTPOST_ERR_BOARD_CONFIG_INVALID names each problem).
+  const board = o.board !== undefined ? await loadBoardConfig(o.board) : undefined;
   // Parsed before anything starts, so a bad --fault is a usage error.
   const faults = (o.fault ?? []).map((spec) => {
     try {
@@ -45,6 +53,7 @@ export async function runDevice(o: DeviceCliOptions, ctx: CommandContext): Promi
     }
   };
   const brokerCa = o.ca !== undefined ? readCa(o.ca) : undefined;
+  const holdAt = updateHold(ctx);
   const { engine, reason } = await selectEngine(o.engine);
   const logger = createLogger({ level: o.logLevel as LogLevel, name: 'outpost-device' });
   await withLifecycle(
@@ -65,6 +74,7 @@ export async function runDevice(o: DeviceCliOptions, ctx: CommandContext): Promi
             ...(o.windowMs !== undefined ? { windowMs: o.windowMs } : {}),
             ...(credentials ? { credentials } : {}),
             ...(brokerCa ? { brokerCa } : {}),
+            ...(holdAt ? { updateCheckpoint: holdAt } : {}),
           }),
         (d) => d.close(),
       );
@@ -73,6 +83,21 @@ export async function runDevice(o: DeviceCliOptions, ctx: CommandContext): Promi
       io.out(
         `device ${device.id} serving on ${device.httpUrl} (engine ${engine.name}, ${reason}; runs ${engine.modelRole} files; ${running})`,
       );
+      if (board && o.board !== undefined) {
+        const file = o.board;
+        const source = new BoardSource({ config: board, baseDir: path.dirname(path.resolve(file)), logger });
+        const done = device.replay(source).then(
+          (n) => io.out(`read ${n} rows from the board in ${file}`),
+          (err: unknown) => {
+            logger.error({ err }, `board failed: ${errorMessage(err)}`);
+            io.err(`board failed: ${errorMessage(err)}`);
+          },
+        );
+        lifecycle.defer('board', async () => {
+          await source.close();
+          await done;
+        });
+      }
       if (o.replay) {
         const replay = o.replay;
         const source: SensorSource =
@@ -99,6 +124,27 @@ export async function runDevice(o: DeviceCliOptions, ctx: CommandContext): Promi
     { source: ctx.signals, onCloseError: (name, err) => logger.error({ err, part: name }, `closing ${name} failed`) },
   );
   io.out('device stopped');
+}
+
+/** The power-cut test's hook (docs/DEVICE.md "Power-cut safety"): the environment variable naming the update step to hold at. */
+export const HOLD_UPDATE_ENV = 'OUTPOST_TEST_HOLD_UPDATE_AT';
+
+/**
+ * With OUTPOST_TEST_HOLD_UPDATE_AT=<step>, every update step is announced on stdout and the update
+ * stops for good at that step, so a test can SIGKILL the process exactly there.
+ */
+function updateHold(ctx: CommandContext): DeviceOptions['updateCheckpoint'] {
+  const hold = process.env[HOLD_UPDATE_ENV];
+  if (hold === undefined || hold === '') return undefined;
+  if (!(UPDATE_STEPS as readonly string[]).includes(hold))
+    throw usageError(HOLD_UPDATE_ENV, `not an update step: ${hold} (one of ${UPDATE_STEPS.join(', ')})`);
+  return async (step, model) => {
+    ctx.io.out(`update step ${step} (${model.name} v${model.version})`);
+    if (step === hold) {
+      ctx.io.out(`holding at ${step} (${HOLD_UPDATE_ENV})`);
+      await new Promise<never>(() => undefined);
+    }
+  };
 }
 
 /** The CSV's rows replayed with faults injected (a simulated sensor over recorded data). */

@@ -185,8 +185,9 @@ export async function startHttpServer(o: HttpServerOptions): Promise<DeviceHttpS
       reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
     );
 
-  const openApi = deviceOpenApi(DEVICE_API_VERSION);
-  app.get('/openapi.json', async () => openApi);
+  // Built on first request: most devices are never asked, and the document stays out of the heap.
+  let openApi: ReturnType<typeof deviceOpenApi> | undefined;
+  app.get('/openapi.json', async () => (openApi ??= deviceOpenApi(DEVICE_API_VERSION)));
 
   await app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? 0 });
   const addr = app.server.address() as AddressInfo;

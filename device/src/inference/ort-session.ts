@@ -49,7 +49,12 @@ export class OrtSessionAdapter implements InferenceSession {
     private readonly Tensor: TensorConstructor,
   ) {}
 
+  /**
+   * Queues a run. A run asked before `release` still runs (a request that picked this session just
+   * before a model swap is answered by it); only runs asked after it are refused.
+   */
   run(rows: Record<string, FeatureValue>[]): Promise<RunResult> {
+    if (this.released) return Promise.reject(deviceError(DeviceErrorCodes.INFERENCE_FAILED, 'session released'));
     const next = this.queue.then(() => this.runNow(rows));
     this.queue = next.catch(() => undefined);
     return next;
@@ -63,7 +68,6 @@ export class OrtSessionAdapter implements InferenceSession {
   }
 
   private async runNow(rows: Record<string, FeatureValue>[]): Promise<RunResult> {
-    if (this.released) throw deviceError(DeviceErrorCodes.INFERENCE_FAILED, 'session released');
     const n = rows.length;
     if (n === 0) return { outputs: {}, predictions: [] };
     const feeds: Record<string, OrtTensor> = {};

@@ -2,7 +2,7 @@ import type { FeatureValue } from '@outpost/protocol';
 
 /**
  * Where a device's rows come from (a contract apart from its implementations, docs/ARCHITECTURE.md "Tiers and packages"): CSV
- * replay today; johnny-five sensors and simulations implement the same contract.
+ * replay, simulations (simulated.ts) and sensors on a board through johnny-five (board-source.ts).
  */
 export interface SensorSource extends AsyncIterable<Record<string, FeatureValue>> {
   /** Stops the source; a pending iteration ends. */

@@ -15,6 +15,7 @@ import {
 import { DeviceErrorCodes } from '../errors.ts';
 import { writeFileAtomic } from '../store/atomic-file.ts';
 import type { StateFile } from '../store/state-file.ts';
+import type { ShadowModelRef } from './shadow-window.ts';
 import { TelemetryWindowAccumulator, type WindowModel } from './window.ts';
 
 export const DEFAULT_WINDOW_ROWS = 500;
@@ -191,6 +192,27 @@ export class TelemetryPublisher {
     const share = rows.length > 0 ? latencyMs / rows.length : latencyMs;
     for (let i = 0; i < rows.length; i++) w.add(rows[i] as Record<string, FeatureValue>, predictions[i] ?? NaN, share);
     if (w.rows >= this.windowRows) this.closeWindow();
+  }
+
+  /**
+   * A shadow candidate's scores of rows the active model answered (docs/DEVICE.md "Shadow mode"),
+   * counted into the open window; `candidate` null: the candidate failed on them.
+   */
+  recordShadow(
+    model: ShadowModelRef,
+    active: readonly number[],
+    candidate: readonly number[] | null,
+    latencyMs: number,
+  ): void {
+    const w = this.open();
+    if (!w) return;
+    const s = w.shadowOf(model);
+    if (candidate === null) {
+      s.errors += active.length;
+      return;
+    }
+    const share = active.length > 0 ? latencyMs / active.length : latencyMs;
+    for (let i = 0; i < active.length; i++) s.add(active[i] as number, candidate[i] ?? NaN, share);
   }
 
   recordErrors(count: number): void {

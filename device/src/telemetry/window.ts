@@ -6,6 +6,7 @@ import {
   type Manifest,
   type TelemetryWindow,
 } from '@outpost/protocol';
+import { ShadowWindowAccumulator, type ShadowModelRef } from './shadow-window.ts';
 
 interface NumericAcc {
   kind: 'numeric';
@@ -51,6 +52,8 @@ export class TelemetryWindowAccumulator {
   private predSum = 0;
   private readonly latency = new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0);
   private latencyMax = 0;
+  /** The shadow candidate's comparison, while one runs (the latest candidate's, if it changed). */
+  private shadow: ShadowWindowAccumulator | undefined;
 
   constructor(model: WindowModel, startMs: number) {
     this.model = model;
@@ -124,6 +127,12 @@ export class TelemetryWindowAccumulator {
     if (v > this.latencyMax) this.latencyMax = v;
   }
 
+  /** The shadow accumulator of `candidate` in this window (a new candidate starts afresh). */
+  shadowOf(candidate: ShadowModelRef): ShadowWindowAccumulator {
+    if (this.shadow?.model.artifactId !== candidate.artifactId) this.shadow = new ShadowWindowAccumulator(candidate);
+    return this.shadow;
+  }
+
   /** The window as the protocol's TelemetryWindow message. */
   toMessage(device: string, seq: number, endMs: number): TelemetryWindow {
     const features: Record<string, FeatureCounts> = {};
@@ -146,6 +155,7 @@ export class TelemetryWindowAccumulator {
       predictions: { bins: [...this.predBins], min: this.predMin, max: this.predMax, sum: this.predSum },
       latency: { counts: [...this.latency], maxMs: this.latencyMax },
       errors: this.errors,
+      ...(this.shadow ? { shadow: this.shadow.toStats() } : {}),
     };
   }
 }

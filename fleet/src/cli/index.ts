@@ -19,6 +19,7 @@ import {
 } from '@outpost/protocol/cli';
 import { intentCommands } from './intent-commands.ts';
 import { inventoryCommands } from './inventory-commands.ts';
+import { shadowCommand } from './shadow-commands.ts';
 import { timeOption } from './time-option.ts';
 import { tokenCommands } from './token-commands.ts';
 
@@ -133,5 +134,6 @@ export function fleetCommands(context: Partial<CommandContext> = {}): Command[] 
     driftCommand(ctx),
     ...inventoryCommands(ctx),
     ...tokenCommands(ctx),
+    shadowCommand(ctx),
   ];
 }

@@ -50,5 +50,12 @@ export function nextDesiredState(
   } else {
     models = withoutDevices(models, change.devices);
   }
-  return { target: gatewayId, revision: (previous?.revision ?? 0) + 1, issuedAt, models };
+  // Shadow candidates are not an assignment: they carry over unchanged.
+  return {
+    target: gatewayId,
+    revision: (previous?.revision ?? 0) + 1,
+    issuedAt,
+    models,
+    ...(previous?.shadow ? { shadow: previous.shadow } : {}),
+  };
 }

@@ -21,6 +21,19 @@ export const ModelAssignment = z.strictObject({
 export type ModelAssignment = z.infer<typeof ModelAssignment>;
 
 /**
+ * A candidate version a device runs in shadow beside its active model (docs/DEVICE.md "Shadow
+ * mode"): scored on the same inputs, never served. `devices` as in ModelAssignment: absent means
+ * every device of the gateway without a shadow entry of its own.
+ */
+export const ShadowAssignment = z.strictObject({
+  name: Id,
+  version: z.number().int().positive(),
+  artifactId: Sha256,
+  devices: z.array(Id).optional(),
+});
+export type ShadowAssignment = z.infer<typeof ShadowAssignment>;
+
+/**
  * Retained on `desired` (docs/ARCHITECTURE.md "Deploy: desired → reported"). Reconciling it is
  * idempotent. The fleet signs it with its intent key (canonical JSON without `signature`, like a
  * manifest); the gateway forwards the same signed state to its devices, and both verify it
@@ -33,6 +46,8 @@ export const DesiredState = z.strictObject({
   revision: z.number().int().nonnegative(),
   issuedAt: IsoTime,
   models: z.array(ModelAssignment),
+  /** Candidates to run in shadow (optional: absent means none); signed with the rest. */
+  shadow: z.array(ShadowAssignment).optional(),
   /** The fleet's intent signature; required by every verifying node. */
   signature: Signature.optional(),
 });

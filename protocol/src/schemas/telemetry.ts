@@ -23,6 +23,35 @@ export type FeatureCounts = z.infer<typeof FeatureCounts>;
 export const LATENCY_BOUNDS_MS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 1000] as const;
 
 /**
+ * How a shadow candidate compared with the active model over a window's rows (docs/DEVICE.md
+ * "Shadow mode"): for classification the share of rows where both gave the same class; for
+ * regression the distribution of candidate − active; and the candidate's own latency.
+ */
+export const ShadowStats = z.strictObject({
+  model: Id,
+  version: z.number().int().positive(),
+  artifactId: Sha256,
+  /** Rows the candidate scored. */
+  rows: Count,
+  /** Rows the candidate failed on. */
+  errors: Count,
+  /** Classification: rows where candidate and active agree, over `rows`. */
+  agreement: z.number().min(0).max(1).optional(),
+  /** Regression: candidate − active. */
+  difference: z
+    .strictObject({
+      mean: Finite,
+      meanAbs: Finite.nonnegative(),
+      p50Abs: Finite.nonnegative(),
+      p90Abs: Finite.nonnegative(),
+      maxAbs: Finite.nonnegative(),
+    })
+    .optional(),
+  latency: z.strictObject({ counts: z.array(Count).length(LATENCY_BOUNDS_MS.length + 1), maxMs: Finite.nonnegative() }),
+});
+export type ShadowStats = z.infer<typeof ShadowStats>;
+
+/**
  * A telemetry window: a summary, never raw rows (docs/ARCHITECTURE.md "Telemetry"). `(device, seq)` is the
  * idempotency key: the fleet stores each window once however often it is delivered.
  */
@@ -40,6 +69,8 @@ export const TelemetryWindow = z.strictObject({
   predictions: z.strictObject({ bins: z.array(Count), min: Finite.nullable(), max: Finite.nullable(), sum: Finite }),
   latency: z.strictObject({ counts: z.array(Count).length(LATENCY_BOUNDS_MS.length + 1), maxMs: Finite.nonnegative() }),
   errors: Count,
+  /** A shadow candidate's comparison over this window (optional: only while one runs). */
+  shadow: ShadowStats.optional(),
 });
 export type TelemetryWindow = z.infer<typeof TelemetryWindow>;
 
