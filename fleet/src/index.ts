@@ -6,6 +6,7 @@
  */
 export { startFleet, FLEET_DB_FILE, type Fleet, type FleetOptions, type FleetStats } from './fleet.ts';
 export { FleetErrorCodes, type FleetErrorCode } from './errors.ts';
+export { MonitorErrorCodes, type MonitorErrorCode } from './monitor/errors.ts';
 export type { FleetStore, ArtifactRecord, TelemetryQuery, DeadLetter, DeadLetterInput } from './store/fleet-store.ts';
 export { openSqliteStore } from './store/sqlite-store.ts';
 export type { RegisteredArtifact } from './registry.ts';

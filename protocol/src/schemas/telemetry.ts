@@ -7,6 +7,9 @@ export const NumericCounts = z.strictObject({
   bins: z.array(Count),
   missing: Count,
   outOfRange: Count,
+  /** Smallest and largest value seen in the window (optional: older devices omit them). */
+  min: Finite.optional(),
+  max: Finite.optional(),
 });
 /** Counts of one string feature per reference category, in the reference's order. */
 export const CategoricalCounts = z.strictObject({

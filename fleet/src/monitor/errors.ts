@@ -1,0 +1,13 @@
+import { OutpostError, defineErrors } from '@outpost/protocol';
+
+/** Codes of the fleet's monitoring (docs/MONITORING.md), registered like the fleet's own (docs/ARCHITECTURE.md "Errors"). */
+export const MonitorErrorCodes = defineErrors('fleet', {
+  MONITOR_WINDOW_INVALID: 'a monitoring window length is not a positive `<n>m|h|d`, or its step does not divide it',
+  MONITOR_SETTINGS_INVALID: 'the monitoring settings (`<data-dir>/monitor.json`) do not match their schema',
+});
+
+export type MonitorErrorCode = (typeof MonitorErrorCodes)[keyof typeof MonitorErrorCodes];
+
+export function monitorError(code: MonitorErrorCode, message: string, details?: Record<string, unknown>): OutpostError {
+  return new OutpostError(code, message, details ? { details } : {});
+}
