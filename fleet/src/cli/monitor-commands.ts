@@ -49,7 +49,35 @@ function driftCommand(ctx: CommandContext): Command {
     );
 }
 
+export interface QualityCommandOptions {
+  version?: number;
+  since?: string;
+  until?: string;
+  window?: string;
+  dataDir: string;
+  json?: boolean;
+}
+
+function qualityCommand(ctx: CommandContext): Command {
+  return new Command('quality')
+    .description(
+      'data quality per device and time window: stuck sensors, missing and out-of-range spikes, unseen categories, site outliers',
+    )
+    .argument('<model>', 'model name', idOption('model'))
+    .option('--version <n>', 'model version (default: the newest one devices sent telemetry for)', versionOption)
+    .option('--window <len>', 'time window: 1h, 1d, 15m', '1h')
+    .option('--since <time>', 'only windows from this time (ISO, or 30m / 6h / 7d ago)', timeOption('--since'))
+    .option('--until <time>', 'only windows up to this time (ISO, or a duration ago)', timeOption('--until'))
+    .option('--data-dir <dir>', 'fleet data folder', DEFAULT_DATA_DIR)
+    .option('--json', 'print the report as JSON')
+    .action(
+      commandAction(ctx, async (model: string, opts: QualityCommandOptions) =>
+        (await import('./run-quality.ts')).runQuality(model, opts, ctx),
+      ),
+    );
+}
+
 /** The monitoring commands, fresh instances for the root `outpost` program. */
 export function monitorCommands(ctx: CommandContext): Command[] {
-  return [driftCommand(ctx)];
+  return [driftCommand(ctx), qualityCommand(ctx)];
 }

@@ -74,3 +74,40 @@ describe('outpost drift (time series)', () => {
     expect(io.stderr.join('')).toContain(MonitorErrorCodes.MONITOR_WINDOW_INVALID);
   });
 });
+
+describe('outpost quality', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let dataDir: string;
+  beforeEach(() => {
+    tmp = tempDir();
+    dataDir = join(tmp.dir, 'fleet');
+    mkdirSync(dataDir, { recursive: true });
+  });
+  afterEach(() => tmp.remove());
+
+  it('names the stuck sensor’s device and feature; --json carries the findings', async () => {
+    const windows: TelemetryWindow[] = [];
+    for (const device of ['d1', 'd2'])
+      for (let k = 0; k < 4; k++)
+        windows.push(
+          monitorWindow({
+            device,
+            seq: k,
+            at: T0 + k * 10 * MIN,
+            minMax: { temp: [19, 24], co2: device === 'd2' ? [700, 700] : [420, 1100] },
+            ...(device === 'd2' ? { co2: [0, 0, 100, 0, 0] } : {}),
+          }),
+        );
+    seedFleetDb(dataDir, [monitorManifest()], windows);
+    const io = await run('quality', 'occupancy', '--data-dir', dataDir);
+    const lines = io.stdout.join('\n').split('\n');
+    expect(lines[0]).toMatch(
+      /^occupancy v1: data quality per 1h window — 2 device windows judged, 0 insufficient .* 1 finding$/,
+    );
+    expect(lines[2]?.split(/\s+/)).toEqual(['2025-03-01T00:00Z', 'd2', 'site-1', 'co2', 'stuck', '700']);
+    const json = JSON.parse((await run('quality', 'occupancy', '--json', '--data-dir', dataDir)).stdout[0] ?? '') as {
+      findings: { device: string; feature: string; kind: string }[];
+    };
+    expect(json.findings).toEqual([expect.objectContaining({ device: 'd2', feature: 'co2', kind: 'stuck' })]);
+  });
+});
