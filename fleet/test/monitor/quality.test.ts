@@ -61,7 +61,11 @@ describe('qualityReport', () => {
 
   it('without min/max (older devices), one bin the reference spreads over counts as stuck; a still device is not', () => {
     const noMinMax = (w: TelemetryWindow): TelemetryWindow => {
-      for (const f of Object.values(w.features)) if (f.kind === 'numeric') (delete f.min, delete f.max);
+      for (const f of Object.values(w.features))
+        if (f.kind === 'numeric') {
+          delete f.min;
+          delete f.max;
+        }
       return w;
     };
     const stuck = stream(['d1'], 1, () => ({ co2: [0, 100, 0, 0, 0] })).map(noMinMax);
