@@ -38,6 +38,10 @@ import { createFleetIdentity } from './identity/fleet-identity.ts';
 import { loadOrCreateServiceCredential } from './identity/service-credential.ts';
 import type { FleetStore } from './store/fleet-store.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
+import { createMonitor, type Monitor } from './monitor/monitor.ts';
+import { loadMonitorSettings, type MonitorSettings } from './monitor/settings.ts';
+import type { Alert } from './monitor/monitor-store.ts';
+import { openSqliteMonitorStore } from './monitor/sqlite-monitor-store.ts';
 
 export const FLEET_DB_FILE = 'fleet.db';
 export const DEFAULT_FLEET_CLIENT_ID = 'outpost-fleet';
@@ -75,6 +79,12 @@ export interface FleetOptions {
   enrollPort?: number;
   /** The intent public key (PEM) handed to gateways in enrol replies; default the fleet's own intent key. */
   fleetKeyPem?: string;
+  /** Monitoring settings (docs/MONITORING.md "Settings"); default `<dataDir>/monitor.json` when it exists. */
+  monitor?: MonitorSettings;
+  /** How often alert rules are evaluated (default 60 s; 0: only on `fleet.monitor.evaluate()`). */
+  alertEveryMs?: number;
+  /** Told of every alert change (firing, acknowledged, resolved): the seam a campaign engine pauses rollouts with. */
+  onAlert?: (alert: Alert) => void | Promise<void>;
 }
 
 export interface FleetStats {
@@ -113,6 +123,8 @@ export interface Fleet {
   rollback(model: string, opts?: RollbackOptions): Promise<RollbackResult>;
   withdraw(model: string, version: number, opts?: IntentOptions): WithdrawResult;
   drift(model: string, opts?: { version?: number; device?: string }): DriftReport;
+  /** Drift over time, data quality, performance, labels and alerts (docs/MONITORING.md). */
+  monitor: Monitor;
   stats(): FleetStats;
   close(): Promise<void>;
 }
@@ -197,6 +209,18 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       logger,
       ...(opts.brokerCa !== undefined ? { ca: opts.brokerCa } : {}),
     });
+    const monitorStore = openSqliteMonitorStore(join(opts.dataDir, FLEET_DB_FILE));
+    closers.push(() => monitorStore.close());
+    const monitor = createMonitor({
+      store,
+      monitorStore,
+      settings: opts.monitor ?? loadMonitorSettings(opts.dataDir),
+      clock,
+      logger,
+      transport,
+      ...(opts.onAlert ? { onAlert: opts.onAlert } : {}),
+    });
+    closers.push(() => monitor.stop());
     const counters = newCounters();
     // Receipts tell each gateway what is durably stored, so it may delete it from its outbox.
     const receipts = createReceiptBatcher({ from: 'fleet', transport, clock, logger });
@@ -207,6 +231,9 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       logger: logger.child({ part: 'ingest' }),
       counters,
       receipt: (gatewayId, item) => receipts.add(topics.gateway(gatewayId, 'acks'), item),
+      labelSink: (label) => {
+        monitor.recordLabel(label);
+      },
     };
     await routeIngestion(transport, ctx);
     await serveArtifacts({
@@ -223,6 +250,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     for (const state of resignStored(intent, (s) => s.signature?.keyId === intentKeyId)) {
       await publishDesired(transport, state);
     }
+    if ((opts.alertEveryMs ?? 60_000) > 0) monitor.start(opts.alertEveryMs ?? 60_000);
     logger.info({ brokerUrl, dataDir: opts.dataDir }, 'fleet started');
 
     let closed = false;
@@ -245,6 +273,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       withdraw: (model, version, o) => withdraw(intent, model, version, o),
       drift: (model, o = {}) =>
         modelDrift(store, model, { ...o, ...(opts.driftThresholds ? { thresholds: opts.driftThresholds } : {}) }),
+      monitor,
       stats: () => ({
         telemetryStored: store.countTelemetry(),
         telemetryDuplicates: counters.telemetryDuplicates,

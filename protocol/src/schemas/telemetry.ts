@@ -54,6 +54,19 @@ export const LabelMessage = z.strictObject({
   predictionId: z.string().min(1).max(128),
   label: z.union([Finite, z.string().max(256)]),
   at: IsoTime,
+  /**
+   * What the device logged for the prediction (optional: older devices omit it), so the fleet joins
+   * label and prediction without raw rows (docs/MONITORING.md "Performance").
+   */
+  prediction: z
+    .strictObject({
+      value: Finite,
+      model: Id,
+      version: z.number().int().positive(),
+      at: IsoTime,
+      confidence: Finite.nullable().optional(),
+    })
+    .optional(),
 });
 export type LabelMessage = z.infer<typeof LabelMessage>;
 
