@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '@outpost/protocol/node';
@@ -7,6 +7,7 @@ import { run, seedFleetDb } from './cli-helpers.ts';
 import { HOUR, MIN, T0, monitorManifest, monitorWindow } from './helpers.ts';
 import type { TelemetryWindow } from '@outpost/protocol';
 import { MonitorErrorCodes } from '../../src/monitor/errors.ts';
+import { openSqliteMonitorStore } from '../../src/monitor/sqlite-monitor-store.ts';
 
 describe('outpost drift (time series)', () => {
   let tmp: ReturnType<typeof tempDir>;
@@ -109,5 +110,82 @@ describe('outpost quality', () => {
       findings: { device: string; feature: string; kind: string }[];
     };
     expect(json.findings).toEqual([expect.objectContaining({ device: 'd2', feature: 'co2', kind: 'stuck' })]);
+  });
+});
+
+describe('outpost labels import | performance | alerts', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let dataDir: string;
+  beforeEach(() => {
+    tmp = tempDir();
+    dataDir = join(tmp.dir, 'fleet');
+    mkdirSync(dataDir, { recursive: true });
+    const windows: TelemetryWindow[] = [];
+    for (let k = 0; k < 6; k++) windows.push(monitorWindow({ device: 'd1', seq: k, at: T0 + k * 10 * MIN }));
+    seedFleetDb(dataDir, [monitorManifest()], windows);
+  });
+  afterEach(() => tmp.remove());
+
+  it('imports a device-log CSV, prints accuracy per day with the band and concept drift, and lists and acks alerts', async () => {
+    const rows = Array.from(
+      { length: 50 },
+      (_, i) => `p${i},${i < 30 ? 1 : 0},d1,occupancy,1,0.9,${new Date(T0 + i * MIN).toISOString()}`,
+    );
+    const csv = join(tmp.dir, 'labels.csv');
+    writeFileSync(
+      csv,
+      ['prediction_id,label,device,model,version,prediction,predicted_at', ...rows, 'q1,1,,,,,'].join('\n'),
+    );
+    const imported = await run('labels', 'import', csv, '--data-dir', dataDir);
+    expect(imported.stdout).toEqual(['imported 51 labels: 50 joined to their prediction, 1 waiting for it']);
+
+    const perf = await run('performance', 'occupancy', '--data-dir', dataDir);
+    const lines = perf.stdout.join('\n').split('\n');
+    expect(lines[0]).toMatch(
+      /^occupancy v1 \(binary\): performance per 1d window, accuracy band \[0\.8608, 0\.9392\] \(cv\); 1 label waiting/,
+    );
+    expect(lines[1]).toMatch(/^window start\s+labels\s+accuracy\s+precision\s+recall\s+f1\s+status\s+inputs$/);
+    expect(lines[2]).toMatch(
+      /^2025-03-01T00:00Z\s+50\s+0\.6000\s+0\.6000\s+1\.0000\s+0\.7500\s+worse\s+ok\s+concept drift$/,
+    );
+
+    const bad = join(tmp.dir, 'bad.csv');
+    writeFileSync(bad, 'prediction_id,label\n,1\n');
+    const refused = await run('labels', 'import', bad, '--data-dir', dataDir);
+    expect(refused.exitCode).toBe(ExitCode.FAILURE);
+    expect(refused.stderr.join('')).toContain(MonitorErrorCodes.LABELS_CSV_INVALID);
+
+    // An alert as the running fleet would have stored it
+    const store = openSqliteMonitorStore(join(dataDir, 'fleet.db'));
+    store.putAlert({
+      id: 'abc123',
+      key: 'performance|model|occupancy|1|*',
+      metric: 'performance',
+      scope: 'model',
+      model: 'occupancy',
+      version: 1,
+      severity: 'critical',
+      state: 'firing',
+      summary: 'occupancy v1: accuracy 0.6000 outside the test band',
+      value: 0.6,
+      threshold: 0.8608,
+      since: new Date(T0).toISOString(),
+      firedAt: new Date(T0).toISOString(),
+      updatedAt: new Date(T0).toISOString(),
+    });
+    store.close();
+    const list = await run('alerts', 'list', '--data-dir', dataDir);
+    expect(list.stdout.join('\n').split('\n')[1]).toMatch(
+      /^abc123\s+firing\s+critical\s+2025-03-01T00:00Z\s+occupancy v1: accuracy/,
+    );
+    const ack = await run('alerts', 'ack', 'abc123', '--by', 'ops', '--data-dir', dataDir);
+    expect(ack.stdout[0]).toMatch(/^abc123 acknowledged: /);
+    const json = JSON.parse((await run('alerts', 'list', '--json', '--data-dir', dataDir)).stdout[0] ?? '') as {
+      state: string;
+      acknowledgedBy: string;
+    }[];
+    expect(json).toEqual([expect.objectContaining({ state: 'acknowledged', acknowledgedBy: 'ops' })]);
+    const unknown = await run('alerts', 'ack', 'nope', '--data-dir', dataDir);
+    expect(unknown.stderr.join('')).toContain(MonitorErrorCodes.ALERT_UNKNOWN);
   });
 });
