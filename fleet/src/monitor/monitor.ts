@@ -284,7 +284,10 @@ export function createMonitor(o: MonitorOptions): Monitor {
       });
     },
     performance(model, opts = {}) {
-      const manifest = manifestOf(model, opts);
+      // Labels can arrive for a version that no longer sends telemetry: default to the newest labelled one.
+      const labelled = o.monitorStore.joinedLabels({ model }).map((l) => l.prediction?.version ?? 0);
+      const version = opts.version ?? (labelled.length > 0 ? Math.max(...labelled) : undefined);
+      const manifest = manifestOf(model, { ...opts, ...(version !== undefined ? { version } : {}) });
       return performanceOf(manifest, opts, parseWindowSpec(opts.window ?? '1d'));
     },
     recordLabel(label) {
