@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alertTopics, decode, encode, sha256Hex, signManifest, topics, type Transport } from '@outpost/protocol';
+import { alertTopics, encode, sha256Hex, signManifest, topics, type Transport } from '@outpost/protocol';
 import { createMqttTransport } from '@outpost/protocol/node';
 import { DEFAULT_FLEET_CLIENT_ID, startFleet, type Fleet } from '../../src/fleet.ts';
 import type { Alert } from '../../src/monitor/monitor-store.ts';
