@@ -138,6 +138,12 @@ function accumulate(manifest: Manifest, windows: readonly TelemetryWindow[], spe
 
 const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
 
+/** Appends to a device's history, keeping the newest `max` values. */
+function keep(history: number[], value: number, max: number): void {
+  history.push(value);
+  if (history.length > max) history.shift();
+}
+
 /** Whether a numeric feature's values in a window collapsed to one value (or one bin); the bin index, or -1. */
 function collapsed(n: NumericAcc, referenceFreqs: readonly number[]): { stuck: boolean; bin: number } {
   const occupied = n.bins.flatMap((b, i) => (b > 0 ? [i] : []));
@@ -198,8 +204,8 @@ export function qualityReport(
         findings.push({ kind: 'missing-spike', ...at, feature: name, value: missingRate, baseline: missingBase });
       if (oorRate - oorBase >= t.spikeDelta)
         findings.push({ kind: 'out-of-range-spike', ...at, feature: name, value: oorRate, baseline: oorBase });
-      h.missing = [...h.missing, missingRate].slice(-t.historyWindows);
-      h.outOfRange = [...h.outOfRange, oorRate].slice(-t.historyWindows);
+      keep(h.missing, missingRate, t.historyWindows);
+      keep(h.outOfRange, oorRate, t.historyWindows);
       history.set(key, h);
     }
     for (const [name, k] of cell.categorical) {
@@ -210,7 +216,7 @@ export function qualityReport(
       const missingBase = h.missing.length > 0 ? sum(h.missing) / h.missing.length : (refs[name]?.missing ?? 0);
       if (missingRate - missingBase >= t.spikeDelta)
         findings.push({ kind: 'missing-spike', ...at, feature: name, value: missingRate, baseline: missingBase });
-      h.missing = [...h.missing, missingRate].slice(-t.historyWindows);
+      keep(h.missing, missingRate, t.historyWindows);
       history.set(key, h);
       if (valued > 0 && k.unseen / valued >= t.unseenRate)
         findings.push({ kind: 'unseen-category', ...at, feature: name, value: k.unseen / valued });
