@@ -15,7 +15,8 @@ export interface LabelDeskOptions {
 /**
  * Ground truth on the device (docs/DEVICE.md "Prediction log, labels and review"): `POST /label`
  * attaches a label to a logged prediction by id, and the label goes upstream on the device's
- * `labels` topic (its gateway relays it to the fleet, which joins it to telemetry). Labels not yet
+ * `labels` topic with what the log holds about the prediction (its gateway relays it to the fleet,
+ * which joins the two to score the model, docs/MONITORING.md "Performance"). Labels not yet
  * handed over are sent again on every reconnect.
  */
 export class LabelDesk {
@@ -57,6 +58,14 @@ export class LabelDesk {
             predictionId: p.id,
             label: p.label as number | string,
             at: new Date(p.labelledAt ?? this.o.clock.now()).toISOString(),
+            // What was predicted, so the fleet can score the model without raw rows.
+            prediction: {
+              value: p.prediction,
+              model: p.model,
+              version: p.version,
+              at: new Date(p.at).toISOString(),
+              confidence: p.confidence,
+            },
           };
           await this.o.transport.publish(topics.device(this.o.deviceId, 'labels'), encode(message), { qos: 1 });
           this.o.log.markLabelsForwarded([p.id]);

@@ -111,6 +111,10 @@ describe('prediction log, labels and review', () => {
     await client.subscribeAsync(topics.device('lab-1', 'labels'), { qos: 1 });
     const label = await got;
     expect(label).toMatchObject({ device: 'lab-1', predictionId: unsure, label: 0 });
+    // It carries what the log holds about the prediction, so the fleet can score the model.
+    expect(label.prediction).toMatchObject({ value: 1, model: 'occupancy', version: 2 });
+    expect(label.prediction?.confidence).toBeCloseTo(0.9523809552192688 - 0.0476190485060215, 6);
+    expect(Date.parse(label.prediction?.at ?? '')).toBeLessThanOrEqual(Date.parse(label.at));
     await client.endAsync();
   });
 });

@@ -29,7 +29,8 @@ describe('TelemetryWindowAccumulator', () => {
     expect(msg.rows).toBe(8);
     expect(msg.errors).toBe(2);
     expect(msg.seq).toBe(42);
-    expect(msg.features.x).toEqual({ kind: 'numeric', bins: [2, 1, 1, 2], missing: 2, outOfRange: 2 });
+    // min / max over the values seen (out-of-range ones included), for stuck-sensor checks
+    expect(msg.features.x).toEqual({ kind: 'numeric', bins: [2, 1, 1, 2], missing: 2, outOfRange: 2, min: -6, max: 9 });
     expect(msg.features.c).toEqual({ kind: 'categorical', counts: [1, 2, 2], missing: 2, unseen: 1 });
     expect(msg.predictions).toEqual({ bins: [1, 2, 3, 1], min: 5, max: 30, sum: 5 + 10 + 19.9 + 30 + 25 + 21 + 22 });
     expect(msg.latency.counts).toEqual([3, 0, 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 1]);
@@ -43,6 +44,7 @@ describe('TelemetryWindowAccumulator', () => {
   it('an empty window has null min/max and still passes the schema', () => {
     const msg = new TelemetryWindowAccumulator(model, 0).toMessage('dev-1', 1, 0);
     expect(msg.predictions).toEqual({ bins: [0, 0, 0, 0], min: null, max: null, sum: 0 });
+    expect(msg.features.x).not.toHaveProperty('min'); // no value seen: no min / max
     expect(() => validate(TelemetryWindow, msg, 'window')).not.toThrow();
   });
 });

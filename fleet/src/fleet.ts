@@ -46,6 +46,10 @@ import { observedStore, presenceSweeper } from './http/store-events.ts';
 import { DEFAULT_OFFLINE_AFTER_MS } from './intent/outcome.ts';
 import { openSqliteTokenStore } from './tokens/sqlite-token-store.ts';
 import type { OperatorTokenStore } from './tokens/token-store.ts';
+import { createMonitor, type Monitor } from './monitor/monitor.ts';
+import { loadMonitorSettings, type MonitorSettings } from './monitor/settings.ts';
+import type { Alert } from './monitor/monitor-store.ts';
+import { openSqliteMonitorStore } from './monitor/sqlite-monitor-store.ts';
 
 export const FLEET_DB_FILE = 'fleet.db';
 export const DEFAULT_FLEET_CLIENT_ID = 'outpost-fleet';
@@ -98,6 +102,12 @@ export interface FleetOptions {
   apiEvents?: { heartbeatMs?: number; maxQueue?: number };
   /** How often presence (online/offline by silence) is checked for `presence` events (default 30 s). */
   presenceIntervalMs?: number;
+  /** Monitoring settings (docs/MONITORING.md "Settings"); default `<dataDir>/monitor.json` when it exists. */
+  monitor?: MonitorSettings;
+  /** How often alert rules are evaluated (default 60 s; 0: only on `fleet.monitor.evaluate()`). */
+  alertEveryMs?: number;
+  /** Told of every alert change (firing, acknowledged, resolved): the seam a campaign engine pauses rollouts with. */
+  onAlert?: (alert: Alert) => void | Promise<void>;
 }
 
 export interface FleetStats {
@@ -146,6 +156,8 @@ export interface Fleet {
   /** Moves a device to another gateway: only that one may relay it from now on (audited). */
   moveDevice(deviceId: string, gatewayId: string, opts?: IntentOptions): MoveResult;
   drift(model: string, opts?: { version?: number; device?: string; since?: string; until?: string }): DriftReport;
+  /** Drift over time, data quality, performance, labels and alerts (docs/MONITORING.md). */
+  monitor: Monitor;
   stats(): FleetStats;
   close(): Promise<void>;
 }
@@ -239,6 +251,18 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       logger,
       ...(opts.brokerCa !== undefined ? { ca: opts.brokerCa } : {}),
     });
+    const monitorStore = openSqliteMonitorStore(join(opts.dataDir, FLEET_DB_FILE));
+    closers.push(() => monitorStore.close());
+    const monitor = createMonitor({
+      store,
+      monitorStore,
+      settings: opts.monitor ?? loadMonitorSettings(opts.dataDir),
+      clock,
+      logger,
+      transport,
+      ...(opts.onAlert ? { onAlert: opts.onAlert } : {}),
+    });
+    closers.push(() => monitor.stop());
     const counters = newCounters();
     // Receipts tell each gateway what is durably stored, so it may delete it from its outbox.
     const receipts = createReceiptBatcher({ from: 'fleet', transport, clock, logger });
@@ -249,6 +273,9 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       logger: logger.child({ part: 'ingest' }),
       counters,
       receipt: (gatewayId, item) => receipts.add(topics.gateway(gatewayId, 'acks'), item),
+      labelSink: (label) => {
+        monitor.recordLabel(label);
+      },
     };
     await routeIngestion(transport, ctx);
     await serveArtifacts({
@@ -265,6 +292,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     for (const state of resignStored(intent, (s) => s.signature?.keyId === intentKeyId)) {
       await publishDesired(transport, state);
     }
+    if ((opts.alertEveryMs ?? 60_000) > 0) monitor.start(opts.alertEveryMs ?? 60_000);
 
     let closed = false;
     const fleet: Fleet = {
@@ -291,6 +319,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       moveDevice: (deviceId, gatewayId, o) => moveDevice({ store, clock }, deviceId, gatewayId, o),
       drift: (model, o = {}) =>
         modelDrift(store, model, { ...o, ...(opts.driftThresholds ? { thresholds: opts.driftThresholds } : {}) }),
+      monitor,
       stats: () => ({
         telemetryStored: store.countTelemetry(),
         telemetryDuplicates: counters.telemetryDuplicates,

@@ -6,6 +6,7 @@
  */
 export { startFleet, FLEET_DB_FILE, type Fleet, type FleetOptions, type FleetStats } from './fleet.ts';
 export { FleetErrorCodes, ApiErrorCodes, type FleetErrorCode, type ApiErrorCode } from './errors.ts';
+export { MonitorErrorCodes, type MonitorErrorCode } from './monitor/errors.ts';
 // The operator API's seams: route modules of other parts, and the events they publish.
 export type { RouteModule } from './http/api-server.ts';
 export type { ApiContext, RouteSpec } from './http/route-kit.ts';
@@ -17,6 +18,22 @@ export { openSqliteStore } from './store/sqlite-store.ts';
 export type { RegisteredArtifact } from './registry.ts';
 export type { DriftReport, FeatureDrift, DriftStatus, DriftThresholds } from './drift/drift-report.ts';
 export { fleetCommands } from './cli/index.ts';
+// Monitoring (docs/MONITORING.md): what `fleet.monitor` is made of, for the dashboard's API and bench/.
+export { createMonitor, type Monitor, type MonitorOptions, type PerformanceWithDrift } from './monitor/monitor.ts';
+export { driftSeries, type DriftSeries, type DriftPoint, type DriftGrouping } from './monitor/drift-series.ts';
+export { qualityReport, type QualityReport, type QualityFinding } from './monitor/quality.ts';
+export { performanceReport, type PerformanceReport } from './monitor/performance.ts';
+export { parseWindowSpec, type WindowSpec } from './monitor/windows.ts';
+export {
+  DEFAULT_QUALITY_THRESHOLDS,
+  DEFAULT_ALERT_RULES,
+  type MonitorSettings,
+  type AlertRule,
+} from './monitor/settings.ts';
+export type { Alert, AlertState, JoinedLabel, MonitorStore } from './monitor/monitor-store.ts';
+export { openSqliteMonitorStore } from './monitor/sqlite-monitor-store.ts';
+export { createMemoryMonitorStore } from './monitor/memory-monitor-store.ts';
+export { DEFAULT_DRIFT_THRESHOLDS } from './drift/drift-report.ts';
 // Identity: the gateways' credential store and the fleet's own broker credential, for the
 // operator's commands (`outpost enroll-token`, `revoke`, `acl mosquitto`).
 export { openFleetCredentials } from './identity/fleet-identity.ts';

@@ -1,4 +1,4 @@
-import { TOPIC_ROOT, TopicLeaf, parseTopic, type NodeKind, type TopicLeafName } from './topics.ts';
+import { TOPIC_ROOT, TopicLeaf, alertTopics, parseTopic, type NodeKind, type TopicLeafName } from './topics.ts';
 
 /**
  * Who may publish and subscribe what on an Outpost broker (docs/SECURITY.md "Broker access"). One
@@ -57,6 +57,13 @@ function nodeSubscribes(): readonly TopicLeafName[] {
  */
 export function allowed(identity: BrokerIdentity, action: BrokerAction, topic: string, ctx: AclContext = {}): boolean {
   if (topic.startsWith('$') || !topic.startsWith(`${TOPIC_ROOT}/`)) return false;
+  // Alerts: only the fleet's own service client publishes them (never retained) and reads them back.
+  if (alertTopics.matches(topic))
+    return (
+      identity.role === 'service' &&
+      identity.serves === 'gateways' &&
+      (action === 'subscribe' || (!ctx.retain && !topic.includes('+')))
+    );
   if (action === 'publish') return mayPublish(identity, topic, ctx);
   return maySubscribe(identity, topic);
 }

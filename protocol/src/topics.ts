@@ -50,6 +50,26 @@ export const topics = {
   all: (kind: NodeKind, leaf: TopicLeafName): string => `${TOPIC_ROOT}/${kind}/+/${TopicLeaf[leaf]}`,
 };
 
+/**
+ * Alerts the fleet publishes (never retained), one topic per model, outside the node tree:
+ * `outpost/v1/alerts/{model}` (docs/MONITORING.md "Alerts"). Subscribe to every model's with
+ * `alertTopics.all`.
+ */
+export const alertTopics = {
+  model: (model: string): string => `${TOPIC_ROOT}/alerts/${assertId('model', model)}`,
+  all: `${TOPIC_ROOT}/alerts/+`,
+  /** Whether a topic or filter is in the alerts tree (one model id, or `+`). */
+  matches: (topic: string): boolean => {
+    const m = /^outpost\/v1\/alerts\/([^/]+)$/.exec(topic);
+    if (!m) return false;
+    try {
+      return m[1] === '+' || assertId('model', m[1] as string) === m[1];
+    } catch {
+      return false;
+    }
+  },
+};
+
 export interface ParsedTopic {
   kind: NodeKind;
   id: string;

@@ -16,6 +16,9 @@ interface NumericAcc {
   bins: number[];
   missing: number;
   outOfRange: number;
+  /** Smallest and largest value seen (a stuck sensor shows min = max; docs/MONITORING.md "Data quality"). */
+  min: number | null;
+  max: number | null;
 }
 interface CategoricalAcc {
   kind: 'categorical';
@@ -71,6 +74,8 @@ export class TelemetryWindowAccumulator {
           bins: new Array<number>(edges.length + 1).fill(0),
           missing: 0,
           outOfRange: 0,
+          min: null,
+          max: null,
         });
       } else {
         const categories = ref?.kind === 'categorical' ? ref.categories : (input.categories ?? []);
@@ -99,6 +104,8 @@ export class TelemetryWindowAccumulator {
           continue;
         }
         (f.bins[binIndex(f.edges, v)] as number)++;
+        if (f.min === null || v < f.min) f.min = v;
+        if (f.max === null || v > f.max) f.max = v;
         if (f.range && (v < f.range[0] || v > f.range[1])) f.outOfRange++;
       } else {
         if (v === null || v === undefined || v === '') {
@@ -139,7 +146,13 @@ export class TelemetryWindowAccumulator {
     for (const f of this.features) {
       features[f.name] =
         f.kind === 'numeric'
-          ? { kind: 'numeric', bins: [...f.bins], missing: f.missing, outOfRange: f.outOfRange }
+          ? {
+              kind: 'numeric',
+              bins: [...f.bins],
+              missing: f.missing,
+              outOfRange: f.outOfRange,
+              ...(f.min !== null && f.max !== null ? { min: f.min, max: f.max } : {}),
+            }
           : { kind: 'categorical', counts: [...f.counts], missing: f.missing, unseen: f.unseen };
     }
     return {

@@ -1,6 +1,7 @@
 /**
- * The fleet's commands (`outpost fleet | register | drift`, and the intent commands of
- * intent-commands.ts: `assign | unassign | rollback | withdraw | audit`): definitions only. Each
+ * The fleet's commands (`outpost fleet | register`, the intent commands of intent-commands.ts:
+ * `assign | unassign | rollback | withdraw | audit`, and the monitoring ones of monitor-commands.ts:
+ * `drift | quality | performance | labels | alerts`): definitions only. Each
  * action loads its implementation when it runs, so `outpost --help` loads no SQLite, broker or
  * MQTT client (docs/ARCHITECTURE.md "Running a tier").
  */
@@ -9,7 +10,6 @@ import {
   LOG_LEVEL_FLAGS,
   LOG_LEVEL_HELP,
   brokerUrlOption,
-  idOption,
   intOption,
   logLevelOption,
   portOption,
@@ -19,6 +19,7 @@ import {
 } from '@outpost/protocol/cli';
 import { intentCommands } from './intent-commands.ts';
 import { inventoryCommands } from './inventory-commands.ts';
+import { monitorCommands } from './monitor-commands.ts';
 import { shadowCommand } from './shadow-commands.ts';
 import { timeOption } from './time-option.ts';
 import { tokenCommands } from './token-commands.ts';
@@ -26,8 +27,6 @@ import { tokenCommands } from './token-commands.ts';
 /** Default data folder of the fleet, relative to the working directory. */
 export const DEFAULT_DATA_DIR = '.outpost/fleet';
 export const DEFAULT_BROKER_URL = 'mqtt://127.0.0.1:1883';
-
-const versionOption = intOption('version', { min: 1 });
 
 export interface FleetCommandOptions {
   dataDir: string;
@@ -42,15 +41,6 @@ export interface FleetCommandOptions {
   brokerCa?: string;
   maxPacketBytes?: number;
   logLevel: string;
-}
-
-export interface DriftCommandOptions {
-  version?: number;
-  device?: string;
-  since?: string;
-  until?: string;
-  dataDir: string;
-  json?: boolean;
 }
 
 function fleetCommand(ctx: CommandContext): Command {
@@ -101,29 +91,6 @@ function registerCommand(ctx: CommandContext): Command {
     );
 }
 
-function driftCommand(ctx: CommandContext): Command {
-  // `outpost` reads its own --version only before the subcommand (bin/outpost.ts), so this one is drift's.
-  return new Command('drift')
-    .description('drift of a model version against its reference profile (PSI, Jensen–Shannon)')
-    .argument('<model>', 'model name', idOption('model'))
-    .argument('[version]', 'model version (default: the newest one devices sent telemetry for)', versionOption)
-    .option('--version <n>', 'model version (the same as the argument)', versionOption)
-    .option('--device <id>', 'only this device', idOption('--device'))
-    .option('--since <time>', 'only windows from this time (ISO, or 30m / 6h / 7d ago)', timeOption('--since'))
-    .option('--until <time>', 'only windows up to this time (ISO, or a duration ago)', timeOption('--until'))
-    .option('--data-dir <dir>', 'fleet data folder', DEFAULT_DATA_DIR)
-    .option('--json', 'print the report as JSON')
-    .action(
-      commandAction(ctx, async (model: string, version: number | undefined, opts: DriftCommandOptions) =>
-        (await import('./run-drift.ts')).runDrift(
-          model,
-          { ...opts, ...(version !== undefined ? { version } : {}) },
-          ctx,
-        ),
-      ),
-    );
-}
-
 /** The fleet's CLI commands, fresh instances for the root `outpost` program (tests pass their own context). */
 export function fleetCommands(context: Partial<CommandContext> = {}): Command[] {
   const ctx: CommandContext = { ...processContext, ...context };
@@ -131,7 +98,7 @@ export function fleetCommands(context: Partial<CommandContext> = {}): Command[] 
     fleetCommand(ctx),
     registerCommand(ctx),
     ...intentCommands(ctx),
-    driftCommand(ctx),
+    ...monitorCommands(ctx),
     ...inventoryCommands(ctx),
     ...tokenCommands(ctx),
     shadowCommand(ctx),

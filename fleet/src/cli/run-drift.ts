@@ -1,47 +1,90 @@
 import { join, resolve } from 'node:path';
 import type { CommandContext } from '@outpost/protocol/node';
-import { modelDrift, type DriftReport } from '../drift/drift-report.ts';
+import { driftReport, resolveDriftManifest, type DriftReport } from '../drift/drift-report.ts';
 import { FleetErrorCodes, fleetError } from '../errors.ts';
 import { FLEET_DB_FILE } from '../fleet.ts';
+import { driftSeries, type DriftSeries } from '../monitor/drift-series.ts';
+import { driftThresholdsFor, loadMonitorSettings } from '../monitor/settings.ts';
+import { formatDuration, parseWindowSpec } from '../monitor/windows.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
-import type { DriftCommandOptions } from './index.ts';
+import type { DriftCommandOptions } from './monitor-commands.ts';
+import { formatTable } from './monitor-format.ts';
 
 const num = (x: number | null): string => (x === null ? '-' : x.toFixed(4));
 
-/** The drift report as a plain text table: feature, PSI, JS, rows, status. */
+/** The whole-range drift report as a plain text table: feature, PSI, JS, rows, status. */
 export function formatDriftTable(r: DriftReport): string {
   const head = `${r.model} v${r.version}${r.device !== undefined ? ` device ${r.device}` : ''}: ${r.windows} windows, ${r.rows} rows`;
-  const rows = [
-    ['feature', 'PSI', 'JS', 'rows', 'status'],
-    ...r.features.map((f) => [f.feature, num(f.psi), num(f.js), String(f.rows), f.status]),
-    ['(prediction)', num(r.prediction.psi), num(r.prediction.js), String(r.prediction.rows), r.prediction.status],
-  ];
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length))) ?? [];
-  const line = (row: string[]): string =>
-    row
-      .map((cell, i) => (i === 0 || i === 4 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return [head, ...rows.map(line)].join('\n');
+  return [
+    head,
+    formatTable(
+      [
+        ['feature', 'PSI', 'JS', 'rows', 'status'],
+        ...r.features.map((f) => [f.feature, num(f.psi), num(f.js), String(f.rows), f.status]),
+        ['(prediction)', num(r.prediction.psi), num(r.prediction.js), String(r.prediction.rows), r.prediction.status],
+      ],
+      [0, 4],
+    ),
+  ].join('\n');
 }
 
-/** `outpost drift <model>`: prints the drift report of a model version as a table or JSON. */
+/** The time series: one line per window (and group), PSI per feature and of the prediction. */
+export function formatDriftSeries(s: DriftSeries): string {
+  const features = s.points[0]?.features.map((f) => f.feature) ?? [];
+  const grouped = s.by !== 'model';
+  const head = [
+    'window start',
+    ...(grouped ? [s.by] : []),
+    'rows',
+    ...features.map((f) => `${f}`),
+    '(prediction)',
+    'status',
+  ];
+  const mark = (status: string, value: string): string =>
+    status === 'insufficient'
+      ? `(${value})`
+      : status === 'major'
+        ? `${value}!`
+        : status === 'moderate'
+          ? `${value}*`
+          : value;
+  const rows = s.points.map((p) => [
+    p.start.replace(':00.000Z', 'Z'),
+    ...(grouped ? [p.group ?? ''] : []),
+    String(p.rows),
+    ...p.features.map((f) => mark(f.status, num(f.psi))),
+    mark(p.prediction.status, num(p.prediction.psi)),
+    p.status,
+  ]);
+  const title =
+    `PSI per ${formatDuration(s.window.sizeMs)} window${s.window.stepMs !== s.window.sizeMs ? ` every ${formatDuration(s.window.stepMs)}` : ''}` +
+    `${grouped ? ` by ${s.by}` : ''} (* ≥ ${s.thresholds.moderate}, ! ≥ ${s.thresholds.major}, (…) fewer than ${s.thresholds.minRows} rows: insufficient)`;
+  return [title, formatTable([head, ...rows], [0, ...(grouped ? [1] : []), head.length - 1])].join('\n');
+}
+
+/**
+ * `outpost drift <model>`: the whole-range report followed by the drift time series (docs/MONITORING.md
+ * "Drift over time"); with --json one object: the report's fields plus `series`.
+ */
 export async function runDrift(model: string, opts: DriftCommandOptions, ctx: CommandContext): Promise<void> {
-  const store = openSqliteStore(join(resolve(opts.dataDir), FLEET_DB_FILE));
+  const dataDir = resolve(opts.dataDir);
+  const settings = loadMonitorSettings(dataDir);
+  const window = parseWindowSpec(opts.window ?? '1h');
+  const store = openSqliteStore(join(dataDir, FLEET_DB_FILE));
   try {
-    const report = modelDrift(store, model, {
-      ...(opts.version !== undefined ? { version: opts.version } : {}),
+    const range = {
       ...(opts.device !== undefined ? { device: opts.device } : {}),
       ...(opts.since !== undefined ? { since: opts.since } : {}),
       ...(opts.until !== undefined ? { until: opts.until } : {}),
+    };
+    const manifest = resolveDriftManifest(store, model, {
+      ...range,
+      ...(opts.version !== undefined ? { version: opts.version } : {}),
     });
+    const thresholds = driftThresholdsFor(settings, model);
+    const report = driftReport(store, manifest, { ...range, thresholds });
     if (report.windows === 0) {
-      const running = store.telemetryVersions({
-        model,
-        ...(opts.device !== undefined ? { device: opts.device } : {}),
-        ...(opts.since !== undefined ? { since: opts.since } : {}),
-        ...(opts.until !== undefined ? { until: opts.until } : {}),
-      });
+      const running = store.telemetryVersions({ model, ...range });
       throw fleetError(
         FleetErrorCodes.NO_DEVICE_RUNS_VERSION,
         `no device sent telemetry for ${model} v${report.version}${opts.since || opts.until ? ' in that time range' : ''}; ` +
@@ -49,7 +92,13 @@ export async function runDrift(model: string, opts: DriftCommandOptions, ctx: Co
         { model, version: report.version, running },
       );
     }
-    ctx.io.out(opts.json ? JSON.stringify(report, null, 2) : formatDriftTable(report));
+    const windows = store.telemetryWindows({ model, version: manifest.version, ...range });
+    const series = driftSeries(manifest, windows, { window, by: opts.by ?? 'model', thresholds });
+    ctx.io.out(
+      opts.json
+        ? JSON.stringify({ ...report, series }, null, 2)
+        : `${formatDriftTable(report)}\n\n${formatDriftSeries(series)}`,
+    );
   } finally {
     store.close();
   }

@@ -159,18 +159,18 @@ export function summarise(
 }
 
 /**
- * Drift of a model by name: `version` defaults to the latest registered one. Throws
- * `UNKNOWN_MODEL` when the model has no registered version and
- * `VERSION_NOT_REGISTERED` when the asked version is not registered.
+ * The manifest of the version of `model` drift is judged for: `version`, or by default the newest
+ * version devices sent telemetry for (in the range). Throws `UNKNOWN_MODEL` when the model has no
+ * registered version, `NO_DEVICE_RUNS_VERSION` when no device sent telemetry for any version, and
+ * `VERSION_NOT_REGISTERED` when the version is not registered.
  */
-export function modelDrift(
+export function resolveDriftManifest(
   store: FleetStore,
   model: string,
-  options: DriftOptions & { version?: number } = {},
-): DriftReport {
+  options: Omit<DriftOptions, 'thresholds'> & { version?: number } = {},
+): Manifest {
   if (store.latestVersion(model) === undefined)
     throw fleetError(FleetErrorCodes.UNKNOWN_MODEL, `no registered version of model ${model}`, { model });
-  // By default the newest version devices actually ran (sent telemetry for) in the time range.
   const range = {
     ...(options.device !== undefined ? { device: options.device } : {}),
     ...(options.since !== undefined ? { since: options.since } : {}),
@@ -189,8 +189,20 @@ export function modelDrift(
       model,
       version,
     });
-  return driftReport(store, artifact.manifest, {
-    ...range,
-    ...(options.thresholds ? { thresholds: options.thresholds } : {}),
-  });
+  return artifact.manifest;
+}
+
+/**
+ * Drift of a model by name: `version` defaults to the newest one devices sent telemetry for (see
+ * `resolveDriftManifest` for the errors).
+ */
+export function modelDrift(
+  store: FleetStore,
+  model: string,
+  options: DriftOptions & { version?: number } = {},
+): DriftReport {
+  const { thresholds, ...range } = options;
+  const manifest = resolveDriftManifest(store, model, range);
+  const { version: _version, ...query } = range;
+  return driftReport(store, manifest, { ...query, ...(thresholds ? { thresholds } : {}) });
 }

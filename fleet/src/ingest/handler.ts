@@ -1,4 +1,4 @@
-import type { Clock, Logger, NodeKind, ReceiptItem, TopicLeafName } from '@outpost/protocol';
+import type { Clock, LabelMessage, Logger, NodeKind, ReceiptItem, TopicLeafName } from '@outpost/protocol';
 import type { FleetStore } from '../store/fleet-store.ts';
 
 /** Running counts of what ingestion did in this process. */
@@ -20,6 +20,8 @@ export interface IngestContext {
    * (docs/ARCHITECTURE.md "Telemetry"); absent, nothing is receipted.
    */
   receipt?: (gatewayId: string, item: ReceiptItem) => void;
+  /** Monitoring (docs/MONITORING.md "Labels"): joins each stored label to its prediction; absent, labels are only stored. */
+  labelSink?: (label: LabelMessage) => void;
 }
 
 /** What a handler stored: the receipt for the gateway that relayed it. */

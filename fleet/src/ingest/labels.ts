@@ -3,7 +3,11 @@ import type { IngestHandler } from './handler.ts';
 import { assertRelayedByOwner } from './sender-check.ts';
 import { assertTopicMatches } from './topic-check.ts';
 
-/** Ground-truth labels for a device's predictions, relayed by its gateway on the `labels` leaf. */
+/**
+ * Ground-truth labels for a device's predictions, relayed by its gateway on the `labels` leaf:
+ * stored, and handed to monitoring, which joins each to the prediction the device logged
+ * (docs/MONITORING.md "Labels").
+ */
 export const labelsHandler: IngestHandler = {
   kind: 'devices',
   leaf: 'labels',
@@ -12,6 +16,7 @@ export const labelsHandler: IngestHandler = {
     assertTopicMatches('label', id, label.device);
     const gateway = assertRelayedByOwner('label', label.device, label.gateway, ctx);
     ctx.store.addLabel(label);
+    ctx.labelSink?.(label);
     ctx.counters.labels++;
     return {
       gateway,

@@ -7,6 +7,9 @@ export const NumericCounts = z.strictObject({
   bins: z.array(Count),
   missing: Count,
   outOfRange: Count,
+  /** Smallest and largest value seen in the window (optional: older devices omit them). */
+  min: Finite.optional(),
+  max: Finite.optional(),
 });
 /** Counts of one string feature per reference category, in the reference's order. */
 export const CategoricalCounts = z.strictObject({
@@ -82,6 +85,19 @@ export const LabelMessage = z.strictObject({
   predictionId: z.string().min(1).max(128),
   label: z.union([Finite, z.string().max(256)]),
   at: IsoTime,
+  /**
+   * What the device logged for the prediction (optional: older devices omit it), so the fleet joins
+   * label and prediction without raw rows (docs/MONITORING.md "Performance").
+   */
+  prediction: z
+    .strictObject({
+      value: Finite,
+      model: Id,
+      version: z.number().int().positive(),
+      at: IsoTime,
+      confidence: Finite.nullable().optional(),
+    })
+    .optional(),
 });
 export type LabelMessage = z.infer<typeof LabelMessage>;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allowed, clientIdAllowed, topics, type BrokerIdentity } from '../../src/index.ts';
+import { alertTopics, allowed, clientIdAllowed, topics, type BrokerIdentity } from '../../src/index.ts';
 
 /** The broker ACL as a pure function (docs/SECURITY.md "Broker access"). */
 const dev: BrokerIdentity = { role: 'device', id: 'dev1' };
@@ -9,6 +9,19 @@ const site: BrokerIdentity = { role: 'service', id: 'gw-gw1-local', serves: 'dev
 const relays = { mayRelay: (g: string, d: string) => g === 'gw1' && d === 'dev1' };
 
 describe('allowed', () => {
+  it('alerts: only the fleet publishes them, never retained, and only it reads them back', () => {
+    expect(alertTopics.model('occupancy')).toBe('outpost/v1/alerts/occupancy');
+    expect(allowed(fleet, 'publish', alertTopics.model('occupancy'))).toBe(true);
+    expect(allowed(fleet, 'publish', alertTopics.model('occupancy'), { retain: true })).toBe(false);
+    expect(allowed(fleet, 'subscribe', alertTopics.all)).toBe(true);
+    expect(allowed(site, 'publish', alertTopics.model('occupancy'))).toBe(false);
+    expect(allowed(gw, 'publish', alertTopics.model('occupancy'), relays)).toBe(false);
+    expect(allowed(gw, 'subscribe', alertTopics.all)).toBe(false);
+    expect(allowed(dev, 'subscribe', alertTopics.model('occupancy'))).toBe(false);
+    expect(allowed(fleet, 'publish', 'outpost/v1/alerts/a/b')).toBe(false);
+    expect(allowed(fleet, 'publish', alertTopics.all)).toBe(false);
+  });
+
   it('receipts (acks): only the serving client publishes them, the node subscribes to its own', () => {
     expect(allowed(fleet, 'publish', topics.gateway('gw1', 'acks'))).toBe(true);
     expect(allowed(site, 'publish', topics.device('dev1', 'acks'))).toBe(true);

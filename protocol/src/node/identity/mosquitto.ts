@@ -1,5 +1,5 @@
 import { allowed, type BrokerIdentity } from '../../acl.ts';
-import { TOPIC_ROOT, TopicLeaf, type NodeKind, type TopicLeafName } from '../../topics.ts';
+import { TOPIC_ROOT, TopicLeaf, alertTopics, type NodeKind, type TopicLeafName } from '../../topics.ts';
 
 /**
  * Files for users of an external mosquitto broker (docs/SECURITY.md "External broker"): a password
@@ -39,6 +39,9 @@ export function mosquittoAclLines(identity: BrokerIdentity): string[] {
       else if (allowed(identity, 'publish', sample, anyRelay)) write.add(any);
     }
   }
+  // Alerts sit outside the node tree (one topic per model).
+  if (allowed(identity, 'subscribe', alertTopics.all)) read.add(alertTopics.all);
+  if (allowed(identity, 'publish', alertTopics.model(PLACEHOLDER))) write.add(alertTopics.all);
   const lines = [`user ${identity.id}`];
   for (const t of [...read].sort()) lines.push(write.has(t) ? `topic readwrite ${t}` : `topic read ${t}`);
   for (const t of [...write].sort()) if (!read.has(t)) lines.push(`topic write ${t}`);

@@ -1,0 +1,161 @@
+/**
+ * Drift and data-quality statistics over 10,000 telemetry windows (target ≤ 1 s): per hourly window
+ * the drift series of the whole model and of every device (PSI, JS, χ², KS per feature and for the
+ * prediction) and the data-quality report, on windows already read; and the same after reading them
+ * from a fleet.db. The anchor, measured in the same run, is a plain loop summing the same bin arrays
+ * (the least any statistic over them must do).
+ *
+ *   npx tsx bench/monitor-stats.ts [--windows 10000] [--devices 100] [--runs 7]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadavg } from 'node:os';
+import { LATENCY_BOUNDS_MS, MANIFEST_SCHEMA, sha256Hex, type Manifest, type TelemetryWindow } from '@outpost/protocol';
+import {
+  DEFAULT_DRIFT_THRESHOLDS,
+  DEFAULT_QUALITY_THRESHOLDS,
+  driftSeries,
+  openSqliteStore,
+  parseWindowSpec,
+  qualityReport,
+} from '@outpost/fleet';
+import { median, percentile } from './lib/table.ts';
+
+const arg = (name: string, d: number): number => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : d;
+};
+const N = arg('--windows', 10_000);
+const DEVICES = arg('--devices', 100);
+const RUNS = arg('--runs', 7);
+const NUMERIC = ['temperature', 'humidity', 'light', 'co2', 'humidity_ratio'];
+const BINS = 10;
+
+const edges = Array.from({ length: BINS - 1 }, (_v, i) => i + 1);
+const manifest: Manifest = {
+  schema: MANIFEST_SCHEMA,
+  name: 'occupancy',
+  version: 1,
+  parentVersion: null,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  task: 'binary',
+  inputs: [
+    ...NUMERIC.map((name) => ({ name, type: 'float' as const, range: [0, 10] as [number, number] })),
+    { name: 'room', type: 'string', categories: ['a', 'b', 'c', 'd'] },
+  ],
+  outputs: [{ name: 'p', type: 'float', shape: [1] }],
+  predictionOutput: 'p',
+  files: [{ path: 'model.onnx', role: 'model', bytes: 1, sha256: sha256Hex('m') }],
+  metrics: { cv: { metric: 'accuracy', value: 0.95, std: 0.01, folds: 5 } },
+  trainingData: { fingerprint: sha256Hex('t'), rows: 1000, source: 'bench' },
+  golden: [{ inputs: {}, outputs: { p: [0.5] } }],
+  reference: {
+    rows: 1000,
+    features: {
+      ...Object.fromEntries(
+        NUMERIC.map((f) => [
+          f,
+          { kind: 'numeric' as const, edges, freqs: new Array<number>(BINS).fill(0.1), missing: 0 },
+        ]),
+      ),
+      room: { kind: 'categorical', categories: ['a', 'b', 'c', 'd'], freqs: [0.25, 0.25, 0.25, 0.25], missing: 0 },
+    },
+    prediction: { kind: 'numeric', edges: [0.5], freqs: [0.6, 0.4], missing: 0 },
+  },
+  trainer: { algorithm: 'bench', seed: 1, params: {} },
+};
+
+/** Window i: device i mod DEVICES, one 10-minute window after another per device, counts varying with i. */
+function windowOf(i: number): TelemetryWindow {
+  const device = `dev-${i % DEVICES}`;
+  const seq = Math.floor(i / DEVICES);
+  const start = Date.parse('2026-01-01T00:00:00Z') + seq * 600_000;
+  const bins = (k: number, salt: number): number[] => Array.from({ length: k }, (_v, j) => 5 + ((i + j * salt) % 11));
+  return {
+    device,
+    gateway: `site-${i % 10}`,
+    seq,
+    model: 'occupancy',
+    version: 1,
+    artifactId: 'a'.repeat(64),
+    windowStart: new Date(start).toISOString(),
+    windowEnd: new Date(start + 600_000).toISOString(),
+    rows: 100,
+    features: {
+      ...Object.fromEntries(
+        NUMERIC.map((f, s) => [
+          f,
+          { kind: 'numeric' as const, bins: bins(BINS, s + 1), missing: i % 3, outOfRange: 0, min: 0.5, max: 9.5 },
+        ]),
+      ),
+      room: { kind: 'categorical', counts: bins(4, 7), missing: 0, unseen: i % 2 },
+    },
+    predictions: { bins: bins(2, 3), min: 0, max: 1, sum: 40 },
+    latency: { counts: new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(1), maxMs: 1 },
+    errors: 0,
+  };
+}
+
+const windows = Array.from({ length: N }, (_v, i) => windowOf(i));
+const hourly = parseWindowSpec('1h');
+
+/** The anchor: sum every bin array of every window once. */
+function anchor(ws: readonly TelemetryWindow[]): number {
+  let total = 0;
+  for (const w of ws) {
+    for (const f of Object.values(w.features)) {
+      const bins = f.kind === 'numeric' ? f.bins : f.counts;
+      for (let j = 0; j < bins.length; j++) total += bins[j] as number;
+    }
+    for (let j = 0; j < w.predictions.bins.length; j++) total += w.predictions.bins[j] as number;
+  }
+  return total;
+}
+
+function statistics(ws: readonly TelemetryWindow[]): number {
+  const thresholds = DEFAULT_DRIFT_THRESHOLDS;
+  const whole = driftSeries(manifest, ws, { window: hourly, thresholds });
+  const perDevice = driftSeries(manifest, ws, { window: hourly, by: 'device', thresholds });
+  const quality = qualityReport(manifest, ws, { window: hourly, thresholds: DEFAULT_QUALITY_THRESHOLDS });
+  return whole.points.length + perDevice.points.length + quality.points.length;
+}
+
+function time(fn: () => unknown): number[] {
+  fn(); // warm-up
+  const out: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const t0 = performance.now();
+    fn();
+    out.push((performance.now() - t0) / 1000);
+  }
+  return out;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'outpost-monitor-bench-'));
+try {
+  const store = openSqliteStore(join(dir, 'fleet.db'));
+  for (const w of windows) store.insertTelemetry(w, w.windowEnd);
+  const anchorTimes = time(() => anchor(windows));
+  const statTimes = time(() => statistics(windows));
+  const storeTimes = time(() => statistics(store.telemetryWindows({ model: 'occupancy', version: 1 })));
+  store.close();
+  const row = (name: string, t: number[]): string =>
+    `${name.padEnd(34)} median ${(median(t) * 1000).toFixed(1).padStart(8)} ms   p95 ${(percentile(t, 95) * 1000)
+      .toFixed(1)
+      .padStart(8)} ms   ×anchor ${(median(t) / median(anchorTimes)).toFixed(1).padStart(7)}`;
+  console.log(
+    `monitor statistics: ${N} windows, ${DEVICES} devices, ${NUMERIC.length + 1} features, ${RUNS} runs; load ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log(row('anchor (sum the bin arrays)', anchorTimes));
+  console.log(row('drift (model, per device) + quality', statTimes));
+  console.log(row('same, read from fleet.db first', storeTimes));
+  const pass = median(statTimes) <= 1;
+  console.log(
+    `target ≤ 1 s for the statistics: ${pass ? 'met' : 'NOT met'} (median ${median(statTimes).toFixed(3)} s)`,
+  );
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,26 @@
+import { join, resolve } from 'node:path';
+import { silentLogger, systemClock } from '@outpost/protocol';
+import { FLEET_DB_FILE } from '../fleet.ts';
+import { createMonitor, type Monitor } from '../monitor/monitor.ts';
+import { loadMonitorSettings } from '../monitor/settings.ts';
+import { openSqliteMonitorStore } from '../monitor/sqlite-monitor-store.ts';
+import { openSqliteStore } from '../store/sqlite-store.ts';
+
+/** Runs `fn` with the monitor of a fleet's data folder (offline: no broker, no webhook), then closes it. */
+export async function withMonitor<T>(dataDir: string, fn: (monitor: Monitor) => T | Promise<T>): Promise<T> {
+  const dir = resolve(dataDir);
+  const settings = loadMonitorSettings(dir);
+  const file = join(dir, FLEET_DB_FILE);
+  const store = openSqliteStore(file);
+  const monitorStore = openSqliteMonitorStore(file);
+  try {
+    // Offline commands notify nobody: the running fleet owns delivery.
+    const { webhook: _webhook, ...offline } = settings;
+    return await fn(
+      createMonitor({ store, monitorStore, settings: offline, clock: systemClock, logger: silentLogger }),
+    );
+  } finally {
+    monitorStore.close();
+    store.close();
+  }
+}
