@@ -21,7 +21,6 @@ import { intentCommands } from './intent-commands.ts';
 import { inventoryCommands } from './inventory-commands.ts';
 import { monitorCommands } from './monitor-commands.ts';
 import { shadowCommand } from './shadow-commands.ts';
-import { timeOption } from './time-option.ts';
 import { tokenCommands } from './token-commands.ts';
 
 /** Default data folder of the fleet, relative to the working directory. */
