@@ -19,6 +19,7 @@ import {
 } from '@outpost/protocol/cli';
 import { intentCommands } from './intent-commands.ts';
 import { inventoryCommands } from './inventory-commands.ts';
+import { groupCommands } from './group-commands.ts';
 import { timeOption } from './time-option.ts';
 
 /** Default data folder of the fleet, relative to the working directory. */
@@ -125,5 +126,6 @@ export function fleetCommands(context: Partial<CommandContext> = {}): Command[] 
     ...intentCommands(ctx),
     driftCommand(ctx),
     ...inventoryCommands(ctx),
+    ...groupCommands(ctx),
   ];
 }
