@@ -38,6 +38,11 @@ import { createFleetIdentity } from './identity/fleet-identity.ts';
 import { loadOrCreateServiceCredential } from './identity/service-credential.ts';
 import type { FleetStore } from './store/fleet-store.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
+import { createCampaignEngine, type CampaignEngine } from './campaign/engine.ts';
+import type { CampaignEvent } from './campaign/campaigns.ts';
+import { openSqliteCampaignStore } from './campaign/sqlite-campaign-store.ts';
+import type { GroupStore } from './groups/group-store.ts';
+import { openSqliteGroupStore } from './groups/sqlite-group-store.ts';
 
 export const FLEET_DB_FILE = 'fleet.db';
 export const DEFAULT_FLEET_CLIENT_ID = 'outpost-fleet';
@@ -75,6 +80,15 @@ export interface FleetOptions {
   enrollPort?: number;
   /** The intent public key (PEM) handed to gateways in enrol replies; default the fleet's own intent key. */
   fleetKeyPem?: string;
+  /** Rollout campaigns (docs/ARCHITECTURE.md "Campaigns"). */
+  campaigns?: {
+    /** How often the engine looks at its campaigns (default 1 s). */
+    pollMs?: number;
+    /** Called for every campaign transition (the server-sent events of the operator API). */
+    onEvent?: (event: CampaignEvent) => void;
+    /** A device silent this long counts as offline in a wave (default 180 s). */
+    offlineAfterMs?: number;
+  };
 }
 
 export interface FleetStats {
@@ -113,6 +127,10 @@ export interface Fleet {
   rollback(model: string, opts?: RollbackOptions): Promise<RollbackResult>;
   withdraw(model: string, version: number, opts?: IntentOptions): WithdrawResult;
   drift(model: string, opts?: { version?: number; device?: string }): DriftReport;
+  /** Rollout campaigns: create, status, pause (also the hook for monitoring alerts), resume, abort (docs/ARCHITECTURE.md "Campaigns"). */
+  campaigns: CampaignEngine;
+  /** Groups of devices and version pins (docs/OPERATIONS.md "Groups and pinning"). */
+  groups: GroupStore;
   stats(): FleetStats;
   close(): Promise<void>;
 }
@@ -223,6 +241,24 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     for (const state of resignStored(intent, (s) => s.signature?.keyId === intentKeyId)) {
       await publishDesired(transport, state);
     }
+    const groups = openSqliteGroupStore(join(opts.dataDir, FLEET_DB_FILE));
+    closers.push(() => groups.close());
+    const campaignStore = openSqliteCampaignStore(join(opts.dataDir, FLEET_DB_FILE));
+    closers.push(() => campaignStore.close());
+    const campaigns = createCampaignEngine({
+      campaigns: campaignStore,
+      groups,
+      store,
+      clock,
+      intent,
+      logger,
+      ...(opts.campaigns?.onEvent ? { onEvent: opts.campaigns.onEvent } : {}),
+      ...(opts.campaigns?.pollMs !== undefined ? { pollMs: opts.campaigns.pollMs } : {}),
+      ...(opts.campaigns?.offlineAfterMs !== undefined ? { offlineAfterMs: opts.campaigns.offlineAfterMs } : {}),
+    });
+    // A restarted fleet continues its campaigns from the store at the first pass.
+    campaigns.start();
+    closers.push(() => campaigns.stop());
     logger.info({ brokerUrl, dataDir: opts.dataDir }, 'fleet started');
 
     let closed = false;
@@ -245,6 +281,8 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       withdraw: (model, version, o) => withdraw(intent, model, version, o),
       drift: (model, o = {}) =>
         modelDrift(store, model, { ...o, ...(opts.driftThresholds ? { thresholds: opts.driftThresholds } : {}) }),
+      campaigns,
+      groups,
       stats: () => ({
         telemetryStored: store.countTelemetry(),
         telemetryDuplicates: counters.telemetryDuplicates,
