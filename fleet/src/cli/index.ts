@@ -20,6 +20,7 @@ import {
 import { intentCommands } from './intent-commands.ts';
 import { inventoryCommands } from './inventory-commands.ts';
 import { groupCommands } from './group-commands.ts';
+import { rolloutCommands } from './rollout-commands.ts';
 import { timeOption } from './time-option.ts';
 
 /** Default data folder of the fleet, relative to the working directory. */
@@ -127,5 +128,6 @@ export function fleetCommands(context: Partial<CommandContext> = {}): Command[] 
     driftCommand(ctx),
     ...inventoryCommands(ctx),
     ...groupCommands(ctx),
+    ...rolloutCommands(ctx),
   ];
 }
