@@ -28,3 +28,6 @@ export type { CampaignStatus } from './campaign/status.ts';
 export { parseWaves } from './campaign/waves.ts';
 export type { GroupStore, GroupEntry, GroupPin } from './groups/group-store.ts';
 export { addToGroup, removeFromGroup, pinGroup, unpinGroup, type GroupActionOptions } from './groups/groups.ts';
+// Campaigns in a fleet's database, read offline (tests and benches that run the fleet as a process).
+export { openSqliteCampaignStore } from './campaign/sqlite-campaign-store.ts';
+export type { CampaignStore } from './campaign/campaign-store.ts';
