@@ -101,6 +101,8 @@ export interface FleetStats {
   /** Dead letters dropped to keep the table within its bound (docs/SECURITY.md "Bounds"). */
   deadLettersDropped: number;
   reported: ReportedState[];
+  /** Artifact bytes (chunk payloads) sent to each gateway since this fleet started. */
+  artifactBytesServed: Record<string, number>;
 }
 
 export interface Fleet {
@@ -216,6 +218,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       ...(opts.brokerCa !== undefined ? { ca: opts.brokerCa } : {}),
     });
     const counters = newCounters();
+    const served: Record<string, number> = {};
     // Receipts tell each gateway what is durably stored, so it may delete it from its outbox.
     const receipts = createReceiptBatcher({ from: 'fleet', transport, clock, logger });
     closers.push(() => receipts.stop());
@@ -234,6 +237,9 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       mayFetch: gatewayArtifactPolicy(store),
       logger,
       onInvalid: (topic, payload, error) => deadLetter(ctx, topic, payload, error),
+      onServed: (gatewayId, _artifactId, bytes) => {
+        served[gatewayId] = (served[gatewayId] ?? 0) + bytes;
+      },
     });
     closers.push(() => transport.close());
     await transport.start();
@@ -289,6 +295,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
         deadLetters: store.countDeadLetters(),
         deadLettersDropped: store.countDeadLettersDropped(),
         reported: store.listReported(),
+        artifactBytesServed: { ...served },
       }),
       async close() {
         if (closed) return;

@@ -90,6 +90,8 @@ export async function startSimDevice(o: SimDeviceOptions): Promise<SimDevice> {
     clientId: `dev-${o.id}`,
     clean: true,
     reconnectPeriodMs: 1000,
+    // A site broker checks each password hash (scrypt) on connect: many at once take a while.
+    connectTimeoutMs: 120_000,
     username: o.credentials.username,
     password: o.credentials.password,
     will: offlineWill('device', o.id, Date.now()),
@@ -226,7 +228,12 @@ export async function startSimDevice(o: SimDeviceOptions): Promise<SimDevice> {
 
   const timers: NodeJS.Timeout[] = [];
   const stopTimers = (): void => timers.forEach((t) => clearInterval(t));
-  await transport.start();
+  try {
+    await transport.start();
+  } catch (err) {
+    await transport.close();
+    throw err;
+  }
   await report();
   timers.push(setInterval(() => void report().catch(() => undefined), o.heartbeatMs ?? 60_000));
   if (o.telemetryMs) timers.push(setInterval(() => void sendWindow().catch(() => undefined), o.telemetryMs));

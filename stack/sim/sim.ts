@@ -150,8 +150,8 @@ export async function startSim(o: SimOptions): Promise<Sim> {
       });
     // Connect in batches: a site broker checks each password hash (scrypt) on connect.
     const all = gateways.flatMap((g) => (placement.get(g.id) ?? []).map((d) => ({ d, g })));
-    for (let i = 0; i < all.length; i += 50) {
-      devices.push(...(await Promise.all(all.slice(i, i + 50).map(({ d, g }) => start(d, g)))));
+    for (let i = 0; i < all.length; i += 20) {
+      devices.push(...(await Promise.all(all.slice(i, i + 20).map(({ d, g }) => start(d, g)))));
     }
     // Faults that play out over time.
     for (const dev of devices) {
