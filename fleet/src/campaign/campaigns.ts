@@ -178,8 +178,8 @@ function validGates(g: Gates): Gates {
  * Plans and stores a campaign (docs/OPERATIONS.md "Campaigns"), `pending` until the fleet's engine
  * starts its first wave. Devices pinned to a version of the model by a group, and devices already
  * assigned this version or a newer one, are skipped and listed. Refuses an unregistered or
- * withdrawn version, unknown targets, canary devices outside the target, and a campaign with no
- * device to update (OUTPOST_ERR_CAMPAIGN_INVALID).
+ * withdrawn version, unknown targets, canary devices outside the target, a campaign with no
+ * device to update, and a second campaign of a model while one is not finished (OUTPOST_ERR_CAMPAIGN_INVALID).
  */
 export function createCampaign(deps: CampaignDeps, spec: CampaignSpec, o: CampaignActionOptions = {}): Campaign {
   assertId('model', spec.model);
@@ -199,6 +199,14 @@ export function createCampaign(deps: CampaignDeps, spec: CampaignSpec, o: Campai
       name: spec.model,
       version: spec.version,
     });
+  }
+  const running = deps.campaigns.list().find((c) => c.model === spec.model && !isFinal(c.state));
+  if (running) {
+    throw fleetError(
+      FleetErrorCodes.CAMPAIGN_INVALID,
+      `campaign ${running.id} of ${spec.model} is ${running.state}; finish or abort it first (one campaign per model at a time)`,
+      { active: running.id },
+    );
   }
   const gates = validGates({ ...DEFAULT_GATES, ...spec.gates });
   const { devices, skipped } = resolveTarget(deps.store, deps.groups, spec.target);

@@ -339,5 +339,10 @@ describe('campaign engine', () => {
     );
     expect(codeOf(() => fleet.campaigns.create({ ...base, version: 1 }))).toBe(FleetErrorCodes.CAMPAIGN_INVALID); // all at v1 already
     expect(codeOf(() => fleet.campaigns.get('nope'))).toBe(FleetErrorCodes.UNKNOWN_CAMPAIGN);
+    // One campaign per model at a time: a second waits until the first is finished or aborted.
+    const first = fleet.campaigns.create(base);
+    expect(codeOf(() => fleet.campaigns.create(base))).toBe(FleetErrorCodes.CAMPAIGN_INVALID);
+    fleet.campaigns.abort(first.id);
+    expect(fleet.campaigns.create(base).id).toBe('housing-v2-2');
   });
 });
