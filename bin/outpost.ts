@@ -24,6 +24,7 @@ const sources: [string, CommandSource][] = [
 const STACK_COMMANDS: Record<string, string> = {
   demo: 'run the whole thread once (train → fleet → gateway → devices → telemetry → drift) in a temp dir and print a summary',
   start: 'start the whole stack (fleet + embedded broker, one gateway, devices replaying data) until Ctrl-C',
+  sim: 'a simulated fleet: real gateways and lightweight devices speaking the real protocol, on a running fleet',
 };
 
 function isMissingPackage(err: unknown, name: string): boolean {

@@ -12,6 +12,7 @@ import { runDemo, type DemoSummary } from './demo.ts';
 import { clashingPorts, takenPorts, type WantedPort } from './ports.ts';
 import { startStack } from './site.ts';
 import { rowsSource, spreadOrder } from './replay.ts';
+import { simCommand } from './sim/command.ts';
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
@@ -217,5 +218,5 @@ function startCommand(): Command {
 }
 
 export function stackCommands(): Command[] {
-  return [demoCommand(), startCommand()];
+  return [demoCommand(), startCommand(), simCommand()];
 }

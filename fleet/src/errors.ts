@@ -27,6 +27,15 @@ export const FleetErrorCodes = defineErrors('fleet', {
   OUTCOME_FAILED:
     'a command waited for its devices and at least one refused the change, is offline, or did not finish in time (`details.devices`)',
   NO_DEVICE_RUNS_VERSION: 'a drift request names a version no device has sent telemetry for (in the time range)',
+  NOT_IN_GROUP:
+    'a group command names a group the fleet does not have, or devices that are not in it (`details.devices`)',
+  UNKNOWN_CAMPAIGN: 'a rollout command names a campaign id the fleet does not have',
+  CAMPAIGN_INVALID:
+    'a campaign cannot start as asked: bad waves or gates, a canary device outside the target, or no device left to update (`details`)',
+  CAMPAIGN_STATE:
+    "a rollout command does not apply in the campaign's state (resume a campaign that is not paused, pause or abort a finished one)",
+  CAMPAIGN_FAILED:
+    'a rollout command waited and the campaign ended paused, aborted or rolled back instead of done (`details.state`)',
   INGEST_FAILED:
     'a handler failed for a reason other than bad input (e.g. the store); the message is dead-lettered with this code',
 });

@@ -50,6 +50,12 @@ import { createMonitor, type Monitor } from './monitor/monitor.ts';
 import { loadMonitorSettings, type MonitorSettings } from './monitor/settings.ts';
 import type { Alert } from './monitor/monitor-store.ts';
 import { openSqliteMonitorStore } from './monitor/sqlite-monitor-store.ts';
+import { createCampaignEngine, type CampaignEngine } from './campaign/engine.ts';
+import { pauseCampaignsOnAlert, type PauseOnAlert } from './campaign/alert-pause.ts';
+import type { CampaignEvent } from './campaign/campaigns.ts';
+import { openSqliteCampaignStore } from './campaign/sqlite-campaign-store.ts';
+import type { GroupStore } from './groups/group-store.ts';
+import { openSqliteGroupStore } from './groups/sqlite-group-store.ts';
 
 export const FLEET_DB_FILE = 'fleet.db';
 export const DEFAULT_FLEET_CLIENT_ID = 'outpost-fleet';
@@ -108,6 +114,17 @@ export interface FleetOptions {
   alertEveryMs?: number;
   /** Told of every alert change (firing, acknowledged, resolved): the seam a campaign engine pauses rollouts with. */
   onAlert?: (alert: Alert) => void | Promise<void>;
+  /** Which firing alerts pause a running campaign of their model (default `critical`; docs/OPERATIONS.md "Campaigns"). */
+  pauseCampaignsOnAlert?: PauseOnAlert;
+  /** Rollout campaigns (docs/ARCHITECTURE.md "Campaigns"). */
+  campaigns?: {
+    /** How often the engine looks at its campaigns (default 1 s). */
+    pollMs?: number;
+    /** Called for every campaign transition (the server-sent events of the operator API). */
+    onEvent?: (event: CampaignEvent) => void;
+    /** A device silent this long counts as offline in a wave (default 180 s). */
+    offlineAfterMs?: number;
+  };
 }
 
 export interface FleetStats {
@@ -120,6 +137,8 @@ export interface FleetStats {
   /** Dead letters dropped to keep the table within its bound (docs/SECURITY.md "Bounds"). */
   deadLettersDropped: number;
   reported: ReportedState[];
+  /** Artifact bytes (chunk payloads) sent to each gateway since this fleet started. */
+  artifactBytesServed: Record<string, number>;
 }
 
 export interface Fleet {
@@ -158,6 +177,10 @@ export interface Fleet {
   drift(model: string, opts?: { version?: number; device?: string; since?: string; until?: string }): DriftReport;
   /** Drift over time, data quality, performance, labels and alerts (docs/MONITORING.md). */
   monitor: Monitor;
+  /** Rollout campaigns: create, status, pause (also the hook for monitoring alerts), resume, abort (docs/ARCHITECTURE.md "Campaigns"). */
+  campaigns: CampaignEngine;
+  /** Groups of devices and version pins (docs/OPERATIONS.md "Groups and pinning"). */
+  groups: GroupStore;
   stats(): FleetStats;
   close(): Promise<void>;
 }
@@ -253,6 +276,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     });
     const monitorStore = openSqliteMonitorStore(join(opts.dataDir, FLEET_DB_FILE));
     closers.push(() => monitorStore.close());
+    let campaignsRef: CampaignEngine | undefined; // set below: alerts pause campaigns of their model
     const monitor = createMonitor({
       store,
       monitorStore,
@@ -260,10 +284,17 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       clock,
       logger,
       transport,
-      ...(opts.onAlert ? { onAlert: opts.onAlert } : {}),
+      onAlert: async (alert) => {
+        if (campaignsRef) {
+          const paused = pauseCampaignsOnAlert(campaignsRef, alert, opts.pauseCampaignsOnAlert ?? 'critical');
+          if (paused.length > 0) logger.warn({ alert: alert.id, campaigns: paused }, 'campaigns paused by an alert');
+        }
+        await opts.onAlert?.(alert);
+      },
     });
     closers.push(() => monitor.stop());
     const counters = newCounters();
+    const served: Record<string, number> = {};
     // Receipts tell each gateway what is durably stored, so it may delete it from its outbox.
     const receipts = createReceiptBatcher({ from: 'fleet', transport, clock, logger });
     closers.push(() => receipts.stop());
@@ -285,6 +316,9 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       mayFetch: gatewayArtifactPolicy(store),
       logger,
       onInvalid: (topic, payload, error) => deadLetter(ctx, topic, payload, error),
+      onServed: (gatewayId, _artifactId, bytes) => {
+        served[gatewayId] = (served[gatewayId] ?? 0) + bytes;
+      },
     });
     closers.push(() => transport.close());
     await transport.start();
@@ -293,6 +327,28 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       await publishDesired(transport, state);
     }
     if ((opts.alertEveryMs ?? 60_000) > 0) monitor.start(opts.alertEveryMs ?? 60_000);
+    const groups = openSqliteGroupStore(join(opts.dataDir, FLEET_DB_FILE));
+    closers.push(() => groups.close());
+    const campaignStore = openSqliteCampaignStore(join(opts.dataDir, FLEET_DB_FILE));
+    closers.push(() => campaignStore.close());
+    const campaigns = createCampaignEngine({
+      campaigns: campaignStore,
+      groups,
+      store,
+      clock,
+      intent,
+      logger,
+      onEvent: (event) => {
+        hub.publish({ type: `campaign.${event.action}`, data: { ...event } });
+        opts.campaigns?.onEvent?.(event);
+      },
+      ...(opts.campaigns?.pollMs !== undefined ? { pollMs: opts.campaigns.pollMs } : {}),
+      ...(opts.campaigns?.offlineAfterMs !== undefined ? { offlineAfterMs: opts.campaigns.offlineAfterMs } : {}),
+    });
+    campaignsRef = campaigns;
+    // A restarted fleet continues its campaigns from the store at the first pass.
+    campaigns.start();
+    closers.push(() => campaigns.stop());
 
     let closed = false;
     const fleet: Fleet = {
@@ -320,12 +376,15 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       drift: (model, o = {}) =>
         modelDrift(store, model, { ...o, ...(opts.driftThresholds ? { thresholds: opts.driftThresholds } : {}) }),
       monitor,
+      campaigns,
+      groups,
       stats: () => ({
         telemetryStored: store.countTelemetry(),
         telemetryDuplicates: counters.telemetryDuplicates,
         deadLetters: store.countDeadLetters(),
         deadLettersDropped: store.countDeadLettersDropped(),
         reported: store.listReported(),
+        artifactBytesServed: { ...served },
       }),
       async close() {
         if (closed) return;

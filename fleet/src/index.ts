@@ -42,3 +42,15 @@ export {
   SERVICE_CREDENTIALS_FILE,
   operatorClientId,
 } from './identity/service-credential.ts';
+// Rollout campaigns and groups (docs/ARCHITECTURE.md "Campaigns"): `fleet.campaigns` and `fleet.groups`
+// take these; the operator API and the simulated-fleet benches call them.
+export type { Campaign, CampaignState, CampaignTarget, Gates, GateResult, OnFail } from './campaign/campaign.ts';
+export type { CampaignEvent, CampaignSpec, CampaignActionOptions } from './campaign/campaigns.ts';
+export type { CampaignEngine } from './campaign/engine.ts';
+export type { CampaignStatus } from './campaign/status.ts';
+export { parseWaves } from './campaign/waves.ts';
+export type { GroupStore, GroupEntry, GroupPin } from './groups/group-store.ts';
+export { addToGroup, removeFromGroup, pinGroup, unpinGroup, type GroupActionOptions } from './groups/groups.ts';
+// Campaigns in a fleet's database, read offline (tests and benches that run the fleet as a process).
+export { openSqliteCampaignStore } from './campaign/sqlite-campaign-store.ts';
+export type { CampaignStore } from './campaign/campaign-store.ts';

@@ -19,7 +19,9 @@ import {
 } from '@outpost/protocol/cli';
 import { intentCommands } from './intent-commands.ts';
 import { inventoryCommands } from './inventory-commands.ts';
+import { groupCommands } from './group-commands.ts';
 import { monitorCommands } from './monitor-commands.ts';
+import { rolloutCommands } from './rollout-commands.ts';
 import { shadowCommand } from './shadow-commands.ts';
 import { tokenCommands } from './token-commands.ts';
 
@@ -101,5 +103,7 @@ export function fleetCommands(context: Partial<CommandContext> = {}): Command[] 
     ...inventoryCommands(ctx),
     ...tokenCommands(ctx),
     shadowCommand(ctx),
+    ...groupCommands(ctx),
+    ...rolloutCommands(ctx),
   ];
 }
