@@ -4,6 +4,8 @@
  * The fleet's clock is a fake one the tests move (soak and install times); the engine's passes
  * are called by the tests.
  */
+import type { Alert } from '../../src/monitor/monitor-store.ts';
+import { pauseCampaignsOnAlert } from '../../src/campaign/alert-pause.ts';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isOutpostError } from '@outpost/protocol';
@@ -81,6 +83,40 @@ describe('campaign engine', () => {
     await site?.close();
     await fleet?.close();
     tmp.remove();
+  });
+
+  it('a firing critical alert on the model pauses its running campaign; a warning or another model does not', async () => {
+    await setup(() => 'ok');
+    const c = fleet.campaigns.create(
+      { model: 'housing', version: 2, target: { kind: 'site', gateway: 'gw1' }, steps: parseWaves('50%,100%') },
+      { actor: 'alice' },
+    );
+    await fleet.campaigns.tick();
+    expect(fleet.campaigns.get(c.id).state).toBe('running');
+    const alert = (over: Partial<Alert>): Alert => ({
+      id: 'a1',
+      key: 'psi:housing:2:model',
+      metric: 'drift.psi',
+      scope: 'model',
+      model: 'housing',
+      version: 2,
+      severity: 'critical',
+      state: 'firing',
+      summary: 'PSI 0.4 on x',
+      value: 0.4,
+      threshold: 0.25,
+      since: '2026-03-01T00:00:00.000Z',
+      updatedAt: '2026-03-01T00:00:00.000Z',
+      ...over,
+    });
+    expect(pauseCampaignsOnAlert(fleet.campaigns, alert({ severity: 'warning' }), 'critical')).toEqual([]);
+    expect(pauseCampaignsOnAlert(fleet.campaigns, alert({ model: 'other' }), 'any')).toEqual([]);
+    expect(pauseCampaignsOnAlert(fleet.campaigns, alert({}), 'never')).toEqual([]);
+    expect(pauseCampaignsOnAlert(fleet.campaigns, alert({ state: 'resolved' }), 'critical')).toEqual([]);
+    expect(fleet.campaigns.get(c.id).state).toBe('running');
+    expect(pauseCampaignsOnAlert(fleet.campaigns, alert({}), 'critical')).toEqual([c.id]);
+    expect(fleet.campaigns.get(c.id).state).toBe('paused');
+    expect(fleet.store.audit().at(-1)).toMatchObject({ actor: 'monitor', action: 'campaign.pause' });
   });
 
   it('halts a canary whose model fails its smoke test and rolls it back by itself; no other device is touched', async () => {
