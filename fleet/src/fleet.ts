@@ -276,7 +276,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     });
     const monitorStore = openSqliteMonitorStore(join(opts.dataDir, FLEET_DB_FILE));
     closers.push(() => monitorStore.close());
-    let campaignsRef: CampaignEngine | undefined; // set below: alerts pause campaigns of their model
+    const late: { campaigns?: CampaignEngine } = {}; // set below: alerts pause campaigns of their model
     const monitor = createMonitor({
       store,
       monitorStore,
@@ -285,8 +285,8 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       logger,
       transport,
       onAlert: async (alert) => {
-        if (campaignsRef) {
-          const paused = pauseCampaignsOnAlert(campaignsRef, alert, opts.pauseCampaignsOnAlert ?? 'critical');
+        if (late.campaigns) {
+          const paused = pauseCampaignsOnAlert(late.campaigns, alert, opts.pauseCampaignsOnAlert ?? 'critical');
           if (paused.length > 0) logger.warn({ alert: alert.id, campaigns: paused }, 'campaigns paused by an alert');
         }
         await opts.onAlert?.(alert);
@@ -345,7 +345,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       ...(opts.campaigns?.pollMs !== undefined ? { pollMs: opts.campaigns.pollMs } : {}),
       ...(opts.campaigns?.offlineAfterMs !== undefined ? { offlineAfterMs: opts.campaigns.offlineAfterMs } : {}),
     });
-    campaignsRef = campaigns;
+    late.campaigns = campaigns;
     // A restarted fleet continues its campaigns from the store at the first pass.
     campaigns.start();
     closers.push(() => campaigns.stop());
