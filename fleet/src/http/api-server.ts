@@ -19,6 +19,7 @@ import { eventRoutes } from './routes/events.ts';
 import { API_VERSION, healthRoutes } from './routes/health.ts';
 import { intentRoutes } from './routes/intent.ts';
 import { inventoryRoutes } from './routes/inventory.ts';
+import { campaignRoutes } from './routes/campaigns.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 
 /** Largest request body the operator API reads. */
@@ -113,6 +114,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   auditRoutes(app, ctx);
   driftRoutes(app, ctx);
   tokenRoutes(app, ctx);
+  campaignRoutes(app, ctx);
   eventRoutes(app, ctx, o.events ?? {});
   for (const m of o.routes ?? []) m(app, ctx);
   ctx.route({

@@ -20,6 +20,8 @@ export const HTTP_STATUS: Readonly<Record<string, number>> = {
   [FleetErrorCodes.UNKNOWN_GATEWAY]: 404,
   [FleetErrorCodes.UNKNOWN_DEVICE]: 404,
   [FleetErrorCodes.UNKNOWN_MODEL]: 404,
+  [FleetErrorCodes.UNKNOWN_CAMPAIGN]: 404,
+  [FleetErrorCodes.NOT_IN_GROUP]: 404,
   [FleetErrorCodes.VERSION_NOT_REGISTERED]: 404,
   [FleetErrorCodes.NO_DEVICE_RUNS_VERSION]: 404,
   [FleetErrorCodes.VERSION_EXISTS]: 409,
@@ -28,6 +30,8 @@ export const HTTP_STATUS: Readonly<Record<string, number>> = {
   [FleetErrorCodes.NO_EARLIER_VERSION]: 409,
   [FleetErrorCodes.NOT_ASSIGNED]: 409,
   [FleetErrorCodes.OUTCOME_FAILED]: 409,
+  [FleetErrorCodes.CAMPAIGN_STATE]: 409,
+  [FleetErrorCodes.CAMPAIGN_INVALID]: 400,
   [ErrorCodes.PAYLOAD_TOO_LARGE]: 413,
 };
 
