@@ -50,11 +50,18 @@ export async function runDemo(
         }),
       );
       const predictions = counts.reduce((a, b) => a + b, 0);
-      const windowsSent = stack.devices.reduce((s, d) => s + d.stats().windowsSent, 0);
-      // flushTelemetry waited for the gateway's receipt of every window; the fleet stores them shortly after.
+      // flushTelemetry waited for the gateway's receipt of every window; the fleet stores them shortly
+      // after. The devices keep running (a window timer may close another window meanwhile), so both
+      // counts are read together until they agree.
+      const sentNow = (): number => stack.devices.reduce((s, d) => s + d.stats().windowsSent, 0);
+      let windowsSent = sentNow();
+      let windowsStored = stack.fleet.stats().telemetryStored;
       const deadline = Date.now() + 30_000;
-      while (stack.fleet.stats().telemetryStored < windowsSent && Date.now() < deadline)
+      while (windowsStored !== windowsSent && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 50));
+        windowsSent = sentNow();
+        windowsStored = stack.fleet.stats().telemetryStored;
+      }
       const { model } = stack;
       const drift = stack.fleet.drift(model.name, { version: model.version });
       const metrics = model.manifest.metrics;
@@ -68,7 +75,7 @@ export async function runDemo(
         devicesConverged: stack.devices.filter((d) => d.active()?.artifactId === model.artifactId).length,
         predictions,
         windowsSent,
-        windowsStored: stack.fleet.stats().telemetryStored,
+        windowsStored,
         topPsi: drift.features.slice(0, 3).map((f) => ({ feature: f.feature, psi: f.psi, status: f.status })),
         predictionPsi: { psi: drift.prediction.psi, status: drift.prediction.status },
       };
