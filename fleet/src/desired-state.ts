@@ -3,13 +3,11 @@ import {
   assertId,
   assignmentFor,
   encode,
-  shadowFor,
   signDesiredState,
   topics,
   type Clock,
   type DesiredState,
   type ModelAssignment,
-  type ShadowAssignment,
   type SigningKeyPair,
   type Transport,
 } from '@outpost/protocol';
@@ -50,7 +48,7 @@ export interface IntentTarget {
 }
 
 const defaultActor = (): string => process.env.USER ?? process.env.LOGNAME ?? userInfo().username;
-const isoNow = (clock: Clock): string => new Date(clock.now()).toISOString();
+export const isoNow = (clock: Clock): string => new Date(clock.now()).toISOString();
 
 export function publishDesired(transport: Transport, state: DesiredState): Promise<void> {
   return transport.publish(topics.gateway(state.target, 'desired'), encode(state), { qos: 1, retain: true });
@@ -63,7 +61,7 @@ export function knownGateway(store: FleetStore, gatewayId: string): boolean {
   );
 }
 
-function registered(store: FleetStore, model: string, version: number): ArtifactRecord {
+export function registered(store: FleetStore, model: string, version: number): ArtifactRecord {
   const artifact = store.findArtifact(model, version);
   if (!artifact) {
     throw fleetError(FleetErrorCodes.VERSION_NOT_REGISTERED, `no registered artifact for ${model} v${version}`, {
@@ -82,7 +80,7 @@ function registered(store: FleetStore, model: string, version: number): Artifact
 }
 
 /** Signs, stores and publishes (when connected) a gateway's next desired state. */
-async function write(deps: DesiredStateDeps, gatewayId: string, change: IntentChange): Promise<DesiredState> {
+export async function write(deps: DesiredStateDeps, gatewayId: string, change: IntentChange): Promise<DesiredState> {
   const next = nextDesiredState(deps.store.getDesired(gatewayId), gatewayId, change, isoNow(deps.clock));
   const signed = signDesiredState(next, deps.intentKeys);
   deps.store.putDesired(signed);
@@ -90,7 +88,7 @@ async function write(deps: DesiredStateDeps, gatewayId: string, change: IntentCh
   return signed;
 }
 
-function targeted(store: FleetStore, state: DesiredState, model: string, version: number): string[] {
+export function targeted(store: FleetStore, state: DesiredState, model: string, version: number): string[] {
   return devicesOf(store, state.target).filter((d) => {
     const a = assignmentFor(state, d);
     return a?.name === model && a.version === version;
@@ -325,150 +323,6 @@ export async function rollback(
 }
 
 /**
- * Asks a gateway's devices (all, or `devices`) to run a registered version in shadow beside their
- * active model (docs/DEVICE.md "Shadow mode"): scored on the same inputs, never served, compared in
- * telemetry. `version` undefined turns shadow mode off for that scope. A scope holds one candidate;
- * a new one replaces it. Signed, stored, published and audited like an assignment.
- */
-export async function setShadow(
-  deps: DesiredStateDeps,
-  gatewayId: string,
-  candidate: { model: string; version: number } | undefined,
-  devices?: string[],
-  opts: IntentOptions = {},
-): Promise<IntentTarget> {
-  assertId('gateway', gatewayId);
-  for (const d of devices ?? []) assertId('device', d);
-  const { store } = deps;
-  if (!opts.allowUnknown) {
-    if (!knownGateway(store, gatewayId))
-      throw fleetError(FleetErrorCodes.UNKNOWN_GATEWAY, `the fleet has never heard from gateway ${gatewayId}`, {
-        gateway: gatewayId,
-      });
-    const known = new Set(devicesOf(store, gatewayId));
-    const unknown = (devices ?? []).filter((d) => !known.has(d));
-    if (unknown.length > 0)
-      throw fleetError(FleetErrorCodes.UNKNOWN_DEVICE, `no device ${unknown.join(', ')} at gateway ${gatewayId}`, {
-        gateway: gatewayId,
-        devices: unknown,
-      });
-  }
-  const previous = store.getDesired(gatewayId);
-  const scope = devices === undefined ? undefined : [...new Set(devices)].sort();
-  // Take the scope out of every entry (site-wide: the site-wide entry; devices: their entries).
-  const drop = new Set(scope ?? []);
-  const kept: ShadowAssignment[] = [];
-  for (const e of previous?.shadow ?? []) {
-    if (scope === undefined) {
-      if (e.devices !== undefined) kept.push(e);
-      continue;
-    }
-    if (e.devices === undefined) kept.push(e);
-    else {
-      const left = e.devices.filter((d) => !drop.has(d));
-      if (left.length > 0) kept.push({ ...e, devices: left });
-    }
-  }
-  let entry: ShadowAssignment | undefined;
-  if (candidate) {
-    assertId('model', candidate.model);
-    const artifact = registered(store, candidate.model, candidate.version);
-    entry = {
-      name: candidate.model,
-      version: candidate.version,
-      artifactId: artifact.artifactId,
-      ...(scope ? { devices: scope } : {}),
-    };
-  } else {
-    const had = (previous?.shadow ?? []).some((e) =>
-      scope === undefined ? e.devices === undefined : e.devices?.some((d) => drop.has(d)),
-    );
-    if (!had)
-      throw fleetError(FleetErrorCodes.NOT_ASSIGNED, `no shadow candidate in that scope at ${gatewayId}`, {
-        gateway: gatewayId,
-        ...(scope ? { devices: scope } : {}),
-      });
-  }
-  const shadow = entry ? [...kept, entry] : kept;
-  const next: DesiredState = {
-    target: gatewayId,
-    revision: (previous?.revision ?? 0) + 1,
-    issuedAt: isoNow(deps.clock),
-    models: previous?.models ?? [],
-    ...(shadow.length > 0 ? { shadow } : {}),
-  };
-  const signed = signDesiredState(next, deps.intentKeys);
-  store.putDesired(signed);
-  if (deps.transport) await publishDesired(deps.transport, signed);
-  const list =
-    scope ?? devicesOf(store, gatewayId).filter((d) => shadowFor(signed, d)?.artifactId === entry?.artifactId);
-  audit(deps, opts, candidate ? 'shadow' : 'shadow-off', gatewayId + (scope ? ` devices ${scope.join(',')}` : ''), {
-    ...(candidate ? { model: candidate.model, version: candidate.version } : {}),
-    details: { gateway: gatewayId, revision: signed.revision, devices: list },
-  });
-  return { gatewayId, state: signed, devices: list };
-}
-
-export interface WithdrawResult {
-  /** Devices that report the withdrawn version active (they keep running it until told otherwise). */
-  runningOn: { device: string; gateway?: string }[];
-  /** Gateways whose desired state still assigns it. */
-  assignedAt: string[];
-}
-
-/** Withdraws a registered version: it can no longer be assigned; reports where it still runs. */
-export function withdraw(
-  deps: Pick<DesiredStateDeps, 'store' | 'clock'>,
-  model: string,
-  version: number,
-  opts: IntentOptions = {},
-): WithdrawResult {
-  assertId('model', model);
-  const { store } = deps;
-  if (!store.findArtifact(model, version)) {
-    throw fleetError(FleetErrorCodes.VERSION_NOT_REGISTERED, `no registered artifact for ${model} v${version}`, {
-      name: model,
-      version,
-    });
-  }
-  store.withdrawArtifact(model, version, isoNow(deps.clock));
-  const runningOn = store
-    .listReported()
-    .filter(
-      (r) =>
-        r.kind === 'device' && r.models.some((m) => m.name === model && m.version === version && m.state === 'active'),
-    )
-    .map((r) => ({ device: r.source, ...(r.gateway ? { gateway: r.gateway } : {}) }));
-  const assignedAt = store
-    .listDesired()
-    .filter((s) => s.models.some((m) => m.name === model && m.version === version))
-    .map((s) => s.target);
-  audit(deps, opts, 'withdraw', 'fleet', {
-    model,
-    version,
-    details: { runningOn: runningOn.map((r) => r.device), assignedAt },
-  });
-  return { runningOn, assignedAt };
-}
-
-export function audit(
-  deps: Pick<DesiredStateDeps, 'store' | 'clock'>,
-  opts: IntentOptions,
-  action: string,
-  target: string,
-  extra: { model?: string; version?: number; details?: Record<string, unknown> },
-): void {
-  deps.store.addAudit({
-    at: isoNow(deps.clock),
-    actor: opts.actor ?? defaultActor(),
-    action,
-    target,
-    ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
-    ...extra,
-  });
-}
-
-/**
  * Re-signs stored desired states that are unsigned or signed with another key (a fleet upgraded
  * from unsigned intent, or a replaced intent key) with a new revision, so gateways accept them.
  */
@@ -487,4 +341,21 @@ export function resignStored(
     out.push(next);
   }
   return out;
+}
+
+export function audit(
+  deps: Pick<DesiredStateDeps, 'store' | 'clock'>,
+  opts: IntentOptions,
+  action: string,
+  target: string,
+  extra: { model?: string; version?: number; details?: Record<string, unknown> },
+): void {
+  deps.store.addAudit({
+    at: isoNow(deps.clock),
+    actor: opts.actor ?? defaultActor(),
+    action,
+    target,
+    ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
+    ...extra,
+  });
 }

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isOutpostError, shadowFor, verifyDesiredState } from '@outpost/protocol';
-import { setShadow } from '../src/desired-state.ts';
+import { setShadow } from '../src/intent/shadow.ts';
 import { FleetErrorCodes } from '../src/errors.ts';
 import { startFleet, type Fleet } from '../src/fleet.ts';
 import { loadIntentKey } from '../src/intent/intent-key.ts';

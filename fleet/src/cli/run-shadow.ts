@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { systemClock } from '@outpost/protocol';
 import { usageError, withLifecycle, type CommandContext } from '@outpost/protocol/node';
-import { setShadow } from '../desired-state.ts';
+import { setShadow } from '../intent/shadow.ts';
 import { FLEET_DB_FILE } from '../fleet.ts';
 import { loadIntentKey } from '../intent/intent-key.ts';
 import type { FleetStore } from '../store/fleet-store.ts';

@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { systemClock } from '@outpost/protocol';
 import type { CommandContext } from '@outpost/protocol/node';
-import { withdraw } from '../desired-state.ts';
+import { withdraw } from '../intent/withdraw.ts';
 import { FLEET_DB_FILE } from '../fleet.ts';
 import type { AuditQuery } from '../store/fleet-store.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
