@@ -46,8 +46,11 @@ function nodeJson<T>(script: string, args: string[]): T {
   return JSON.parse(out.trim().split('\n').pop() as string) as T;
 }
 
-async function startProcess(args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, args, { cwd: app, stdio: ['ignore', 'pipe', 'inherit'] });
+async function startProcess(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, args, { cwd: app, env, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
   const deadline = Date.now() + 60_000;
@@ -140,28 +143,32 @@ try {
           i === 1 ? dataDir : a,
         ),
       );
-      // As the documented systemd unit and `outpost-device`'s shebang start it (docs/DEVICE.md "Memory").
-      const device = await startProcess([
-        '--max-semi-space-size=1',
-        main,
-        'device',
-        '--id',
-        'bench-dev',
-        '--data-dir',
-        dataDir,
-        '--broker',
-        'mqtt://127.0.0.1:9',
-        '--public-key',
-        KEY,
-        '--engine',
-        engine,
-        '--http-port',
-        '0',
-        '--log-level',
-        'error',
-        '--window-rows',
-        '1000000',
-      ]);
+      // As the documented systemd unit and `outpost-device`'s shebang start it (docs/DEVICE.md "Memory"):
+      // young generation capped, at most two malloc arenas.
+      const device = await startProcess(
+        [
+          '--max-semi-space-size=1',
+          main,
+          'device',
+          '--id',
+          'bench-dev',
+          '--data-dir',
+          dataDir,
+          '--broker',
+          'mqtt://127.0.0.1:9',
+          '--public-key',
+          KEY,
+          '--engine',
+          engine,
+          '--http-port',
+          '0',
+          '--log-level',
+          'error',
+          '--window-rows',
+          '1000000',
+        ],
+        { ...process.env, MALLOC_ARENA_MAX: '2' },
+      );
       const bodies = bodiesOf(model.dir);
       const c1: LoadResult = await httpLoad(`${device.url}/predict`, bodies, {
         concurrency: 1,

@@ -12,8 +12,6 @@ import {
 import { startDevice, type DeviceOptions } from '../device.ts';
 import { UPDATE_STEPS } from '../updater.ts';
 import { selectEngine } from '../inference/engine-choice.ts';
-import { loadBoardConfig } from '../sources/board-config.ts';
-import { BoardSource } from '../sources/board-source.ts';
 import { CsvReplaySource, loadCsvRows } from '../sources/csv-replay.ts';
 import { parseFault, type ScheduledFault } from '../sources/faults.ts';
 import type { SensorSource } from '../sources/sensor-source.ts';
@@ -27,8 +25,11 @@ export async function runDevice(o: DeviceCliOptions, ctx: CommandContext): Promi
   if (o.fault !== undefined && !o.replay) throw usageError('--fault', '--fault needs --replay');
   if (o.board !== undefined && o.replay !== undefined)
     throw usageError('--board', '--board and --replay exclude each other');
-  // Validated before anything starts (OUTPOST_ERR_BOARD_CONFIG_INVALID names each problem).
-  const board = o.board !== undefined ? await loadBoardConfig(o.board) : undefined;
+  // Validated before anything starts (OUTPOST_ERR_BOARD_CONFIG_INVALID names each problem). Loaded
+  // only with --board: a device without sensors never pays for the YAML parser (docs/DEVICE.md "Memory").
+  const boards = o.board !== undefined ? await import('../sources/board-source.ts') : undefined;
+  const board =
+    o.board !== undefined ? await (await import('../sources/board-config.ts')).loadBoardConfig(o.board) : undefined;
   // Parsed before anything starts, so a bad --fault is a usage error.
   const faults = (o.fault ?? []).map((spec) => {
     try {
@@ -83,9 +84,9 @@ export async function runDevice(o: DeviceCliOptions, ctx: CommandContext): Promi
       io.out(
         `device ${device.id} serving on ${device.httpUrl} (engine ${engine.name}, ${reason}; runs ${engine.modelRole} files; ${running})`,
       );
-      if (board && o.board !== undefined) {
+      if (board && boards && o.board !== undefined) {
         const file = o.board;
-        const source = new BoardSource({ config: board, baseDir: path.dirname(path.resolve(file)), logger });
+        const source = new boards.BoardSource({ config: board, baseDir: path.dirname(path.resolve(file)), logger });
         const done = device.replay(source).then(
           (n) => io.out(`read ${n} rows from the board in ${file}`),
           (err: unknown) => {

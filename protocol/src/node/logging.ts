@@ -5,8 +5,11 @@
  * `Logger` it is given.
  */
 import { pino, type Logger as PinoLogger } from 'pino';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
 import type { LogLevel } from './cli/options.ts';
+
+/** pino-pretty is loaded only for a terminal: a service logging JSON never pays its memory. */
+const requirePretty = (): typeof import('pino-pretty') => createRequire(import.meta.url)('pino-pretty');
 
 export interface LoggerSetup {
   level: LogLevel;
@@ -22,7 +25,7 @@ export function createLogger(setup: LoggerSetup): PinoLogger {
   const stream = setup.stream ?? process.stderr;
   const options = { level: setup.level, ...(setup.name !== undefined ? { name: setup.name } : {}) };
   if (setup.pretty ?? stream.isTTY === true) {
-    return pino(options, pretty({ destination: stream, sync: true, colorize: stream.isTTY === true }));
+    return pino(options, requirePretty()({ destination: stream, sync: true, colorize: stream.isTTY === true }));
   }
   if (stream === process.stderr) return pino(options, pino.destination({ fd: 2, sync: true }));
   return pino(options, stream);

@@ -39,6 +39,9 @@ export function createMqttTransport(options: MqttTransportOptions): Transport {
     clean: options.clean ?? false,
     reconnectPeriod: options.reconnectPeriodMs ?? 1000,
     connectTimeout: options.connectTimeoutMs ?? 10_000,
+    // mqtt-packet's default pre-builds 65,536 two-byte buffers for packet ids (about 6 MB of heap,
+    // docs/DEVICE.md "Memory"); writing the two bytes per packet costs nothing measurable.
+    writeCache: false,
     ...(options.will
       ? {
           will: {
