@@ -1,8 +1,12 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Transport } from '@outpost/protocol';
-import { createMqttTransport } from '@outpost/protocol/node';
+import { join, resolve } from 'node:path';
+import { systemClock, type Transport } from '@outpost/protocol';
+import { createMqttTransport, type Lifecycle } from '@outpost/protocol/node';
+import type { DesiredStateDeps } from '../desired-state.ts';
 import { FleetErrorCodes, fleetError } from '../errors.ts';
+import { FLEET_DB_FILE } from '../fleet.ts';
+import { loadIntentKey } from '../intent/intent-key.ts';
+import { openSqliteStore } from '../store/sqlite-store.ts';
 import { SERVICE_CREDENTIALS_FILE, operatorClientId, readServiceCredential } from '../identity/service-credential.ts';
 
 /**
@@ -44,4 +48,27 @@ export async function connectBroker(url: string, timeoutMs: number, dataDir: str
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * What a command that changes desired state needs, opened through its lifecycle (closed with it):
+ * fleet.db, the fleet's intent key and the broker connection.
+ */
+export async function openIntentSession(
+  lifecycle: Lifecycle,
+  opts: { dataDir: string; broker: string; timeout: number },
+): Promise<Required<DesiredStateDeps>> {
+  const dataDir = resolve(opts.dataDir);
+  const store = await lifecycle.start(
+    'store',
+    () => openSqliteStore(join(dataDir, FLEET_DB_FILE)),
+    (s) => s.close(),
+  );
+  const intentKeys = loadIntentKey(dataDir);
+  const transport = await lifecycle.start(
+    'broker connection',
+    () => connectBroker(opts.broker, opts.timeout, dataDir),
+    (t) => t.close(),
+  );
+  return { store, clock: systemClock, intentKeys, transport };
 }

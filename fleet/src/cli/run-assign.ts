@@ -1,12 +1,6 @@
-import { join, resolve } from 'node:path';
-import { systemClock } from '@outpost/protocol';
 import { withLifecycle, type CommandContext } from '@outpost/protocol/node';
 import { assign, rollback, unassign, type IntentTarget } from '../desired-state.ts';
-import { FLEET_DB_FILE } from '../fleet.ts';
-import { loadIntentKey } from '../intent/intent-key.ts';
-import type { FleetStore } from '../store/fleet-store.ts';
-import { openSqliteStore } from '../store/sqlite-store.ts';
-import { connectBroker } from './connect.ts';
+import { openIntentSession } from './connect.ts';
 import type { IntentCommandOptions, RollbackCommandOptions } from './intent-commands.ts';
 import { reportOutcome, waitForOutcome } from './wait-outcome.ts';
 
@@ -21,20 +15,9 @@ async function runIntent(
 ): Promise<void> {
   await withLifecycle(
     async (lifecycle) => {
-      const dataDir = resolve(opts.dataDir);
-      const store: FleetStore = await lifecycle.start(
-        'store',
-        () => openSqliteStore(join(dataDir, FLEET_DB_FILE)),
-        (s) => s.close(),
-      );
-      const intentKeys = loadIntentKey(dataDir);
       const started = Date.now();
-      const transport = await lifecycle.start(
-        'broker connection',
-        () => connectBroker(opts.broker, opts.timeout, dataDir),
-        (t) => t.close(),
-      );
-      const { line, targets } = await change({ store, clock: systemClock, intentKeys, transport });
+      const deps = await openIntentSession(lifecycle, opts);
+      const { line, targets } = await change(deps);
       const devices = targets.reduce((n, t) => n + t.devices.length, 0);
       if (!opts.wait) {
         ctx.io.out(line);
@@ -45,7 +28,7 @@ async function runIntent(
         return;
       }
       ctx.io.out(`${line}; waiting for ${devices} device${devices === 1 ? '' : 's'}`);
-      const list = await waitForOutcome(store, targets, {
+      const list = await waitForOutcome(deps.store, targets, {
         timeoutMs: Math.max(0, opts.timeout - (Date.now() - started)),
         offlineAfterMs: opts.offlineAfter,
       });

@@ -1,12 +1,6 @@
-import { join, resolve } from 'node:path';
-import { systemClock } from '@outpost/protocol';
 import { usageError, withLifecycle, type CommandContext } from '@outpost/protocol/node';
 import { setShadow } from '../intent/shadow.ts';
-import { FLEET_DB_FILE } from '../fleet.ts';
-import { loadIntentKey } from '../intent/intent-key.ts';
-import type { FleetStore } from '../store/fleet-store.ts';
-import { openSqliteStore } from '../store/sqlite-store.ts';
-import { connectBroker } from './connect.ts';
+import { openIntentSession } from './connect.ts';
 import type { ShadowCommandOptions } from './shadow-commands.ts';
 
 /** `outpost shadow`: signs, stores and publishes the gateway's desired state with its shadow candidate. */
@@ -22,21 +16,10 @@ export async function runShadow(
     throw usageError('<model> <version>', 'name the candidate (model and version), or pass --off');
   await withLifecycle(
     async (lifecycle) => {
-      const dataDir = resolve(opts.dataDir);
-      const store: FleetStore = await lifecycle.start(
-        'store',
-        () => openSqliteStore(join(dataDir, FLEET_DB_FILE)),
-        (s) => s.close(),
-      );
-      const intentKeys = loadIntentKey(dataDir);
-      const transport = await lifecycle.start(
-        'broker connection',
-        () => connectBroker(opts.broker, opts.timeout, dataDir),
-        (t) => t.close(),
-      );
+      const deps = await openIntentSession(lifecycle, opts);
       const candidate = model !== undefined && version !== undefined ? { model, version } : undefined;
       const t = await setShadow(
-        { store, clock: systemClock, intentKeys, transport },
+        deps,
         gateway,
         candidate,
         opts.devices,
