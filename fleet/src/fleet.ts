@@ -23,6 +23,7 @@ import { createFleetIdentity } from './identity/fleet-identity.ts';
 import { mayRelay } from './identity/relay-bindings.ts';
 import { moveDevice } from './intent/move-device.ts';
 import { loadOrCreateServiceCredential } from './identity/service-credential.ts';
+import { openFleetDb } from './store/fleet-db.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
 import { startApiServer } from './http/api-server.ts';
 import { createEventHub } from './http/events.ts';
@@ -69,15 +70,18 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   };
 
   try {
-    const rawStore = openSqliteStore(
-      join(opts.dataDir, FLEET_DB_FILE),
-      opts.deadLetters ? { deadLetters: opts.deadLetters } : {},
-    );
+    // One connection to fleet.db for every store: one writer in this process, and a change that
+    // spans two stores can be one transaction (docs/ARCHITECTURE.md "State kept by each tier").
+    const db = openFleetDb(join(opts.dataDir, FLEET_DB_FILE));
+    closers.push(() => {
+      db.close();
+    });
+    const rawStore = openSqliteStore(db, opts.deadLetters ? { deadLetters: opts.deadLetters } : {});
     closers.push(() => rawStore.close());
     // Reported-state changes and audit entries become events (docs/ARCHITECTURE.md "Operator API").
     const hub = createEventHub(clock, (err) => logger.warn({ err: errorMessage(err) }, 'event listener failed'));
     const store = observedStore(rawStore, hub);
-    const tokens = opts.tokens ?? openSqliteTokenStore(join(opts.dataDir, FLEET_DB_FILE));
+    const tokens = opts.tokens ?? openSqliteTokenStore(db);
     closers.push(() => tokens.close());
     const presence = presenceSweeper(store, hub, DEFAULT_OFFLINE_AFTER_MS);
     const presenceTimer = clock.setInterval(() => presence.sweep(clock.now()), opts.presenceIntervalMs ?? 30_000);
@@ -132,7 +136,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       logger,
       ...(opts.brokerCa !== undefined ? { ca: opts.brokerCa } : {}),
     });
-    const monitorStore = openSqliteMonitorStore(join(opts.dataDir, FLEET_DB_FILE));
+    const monitorStore = openSqliteMonitorStore(db);
     closers.push(() => monitorStore.close());
     const late: { campaigns?: CampaignEngine } = {}; // set below: alerts pause campaigns of their model
     const monitor = createMonitor({
@@ -185,9 +189,9 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       await publishDesired(transport, state);
     }
     if ((opts.alertEveryMs ?? 60_000) > 0) monitor.start(opts.alertEveryMs ?? 60_000);
-    const groups = openSqliteGroupStore(join(opts.dataDir, FLEET_DB_FILE));
+    const groups = openSqliteGroupStore(db);
     closers.push(() => groups.close());
-    const campaignStore = openSqliteCampaignStore(join(opts.dataDir, FLEET_DB_FILE));
+    const campaignStore = openSqliteCampaignStore(db);
     closers.push(() => campaignStore.close());
     const campaigns = createCampaignEngine({
       campaigns: campaignStore,

@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import { useFleetDb, type FleetDb } from '../store/fleet-db.ts';
 import { FleetErrorCodes, fleetError } from '../errors.ts';
 import type { Campaign } from './campaign.ts';
 import type { CampaignStore } from './campaign-store.ts';
@@ -19,10 +19,8 @@ CREATE TABLE IF NOT EXISTS campaigns (
  * WAL mode: the fleet's engine and the CLI's rollout commands change them from two processes,
  * each change a compare-and-set on `rev`.
  */
-export function openSqliteCampaignStore(file: string): CampaignStore {
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 5000');
+export function openSqliteCampaignStore(target: string | FleetDb): CampaignStore {
+  const { db, close } = useFleetDb(target);
   db.exec(CAMPAIGN_SCHEMA);
   const parse = (r: { body: string } | undefined): Campaign | undefined =>
     r ? (JSON.parse(r.body) as Campaign) : undefined;
@@ -52,6 +50,6 @@ export function openSqliteCampaignStore(file: string): CampaignStore {
         .run(stored.rev, stored.state, JSON.stringify(stored), next.id, expectedRev).changes;
       return changed === 1 ? stored : undefined;
     },
-    close: () => db.close(),
+    close,
   };
 }

@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import { useFleetDb, type FleetDb } from '../store/fleet-db.ts';
 import type { GroupEntry, GroupPin, GroupStore } from './group-store.ts';
 
 /** The group tables, created in fleet.db next to the fleet store's own (IF NOT EXISTS: opening is idempotent). */
@@ -36,10 +36,8 @@ const toPin = (r: PinRow): GroupPin => ({
  * Groups and pins in the fleet's SQLite file (`file` is fleet.db's path): a connection of its own
  * in WAL mode, so the running fleet and a CLI command can use it at the same time.
  */
-export function openSqliteGroupStore(file: string): GroupStore {
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 5000');
+export function openSqliteGroupStore(target: string | FleetDb): GroupStore {
+  const { db, close } = useFleetDb(target);
   db.exec(GROUP_SCHEMA);
   const insert = db.prepare('INSERT OR IGNORE INTO group_members (group_name, device) VALUES (?, ?)');
   const addMany = db.transaction((group: string, devices: readonly string[]) => {
@@ -95,6 +93,6 @@ export function openSqliteGroupStore(file: string): GroupStore {
     unpin: (group, model) =>
       db.prepare('DELETE FROM group_pins WHERE group_name = ? AND model = ?').run(group, model).changes > 0,
     pins: allPins,
-    close: () => db.close(),
+    close,
   };
 }

@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import { useFleetDb, type FleetDb } from '../store/fleet-db.ts';
 import {
   matchesAlert,
   matchesLabel,
@@ -76,11 +76,8 @@ function fromRow(r: LabelRow): JoinedLabel {
  * Opens monitoring's tables in a SQLite file — normally the fleet's own `fleet.db`, through a
  * connection of its own (WAL lets it share the file with the fleet store).
  */
-export function openSqliteMonitorStore(file: string): MonitorStore {
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
+export function openSqliteMonitorStore(target: string | FleetDb): MonitorStore {
+  const { db, close } = useFleetDb(target);
   db.exec(MONITOR_SCHEMA);
   const st = {
     getLabel: db.prepare<[string], LabelRow>('SELECT * FROM monitor_labels WHERE prediction_id = ?'),
@@ -148,6 +145,6 @@ export function openSqliteMonitorStore(file: string): MonitorStore {
         .all()
         .map((r) => JSON.parse(r.json) as Alert)
         .filter((a) => matchesAlert(a, q)),
-    close: () => db.close(),
+    close,
   };
 }

@@ -1,6 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { useFleetDb, type FleetDb } from './fleet-db.ts';
 import {
   deadLetterBounds,
   deadLetterPayload,
@@ -97,13 +95,9 @@ function telemetryWhere(q: TelemetryQuery): { where: string[]; params: (string |
 }
 
 /** The default fleet store: one SQLite file (`<dataDir>/fleet.db`), WAL, synchronous=NORMAL. */
-export function openSqliteStore(file: string, options: FleetStoreOptions = {}): FleetStore {
+export function openSqliteStore(target: string | FleetDb, options: FleetStoreOptions = {}): FleetStore {
   const bounds = deadLetterBounds(options.deadLetters);
-  mkdirSync(dirname(file), { recursive: true });
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
+  const { db, close } = useFleetDb(target);
   db.exec(SCHEMA);
   migrate(db);
 
@@ -382,7 +376,7 @@ export function openSqliteStore(file: string, options: FleetStoreOptions = {}): 
       return st.countDeadLetters.get()?.n ?? 0;
     },
     close() {
-      if (db.open) db.close();
+      close();
     },
   };
 }

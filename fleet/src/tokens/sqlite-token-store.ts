@@ -1,6 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { useFleetDb, type FleetDb } from '../store/fleet-db.ts';
 import { ApiErrorCodes, fleetError } from '../errors.ts';
 import { parseRole } from './roles.ts';
 import { newTokenId, newTokenSecret, tokenHash } from './token-secret.ts';
@@ -38,15 +36,8 @@ const record = (r: TokenRow): OperatorToken => ({
  * Operator tokens in a SQLite file (the fleet's `fleet.db`; the running fleet and `outpost token`
  * open it side by side, WAL). Takes a path, or an open database it then does not close.
  */
-export function openSqliteTokenStore(target: string | Database.Database): OperatorTokenStore {
-  let db: Database.Database;
-  const owned = typeof target === 'string';
-  if (typeof target === 'string') {
-    mkdirSync(dirname(target), { recursive: true });
-    db = new Database(target);
-    db.pragma('journal_mode = WAL');
-    db.pragma('busy_timeout = 5000');
-  } else db = target;
+export function openSqliteTokenStore(target: string | FleetDb): OperatorTokenStore {
+  const { db, close } = useFleetDb(target);
   db.exec(TOKEN_SCHEMA);
   const cols = 'id, name, role, created_at, revoked_at';
   const st = {
@@ -73,8 +64,6 @@ export function openSqliteTokenStore(target: string | Database.Database): Operat
         throw fleetError(ApiErrorCodes.TOKEN_NOT_FOUND, `no operator token ${id}`, { id });
       return record(st.byId.get(id) as TokenRow);
     },
-    close() {
-      if (owned) db.close();
-    },
+    close,
   };
 }
