@@ -11,6 +11,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readArtifactFolder } from '@outpost/protocol/node';
 import { createOrtNodeEngine, provisionModel, startDevice } from '@outpost/device';
+import { startFleet } from '@outpost/fleet';
+import { apiBoundary, apiRoutes } from '../stack/fuzz/api-boundary.ts';
 import { cliBoundaries, manifestBoundary, messageBoundaries, topicBoundary } from '../stack/fuzz/boundaries.ts';
 import { predictBoundary } from '../stack/fuzz/predict-boundary.ts';
 import { runBoundary, type BoundaryReport } from '../stack/fuzz/run-boundary.ts';
@@ -58,6 +60,15 @@ try {
     );
   } finally {
     await device.close();
+  }
+  const fleet = await startFleet({ dataDir: join(dir, 'fleet'), port: 0, apiPort: 0, publicKeyPem: key });
+  try {
+    await fleet.registerArtifact(join(ROOT, 'firmware-models', 'housing', '1'));
+    const url = fleet.apiUrl as string;
+    const { token } = fleet.tokens.create({ name: 'fuzz', role: 'admin', at: new Date().toISOString() });
+    reports.push(await runBoundary(apiBoundary(url, token, await apiRoutes(url)), runs, seed));
+  } finally {
+    await fleet.close();
   }
   console.log('boundary                        cases  accepted  refused (by code)');
   for (const r of reports) {

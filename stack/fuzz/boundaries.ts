@@ -166,7 +166,7 @@ function mutated(example: Json): fc.Arbitrary<Json> {
 }
 
 /** Bytes for a message: a mutated example, any JSON, or any bytes at all (truncated, binary, huge). */
-function payloads(example: Json): fc.Arbitrary<Uint8Array> {
+export function payloads(example: Json): fc.Arbitrary<Uint8Array> {
   const json = fc.oneof({ weight: 6, arbitrary: mutated(example) }, { weight: 1, arbitrary: fc.jsonValue() });
   return fc.oneof(
     { weight: 8, arbitrary: json.map((v) => new Uint8Array(encode(v))) },
