@@ -2,7 +2,12 @@
 // from the API's event stream. Plain ES modules, no build step.
 import { ApiError, api, streamEvents, token } from './api.js';
 import { h } from './dom.js';
-import { auditPage, devicePage, devicesPage, driftPage, modelsPage, overview } from './pages.js';
+import { auditPage, devicePage, devicesPage, modelsPage, overview } from './pages.js';
+import { alertsPage } from './pages/alerts.js';
+import { driftPage } from './pages/drift.js';
+import { performancePage } from './pages/performance.js';
+import { qualityPage } from './pages/quality.js';
+import { rolloutsPage } from './pages/rollouts.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -15,6 +20,10 @@ function route() {
   if (parts[0] === 'devices') return { nav: '#/devices', render: () => devicesPage(params) };
   if (parts[0] === 'models') return { nav: '#/models', render: () => modelsPage() };
   if (parts[0] === 'drift') return { nav: '#/drift', render: () => driftPage(params) };
+  if (parts[0] === 'quality') return { nav: '#/quality', render: () => qualityPage(params) };
+  if (parts[0] === 'performance') return { nav: '#/performance', render: () => performancePage(params) };
+  if (parts[0] === 'alerts') return { nav: '#/alerts', render: () => alertsPage(params) };
+  if (parts[0] === 'rollouts') return { nav: '#/rollouts', render: () => rolloutsPage(params) };
   if (parts[0] === 'audit') return { nav: '#/audit', render: () => auditPage() };
   return { nav: '#/', render: () => overview() };
 }
