@@ -55,7 +55,7 @@ export async function alertsPage(params) {
       ]),
       { 'data-table': 'alerts' },
     ),
-    page.nextCursor ? h('p', {}, 'More alerts than shown: narrow the filter.') : null,
   );
+  if (page.nextCursor) root.append(h('p', {}, 'More alerts than shown: narrow the filter.'));
   return root;
 }

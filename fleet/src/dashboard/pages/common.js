@@ -16,7 +16,7 @@ export function pickerForm(page, fields) {
   const form = h(
     'form',
     { id: `${page}-form` },
-    fields.map((f) => [
+    fields.flatMap((f) => [
       h('label', { for: `${page}-${f.name}` }, f.label),
       h(
         'select',

@@ -43,6 +43,7 @@ function seriesCharts(series) {
         label: f,
         values: points.map((p) => (p.features[k].status === 'insufficient' ? null : p.features[k].psi)),
       })),
+      spanMs: series.window.sizeMs,
       thresholds: [
         { label: 'moderate', value: t.moderate, colour: '#b45309' },
         { label: 'major', value: t.major, colour: '#b91c1c' },

@@ -55,6 +55,7 @@ export async function performancePage(params) {
         title: `${metric} per window${r.band ? ' (shaded: the test band)' : ''}`,
         times: r.points.map((p) => p.start),
         series: [{ label: metric, values: r.points.map((p) => p.metrics[metric] ?? null) }],
+        spanMs: r.window.sizeMs,
         ...(r.band ? { band: { label: 'test band', low: r.band.low, high: r.band.high } } : {}),
       }),
     );

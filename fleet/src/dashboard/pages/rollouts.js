@@ -102,7 +102,7 @@ export async function rolloutsPage(params) {
       `${status.id}: ${status.model} v${status.version}, `,
       h('span', { 'data-stat': 'campaign-state' }, status.state),
     ),
-    status.reason ? h('p', {}, status.reason) : null,
+    h('p', {}, status.reason ?? ''),
     waveTable(status),
     gateTable(status),
     await historyTable(status),
