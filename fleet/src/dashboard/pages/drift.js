@@ -20,7 +20,7 @@ function seriesCharts(series) {
       'p',
       {},
       h('span', { 'data-stat': 'series-points' }, points.length),
-      ` windows of ${series.window.sizeMs / 3_600_000} h; `,
+      ` window${points.length === 1 ? '' : 's'} of ${series.window.sizeMs / 3_600_000} h; `,
       h('span', { 'data-stat': 'series-major' }, points.filter((p) => p.status === 'major').length),
       ' with major drift',
     ),
