@@ -9,7 +9,10 @@ export async function performancePage(params) {
   const { names, model } = await modelChoice(params);
   const window = params.get('window') ?? '1d';
   const root = h('div', {}, h('h2', {}, 'Performance'));
-  if (!model) return root.appendChild(h('p', {}, 'No model is registered yet.')) && root;
+  if (!model) {
+    root.append(h('p', {}, 'No model is registered yet.'));
+    return root;
+  }
   root.append(
     pickerForm('performance', [
       { name: 'model', label: 'Model', options: names, value: model },

@@ -18,7 +18,10 @@ export async function qualityPage(params) {
   const { names, model } = await modelChoice(params);
   const window = params.get('window') ?? '1h';
   const root = h('div', {}, h('h2', {}, 'Data quality'));
-  if (!model) return root.appendChild(h('p', {}, 'No model is registered yet.')) && root;
+  if (!model) {
+    root.append(h('p', {}, 'No model is registered yet.'));
+    return root;
+  }
   root.append(
     pickerForm('quality', [
       { name: 'model', label: 'Model', options: names, value: model },
