@@ -147,6 +147,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       logger,
       transport,
       onAlert: async (alert) => {
+        hub.publish({ type: `alert.${alert.state}`, data: { ...alert } });
         if (late.campaigns) {
           const paused = pauseCampaignsOnAlert(late.campaigns, alert, opts.pauseCampaignsOnAlert ?? 'critical');
           if (paused.length > 0) logger.warn({ alert: alert.id, campaigns: paused }, 'campaigns paused by an alert');

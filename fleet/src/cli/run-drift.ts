@@ -1,14 +1,12 @@
-import { join, resolve } from 'node:path';
 import type { CommandContext } from '@outpost/protocol/node';
 import { driftReport, resolveDriftManifest, type DriftReport } from '../drift/drift-report.ts';
 import { FleetErrorCodes, fleetError } from '../errors.ts';
-import { FLEET_DB_FILE } from '../fleet.ts';
-import { driftSeries, type DriftSeries } from '../monitor/drift-series.ts';
-import { driftThresholdsFor, loadMonitorSettings } from '../monitor/settings.ts';
-import { formatDuration, parseWindowSpec } from '../monitor/windows.ts';
-import { openSqliteStore } from '../store/sqlite-store.ts';
+import type { DriftSeries } from '../monitor/drift-series.ts';
+import { driftThresholdsFor } from '../monitor/settings.ts';
+import { formatDuration } from '../monitor/windows.ts';
 import type { DriftCommandOptions } from './monitor-commands.ts';
 import { formatTable } from './monitor-format.ts';
+import { withMonitor } from './run-monitor-store.ts';
 
 const num = (x: number | null): string => (x === null ? '-' : x.toFixed(4));
 
@@ -67,39 +65,38 @@ export function formatDriftSeries(s: DriftSeries): string {
  * "Drift over time"); with --json one object: the report's fields plus `series`.
  */
 export async function runDrift(model: string, opts: DriftCommandOptions, ctx: CommandContext): Promise<void> {
-  const dataDir = resolve(opts.dataDir);
-  const settings = loadMonitorSettings(dataDir);
-  const window = parseWindowSpec(opts.window ?? '1h');
-  const store = openSqliteStore(join(dataDir, FLEET_DB_FILE));
-  try {
-    const range = {
-      ...(opts.device !== undefined ? { device: opts.device } : {}),
-      ...(opts.since !== undefined ? { since: opts.since } : {}),
-      ...(opts.until !== undefined ? { until: opts.until } : {}),
-    };
+  const range = {
+    ...(opts.device !== undefined ? { device: opts.device } : {}),
+    ...(opts.since !== undefined ? { since: opts.since } : {}),
+    ...(opts.until !== undefined ? { until: opts.until } : {}),
+  };
+  const { report, series } = await withMonitor(opts.dataDir, (m, { store, settings }) => {
     const manifest = resolveDriftManifest(store, model, {
       ...range,
       ...(opts.version !== undefined ? { version: opts.version } : {}),
     });
-    const thresholds = driftThresholdsFor(settings, model);
-    const report = driftReport(store, manifest, { ...range, thresholds });
-    if (report.windows === 0) {
+    const whole = driftReport(store, manifest, { ...range, thresholds: driftThresholdsFor(settings, model) });
+    if (whole.windows === 0) {
       const running = store.telemetryVersions({ model, ...range });
       throw fleetError(
         FleetErrorCodes.NO_DEVICE_RUNS_VERSION,
-        `no device sent telemetry for ${model} v${report.version}${opts.since || opts.until ? ' in that time range' : ''}; ` +
+        `no device sent telemetry for ${model} v${whole.version}${opts.since || opts.until ? ' in that time range' : ''}; ` +
           (running.length > 0 ? `versions with telemetry: ${running.map((v) => `v${v}`).join(', ')}` : 'none has any'),
-        { model, version: report.version, running },
+        { model, version: whole.version, running },
       );
     }
-    const windows = store.telemetryWindows({ model, version: manifest.version, ...range });
-    const series = driftSeries(manifest, windows, { window, by: opts.by ?? 'model', thresholds });
-    ctx.io.out(
-      opts.json
-        ? JSON.stringify({ ...report, series }, null, 2)
-        : `${formatDriftTable(report)}\n\n${formatDriftSeries(series)}`,
-    );
-  } finally {
-    store.close();
-  }
+    // The series is the monitor's, as the operator API serves it (GET /api/v1/models/:name/drift/series).
+    const s = m.drift(model, {
+      ...range,
+      version: manifest.version,
+      window: opts.window ?? '1h',
+      by: opts.by ?? 'model',
+    });
+    return { report: whole, series: s };
+  });
+  ctx.io.out(
+    opts.json
+      ? JSON.stringify({ ...report, series }, null, 2)
+      : `${formatDriftTable(report)}\n\n${formatDriftSeries(series)}`,
+  );
 }

@@ -4,10 +4,18 @@ import { FLEET_DB_FILE } from '../fleet.ts';
 import { createMonitor, type Monitor } from '../monitor/monitor.ts';
 import { loadMonitorSettings } from '../monitor/settings.ts';
 import { openSqliteMonitorStore } from '../monitor/sqlite-monitor-store.ts';
+import type { MonitorSettings } from '../monitor/settings.ts';
+import type { FleetStore } from '../store/fleet-store.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
 
-/** Runs `fn` with the monitor of a fleet's data folder (offline: no broker, no webhook), then closes it. */
-export async function withMonitor<T>(dataDir: string, fn: (monitor: Monitor) => T | Promise<T>): Promise<T> {
+/**
+ * Runs `fn` with the monitor of a fleet's data folder (offline: no broker, no webhook), its fleet
+ * store and settings, then closes them: the one way the monitoring commands open fleet.db.
+ */
+export async function withMonitor<T>(
+  dataDir: string,
+  fn: (monitor: Monitor, opened: { store: FleetStore; settings: MonitorSettings }) => T | Promise<T>,
+): Promise<T> {
   const dir = resolve(dataDir);
   const settings = loadMonitorSettings(dir);
   const file = join(dir, FLEET_DB_FILE);
@@ -18,6 +26,7 @@ export async function withMonitor<T>(dataDir: string, fn: (monitor: Monitor) => 
     const { webhook: _webhook, ...offline } = settings;
     return await fn(
       createMonitor({ store, monitorStore, settings: offline, clock: systemClock, logger: silentLogger }),
+      { store, settings },
     );
   } finally {
     monitorStore.close();

@@ -1,13 +1,9 @@
-import { join, resolve } from 'node:path';
 import type { CommandContext } from '@outpost/protocol/node';
-import { resolveDriftManifest } from '../drift/drift-report.ts';
-import { FLEET_DB_FILE } from '../fleet.ts';
-import { qualityReport, type QualityReport } from '../monitor/quality.ts';
-import { loadMonitorSettings, qualityThresholdsFor } from '../monitor/settings.ts';
-import { formatDuration, parseWindowSpec } from '../monitor/windows.ts';
-import { openSqliteStore } from '../store/sqlite-store.ts';
+import type { QualityReport } from '../monitor/quality.ts';
+import { formatDuration } from '../monitor/windows.ts';
 import type { QualityCommandOptions } from './monitor-commands.ts';
 import { formatTable } from './monitor-format.ts';
+import { withMonitor } from './run-monitor-store.ts';
 
 const short = (iso: string): string => iso.replace(':00.000Z', 'Z');
 
@@ -41,23 +37,13 @@ export function formatQuality(r: QualityReport): string {
 
 /** `outpost quality <model>`: data-quality findings per device and window (docs/MONITORING.md "Data quality"). */
 export async function runQuality(model: string, opts: QualityCommandOptions, ctx: CommandContext): Promise<void> {
-  const dataDir = resolve(opts.dataDir);
-  const settings = loadMonitorSettings(dataDir);
-  const window = parseWindowSpec(opts.window ?? '1h');
-  const store = openSqliteStore(join(dataDir, FLEET_DB_FILE));
-  try {
-    const range = {
+  const report = await withMonitor(opts.dataDir, (m) =>
+    m.quality(model, {
+      ...(opts.version !== undefined ? { version: opts.version } : {}),
       ...(opts.since !== undefined ? { since: opts.since } : {}),
       ...(opts.until !== undefined ? { until: opts.until } : {}),
-    };
-    const manifest = resolveDriftManifest(store, model, {
-      ...range,
-      ...(opts.version !== undefined ? { version: opts.version } : {}),
-    });
-    const windows = store.telemetryWindows({ model, version: manifest.version, ...range });
-    const report = qualityReport(manifest, windows, { window, thresholds: qualityThresholdsFor(settings, model) });
-    ctx.io.out(opts.json ? JSON.stringify(report, null, 2) : formatQuality(report));
-  } finally {
-    store.close();
-  }
+      window: opts.window ?? '1h',
+    }),
+  );
+  ctx.io.out(opts.json ? JSON.stringify(report, null, 2) : formatQuality(report));
 }

@@ -22,6 +22,18 @@ export async function api(path) {
   return body;
 }
 
+/** A POST with a JSON body; the reply's JSON, or an ApiError with its code. */
+export async function post(path, body) {
+  const res = await fetch(path, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token.get() ?? ''}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const reply = await res.json();
+  if (!res.ok) throw new ApiError(res.status, reply.error?.code ?? 'unknown', reply.error?.message ?? res.statusText);
+  return reply;
+}
+
 /** Every item of a paginated list, following `nextCursor`. */
 export async function all(path) {
   const items = [];

@@ -2,7 +2,12 @@
 // from the API's event stream. Plain ES modules, no build step.
 import { ApiError, api, streamEvents, token } from './api.js';
 import { h } from './dom.js';
-import { auditPage, devicePage, devicesPage, driftPage, modelsPage, overview } from './pages.js';
+import { auditPage, devicePage, devicesPage, modelsPage, overview } from './pages.js';
+import { alertsPage } from './pages/alerts.js';
+import { driftPage } from './pages/drift.js';
+import { performancePage } from './pages/performance.js';
+import { qualityPage } from './pages/quality.js';
+import { rolloutsPage } from './pages/rollouts.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -15,8 +20,18 @@ function route() {
   if (parts[0] === 'devices') return { nav: '#/devices', render: () => devicesPage(params) };
   if (parts[0] === 'models') return { nav: '#/models', render: () => modelsPage() };
   if (parts[0] === 'drift') return { nav: '#/drift', render: () => driftPage(params) };
+  if (parts[0] === 'quality') return { nav: '#/quality', render: () => qualityPage(params) };
+  if (parts[0] === 'performance') return { nav: '#/performance', render: () => performancePage(params) };
+  if (parts[0] === 'alerts') return { nav: '#/alerts', render: () => alertsPage(params) };
+  if (parts[0] === 'rollouts') return { nav: '#/rollouts', render: () => rolloutsPage(params) };
   if (parts[0] === 'audit') return { nav: '#/audit', render: () => auditPage() };
   return { nav: '#/', render: () => overview() };
+}
+
+/** Marks a page rendered: `data-ready` for tests, and a performance mark for the first one (bench/dashboard-render.ts). */
+function markReady(value) {
+  document.body.dataset.ready = value;
+  if (performance.getEntriesByName('outpost-first-render').length === 0) performance.mark('outpost-first-render');
 }
 
 let rendering = 0;
@@ -31,13 +46,13 @@ async function render() {
     const node = await r.render();
     if (mine !== rendering) return;
     $('page').replaceChildren(node);
-    document.body.dataset.ready = String(mine);
+    markReady(String(mine));
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return showLogin('The token was refused; log in again.');
     $('page').replaceChildren(
       h('p', { class: 'error', role: 'alert' }, err instanceof ApiError ? `${err.code}: ${err.message}` : String(err)),
     );
-    document.body.dataset.ready = String(mine);
+    markReady(String(mine));
   }
 }
 
@@ -50,7 +65,7 @@ function showLogin(message = '') {
   $('live').hidden = true;
   $('page').replaceChildren();
   $('login-error').textContent = message;
-  document.body.dataset.ready = 'login';
+  markReady('login');
 }
 
 let live;

@@ -1,7 +1,6 @@
 // The dashboard's pages: each returns a node built from the operator API's replies.
 import { all, api } from './api.js';
-import { barChart } from './charts.js';
-import { ago, fixed, h, stat, table } from './dom.js';
+import { ago, h, stat, table } from './dom.js';
 
 const version = (m) => (m ? `${m.name} v${m.version}` : '-');
 const statusCell = (s) => h('span', { class: `status-${s}` }, s);
@@ -197,102 +196,5 @@ export async function auditPage() {
     more,
   );
   await load();
-  return root;
-}
-
-export async function driftPage(params) {
-  const models = await all('/api/v1/models');
-  const names = [...new Set(models.map((m) => m.name))];
-  const model = params.get('model') ?? names[0];
-  const root = h('div', {}, h('h2', {}, 'Drift'));
-  if (!model) {
-    root.append(h('p', {}, 'No model is registered yet.'));
-    return root;
-  }
-  const form = h(
-    'form',
-    { id: 'drift-form' },
-    h('label', { for: 'drift-model' }, 'Model'),
-    h(
-      'select',
-      { id: 'drift-model', name: 'model' },
-      names.map((n) => h('option', { value: n, selected: n === model }, n)),
-    ),
-  );
-  form.addEventListener('change', () => {
-    location.hash = `#/drift?model=${encodeURIComponent(form.elements.model.value)}`;
-  });
-  root.append(form);
-  const q = new URLSearchParams();
-  for (const k of ['version', 'device', 'since', 'until']) if (params.get(k)) q.set(k, params.get(k));
-  let report;
-  try {
-    report = await api(`/api/v1/models/${encodeURIComponent(model)}/drift${q.size ? `?${q}` : ''}`);
-  } catch (err) {
-    root.append(h('p', { class: 'error', role: 'alert' }, `${err.code}: ${err.message}`));
-    return root;
-  }
-  root.append(
-    h(
-      'p',
-      {},
-      `${report.model} v${report.version}${report.device ? ` device ${report.device}` : ''}: `,
-      h('span', { 'data-stat': 'drift-windows' }, report.windows),
-      ' windows, ',
-      h('span', { 'data-stat': 'drift-rows' }, report.rows),
-      ' rows',
-    ),
-    barChart({
-      name: 'psi',
-      title: 'PSI per feature (0.1 moderate, 0.25 major)',
-      labels: report.features.map((f) => f.feature),
-      series: [{ label: 'PSI', values: report.features.map((f) => f.psi) }],
-    }),
-    table(
-      'Per feature',
-      ['feature', 'PSI', 'Jensen–Shannon', 'rows', 'status'],
-      [
-        ...report.features.map((f) => [f.feature, fixed(f.psi), fixed(f.js), f.rows, statusCell(f.status)]),
-        [
-          '(prediction)',
-          fixed(report.prediction.psi),
-          fixed(report.prediction.js),
-          report.prediction.rows,
-          statusCell(report.prediction.status),
-        ],
-      ],
-      { 'data-table': 'drift' },
-    ),
-  );
-  const features = Object.keys(report.histograms);
-  const chosen = params.get('feature') ?? report.features[0]?.feature ?? features[0];
-  const pick = h(
-    'form',
-    {},
-    h('label', { for: 'drift-feature' }, 'Histogram of'),
-    h(
-      'select',
-      { id: 'drift-feature', name: 'feature' },
-      features.map((f) => h('option', { value: f, selected: f === chosen }, f)),
-    ),
-  );
-  const holder = h('div', {});
-  const draw = (feature) => {
-    const hist = report.histograms[feature];
-    holder.replaceChildren(
-      barChart({
-        name: 'histogram',
-        title: `${feature}: reference vs current (${hist.rows} rows)`,
-        labels: hist.bins,
-        series: [
-          { label: 'reference', values: hist.reference },
-          { label: 'current', values: hist.current },
-        ],
-      }),
-    );
-  };
-  pick.addEventListener('change', () => draw(pick.elements.feature.value));
-  root.append(pick, holder);
-  if (chosen) draw(chosen);
   return root;
 }

@@ -20,6 +20,7 @@ import { API_VERSION, healthRoutes } from './routes/health.ts';
 import { intentRoutes } from './routes/intent.ts';
 import { inventoryRoutes } from './routes/inventory.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
+import { monitorRoutes } from './routes/monitor.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 
 /** Largest request body the operator API reads. */
@@ -115,6 +116,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   driftRoutes(app, ctx);
   tokenRoutes(app, ctx);
   campaignRoutes(app, ctx);
+  monitorRoutes(app, ctx);
   eventRoutes(app, ctx, o.events ?? {});
   for (const m of o.routes ?? []) m(app, ctx);
   ctx.route({
