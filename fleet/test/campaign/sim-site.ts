@@ -19,8 +19,11 @@ export interface SimSite {
   /** Every (device, version) it was asked to install, in order: what the campaign touched. */
   installs: { device: string; name: string; version: number; rollback: boolean }[];
   active(device: string): RunningModel | undefined;
-  /** Sends one telemetry window per device for its active model (errors per the behaviour of that version). */
-  sendTelemetry(rows?: number): Promise<void>;
+  /**
+   * Sends one telemetry window per device for its active model (errors per the behaviour of that
+   * version); `pred` gives the window's prediction bins (default: the rows split evenly over 2 bins).
+   */
+  sendTelemetry(rows?: number, pred?: (device: string, version: number) => number[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -113,7 +116,7 @@ export async function simSite(opts: {
     transport: t,
     installs,
     active: (d) => active.get(d),
-    async sendTelemetry(rows = 100) {
+    async sendTelemetry(rows = 100, pred) {
       for (const d of opts.devices) {
         const a = active.get(d);
         if (!a) continue;
@@ -125,6 +128,7 @@ export async function simSite(opts: {
           artifactId: a.artifactId,
           gateway: opts.gateway,
           x: [rows / 4, rows / 4, rows / 4, rows / 4],
+          pred: pred?.(d, a.version) ?? [rows / 2, rows / 2],
         });
         w.errors = behaviourOf.get(d) === 'runtime-errors' ? rows : 0;
         w.latency.counts[1] = rows;
