@@ -2,14 +2,15 @@
  * Ingestion end to end: device → gateway → fleet → SQLite. A real fleet (embedded aedes, fleet.db)
  * and G real gateways (their site brokers, relay and gateway.db outbox), with D enrolled device
  * clients each publishing K telemetry windows QoS 1 on its gateway and keeping each until its
- * gateway's receipt (re-sent after 5 s without one) — N = D·K windows. Timed: from the first
+ * gateway's receipt (re-sent after 5 s without one), with at most `--in-flight` unreceipted at a
+ * time (a device's outbox draining as receipts come back) — N = D·K windows. Timed: from the first
  * publish until fleet.db holds all N (windows/s), and until every device holds every receipt.
  * Then fleet.db is counted by (device, seq): 0 lost, 0 doubled.
  *
  * The anchor, in the same run: the same D clients publishing the same N payloads QoS 1 to a bare
  * embedded broker with one QoS 1 subscriber that only counts them (raw aedes pub/sub).
  *
- *   npx tsx bench/e2e-ingest.ts [--devices 50] [--windows 40] [--gateways 2] [--runs 3]
+ *   npx tsx bench/e2e-ingest.ts [--devices 50] [--windows 40] [--gateways 2] [--in-flight 20] [--runs 3]
  *
  * Everything runs in this one process, as the fleet's own tests do; the device clients are the
  * soak bench's stand-in (real MQTT clients with their own credentials, no model execution).
@@ -41,6 +42,7 @@ const DEVICES = arg('--devices', 50);
 const K = arg('--windows', 40);
 const GATEWAYS = arg('--gateways', 2);
 const RUNS = arg('--runs', 3);
+const IN_FLIGHT = arg('--in-flight', 20);
 const N = DEVICES * K;
 const RESEND_MS = 5000;
 
@@ -119,8 +121,9 @@ async function e2eRun(root: string, run: number): Promise<E2e> {
   const fleetDir = join(root, `fleet-${run}`);
   const fleet = await startFleet({ dataDir: fleetDir, port: 0, enrollPort: 0, publicKeyPem: keys.publicKeyPem });
   const gateways: Gateway[] = [];
-  const devices: { id: string; t: Transport; outbox: Map<number, number> }[] = [];
+  const devices: { id: string; t: Transport; outbox: Map<number, number>; next: number }[] = [];
   let resent = 0;
+  let started = false;
   try {
     const passwords = new Map<string, string>();
     for (let g = 0; g < GATEWAYS; g++) {
@@ -158,13 +161,18 @@ async function e2eRun(root: string, run: number): Promise<E2e> {
         username: id,
         password: passwords.get(id) as string,
       });
-      const dev = { id, t, outbox: new Map<number, number>() };
+      const dev = { id, t, outbox: new Map<number, number>(), next: 1 };
       await t.route(topics.device(id, 'acks'), (_topic, payload) => {
         for (const item of decode(Receipt, payload, 'receipt').items)
           if (item.kind === 'telemetry' && item.device === id) dev.outbox.delete(item.seq);
+        topUp(dev);
       });
       await t.start();
       devices.push(dev);
+    }
+    function topUp(d: (typeof devices)[number]): void {
+      if (!started) return;
+      while (d.outbox.size < IN_FLIGHT && d.next <= K) publish(d, d.next++);
     }
     const publish = (d: (typeof devices)[number], seq: number): void => {
       d.outbox.set(seq, Date.now() + RESEND_MS);
@@ -181,11 +189,12 @@ async function e2eRun(root: string, run: number): Promise<E2e> {
           }
     }, 500);
     const t0 = performance.now();
-    for (let seq = 1; seq <= K; seq++) for (const d of devices) publish(d, seq);
+    started = true;
+    for (const d of devices) topUp(d);
     let storedS = 0;
     await until(() => {
       if (storedS === 0 && fleet.stats().telemetryStored >= N) storedS = (performance.now() - t0) / 1000;
-      return storedS > 0 && devices.every((d) => d.outbox.size === 0);
+      return storedS > 0 && devices.every((d) => d.outbox.size === 0 && d.next > K);
     });
     const receiptedS = (performance.now() - t0) / 1000;
     clearInterval(resend);
@@ -226,7 +235,7 @@ try {
   const receipted = e2e.map((r) => r.receiptedS);
   const rate = (s: number): string => (N / s).toFixed(0).padStart(10);
   console.log(
-    `ingestion end to end: ${DEVICES} devices × ${K} windows = ${N} through ${GATEWAYS} gateway(s), ${RUNS} runs; load ${loadavg()
+    `ingestion end to end: ${DEVICES} devices × ${K} windows = ${N} through ${GATEWAYS} gateway(s), ≤ ${IN_FLIGHT} in flight per device, ${RUNS} runs; load ${loadavg()
       .map((x) => x.toFixed(2))
       .join(' ')}`,
   );

@@ -25,7 +25,10 @@ export interface Gates {
   installSuccessMin: number;
   /** Most devices of the wave allowed to fail their smoke test. Default 0. */
   smokeFailuresMax: number;
-  /** Highest prediction error rate (errors per row) of the new version on the wave's devices during the soak. */
+  /**
+   * Highest error rate of the new version on the wave's devices during the soak: the share of the
+   * rows asked for that failed, errors / (rows served + errors).
+   */
   errorRateMax?: number;
   /** Highest p95 latency of the new version as a multiple of the previous version's. */
   p95RatioMax?: number;

@@ -118,7 +118,7 @@ export function p95Of(windows: readonly TelemetryWindow[]): number | null {
 
 /**
  * The telemetry gates of a wave after its soak: the error rate of the new version on the wave's
- * devices, and its p95 latency against the previous version's (the same devices' windows of the
+ * devices (the share of the rows asked for that failed: errors / (rows served + errors)), and its p95 latency against the previous version's (the same devices' windows of the
  * version they ran before; any device's when they sent none). A gate with no rows of the new
  * version fails ("no telemetry"): a wave that sent nothing proved nothing. Without a previous
  * version's rows the latency gate passes with the note "no baseline".
@@ -130,14 +130,13 @@ export function telemetryGates(store: Reads, c: Campaign, wave: Wave): GateResul
   const fresh = wave.devices.flatMap(({ device }) =>
     store.telemetryWindows({ model: c.model, version: c.version, device }),
   );
-  const rows = fresh.reduce((a, w) => a + w.rows, 0);
   if (c.gates.errorRateMax !== undefined) {
+    // A window counts the rows served in `rows` and the rows that failed in `errors`.
     const limit = c.gates.errorRateMax;
-    if (rows === 0) out.push({ gate: 'error-rate', passed: false, value: null, limit, note: 'no telemetry' });
-    else {
-      const rate = fresh.reduce((a, w) => a + w.errors, 0) / rows;
-      out.push({ gate: 'error-rate', passed: rate <= limit, value: rate, limit });
-    }
+    const errors = fresh.reduce((a, w) => a + w.errors, 0);
+    const asked = fresh.reduce((a, w) => a + w.rows, 0) + errors;
+    if (asked === 0) out.push({ gate: 'error-rate', passed: false, value: null, limit, note: 'no telemetry' });
+    else out.push({ gate: 'error-rate', passed: errors / asked <= limit, value: errors / asked, limit });
   }
   if (c.gates.p95RatioMax !== undefined) {
     const limit = c.gates.p95RatioMax;

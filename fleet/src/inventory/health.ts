@@ -10,7 +10,7 @@ export interface Health {
   /** Upper bound of the latency bucket holding the median / 95th percentile (ms); null without rows. */
   latencyP50Ms: number | null;
   latencyP95Ms: number | null;
-  /** Prediction errors per row. */
+  /** The share of the rows asked for that failed: errors / (rows served + errors); null without either. */
   errorRate: number | null;
 }
 
@@ -57,7 +57,7 @@ export function healthFrom(windows: readonly HealthWindow[]): Health {
     rows,
     latencyP50Ms: percentileBound(counts, 0.5),
     latencyP95Ms: percentileBound(counts, 0.95),
-    errorRate: rows === 0 ? null : errors / rows,
+    errorRate: rows + errors === 0 ? null : errors / (rows + errors),
   };
 }
 

@@ -73,6 +73,17 @@ export function healthReaderContract(name: string, open: () => HealthSubject): v
       expect(s.reader.health('dev-c', 'housing').errorRate).toBeNull();
     });
 
+    it('gives the share of the rows asked for that failed: a device failing every row has error rate 1', () => {
+      const failing = fixtureWindow('dev-d', 1, { x: [0, 0, 0, 0] });
+      failing.errors = 30;
+      const mixed = fixtureWindow('dev-d', 2, { x: [10, 10, 10, 0] });
+      mixed.errors = 10;
+      s.store.insertTelemetry(failing, '2026-01-01T00:00:00.000Z');
+      expect(s.reader.health('dev-d', 'housing').errorRate).toBe(1);
+      s.store.insertTelemetry(mixed, '2026-01-01T00:00:00.000Z');
+      expect(s.reader.health('dev-d', 'housing')).toMatchObject({ rows: 30, errorRate: 40 / 70 });
+    });
+
     it('makes `listDevices` give the same entries as reading every window', () => {
       const now = Date.parse('2026-01-01T00:01:00.000Z');
       for (const [i, d] of ['d1', 'd2', 'd3'].entries()) {
