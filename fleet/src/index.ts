@@ -15,6 +15,8 @@ export type { OperatorToken, OperatorTokenStore } from './tokens/token-store.ts'
 export type { Role } from './tokens/roles.ts';
 export type { FleetStore, ArtifactRecord, TelemetryQuery, DeadLetter, DeadLetterInput } from './store/fleet-store.ts';
 export { openSqliteStore } from './store/sqlite-store.ts';
+export { listDevices, type DeviceEntry } from './inventory/inventory.ts';
+export { memoryHealthReader, type Health, type HealthReader } from './inventory/health.ts';
 export type { RegisteredArtifact } from './registry.ts';
 export type { DriftReport, FeatureDrift, DriftStatus, DriftThresholds } from './drift/drift-report.ts';
 export { fleetCommands } from './cli/index.ts';

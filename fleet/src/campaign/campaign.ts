@@ -1,3 +1,5 @@
+import { DEFAULT_DRIFT_THRESHOLDS } from '../drift/drift-report.ts';
+
 /**
  * A rollout campaign (docs/ARCHITECTURE.md "Campaigns"): one model version rolled out to a target
  * in waves, each wave held to gates over a soak time, with an action when a gate fails. The whole
@@ -23,15 +25,35 @@ export interface Gates {
   installSuccessMin: number;
   /** Most devices of the wave allowed to fail their smoke test. Default 0. */
   smokeFailuresMax: number;
-  /** Highest prediction error rate (errors per row) of the new version on the wave's devices during the soak. */
+  /**
+   * Highest error rate of the new version on the wave's devices during the soak: the share of the
+   * rows asked for that failed, errors / (rows served + errors).
+   */
   errorRateMax?: number;
   /** Highest p95 latency of the new version as a multiple of the previous version's. */
   p95RatioMax?: number;
+  /**
+   * Highest PSI of the new version's prediction distribution on the wave's devices against the
+   * manifest's reference prediction distribution.
+   */
+  predictionPsiMax?: number;
+  /**
+   * Fewest prediction rows the PSI gate judges (default `DEFAULT_PREDICTION_MIN_ROWS`): with fewer,
+   * the soak is extended until they arrive, for at most `installTimeoutMs` past the soak.
+   */
+  predictionMinRows?: number;
   /** How long a wave soaks once its devices are installed, before its gates are judged (ms). Default 60 s. */
   soakMs: number;
   /** How long a wave's devices get to install before the install gate is judged anyway (ms). Default 10 min. */
   installTimeoutMs: number;
 }
+
+/**
+ * Rows before a prediction PSI means anything: the drift report's small-window guard
+ * (docs/ARCHITECTURE.md "Drift"; with 10 bins the PSI of two samples of one distribution averages
+ * about 9/n, so a few hundred rows are needed).
+ */
+export const DEFAULT_PREDICTION_MIN_ROWS = DEFAULT_DRIFT_THRESHOLDS.minRows;
 
 export const DEFAULT_GATES: Gates = {
   installSuccessMin: 0.95,
@@ -65,8 +87,10 @@ export interface PreviousAssignment {
 }
 
 export interface GateResult {
-  gate: 'install-success' | 'smoke-failures' | 'error-rate' | 'p95-latency';
+  gate: 'install-success' | 'smoke-failures' | 'error-rate' | 'p95-latency' | 'prediction-psi';
   passed: boolean;
+  /** Not judged yet: too few rows so far (the soak goes on; docs/ARCHITECTURE.md "Campaigns"). */
+  waiting?: boolean;
   /** The measured value (a share, a count, a rate or a ratio); null without data. */
   value: number | null;
   limit: number;

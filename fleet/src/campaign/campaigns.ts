@@ -170,6 +170,9 @@ function validGates(g: Gates): Gates {
   if (!(Number.isInteger(g.smokeFailuresMax) && g.smokeFailuresMax >= 0)) bad('smoke-failures');
   if (g.errorRateMax !== undefined && !(g.errorRateMax >= 0 && g.errorRateMax <= 1)) bad('error-rate');
   if (g.p95RatioMax !== undefined && !(g.p95RatioMax > 0)) bad('p95-latency');
+  if (g.predictionPsiMax !== undefined && !(g.predictionPsiMax >= 0)) bad('prediction-psi');
+  if (g.predictionMinRows !== undefined && !(Number.isInteger(g.predictionMinRows) && g.predictionMinRows >= 1))
+    bad('prediction-min-rows');
   if (!(g.soakMs >= 0) || !(g.installTimeoutMs > 0)) bad('soak');
   return g;
 }

@@ -14,7 +14,7 @@ import {
   type CampaignDeps,
   type CampaignSpec,
 } from './campaigns.ts';
-import { failedReason, installGates, telemetryGates } from './gates.ts';
+import { failedReason, installGates, onlyWaiting, telemetryGates } from './gates.ts';
 import { campaignStatus, type CampaignStatus } from './status.ts';
 
 /** How often the engine looks at its campaigns by default. */
@@ -191,6 +191,8 @@ export function createCampaignEngine(opts: CampaignEngineOptions): CampaignEngin
     const soakStart = Date.parse(wave.soakStartedAt ?? isoNow());
     if (now() - soakStart < c.gates.soakMs) return;
     const gates = [...install.gates, ...telemetryGates(store, c, wave)];
+    // Too few prediction rows to judge drift: the soak goes on, up to the install timeout past it.
+    if (onlyWaiting(gates) && now() - soakStart < c.gates.soakMs + c.gates.installTimeoutMs) return;
     if (gates.some((g) => !g.passed)) {
       fail(c, gates);
       return;

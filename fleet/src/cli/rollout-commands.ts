@@ -32,6 +32,8 @@ export interface RolloutStartOptions {
   smokeFailures: number;
   errorRate?: number;
   latencyRatio?: number;
+  predictionPsi?: number;
+  predictionMinRows?: number;
   soak: number;
   installTimeout: number;
   onFail: 'pause' | 'rollback';
@@ -58,6 +60,16 @@ function shareOption(option: string): (text: string) => number {
     if (!Number.isFinite(v) || v < 0 || v > 1 || text.trim() === '') {
       throw usageError(option, `must be a share such as 95% or 0.95, got ${JSON.stringify(text)}`);
     }
+    return v;
+  };
+}
+
+/** A number ≥ 0. */
+function nonNegativeNumberOption(option: string): (text: string) => number {
+  return (text) => {
+    const v = Number(text);
+    if (text.trim() === '' || !Number.isFinite(v) || v < 0)
+      throw usageError(option, `must be a number ≥ 0, got ${JSON.stringify(text)}`);
     return v;
   };
 }
@@ -112,6 +124,16 @@ function startCommand(ctx: CommandContext): Command {
         '--latency-ratio <k>',
         "gate: highest p95 latency as a multiple of the previous version's",
         positiveNumberOption('--latency-ratio'),
+      )
+      .option(
+        '--prediction-psi <psi>',
+        "gate: highest PSI of the new version's predictions against the manifest's reference (e.g. 0.25)",
+        nonNegativeNumberOption('--prediction-psi'),
+      )
+      .option(
+        '--prediction-min-rows <n>',
+        'rows the prediction-psi gate needs before it judges; the soak waits for them (default 500)',
+        intOption('--prediction-min-rows', { min: 1 }),
       )
       .option(
         '--soak <duration>',

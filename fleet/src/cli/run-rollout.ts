@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { systemClock } from '@outpost/protocol';
 import type { CommandContext } from '@outpost/protocol/node';
-import { isFinal, type CampaignTarget } from '../campaign/campaign.ts';
+import { isFinal, type CampaignTarget, type GateResult } from '../campaign/campaign.ts';
 import {
   abortCampaign,
   createCampaign,
@@ -39,6 +39,15 @@ async function withCampaigns<T>(dataDir: string, fn: (deps: CampaignDeps) => Pro
 
 const pct = (x: number | null): string => (x === null ? '-' : `${+(x * 100).toFixed(1)}%`);
 
+/** A gate's measured value as printed: a count, a ratio, a PSI or a share. */
+function gateValue(g: GateResult): string {
+  if (g.value === null) return g.note ?? '-';
+  if (g.gate === 'smoke-failures') return String(g.value);
+  if (g.gate === 'p95-latency') return `${+g.value.toFixed(2)}x`;
+  if (g.gate === 'prediction-psi') return `${+g.value.toFixed(3)}${g.note ? ` (${g.note})` : ''}`;
+  return pct(g.value);
+}
+
 /** The campaign as text: a header, each wave with its gates and its devices' outcome, the skipped devices. */
 export function formatStatus(s: CampaignStatus): string {
   const lines = [
@@ -48,7 +57,7 @@ export function formatStatus(s: CampaignStatus): string {
     const gates = (w.gates ?? [])
       .map(
         (g) =>
-          `${g.gate} ${g.value === null ? (g.note ?? '-') : g.gate === 'smoke-failures' ? g.value : g.gate === 'p95-latency' ? `${+g.value.toFixed(2)}x` : pct(g.value)} ${g.passed ? 'ok' : 'FAILED'}`,
+          `${g.gate} ${gateValue(g)} ${g.passed ? 'ok' : g.waiting && w.state === 'soaking' ? 'waiting' : 'FAILED'}`,
       )
       .join(', ');
     lines.push(
@@ -135,6 +144,8 @@ export async function runRolloutStart(
           installTimeoutMs: opts.installTimeout,
           ...(opts.errorRate !== undefined ? { errorRateMax: opts.errorRate } : {}),
           ...(opts.latencyRatio !== undefined ? { p95RatioMax: opts.latencyRatio } : {}),
+          ...(opts.predictionPsi !== undefined ? { predictionPsiMax: opts.predictionPsi } : {}),
+          ...(opts.predictionMinRows !== undefined ? { predictionMinRows: opts.predictionMinRows } : {}),
         },
         onFail: opts.onFail,
         ...(opts.seed !== undefined ? { seed: opts.seed } : {}),

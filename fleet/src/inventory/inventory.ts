@@ -1,19 +1,10 @@
-import { LATENCY_BOUNDS_MS, assignmentFor, type ReportedState, type TelemetryWindow } from '@outpost/protocol';
+import { assignmentFor, type DesiredState, type ReportedState } from '@outpost/protocol';
 import { DEFAULT_OFFLINE_AFTER_MS, deviceOutcome, devicesOf, isOnline } from '../intent/outcome.ts';
 import type { FleetStore } from '../store/fleet-store.ts';
+import type { Health, HealthReader } from './health.ts';
+import { healthReaderFor } from './sqlite-health-reader.ts';
 
-/** How many of a device's latest windows its health figures come from. */
-export const HEALTH_WINDOWS = 20;
-
-export interface Health {
-  windows: number;
-  rows: number;
-  /** Upper bound of the latency bucket holding the median / 95th percentile (ms); null without rows. */
-  latencyP50Ms: number | null;
-  latencyP95Ms: number | null;
-  /** Prediction errors per row. */
-  errorRate: number | null;
-}
+export { HEALTH_WINDOWS, healthOf, type Health } from './health.ts';
 
 export interface DeviceEntry {
   id: string;
@@ -55,51 +46,50 @@ export interface ModelEntry {
   runningOn: string[];
 }
 
-function percentileBound(counts: number[], q: number): number | null {
-  const total = counts.reduce((a, b) => a + b, 0);
-  if (total === 0) return null;
-  let acc = 0;
-  for (let i = 0; i < counts.length; i++) {
-    acc += counts[i] ?? 0;
-    if (acc >= q * total) return LATENCY_BOUNDS_MS[i] ?? Infinity;
-  }
-  return null;
-}
-
-export function healthOf(windows: readonly TelemetryWindow[]): Health {
-  const recent = windows.slice(-HEALTH_WINDOWS);
-  const counts = new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0);
-  let rows = 0;
-  let errors = 0;
-  for (const w of recent) {
-    rows += w.rows;
-    errors += w.errors;
-    w.latency.counts.forEach((c, i) => (counts[i] = (counts[i] ?? 0) + c));
-  }
-  return {
-    windows: recent.length,
-    rows,
-    latencyP50Ms: percentileBound(counts, 0.5),
-    latencyP95Ms: percentileBound(counts, 0.95),
-    errorRate: rows === 0 ? null : errors / rows,
-  };
-}
-
-/** Every device the fleet has heard of, from stored reports, desired states and telemetry (docs/OPERATIONS.md "Inventory"). */
+/**
+ * Every device the fleet has heard of, from stored reports, desired states and telemetry
+ * (docs/OPERATIONS.md "Inventory"). Each device's health comes from `health` (default: the
+ * bounded query on fleet.db, docs/ARCHITECTURE.md "Inventory"); the reports are read once and each
+ * gateway's desired state once, so the list costs about the same per device at 1,000 devices.
+ */
 export function listDevices(
+  store: FleetStore,
+  nowMs: number,
+  offlineAfterMs = DEFAULT_OFFLINE_AFTER_MS,
+  health: HealthReader = healthReaderFor(store),
+): DeviceEntry[] {
+  return withHealth(deviceEntries(store, nowMs, offlineAfterMs), health);
+}
+
+/** Fills in each entry's health (a page of `deviceEntries` after filtering, for the API). */
+export function withHealth(entries: readonly DeviceEntry[], health: HealthReader): DeviceEntry[] {
+  return entries.map((d) => (d.active ? { ...d, health: health.health(d.id, d.active.name) } : d));
+}
+
+/** `listDevices` without health figures (every `health` empty): what filters and pages need. */
+export function deviceEntries(
   store: FleetStore,
   nowMs: number,
   offlineAfterMs = DEFAULT_OFFLINE_AFTER_MS,
 ): DeviceEntry[] {
   const seen = store.lastSeen();
   const reports = store.listReported();
-  const ids = new Set(reports.filter((r) => r.kind === 'device').map((r) => r.source));
-  for (const g of reports.filter((r) => r.kind === 'gateway')) for (const d of devicesOf(store, g.source)) ids.add(d);
+  const once = { listReported: () => reports };
+  const deviceReports = new Map(reports.filter((r) => r.kind === 'device').map((r) => [r.source, r]));
+  const gatewayReports = reports.filter((r) => r.kind === 'gateway');
+  const ids = new Set(deviceReports.keys());
+  for (const g of gatewayReports) for (const d of devicesOf(once, g.source)) ids.add(d);
+  const listedBy = new Map<string, string>();
+  for (const g of gatewayReports) for (const d of g.devices ?? []) if (!listedBy.has(d)) listedBy.set(d, g.source);
+  const desiredOf = new Map<string, DesiredState | undefined>();
+  const desiredFor = (gateway: string): DesiredState | undefined => {
+    if (!desiredOf.has(gateway)) desiredOf.set(gateway, store.getDesired(gateway));
+    return desiredOf.get(gateway);
+  };
   return [...ids].sort().map((id) => {
-    const report = reports.find((r) => r.kind === 'device' && r.source === id);
-    const gateway =
-      report?.gateway ?? reports.find((r) => r.kind === 'gateway' && r.devices?.includes(id))?.source ?? null;
-    const desired = gateway !== null ? store.getDesired(gateway) : undefined;
+    const report = deviceReports.get(id);
+    const gateway = report?.gateway ?? listedBy.get(id) ?? null;
+    const desired = gateway !== null ? desiredFor(gateway) : undefined;
     const a = desired ? assignmentFor(desired, id) : undefined;
     const lastSeen = seen.get(id) ?? null;
     const online = report?.status !== 'offline' && isOnline(lastSeen ?? undefined, nowMs, offlineAfterMs);
@@ -108,7 +98,6 @@ export function listDevices(
       : undefined;
     const active = report?.models.find((m) => m.state === 'active');
     const failed = report?.models.find((m) => m.error !== undefined);
-    const windows = active ? store.telemetryWindows({ model: active.name, device: id }) : [];
     return {
       id,
       gateway,
@@ -122,10 +111,12 @@ export function listDevices(
       reportedStatus: report?.status ?? null,
       revision: report?.revision ?? -1,
       lastError: failed?.error ?? null,
-      health: healthOf(windows),
+      health: NO_HEALTH,
     };
   });
 }
+
+const NO_HEALTH: Health = { windows: 0, rows: 0, latencyP50Ms: null, latencyP95Ms: null, errorRate: null };
 
 export function listGateways(
   store: FleetStore,

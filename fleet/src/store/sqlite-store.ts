@@ -94,6 +94,14 @@ function telemetryWhere(q: TelemetryQuery): { where: string[]; params: (string |
   return { where, params };
 }
 
+/** The open database behind each SQLite store, by its `telemetryWindows` (kept by wrappers that spread the store). */
+const databases = new WeakMap<object, Database.Database>();
+
+/** The open fleet.db of a store made by `openSqliteStore` (or a wrapper spreading one); else undefined. */
+export function sqliteDatabaseOf(store: Pick<FleetStore, 'telemetryWindows'>): Database.Database | undefined {
+  return databases.get(store.telemetryWindows);
+}
+
 /** The default fleet store: one SQLite file (`<dataDir>/fleet.db`), WAL, synchronous=NORMAL. */
 export function openSqliteStore(target: string | FleetDb, options: FleetStoreOptions = {}): FleetStore {
   const bounds = deadLetterBounds(options.deadLetters);
@@ -168,7 +176,7 @@ export function openSqliteStore(target: string | FleetDb, options: FleetStoreOpt
     countDeadLetters: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM dead_letters'),
   };
 
-  return {
+  const store: FleetStore = {
     putArtifact(r) {
       const info = st.putArtifact.run(
         r.artifactId,
@@ -379,4 +387,6 @@ export function openSqliteStore(target: string | FleetDb, options: FleetStoreOpt
       close();
     },
   };
+  databases.set(store.telemetryWindows, db);
+  return store;
 }

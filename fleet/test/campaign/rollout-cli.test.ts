@@ -161,11 +161,18 @@ describe('outpost group, pin and rollout', () => {
       '2,all',
       '--soak',
       '1h',
+      '--prediction-psi',
+      '0.2',
+      '--prediction-min-rows',
+      '50',
       '--no-wait',
       '--data-dir',
       dataDir,
     );
     expect(start.exitCode).toBe(ExitCode.OK);
+    expect(fleet.campaigns.get('housing-v2-1').gates).toMatchObject({ predictionPsiMax: 0.2, predictionMinRows: 50 });
+    const negative = await outpost('rollout', 'start', 'housing', '3', '--prediction-psi', '-1', '--data-dir', dataDir);
+    expect(negative.exitCode).toBe(ExitCode.USAGE);
     await waitFor(() => fleet.campaigns.get('housing-v2-1').state === 'soaking', 'wave 1 soaking');
     const pause = await outpost('rollout', 'pause', 'housing-v2-1', '--reason', 'looks odd', '--data-dir', dataDir);
     expect(pause.stdout).toEqual(['campaign housing-v2-1 is paused']);

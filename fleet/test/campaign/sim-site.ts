@@ -19,8 +19,11 @@ export interface SimSite {
   /** Every (device, version) it was asked to install, in order: what the campaign touched. */
   installs: { device: string; name: string; version: number; rollback: boolean }[];
   active(device: string): RunningModel | undefined;
-  /** Sends one telemetry window per device for its active model (errors per the behaviour of that version). */
-  sendTelemetry(rows?: number): Promise<void>;
+  /**
+   * Sends one telemetry window per device for its active model (errors per the behaviour of that
+   * version); `pred` gives the window's prediction bins (default: the rows split evenly over 2 bins).
+   */
+  sendTelemetry(rows?: number, pred?: (device: string, version: number) => number[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -29,7 +32,7 @@ export interface SimSite {
  * fleet's credential store) relaying the reports of simulated devices. Each device installs what
  * its desired assignment names unless `behaviour` says the version fails its smoke test (reported
  * failed with the device's code, the previous model staying active); `runtime-errors` installs but
- * sends windows whose every row is an error.
+ * sends windows whose every row failed (none served, all counted in `errors`).
  */
 export async function simSite(opts: {
   fleetDataDir: string;
@@ -113,21 +116,25 @@ export async function simSite(opts: {
     transport: t,
     installs,
     active: (d) => active.get(d),
-    async sendTelemetry(rows = 100) {
+    async sendTelemetry(rows = 100, pred) {
       for (const d of opts.devices) {
         const a = active.get(d);
         if (!a) continue;
         const seq = (seqs.get(d) ?? 0) + 1;
         seqs.set(d, seq);
+        // A device counts served rows in `rows` and failed ones in `errors`.
+        const failing = behaviourOf.get(d) === 'runtime-errors';
+        const served = failing ? 0 : rows;
         const w = fixtureWindow(d, seq, {
           model: a.name,
           version: a.version,
           artifactId: a.artifactId,
           gateway: opts.gateway,
-          x: [rows / 4, rows / 4, rows / 4, rows / 4],
+          x: [served / 4, served / 4, served / 4, served / 4],
+          pred: pred?.(d, a.version) ?? [served / 2, served / 2],
         });
-        w.errors = behaviourOf.get(d) === 'runtime-errors' ? rows : 0;
-        w.latency.counts[1] = rows;
+        w.errors = failing ? rows : 0;
+        w.latency.counts[1] = served;
         await t.publish(topics.device(d, 'telemetry'), encode(w), { qos: 1 });
       }
     },

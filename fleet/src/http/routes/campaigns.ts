@@ -26,6 +26,17 @@ const CreateBody = z.strictObject({
       smokeFailuresMax: z.number().int().min(0).optional(),
       errorRateMax: z.number().min(0).optional(),
       p95RatioMax: z.number().positive().optional(),
+      predictionPsiMax: z
+        .number()
+        .min(0)
+        .optional()
+        .describe("highest PSI of the new version's predictions against the manifest's reference"),
+      predictionMinRows: z
+        .number()
+        .int()
+        .min(1)
+        .optional()
+        .describe('rows the prediction-psi gate needs before it judges (default 500; the soak waits for them)'),
       soakMs: z.number().int().min(0).optional(),
     })
     .optional(),

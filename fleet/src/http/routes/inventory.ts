@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { Id } from '@outpost/protocol';
 import { FleetErrorCodes, fleetError } from '../../errors.ts';
 import { DEFAULT_OFFLINE_AFTER_MS } from '../../intent/outcome.ts';
-import { listDevices, listGateways, listModels } from '../../inventory/inventory.ts';
+import { deviceEntries, listGateways, listModels, withHealth } from '../../inventory/inventory.ts';
+import { healthReaderFor } from '../../inventory/sqlite-health-reader.ts';
 import { Device, ErrorReply, Gateway, ModelReply, ModelVersion, PageQuery, page } from '../api-schemas.ts';
 import { paginate } from '../pagination.ts';
 import type { ApiContext } from '../route-kit.ts';
@@ -55,13 +56,15 @@ export function inventoryRoutes(_app: FastifyInstance, ctx: ApiContext): void {
     query: DevicesQuery,
     responses: { 200: { description: 'a page of devices, by id', schema: page(Device) } },
     handler: ({ query }) => {
-      const list = listDevices(ctx.fleet.store, now(), query.offlineAfterMs).filter(
+      // Filters and the page first; health only for the devices on the page.
+      const list = deviceEntries(ctx.fleet.store, now(), query.offlineAfterMs).filter(
         (d) =>
           (query.site === undefined || d.gateway === query.site) &&
           (query.model === undefined || d.active?.name === query.model || d.assigned?.name === query.model) &&
           (query.state === undefined || d.state === query.state),
       );
-      return paginate(list, (d) => d.id, query.limit, query.cursor);
+      const p = paginate(list, (d) => d.id, query.limit, query.cursor);
+      return { ...p, items: withHealth(p.items, healthReaderFor(ctx.fleet.store)) };
     },
   });
   ctx.route({
@@ -73,10 +76,10 @@ export function inventoryRoutes(_app: FastifyInstance, ctx: ApiContext): void {
     query: OneQuery,
     responses: { 200: { description: 'the device', schema: Device }, ...notFound('no such device') },
     handler: ({ params, query }) => {
-      const d = listDevices(ctx.fleet.store, now(), query.offlineAfterMs).find((x) => x.id === params.id);
+      const d = deviceEntries(ctx.fleet.store, now(), query.offlineAfterMs).find((x) => x.id === params.id);
       if (!d)
         throw fleetError(FleetErrorCodes.UNKNOWN_DEVICE, `the fleet knows no device ${params.id}`, { id: params.id });
-      return d;
+      return withHealth([d], healthReaderFor(ctx.fleet.store))[0];
     },
   });
   ctx.route({

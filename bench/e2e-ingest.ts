@@ -1,0 +1,262 @@
+/**
+ * Ingestion end to end: device → gateway → fleet → SQLite. A real fleet (embedded aedes, fleet.db)
+ * and G real gateways (their site brokers, relay and gateway.db outbox), with D enrolled device
+ * clients each publishing K telemetry windows QoS 1 on its gateway and keeping each until its
+ * gateway's receipt (re-sent after 5 s without one), with at most `--in-flight` unreceipted at a
+ * time (a device's outbox draining as receipts come back) — N = D·K windows. Timed: from the first
+ * publish until fleet.db holds all N (windows/s), and until every device holds every receipt.
+ * Then fleet.db is counted by (device, seq): 0 lost, 0 doubled.
+ *
+ * The anchor, in the same run: the same D clients publishing the same N payloads QoS 1 to a bare
+ * embedded broker with one QoS 1 subscriber that only counts them (raw aedes pub/sub).
+ *
+ *   npx tsx bench/e2e-ingest.ts [--devices 50] [--windows 40] [--gateways 2] [--in-flight 20] [--runs 3]
+ *
+ * Everything runs in this one process, as the fleet's own tests do; the device clients are the
+ * soak bench's stand-in (real MQTT clients with their own credentials, no model execution).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  LATENCY_BOUNDS_MS,
+  Receipt,
+  decode,
+  encode,
+  generateSigningKeyPair,
+  topics,
+  type TelemetryWindow,
+  type Transport,
+} from '@outpost/protocol';
+import { createMqttTransport, ensureEnrolled, issueCredentials } from '@outpost/protocol/node';
+import { startEmbeddedBroker } from '@outpost/protocol/broker';
+import { FLEET_DB_FILE, openSqliteStore, startFleet } from '@outpost/fleet';
+import { openGatewayCredentials, startGateway, type Gateway } from '@outpost/gateway';
+import { median, percentile } from './lib/table.ts';
+
+const arg = (name: string, d: number): number => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : d;
+};
+const DEVICES = arg('--devices', 50);
+const K = arg('--windows', 40);
+const GATEWAYS = arg('--gateways', 2);
+const RUNS = arg('--runs', 3);
+const IN_FLIGHT = arg('--in-flight', 20);
+const N = DEVICES * K;
+const RESEND_MS = 5000;
+
+function windowOf(device: string, seq: number): TelemetryWindow {
+  const bins = (k: number): number[] => Array.from({ length: k }, (_v, i) => (seq + i) % 7);
+  return {
+    device,
+    seq,
+    model: 'housing',
+    version: 1,
+    artifactId: 'a'.repeat(64),
+    windowStart: '2026-01-01T00:00:00.000Z',
+    windowEnd: '2026-01-01T00:00:10.000Z',
+    rows: 100,
+    features: Object.fromEntries(
+      ['f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7', 'f8'].map((f) => [
+        f,
+        { kind: 'numeric' as const, bins: bins(10), missing: 0, outOfRange: 0 },
+      ]),
+    ),
+    predictions: { bins: bins(10), min: 1, max: 2, sum: 150 },
+    latency: { counts: bins(LATENCY_BOUNDS_MS.length + 1), maxMs: 1.5 },
+    errors: 0,
+  };
+}
+
+const ids = Array.from({ length: DEVICES }, (_v, i) => `e2e-${String(i + 1).padStart(4, '0')}`);
+const payloads = new Map(ids.map((id) => [id, Array.from({ length: K }, (_v, s) => encode(windowOf(id, s + 1)))]));
+
+async function until(cond: () => boolean, timeoutMs = 600_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+/** The anchor: the same clients and payloads, a bare broker, one counting QoS 1 subscriber. */
+async function rawRun(run: number): Promise<number> {
+  const broker = await startEmbeddedBroker({ port: 0 });
+  const sub = createMqttTransport({ url: broker.url, clientId: `raw-sub-${run}`, clean: true });
+  let got = 0;
+  await sub.route(topics.all('devices', 'telemetry'), () => {
+    got++;
+  });
+  await sub.start();
+  const clients = ids.map((id) => createMqttTransport({ url: broker.url, clientId: `dev-${id}`, clean: true }));
+  await Promise.all(clients.map((c) => c.start()));
+  const t0 = performance.now();
+  await Promise.all(
+    clients.map((c, i) => {
+      const id = ids[i] as string;
+      return Promise.all((payloads.get(id) ?? []).map((p) => c.publish(topics.device(id, 'telemetry'), p, { qos: 1 })));
+    }),
+  );
+  await until(() => got >= N);
+  const s = (performance.now() - t0) / 1000;
+  await Promise.all(clients.map((c) => c.close()));
+  await sub.close();
+  await broker.close();
+  return s;
+}
+
+interface E2e {
+  storedS: number;
+  receiptedS: number;
+  stored: number;
+  distinct: number;
+  lost: number;
+  duplicatesIgnored: number;
+  resent: number;
+}
+
+async function e2eRun(root: string, run: number): Promise<E2e> {
+  const keys = generateSigningKeyPair();
+  const fleetDir = join(root, `fleet-${run}`);
+  const fleet = await startFleet({ dataDir: fleetDir, port: 0, enrollPort: 0, publicKeyPem: keys.publicKeyPem });
+  const gateways: Gateway[] = [];
+  const devices: { id: string; t: Transport; outbox: Map<number, number>; next: number }[] = [];
+  let resent = 0;
+  let started = false;
+  try {
+    const passwords = new Map<string, string>();
+    for (let g = 0; g < GATEWAYS; g++) {
+      const id = `site-${g + 1}`;
+      const dataDir = join(root, `gw-${run}-${g + 1}`);
+      await ensureEnrolled({
+        id,
+        dataDir,
+        enrollUrl: fleet.enrollUrl as string,
+        createToken: (x) => fleet.createEnrollToken(x),
+      });
+      // Device credentials straight into the gateway's store, as bench/soak.ts does.
+      const creds = openGatewayCredentials(dataDir);
+      for (let i = g; i < DEVICES; i += GATEWAYS) {
+        const d = ids[i] as string;
+        passwords.set(d, issueCredentials(creds, d, Date.now()).password);
+      }
+      creds.close();
+      gateways.push(
+        await startGateway({
+          id,
+          dataDir,
+          upstreamUrl: fleet.brokerUrl,
+          localPort: 0,
+          publicKeyPem: keys.publicKeyPem,
+          fleetKeyPem: fleet.intentPublicKeyPem,
+          reconnectPeriodMs: 200,
+        }),
+      );
+    }
+    for (const [i, id] of ids.entries()) {
+      const t = createMqttTransport({
+        url: (gateways[i % GATEWAYS] as Gateway).localUrl,
+        clientId: `dev-${id}`,
+        username: id,
+        password: passwords.get(id) as string,
+      });
+      const dev = { id, t, outbox: new Map<number, number>(), next: 1 };
+      await t.route(topics.device(id, 'acks'), (_topic, payload) => {
+        for (const item of decode(Receipt, payload, 'receipt').items)
+          if (item.kind === 'telemetry' && item.device === id) dev.outbox.delete(item.seq);
+        topUp(dev);
+      });
+      await t.start();
+      devices.push(dev);
+    }
+    function topUp(d: (typeof devices)[number]): void {
+      if (!started) return;
+      while (d.outbox.size < IN_FLIGHT && d.next <= K) publish(d, d.next++);
+    }
+    const publish = (d: (typeof devices)[number], seq: number): void => {
+      d.outbox.set(seq, Date.now() + RESEND_MS);
+      const p = payloads.get(d.id)?.[seq - 1] as Buffer;
+      d.t.publish(topics.device(d.id, 'telemetry'), p, { qos: 1 }).catch(() => undefined);
+    };
+    const resend = setInterval(() => {
+      const now = Date.now();
+      for (const d of devices)
+        for (const [seq, due] of d.outbox)
+          if (due <= now) {
+            resent++;
+            publish(d, seq);
+          }
+    }, 500);
+    const t0 = performance.now();
+    started = true;
+    for (const d of devices) topUp(d);
+    let storedS = 0;
+    await until(() => {
+      if (storedS === 0 && fleet.stats().telemetryStored >= N) storedS = (performance.now() - t0) / 1000;
+      return storedS > 0 && devices.every((d) => d.outbox.size === 0 && d.next > K);
+    });
+    const receiptedS = (performance.now() - t0) / 1000;
+    clearInterval(resend);
+    const duplicatesIgnored = fleet.stats().telemetryDuplicates;
+    for (const d of devices) await d.t.close();
+    for (const g of gateways) await g.close();
+    await fleet.close();
+    const store = openSqliteStore(join(fleetDir, FLEET_DB_FILE));
+    let stored = 0;
+    let distinct = 0;
+    let lost = 0;
+    for (const id of ids) {
+      const seqs = store.telemetryWindows({ model: 'housing', device: id }).map((w) => w.seq);
+      const unique = new Set(seqs);
+      stored += seqs.length;
+      distinct += unique.size;
+      for (let s = 1; s <= K; s++) if (!unique.has(s)) lost++;
+    }
+    store.close();
+    return { storedS, receiptedS, stored, distinct, lost, duplicatesIgnored, resent };
+  } catch (err) {
+    for (const d of devices) await d.t.close().catch(() => undefined);
+    for (const g of gateways) await g.close().catch(() => undefined);
+    await fleet.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+const root = mkdtempSync(join(tmpdir(), 'outpost-e2e-ingest-'));
+try {
+  const raw: number[] = [];
+  const e2e: E2e[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    raw.push(await rawRun(run));
+    e2e.push(await e2eRun(root, run));
+  }
+  const stored = e2e.map((r) => r.storedS);
+  const receipted = e2e.map((r) => r.receiptedS);
+  const rate = (s: number): string => (N / s).toFixed(0).padStart(10);
+  console.log(
+    `ingestion end to end: ${DEVICES} devices × ${K} windows = ${N} through ${GATEWAYS} gateway(s), ≤ ${IN_FLIGHT} in flight per device, ${RUNS} runs; load ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log('side                                       median s   p95 s   windows/s   ×raw rate');
+  const line = (name: string, t: number[]): void =>
+    console.log(
+      `${name.padEnd(42)}${median(t).toFixed(3).padStart(9)}${percentile(t, 95).toFixed(3).padStart(8)}${rate(median(t))}${(median(raw) / median(t)).toFixed(2).padStart(10)}`,
+    );
+  line('anchor: raw aedes QoS 1 pub/sub', raw);
+  line('device → gateway → fleet.db (stored)', stored);
+  line('… and every receipt back at its device', receipted);
+  const lost = e2e.reduce((a, r) => a + r.lost, 0);
+  const doubled = e2e.reduce((a, r) => a + (r.stored - r.distinct), 0);
+  console.log(
+    `per run: stored ${e2e.map((r) => r.stored).join('/')} of ${N}; lost ${lost}, doubled ${doubled} (by (device, seq) in fleet.db); redeliveries ignored by the fleet ${e2e
+      .map((r) => r.duplicatesIgnored)
+      .join('/')}; device re-sends ${e2e.map((r) => r.resent).join('/')}`,
+  );
+  const ratio = median(raw) / median(stored);
+  console.log(`target ≥ 0.5× raw: ${ratio >= 0.5 ? 'met' : 'NOT met'} (${ratio.toFixed(2)}×)`);
+  if (lost > 0 || doubled > 0) process.exitCode = 1;
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}
