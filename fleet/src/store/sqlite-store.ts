@@ -95,10 +95,10 @@ function telemetryWhere(q: TelemetryQuery): { where: string[]; params: (string |
 }
 
 /** The open database behind each SQLite store, by its `telemetryWindows` (kept by wrappers that spread the store). */
-const databases = new WeakMap<object, Database.Database>();
+const databases = new WeakMap<object, FleetDb>();
 
 /** The open fleet.db of a store made by `openSqliteStore` (or a wrapper spreading one); else undefined. */
-export function sqliteDatabaseOf(store: Pick<FleetStore, 'telemetryWindows'>): Database.Database | undefined {
+export function sqliteDatabaseOf(store: Pick<FleetStore, 'telemetryWindows'>): FleetDb | undefined {
   return databases.get(store.telemetryWindows);
 }
 
