@@ -30,6 +30,15 @@ describe('operator API over HTTP', () => {
       expect(((await res.json()) as { status: string }).status).toBe('ok');
     });
 
+    it('tells a token its own name and role (GET /api/v1/me), and no one without a token', async () => {
+      for (const role of ['viewer', 'operator', 'admin'] as const) {
+        const me = (await (await f.call('/api/v1/me', { role })).json()) as { name: string; role: string };
+        expect(me.role).toBe(role);
+        expect(me.name).toContain(role);
+      }
+      expect((await f.call('/api/v1/me', { role: null })).status).toBe(401);
+    });
+
     it('refuses a request without a token, with an unknown one, or a malformed header: 401', async () => {
       expect(await failure(await f.call('/api/v1/devices', { role: null }))).toMatchObject({
         status: 401,

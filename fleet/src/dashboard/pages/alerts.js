@@ -1,5 +1,6 @@
 // The alerts page: firing, acknowledged and resolved alerts (GET /api/v1/alerts), newest first,
-// with an Acknowledge button on firing ones (POST …/acknowledge; operator tokens and above).
+// with an Acknowledge button on firing ones for operator and admin tokens (POST …/acknowledge;
+// GET /api/v1/me says which role the page's token has).
 import { api, post } from '../api.js';
 import { h, stat, table } from '../dom.js';
 import { pickerForm, statusCell } from './common.js';
@@ -13,7 +14,8 @@ export async function alertsPage(params) {
   const states = STATES[filter] ?? filter;
   const root = h('div', {}, h('h2', {}, 'Alerts'));
   root.append(pickerForm('alerts', [{ name: 'state', label: 'Show', options: FILTERS, value: filter }]));
-  const [page, counts] = await Promise.all([
+  const [me, page, counts] = await Promise.all([
+    api('/api/v1/me'),
     api(`/api/v1/alerts?limit=200${states ? `&state=${states}` : ''}`),
     Promise.all(['firing', 'acknowledged', 'resolved'].map((s) => api(`/api/v1/alerts?limit=1000&state=${s}`))),
   ]);
@@ -51,7 +53,7 @@ export async function alertsPage(params) {
         `${a.model} v${a.version}`,
         a.subject ?? '-',
         a.summary,
-        a.state === 'firing' ? ack(a) : a.acknowledgedBy ? `by ${a.acknowledgedBy}` : '',
+        a.state === 'firing' && me.role !== 'viewer' ? ack(a) : a.acknowledgedBy ? `by ${a.acknowledgedBy}` : '',
       ]),
       { 'data-table': 'alerts' },
     ),

@@ -11,6 +11,14 @@ export function tokenRoutes(_app: FastifyInstance, ctx: ApiContext): void {
   const at = (): string => new Date(ctx.clock.now()).toISOString();
   ctx.route({
     method: 'get',
+    path: '/api/v1/me',
+    summary: 'the token this request carries: its name and role (what the dashboard offers depends on it)',
+    role: 'viewer',
+    responses: { 200: { description: 'the caller', schema: TokenInfo } },
+    handler: ({ operator }) => operator,
+  });
+  ctx.route({
+    method: 'get',
     path: '/api/v1/tokens',
     summary: 'operator tokens (never their secrets)',
     role: 'admin',
