@@ -89,8 +89,9 @@ function subjectOf(entry: OutboxEntry): ReceiptSubject {
 
 /**
  * Device → fleet relay with store-and-forward and application-level receipts (docs/ARCHITECTURE.md
- * "Telemetry"). Inbound: a valid window is written to the outbox (deduplicated by (device, seq))
- * and only then receipted to its device on `devices/<id>/acks`; a write that fails is not
+ * "Telemetry"). Inbound: a valid window is written to the outbox (deduplicated by (device, seq)),
+ * a label likewise (deduplicated by (device, predictionId)), and only then receipted to its device
+ * on `devices/<id>/acks`; a write that fails is not
  * receipted (the device keeps the window and sends it again) and the relay reports `degraded`.
  * Outbound: queued messages go upstream oldest first, at most `maxInFlight` unreceipted at a time;
  * an entry is deleted only when the fleet's receipt on `gateways/<id>/acks` names it — never on the
@@ -277,8 +278,21 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       } else {
         const l = decode(LabelMessage, payload, 'label');
         if (l.device !== deviceId) throw mismatch(l.device);
-        write = () => store.enqueue(upTopic, encode({ ...l, gateway: options.gatewayId }), false, now);
-        after = () => undefined;
+        const stamped = encode({ ...l, gateway: options.gatewayId });
+        const key = receiptKey({ kind: 'label', device: deviceId, predictionId: l.predictionId });
+        let isNew = false;
+        // Queued once per (device, predictionId): a label the device sends again is not relayed twice.
+        write = () => {
+          isNew = store.enqueueOnce(key, upTopic, stamped, now);
+        };
+        // Receipted only once the label is durable here: the device may then mark it forwarded.
+        after = () =>
+          receipts.add(topics.device(deviceId, 'acks'), {
+            kind: 'label',
+            device: deviceId,
+            predictionId: l.predictionId,
+            outcome: isNew ? 'stored' : 'duplicate',
+          });
       }
     } catch (err) {
       rejected++;
