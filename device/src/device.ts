@@ -36,6 +36,7 @@ import { TelemetryPublisher } from './telemetry/publisher.ts';
 import { Shadow } from './shadow/shadow.ts';
 import { Updater, runningOf, type UpdaterOptions } from './updater.ts';
 import { ReceiptDispatcher } from './upstream/receipts.ts';
+import { ReviewUpload } from './review-upload.ts';
 
 export interface DeviceOptions {
   id: string;
@@ -62,6 +63,11 @@ export interface DeviceOptions {
   predictionLog?: PredictionLog;
   /** Classification predictions with a top-probability margin under this go to review (default 0.2). */
   reviewMargin?: number;
+  /**
+   * Forward predictions flagged for review upstream with their inputs (default true;
+   * docs/DEVICE.md "What leaves the device"): the only raw rows that leave a device.
+   */
+  reviewUpload?: boolean;
   /** First re-send of a label (or review item) the gateway has not receipted (default 5 s, doubling up to 60 s). */
   uploadResendMs?: number;
   /**
@@ -199,6 +205,18 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
     logger: log,
     ...(opts.uploadResendMs !== undefined ? { resendMs: opts.uploadResendMs } : {}),
   });
+  const reviewUpload =
+    opts.reviewUpload === false
+      ? undefined
+      : new ReviewUpload({
+          deviceId: id,
+          log: predictionLog,
+          transport,
+          receipts,
+          clock,
+          logger: log,
+          ...(opts.uploadResendMs !== undefined ? { resendMs: opts.uploadResendMs } : {}),
+        });
   const reporter = new Reporter(id, transport, clock, log, current ? [runningOf(current)] : []);
 
   const fetcher = await createArtifactFetcher({
@@ -359,6 +377,7 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
       await shadow.idle();
       await telemetry.close();
       labels.close();
+      reviewUpload?.close();
       await transport.close();
       await shadow.close();
       recorder.close();

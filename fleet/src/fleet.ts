@@ -32,6 +32,8 @@ import { openSqliteTokenStore } from './tokens/sqlite-token-store.ts';
 import { createMonitor } from './monitor/monitor.ts';
 import { loadMonitorSettings } from './monitor/settings.ts';
 import { openSqliteMonitorStore } from './monitor/sqlite-monitor-store.ts';
+import { createReviewQueue } from './review/review-queue.ts';
+import { openSqliteReviewStore } from './review/sqlite-review-store.ts';
 import { createCampaignEngine, type CampaignEngine } from './campaign/engine.ts';
 import { pauseCampaignsOnAlert } from './campaign/alert-pause.ts';
 import { openSqliteCampaignStore } from './campaign/sqlite-campaign-store.ts';
@@ -151,6 +153,15 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       },
     });
     closers.push(() => monitor.stop());
+    const reviews = openSqliteReviewStore(join(opts.dataDir, FLEET_DB_FILE), opts.review ?? {});
+    closers.push(() => reviews.close());
+    const review = createReviewQueue({
+      reviews,
+      monitorStore,
+      store,
+      clock,
+      onEvent: (type, item) => hub.publish({ type, data: { ...item } }),
+    });
     const counters = newCounters();
     const served: Record<string, number> = {};
     // Receipts tell each gateway what is durably stored, so it may delete it from its outbox.
@@ -165,6 +176,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       labelSink: (label) => {
         monitor.recordLabel(label);
       },
+      reviewSink: (item) => review.add(item),
     };
     await routeIngestion(transport, ctx);
     await serveArtifacts({
@@ -234,6 +246,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       drift: (model, o = {}) =>
         modelDrift(store, model, { ...o, ...(opts.driftThresholds ? { thresholds: opts.driftThresholds } : {}) }),
       monitor,
+      review,
       campaigns,
       groups,
       stats: () => ({

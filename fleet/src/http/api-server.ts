@@ -21,6 +21,7 @@ import { intentRoutes } from './routes/intent.ts';
 import { inventoryRoutes } from './routes/inventory.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
 import { tokenRoutes } from './routes/tokens.ts';
+import { reviewRoutes } from './routes/review.ts';
 
 /** Largest request body the operator API reads. */
 export const API_BODY_LIMIT = 256 * 1024;
@@ -115,6 +116,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   driftRoutes(app, ctx);
   tokenRoutes(app, ctx);
   campaignRoutes(app, ctx);
+  reviewRoutes(app, ctx);
   eventRoutes(app, ctx, o.events ?? {});
   for (const m of o.routes ?? []) m(app, ctx);
   ctx.route({
