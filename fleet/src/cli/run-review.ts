@@ -60,7 +60,7 @@ export async function runReviewList(opts: ReviewListOptions, ctx: CommandContext
           i.state,
           cell(i.label),
           Object.entries(i.inputs)
-            .map(([k, v]) => `${k}=${cell(v)}`)
+            .map(([k, v]) => `${k}=${v === null ? '(missing)' : cell(v)}`)
             .join(' '),
         ]),
       ],
