@@ -35,6 +35,8 @@ import { StateFile } from './store/state-file.ts';
 import { TelemetryPublisher } from './telemetry/publisher.ts';
 import { Shadow } from './shadow/shadow.ts';
 import { Updater, runningOf, type UpdaterOptions } from './updater.ts';
+import { ReceiptDispatcher } from './upstream/receipts.ts';
+import { ReviewUpload } from './review-upload.ts';
 
 export interface DeviceOptions {
   id: string;
@@ -61,6 +63,13 @@ export interface DeviceOptions {
   predictionLog?: PredictionLog;
   /** Classification predictions with a top-probability margin under this go to review (default 0.2). */
   reviewMargin?: number;
+  /**
+   * Forward predictions flagged for review upstream with their inputs (default true;
+   * docs/DEVICE.md "What leaves the device"): the only raw rows that leave a device.
+   */
+  reviewUpload?: boolean;
+  /** First re-send of a label (or review item) the gateway has not receipted (default 5 s, doubling up to 60 s). */
+  uploadResendMs?: number;
   /**
    * The device's credentials on its gateway's broker. Default: `<dataDir>/credentials.json`, written
    * by `outpost enroll`; with neither, it connects without credentials (a gateway refuses it).
@@ -157,11 +166,14 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
     // The gateway (and through it the fleet) learns at once that this device went away.
     will: offlineWill('device', id, clock.now()),
   });
+  // One subscriber to the device's acks topic: receipts go to telemetry, labels and review uploads by kind.
+  const receipts = new ReceiptDispatcher(id, transport, log);
   const telemetry = new TelemetryPublisher({
     deviceId: id,
     dataDir: opts.dataDir,
     state,
     transport,
+    receipts,
     clock,
     logger: log,
     windowRows: opts.windowRows,
@@ -183,7 +195,28 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
     logger: log,
     ...(opts.reviewMargin !== undefined ? { reviewMargin: opts.reviewMargin } : {}),
   });
-  const labels = new LabelDesk({ deviceId: id, log: predictionLog, recorder, transport, clock, logger: log });
+  const labels = new LabelDesk({
+    deviceId: id,
+    log: predictionLog,
+    recorder,
+    transport,
+    receipts,
+    clock,
+    logger: log,
+    ...(opts.uploadResendMs !== undefined ? { resendMs: opts.uploadResendMs } : {}),
+  });
+  const reviewUpload =
+    opts.reviewUpload === false
+      ? undefined
+      : new ReviewUpload({
+          deviceId: id,
+          log: predictionLog,
+          transport,
+          receipts,
+          clock,
+          logger: log,
+          ...(opts.uploadResendMs !== undefined ? { resendMs: opts.uploadResendMs } : {}),
+        });
   const reporter = new Reporter(id, transport, clock, log, current ? [runningOf(current)] : []);
 
   const fetcher = await createArtifactFetcher({
@@ -343,6 +376,8 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
       await updater.stop();
       await shadow.idle();
       await telemetry.close();
+      labels.close();
+      reviewUpload?.close();
       await transport.close();
       await shadow.close();
       recorder.close();

@@ -1,29 +1,71 @@
-import { LabelMessage, encode, errorMessage, topics, type Clock, type Logger, type Transport } from '@outpost/protocol';
+import { LabelMessage, encode, topics, type Clock, type Logger, type Transport } from '@outpost/protocol';
 import { DeviceErrorCodes, deviceError } from './errors.ts';
 import type { PredictionRecorder } from './prediction-recorder.ts';
-import type { PredictionLog } from './store/prediction-log.ts';
+import type { LoggedPrediction, PredictionLog } from './store/prediction-log.ts';
+import type { ReceiptDispatcher } from './upstream/receipts.ts';
+import { ReceiptedUploader } from './upstream/uploader.ts';
 
 export interface LabelDeskOptions {
   deviceId: string;
   log: PredictionLog;
   recorder: PredictionRecorder;
   transport: Transport;
+  /** The device's one subscriber to its `acks` topic: label receipts arrive through it. */
+  receipts: ReceiptDispatcher;
   clock: Clock;
   logger: Logger;
+  /** First re-send of an unreceipted label (default 5 s, doubling up to 60 s). */
+  resendMs?: number;
+}
+
+/** The label message for a labelled prediction: what the log holds about it, so the fleet can score the model. */
+export function labelMessageOf(deviceId: string, p: LoggedPrediction, now: number): LabelMessage {
+  return {
+    device: deviceId,
+    predictionId: p.id,
+    label: p.label as number | string,
+    at: new Date(p.labelledAt ?? now).toISOString(),
+    // What was predicted, so the fleet can score the model without raw rows.
+    prediction: {
+      value: p.prediction,
+      model: p.model,
+      version: p.version,
+      at: new Date(p.at).toISOString(),
+      confidence: p.confidence,
+    },
+  };
 }
 
 /**
  * Ground truth on the device (docs/DEVICE.md "Prediction log, labels and review"): `POST /label`
  * attaches a label to a logged prediction by id, and the label goes upstream on the device's
  * `labels` topic with what the log holds about the prediction (its gateway relays it to the fleet,
- * which joins the two to score the model, docs/MONITORING.md "Performance"). Labels not yet
- * handed over are sent again on every reconnect.
+ * which joins the two to score the model, docs/MONITORING.md "Performance").
+ *
+ * The prediction log's label columns are the outbox: a label stays "unforwarded" — through the
+ * broker's PUBACK, through restarts — until the gateway's receipt `{kind:'label', device,
+ * predictionId}` says the gateway wrote it to its own outbox (docs/ARCHITECTURE.md "Telemetry").
+ * Unreceipted labels are sent again after a back-off and on every reconnect.
  */
 export class LabelDesk {
-  private sending = false;
+  private readonly uploader: ReceiptedUploader;
 
   constructor(private readonly o: LabelDeskOptions) {
-    o.transport.on('connect', () => void this.forward());
+    this.uploader = new ReceiptedUploader({
+      name: 'labels',
+      topic: topics.device(o.deviceId, 'labels'),
+      transport: o.transport,
+      clock: o.clock,
+      logger: o.logger.child({ component: 'labels' }),
+      pending: (limit) =>
+        o.log.unforwardedLabels(limit).map((p) => ({
+          key: p.id,
+          payload: encode(labelMessageOf(o.deviceId, p, o.clock.now())),
+        })),
+      delivered: (ids) => o.log.markLabelsForwarded(ids),
+      ...(o.resendMs !== undefined ? { resendMs: o.resendMs } : {}),
+    });
+    o.receipts.on('label', (item) => this.uploader.receipted(item.predictionId));
   }
 
   /** Throws PREDICTION_UNKNOWN (404) or LABEL_CONFLICT (409); resolves with what happened. */
@@ -40,41 +82,21 @@ export class LabelDesk {
         `prediction ${predictionId} already has a different label; the first label stands`,
         { details: { predictionId, label: this.o.log.get(predictionId)?.label } },
       );
-    if (outcome === 'labelled') void this.forward();
+    if (outcome === 'labelled') this.forward();
     return outcome;
   }
 
-  /** Publishes every label not yet handed upstream (QoS 1), oldest first. */
-  async forward(): Promise<void> {
-    if (this.sending || !this.o.transport.connected) return;
-    this.sending = true;
-    try {
-      for (;;) {
-        const batch = this.o.log.unforwardedLabels(100);
-        if (batch.length === 0) return;
-        for (const p of batch) {
-          const message: LabelMessage = {
-            device: this.o.deviceId,
-            predictionId: p.id,
-            label: p.label as number | string,
-            at: new Date(p.labelledAt ?? this.o.clock.now()).toISOString(),
-            // What was predicted, so the fleet can score the model without raw rows.
-            prediction: {
-              value: p.prediction,
-              model: p.model,
-              version: p.version,
-              at: new Date(p.at).toISOString(),
-              confidence: p.confidence,
-            },
-          };
-          await this.o.transport.publish(topics.device(this.o.deviceId, 'labels'), encode(message), { qos: 1 });
-          this.o.log.markLabelsForwarded([p.id]);
-        }
-      }
-    } catch (err) {
-      this.o.logger.warn({ err: errorMessage(err) }, 'label not forwarded; kept for the next connection');
-    } finally {
-      this.sending = false;
-    }
+  /** Sends labels not yet receipted (also done on every connect and after each receipt). */
+  forward(): void {
+    this.uploader.kick();
+  }
+
+  /** Labels sent and waiting for the gateway's receipt. */
+  get unreceipted(): number {
+    return this.uploader.unreceipted;
+  }
+
+  close(): void {
+    this.uploader.close();
   }
 }

@@ -51,6 +51,7 @@ export class PredictionRecorder {
         prediction: predictions[i] as number,
         confidence: confidence[i] ?? null,
         review: review[i] ?? false,
+        ...(review[i] ? { reviewReason: manifest.task === 'regression' ? 'out-of-range' : 'low-margin' } : {}),
       });
     if (this.buffer.length >= (this.o.maxBuffered ?? 1000)) this.flush();
   }

@@ -70,6 +70,20 @@ export function definePredictionLogContract(
       log.close();
     });
 
+    it('lists flagged, unlabelled predictions not yet handed upstream for review, oldest first, until marked', () => {
+      const log = open();
+      log.append([1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => entry(i, i % 3 === 0 ? { reviewReason: 'low-margin' } : {})));
+      expect(log.unforwardedReviews(10).map((p) => p.id)).toEqual(['p-3', 'p-6', 'p-9']);
+      expect(log.get('p-3')?.reviewReason).toBe('low-margin');
+      // A prediction labelled on the device needs no review upstream.
+      log.label('p-6', 0, T0);
+      log.markReviewsForwarded(['p-3']);
+      expect(log.unforwardedReviews(10).map((p) => p.id)).toEqual(['p-9']);
+      expect(log.unforwardedReviews(0)).toEqual([]);
+      expect(log.get('p-3')?.reviewForwarded).toBe(true);
+      log.close();
+    });
+
     it('prunes by age and by count, oldest first', () => {
       const log = open({ maxRows: 5, maxAgeMs: 60_000 });
       log.append(Array.from({ length: 10 }, (_, i) => entry(i)));

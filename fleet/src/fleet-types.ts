@@ -17,6 +17,8 @@ import type { CampaignEngine } from './campaign/engine.ts';
 import type { PauseOnAlert } from './campaign/alert-pause.ts';
 import type { CampaignEvent } from './campaign/campaigns.ts';
 import type { GroupStore } from './groups/group-store.ts';
+import type { ReviewQueue } from './review/review-queue.ts';
+import type { ReviewBounds } from './review/review-store.ts';
 
 export interface FleetOptions {
   dataDir: string;
@@ -68,6 +70,8 @@ export interface FleetOptions {
   presenceIntervalMs?: number;
   /** Monitoring settings (docs/MONITORING.md "Settings"); default `<dataDir>/monitor.json` when it exists. */
   monitor?: MonitorSettings;
+  /** Bounds of the review queue (default 10,000 items; docs/MONITORING.md "Review queue"). */
+  review?: ReviewBounds;
   /** How often alert rules are evaluated (default 60 s; 0: only on `fleet.monitor.evaluate()`). */
   alertEveryMs?: number;
   /** Told of every alert change (firing, acknowledged, resolved): the seam a campaign engine pauses rollouts with. */
@@ -135,6 +139,8 @@ export interface Fleet {
   drift(model: string, opts?: { version?: number; device?: string; since?: string; until?: string }): DriftReport;
   /** Drift over time, data quality, performance, labels and alerts (docs/MONITORING.md). */
   monitor: Monitor;
+  /** Low-confidence predictions forwarded by devices, labelled by reviewers (docs/MONITORING.md "Review queue"). */
+  review: ReviewQueue;
   /** Rollout campaigns: create, status, pause (also the hook for monitoring alerts), resume, abort (docs/ARCHITECTURE.md "Campaigns"). */
   campaigns: CampaignEngine;
   /** Groups of devices and version pins (docs/OPERATIONS.md "Groups and pinning"). */

@@ -33,6 +33,8 @@ import { openSqliteTokenStore } from './tokens/sqlite-token-store.ts';
 import { createMonitor } from './monitor/monitor.ts';
 import { loadMonitorSettings } from './monitor/settings.ts';
 import { openSqliteMonitorStore } from './monitor/sqlite-monitor-store.ts';
+import { createReviewQueue } from './review/review-queue.ts';
+import { openSqliteReviewStore } from './review/sqlite-review-store.ts';
 import { createCampaignEngine, type CampaignEngine } from './campaign/engine.ts';
 import { pauseCampaignsOnAlert } from './campaign/alert-pause.ts';
 import { openSqliteCampaignStore } from './campaign/sqlite-campaign-store.ts';
@@ -156,6 +158,15 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       },
     });
     closers.push(() => monitor.stop());
+    const reviews = openSqliteReviewStore(db, opts.review ?? {});
+    closers.push(() => reviews.close());
+    const review = createReviewQueue({
+      reviews,
+      monitorStore,
+      store,
+      clock,
+      onEvent: (type, item) => hub.publish({ type, data: { ...item } }),
+    });
     const counters = newCounters();
     const served: Record<string, number> = {};
     // Receipts tell each gateway what is durably stored, so it may delete it from its outbox.
@@ -170,6 +181,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       labelSink: (label) => {
         monitor.recordLabel(label);
       },
+      reviewSink: (item) => review.add(item),
     };
     await routeIngestion(transport, ctx);
     await serveArtifacts({
@@ -239,6 +251,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       drift: (model, o = {}) =>
         modelDrift(store, model, { ...o, ...(opts.driftThresholds ? { thresholds: opts.driftThresholds } : {}) }),
       monitor,
+      review,
       campaigns,
       groups,
       stats: () => ({

@@ -7,6 +7,9 @@
 export { startFleet, FLEET_DB_FILE, type Fleet, type FleetOptions, type FleetStats } from './fleet.ts';
 export { FleetErrorCodes, ApiErrorCodes, type FleetErrorCode, type ApiErrorCode } from './errors.ts';
 export { MonitorErrorCodes, type MonitorErrorCode } from './monitor/errors.ts';
+export { ReviewErrorCodes, type ReviewErrorCode } from './review/errors.ts';
+export type { ReviewQueue } from './review/review-queue.ts';
+export type { StoredReviewItem, ReviewState, ReviewQuery } from './review/review-store.ts';
 // The operator API's seams: route modules of other parts, and the events they publish.
 export type { RouteModule } from './http/api-server.ts';
 export type { ApiContext, RouteSpec } from './http/route-kit.ts';

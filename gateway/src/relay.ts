@@ -3,6 +3,7 @@ import {
   OutpostError,
   Receipt,
   ReportedState,
+  ReviewItem,
   TelemetryWindow,
   createReceiptBatcher,
   decode,
@@ -68,7 +69,7 @@ export interface Relay {
   stop(): void;
 }
 
-type Leaf = 'telemetry' | 'reported' | 'labels';
+type Leaf = 'telemetry' | 'reported' | 'labels' | 'review';
 
 interface InFlight {
   entry: OutboxEntry;
@@ -83,14 +84,17 @@ function subjectOf(entry: OutboxEntry): ReceiptSubject {
   const body = JSON.parse(entry.payload.toString('utf8')) as Record<string, unknown>;
   if (leaf === 'telemetry') return { kind: 'telemetry', device: String(body.device), seq: Number(body.seq) };
   if (leaf === 'labels') return { kind: 'label', device: String(body.device), predictionId: String(body.predictionId) };
+  if (leaf === 'review')
+    return { kind: 'review', device: String(body.device), predictionId: String(body.predictionId) };
   if (leaf === 'reported') return { kind: 'reported', source: String(body.source), at: String(body.at) };
   throw new OutpostError(ErrorCodes.TOPIC_INVALID, `no receipt is defined for ${entry.topic}`);
 }
 
 /**
  * Device → fleet relay with store-and-forward and application-level receipts (docs/ARCHITECTURE.md
- * "Telemetry"). Inbound: a valid window is written to the outbox (deduplicated by (device, seq))
- * and only then receipted to its device on `devices/<id>/acks`; a write that fails is not
+ * "Telemetry"). Inbound: a valid window is written to the outbox (deduplicated by (device, seq)),
+ * a label or review item likewise (deduplicated by (device, predictionId)), and only then receipted to its device
+ * on `devices/<id>/acks`; a write that fails is not
  * receipted (the device keeps the window and sends it again) and the relay reports `degraded`.
  * Outbound: queued messages go upstream oldest first, at most `maxInFlight` unreceipted at a time;
  * an entry is deleted only when the fleet's receipt on `gateways/<id>/acks` names it — never on the
@@ -275,10 +279,26 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         write = () => store.enqueue(upTopic, encode(stamped), true, now);
         after = () => options.onReported?.(deviceId, r);
       } else {
-        const l = decode(LabelMessage, payload, 'label');
+        // A label or a review item: queued once per (device, predictionId), receipted by that key.
+        const l =
+          leaf === 'labels' ? decode(LabelMessage, payload, 'label') : decode(ReviewItem, payload, 'review item');
         if (l.device !== deviceId) throw mismatch(l.device);
-        write = () => store.enqueue(upTopic, encode({ ...l, gateway: options.gatewayId }), false, now);
-        after = () => undefined;
+        const stamped = encode({ ...l, gateway: options.gatewayId });
+        const kind = leaf === 'labels' ? 'label' : 'review';
+        const key = receiptKey({ kind, device: deviceId, predictionId: l.predictionId });
+        let isNew = false;
+        // Queued once per (device, predictionId): a label the device sends again is not relayed twice.
+        write = () => {
+          isNew = store.enqueueOnce(key, upTopic, stamped, now);
+        };
+        // Receipted only once the label is durable here: the device may then mark it forwarded.
+        after = () =>
+          receipts.add(topics.device(deviceId, 'acks'), {
+            kind,
+            device: deviceId,
+            predictionId: l.predictionId,
+            outcome: isNew ? 'stored' : 'duplicate',
+          });
       }
     } catch (err) {
       rejected++;
@@ -289,7 +309,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     if (queue(write)) after();
   }
 
-  for (const leaf of ['telemetry', 'reported', 'labels'] as const) {
+  for (const leaf of ['telemetry', 'reported', 'labels', 'review'] as const) {
     await options.local.route(topics.all('devices', leaf), (topic, payload) => handle(leaf, topic, payload));
   }
   await upstream.route(topics.gateway(options.gatewayId, 'acks'), onReceipt);

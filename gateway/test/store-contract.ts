@@ -127,6 +127,17 @@ export function gatewayStoreContract(name: string, open: () => GatewayStore): vo
     );
 
     it(
+      'queues a label or review item once per key, remembering keys after their entry is gone',
+      withStore((s) => {
+        const q = (key: string): boolean => s.enqueueOnce(key, `t/${key}`, Buffer.from(key), 1);
+        expect([q('a'), q('b'), q('a')]).toEqual([true, true, false]);
+        for (const e of s.peekOutbox()) s.ack(e.id);
+        expect([q('a'), q('b'), q('c')]).toEqual([false, false, true]);
+        expect(s.peekOutbox().map((e) => [e.payload.toString(), e.retain])).toEqual([['c', false]]);
+      }),
+    );
+
+    it(
       'keeps dead letters with their raw bytes, newest first',
       withStore((s) => {
         expect(s.deadLetterCount()).toBe(0);

@@ -29,17 +29,23 @@ export interface AclContext {
 }
 
 /** What a node sends up to the tier that serves it. */
-export const UPSTREAM_LEAVES: readonly TopicLeafName[] = ['reported', 'artifactRequest', 'telemetry', 'labels'];
+export const UPSTREAM_LEAVES: readonly TopicLeafName[] = [
+  'reported',
+  'artifactRequest',
+  'telemetry',
+  'labels',
+  'review',
+];
 /** What a node receives from the tier that serves it. */
 export const DOWNSTREAM_LEAVES: readonly TopicLeafName[] = ['desired', 'artifactChunk', 'acks', 'commands'];
 /** The leaves whose messages are retained by protocol; every other retained message is refused. */
 export const RETAINED_LEAVES: readonly TopicLeafName[] = ['desired', 'reported'];
 /** A device's upstream leaves its gateway relays to the fleet (docs/ARCHITECTURE.md "Telemetry"). */
-export const RELAYED_LEAVES: readonly TopicLeafName[] = ['telemetry', 'reported', 'labels'];
+export const RELAYED_LEAVES: readonly TopicLeafName[] = ['telemetry', 'reported', 'labels', 'review'];
 
 /** The leaves a node of `kind` publishes itself (a device's own, a gateway's own). */
 function nodePublishes(kind: NodeKind): readonly TopicLeafName[] {
-  // Devices send telemetry and labels; a gateway sends only its report and artifact requests.
+  // Devices send telemetry, labels and review items; a gateway sends only its report and artifact requests.
   return kind === 'devices' ? UPSTREAM_LEAVES : ['reported', 'artifactRequest'];
 }
 

@@ -40,6 +40,7 @@ export * from './schemas/state.ts';
 export * from './schemas/artifact-transfer.ts';
 export * from './schemas/telemetry.ts';
 export * from './schemas/receipt.ts';
+export * from './schemas/review.ts';
 export * from './receipt-batcher.ts';
 // The pipeline: the dispatcher and formats, the fitted form of each step, and the helpers the
 // trainer fits steps with.

@@ -8,7 +8,7 @@ import { assertId } from './ids.ts';
  *   outpost/v1/{gateways|devices}/{id}/{leaf}
  *
  * Gateway topics live on the fleet's broker; device topics live on the site gateway's broker and
- * are relayed upstream unchanged (telemetry, reported state, labels).
+ * are relayed upstream unchanged (telemetry, reported state, labels, review items).
  */
 export const TOPIC_ROOT = 'outpost/v1';
 
@@ -27,6 +27,8 @@ export const TopicLeaf = {
   telemetry: 'telemetry',
   /** Ground-truth labels for a device's predictions. */
   labels: 'labels',
+  /** Low-confidence predictions a device forwards for human review, with their inputs (relayed up). */
+  review: 'review',
   /**
    * Application-level receipts from the next tier up (fleet → gateway, gateway → device): what it has
    * durably stored, so the sender may delete it from its outbox (docs/ARCHITECTURE.md "Telemetry").

@@ -38,6 +38,8 @@ export interface DeviceCliOptions {
   seed?: number;
   windowRows?: number;
   windowMs?: number;
+  /** False with `--no-review-upload`. */
+  reviewUpload: boolean;
   credentials?: string;
   ca?: string;
   logLevel: string;
@@ -88,6 +90,10 @@ export function deviceCommand(context: Partial<CommandContext> = {}): Command {
       '--window-ms <duration>',
       'longest a telemetry window stays open (10ms … 24h; 500ms, 10s, 5m)',
       durationOption('--window-ms', { min: 10, max: 86_400_000 }),
+    )
+    .option(
+      '--no-review-upload',
+      'keep predictions flagged for review on the device (by default they go upstream with their inputs: the only raw rows that leave it)',
     )
     .option('--credentials <file>', 'credentials from `outpost enroll` (default <data-dir>/credentials.json)')
     .option('--ca <file>', 'PEM of the CA that signed the broker certificate (mqtts://)')

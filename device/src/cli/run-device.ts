@@ -73,6 +73,7 @@ export async function runDevice(o: DeviceCliOptions, ctx: CommandContext): Promi
             logger,
             ...(o.windowRows !== undefined ? { windowRows: o.windowRows } : {}),
             ...(o.windowMs !== undefined ? { windowMs: o.windowMs } : {}),
+            ...(o.reviewUpload === false ? { reviewUpload: false } : {}),
             ...(credentials ? { credentials } : {}),
             ...(brokerCa ? { brokerCa } : {}),
             ...(holdAt ? { updateCheckpoint: holdAt } : {}),

@@ -48,6 +48,18 @@ export function createMemoryPredictionLog(bounds: PredictionLogBounds = {}): Pre
         if (p) p.labelForwarded = true;
       }
     },
+    unforwardedReviews(limit) {
+      return [...rows.values()]
+        .filter((p) => p.review && !p.reviewForwarded && p.label === undefined)
+        .slice(0, limit)
+        .map(copy);
+    },
+    markReviewsForwarded(ids) {
+      for (const id of ids) {
+        const p = rows.get(id);
+        if (p) p.reviewForwarded = true;
+      }
+    },
     prune(now) {
       let dropped = 0;
       for (const [id, p] of rows) {

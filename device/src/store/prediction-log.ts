@@ -1,4 +1,4 @@
-import type { FeatureValue } from '@outpost/protocol';
+import type { FeatureValue, ReviewReason } from '@outpost/protocol';
 
 /**
  * The device's prediction log (docs/DEVICE.md "Prediction log, labels and review"): every
@@ -19,6 +19,10 @@ export interface LoggedPrediction {
   confidence: number | null;
   /** Under the review threshold: shown in the review queue until labelled. */
   review: boolean;
+  /** Why it was flagged (set with `review`). */
+  reviewReason?: ReviewReason;
+  /** The flagged prediction has been handed upstream for review (the gateway receipted it). */
+  reviewForwarded?: boolean;
   label?: number | string;
   labelledAt?: number;
   /** The label has been handed upstream. */
@@ -49,6 +53,9 @@ export interface PredictionLog {
   /** Labelled predictions whose label has not been handed upstream, oldest first. */
   unforwardedLabels(limit: number): LoggedPrediction[];
   markLabelsForwarded(ids: readonly string[]): void;
+  /** Flagged, unlabelled predictions not yet handed upstream for review, oldest first. */
+  unforwardedReviews(limit: number): LoggedPrediction[];
+  markReviewsForwarded(ids: readonly string[]): void;
   /** Drops what is over the bounds at `now`; returns how many rows went. */
   prune(now: number): number;
   count(): number;

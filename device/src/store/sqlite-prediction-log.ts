@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { FeatureValue } from '@outpost/protocol';
+import type { FeatureValue, ReviewReason } from '@outpost/protocol';
 import {
   DEFAULT_LOG_BOUNDS,
   type LabelOutcome,
@@ -31,6 +31,22 @@ CREATE INDEX IF NOT EXISTS predictions_review ON predictions (review, label) WHE
 CREATE INDEX IF NOT EXISTS predictions_unforwarded ON predictions (label_forwarded) WHERE label IS NOT NULL AND label_forwarded = 0;
 `;
 
+/** Columns added after the first schema, created on open when missing (an existing predictions.db keeps working). */
+function migrate(db: Database.Database): void {
+  const columns = new Set(
+    db
+      .prepare<[], { name: string }>('PRAGMA table_info(predictions)')
+      .all()
+      .map((c) => c.name),
+  );
+  if (!columns.has('review_reason')) db.exec('ALTER TABLE predictions ADD COLUMN review_reason TEXT');
+  if (!columns.has('review_forwarded'))
+    db.exec('ALTER TABLE predictions ADD COLUMN review_forwarded INTEGER NOT NULL DEFAULT 0');
+  db.exec(
+    'CREATE INDEX IF NOT EXISTS predictions_review_unforwarded ON predictions (n) WHERE review = 1 AND review_forwarded = 0 AND label IS NULL',
+  );
+}
+
 interface Row {
   id: string;
   at: number;
@@ -40,6 +56,8 @@ interface Row {
   prediction: number;
   confidence: number | null;
   review: number;
+  review_reason: string | null;
+  review_forwarded: number;
   label: string | null;
   labelled_at: number | null;
   label_forwarded: number;
@@ -55,6 +73,8 @@ const toEntry = (r: Row): LoggedPrediction => ({
   prediction: r.prediction,
   confidence: r.confidence,
   review: r.review === 1,
+  ...(r.review_reason !== null ? { reviewReason: r.review_reason as ReviewReason } : {}),
+  ...(r.review_forwarded === 1 ? { reviewForwarded: true } : {}),
   ...(r.label !== null
     ? {
         label: JSON.parse(r.label) as number | string,
@@ -72,9 +92,10 @@ export function openSqlitePredictionLog(file: string, bounds: PredictionLogBound
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.exec(SCHEMA);
+  migrate(db);
   const insert = db.prepare(
-    `INSERT OR IGNORE INTO predictions (id, at, model, version, inputs, prediction, confidence, review)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT OR IGNORE INTO predictions (id, at, model, version, inputs, prediction, confidence, review, review_reason)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const appendAll = db.transaction((entries: readonly LoggedPrediction[]) => {
     for (const e of entries)
@@ -87,6 +108,7 @@ export function openSqlitePredictionLog(file: string, bounds: PredictionLogBound
         e.prediction,
         e.confidence,
         e.review ? 1 : 0,
+        e.review ? (e.reviewReason ?? null) : null,
       );
   });
   const byId = db.prepare<[string], Row>('SELECT * FROM predictions WHERE id = ?');
@@ -100,6 +122,13 @@ export function openSqlitePredictionLog(file: string, bounds: PredictionLogBound
   const forwarded = db.prepare('UPDATE predictions SET label_forwarded = 1 WHERE id = ?');
   const markAll = db.transaction((ids: readonly string[]) => {
     for (const id of ids) forwarded.run(id);
+  });
+  const unforwardedReview = db.prepare<[number], Row>(
+    'SELECT * FROM predictions WHERE review = 1 AND review_forwarded = 0 AND label IS NULL ORDER BY n LIMIT ?',
+  );
+  const reviewForwarded = db.prepare('UPDATE predictions SET review_forwarded = 1 WHERE id = ?');
+  const markReviews = db.transaction((ids: readonly string[]) => {
+    for (const id of ids) reviewForwarded.run(id);
   });
   const pruneAge = db.prepare('DELETE FROM predictions WHERE at < ?');
   const pruneCount = db.prepare('DELETE FROM predictions WHERE n <= (SELECT MAX(n) FROM predictions) - ?');
@@ -120,6 +149,8 @@ export function openSqlitePredictionLog(file: string, bounds: PredictionLogBound
     reviewQueue: (limit) => review.all(limit).map(toEntry),
     unforwardedLabels: (limit) => unforwarded.all(limit).map(toEntry),
     markLabelsForwarded: (ids) => markAll(ids),
+    unforwardedReviews: (limit) => unforwardedReview.all(limit).map(toEntry),
+    markReviewsForwarded: (ids) => markReviews(ids),
     prune(now) {
       return Number(pruneAge.run(now - maxAgeMs).changes) + Number(pruneCount.run(maxRows).changes);
     },

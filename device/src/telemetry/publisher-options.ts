@@ -1,6 +1,7 @@
 /** What the telemetry publisher (publisher.ts) is configured with and reports, and its delivery bookkeeping. */
 import { type Clock, type Logger, type Transport } from '@outpost/protocol';
 import type { StateFile } from '../store/state-file.ts';
+import type { ReceiptDispatcher } from '../upstream/receipts.ts';
 
 export const DEFAULT_WINDOW_ROWS = 500;
 export const DEFAULT_WINDOW_MS = 10_000;
@@ -26,6 +27,11 @@ export interface TelemetryPublisherOptions {
   maxResendMs?: number;
   /** First retry of a failed outbox write (default 250 ms, doubling up to 5 s). */
   persistRetryMs?: number;
+  /**
+   * The device's one subscriber to its `acks` topic, shared with labels and review uploads
+   * (device/src/upstream/receipts.ts); default: the publisher routes the topic itself.
+   */
+  receipts?: ReceiptDispatcher;
 }
 
 export interface TelemetryStats {

@@ -1,7 +1,6 @@
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  Receipt,
   TelemetryWindow,
   decode,
   encode,
@@ -9,9 +8,11 @@ import {
   topics,
   type FeatureValue,
   type Logger,
+  type ReceiptItem,
 } from '@outpost/protocol';
 import { DeviceErrorCodes } from '../errors.ts';
 import { writeFileAtomic } from '../store/atomic-file.ts';
+import { ReceiptDispatcher } from '../upstream/receipts.ts';
 import type { ShadowModelRef } from './shadow-window.ts';
 import { TelemetryWindowAccumulator, type WindowModel } from './window.ts';
 import {
@@ -97,7 +98,10 @@ export class TelemetryPublisher {
 
   /** Listens for receipts and re-sends every window left in the outbox (a device killed mid-send loses nothing). */
   async start(): Promise<void> {
-    await this.o.transport.route(topics.device(this.o.deviceId, 'acks'), (_topic, payload) => this.onReceipt(payload));
+    // One subscriber to the acks topic per device: the device's dispatcher when given, else our own.
+    const receipts = this.o.receipts ?? new ReceiptDispatcher(this.o.deviceId, this.o.transport, this.log);
+    receipts.on('telemetry', (item) => this.onReceipt(item));
+    await receipts.start();
     this.o.transport.on('connect', () => {
       // Whatever was in flight may never have reached the gateway: send it all again now.
       for (const u of this.unreceipted.values()) {
@@ -348,33 +352,23 @@ export class TelemetryPublisher {
     );
   }
 
-  private onReceipt(payload: Buffer): void {
-    let receipt: Receipt;
-    try {
-      receipt = decode(Receipt, payload, 'receipt');
-    } catch (err) {
-      this.log.warn({ err: errorMessage(err) }, 'invalid receipt ignored');
-      return;
-    }
-    for (const item of receipt.items) {
-      if (item.kind !== 'telemetry' || item.device !== this.o.deviceId) continue;
-      const u = this.unreceipted.get(item.seq);
-      if (!u) continue;
-      this.unreceipted.delete(item.seq);
-      this.deleting++;
-      // A file that cannot be deleted now is deleted after the next successful outbox write (or sent
-      // again on the next start and receipted as a duplicate).
-      rm(this.outboxFile(item.seq), { force: true })
-        .catch((err: unknown) => {
-          this.undeleted.add(item.seq);
-          this.log.warn({ seq: item.seq, err: errorMessage(err) }, 'receipted window not deleted from the outbox yet');
-        })
-        .finally(() => {
-          this.deleting--;
-          this.windowsSent++;
-          u.receipted.resolve(item.seq);
-        });
-    }
+  private onReceipt(item: Extract<ReceiptItem, { kind: 'telemetry' }>): void {
+    const u = this.unreceipted.get(item.seq);
+    if (!u) return;
+    this.unreceipted.delete(item.seq);
+    this.deleting++;
+    // A file that cannot be deleted now is deleted after the next successful outbox write (or sent
+    // again on the next start and receipted as a duplicate).
+    rm(this.outboxFile(item.seq), { force: true })
+      .catch((err: unknown) => {
+        this.undeleted.add(item.seq);
+        this.log.warn({ seq: item.seq, err: errorMessage(err) }, 'receipted window not deleted from the outbox yet');
+      })
+      .finally(() => {
+        this.deleting--;
+        this.windowsSent++;
+        u.receipted.resolve(item.seq);
+      });
   }
 
   private outboxFile(seq: number): string {

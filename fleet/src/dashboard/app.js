@@ -8,6 +8,7 @@ import { driftPage } from './pages/drift.js';
 import { performancePage } from './pages/performance.js';
 import { qualityPage } from './pages/quality.js';
 import { rolloutsPage } from './pages/rollouts.js';
+import { reviewPage } from './pages/review.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -25,6 +26,7 @@ function route() {
   if (parts[0] === 'alerts') return { nav: '#/alerts', render: () => alertsPage(params) };
   if (parts[0] === 'rollouts') return { nav: '#/rollouts', render: () => rolloutsPage(params) };
   if (parts[0] === 'audit') return { nav: '#/audit', render: () => auditPage() };
+  if (parts[0] === 'review') return { nav: '#/review', render: () => reviewPage(params) };
   return { nav: '#/', render: () => overview() };
 }
 

@@ -22,6 +22,7 @@ import { inventoryRoutes } from './routes/inventory.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
 import { monitorRoutes } from './routes/monitor.ts';
 import { tokenRoutes } from './routes/tokens.ts';
+import { reviewRoutes } from './routes/review.ts';
 
 /** Largest request body the operator API reads. */
 export const API_BODY_LIMIT = 256 * 1024;
@@ -117,6 +118,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   tokenRoutes(app, ctx);
   campaignRoutes(app, ctx);
   monitorRoutes(app, ctx);
+  reviewRoutes(app, ctx);
   eventRoutes(app, ctx, o.events ?? {});
   for (const m of o.routes ?? []) m(app, ctx);
   ctx.route({

@@ -2,6 +2,7 @@ import type { FastifyError } from 'fastify';
 import { CliErrorCodes, ErrorCodes, OutpostError } from '@outpost/protocol';
 import { ApiErrorCodes, FleetErrorCodes } from '../errors.ts';
 import { MonitorErrorCodes } from '../monitor/errors.ts';
+import { ReviewErrorCodes } from '../review/errors.ts';
 
 /**
  * The one place the operator API turns a coded error into an HTTP status (docs/OPERATIONS.md
@@ -33,6 +34,8 @@ export const HTTP_STATUS: Readonly<Record<string, number>> = {
   [FleetErrorCodes.OUTCOME_FAILED]: 409,
   [FleetErrorCodes.CAMPAIGN_STATE]: 409,
   [FleetErrorCodes.CAMPAIGN_INVALID]: 400,
+  [ReviewErrorCodes.REVIEW_ITEM_UNKNOWN]: 404,
+  [ReviewErrorCodes.REVIEW_LABEL_CONFLICT]: 409,
   [ErrorCodes.PAYLOAD_TOO_LARGE]: 413,
   [MonitorErrorCodes.MONITOR_WINDOW_INVALID]: 400,
   [MonitorErrorCodes.ALERT_UNKNOWN]: 404,

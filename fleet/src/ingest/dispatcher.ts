@@ -3,6 +3,7 @@ import { FleetErrorCodes } from '../errors.ts';
 import type { IngestContext, IngestHandler } from './handler.ts';
 import { labelsHandler } from './labels.ts';
 import { deviceReportedHandler, gatewayReportedHandler } from './reported.ts';
+import { reviewHandler } from './review.ts';
 import { telemetryHandler } from './telemetry.ts';
 
 /** Every inbound message type the fleet ingests, one handler each. */
@@ -11,6 +12,7 @@ export const ingestHandlers: readonly IngestHandler[] = [
   deviceReportedHandler,
   gatewayReportedHandler,
   labelsHandler,
+  reviewHandler,
 ];
 
 /**

@@ -1,4 +1,4 @@
-import type { Clock, LabelMessage, Logger, NodeKind, ReceiptItem, TopicLeafName } from '@outpost/protocol';
+import type { Clock, LabelMessage, Logger, NodeKind, ReceiptItem, ReviewItem, TopicLeafName } from '@outpost/protocol';
 import type { FleetStore } from '../store/fleet-store.ts';
 
 /** Running counts of what ingestion did in this process. */
@@ -7,6 +7,7 @@ export interface IngestCounters {
   telemetryDuplicates: number;
   reported: number;
   labels: number;
+  reviews: number;
   deadLetters: number;
 }
 
@@ -22,6 +23,8 @@ export interface IngestContext {
   receipt?: (gatewayId: string, item: ReceiptItem) => void;
   /** Monitoring (docs/MONITORING.md "Labels"): joins each stored label to its prediction; absent, labels are only stored. */
   labelSink?: (label: LabelMessage) => void;
+  /** The review queue (docs/MONITORING.md "Review queue"): stores an item idempotently; absent, review items are not taken. */
+  reviewSink?: (item: ReviewItem & { gateway: string }) => 'stored' | 'duplicate';
 }
 
 /** What a handler stored: the receipt for the gateway that relayed it. */
@@ -43,5 +46,5 @@ export interface IngestHandler {
 }
 
 export function newCounters(): IngestCounters {
-  return { telemetryStored: 0, telemetryDuplicates: 0, reported: 0, labels: 0, deadLetters: 0 };
+  return { telemetryStored: 0, telemetryDuplicates: 0, reported: 0, labels: 0, reviews: 0, deadLetters: 0 };
 }

@@ -22,14 +22,14 @@ export interface JoinedLabel {
   label?: number | string;
   /** When the label was given (ISO). */
   labelledAt?: string;
-  /** Where the label came from last: the device (its `/label` or review queue) or an imported CSV. */
-  source: 'device' | 'import';
+  /** Where the label came from last: the device (its `/label`), an imported CSV, or the fleet's review queue. */
+  source: 'device' | 'import' | 'review';
   prediction?: PredictionFacts;
 }
 
 export interface LabelInput {
   predictionId: string;
-  source: 'device' | 'import';
+  source: 'device' | 'import' | 'review';
   device?: string;
   label?: number | string;
   labelledAt?: string;

@@ -43,7 +43,7 @@ interface LabelRow {
   device: string | null;
   label: number | string | null;
   labelled_at: string | null;
-  source: 'device' | 'import';
+  source: 'device' | 'import' | 'review';
   model: string | null;
   version: number | null;
   predicted_at: string | null;

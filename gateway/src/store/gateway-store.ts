@@ -57,6 +57,13 @@ export interface GatewayStoreOptions {
  */
 export const MAX_SEEN_SEQS_PER_DEVICE = 4096;
 
+/**
+ * Keys of labels and review items a gateway remembers having queued (docs/ARCHITECTURE.md
+ * "Telemetry"); past the bound the oldest are forgotten, and a late re-send of one is passed on
+ * again (the fleet stores it idempotently by the same key).
+ */
+export const MAX_QUEUED_KEYS = 100_000;
+
 export interface GatewayStore {
   putArtifact(artifact: CachedArtifact): void;
   getArtifact(artifactId: string): CachedArtifact | undefined;
@@ -83,6 +90,13 @@ export interface GatewayStore {
    * and the device may be receipted; it throws (and nothing is receipted) when the write fails.
    */
   enqueueTelemetry(device: string, seq: number, topic: string, payload: Buffer, enqueuedAt: number): boolean;
+  /**
+   * Queues a device's message keyed by its idempotency key (a label or review item: (device,
+   * predictionId)) unless this gateway already queued that key, in one transaction: true when queued
+   * now, false for a duplicate. Either way, once it returns the message is durable here and the
+   * device may be receipted; it throws (and nothing is receipted) when the write fails.
+   */
+  enqueueOnce(key: string, topic: string, payload: Buffer, enqueuedAt: number): boolean;
   /** Oldest first; entries with id > afterId, at most `limit`. */
   peekOutbox(limit?: number, afterId?: number): OutboxEntry[];
   /** Removes an entry once upstream acknowledged it; unknown ids are ignored. */

@@ -1,5 +1,6 @@
 import { deadLetterBounds, deadLetterPayload, type DesiredState, type ReportedState } from '@outpost/protocol';
 import {
+  MAX_QUEUED_KEYS,
   MAX_SEEN_SEQS_PER_DEVICE,
   type CachedArtifact,
   type GatewayStore,
@@ -21,6 +22,8 @@ export function createMemoryStore(options: GatewayStoreOptions = {}): GatewaySto
   let nextId = 1;
   /** Telemetry seqs seen per device: a contiguous floor and the seqs seen above it. */
   const seen = new Map<string, { floor: number; above: Set<number> }>();
+  /** Idempotency keys of labels and review items queued; a Set iterates oldest first. */
+  const queuedKeys = new Set<string>();
   // Copies in and out, so callers cannot change what is stored (as with SQLite).
   const clone = <T>(v: T): T => structuredClone(v);
 
@@ -79,6 +82,17 @@ export function createMemoryStore(options: GatewayStoreOptions = {}): GatewaySto
           for (const x of lowest) s.above.delete(x);
         }
       }
+      return true;
+    },
+    enqueueOnce(key, topic, payload, enqueuedAt) {
+      if (queuedKeys.has(key)) return false;
+      queuedKeys.add(key);
+      for (const k of queuedKeys) {
+        if (queuedKeys.size <= MAX_QUEUED_KEYS) break;
+        queuedKeys.delete(k);
+      }
+      const id = nextId++;
+      outbox.set(id, { id, topic, payload: Buffer.from(payload), retain: false, enqueuedAt });
       return true;
     },
     peekOutbox(limit = Number.MAX_SAFE_INTEGER, afterId = 0) {

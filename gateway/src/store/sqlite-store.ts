@@ -9,6 +9,7 @@ import {
   type ReportedState,
 } from '@outpost/protocol';
 import {
+  MAX_QUEUED_KEYS,
   MAX_SEEN_SEQS_PER_DEVICE,
   type CachedArtifact,
   type DeadLetter,
@@ -101,6 +102,8 @@ function migrate(db: Database.Database): void {
   db.exec(
     'CREATE TABLE IF NOT EXISTS seen_seqs (device TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (device, seq))',
   );
+  // Idempotency keys of labels and review items queued (enqueueOnce), oldest first by n.
+  db.exec('CREATE TABLE IF NOT EXISTS queued_keys (n INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE)');
 }
 
 const toDeadLetter = (r: DeadLetterRow): StoredDeadLetter => ({
@@ -173,6 +176,8 @@ export function openSqliteStore(dataDir: string, options: GatewayStoreOptions = 
       'DELETE FROM seen_seqs WHERE device = ? AND seq IN (SELECT seq FROM seen_seqs WHERE device = ? ORDER BY seq LIMIT ?)',
     ),
     outboxDepth: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM outbox'),
+    addKey: db.prepare<[string]>('INSERT OR IGNORE INTO queued_keys (key) VALUES (?)'),
+    dropOldKeys: db.prepare<[number]>('DELETE FROM queued_keys WHERE n <= (SELECT MAX(n) FROM queued_keys) - ?'),
     addDeadLetter: db.prepare(
       'INSERT INTO dead_letters (topic, payload, code, reason, at, payload_bytes, payload_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
@@ -210,6 +215,12 @@ export function openSqliteStore(dataDir: string, options: GatewayStoreOptions = 
       return true;
     },
   );
+  const enqueueOnce = db.transaction((key: string, topic: string, payload: Buffer, enqueuedAt: number): boolean => {
+    if (q.addKey.run(key).changes === 0) return false;
+    q.dropOldKeys.run(MAX_QUEUED_KEYS);
+    q.enqueue.run(topic, payload, 0, enqueuedAt);
+    return true;
+  });
   // SQLite takes at most 2^63-1; "no limit" is spelled as -1 in a LIMIT clause.
   const limitOf = (limit: number | undefined): number => (limit === undefined || !Number.isFinite(limit) ? -1 : limit);
 
@@ -249,6 +260,9 @@ export function openSqliteStore(dataDir: string, options: GatewayStoreOptions = 
     },
     enqueueTelemetry(device, seq, topic, payload, enqueuedAt) {
       return enqueueTelemetry(device, seq, topic, payload, enqueuedAt);
+    },
+    enqueueOnce(key, topic, payload, enqueuedAt) {
+      return enqueueOnce(key, topic, payload, enqueuedAt);
     },
     peekOutbox(limit, afterId = 0): OutboxEntry[] {
       return q.peekOutbox.all(afterId, limitOf(limit)).map((r) => ({
