@@ -21,6 +21,7 @@ import { intentCommands } from './intent-commands.ts';
 import { inventoryCommands } from './inventory-commands.ts';
 import { groupCommands } from './group-commands.ts';
 import { monitorCommands } from './monitor-commands.ts';
+import { retrainCommand } from './retrain-commands.ts';
 import { rolloutCommands } from './rollout-commands.ts';
 import { shadowCommand } from './shadow-commands.ts';
 import { tokenCommands } from './token-commands.ts';
@@ -105,5 +106,6 @@ export function fleetCommands(context: Partial<CommandContext> = {}): Command[] 
     shadowCommand(ctx),
     ...groupCommands(ctx),
     ...rolloutCommands(ctx),
+    retrainCommand(ctx),
   ];
 }

@@ -52,6 +52,9 @@ export interface RetrainRun {
   artifactId?: string;
   /** The canary campaign started for the registered version, when one was asked for. */
   campaignId?: string;
+  /** Why the canary campaign asked for did not start (the challenger stays registered). */
+  campaignError?: { code: string; message: string };
+  /** Why a run failed: the error's code (`unexpected` for an error without one) and message. */
   error?: { code: string; message: string };
 }
 

@@ -125,7 +125,7 @@ export async function runRetrain(deps: RetrainDeps, req: RetrainRequest): Promis
   try {
     run = await compare(deps, req, run, champion, workDir, log);
   } catch (err) {
-    const code = err instanceof OutpostError ? err.code : 'OUTPOST_ERR_INTERNAL';
+    const code = err instanceof OutpostError ? err.code : 'unexpected';
     run = {
       ...run,
       outcome: 'failed',
@@ -157,6 +157,21 @@ export async function runRetrain(deps: RetrainDeps, req: RetrainRequest): Promis
     busy.delete(req.model);
   }
   return run;
+}
+
+/**
+ * Starts the canary campaign of the registered challenger. A campaign that cannot start (no device
+ * to update, another campaign of the model running) leaves the run promoted, with `campaignError`.
+ */
+function canary(deps: RetrainDeps, waves: string, run: RetrainRun, version: number, log: Logger): RetrainRun {
+  try {
+    if (!deps.startCampaign) throw new Error('no campaign engine was given to start the canary');
+    return { ...run, campaignId: deps.startCampaign(run.model, version, waves) };
+  } catch (err) {
+    const code = err instanceof OutpostError ? err.code : 'unexpected';
+    log.warn({ run: run.id, code, err: errorMessage(err) }, 'the canary campaign did not start');
+    return { ...run, campaignError: { code, message: errorMessage(err) } };
+  }
 }
 
 async function compare(
@@ -228,8 +243,7 @@ async function compare(
       challenger.artifactDir,
     );
     next = { ...next, registeredVersion: registered.version, artifactId: registered.artifactId };
-    if (req.canary !== undefined && deps.startCampaign)
-      next = { ...next, campaignId: deps.startCampaign(req.model, registered.version, req.canary) };
+    if (req.canary !== undefined) next = canary(deps, req.canary, next, registered.version, log);
   }
   log.info(
     { run: run.id, champion: championScore.value, challenger: challengerScore.value, margin, outcome: next.outcome },

@@ -87,14 +87,25 @@ describe('outpost retrain: champion vs challenger', () => {
   it('a challenger trained on the station district’s fresh labels wins on the newest window and is registered as v2, parent v1', async () => {
     const fresh = join(w.dir, 'station.csv');
     writeFresh(fresh, w.data, { from: 400, count: 600, station: true });
-    const run = await runRetrain(w.deps, {
-      model: 'housing',
-      specFile: w.spec,
-      freshFile: fresh,
-      keys: w.keys,
-      trigger: { kind: 'manual', actor: 'alice' },
-    });
+    const canaries: string[] = [];
+    const startCampaign = (model: string, version: number, waves: string): string => {
+      canaries.push(`${model} v${version} ${waves}`);
+      return 'c-1';
+    };
+    const run = await runRetrain(
+      { ...w.deps, startCampaign },
+      {
+        model: 'housing',
+        specFile: w.spec,
+        freshFile: fresh,
+        keys: w.keys,
+        trigger: { kind: 'manual', actor: 'alice' },
+        canary: '1,100%',
+      },
+    );
     expect(run.outcome).toBe('promoted');
+    expect(canaries).toEqual(['housing v2 1,100%']);
+    expect(run.campaignId).toBe('c-1');
     expect(run.rows).toEqual({ original: 400, fresh: 480, holdout: 120 });
     // The champion's error on the window is worse, the challenger's better by more than the margin.
     expect(run.champion?.value).toBeGreaterThan(run.challenger?.value as number);
@@ -123,15 +134,24 @@ describe('outpost retrain: champion vs challenger', () => {
     const before = w.store.listArtifacts('housing').map((a) => a.artifactId);
     const fresh = join(w.dir, 'calm.csv');
     writeFresh(fresh, w.data, { from: 1000, count: 300 });
-    const run = await runRetrain(w.deps, {
-      model: 'housing',
-      specFile: w.strictSpec,
-      freshFile: fresh,
-      keys: w.keys,
-      trigger: { kind: 'labels', count: 300 },
-      holdoutSince: FRESH_START + 25 * DAY_MS,
-    });
+    const startCampaign = (): string => {
+      throw new Error('a rejected challenger starts no campaign');
+    };
+    const run = await runRetrain(
+      { ...w.deps, startCampaign },
+      {
+        model: 'housing',
+        canary: '1,100%',
+        specFile: w.strictSpec,
+        freshFile: fresh,
+        keys: w.keys,
+        trigger: { kind: 'labels', count: 300 },
+        holdoutSince: FRESH_START + 25 * DAY_MS,
+      },
+    );
     expect(run.outcome).toBe('rejected');
+    expect(run.campaignId).toBeUndefined();
+    expect(run.campaignError).toBeUndefined();
     expect(run.margin).toBe(0.9);
     expect(run.registeredVersion).toBeUndefined();
     expect(run.rows?.holdout).toBe(50);
