@@ -1,6 +1,7 @@
 import type { FastifyError } from 'fastify';
 import { CliErrorCodes, ErrorCodes, OutpostError } from '@outpost/protocol';
 import { ApiErrorCodes, FleetErrorCodes } from '../errors.ts';
+import { RetrainErrorCodes } from '../retrain/errors.ts';
 
 /**
  * The one place the operator API turns a coded error into an HTTP status (docs/OPERATIONS.md
@@ -33,6 +34,11 @@ export const HTTP_STATUS: Readonly<Record<string, number>> = {
   [FleetErrorCodes.CAMPAIGN_STATE]: 409,
   [FleetErrorCodes.CAMPAIGN_INVALID]: 400,
   [ErrorCodes.PAYLOAD_TOO_LARGE]: 413,
+  [RetrainErrorCodes.RETRAIN_UNKNOWN_RUN]: 404,
+  [RetrainErrorCodes.RETRAIN_NO_CHAMPION]: 404,
+  [RetrainErrorCodes.RETRAIN_BUSY]: 409,
+  [RetrainErrorCodes.RETRAIN_FRESH_INVALID]: 400,
+  [RetrainErrorCodes.RETRAIN_SPEC_MISMATCH]: 400,
 };
 
 export interface ErrorBody {

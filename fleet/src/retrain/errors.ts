@@ -8,6 +8,8 @@ export const RetrainErrorCodes = defineErrors('fleet', {
   RETRAIN_SPEC_MISMATCH:
     "the retraining spec does not describe the model: its name differs from the model's, or its task is one retraining cannot score (multiclass)",
   RETRAIN_BUSY: 'a retraining run of this model is already under way (one run at a time per model)',
+  RETRAIN_SETTINGS_INVALID:
+    'the retraining settings (`<data-dir>/retrain.json`) are not JSON or do not match their schema',
   RETRAIN_UNKNOWN_RUN: 'a retraining request names a run id the fleet does not have',
 });
 

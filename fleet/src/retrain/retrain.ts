@@ -57,6 +57,8 @@ export interface RetrainRequest {
   canary?: string;
   /** Train with the spec's quick profile. */
   quick?: boolean;
+  /** Called with the run as first recorded (before training), e.g. to answer an API request at once. */
+  onStarted?: (run: RetrainRun) => void;
 }
 
 const processBusy = new Set<string>();
@@ -120,6 +122,7 @@ export async function runRetrain(deps: RetrainDeps, req: RetrainRequest): Promis
     outcome: 'running',
   };
   deps.runs.put(run);
+  req.onStarted?.(run);
   log.info({ run: run.id, champion: champion.version, trigger: req.trigger.kind }, 'retraining started');
   const workDir = mkdtempSync(join(tmpdir(), 'outpost-retrain-'));
   try {
