@@ -60,3 +60,6 @@ export { RetrainErrorCodes, type RetrainErrorCode } from './retrain/errors.ts';
 export { openSqliteRetrainStore } from './retrain/sqlite-retrain-store.ts';
 export type { RetrainRun, RetrainOutcome, RetrainTrigger } from './retrain/retrain-run.ts';
 export type { RetrainRunStore } from './retrain/retrain-store.ts';
+// Retraining in a running fleet: what `outpost fleet` wires (settings, the API's retrain-runs, the trigger).
+export { openFleetRetrain, type FleetRetrain } from './retrain/fleet-retrain.ts';
+export { retrainRoutes } from './http/routes/retrain.ts';

@@ -3,6 +3,7 @@
 import { ApiError, api, streamEvents, token } from './api.js';
 import { h } from './dom.js';
 import { auditPage, devicePage, devicesPage, driftPage, modelsPage, overview } from './pages.js';
+import { retrainPage } from './pages/retrain.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -16,6 +17,7 @@ function route() {
   if (parts[0] === 'models') return { nav: '#/models', render: () => modelsPage() };
   if (parts[0] === 'drift') return { nav: '#/drift', render: () => driftPage(params) };
   if (parts[0] === 'audit') return { nav: '#/audit', render: () => auditPage() };
+  if (parts[0] === 'retrain') return { nav: '#/retrain', render: () => retrainPage(params) };
   return { nav: '#/', render: () => overview() };
 }
 
