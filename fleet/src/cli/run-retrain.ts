@@ -61,7 +61,9 @@ export async function runRetrainCommand(model: string, opts: RetrainOptions, ctx
       '--keys',
       `the key in ${keysDir} is not the one the fleet pins; the fleet would refuse the challenger`,
     );
-  const waves = opts.canary === undefined ? undefined : (parseWaves(opts.canary), opts.canary);
+  // Bad waves are a usage error before any training.
+  if (opts.canary !== undefined) parseWaves(opts.canary);
+  const waves = opts.canary;
   const file = join(dataDir, FLEET_DB_FILE);
   const store = openSqliteStore(file);
   const runs = openSqliteRetrainStore(file);
