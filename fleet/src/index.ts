@@ -59,3 +59,12 @@ export { addToGroup, removeFromGroup, pinGroup, unpinGroup, type GroupActionOpti
 // Campaigns in a fleet's database, read offline (tests and benches that run the fleet as a process).
 export { openSqliteCampaignStore } from './campaign/sqlite-campaign-store.ts';
 export type { CampaignStore } from './campaign/campaign-store.ts';
+// Retraining, champion vs challenger (docs/MONITORING.md "Retraining"): the runs in a fleet's
+// database, read offline. The run itself (which loads the trainer) is `outpost retrain`.
+export { RetrainErrorCodes, type RetrainErrorCode } from './retrain/errors.ts';
+export { openSqliteRetrainStore } from './retrain/sqlite-retrain-store.ts';
+export type { RetrainRun, RetrainOutcome, RetrainTrigger } from './retrain/retrain-run.ts';
+export type { RetrainRunStore } from './retrain/retrain-store.ts';
+// Retraining in a running fleet: what `outpost fleet` wires (settings, the API's retrain-runs, the trigger).
+export { openFleetRetrain, type FleetRetrain } from './retrain/fleet-retrain.ts';
+export { retrainRoutes } from './http/routes/retrain.ts';

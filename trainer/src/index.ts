@@ -13,6 +13,10 @@ export { CleaningStep, FeatureStep } from './spec/steps.ts';
 export type { Column, NumericColumn } from './data/dataset.ts';
 export { column, encodeTarget, loadSpecData, specFeatureColumns, type Table } from './data/load.ts';
 export { splitAndLock } from './data/locked-test.ts';
+export { readSourceRaw, type RawTable } from './data/load.ts';
+export type { ResolvedSource } from './spec/load-spec.ts';
+export { lowerIsBetter } from './spec/problem-spec.ts';
+export { metricByName, type Metric } from './eval/metrics.ts';
 
 // Preprocessing fitted on training rows, and its ONNX emission.
 export { fitSpecPipeline, transform as transformSpec, type SpecPipeline } from './preprocess/spec-pipeline.ts';

@@ -21,6 +21,7 @@ import { intentCommands } from './intent-commands.ts';
 import { inventoryCommands } from './inventory-commands.ts';
 import { groupCommands } from './group-commands.ts';
 import { monitorCommands } from './monitor-commands.ts';
+import { retrainCommand } from './retrain-commands.ts';
 import { rolloutCommands } from './rollout-commands.ts';
 import { reviewCommands } from './review-commands.ts';
 import { shadowCommand } from './shadow-commands.ts';
@@ -107,5 +108,6 @@ export function fleetCommands(context: Partial<CommandContext> = {}): Command[] 
     ...groupCommands(ctx),
     ...rolloutCommands(ctx),
     ...reviewCommands(ctx),
+    retrainCommand(ctx),
   ];
 }

@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CliErrorCodes, OutpostError } from '@outpost/protocol';
+import { CliErrorCodes, OutpostError, systemClock, type Logger } from '@outpost/protocol';
 import {
   createLogger,
   loadOrCreateKeyPair,
@@ -10,6 +10,8 @@ import {
   type LogLevel,
 } from '@outpost/protocol/node';
 import { startFleet } from '../fleet.ts';
+import { retrainRoutes } from '../http/routes/retrain.ts';
+import { openFleetRetrain, type FleetRetrain } from '../retrain/fleet-retrain.ts';
 import type { FleetCommandOptions } from './index.ts';
 
 /** Where `outpost fleet` looks for the signing public key unless told: `<data-dir>/keys/signing.pub`. */
@@ -27,6 +29,11 @@ export function readPublicKey(path: string): string {
     );
   }
   return readFileSync(path, 'utf8');
+}
+
+function openRetrain(dataDir: string, publicKeyPem: string, logger: Logger): FleetRetrain {
+  mkdirSync(dataDir, { recursive: true });
+  return openFleetRetrain({ dataDir, publicKeyPem, logger, clock: systemClock });
 }
 
 /** `outpost fleet`: runs the fleet until SIGINT or SIGTERM, then closes it. */
@@ -56,6 +63,12 @@ export async function runFleet(opts: FleetCommandOptions, ctx: CommandContext): 
   const logger = createLogger({ level: opts.logLevel as LogLevel, name: 'outpost-fleet' });
   await withLifecycle(
     async (lifecycle) => {
+      // Retraining (docs/MONITORING.md "Retraining"): <data-dir>/retrain.json, the API's retrain-runs, the alert trigger.
+      const retrain = await lifecycle.start(
+        'retrain',
+        () => openRetrain(dataDir, publicKeyPem, logger),
+        (r) => r.close(),
+      );
       const fleet = await lifecycle.start(
         'fleet',
         () =>
@@ -71,9 +84,12 @@ export async function runFleet(opts: FleetCommandOptions, ctx: CommandContext): 
             ...(tls ? { tls } : {}),
             ...(brokerCa ? { brokerCa } : {}),
             ...(opts.maxPacketBytes !== undefined ? { maxPacketBytes: opts.maxPacketBytes } : {}),
+            apiRoutes: [retrainRoutes(retrain)],
+            onAlert: (alert) => retrain.onAlert(alert),
           }),
         (f) => f.close(),
       );
+      retrain.attach(fleet);
       io.out(`fleet running; broker ${fleet.brokerUrl}; data ${dataDir}`);
       if (fleet.enrollUrl !== undefined) io.out(`gateway enrolment at ${fleet.enrollUrl}`);
       if (fleet.apiUrl !== undefined)

@@ -9,6 +9,7 @@ import { performancePage } from './pages/performance.js';
 import { qualityPage } from './pages/quality.js';
 import { rolloutsPage } from './pages/rollouts.js';
 import { reviewPage } from './pages/review.js';
+import { retrainPage } from './pages/retrain.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -27,6 +28,7 @@ function route() {
   if (parts[0] === 'rollouts') return { nav: '#/rollouts', render: () => rolloutsPage(params) };
   if (parts[0] === 'audit') return { nav: '#/audit', render: () => auditPage() };
   if (parts[0] === 'review') return { nav: '#/review', render: () => reviewPage(params) };
+  if (parts[0] === 'retrain') return { nav: '#/retrain', render: () => retrainPage(params) };
   return { nav: '#/', render: () => overview() };
 }
 

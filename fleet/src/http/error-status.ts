@@ -3,6 +3,7 @@ import { CliErrorCodes, ErrorCodes, OutpostError } from '@outpost/protocol';
 import { ApiErrorCodes, FleetErrorCodes } from '../errors.ts';
 import { MonitorErrorCodes } from '../monitor/errors.ts';
 import { ReviewErrorCodes } from '../review/errors.ts';
+import { RetrainErrorCodes } from '../retrain/errors.ts';
 
 /**
  * The one place the operator API turns a coded error into an HTTP status (docs/OPERATIONS.md
@@ -39,6 +40,11 @@ export const HTTP_STATUS: Readonly<Record<string, number>> = {
   [ErrorCodes.PAYLOAD_TOO_LARGE]: 413,
   [MonitorErrorCodes.MONITOR_WINDOW_INVALID]: 400,
   [MonitorErrorCodes.ALERT_UNKNOWN]: 404,
+  [RetrainErrorCodes.RETRAIN_UNKNOWN_RUN]: 404,
+  [RetrainErrorCodes.RETRAIN_NO_CHAMPION]: 404,
+  [RetrainErrorCodes.RETRAIN_BUSY]: 409,
+  [RetrainErrorCodes.RETRAIN_FRESH_INVALID]: 400,
+  [RetrainErrorCodes.RETRAIN_SPEC_MISMATCH]: 400,
 };
 
 export interface ErrorBody {

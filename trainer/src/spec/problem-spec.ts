@@ -218,6 +218,13 @@ export const ProblemSpec = z
       .default({ tolerance: 0.01 }),
     /** Learner name → parameter grid; validated by the tuning code, not here. */
     candidates: z.record(z.string(), z.unknown()).optional(),
+    /**
+     * Retraining in the field (`outpost retrain`, docs/MONITORING.md "Retraining"): a challenger
+     * replaces the champion only when its loss on the newest labelled rows (the metric for rmse/mae,
+     * 1 − the metric for the others) is at least `margin` lower, relative to the champion's
+     * (default 0.02: 2% less error).
+     */
+    retrain: z.strictObject({ margin: z.number().min(0).lt(1, between01).default(0.02) }).optional(),
   })
   .superRefine((s, ctx) => {
     const regression = s.task === 'regression';
