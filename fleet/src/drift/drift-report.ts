@@ -1,6 +1,7 @@
 import type { FeatureReference, Manifest, TelemetryWindow } from '@outpost/protocol';
 import { FleetErrorCodes, fleetError } from '../errors.ts';
 import type { FleetStore } from '../store/fleet-store.ts';
+import { windowCount, windowsForDrift } from '../monitor/hourly-windows.ts';
 import { PSI_EPSILON, jensenShannon, psi } from './psi.ts';
 
 export type DriftStatus = 'ok' | 'moderate' | 'major' | 'small-window';
@@ -84,13 +85,18 @@ function referenceBins(ref: FeatureReference): number[] {
  */
 export function driftReport(store: FleetStore, manifest: Manifest, options: DriftOptions = {}): DriftReport {
   const t: DriftThresholds = { ...DEFAULT_DRIFT_THRESHOLDS, ...options.thresholds };
-  const windows = store.telemetryWindows({
-    model: manifest.name,
-    version: manifest.version,
-    ...(options.device !== undefined ? { device: options.device } : {}),
-    ...(options.since !== undefined ? { since: options.since } : {}),
-    ...(options.until !== undefined ? { until: options.until } : {}),
-  });
+  // The whole range: the hourly rollups give the same sums (monitor/hourly-windows.ts).
+  const windows = windowsForDrift(
+    store,
+    {
+      model: manifest.name,
+      version: manifest.version,
+      ...(options.device !== undefined ? { device: options.device } : {}),
+      ...(options.since !== undefined ? { since: options.since } : {}),
+      ...(options.until !== undefined ? { until: options.until } : {}),
+    },
+    true,
+  );
   return summarise(manifest, windows, t, options.device);
 }
 
@@ -145,7 +151,7 @@ export function summarise(
     model: manifest.name,
     version: manifest.version,
     ...(device !== undefined ? { device } : {}),
-    windows: windows.length,
+    windows: windows.reduce((n, w) => n + windowCount(w), 0),
     rows,
     features,
     prediction: {

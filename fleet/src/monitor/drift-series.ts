@@ -8,6 +8,7 @@
 import type { FeatureCounts, FeatureReference, Manifest, TelemetryWindow } from '@outpost/protocol';
 import type { DriftThresholds } from '../drift/drift-report.ts';
 import { jensenShannon, psi } from '../drift/psi.ts';
+import { windowCount } from './hourly-windows.ts';
 import { chiSquare, ksFromBins, type ChiSquare, type KolmogorovSmirnov } from './statistics.ts';
 import { bucketStarts, type WindowSpec } from './windows.ts';
 
@@ -161,7 +162,7 @@ export function driftSeries(
         };
         accs.set(key, acc);
       }
-      acc.windows++;
+      acc.windows += windowCount(w);
       acc.rows += w.rows;
       for (const [name, ref] of refEntries) {
         const counts = w.features[name];

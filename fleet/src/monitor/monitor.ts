@@ -18,6 +18,7 @@ import {
 import { resolveDriftManifest } from '../drift/drift-report.ts';
 import type { FleetStore } from '../store/fleet-store.ts';
 import { createAlertEngine, type AlertCondition, type AlertEngine } from './alert-engine.ts';
+import { windowsForDrift } from './hourly-windows.ts';
 import { driftSeries, type DriftGrouping, type DriftPoint, type DriftSeries } from './drift-series.ts';
 import { importLabelCsv, type LabelImportResult } from './label-import.ts';
 import type { Alert, AlertQuery, JoinedLabel, MonitorStore } from './monitor-store.ts';
@@ -32,7 +33,7 @@ import {
   type MonitorSettings,
 } from './settings.ts';
 import { createWebhookSender } from './webhook.ts';
-import { parseWindowSpec, type WindowSpec } from './windows.ts';
+import { HOUR_MS, parseWindowSpec, type WindowSpec } from './windows.ts';
 
 /** Fewest labels a window needs before its metric is judged against the band. */
 export const DEFAULT_MIN_LABELS = 30;
@@ -270,9 +271,23 @@ export function createMonitor(o: MonitorOptions): Monitor {
   const monitor: Monitor = {
     drift(model, opts = {}) {
       const manifest = manifestOf(model, opts);
-      return driftSeries(manifest, windowsOf(manifest, opts), {
-        window: parseWindowSpec(opts.window ?? '1h'),
-        by: opts.by ?? 'model',
+      const window = parseWindowSpec(opts.window ?? '1h');
+      const by = opts.by ?? 'model';
+      const wholeHours = by === 'model' && window.sizeMs % HOUR_MS === 0 && window.stepMs % HOUR_MS === 0;
+      const windows = windowsForDrift(
+        o.store,
+        {
+          model: manifest.name,
+          version: manifest.version,
+          ...(opts.device !== undefined ? { device: opts.device } : {}),
+          ...(opts.since !== undefined ? { since: opts.since } : {}),
+          ...(opts.until !== undefined ? { until: opts.until } : {}),
+        },
+        wholeHours,
+      );
+      return driftSeries(manifest, windows, {
+        window,
+        by,
         thresholds: driftThresholdsFor(settings, model),
       });
     },

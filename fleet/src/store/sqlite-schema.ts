@@ -99,5 +99,7 @@ export function migrate(db: Database.Database): void {
     details TEXT
   )`);
   db.exec('CREATE INDEX IF NOT EXISTS telemetry_received ON telemetry (device, received_at)');
+  // Covers the hourly rollups' check of each hour's windows (fleet/src/monitor/hourly-windows.ts).
+  db.exec('CREATE INDEX IF NOT EXISTS telemetry_model_start ON telemetry (model, version, window_start)');
   db.exec('CREATE INDEX IF NOT EXISTS device_gateways_gateway ON device_gateways (gateway)');
 }

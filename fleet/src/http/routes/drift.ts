@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { Id, IsoTime, type FeatureReference, type Manifest, type TelemetryWindow } from '@outpost/protocol';
 import { FleetErrorCodes, fleetError } from '../../errors.ts';
+import { windowsForDrift } from '../../monitor/hourly-windows.ts';
 import { DriftReply, ErrorReply } from '../api-schemas.ts';
 import type { ApiContext } from '../route-kit.ts';
 
@@ -95,7 +96,7 @@ export function driftRoutes(_app: FastifyInstance, ctx: ApiContext): void {
         );
       }
       const manifest = ctx.fleet.store.findArtifact(params.name, report.version)?.manifest;
-      const windows = ctx.fleet.store.telemetryWindows({ model: params.name, version: report.version, ...range });
+      const windows = windowsForDrift(ctx.fleet.store, { model: params.name, version: report.version, ...range }, true);
       return { ...report, histograms: manifest ? driftHistograms(manifest, windows) : {} };
     },
   });

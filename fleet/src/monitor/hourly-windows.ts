@@ -1,0 +1,153 @@
+/**
+ * Hourly rollups of telemetry (docs/MONITORING.md "Windows"): every stored window of one (model,
+ * version) that started in one UTC hour, merged into one — bins, counts, rows, latency and errors
+ * summed. A telemetry window belongs to the monitoring buckets its start falls in, so for a drift
+ * series in whole hours (`1h`, `1d`, `1d/1h`) and for the whole-range report the rollups give the
+ * statistics the raw windows give, from 24 objects a day instead of one per device and window.
+ *
+ * Rollups are kept per fleet.db connection and checked on each use against one grouped query (the
+ * count and largest rowid of each hour's windows, from an index): an hour that gained or lost a
+ * window since is merged again, so a late window is never missed. A store that is not SQLite has
+ * none (undefined: read the windows).
+ */
+import type { FeatureCounts, TelemetryWindow } from '@outpost/protocol';
+import type { FleetStore, TelemetryQuery } from '../store/fleet-store.ts';
+import type { FleetDb } from '../store/fleet-db.ts';
+import { sqliteDatabaseOf } from '../store/sqlite-store.ts';
+import { HOUR_MS } from './windows.ts';
+
+/** A window standing for `merged` stored windows of one hour. */
+export type MergedWindow = TelemetryWindow & { merged: number };
+
+/** How many stored windows a window stands for (1 unless it is a rollup). */
+export const windowCount = (w: TelemetryWindow): number => (w as Partial<MergedWindow>).merged ?? 1;
+
+const sumInto = (target: number[], values: readonly number[]): void => {
+  for (let i = 0; i < values.length; i++) target[i] = (target[i] ?? 0) + (values[i] as number);
+};
+const minOf = (a: number | null | undefined, b: number | null | undefined): number | null | undefined =>
+  a === undefined || a === null ? b : b === undefined || b === null ? a : Math.min(a, b);
+const maxOf = (a: number | null | undefined, b: number | null | undefined): number | null | undefined =>
+  a === undefined || a === null ? b : b === undefined || b === null ? a : Math.max(a, b);
+
+function mergeFeature(acc: FeatureCounts, f: FeatureCounts): void {
+  if (acc.kind === 'numeric' && f.kind === 'numeric' && acc.bins.length === f.bins.length) {
+    sumInto(acc.bins, f.bins);
+    acc.missing += f.missing;
+    acc.outOfRange += f.outOfRange;
+    const lo = minOf(acc.min, f.min);
+    const hi = maxOf(acc.max, f.max);
+    if (lo !== undefined && lo !== null) acc.min = lo;
+    if (hi !== undefined && hi !== null) acc.max = hi;
+  } else if (acc.kind === 'categorical' && f.kind === 'categorical' && acc.counts.length === f.counts.length) {
+    sumInto(acc.counts, f.counts);
+    acc.missing += f.missing;
+    acc.unseen += f.unseen;
+  }
+  // Other shapes (another version's edges) are left out, as drift leaves them out.
+}
+
+/** Merges windows of one (model, version) that started in the hour from `hourStart` (ms). */
+export function mergeWindows(windows: readonly TelemetryWindow[], hourStart: number): MergedWindow {
+  const first = windows[0];
+  if (!first) throw new Error('mergeWindows needs at least one window');
+  const out: MergedWindow = {
+    device: '(rollup)',
+    seq: 0,
+    model: first.model,
+    version: first.version,
+    artifactId: first.artifactId,
+    windowStart: new Date(hourStart).toISOString(),
+    windowEnd: first.windowEnd,
+    rows: 0,
+    features: {},
+    predictions: { bins: first.predictions.bins.map(() => 0), min: null, max: null, sum: 0 },
+    latency: { counts: first.latency.counts.map(() => 0), maxMs: 0 },
+    errors: 0,
+    merged: 0,
+  };
+  for (const w of windows) {
+    out.merged++;
+    out.rows += w.rows;
+    out.errors += w.errors;
+    if (w.windowEnd > out.windowEnd) out.windowEnd = w.windowEnd;
+    for (const [name, f] of Object.entries(w.features)) {
+      const acc = out.features[name];
+      if (acc) mergeFeature(acc, f);
+      else out.features[name] = structuredClone(f);
+    }
+    if (w.predictions.bins.length === out.predictions.bins.length) {
+      sumInto(out.predictions.bins, w.predictions.bins);
+      out.predictions.sum += w.predictions.sum;
+      out.predictions.min = minOf(out.predictions.min, w.predictions.min) ?? null;
+      out.predictions.max = maxOf(out.predictions.max, w.predictions.max) ?? null;
+    }
+    if (w.latency.counts.length === out.latency.counts.length) sumInto(out.latency.counts, w.latency.counts);
+    out.latency.maxMs = Math.max(out.latency.maxMs, w.latency.maxMs);
+  }
+  return out;
+}
+
+interface Cached {
+  count: number;
+  lastRowid: number;
+  window: MergedWindow;
+}
+
+const caches = new WeakMap<FleetDb, Map<string, Cached>>();
+const HOUR_S = HOUR_MS / 1000;
+
+/**
+ * The rollups of (model, version), oldest hour first, or undefined when the store is not SQLite.
+ * Windows starting in one hour merge into one; see the file comment for how they stay current.
+ */
+export function hourlyWindows(store: FleetStore, model: string, version: number): MergedWindow[] | undefined {
+  const db = sqliteDatabaseOf(store);
+  if (!db?.open) return undefined;
+  let cache = caches.get(db);
+  if (!cache) caches.set(db, (cache = new Map()));
+  const hourOf = `CAST(strftime('%s', window_start) AS INTEGER) / ${HOUR_S}`;
+  const hours = db
+    .prepare<[string, number], { hour: number; n: number; last: number }>(
+      `SELECT ${hourOf} AS hour, COUNT(*) AS n, MAX(rowid) AS last FROM telemetry
+       WHERE model = ? AND version = ? GROUP BY hour ORDER BY hour`,
+    )
+    .all(model, version);
+  const read = db.prepare<[string, number, number], { json: string }>(
+    `SELECT json FROM telemetry WHERE model = ? AND version = ? AND ${hourOf} = ?`,
+  );
+  const prefix = `${model}\u0000${version}\u0000`;
+  const seen = new Set<string>();
+  const out: MergedWindow[] = [];
+  for (const h of hours) {
+    const key = prefix + String(h.hour);
+    seen.add(key);
+    let c = cache.get(key);
+    if (!c || c.count !== h.n || c.lastRowid !== h.last) {
+      const windows = read.all(model, version, h.hour).map((r) => JSON.parse(r.json) as TelemetryWindow);
+      if (windows.length === 0) continue;
+      c = { count: h.n, lastRowid: h.last, window: mergeWindows(windows, h.hour * HOUR_MS) };
+      cache.set(key, c);
+    }
+    out.push(c.window);
+  }
+  for (const key of cache.keys()) if (key.startsWith(prefix) && !seen.has(key)) cache.delete(key);
+  return out;
+}
+
+/**
+ * The windows drift reads for (model, version) over the whole range: the hourly rollups when the
+ * statistics asked for come out the same from them (`wholeHours`: the whole-range report, or a
+ * series of the whole model in buckets of whole hours) and the store has them; else every window.
+ */
+export function windowsForDrift(
+  store: FleetStore,
+  q: TelemetryQuery & { version: number },
+  wholeHours: boolean,
+): TelemetryWindow[] {
+  if (wholeHours && q.device === undefined && q.since === undefined && q.until === undefined) {
+    const rollups = hourlyWindows(store, q.model, q.version);
+    if (rollups) return rollups;
+  }
+  return store.telemetryWindows(q);
+}
