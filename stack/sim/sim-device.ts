@@ -102,6 +102,8 @@ export async function startSimDevice(o: SimDeviceOptions): Promise<SimDevice> {
   let revision = o.initial?.revision ?? -1;
   let status: ReportedState['status'] = active ? 'converged' : 'idle';
   let failed: RunningModel | undefined;
+  let retries = 0;
+  let retryTimer: NodeJS.Timeout | undefined;
   let seq = 0;
   let closed = false;
   const device = {
@@ -169,9 +171,21 @@ export async function startSimDevice(o: SimDeviceOptions): Promise<SimDevice> {
       active = { name: a.name, version: a.version, artifactId: a.artifactId };
       status = 'converged';
     } catch (err) {
-      log.warn({ err: errorMessage(err) }, 'simulated install failed');
+      // A transfer that failed (a timeout with a hundred devices pulling at once): tried again after
+      // a back-off, as long as no newer desired state arrived meanwhile.
+      retries++;
+      const wait = Math.min(30_000, 1_000 * 2 ** Math.min(retries, 5));
+      log.warn({ err: errorMessage(err), retryInMs: wait }, 'simulated install failed; trying again');
       status = 'failed';
+      retryTimer = setTimeout(() => {
+        retryTimer = undefined;
+        if (closed || next || revision !== desired.revision) return;
+        next = desired;
+        void drain();
+      }, wait);
+      return report();
     }
+    retries = 0;
     return report();
   }
 
@@ -227,7 +241,10 @@ export async function startSimDevice(o: SimDeviceOptions): Promise<SimDevice> {
   };
 
   const timers: NodeJS.Timeout[] = [];
-  const stopTimers = (): void => timers.forEach((t) => clearInterval(t));
+  const stopTimers = (): void => {
+    timers.forEach((t) => clearInterval(t));
+    clearTimeout(retryTimer);
+  };
   try {
     await transport.start();
   } catch (err) {
