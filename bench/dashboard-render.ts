@@ -22,16 +22,13 @@ import { startFleet } from '@outpost/fleet';
 import { FIRMWARE_MODELS, RELEASE_PUBLIC_KEY } from '../stack/model.ts';
 import { syntheticWindows } from '../stack/monitoring-windows.ts';
 import { median, percentile } from './lib/table.ts';
+import { numberArg } from './lib/args.ts';
 
-const arg = (name: string, d: number): number => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : d;
-};
-const DEVICES = arg('--devices', 1000);
-const GATEWAYS = arg('--gateways', 20);
-const HOURS = arg('--hours', 24);
-const EVERY_MIN = arg('--every', 10);
-const RUNS = arg('--runs', 7);
+const DEVICES = numberArg('--devices', 1000);
+const GATEWAYS = numberArg('--gateways', 20);
+const HOURS = numberArg('--hours', 24);
+const EVERY_MIN = numberArg('--every', 10);
+const RUNS = numberArg('--runs', 7);
 const CHROMIUM = '/usr/bin/chromium';
 const HOUR = 3_600_000;
 

@@ -22,13 +22,10 @@ import { packPackages } from '../stack/pack.ts';
 import { BARE_SESSION, HELLO, IN_PROCESS, SWAPS } from './device-runtime/probes.ts';
 import { httpLoad, type LoadResult } from './device-runtime/http-load.ts';
 import { median, percentile } from './lib/table.ts';
+import { numberArg } from './lib/args.ts';
 
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const iterations = arg('--iterations', 2000);
-const requests = arg('--requests', 4000);
+const iterations = numberArg('--iterations', 2000);
+const requests = numberArg('--requests', 4000);
 
 const ROOT = join(import.meta.dirname, '..');
 const KEY = join(ROOT, 'firmware-models', 'signing.pub');

@@ -33,16 +33,13 @@ import { startEmbeddedBroker } from '@outpost/protocol/broker';
 import { FLEET_DB_FILE, openSqliteStore, startFleet } from '@outpost/fleet';
 import { openGatewayCredentials, startGateway, type Gateway } from '@outpost/gateway';
 import { median, percentile } from './lib/table.ts';
+import { numberArg } from './lib/args.ts';
 
-const arg = (name: string, d: number): number => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : d;
-};
-const DEVICES = arg('--devices', 50);
-const K = arg('--windows', 40);
-const GATEWAYS = arg('--gateways', 2);
-const RUNS = arg('--runs', 3);
-const IN_FLIGHT = arg('--in-flight', 20);
+const DEVICES = numberArg('--devices', 50);
+const K = numberArg('--windows', 40);
+const GATEWAYS = numberArg('--gateways', 2);
+const RUNS = numberArg('--runs', 3);
+const IN_FLIGHT = numberArg('--in-flight', 20);
 const N = DEVICES * K;
 const RESEND_MS = 5000;
 

@@ -13,13 +13,10 @@ import { createMqttTransport, enrollNode } from '@outpost/protocol/node';
 import { startEmbeddedBroker } from '@outpost/protocol/broker';
 import { startFleet } from '@outpost/fleet';
 import { median, percentile } from './lib/table.ts';
+import { numberArg } from './lib/args.ts';
 
-const arg = (name: string, d: number): number => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : d;
-};
-const N = arg('--windows', 5000);
-const RUNS = arg('--runs', 3);
+const N = numberArg('--windows', 5000);
+const RUNS = numberArg('--runs', 3);
 
 function windowOf(device: string, seq: number): TelemetryWindow {
   const bins = (k: number): number[] => Array.from({ length: k }, (_v, i) => (seq + i) % 7);

@@ -16,13 +16,10 @@ import { apiBoundary, apiRoutes } from '../stack/fuzz/api-boundary.ts';
 import { cliBoundaries, manifestBoundary, messageBoundaries, topicBoundary } from '../stack/fuzz/boundaries.ts';
 import { predictBoundary } from '../stack/fuzz/predict-boundary.ts';
 import { runBoundary, type BoundaryReport } from '../stack/fuzz/run-boundary.ts';
+import { numberArg } from './lib/args.ts';
 
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const runs = arg('--runs', 10_000);
-const seed = arg('--seed', 1);
+const runs = numberArg('--runs', 10_000);
+const seed = numberArg('--seed', 1);
 const ROOT = join(import.meta.dirname, '..');
 
 console.log(

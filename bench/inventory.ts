@@ -26,15 +26,12 @@ import {
   startFleet,
 } from '@outpost/fleet';
 import { median, percentile } from './lib/table.ts';
+import { numberArg } from './lib/args.ts';
 
-const arg = (name: string, d: number): number => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : d;
-};
-const DEVICES = arg('--devices', 1000);
-const WINDOWS = arg('--windows', 100);
-const GATEWAYS = arg('--gateways', 10);
-const RUNS = arg('--runs', 7);
+const DEVICES = numberArg('--devices', 1000);
+const WINDOWS = numberArg('--windows', 100);
+const GATEWAYS = numberArg('--gateways', 10);
+const RUNS = numberArg('--runs', 7);
 const ARTIFACT = sha256Hex('bench-artifact');
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const deviceId = (i: number): string => `dev-${String(i).padStart(5, '0')}`;

@@ -21,14 +21,11 @@ import {
   qualityReport,
 } from '@outpost/fleet';
 import { median, percentile } from './lib/table.ts';
+import { numberArg } from './lib/args.ts';
 
-const arg = (name: string, d: number): number => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : d;
-};
-const N = arg('--windows', 10_000);
-const DEVICES = arg('--devices', 100);
-const RUNS = arg('--runs', 7);
+const N = numberArg('--windows', 10_000);
+const DEVICES = numberArg('--devices', 100);
+const RUNS = numberArg('--runs', 7);
 const NUMERIC = ['temperature', 'humidity', 'light', 'co2', 'humidity_ratio'];
 const BINS = 10;
 

@@ -23,15 +23,12 @@ import { parseWaves, startFleet, type Fleet } from '@outpost/fleet';
 import { writeSimArtifact } from '../stack/sim/artifact.ts';
 import { kill, spawnTier, waitForOutput, type Tier } from '../stack/processes.ts';
 import { median, percentile } from './lib/table.ts';
+import { numberArg } from './lib/args.ts';
 
-const arg = (name: string, d: number): number => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : d;
-};
-const N = arg('--devices', 1000);
-const G = arg('--gateways', 10);
-const BYTES = arg('--artifact-bytes', 1_048_576);
-const RUNS = arg('--runs', 3);
+const N = numberArg('--devices', 1000);
+const G = numberArg('--gateways', 10);
+const BYTES = numberArg('--artifact-bytes', 1_048_576);
+const RUNS = numberArg('--runs', 3);
 const progress = (line: string): void => {
   process.stderr.write(`  ${new Date().toISOString().slice(11, 19)} ${line}\n`);
 };
