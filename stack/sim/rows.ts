@@ -1,9 +1,8 @@
 /**
  * What simulated devices measure (docs/OPERATIONS.md "Simulated fleet"): rows drawn from the
  * active manifest's reference profile — per numeric feature a bin picked by its reference
- * frequency, a value uniform within it — and the stand-in model's rule over them ("occupied when
- * Light ≥ 300"), so windows carry real feature bins and labels agree with predictions unless a
- * scenario says otherwise.
+ * frequency, a value uniform within it — and a stand-in model's rule over them (standIn), so
+ * windows carry real feature bins and labels agree with predictions unless a scenario says otherwise.
  */
 import type { FeatureValue, Manifest, ReferenceProfile, Rng } from '@outpost/protocol';
 
@@ -26,8 +25,6 @@ export const SIM_REFERENCE: ReferenceProfile = {
 
 /** The stand-in model's probability when it says "occupied" (1 − this otherwise). */
 export const SIM_OCCUPIED_P = 0.9;
-/** Light (lux) at or above which the stand-in model says "occupied". */
-export const SIM_LIGHT_ON = 300;
 /** Share of labels that disagree with the rule anyway, unless the manifest tells its accuracy. */
 export const SIM_LABEL_NOISE = 0.03;
 
@@ -42,34 +39,45 @@ export function labelNoise(manifest: Manifest): number {
 
 export type RowSampler = (rng: Rng) => Record<string, FeatureValue>;
 
-/** A sampler of rows for a manifest's numeric inputs, from its reference profile. */
-export function rowSampler(manifest: Manifest): RowSampler {
-  const features = manifest.inputs.flatMap((input) => {
+interface FeatureModel {
+  name: string;
+  /** Bin i spans [lows[i], highs[i]); the open ends get the width of their neighbour. */
+  lows: number[];
+  highs: number[];
+  /** Reference frequencies, normalised. */
+  probs: number[];
+}
+
+function featureModels(manifest: Manifest): FeatureModel[] {
+  return manifest.inputs.flatMap((input) => {
     const ref = manifest.reference.features[input.name];
     if (ref?.kind !== 'numeric') return [];
     const { edges, freqs } = ref;
     const first = edges[0] ?? 0;
+    const last = edges.at(-1) ?? 0;
     const width = edges.length > 1 ? (edges[1] as number) - first : 1;
-    const lastWidth = edges.length > 1 ? (edges.at(-1) as number) - (edges.at(-2) as number) : 1;
-    // Bin i spans [edges[i-1], edges[i]); the open ends get the width of their neighbour.
-    const lows = [first - width, ...edges];
-    const highs = [...edges, (edges.at(-1) ?? 0) + lastWidth];
+    const lastWidth = edges.length > 1 ? last - (edges.at(-2) as number) : 1;
     const total = freqs.reduce((a, b) => a + b, 0) || 1;
     return [
       {
         name: input.name,
-        lows,
-        highs,
-        cumulative: freqs.map((_, i) => freqs.slice(0, i + 1).reduce((a, b) => a + b, 0) / total),
+        lows: [first - width, ...edges],
+        highs: [...edges, last + lastWidth],
+        probs: freqs.map((f) => f / total),
       },
     ];
   });
+}
+
+/** A sampler of rows for a manifest's numeric inputs, from its reference profile. */
+export function rowSampler(manifest: Manifest): RowSampler {
+  const features = featureModels(manifest);
   return (rng) => {
     const row: Record<string, FeatureValue> = {};
     for (const f of features) {
-      const u = rng();
-      let i = f.cumulative.findIndex((c) => u < c);
-      if (i < 0) i = f.cumulative.length - 1;
+      let u = rng();
+      let i = 0;
+      while (i < f.probs.length - 1 && u >= (f.probs[i] as number)) u -= f.probs[i++] as number;
       const lo = f.lows[i] as number;
       row[f.name] = lo + rng() * ((f.highs[i] as number) - lo);
     }
@@ -77,15 +85,69 @@ export function rowSampler(manifest: Manifest): RowSampler {
   };
 }
 
-/** The stand-in model's output for a row. */
-export function simPredict(row: Record<string, FeatureValue>): number {
-  const light = row.Light;
-  return typeof light === 'number' && light >= SIM_LIGHT_ON ? SIM_OCCUPIED_P : 1 - SIM_OCCUPIED_P;
+/** The stand-in model: "positive when `feature` ≥ `threshold`", and what it outputs for each class. */
+export interface StandIn {
+  feature: string;
+  threshold: number;
+  positive: number;
+  negative: number;
+  /** Share of labels that disagree with the rule anyway. */
+  noise: number;
+  predict(row: Record<string, FeatureValue>): number;
+  /** The true label of a row: the rule's class, wrong with probability `noise`, the other class when `flipped`. */
+  label(row: Record<string, FeatureValue>, rng: Rng, flipped: boolean): number;
 }
 
-/** The true label of a row: the rule's class, wrong with probability `noise`, the other class when `flipped`. */
-export function simLabel(row: Record<string, FeatureValue>, rng: Rng, noise: number, flipped: boolean): number {
-  const rule = simPredict(row) >= 0.5 ? 1 : 0;
-  const noisy = rng() < noise ? 1 - rule : rule;
-  return flipped ? 1 - noisy : noisy;
+/**
+ * The stand-in for a manifest: its rule reads Light (else the first numeric input), with the
+ * threshold above which the reference's share of positive predictions lies, so predictions stay in
+ * distribution; it outputs class indices (0 / 1) when the prediction output is an integer, else
+ * probabilities (SIM_OCCUPIED_P). Labels disagree with it as often as the model's test accuracy says.
+ */
+export function standIn(manifest: Manifest): StandIn {
+  const features = featureModels(manifest);
+  const f = features.find((x) => x.name === 'Light') ?? features[0];
+  const pred = manifest.reference.prediction;
+  const edges = pred.kind === 'numeric' ? pred.edges : [];
+  const positiveShare =
+    pred.kind === 'numeric'
+      ? pred.freqs.reduce((a, q, i) => a + (i > 0 && (edges[i - 1] as number) >= 0.5 ? q : 0), 0)
+      : 0.5;
+  let threshold = Number.POSITIVE_INFINITY;
+  if (f) {
+    // Walk down from the top bin until the mass above reaches the positive share.
+    let above = 0;
+    for (let i = f.probs.length - 1; i >= 0; i--) {
+      const q = f.probs[i] as number;
+      if (above + q >= positiveShare) {
+        const lo = f.lows[i] as number;
+        const hi = f.highs[i] as number;
+        threshold = hi - (q > 0 ? ((positiveShare - above) / q) * (hi - lo) : 0);
+        break;
+      }
+      above += q;
+    }
+  }
+  const output = manifest.outputs.find((o) => o.name === manifest.predictionOutput);
+  const classes = output?.type.startsWith('int') ?? false;
+  const positive = classes ? 1 : SIM_OCCUPIED_P;
+  const negative = classes ? 0 : 1 - SIM_OCCUPIED_P;
+  const noise = labelNoise(manifest);
+  const predict = (row: Record<string, FeatureValue>): number => {
+    const v = f ? row[f.name] : undefined;
+    return typeof v === 'number' && v >= threshold ? positive : negative;
+  };
+  return {
+    feature: f?.name ?? '',
+    threshold,
+    positive,
+    negative,
+    noise,
+    predict,
+    label(row, rng, flipped) {
+      const rule = predict(row) === positive ? 1 : 0;
+      const noisy = rng() < noise ? 1 - rule : rule;
+      return flipped ? 1 - noisy : noisy;
+    },
+  };
 }

@@ -31,7 +31,7 @@ import {
 } from '@outpost/protocol';
 import { createArtifactFetcher, createMqttTransport, type NodeCredentials } from '@outpost/protocol/node';
 import { DeviceErrorCodes, FaultInjector, TelemetryWindowAccumulator, type ScheduledFault } from '@outpost/device';
-import { labelNoise, rowSampler, simLabel, simPredict, type RowSampler } from './rows.ts';
+import { rowSampler, standIn, type RowSampler, type StandIn } from './rows.ts';
 
 export interface SimBehaviour {
   /** True when this model version fails the smoke test on this device (a bad model). */
@@ -235,12 +235,12 @@ export async function startSimDevice(o: SimDeviceOptions): Promise<SimDevice> {
   const random = mulberry32(o.seed ?? 1);
   const injector = new FaultInjector(o.scenario?.faults ?? [], random);
   let scenarioRow = 0;
-  let sampler: { artifactId: string; sample: RowSampler; noise: number } | undefined;
+  let sampler: { artifactId: string; sample: RowSampler; model: StandIn } | undefined;
   const sendWindow = async (): Promise<void> => {
     if (closed || !active) return;
     const slot = active;
     if (sampler?.artifactId !== slot.artifactId)
-      sampler = { artifactId: slot.artifactId, sample: rowSampler(slot.manifest), noise: labelNoise(slot.manifest) };
+      sampler = { artifactId: slot.artifactId, sample: rowSampler(slot.manifest), model: standIn(slot.manifest) };
     const endMs = Date.now();
     const acc = new TelemetryWindowAccumulator(slot, endMs - (o.telemetryMs ?? 60_000));
     const latencyMs = LATENCY_BOUNDS_MS[o.behaviour.latencyBucket] ?? (LATENCY_BOUNDS_MS.at(-1) as number) * 2;
@@ -251,13 +251,13 @@ export async function startSimDevice(o: SimDeviceOptions): Promise<SimDevice> {
     for (let r = 0; r < rows; r++) {
       const row = sampler.sample(random);
       if (scenario) injector.apply(row, scenarioRow++);
-      const p = simPredict(row);
+      const p = sampler.model.predict(row);
       acc.add(row, p, latencyMs);
       if (r < (o.scenario?.labelsPerWindow ?? 0))
         labels.push({
           device: o.id,
           predictionId: `${o.id}-${seq + 1}-${r}`,
-          label: simLabel(row, random, sampler.noise, scenario?.flipLabels ?? false),
+          label: sampler.model.label(row, random, scenario?.flipLabels ?? false),
           at,
           prediction: { value: p, model: slot.name, version: slot.version, at },
         });
