@@ -5,12 +5,16 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { SIM_FAULTS, type SimFault } from './sim.ts';
+import { SIM_FAULTS, SIM_SCENARIOS, type SimFault, type SimScenario } from './sim.ts';
 
 export interface SimCommandOptions {
   gateways: number;
   devices: number;
   fault?: SimFault;
+  scenario?: SimScenario;
+  scenarioAfterMs?: number;
+  rowsPerWindow?: number;
+  labelsPerWindow?: number;
   badVersion?: number[];
   seed: number;
   fleetDataDir: string;
@@ -25,6 +29,10 @@ const positive = (value: string): number => {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || n < 1) throw new InvalidArgumentError('a positive integer');
   return n;
+};
+const nonNegative = (value: string): number => {
+  if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError('a non-negative integer');
+  return Number(value);
 };
 
 export async function simAction(o: SimCommandOptions): Promise<number> {
@@ -57,13 +65,21 @@ export async function simAction(o: SimCommandOptions): Promise<number> {
     heartbeatMs: o.heartbeatMs,
     ...(o.fault ? { fault: o.fault } : {}),
     ...(o.badVersion ? { badVersions: o.badVersion } : {}),
-    ...(o.telemetryMs !== undefined ? { telemetryMs: o.telemetryMs } : {}),
+    // A scenario needs telemetry: a window a second unless told otherwise.
+    ...(o.telemetryMs !== undefined || o.scenario ? { telemetryMs: o.telemetryMs ?? 1000 } : {}),
+    ...(o.scenario ? { scenario: o.scenario } : {}),
+    ...(o.scenarioAfterMs !== undefined ? { scenarioAfterMs: o.scenarioAfterMs } : {}),
+    ...(o.rowsPerWindow !== undefined ? { rowsPerWindow: o.rowsPerWindow } : {}),
+    ...(o.labelsPerWindow !== undefined ? { labelsPerWindow: o.labelsPerWindow } : {}),
   });
   // A CLI prints (the stack's commands print; library code logs).
   process.stdout.write(
     `sim: ${sim.gateways.length} gateways, ${sim.devices.length} devices connected in ${((Date.now() - started) / 1000).toFixed(1)} s` +
       (o.fault
         ? `; fault ${o.fault} on ${o.fault === 'bad-model' ? 'every device' : `${sim.faulted.length} devices`}`
+        : '') +
+      (o.scenario
+        ? `; scenario ${o.scenario} on ${sim.scenarioDevices.length === 1 ? (sim.scenarioDevices[0] as string) : `${sim.scenarioDevices.length} devices`} from ${new Date(sim.scenarioFrom as number).toISOString()}`
         : '') +
       '\n',
   );
@@ -93,7 +109,19 @@ export function simCommand(): Command {
     .option('--broker <url>', "the fleet's broker", 'mqtt://127.0.0.1:1883')
     .option('--public-key <file>', 'artifact signing public key (default <fleet-data-dir>/keys/signing.pub)')
     .option('--data-dir <dir>', "the sim's own folder (gateway stores, device credentials)", '.outpost/sim')
-    .option('--telemetry-ms <n>', 'each device sends a telemetry window this often', positive)
+    .addOption(
+      new Option('--scenario <name>', 'a monitoring scenario to play (docs/MONITORING.md "Scenarios")').choices([
+        ...SIM_SCENARIOS,
+      ]),
+    )
+    .option('--scenario-after-ms <n>', 'start the scenario this long after the devices connect', nonNegative)
+    .option(
+      '--telemetry-ms <n>',
+      'each device sends a telemetry window this often (with --scenario default 1000)',
+      positive,
+    )
+    .option('--rows-per-window <n>', 'rows each telemetry window counts (default 20)', positive)
+    .option('--labels-per-window <n>', 'labels each device sends per window (default 0; concept-drift 5)', nonNegative)
     .option('--heartbeat-ms <n>', 'reported-state heartbeat', positive, 60_000)
     .action(async (opts: SimCommandOptions) => {
       process.exitCode = await simAction(opts);

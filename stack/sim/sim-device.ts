@@ -4,8 +4,10 @@
  * and fully verifies the artifact through the gateway (the real fetcher), keeps two slots (a
  * rollback to the version in the other slot downloads nothing), reports its state (retained, with
  * a heartbeat and the offline last will) and sends telemetry windows. The model run is a stand-in:
- * no inference engine; the "smoke test" fails for the versions the fault says are bad, and the
- * windows carry a fixed latency and error count.
+ * no inference engine; the "smoke test" fails for the versions the fault says are bad. Its rows
+ * are drawn from the active manifest's reference profile (rows.ts), a scenario's sensor faults
+ * applied, and binned by the device's own telemetry window builder; the windows carry a fixed
+ * latency and error count, and labels for some predictions when asked.
  */
 import {
   DesiredState,
@@ -19,13 +21,17 @@ import {
   topics,
   verifyDesiredState,
   type Logger,
+  mulberry32,
+  type LabelMessage,
+  type Manifest,
   type ReportedState,
   type RunningModel,
   type TelemetryWindow,
   type Transport,
 } from '@outpost/protocol';
 import { createArtifactFetcher, createMqttTransport, type NodeCredentials } from '@outpost/protocol/node';
-import { DeviceErrorCodes } from '@outpost/device';
+import { DeviceErrorCodes, FaultInjector, TelemetryWindowAccumulator, type ScheduledFault } from '@outpost/device';
+import { rowSampler, standIn, type RowSampler, type StandIn } from './rows.ts';
 
 export interface SimBehaviour {
   /** True when this model version fails the smoke test on this device (a bad model). */
@@ -53,10 +59,25 @@ export interface SimDeviceOptions {
   heartbeatMs?: number;
   /** A telemetry window this often (default none). */
   telemetryMs?: number;
+  /** Rows each telemetry window counts (default 20; keep small for large fleets). */
   rowsPerWindow?: number;
+  /** What a scenario does to this device from `fromMs` (epoch ms) on. */
+  scenario?: DeviceScenario;
+  /** Seeds the device's rows. */
+  seed?: number;
   /** What a restarted device holds (its slots survive a crash, as on disk). */
   initial?: SimDeviceState;
   logger?: Logger;
+}
+
+export interface DeviceScenario {
+  fromMs: number;
+  /** Sensor faults, their rows counted from `fromMs`. */
+  faults: readonly ScheduledFault[];
+  /** Labels the other class than the rule (a concept change). */
+  flipLabels: boolean;
+  /** Labels sent per window, for its first rows (default 0). */
+  labelsPerWindow: number;
 }
 
 export interface SimDeviceState {
@@ -81,7 +102,15 @@ export interface Slot {
   name: string;
   version: number;
   artifactId: string;
+  /** The verified manifest (its reference profile is what the device's rows are drawn from). */
+  manifest: Manifest;
 }
+
+const running = (s: Slot): Omit<RunningModel, 'state'> => ({
+  name: s.name,
+  version: s.version,
+  artifactId: s.artifactId,
+});
 
 export async function startSimDevice(o: SimDeviceOptions): Promise<SimDevice> {
   const log = (o.logger ?? silentLogger).child({ device: o.id });
@@ -109,7 +138,7 @@ export async function startSimDevice(o: SimDeviceOptions): Promise<SimDevice> {
   const device = {
     id: o.id,
     downloads: 0,
-    active: (): RunningModel | undefined => (active ? { ...active, state: 'active' } : undefined),
+    active: (): RunningModel | undefined => (active ? { ...running(active), state: 'active' } : undefined),
     state: (): SimDeviceState => ({ ...(active ? { active } : {}), ...(other ? { other } : {}), revision }),
     crash: async () => {
       closed = true;
@@ -131,7 +160,7 @@ export async function startSimDevice(o: SimDeviceOptions): Promise<SimDevice> {
       revision,
       at: new Date().toISOString(),
       status,
-      models: [...(active ? [{ ...active, state: 'active' as const }] : []), ...(failed ? [failed] : [])],
+      models: [...(active ? [{ ...running(active), state: 'active' as const }] : []), ...(failed ? [failed] : [])],
     };
     await transport.publish(topics.device(o.id, 'reported'), encode(state), { qos: 1, retain: true });
   };
@@ -153,7 +182,7 @@ export async function startSimDevice(o: SimDeviceOptions): Promise<SimDevice> {
     status = 'updating';
     await report();
     try {
-      await fetcher.fetch(a.artifactId, o.publicKeyPem);
+      const { manifest } = await fetcher.fetch(a.artifactId, o.publicKeyPem);
       device.downloads++;
       if (o.behaviour.installDelayMs > 0) await new Promise((r) => setTimeout(r, o.behaviour.installDelayMs));
       if (o.behaviour.smokeFails(a.name, a.version)) {
@@ -168,7 +197,7 @@ export async function startSimDevice(o: SimDeviceOptions): Promise<SimDevice> {
         return report();
       }
       other = active;
-      active = { name: a.name, version: a.version, artifactId: a.artifactId };
+      active = { name: a.name, version: a.version, artifactId: a.artifactId, manifest };
       status = 'converged';
     } catch (err) {
       // A transfer that failed (a timeout with a hundred devices pulling at once): tried again after
@@ -217,27 +246,40 @@ export async function startSimDevice(o: SimDeviceOptions): Promise<SimDevice> {
     }
   });
 
+  const random = mulberry32(o.seed ?? 1);
+  const injector = new FaultInjector(o.scenario?.faults ?? [], random);
+  let scenarioRow = 0;
+  let sampler: { artifactId: string; sample: RowSampler; model: StandIn } | undefined;
   const sendWindow = async (): Promise<void> => {
     if (closed || !active) return;
-    const rows = o.rowsPerWindow ?? 60;
-    const counts = new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0);
-    counts[Math.min(o.behaviour.latencyBucket, counts.length - 1)] = rows;
-    const now = new Date();
-    const w: TelemetryWindow = {
-      device: o.id,
-      seq: ++seq,
-      model: active.name,
-      version: active.version,
-      artifactId: active.artifactId,
-      windowStart: new Date(now.getTime() - (o.telemetryMs ?? 60_000)).toISOString(),
-      windowEnd: now.toISOString(),
-      rows,
-      features: {},
-      predictions: { bins: [rows], min: 0, max: 0, sum: 0 },
-      latency: { counts, maxMs: LATENCY_BOUNDS_MS[o.behaviour.latencyBucket] ?? 0 },
-      errors: Math.round(rows * o.behaviour.errorRate),
-    };
+    const slot = active;
+    if (sampler?.artifactId !== slot.artifactId)
+      sampler = { artifactId: slot.artifactId, sample: rowSampler(slot.manifest), model: standIn(slot.manifest) };
+    const endMs = Date.now();
+    const acc = new TelemetryWindowAccumulator(slot, endMs - (o.telemetryMs ?? 60_000));
+    const latencyMs = LATENCY_BOUNDS_MS[o.behaviour.latencyBucket] ?? (LATENCY_BOUNDS_MS.at(-1) as number) * 2;
+    const scenario = o.scenario && endMs >= o.scenario.fromMs ? o.scenario : undefined;
+    const rows = o.rowsPerWindow ?? 20;
+    const labels: LabelMessage[] = [];
+    const at = new Date(endMs).toISOString();
+    for (let r = 0; r < rows; r++) {
+      const row = sampler.sample(random);
+      if (scenario) injector.apply(row, scenarioRow++);
+      const p = sampler.model.predict(row);
+      acc.add(row, p, latencyMs);
+      if (r < (o.scenario?.labelsPerWindow ?? 0))
+        labels.push({
+          device: o.id,
+          predictionId: `${o.id}-${seq + 1}-${r}`,
+          label: sampler.model.label(row, random, scenario?.flipLabels ?? false),
+          at,
+          prediction: { value: p, model: slot.name, version: slot.version, at },
+        });
+    }
+    acc.errors = Math.round(rows * o.behaviour.errorRate);
+    const w: TelemetryWindow = acc.toMessage(o.id, ++seq, endMs);
     await transport.publish(topics.device(o.id, 'telemetry'), encode(w), { qos: 1 });
+    for (const l of labels) await transport.publish(topics.device(o.id, 'labels'), encode(l), { qos: 1 });
   };
 
   const timers: NodeJS.Timeout[] = [];

@@ -10,10 +10,12 @@ import { join } from 'node:path';
 import { mulberry32, silentLogger, type Logger } from '@outpost/protocol';
 import { issueCredentials, type NodeCredentials } from '@outpost/protocol/node';
 import { openGatewayCredentials, startGateway, type Gateway } from '@outpost/gateway';
-import { startSimDevice, type SimBehaviour, type SimDevice } from './sim-device.ts';
+import { startSimDevice, type DeviceScenario, type SimBehaviour, type SimDevice } from './sim-device.ts';
+import { scenarioPlan, type SimScenario } from './scenarios.ts';
 
 export const SIM_FAULTS = ['crash', 'slow', 'bad-model', 'offline'] as const;
 export type SimFault = (typeof SIM_FAULTS)[number];
+export { SIM_SCENARIOS, type SimScenario } from './scenarios.ts';
 
 export interface SimOptions {
   /** Gateway data folders and the device credentials file. */
@@ -38,6 +40,14 @@ export interface SimOptions {
   seed?: number;
   heartbeatMs?: number;
   telemetryMs?: number;
+  /** A monitoring scenario (scenarios.ts; docs/MONITORING.md "Scenarios"), played from `scenarioAfterMs` after the start. */
+  scenario?: SimScenario;
+  /** Default 0: the scenario plays from the first window. */
+  scenarioAfterMs?: number;
+  /** Rows per telemetry window (default 20). */
+  rowsPerWindow?: number;
+  /** Labels per window and device (default 0; 5 with the concept-drift scenario). */
+  labelsPerWindow?: number;
   /** Errors per row every device reports (default 0). */
   errorRate?: number;
   /** Id prefixes (default `sim-gw-` and `sim-dev-`). */
@@ -52,6 +62,10 @@ export interface Sim {
   placement: Map<string, string[]>;
   /** The devices the fault applies to. */
   faulted: string[];
+  /** The devices the scenario changes (stuck-co2: one; drift: all; concept-drift: the first gateway's). */
+  scenarioDevices: string[];
+  /** When the scenario starts (epoch ms; absent without one): windows ending from then on carry it. */
+  scenarioFrom?: number;
   close(): Promise<void>;
 }
 
@@ -94,6 +108,20 @@ export async function startSim(o: SimOptions): Promise<Sim> {
   const faulted = new Set(
     o.fault === 'bad-model' ? [] : deviceIds.filter(() => o.fault !== undefined && random() < 0.1),
   );
+  const plan = o.scenario
+    ? scenarioPlan(o.scenario, { deviceIds, firstGateway: placement.get(gatewayIds[0] as string) ?? [], random })
+    : undefined;
+  // Counted from when every device is connected (set below; until then nothing plays).
+  let scenarioFrom = Number.POSITIVE_INFINITY;
+  const scenarioOf = (d: string): DeviceScenario | undefined =>
+    plan && {
+      get fromMs() {
+        return scenarioFrom;
+      },
+      faults: plan.devices.has(d) ? plan.faults : [],
+      flipLabels: plan.devices.has(d) && plan.flipLabels,
+      labelsPerWindow: o.labelsPerWindow ?? plan.labelsPerWindow,
+    };
   const gatewayDirs = new Map(gatewayIds.map((g) => [g, join(o.dataDir, g)]));
   const gateways: Gateway[] = [];
   const devices: SimDevice[] = [];
@@ -103,6 +131,7 @@ export async function startSim(o: SimOptions): Promise<Sim> {
     devices,
     placement,
     faulted: [...faulted],
+    scenarioDevices: plan ? [...plan.devices] : [],
     async close() {
       timers.forEach((t) => clearTimeout(t));
       await Promise.all(devices.map((d) => d.close().catch(() => undefined)));
@@ -144,6 +173,9 @@ export async function startSim(o: SimOptions): Promise<Sim> {
         fleetKeyPem: o.fleetKeyPem,
         behaviour: behaviourOf(device),
         logger,
+        seed: (o.seed ?? 1) * 100_003 + deviceIds.indexOf(device),
+        ...(scenarioOf(device) ? { scenario: scenarioOf(device) as DeviceScenario } : {}),
+        ...(o.rowsPerWindow !== undefined ? { rowsPerWindow: o.rowsPerWindow } : {}),
         ...(initial ? { initial } : {}),
         ...(o.heartbeatMs !== undefined ? { heartbeatMs: o.heartbeatMs } : {}),
         ...(o.telemetryMs !== undefined ? { telemetryMs: o.telemetryMs } : {}),
@@ -152,6 +184,10 @@ export async function startSim(o: SimOptions): Promise<Sim> {
     const all = gateways.flatMap((g) => (placement.get(g.id) ?? []).map((d) => ({ d, g })));
     for (let i = 0; i < all.length; i += 20) {
       devices.push(...(await Promise.all(all.slice(i, i + 20).map(({ d, g }) => start(d, g)))));
+    }
+    if (plan) {
+      scenarioFrom = Date.now() + (o.scenarioAfterMs ?? 0);
+      sim.scenarioFrom = scenarioFrom;
     }
     // Faults that play out over time.
     for (const dev of devices) {
