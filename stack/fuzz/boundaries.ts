@@ -16,7 +16,9 @@ import {
   CommandMessage,
   DesiredState,
   LabelMessage,
+  Receipt,
   ReportedState,
+  ReviewItem,
   TelemetryWindow,
   decode,
   encode,
@@ -106,6 +108,31 @@ const EXAMPLES: Record<string, { schema: z.ZodType; value: unknown }> = {
   label: {
     schema: LabelMessage,
     value: { device: 'dev-1', predictionId: 'dev-1-ab12-3', label: 1, at: AT },
+  },
+  review: {
+    schema: ReviewItem,
+    value: {
+      device: 'dev-1',
+      predictionId: 'dev-1-ab12-3',
+      model: 'occupancy',
+      version: 2,
+      at: AT,
+      inputs: { Light: 426, room: 'kitchen' },
+      prediction: 1,
+      confidence: 0.1,
+      reason: 'low-margin',
+    },
+  },
+  receipt: {
+    schema: Receipt,
+    value: {
+      from: 'gw-1',
+      at: AT,
+      items: [
+        { kind: 'telemetry', device: 'dev-1', seq: 7, outcome: 'stored' },
+        { kind: 'label', device: 'dev-1', predictionId: 'dev-1-ab12-3', outcome: 'duplicate' },
+      ],
+    },
   },
   command: { schema: CommandMessage, value: { commandId: 'c-1', type: 'ping', issuedAt: AT } },
   chunkRequest: {
@@ -207,7 +234,17 @@ export const topicBoundary: Boundary<string> = {
       .tuple(
         fc.constantFrom('gateways', 'devices', 'x', ''),
         fc.oneof(fc.string({ maxLength: 70 }), fc.constantFrom('gw-1', 'dev-1', '+', '#', '..', '$SYS')),
-        fc.constantFrom('desired', 'reported', 'telemetry', 'labels', 'acks', 'artifacts/req', 'artifacts/chunk', 'x'),
+        fc.constantFrom(
+          'desired',
+          'reported',
+          'telemetry',
+          'labels',
+          'review',
+          'acks',
+          'artifacts/req',
+          'artifacts/chunk',
+          'x',
+        ),
       )
       .map(([k, id, leaf]) => `outpost/v1/${k}/${id}/${leaf}`),
   ),
