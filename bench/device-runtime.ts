@@ -3,12 +3,14 @@
  * "Device runtime"). `protocol` and `device` are packed and installed into an empty folder
  * (stack/pack.ts; production dependencies only), and everything below runs there with plain `node`.
  *
- *   npx tsx bench/device-runtime.ts [--iterations 2000] [--requests 4000]
+ *   npx tsx bench/device-runtime.ts [--iterations 2000] [--warmup 5000] [--http-warmup 2000] [--requests 4000]
  *
  * For each committed build (housing v1: GBDT; occupancy v2: a small tree) and each ONNX engine:
  * - memory: RSS of `outpost-device device` loaded and serving (after the load below) against a bare
  *   process holding the same session in the same runtime (budget ≤ 160 MB);
- * - in process: `device.predict` on one row against the bare `session.run` (budget ≤ 1.5×);
+ * - in process: `device.predict` on one row against the bare `session.run` (budget ≤ 1.5×), both
+ *   timed after `--warmup` calls (a device serves for days: the steady state is the budget), with
+ *   the first 2,000 calls' median printed beside it (the JIT and the first prediction-log flushes);
  * - HTTP: `POST /predict` at concurrency 1 against hello-world fastify at c=1 plus the bare run
  *   (budget ≤ 1.5×), and throughput at c=8 against 1 / (1/hello_rps + t_engine) (budget ≥ 0.8×);
  * - swaps: RSS after 20 model swaps (load, smoke test, release the replaced session) against
@@ -26,6 +28,8 @@ import { numberArg } from './lib/args.ts';
 
 const iterations = numberArg('--iterations', 2000);
 const requests = numberArg('--requests', 4000);
+const warmup = numberArg('--warmup', 5000);
+const httpWarmup = numberArg('--http-warmup', 2000);
 
 const ROOT = join(import.meta.dirname, '..');
 const KEY = join(ROOT, 'firmware-models', 'signing.pub');
@@ -38,8 +42,21 @@ const ENGINES = ['onnxruntime-node', 'onnxruntime-web'] as const;
 const root = mkdtempSync(join(tmpdir(), 'outpost-bench-runtime-'));
 const app = join(root, 'app');
 
+/**
+ * The node flags and environment a device runs with (its shebang and systemd unit, docs/DEVICE.md
+ * "Memory"); the probes run with them too, the bare anchors included, so both sides of a ratio
+ * share the runtime's settings. (Without the young-generation cap, V8 grows the young generation
+ * during the first few thousand calls and a call costs 2–3× more meanwhile.)
+ */
+const DEVICE_NODE_FLAGS = ['--max-semi-space-size=1'];
+const DEVICE_ENV = { ...process.env, MALLOC_ARENA_MAX: '2' };
+
 function nodeJson<T>(script: string, args: string[]): T {
-  const out = execFileSync(process.execPath, ['--expose-gc', script, ...args], { cwd: app, encoding: 'utf8' });
+  const out = execFileSync(process.execPath, ['--expose-gc', ...DEVICE_NODE_FLAGS, script, ...args], {
+    cwd: app,
+    encoding: 'utf8',
+    env: DEVICE_ENV,
+  });
   return JSON.parse(out.trim().split('\n').pop() as string) as T;
 }
 
@@ -109,9 +126,9 @@ try {
   const hello1 = await httpLoad(`${hello.url}/predict`, helloBodies, {
     concurrency: 1,
     requests: iterations,
-    warmup: 200,
+    warmup: httpWarmup,
   });
-  const hello8 = await httpLoad(`${hello.url}/predict`, helloBodies, { concurrency: 8, requests, warmup: 200 });
+  const hello8 = await httpLoad(`${hello.url}/predict`, helloBodies, { concurrency: 8, requests, warmup: httpWarmup });
   await stop(hello.child);
   console.log(
     `anchor hello-world fastify: c=1 median ${fmt(median(hello1.latencyUs))} µs p95 ${fmt(percentile(hello1.latencyUs, 95))} µs; c=8 ${fmt(hello8.rps, 0)} req/s`,
@@ -120,10 +137,11 @@ try {
   const rows: string[] = [];
   for (const model of MODELS) {
     for (const engine of ENGINES) {
-      const bare = nodeJson<{ rssMb: number; runUs: number[] }>(join(app, 'bare.mjs'), [
+      const bare = nodeJson<{ rssMb: number; runUs: number[]; warmUs: number[] }>(join(app, 'bare.mjs'), [
         engine,
         model.dir,
         String(iterations),
+        String(warmup),
       ]);
       const dataDir = join(root, `data-${rows.length}`);
       execFileSync(
@@ -134,17 +152,19 @@ try {
           stdio: 'ignore',
         },
       );
-      const inproc = nodeJson<{ predictUs: number[] }>(
-        join(app, 'inproc.mjs'),
-        [engine, join(root, `inproc-${rows.length}`), model.dir, KEY, String(iterations)].map((a, i) =>
-          i === 1 ? dataDir : a,
-        ),
-      );
+      const inproc = nodeJson<{ predictUs: number[]; warmUs: number[] }>(join(app, 'inproc.mjs'), [
+        engine,
+        dataDir,
+        model.dir,
+        KEY,
+        String(iterations),
+        String(warmup),
+      ]);
       // As the documented systemd unit and `outpost-device`'s shebang start it (docs/DEVICE.md "Memory"):
       // young generation capped, at most two malloc arenas.
       const device = await startProcess(
         [
-          '--max-semi-space-size=1',
+          ...DEVICE_NODE_FLAGS,
           main,
           'device',
           '--id',
@@ -164,15 +184,19 @@ try {
           '--window-rows',
           '1000000',
         ],
-        { ...process.env, MALLOC_ARENA_MAX: '2' },
+        DEVICE_ENV,
       );
       const bodies = bodiesOf(model.dir);
       const c1: LoadResult = await httpLoad(`${device.url}/predict`, bodies, {
         concurrency: 1,
         requests: iterations,
-        warmup: 200,
+        warmup: httpWarmup,
       });
-      const c8: LoadResult = await httpLoad(`${device.url}/predict`, bodies, { concurrency: 8, requests, warmup: 200 });
+      const c8: LoadResult = await httpLoad(`${device.url}/predict`, bodies, {
+        concurrency: 8,
+        requests,
+        warmup: httpWarmup,
+      });
       const serving = rssMb(device.child.pid as number);
       await stop(device.child);
 
@@ -185,6 +209,7 @@ try {
         `RSS ${fmt(serving)} MB (bare ${fmt(bare.rssMb)} MB, ${fmt(serving / bare.rssMb, 2)}×) ${serving <= 160 ? 'ok' : 'OVER 160'}`,
         `session.run median ${fmt(tEngine)} µs p95 ${fmt(percentile(bare.runUs, 95))} µs`,
         `device.predict median ${fmt(median(inproc.predictUs))} µs p95 ${fmt(percentile(inproc.predictUs, 95))} µs → ${fmt(inRatio, 2)}× ${inRatio <= 1.5 ? 'ok' : 'OVER 1.5'}`,
+        `first 2,000 calls (warm-up): device.predict median ${fmt(median(inproc.warmUs.slice(0, 2000)))} µs, session.run ${fmt(median(bare.warmUs.slice(0, 2000)))} µs`,
         `POST /predict c=1 median ${fmt(median(c1.latencyUs))} µs p95 ${fmt(percentile(c1.latencyUs, 95))} µs → ${fmt(c1Ratio, 2)}× ${c1Ratio <= 1.5 ? 'ok' : 'OVER 1.5'}`,
         `POST /predict c=8 ${fmt(c8.rps, 0)} req/s vs ${fmt(c8Expected, 0)} → ${fmt(c8.rps / c8Expected, 2)}× ${c8.rps / c8Expected >= 0.8 ? 'ok' : 'UNDER 0.8'}; failures ${c1.failures + c8.failures}`,
       ];

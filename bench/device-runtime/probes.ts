@@ -6,7 +6,7 @@
 /** A bare onnxruntime process holding one session: the memory anchor and the engine-time anchor. */
 export const BARE_SESSION = `
 import { readFileSync } from 'node:fs';
-const [engine, dir, iterations] = process.argv.slice(2);
+const [engine, dir, iterations, warmup] = process.argv.slice(2);
 const ort = await import(engine);
 if (engine === 'onnxruntime-web') ort.env.wasm.numThreads = 1;
 const manifest = JSON.parse(readFileSync(dir + '/manifest.json', 'utf8'));
@@ -22,36 +22,40 @@ const feedsOf = (row) => Object.fromEntries(manifest.inputs.map((i) => {
     : new ort.Tensor('string', [typeof v === 'string' ? v : ''], [1, 1])];
 }));
 const times = [];
-for (let i = 0; i < 200 + Number(iterations); i++) {
+for (let i = 0; i < Number(warmup) + Number(iterations); i++) {
   const feeds = feedsOf(rows[i % rows.length]);
   const t0 = performance.now();
   await session.run(feeds);
-  if (i >= 200) times.push((performance.now() - t0) * 1000);
+  times.push((performance.now() - t0) * 1000);
 }
 globalThis.gc?.();
 await new Promise((r) => setTimeout(r, 200));
-console.log(JSON.stringify({ rssMb: process.memoryUsage().rss / 2 ** 20, runUs: times }));
+console.log(JSON.stringify({
+  rssMb: process.memoryUsage().rss / 2 ** 20,
+  warmUs: times.slice(0, Number(warmup)),
+  runUs: times.slice(Number(warmup)),
+}));
 `;
 
 /** The device runtime in process: device.predict on one row against the same rows. */
 export const IN_PROCESS = `
 import { readFileSync } from 'node:fs';
 import { startDevice, selectEngine } from '@outpost/device';
-const [engineName, dataDir, dir, keyFile, iterations] = process.argv.slice(2);
+const [engineName, dataDir, dir, keyFile, iterations, warmup] = process.argv.slice(2);
 const manifest = JSON.parse(readFileSync(dir + '/manifest.json', 'utf8'));
 const { engine } = await selectEngine(engineName);
 const device = await startDevice({ id: 'bench-1', dataDir, brokerUrl: 'mqtt://127.0.0.1:9',
   publicKeyPem: readFileSync(keyFile, 'utf8'), engine, windowRows: 1_000_000 });
 const rows = manifest.golden.map((g) => g.inputs);
 const times = [];
-for (let i = 0; i < 200 + Number(iterations); i++) {
+for (let i = 0; i < Number(warmup) + Number(iterations); i++) {
   const row = rows[i % rows.length];
   const t0 = performance.now();
   await device.predict([row]);
-  if (i >= 200) times.push((performance.now() - t0) * 1000);
+  times.push((performance.now() - t0) * 1000);
 }
 await device.close();
-console.log(JSON.stringify({ predictUs: times }));
+console.log(JSON.stringify({ warmUs: times.slice(0, Number(warmup)), predictUs: times.slice(Number(warmup)) }));
 `;
 
 /**
