@@ -10,6 +10,7 @@
  * window since is merged again, so a late window is never missed. A store that is not SQLite has
  * none (undefined: read the windows).
  */
+import type Database from 'better-sqlite3';
 import type { FeatureCounts, TelemetryWindow } from '@outpost/protocol';
 import type { FleetStore, TelemetryQuery } from '../store/fleet-store.ts';
 import type { FleetDb } from '../store/fleet-db.ts';
@@ -94,32 +95,58 @@ interface Cached {
   window: MergedWindow;
 }
 
-const caches = new WeakMap<FleetDb, Map<string, Cached>>();
+type HourRow = { hour: number; n: number; last: number };
+
+/** One fleet.db's prepared statements and rollups, made on first use and kept while the database lives. */
+interface Rollups {
+  hours: Database.Statement<[string, number, string], HourRow>;
+  read: Database.Statement<[string, number, number], { json: string }>;
+  cache: Map<string, Cached>;
+}
+
+const rollupsByDb = new WeakMap<FleetDb, Rollups>();
 const HOUR_S = HOUR_MS / 1000;
+const HOUR_OF = `CAST(strftime('%s', window_start) AS INTEGER) / ${HOUR_S}`;
+
+function rollupsOf(db: FleetDb): Rollups {
+  let r = rollupsByDb.get(db);
+  if (!r) {
+    r = {
+      hours: db.prepare<[string, number, string], HourRow>(
+        `SELECT ${HOUR_OF} AS hour, COUNT(*) AS n, MAX(rowid) AS last FROM telemetry
+         WHERE model = ? AND version = ? AND window_start >= ? GROUP BY hour ORDER BY hour`,
+      ),
+      read: db.prepare<[string, number, number], { json: string }>(
+        `SELECT json FROM telemetry WHERE model = ? AND version = ? AND ${HOUR_OF} = ?`,
+      ),
+      cache: new Map(),
+    };
+    rollupsByDb.set(db, r);
+  }
+  return r;
+}
 
 /**
  * The rollups of (model, version), oldest hour first, or undefined when the store is not SQLite.
  * Windows starting in one hour merge into one; see the file comment for how they stay current.
+ * `sinceMs` bounds the hours read to those from the hour it falls in on (default: every hour).
  */
-export function hourlyWindows(store: FleetStore, model: string, version: number): MergedWindow[] | undefined {
+export function hourlyWindows(
+  store: FleetStore,
+  model: string,
+  version: number,
+  sinceMs?: number,
+): MergedWindow[] | undefined {
   const db = sqliteDatabaseOf(store);
   if (!db?.open) return undefined;
-  let cache = caches.get(db);
-  if (!cache) caches.set(db, (cache = new Map()));
-  const hourOf = `CAST(strftime('%s', window_start) AS INTEGER) / ${HOUR_S}`;
-  const hours = db
-    .prepare<[string, number], { hour: number; n: number; last: number }>(
-      `SELECT ${hourOf} AS hour, COUNT(*) AS n, MAX(rowid) AS last FROM telemetry
-       WHERE model = ? AND version = ? GROUP BY hour ORDER BY hour`,
-    )
-    .all(model, version);
-  const read = db.prepare<[string, number, number], { json: string }>(
-    `SELECT json FROM telemetry WHERE model = ? AND version = ? AND ${hourOf} = ?`,
-  );
+  const { hours, read, cache } = rollupsOf(db);
+  const fromHour = sinceMs === undefined ? Number.NEGATIVE_INFINITY : Math.floor(sinceMs / HOUR_MS);
+  // '' sorts before every ISO time: all hours.
+  const fromIso = sinceMs === undefined ? '' : new Date(fromHour * HOUR_MS).toISOString();
   const prefix = `${model}\u0000${version}\u0000`;
   const seen = new Set<string>();
   const out: MergedWindow[] = [];
-  for (const h of hours) {
+  for (const h of hours.all(model, version, fromIso)) {
     const key = prefix + String(h.hour);
     seen.add(key);
     let c = cache.get(key);
@@ -131,7 +158,8 @@ export function hourlyWindows(store: FleetStore, model: string, version: number)
     }
     out.push(c.window);
   }
-  for (const key of cache.keys()) if (key.startsWith(prefix) && !seen.has(key)) cache.delete(key);
+  for (const key of cache.keys())
+    if (key.startsWith(prefix) && Number(key.slice(prefix.length)) >= fromHour && !seen.has(key)) cache.delete(key);
   return out;
 }
 

@@ -18,7 +18,8 @@ import {
 import { resolveDriftManifest } from '../drift/drift-report.ts';
 import type { FleetStore } from '../store/fleet-store.ts';
 import { createAlertEngine, type AlertCondition, type AlertEngine } from './alert-engine.ts';
-import { windowsForDrift } from './hourly-windows.ts';
+import { alertConditions } from './alert-conditions.ts';
+import { hourlyWindows, windowsForDrift } from './hourly-windows.ts';
 import { driftSeries, type DriftGrouping, type DriftPoint, type DriftSeries } from './drift-series.ts';
 import { importLabelCsv, type LabelImportResult } from './label-import.ts';
 import type { Alert, AlertQuery, JoinedLabel, MonitorStore } from './monitor-store.ts';
@@ -92,22 +93,6 @@ export interface MonitorOptions {
   alertWindows?: { drift?: string; performance?: string };
 }
 
-/** Of each group's points in the last two windows, the newest one with enough rows (a partial hour does not reset alerts). */
-function latestJudged<T extends { start: string; group?: string; status: string }>(
-  points: readonly T[],
-  now: number,
-  spec: WindowSpec,
-): T[] {
-  const out = new Map<string, T>();
-  for (const p of points) {
-    if (p.status === 'insufficient' || Date.parse(p.start) + spec.sizeMs <= now - spec.sizeMs) continue;
-    const key = p.group ?? '';
-    const prev = out.get(key);
-    if (!prev || p.start > prev.start) out.set(key, p);
-  }
-  return [...out.values()];
-}
-
 export function createMonitor(o: MonitorOptions): Monitor {
   const settings = o.settings ?? {};
   const logger = o.logger.child({ part: 'monitor' });
@@ -173,97 +158,20 @@ export function createMonitor(o: MonitorOptions): Monitor {
     return { ...perf, points, unjoined: o.monitorStore.countUnjoined() };
   }
 
-  function conditions(manifest: Manifest, rules: readonly AlertRule[], now: number): AlertCondition[] {
-    const model = manifest.name;
-    const version = manifest.version;
-    const t = driftThresholdsFor(settings, model);
-    const since = new Date(now - 3 * Math.max(driftWindow.sizeMs, perfWindow.sizeMs)).toISOString();
-    const windows = o.store.telemetryWindows({ model, version, since });
-    const out: AlertCondition[] = [];
-    const base = (rule: AlertRule, subject: string | undefined) => ({
-      key: [rule.metric, rule.scope, model, version, subject ?? '*'].join('|'),
-      metric: rule.metric,
-      scope: rule.scope,
-      model,
-      version,
-      severity: rule.severity,
-      forMs: rule.forMs,
-      ...(subject !== undefined ? { subject } : {}),
-    });
-    const who = (subject: string | undefined): string => (subject !== undefined ? ` on ${subject}` : '');
-    for (const rule of rules) {
-      const by: DriftGrouping = rule.scope;
-      if (rule.metric === 'drift.psi' || rule.metric === 'drift.prediction') {
-        const threshold = rule.threshold ?? t.major;
-        const series = driftSeries(manifest, windows, { window: driftWindow, by, thresholds: t });
-        for (const p of latestJudged(series.points, now, driftWindow)) {
-          const hit =
-            rule.metric === 'drift.psi'
-              ? p.maxPsi && p.maxPsi.psi >= threshold
-                ? { value: p.maxPsi.psi, what: `${p.maxPsi.feature} PSI` }
-                : undefined
-              : p.prediction.status !== 'insufficient' && (p.prediction.psi ?? 0) >= threshold
-                ? { value: p.prediction.psi as number, what: 'prediction PSI' }
-                : undefined;
-          if (hit)
-            out.push({
-              ...base(rule, p.group),
-              value: hit.value,
-              threshold,
-              summary: `${model} v${version}${who(p.group)}: ${hit.what} ${hit.value.toFixed(3)} ≥ ${threshold} (window from ${p.start})`,
-            });
-        }
-      } else if (rule.metric === 'quality') {
-        const report = qualityReport(manifest, windows, {
-          window: driftWindow,
-          thresholds: qualityThresholdsFor(settings, model),
-        });
-        const latest = latestJudged(
-          report.points.map((p) => ({ ...p, group: p.device })),
-          now,
-          driftWindow,
-        );
-        for (const p of latest) {
-          for (const f of report.findings) {
-            if (f.device !== p.device || f.start !== p.start) continue;
-            const subject = rule.scope === 'site' ? f.site : rule.scope === 'device' ? f.device : undefined;
-            out.push({
-              ...base(rule, subject),
-              key: [rule.metric, rule.scope, model, version, subject ?? '*', f.device, f.feature, f.kind].join('|'),
-              value: f.value,
-              threshold: null,
-              summary: `${model} v${version}: ${f.kind} ${f.feature} on device ${f.device} (site ${f.site})${f.value !== null ? `, value ${Number(f.value.toFixed(4))}` : ''} (window from ${f.start})`,
-            });
-          }
-        }
-      } else {
-        const perf = performanceOf(
-          manifest,
-          { by: rule.scope === 'device' ? 'device' : 'model', since: new Date(now - 30 * 86_400_000).toISOString() },
-          perfWindow,
-        );
-        const judged = new Map<string, PerformancePointWithDrift>();
-        for (const p of perf.points) {
-          if (p.status === 'insufficient') continue;
-          const prev = judged.get(p.group ?? '');
-          if (!prev || p.start > prev.start) judged.set(p.group ?? '', p);
-        }
-        for (const p of judged.values()) {
-          if (p.status !== 'worse' || !perf.band) continue;
-          out.push({
-            ...base(rule, p.group),
-            value: p.value,
-            threshold: perf.band.metric in { rmse: 1, mae: 1 } ? perf.band.high : perf.band.low,
-            summary:
-              `${model} v${version}${who(p.group)}: ${perf.band.metric} ${p.value?.toFixed(4)} outside the test band ` +
-              `[${perf.band.low.toFixed(4)}, ${perf.band.high.toFixed(4)}] over ${p.labels} labels (window from ${p.start})` +
-              (p.conceptDrift ? '; inputs in distribution: concept drift' : ''),
-          });
-        }
-      }
-    }
-    return out;
-  }
+  const conditions = (manifest: Manifest, rules: readonly AlertRule[], now: number): AlertCondition[] => {
+    const q = { model: manifest.name, version: manifest.version };
+    return alertConditions(
+      manifest,
+      rules,
+      now,
+      {
+        windows: (since) => o.store.telemetryWindows({ ...q, since }),
+        rollups: (sinceMs) => hourlyWindows(o.store, q.model, q.version, sinceMs),
+        labels: (since) => o.monitorStore.joinedLabels({ ...q, since }),
+      },
+      { settings, driftWindow, perfWindow, minLabels: DEFAULT_MIN_LABELS },
+    );
+  };
 
   let timer: unknown;
   let running: Promise<Alert[]> | undefined;

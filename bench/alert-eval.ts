@@ -1,0 +1,154 @@
+/**
+ * One evaluation of the alert rules (`fleet.monitor.evaluate()`) over a fleet's day of telemetry:
+ * 1,000 devices sending a window an hour for 24 hours, the default rules (drift of the model from
+ * the hourly rollups, quality per device from the recent raw windows, performance from labels).
+ * The anchor, measured in the same run, is one raw `SELECT` of the same windows (what reading them
+ * all once costs, which the evaluation did every minute before the rollups).
+ *
+ *   npx tsx bench/alert-eval.ts [--devices 1000] [--hours 24] [--runs 7]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  LATENCY_BOUNDS_MS,
+  MANIFEST_SCHEMA,
+  sha256Hex,
+  silentLogger,
+  type Clock,
+  type Manifest,
+  type TelemetryWindow,
+} from '@outpost/protocol';
+import { createMonitor, openSqliteMonitorStore, openSqliteStore } from '@outpost/fleet';
+import { numberArg } from './lib/args.ts';
+import { median, percentile } from './lib/table.ts';
+
+const DEVICES = numberArg('--devices', 1000);
+const HOURS = numberArg('--hours', 24);
+const RUNS = numberArg('--runs', 7);
+const NUMERIC = ['temperature', 'humidity', 'light', 'co2', 'humidity_ratio'];
+const BINS = 10;
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+const HOUR = 3_600_000;
+
+const edges = Array.from({ length: BINS - 1 }, (_v, i) => i + 1);
+const manifest: Manifest = {
+  schema: MANIFEST_SCHEMA,
+  name: 'occupancy',
+  version: 1,
+  parentVersion: null,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  task: 'binary',
+  inputs: [
+    ...NUMERIC.map((name) => ({ name, type: 'float' as const, range: [0, 10] as [number, number] })),
+    { name: 'room', type: 'string', categories: ['a', 'b', 'c', 'd'] },
+  ],
+  outputs: [{ name: 'p', type: 'float', shape: [1] }],
+  predictionOutput: 'p',
+  files: [{ path: 'model.onnx', role: 'model', bytes: 1, sha256: sha256Hex('m') }],
+  metrics: { cv: { metric: 'accuracy', value: 0.95, std: 0.01, folds: 5 } },
+  trainingData: { fingerprint: sha256Hex('t'), rows: 1000, source: 'bench' },
+  golden: [{ inputs: {}, outputs: { p: [0.5] } }],
+  reference: {
+    rows: 1000,
+    features: {
+      ...Object.fromEntries(
+        NUMERIC.map((f) => [
+          f,
+          { kind: 'numeric' as const, edges, freqs: new Array<number>(BINS).fill(0.1), missing: 0 },
+        ]),
+      ),
+      room: { kind: 'categorical', categories: ['a', 'b', 'c', 'd'], freqs: [0.25, 0.25, 0.25, 0.25], missing: 0 },
+    },
+    prediction: { kind: 'numeric', edges: [0.5], freqs: [0.6, 0.4], missing: 0 },
+  },
+  trainer: { algorithm: 'bench', seed: 1, params: {} },
+};
+
+/** Device d's window of hour h, counts varying with both. */
+function windowOf(d: number, h: number): TelemetryWindow {
+  const i = d * 31 + h;
+  const start = T0 + h * HOUR + (d % 60) * 1000;
+  const bins = (k: number, salt: number): number[] => Array.from({ length: k }, (_v, j) => 5 + ((i + j * salt) % 11));
+  return {
+    device: `dev-${d}`,
+    gateway: `site-${d % 50}`,
+    seq: h + 1,
+    model: 'occupancy',
+    version: 1,
+    artifactId: sha256Hex('occupancy-1'),
+    windowStart: new Date(start).toISOString(),
+    windowEnd: new Date(start + HOUR).toISOString(),
+    rows: 100,
+    features: {
+      ...Object.fromEntries(
+        NUMERIC.map((f, s) => [
+          f,
+          { kind: 'numeric' as const, bins: bins(BINS, s + 1), missing: i % 3, outOfRange: 0, min: 0.5, max: 9.5 },
+        ]),
+      ),
+      room: { kind: 'categorical', counts: bins(4, 7), missing: 0, unseen: i % 2 },
+    },
+    predictions: { bins: bins(2, 3), min: 0, max: 1, sum: 40 },
+    latency: { counts: new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(1), maxMs: 1 },
+    errors: 0,
+  };
+}
+
+async function time(fn: () => unknown): Promise<number[]> {
+  await fn(); // warm-up (the first evaluation also rolls the hours up)
+  const out: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const t0 = performance.now();
+    await fn();
+    out.push((performance.now() - t0) / 1000);
+  }
+  return out;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'outpost-alert-eval-bench-'));
+try {
+  const file = join(dir, 'fleet.db');
+  const store = openSqliteStore(file);
+  const monitorStore = openSqliteMonitorStore(file);
+  store.putArtifact({
+    artifactId: sha256Hex('occupancy-1'),
+    name: 'occupancy',
+    version: 1,
+    manifest,
+    dir,
+    registeredAt: new Date(T0).toISOString(),
+  });
+  for (let h = 0; h < HOURS; h++)
+    for (let d = 0; d < DEVICES; d++) {
+      const w = windowOf(d, h);
+      store.insertTelemetry(w, w.windowEnd);
+    }
+  const now = T0 + HOURS * HOUR + 5 * 60_000;
+  const clock: Clock = {
+    now: () => now,
+    setTimeout: () => 0,
+    clearTimeout: () => undefined,
+    setInterval: () => 0,
+    clearInterval: () => undefined,
+  };
+  const monitor = createMonitor({ store, monitorStore, clock, logger: silentLogger });
+  const since = new Date(T0).toISOString();
+  const anchorTimes = await time(() => store.telemetryWindows({ model: 'occupancy', version: 1, since }));
+  const evalTimes = await time(() => monitor.evaluate());
+  monitorStore.close();
+  store.close();
+  const row = (name: string, t: number[]): string =>
+    `${name.padEnd(36)} median ${(median(t) * 1000).toFixed(1).padStart(8)} ms   p95 ${(percentile(t, 95) * 1000)
+      .toFixed(1)
+      .padStart(8)} ms   ×anchor ${(median(t) / median(anchorTimes)).toFixed(2).padStart(7)}`;
+  console.log(
+    `alert evaluation: ${DEVICES} devices × ${HOURS} hourly windows (${DEVICES * HOURS} windows), ${RUNS} runs; load ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log(row('anchor (one SELECT of the windows)', anchorTimes));
+  console.log(row('one evaluation (default rules)', evalTimes));
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
