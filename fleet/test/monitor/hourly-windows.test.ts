@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Manifest, TelemetryWindow } from '@outpost/protocol';
 import { DEFAULT_DRIFT_THRESHOLDS, summarise } from '../../src/drift/drift-report.ts';
 import { driftHistograms } from '../../src/http/routes/drift.ts';
@@ -13,7 +13,8 @@ import { driftSeries } from '../../src/monitor/drift-series.ts';
 import { hourlyWindows, windowCount } from '../../src/monitor/hourly-windows.ts';
 import { HOUR_MS, parseWindowSpec } from '../../src/monitor/windows.ts';
 import { createMemoryStore } from '../../src/store/memory-store.ts';
-import { openSqliteStore } from '../../src/store/sqlite-store.ts';
+import { openSqliteStore, sqliteDatabaseOf } from '../../src/store/sqlite-store.ts';
+import type { FleetDb } from '../../src/store/fleet-db.ts';
 import type { FleetStore } from '../../src/store/fleet-store.ts';
 import { tempDir } from '../fixtures.ts';
 
@@ -129,6 +130,25 @@ describe('hourly rollups of telemetry', () => {
     const o = { window: parseWindowSpec('1h'), thresholds: t };
     expect(driftSeries(MANIFEST, after, o)).toEqual(driftSeries(MANIFEST, store.telemetryWindows(query), o));
     expect(hourlyWindows(store, query.model, query.version + 1)).toEqual([]);
+  });
+
+  it('prepare their statements once per database, and read only the hours asked for', () => {
+    const store = sqliteStore();
+    for (const w of windows(3, 30, 10 * 60_000)) store.insertTelemetry(w, w.windowEnd);
+    const db = sqliteDatabaseOf(store) as FleetDb;
+    hourlyWindows(store, query.model, query.version);
+    const prepare = vi.spyOn(db, 'prepare');
+    const all = hourlyWindows(store, query.model, query.version) as TelemetryWindow[];
+    const recent = hourlyWindows(
+      store,
+      query.model,
+      query.version,
+      T0 + 2 * HOUR_MS + 59 * 60_000,
+    ) as TelemetryWindow[];
+    expect(prepare).not.toHaveBeenCalled();
+    prepare.mockRestore();
+    expect(recent.map((w) => w.windowStart)).toEqual(all.slice(2).map((w) => w.windowStart));
+    expect(all).toHaveLength(5);
   });
 
   it('are not offered by a store that is not SQLite (drift then reads every window)', () => {
