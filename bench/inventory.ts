@@ -20,8 +20,10 @@ import { runProgram } from '@outpost/protocol/node';
 import {
   FLEET_DB_FILE,
   fleetCommands,
+  healthReaderFor,
   listDevices,
   memoryHealthReader,
+  openFleetDb,
   openSqliteStore,
   startFleet,
 } from '@outpost/fleet';
@@ -75,7 +77,8 @@ async function time(fn: () => unknown): Promise<number[]> {
 const dir = mkdtempSync(join(tmpdir(), 'outpost-inventory-bench-'));
 const dataDir = join(dir, 'fleet');
 try {
-  const store = openSqliteStore(join(dataDir, FLEET_DB_FILE));
+  const db = openFleetDb(join(dataDir, FLEET_DB_FILE));
+  const store = openSqliteStore(db);
   const at = new Date(T0 + WINDOWS * 60_000).toISOString();
   for (let g = 0; g < GATEWAYS; g++) {
     const devices = Array.from({ length: DEVICES }, (_v, i) => i)
@@ -118,17 +121,18 @@ try {
   const now = T0 + WINDOWS * 60_000 + 1_000;
 
   const same =
-    JSON.stringify(listDevices(store, now)) ===
+    JSON.stringify(listDevices(store, now, 180_000, healthReaderFor(db))) ===
     JSON.stringify(listDevices(store, now, 180_000, memoryHealthReader(store)));
   const rows: [string, number[]][] = [];
   rows.push(['anchor: read the device rows', await time(() => store.listReported())]);
   rows.push(['anchor: SELECT count(*) round trip', await time(() => store.countTelemetry())]);
-  rows.push(['devices list (bounded query)', await time(() => listDevices(store, now))]);
+  rows.push(['devices list (bounded query)', await time(() => listDevices(store, now, 180_000, healthReaderFor(db)))]);
   rows.push([
     'devices list (every window: before)',
     await time(() => listDevices(store, now, 180_000, memoryHealthReader(store))),
   ]);
   store.close();
+  db.close();
 
   const io = { out: () => undefined, err: (t: string) => process.stderr.write(`${t}\n`), setExitCode: () => undefined };
   const cli = async (): Promise<void> => {

@@ -7,6 +7,7 @@ import type { DriftReport, DriftThresholds } from './drift/drift-report.ts';
 import type { RegisteredArtifact } from './registry.ts';
 import type { MoveResult } from './intent/move-device.ts';
 import type { FleetStore } from './store/fleet-store.ts';
+import type { FleetDb } from './store/fleet-db.ts';
 import type { RouteModule } from './http/api-server.ts';
 import type { FleetEvent, FleetEventInput, FleetEventListener } from './http/events.ts';
 import type { OperatorTokenStore } from './tokens/token-store.ts';
@@ -110,6 +111,11 @@ export interface Fleet {
   /** The operator API's and dashboard's base URL, when `apiPort` was given. */
   apiUrl: string | undefined;
   store: FleetStore;
+  /**
+   * The open fleet.db every store of this fleet shares (closed with the fleet): what the bounded
+   * readers take — device health (`sqliteHealthReader`) and the hourly rollups of drift.
+   */
+  db: FleetDb;
   /** Operator tokens of the API (`outpost token`). */
   tokens: OperatorTokenStore;
   /** Publishes an event to the API's event stream (campaign progress, alerts, …). */

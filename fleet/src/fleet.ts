@@ -143,6 +143,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     const late: { campaigns?: CampaignEngine } = {}; // set below: alerts pause campaigns of their model
     const monitor = createMonitor({
       store,
+      db,
       monitorStore,
       settings: opts.monitor ?? loadMonitorSettings(opts.dataDir),
       clock,
@@ -231,6 +232,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       enrollUrl,
       apiUrl: undefined,
       store,
+      db,
       tokens,
       publish: (event) => hub.publish(event),
       subscribe: (listener) => hub.subscribe(listener),
@@ -249,7 +251,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       withdraw: (model, version, o) => withdraw(intent, model, version, o),
       moveDevice: (deviceId, gatewayId, o) => moveDevice({ store, clock }, deviceId, gatewayId, o),
       drift: (model, o = {}) =>
-        modelDrift(store, model, { ...o, ...(opts.driftThresholds ? { thresholds: opts.driftThresholds } : {}) }),
+        modelDrift(store, model, { ...o, db, ...(opts.driftThresholds ? { thresholds: opts.driftThresholds } : {}) }),
       monitor,
       review,
       campaigns,

@@ -20,6 +20,8 @@ export type { FleetStore, ArtifactRecord, TelemetryQuery, DeadLetter, DeadLetter
 export { openSqliteStore } from './store/sqlite-store.ts';
 export { listDevices, type DeviceEntry } from './inventory/inventory.ts';
 export { memoryHealthReader, type Health, type HealthReader } from './inventory/health.ts';
+export { healthReaderFor } from './inventory/sqlite-health-reader.ts';
+export { openFleetDb, type FleetDb } from './store/fleet-db.ts';
 export type { RegisteredArtifact } from './registry.ts';
 export type { DriftReport, FeatureDrift, DriftStatus, DriftThresholds } from './drift/drift-report.ts';
 export { fleetCommands } from './cli/index.ts';

@@ -70,12 +70,12 @@ export async function runDrift(model: string, opts: DriftCommandOptions, ctx: Co
     ...(opts.since !== undefined ? { since: opts.since } : {}),
     ...(opts.until !== undefined ? { until: opts.until } : {}),
   };
-  const { report, series } = await withMonitor(opts.dataDir, (m, { store, settings }) => {
+  const { report, series } = await withMonitor(opts.dataDir, (m, { store, db, settings }) => {
     const manifest = resolveDriftManifest(store, model, {
       ...range,
       ...(opts.version !== undefined ? { version: opts.version } : {}),
     });
-    const whole = driftReport(store, manifest, { ...range, thresholds: driftThresholdsFor(settings, model) });
+    const whole = driftReport(store, manifest, { ...range, db, thresholds: driftThresholdsFor(settings, model) });
     if (whole.windows === 0) {
       const running = store.telemetryVersions({ model, ...range });
       throw fleetError(

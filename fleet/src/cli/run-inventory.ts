@@ -3,6 +3,8 @@ import type { CommandContext } from '@outpost/protocol/node';
 import { FleetErrorCodes, fleetError } from '../errors.ts';
 import { FLEET_DB_FILE } from '../fleet.ts';
 import { listDevices, listGateways, listModels } from '../inventory/inventory.ts';
+import { healthReaderFor } from '../inventory/sqlite-health-reader.ts';
+import { openFleetDb } from '../store/fleet-db.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
 import type { InventoryKind, InventoryOptions } from './inventory-commands.ts';
 import { formatTable } from './table.ts';
@@ -15,10 +17,11 @@ const ago = (iso: string | null, now: number): string => {
 };
 
 function rows(kind: InventoryKind, opts: InventoryOptions, now: number): { json: unknown[]; table: string } {
-  const store = openSqliteStore(join(resolve(opts.dataDir), FLEET_DB_FILE));
+  const db = openFleetDb(join(resolve(opts.dataDir), FLEET_DB_FILE));
+  const store = openSqliteStore(db);
   try {
     if (kind === 'devices') {
-      const list = listDevices(store, now, opts.offlineAfter).filter(
+      const list = listDevices(store, now, opts.offlineAfter, healthReaderFor(db)).filter(
         (d) =>
           (opts.site === undefined || d.gateway === opts.site) &&
           (opts.model === undefined || d.active?.name === opts.model || d.assigned?.name === opts.model) &&
@@ -95,6 +98,7 @@ function rows(kind: InventoryKind, opts: InventoryOptions, now: number): { json:
     };
   } finally {
     store.close();
+    db.close();
   }
 }
 

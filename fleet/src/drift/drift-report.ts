@@ -1,6 +1,7 @@
 import type { FeatureReference, Manifest, TelemetryWindow } from '@outpost/protocol';
 import { FleetErrorCodes, fleetError } from '../errors.ts';
 import type { FleetStore } from '../store/fleet-store.ts';
+import type { FleetDb } from '../store/fleet-db.ts';
 import { windowCount, windowsForDrift } from '../monitor/hourly-windows.ts';
 import { PSI_EPSILON, jensenShannon, psi } from './psi.ts';
 
@@ -56,6 +57,8 @@ export interface DriftOptions {
   since?: string;
   /** Only windows starting at or before this time (ISO). */
   until?: string;
+  /** The store's fleet.db: the whole range then reads its hourly rollups. */
+  db?: FleetDb;
 }
 
 function statusOf(value: number | null, rows: number, t: DriftThresholds): DriftStatus {
@@ -96,6 +99,7 @@ export function driftReport(store: FleetStore, manifest: Manifest, options: Drif
       ...(options.until !== undefined ? { until: options.until } : {}),
     },
     true,
+    options.db,
   );
   return summarise(manifest, windows, t, options.device);
 }
@@ -207,8 +211,8 @@ export function modelDrift(
   model: string,
   options: DriftOptions & { version?: number } = {},
 ): DriftReport {
-  const { thresholds, ...range } = options;
+  const { thresholds, db, ...range } = options;
   const manifest = resolveDriftManifest(store, model, range);
   const { version: _version, ...query } = range;
-  return driftReport(store, manifest, { ...query, ...(thresholds ? { thresholds } : {}) });
+  return driftReport(store, manifest, { ...query, ...(thresholds ? { thresholds } : {}), ...(db ? { db } : {}) });
 }

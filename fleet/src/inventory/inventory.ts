@@ -1,8 +1,7 @@
 import { assignmentFor, type DesiredState, type ReportedState } from '@outpost/protocol';
 import { DEFAULT_OFFLINE_AFTER_MS, deviceOutcome, devicesOf, isOnline } from '../intent/outcome.ts';
 import type { FleetStore } from '../store/fleet-store.ts';
-import type { Health, HealthReader } from './health.ts';
-import { healthReaderFor } from './sqlite-health-reader.ts';
+import { memoryHealthReader, type Health, type HealthReader } from './health.ts';
 
 export { HEALTH_WINDOWS, healthOf, type Health } from './health.ts';
 
@@ -48,15 +47,16 @@ export interface ModelEntry {
 
 /**
  * Every device the fleet has heard of, from stored reports, desired states and telemetry
- * (docs/OPERATIONS.md "Inventory"). Each device's health comes from `health` (default: the
- * bounded query on fleet.db, docs/ARCHITECTURE.md "Inventory"); the reports are read once and each
+ * (docs/OPERATIONS.md "Inventory"). Each device's health comes from `health` (the fleet and the
+ * commands pass the bounded query on fleet.db, `healthReaderFor`, docs/ARCHITECTURE.md "Inventory";
+ * default: every window of the store); the reports are read once and each
  * gateway's desired state once, so the list costs about the same per device at 1,000 devices.
  */
 export function listDevices(
   store: FleetStore,
   nowMs: number,
   offlineAfterMs = DEFAULT_OFFLINE_AFTER_MS,
-  health: HealthReader = healthReaderFor(store),
+  health: HealthReader = memoryHealthReader(store),
 ): DeviceEntry[] {
   return withHealth(deviceEntries(store, nowMs, offlineAfterMs), health);
 }

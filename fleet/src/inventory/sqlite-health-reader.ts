@@ -1,7 +1,5 @@
-import type Database from 'better-sqlite3';
-import type { FleetStore } from '../store/fleet-store.ts';
-import { sqliteDatabaseOf } from '../store/sqlite-store.ts';
-import { HEALTH_WINDOWS, healthFrom, memoryHealthReader, type HealthReader } from './health.ts';
+import type { FleetDb } from '../store/fleet-db.ts';
+import { HEALTH_WINDOWS, healthFrom, type HealthReader } from './health.ts';
 
 interface Row {
   rows: number;
@@ -17,7 +15,7 @@ interface Row {
  * table or index of its own and nothing on ingest, and gives the same figures as `healthOf`
  * over every window (one contract suite).
  */
-export function sqliteHealthReader(db: Database.Database): HealthReader {
+export function sqliteHealthReader(db: FleetDb): HealthReader {
   const latest = db.prepare<[string, string, number], Row>(
     `SELECT rows, json_extract(json, '$.errors', '$.latency.counts') AS figures
        FROM telemetry WHERE device = ? AND model = ? ORDER BY seq DESC LIMIT ?`,
@@ -35,12 +33,10 @@ export function sqliteHealthReader(db: Database.Database): HealthReader {
   };
 }
 
-const readers = new WeakMap<Database.Database, HealthReader>();
+const readers = new WeakMap<FleetDb, HealthReader>();
 
-/** The health reader for a store: the bounded query on fleet.db when it is one, else every window. */
-export function healthReaderFor(store: Pick<FleetStore, 'telemetryWindows'>): HealthReader {
-  const db = sqliteDatabaseOf(store);
-  if (!db?.open) return memoryHealthReader(store);
+/** The bounded health reader of an open fleet.db, its statement prepared once per database. */
+export function healthReaderFor(db: FleetDb): HealthReader {
   let r = readers.get(db);
   if (!r) readers.set(db, (r = sqliteHealthReader(db)));
   return r;

@@ -5,16 +5,16 @@
  * series in whole hours (`1h`, `1d`, `1d/1h`) and for the whole-range report the rollups give the
  * statistics the raw windows give, from 24 objects a day instead of one per device and window.
  *
- * Rollups are kept per fleet.db connection and checked on each use against one grouped query (the
- * count and largest rowid of each hour's windows, from an index): an hour that gained or lost a
- * window since is merged again, so a late window is never missed. A store that is not SQLite has
+ * Rollups are kept per fleet.db connection (the open database the fleet passes in, with the
+ * statements prepared once) and checked on each use against one grouped query (the count and
+ * largest rowid of each hour's windows, from an index): an hour that gained or lost a window since
+ * is merged again, so a late window is never missed. Without a fleet.db (a memory store) there are
  * none (undefined: read the windows).
  */
 import type Database from 'better-sqlite3';
 import type { FeatureCounts, TelemetryWindow } from '@outpost/protocol';
 import type { FleetStore, TelemetryQuery } from '../store/fleet-store.ts';
 import type { FleetDb } from '../store/fleet-db.ts';
-import { sqliteDatabaseOf } from '../store/sqlite-store.ts';
 import { HOUR_MS } from './windows.ts';
 
 /** A window standing for `merged` stored windows of one hour. */
@@ -127,17 +127,16 @@ function rollupsOf(db: FleetDb): Rollups {
 }
 
 /**
- * The rollups of (model, version), oldest hour first, or undefined when the store is not SQLite.
+ * The rollups of (model, version) in fleet.db, oldest hour first, or undefined without an open one.
  * Windows starting in one hour merge into one; see the file comment for how they stay current.
  * `sinceMs` bounds the hours read to those from the hour it falls in on (default: every hour).
  */
 export function hourlyWindows(
-  store: FleetStore,
+  db: FleetDb | undefined,
   model: string,
   version: number,
   sinceMs?: number,
 ): MergedWindow[] | undefined {
-  const db = sqliteDatabaseOf(store);
   if (!db?.open) return undefined;
   const { hours, read, cache } = rollupsOf(db);
   const fromHour = sinceMs === undefined ? Number.NEGATIVE_INFINITY : Math.floor(sinceMs / HOUR_MS);
@@ -166,15 +165,17 @@ export function hourlyWindows(
 /**
  * The windows drift reads for (model, version) over the whole range: the hourly rollups when the
  * statistics asked for come out the same from them (`wholeHours`: the whole-range report, or a
- * series of the whole model in buckets of whole hours) and the store has them; else every window.
+ * series of the whole model in buckets of whole hours) and the store's fleet.db `db` is given; else
+ * every window.
  */
 export function windowsForDrift(
   store: FleetStore,
   q: TelemetryQuery & { version: number },
   wholeHours: boolean,
+  db?: FleetDb,
 ): TelemetryWindow[] {
   if (wholeHours && q.device === undefined && q.since === undefined && q.until === undefined) {
-    const rollups = hourlyWindows(store, q.model, q.version);
+    const rollups = hourlyWindows(db, q.model, q.version);
     if (rollups) return rollups;
   }
   return store.telemetryWindows(q);

@@ -16,6 +16,7 @@ import {
   type Transport,
 } from '@outpost/protocol';
 import { resolveDriftManifest } from '../drift/drift-report.ts';
+import type { FleetDb } from '../store/fleet-db.ts';
 import type { FleetStore } from '../store/fleet-store.ts';
 import { createAlertEngine, type AlertCondition, type AlertEngine } from './alert-engine.ts';
 import { alertConditions } from './alert-conditions.ts';
@@ -81,6 +82,8 @@ export interface Monitor {
 
 export interface MonitorOptions {
   store: FleetStore;
+  /** The store's fleet.db: whole-model drift then reads its hourly rollups (docs/MONITORING.md "Windows"). */
+  db?: FleetDb;
   monitorStore: MonitorStore;
   settings?: MonitorSettings;
   clock: Clock;
@@ -166,7 +169,7 @@ export function createMonitor(o: MonitorOptions): Monitor {
       now,
       {
         windows: (since) => o.store.telemetryWindows({ ...q, since }),
-        rollups: (sinceMs) => hourlyWindows(o.store, q.model, q.version, sinceMs),
+        rollups: (sinceMs) => hourlyWindows(o.db, q.model, q.version, sinceMs),
         labels: (since) => o.monitorStore.joinedLabels({ ...q, since }),
       },
       { settings, driftWindow, perfWindow, minLabels: DEFAULT_MIN_LABELS },
@@ -192,6 +195,7 @@ export function createMonitor(o: MonitorOptions): Monitor {
           ...(opts.until !== undefined ? { until: opts.until } : {}),
         },
         wholeHours,
+        o.db,
       );
       return driftSeries(manifest, windows, {
         window,

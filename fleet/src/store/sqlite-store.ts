@@ -94,14 +94,6 @@ function telemetryWhere(q: TelemetryQuery): { where: string[]; params: (string |
   return { where, params };
 }
 
-/** The open database behind each SQLite store, by its `telemetryWindows` (kept by wrappers that spread the store). */
-const databases = new WeakMap<object, FleetDb>();
-
-/** The open fleet.db of a store made by `openSqliteStore` (or a wrapper spreading one); else undefined. */
-export function sqliteDatabaseOf(store: Pick<FleetStore, 'telemetryWindows'>): FleetDb | undefined {
-  return databases.get(store.telemetryWindows);
-}
-
 /** The default fleet store: one SQLite file (`<dataDir>/fleet.db`), WAL, synchronous=NORMAL. */
 export function openSqliteStore(target: string | FleetDb, options: FleetStoreOptions = {}): FleetStore {
   const bounds = deadLetterBounds(options.deadLetters);
@@ -387,6 +379,5 @@ export function openSqliteStore(target: string | FleetDb, options: FleetStoreOpt
       close();
     },
   };
-  databases.set(store.telemetryWindows, db);
   return store;
 }

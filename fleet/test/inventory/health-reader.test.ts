@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { memoryHealthReader } from '../../src/inventory/health.ts';
 import { healthReaderFor, sqliteHealthReader } from '../../src/inventory/sqlite-health-reader.ts';
 import { createMemoryStore } from '../../src/store/memory-store.ts';
-import { openSqliteStore, sqliteDatabaseOf } from '../../src/store/sqlite-store.ts';
+import { openFleetDb } from '../../src/store/fleet-db.ts';
+import { openSqliteStore } from '../../src/store/sqlite-store.ts';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../fixtures.ts';
 import { healthReaderContract } from './health-contract.ts';
@@ -14,23 +15,31 @@ healthReaderContract('memory (every window)', () => {
 
 healthReaderContract('sqlite (bounded query on fleet.db)', () => {
   const tmp = tempDir();
-  const store = openSqliteStore(join(tmp.dir, 'fleet.db'));
-  const db = sqliteDatabaseOf(store);
-  if (!db) throw new Error('no database behind the SQLite store');
-  return { store, reader: sqliteHealthReader(db), cleanup: tmp.remove };
+  const db = openFleetDb(join(tmp.dir, 'fleet.db'));
+  const store = openSqliteStore(db);
+  return {
+    store,
+    reader: sqliteHealthReader(db),
+    cleanup: () => {
+      db.close();
+      tmp.remove();
+    },
+  };
 });
 
 describe('healthReaderFor', () => {
-  it('finds fleet.db behind a SQLite store, also through a wrapper that spreads it, and not behind others', () => {
+  it('gives one reader per fleet.db, made once', () => {
     const tmp = tempDir();
-    const store = openSqliteStore(join(tmp.dir, 'fleet.db'));
+    const db = openFleetDb(join(tmp.dir, 'fleet.db'));
+    const other = openFleetDb(join(tmp.dir, 'other.db'));
     try {
-      expect(sqliteDatabaseOf({ ...store })).toBe(sqliteDatabaseOf(store));
-      expect(sqliteDatabaseOf(store)).toBeDefined();
-      expect(healthReaderFor({ ...store })).toBe(healthReaderFor(store));
-      expect(sqliteDatabaseOf(createMemoryStore())).toBeUndefined();
+      openSqliteStore(db);
+      openSqliteStore(other);
+      expect(healthReaderFor(db)).toBe(healthReaderFor(db));
+      expect(healthReaderFor(other)).not.toBe(healthReaderFor(db));
     } finally {
-      store.close();
+      other.close();
+      db.close();
       tmp.remove();
     }
   });

@@ -13,6 +13,7 @@ import { hourlyWindows } from '../../src/monitor/hourly-windows.ts';
 import type { JoinedLabel } from '../../src/monitor/monitor-store.ts';
 import type { AlertRule } from '../../src/monitor/settings.ts';
 import { parseWindowSpec } from '../../src/monitor/windows.ts';
+import { openFleetDb } from '../../src/store/fleet-db.ts';
 import { openSqliteStore } from '../../src/store/sqlite-store.ts';
 import { tempDir } from '../fixtures.ts';
 import { HOUR, MIN, T0, monitorManifest, monitorWindow } from './helpers.ts';
@@ -97,9 +98,10 @@ describe('alert conditions from hourly rollups and bounded reads', () => {
 
   it.each(['1h', '2h', '1d/1h'])('equal the conditions of three days of raw windows (drift window %s)', (drift) => {
     const tmp = tempDir();
-    const store = openSqliteStore(path.join(tmp.dir, 'fleet.db'));
+    const db = openFleetDb(path.join(tmp.dir, 'fleet.db'));
+    const store = openSqliteStore(db);
     cleanup.push(() => {
-      store.close();
+      db.close();
       tmp.remove();
     });
     for (const w of telemetry()) store.insertTelemetry(w, w.windowEnd);
@@ -113,7 +115,7 @@ describe('alert conditions from hourly rollups and bounded reads', () => {
       },
       rollups: (sinceMs) => {
         reads.push('rollups');
-        return hourlyWindows(store, q.model, q.version, sinceMs);
+        return hourlyWindows(db, q.model, q.version, sinceMs);
       },
       labels: (since) => joined.filter((l) => (l.prediction?.at ?? '') >= since),
     };

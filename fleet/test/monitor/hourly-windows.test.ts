@@ -10,11 +10,11 @@ import type { Manifest, TelemetryWindow } from '@outpost/protocol';
 import { DEFAULT_DRIFT_THRESHOLDS, summarise } from '../../src/drift/drift-report.ts';
 import { driftHistograms } from '../../src/http/routes/drift.ts';
 import { driftSeries } from '../../src/monitor/drift-series.ts';
-import { hourlyWindows, windowCount } from '../../src/monitor/hourly-windows.ts';
+import { hourlyWindows, windowCount, windowsForDrift } from '../../src/monitor/hourly-windows.ts';
 import { HOUR_MS, parseWindowSpec } from '../../src/monitor/windows.ts';
 import { createMemoryStore } from '../../src/store/memory-store.ts';
-import { openSqliteStore, sqliteDatabaseOf } from '../../src/store/sqlite-store.ts';
-import type { FleetDb } from '../../src/store/fleet-db.ts';
+import { openSqliteStore } from '../../src/store/sqlite-store.ts';
+import { openFleetDb, type FleetDb } from '../../src/store/fleet-db.ts';
 import type { FleetStore } from '../../src/store/fleet-store.ts';
 import { tempDir } from '../fixtures.ts';
 
@@ -87,11 +87,13 @@ describe('hourly rollups of telemetry', () => {
     for (const c of cleanup) c();
     cleanup = [];
   });
+  let db: FleetDb;
   function sqliteStore(): FleetStore {
     const tmp = tempDir();
-    const store = openSqliteStore(path.join(tmp.dir, 'fleet.db'));
+    db = openFleetDb(path.join(tmp.dir, 'fleet.db'));
+    const store = openSqliteStore(db);
     cleanup.push(() => {
-      store.close();
+      db.close();
       tmp.remove();
     });
     return store;
@@ -101,7 +103,7 @@ describe('hourly rollups of telemetry', () => {
     const store = sqliteStore();
     for (const w of windows(12, 40, 10 * 60_000)) store.insertTelemetry(w, w.windowEnd);
     const raw = store.telemetryWindows(query);
-    const rollups = hourlyWindows(store, query.model, query.version) as TelemetryWindow[];
+    const rollups = hourlyWindows(db, query.model, query.version) as TelemetryWindow[];
     expect(raw).toHaveLength(480);
     expect(rollups.length).toBeLessThan(10);
     expect(rollups.reduce((n, w) => n + windowCount(w), 0)).toBe(480);
@@ -121,38 +123,34 @@ describe('hourly rollups of telemetry', () => {
     const all = windows(4, 18, 10 * 60_000);
     const late = all.splice(5, 1)[0] as TelemetryWindow;
     for (const w of all) store.insertTelemetry(w, w.windowEnd);
-    const before = hourlyWindows(store, query.model, query.version) as TelemetryWindow[];
+    const before = hourlyWindows(db, query.model, query.version) as TelemetryWindow[];
     expect(before.reduce((n, w) => n + windowCount(w), 0)).toBe(all.length);
 
     store.insertTelemetry(late, late.windowEnd);
-    const after = hourlyWindows(store, query.model, query.version) as TelemetryWindow[];
+    const after = hourlyWindows(db, query.model, query.version) as TelemetryWindow[];
     expect(after.reduce((n, w) => n + windowCount(w), 0)).toBe(all.length + 1);
     const o = { window: parseWindowSpec('1h'), thresholds: t };
     expect(driftSeries(MANIFEST, after, o)).toEqual(driftSeries(MANIFEST, store.telemetryWindows(query), o));
-    expect(hourlyWindows(store, query.model, query.version + 1)).toEqual([]);
+    expect(hourlyWindows(db, query.model, query.version + 1)).toEqual([]);
   });
 
   it('prepare their statements once per database, and read only the hours asked for', () => {
     const store = sqliteStore();
     for (const w of windows(3, 30, 10 * 60_000)) store.insertTelemetry(w, w.windowEnd);
-    const db = sqliteDatabaseOf(store) as FleetDb;
-    hourlyWindows(store, query.model, query.version);
+    hourlyWindows(db, query.model, query.version);
     const prepare = vi.spyOn(db, 'prepare');
-    const all = hourlyWindows(store, query.model, query.version) as TelemetryWindow[];
-    const recent = hourlyWindows(
-      store,
-      query.model,
-      query.version,
-      T0 + 2 * HOUR_MS + 59 * 60_000,
-    ) as TelemetryWindow[];
+    const all = hourlyWindows(db, query.model, query.version) as TelemetryWindow[];
+    const recent = hourlyWindows(db, query.model, query.version, T0 + 2 * HOUR_MS + 59 * 60_000) as TelemetryWindow[];
     expect(prepare).not.toHaveBeenCalled();
     prepare.mockRestore();
     expect(recent.map((w) => w.windowStart)).toEqual(all.slice(2).map((w) => w.windowStart));
     expect(all).toHaveLength(5);
   });
 
-  it('are not offered by a store that is not SQLite (drift then reads every window)', () => {
+  it('are not offered without an open fleet.db (drift then reads every window)', () => {
     const store = createMemoryStore();
-    expect(hourlyWindows(store, query.model, query.version)).toBeUndefined();
+    store.insertTelemetry(windows(1, 1, 60_000)[0] as TelemetryWindow, new Date(T0).toISOString());
+    expect(hourlyWindows(undefined, query.model, query.version)).toBeUndefined();
+    expect(windowsForDrift(store, query, true)).toHaveLength(1);
   });
 });

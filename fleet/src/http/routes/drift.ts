@@ -96,7 +96,12 @@ export function driftRoutes(_app: FastifyInstance, ctx: ApiContext): void {
         );
       }
       const manifest = ctx.fleet.store.findArtifact(params.name, report.version)?.manifest;
-      const windows = windowsForDrift(ctx.fleet.store, { model: params.name, version: report.version, ...range }, true);
+      const windows = windowsForDrift(
+        ctx.fleet.store,
+        { model: params.name, version: report.version, ...range },
+        true,
+        ctx.fleet.db,
+      );
       return { ...report, histograms: manifest ? driftHistograms(manifest, windows) : {} };
     },
   });

@@ -64,7 +64,7 @@ export function inventoryRoutes(_app: FastifyInstance, ctx: ApiContext): void {
           (query.state === undefined || d.state === query.state),
       );
       const p = paginate(list, (d) => d.id, query.limit, query.cursor);
-      return { ...p, items: withHealth(p.items, healthReaderFor(ctx.fleet.store)) };
+      return { ...p, items: withHealth(p.items, healthReaderFor(ctx.fleet.db)) };
     },
   });
   ctx.route({
@@ -79,7 +79,7 @@ export function inventoryRoutes(_app: FastifyInstance, ctx: ApiContext): void {
       const d = deviceEntries(ctx.fleet.store, now(), query.offlineAfterMs).find((x) => x.id === params.id);
       if (!d)
         throw fleetError(FleetErrorCodes.UNKNOWN_DEVICE, `the fleet knows no device ${params.id}`, { id: params.id });
-      return withHealth([d], healthReaderFor(ctx.fleet.store))[0];
+      return withHealth([d], healthReaderFor(ctx.fleet.db))[0];
     },
   });
   ctx.route({
