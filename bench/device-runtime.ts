@@ -3,7 +3,7 @@
  * "Device runtime"). `protocol` and `device` are packed and installed into an empty folder
  * (stack/pack.ts; production dependencies only), and everything below runs there with plain `node`.
  *
- *   npx tsx bench/device-runtime.ts [--iterations 2000] [--warmup 5000] [--http-warmup 2000] [--requests 4000]
+ *   npx tsx bench/device-runtime.ts [--iterations 2000] [--warmup 5000] [--http-warmup 2000] [--requests 20000]
  *
  * For each committed build (housing v1: GBDT; occupancy v2: a small tree) and each ONNX engine:
  * - memory: RSS of `outpost-device device` loaded and serving (after the load below) against a bare
@@ -27,7 +27,7 @@ import { median, percentile } from './lib/table.ts';
 import { numberArg } from './lib/args.ts';
 
 const iterations = numberArg('--iterations', 2000);
-const requests = numberArg('--requests', 4000);
+const requests = numberArg('--requests', 20000);
 const warmup = numberArg('--warmup', 5000);
 const httpWarmup = numberArg('--http-warmup', 2000);
 
