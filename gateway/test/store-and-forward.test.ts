@@ -88,10 +88,12 @@ describe('gateway: store and forward', () => {
     expect(gw.status().relayed).toBe(30);
 
     // The relay carries on live once reconnected. The outbox sends in order, so when the live
-    // window has arrived every queued one has too: each of them in order, once.
+    // window has arrived every queued one has too, each first sent in order. (An entry whose receipt
+    // is late — a loaded machine — is sent again after 5 s: the fleet stores by (device, seq), so a
+    // repeat at the broker is not a second delivery.)
     await dev1.publish(topics.device('dev1', 'telemetry'), encode(telemetry('dev1', 30, art.artifactId)));
     await waitFor('live message', () => seqs.includes(30));
-    expect(seqs).toEqual(Array.from({ length: 31 }, (_, i) => i));
+    expect([...new Set(seqs)]).toEqual(Array.from({ length: 31 }, (_, i) => i));
     await waitFor('the live message receipted', () => gw.status().relayed === 31);
   });
 
