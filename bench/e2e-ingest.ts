@@ -11,11 +11,15 @@
  * embedded broker with one QoS 1 subscriber that only counts them (raw aedes pub/sub).
  *
  *   npx tsx bench/e2e-ingest.ts [--devices 50] [--windows 40] [--gateways 2] [--in-flight 20] [--runs 3]
+ *                               [--processes | --both]
  *
- * Everything runs in this one process, as the fleet's own tests do; the device clients are the
- * soak bench's stand-in (real MQTT clients with their own credentials, no model execution).
+ * By default the tiers run in this one process, as the fleet's own tests do. `--processes` starts the
+ * fleet and each gateway as its own OS process (the `outpost` CLI, enrolled; a deployment runs each
+ * tier in its own process), `--both` measures both ways against the same anchor. The device clients
+ * are the soak bench's stand-in (real MQTT clients with their own credentials, no model execution),
+ * in this process either way.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -23,15 +27,14 @@ import {
   Receipt,
   decode,
   encode,
-  generateSigningKeyPair,
   topics,
   type TelemetryWindow,
   type Transport,
 } from '@outpost/protocol';
-import { createMqttTransport, ensureEnrolled, issueCredentials } from '@outpost/protocol/node';
+import { createMqttTransport } from '@outpost/protocol/node';
 import { startEmbeddedBroker } from '@outpost/protocol/broker';
-import { FLEET_DB_FILE, openSqliteStore, startFleet } from '@outpost/fleet';
-import { openGatewayCredentials, startGateway, type Gateway } from '@outpost/gateway';
+import { openSqliteStore } from '@outpost/fleet';
+import { inProcessTiers, processTiers } from './lib/e2e-tiers.ts';
 import { median, percentile } from './lib/table.ts';
 import { numberArg } from './lib/args.ts';
 
@@ -109,54 +112,27 @@ interface E2e {
   stored: number;
   distinct: number;
   lost: number;
-  duplicatesIgnored: number;
+  /** Known in process only. */
+  duplicatesIgnored: number | undefined;
   resent: number;
 }
 
-async function e2eRun(root: string, run: number): Promise<E2e> {
-  const keys = generateSigningKeyPair();
-  const fleetDir = join(root, `fleet-${run}`);
-  const fleet = await startFleet({ dataDir: fleetDir, port: 0, enrollPort: 0, publicKeyPem: keys.publicKeyPem });
-  const gateways: Gateway[] = [];
+type Mode = 'in-process' | 'processes';
+
+async function e2eRun(root: string, run: number, mode: Mode): Promise<E2e> {
+  const dir = join(root, `${mode}-${run}`);
+  mkdirSync(dir);
+  const tiers = await (mode === 'processes' ? processTiers : inProcessTiers)(dir, ids, GATEWAYS);
   const devices: { id: string; t: Transport; outbox: Map<number, number>; next: number }[] = [];
   let resent = 0;
   let started = false;
   try {
-    const passwords = new Map<string, string>();
-    for (let g = 0; g < GATEWAYS; g++) {
-      const id = `site-${g + 1}`;
-      const dataDir = join(root, `gw-${run}-${g + 1}`);
-      await ensureEnrolled({
-        id,
-        dataDir,
-        enrollUrl: fleet.enrollUrl as string,
-        createToken: (x) => fleet.createEnrollToken(x),
-      });
-      // Device credentials straight into the gateway's store, as bench/soak.ts does.
-      const creds = openGatewayCredentials(dataDir);
-      for (let i = g; i < DEVICES; i += GATEWAYS) {
-        const d = ids[i] as string;
-        passwords.set(d, issueCredentials(creds, d, Date.now()).password);
-      }
-      creds.close();
-      gateways.push(
-        await startGateway({
-          id,
-          dataDir,
-          upstreamUrl: fleet.brokerUrl,
-          localPort: 0,
-          publicKeyPem: keys.publicKeyPem,
-          fleetKeyPem: fleet.intentPublicKeyPem,
-          reconnectPeriodMs: 200,
-        }),
-      );
-    }
     for (const [i, id] of ids.entries()) {
       const t = createMqttTransport({
-        url: (gateways[i % GATEWAYS] as Gateway).localUrl,
+        url: tiers.gatewayUrls[i % GATEWAYS] as string,
         clientId: `dev-${id}`,
         username: id,
-        password: passwords.get(id) as string,
+        password: tiers.passwords.get(id) as string,
       });
       const dev = { id, t, outbox: new Map<number, number>(), next: 1 };
       await t.route(topics.device(id, 'acks'), (_topic, payload) => {
@@ -190,16 +166,15 @@ async function e2eRun(root: string, run: number): Promise<E2e> {
     for (const d of devices) topUp(d);
     let storedS = 0;
     await until(() => {
-      if (storedS === 0 && fleet.stats().telemetryStored >= N) storedS = (performance.now() - t0) / 1000;
+      if (storedS === 0 && tiers.stored() >= N) storedS = (performance.now() - t0) / 1000;
       return storedS > 0 && devices.every((d) => d.outbox.size === 0 && d.next > K);
     });
     const receiptedS = (performance.now() - t0) / 1000;
     clearInterval(resend);
-    const duplicatesIgnored = fleet.stats().telemetryDuplicates;
+    const duplicatesIgnored = tiers.duplicates();
     for (const d of devices) await d.t.close();
-    for (const g of gateways) await g.close();
-    await fleet.close();
-    const store = openSqliteStore(join(fleetDir, FLEET_DB_FILE));
+    await tiers.close();
+    const store = openSqliteStore(tiers.fleetDb);
     let stored = 0;
     let distinct = 0;
     let lost = 0;
@@ -214,46 +189,59 @@ async function e2eRun(root: string, run: number): Promise<E2e> {
     return { storedS, receiptedS, stored, distinct, lost, duplicatesIgnored, resent };
   } catch (err) {
     for (const d of devices) await d.t.close().catch(() => undefined);
-    for (const g of gateways) await g.close().catch(() => undefined);
-    await fleet.close().catch(() => undefined);
+    await tiers.close().catch(() => undefined);
     throw err;
   }
 }
 
+const MODES: Mode[] = process.argv.includes('--both')
+  ? ['in-process', 'processes']
+  : process.argv.includes('--processes')
+    ? ['processes']
+    : ['in-process'];
 const root = mkdtempSync(join(tmpdir(), 'outpost-e2e-ingest-'));
 try {
   const raw: number[] = [];
-  const e2e: E2e[] = [];
+  const e2e = new Map<Mode, E2e[]>(MODES.map((m) => [m, []]));
   for (let run = 0; run < RUNS; run++) {
     raw.push(await rawRun(run));
-    e2e.push(await e2eRun(root, run));
+    for (const mode of MODES) e2e.get(mode)?.push(await e2eRun(root, run, mode));
   }
-  const stored = e2e.map((r) => r.storedS);
-  const receipted = e2e.map((r) => r.receiptedS);
   const rate = (s: number): string => (N / s).toFixed(0).padStart(10);
   console.log(
     `ingestion end to end: ${DEVICES} devices × ${K} windows = ${N} through ${GATEWAYS} gateway(s), ≤ ${IN_FLIGHT} in flight per device, ${RUNS} runs; load ${loadavg()
       .map((x) => x.toFixed(2))
       .join(' ')}`,
   );
-  console.log('side                                       median s   p95 s   windows/s   ×raw rate');
+  console.log('side                                                 median s   p95 s   windows/s   ×raw rate');
   const line = (name: string, t: number[]): void =>
     console.log(
-      `${name.padEnd(42)}${median(t).toFixed(3).padStart(9)}${percentile(t, 95).toFixed(3).padStart(8)}${rate(median(t))}${(median(raw) / median(t)).toFixed(2).padStart(10)}`,
+      `${name.padEnd(52)}${median(t).toFixed(3).padStart(9)}${percentile(t, 95).toFixed(3).padStart(8)}${rate(median(t))}${(median(raw) / median(t)).toFixed(2).padStart(10)}`,
     );
   line('anchor: raw aedes QoS 1 pub/sub', raw);
-  line('device → gateway → fleet.db (stored)', stored);
-  line('… and every receipt back at its device', receipted);
-  const lost = e2e.reduce((a, r) => a + r.lost, 0);
-  const doubled = e2e.reduce((a, r) => a + (r.stored - r.distinct), 0);
-  console.log(
-    `per run: stored ${e2e.map((r) => r.stored).join('/')} of ${N}; lost ${lost}, doubled ${doubled} (by (device, seq) in fleet.db); redeliveries ignored by the fleet ${e2e
-      .map((r) => r.duplicatesIgnored)
-      .join('/')}; device re-sends ${e2e.map((r) => r.resent).join('/')}`,
-  );
-  const ratio = median(raw) / median(stored);
-  console.log(`target ≥ 0.5× raw: ${ratio >= 0.5 ? 'met' : 'NOT met'} (${ratio.toFixed(2)}×)`);
-  if (lost > 0 || doubled > 0) process.exitCode = 1;
+  let failed = false;
+  for (const [mode, runs] of e2e) {
+    const tag = mode === 'processes' ? ' [processes]' : ' [1 process]';
+    line(
+      `device → gateway → fleet.db (stored)${tag}`,
+      runs.map((r) => r.storedS),
+    );
+    line(
+      `… and every receipt back at its device${tag}`,
+      runs.map((r) => r.receiptedS),
+    );
+    const lost = runs.reduce((a, r) => a + r.lost, 0);
+    const doubled = runs.reduce((a, r) => a + (r.stored - r.distinct), 0);
+    console.log(
+      `${mode}: stored ${runs.map((r) => r.stored).join('/')} of ${N}; lost ${lost}, doubled ${doubled} (by (device, seq) in fleet.db); redeliveries ignored by the fleet ${runs
+        .map((r) => r.duplicatesIgnored ?? '-')
+        .join('/')}; device re-sends ${runs.map((r) => r.resent).join('/')}`,
+    );
+    const ratio = median(raw) / median(runs.map((r) => r.storedS));
+    console.log(`${mode}: target ≥ 0.5× raw: ${ratio >= 0.5 ? 'met' : 'NOT met'} (${ratio.toFixed(2)}×)`);
+    if (lost > 0 || doubled > 0) failed = true;
+  }
+  if (failed) process.exitCode = 1;
 } finally {
   rmSync(root, { recursive: true, force: true });
 }

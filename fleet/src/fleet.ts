@@ -184,7 +184,8 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       },
       reviewSink: (item) => review.add(item),
     };
-    await routeIngestion(transport, ctx);
+    const ingestion = await routeIngestion(transport, ctx);
+    closers.push(() => ingestion.flush());
     await serveArtifacts({
       transport,
       kind: 'gateways',

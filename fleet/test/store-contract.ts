@@ -138,6 +138,26 @@ export function storeContract(
       expect(first?.features.x).toEqual({ kind: 'numeric', bins: [25, 25, 25, 25], missing: 0, outOfRange: 0 });
     });
 
+    it('stores a batch of windows in one call, once per (device, seq), as one-at-a-time inserts do', () => {
+      const at = '2025-01-01T00:00:00.000Z';
+      expect(store.insertTelemetryBatch([], at)).toEqual([]);
+      store.insertTelemetry(fixtureWindow('dev1', 0), at);
+      const batch = [
+        fixtureWindow('dev1', 0, { x: [1, 1, 1, 1] }), // already held
+        fixtureWindow('dev1', 1),
+        fixtureWindow('dev2', 0),
+        fixtureWindow('dev1', 1, { x: [2, 2, 2, 2] }), // earlier in this batch
+      ];
+      expect(store.insertTelemetryBatch(batch, at)).toEqual([false, true, true, false]);
+      expect(store.countTelemetry()).toBe(3);
+      expect(store.telemetryWindows({ model: 'housing' }).map((w) => [w.device, w.seq, w.features.x])).toEqual([
+        ['dev1', 0, { kind: 'numeric', bins: [25, 25, 25, 25], missing: 0, outOfRange: 0 }],
+        ['dev1', 1, { kind: 'numeric', bins: [25, 25, 25, 25], missing: 0, outOfRange: 0 }],
+        ['dev2', 0, { kind: 'numeric', bins: [25, 25, 25, 25], missing: 0, outOfRange: 0 }],
+      ]);
+      expect(store.lastSeen().get('dev2')).toBe(at);
+    });
+
     it('selects windows by model, version and device, ordered by device then seq', () => {
       const at = '2025-01-01T00:00:00.000Z';
       store.insertTelemetry(fixtureWindow('dev2', 5), at);

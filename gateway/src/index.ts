@@ -14,6 +14,7 @@ export type {
   CachedArtifact,
   KnownDevice,
   OutboxEntry,
+  OutboxWrite,
   DeadLetter,
   StoredDeadLetter,
 } from './store/gateway-store.ts';

@@ -22,7 +22,7 @@ import {
 } from '@outpost/protocol';
 import type { DeadLetterSink } from './dead-letters.ts';
 import { GatewayErrorCodes } from './errors.ts';
-import type { GatewayStore, OutboxEntry } from './store/gateway-store.ts';
+import type { GatewayStore, OutboxEntry, OutboxWrite } from './store/gateway-store.ts';
 
 /** First re-send of an unreceipted outbox entry (ms); doubled after each try, up to MAX. */
 export const DEFAULT_RESEND_MS = 5_000;
@@ -35,6 +35,11 @@ export const DEFAULT_MAX_IN_FLIGHT = 1000;
  * device now bound to another gateway) does not hold up the rest of the outbox.
  */
 export const PARK_AFTER_TRIES = 4;
+/**
+ * Device messages written to the outbox in one transaction, at most: a batch is what arrived in one
+ * event-loop turn, cut at this many (docs/ARCHITECTURE.md "Telemetry").
+ */
+export const MAX_WRITE_BATCH = 200;
 
 export interface RelayOptions {
   gatewayId: string;
@@ -94,10 +99,12 @@ function subjectOf(entry: OutboxEntry): ReceiptSubject {
  * Device → fleet relay with store-and-forward and application-level receipts (docs/ARCHITECTURE.md
  * "Telemetry"). Inbound: a valid window is written to the outbox (deduplicated by (device, seq)),
  * a label or review item likewise (deduplicated by (device, predictionId)), and only then receipted to its device
- * on `devices/<id>/acks`; a write that fails is not
- * receipted (the device keeps the window and sends it again) and the relay reports `degraded`.
+ * on `devices/<id>/acks`. What arrives in one event-loop turn (at most MAX_WRITE_BATCH) is written
+ * in one transaction; a write that fails is not receipted (the devices keep their windows and send
+ * them again) and the relay reports `degraded`.
  * Outbound: queued messages go upstream oldest first, at most `maxInFlight` unreceipted at a time;
- * an entry is deleted only when the fleet's receipt on `gateways/<id>/acks` names it — never on the
+ * an entry is deleted only when the fleet's receipt on `gateways/<id>/acks` names it (one delete per
+ * receipt) — never on the
  * broker's PUBACK, which only says the broker has it. Unreceipted entries are sent again after
  * `resendMs` (doubling up to `maxResendMs`) and on every reconnect.
  *
@@ -195,25 +202,30 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       options.deadLetter(topic, payload, err);
       return;
     }
+    // Every entry the receipt names, deleted in one statement.
+    const done: { key: string; id: number }[] = [];
     for (const item of receipt.items) {
       const key = receiptKey(item);
-      const ids = idsByKey.get(key);
-      if (!ids) continue; // already receipted, or queued before a restart and not re-read yet
-      for (const id of [...ids]) {
-        try {
-          store.ack(id);
-          storageOk();
-        } catch (err) {
-          // Left in flight: re-sent, receipted again, deleted then.
-          storageFailed('outbox delete', err);
-          continue;
-        }
-        ids.delete(id);
+      // Absent: already receipted, or queued before a restart and not re-read yet.
+      for (const id of idsByKey.get(key) ?? []) done.push({ key, id });
+    }
+    if (done.length > 0) {
+      try {
+        store.ackMany(done.map((d) => d.id));
+        storageOk();
+      } catch (err) {
+        // Left in flight: re-sent, receipted again, deleted then.
+        storageFailed('outbox delete', err);
+        return;
+      }
+      for (const { key, id } of done) {
+        const ids = idsByKey.get(key);
+        if (!ids?.delete(id)) continue;
+        if (ids.size === 0) idsByKey.delete(key);
         if ((inFlight.get(id)?.tries ?? 0) >= PARK_AFTER_TRIES) parked--;
         inFlight.delete(id);
         relayed++;
       }
-      if (ids.size === 0) idsByKey.delete(key);
     }
     drain();
   }
@@ -228,27 +240,47 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     Math.max(50, Math.min(1000, resendMs / 4)),
   );
 
-  /** Writes a device's message to the outbox; false when the store refused it (then nothing is receipted). */
-  function queue(write: () => void): boolean {
+  /** Device messages validated and waiting for the next outbox write, with what to do once it is committed. */
+  const pending: { write: OutboxWrite; after: (isNew: boolean) => void }[] = [];
+  let flushQueued = false;
+
+  /**
+   * Writes every waiting message to the outbox in ONE transaction, then receipts each to its
+   * device: durable first (docs/ARCHITECTURE.md "Telemetry"). When the store refuses the write,
+   * nothing of the batch is receipted and the devices keep their messages (and send them again).
+   */
+  function flushWrites(): void {
+    flushQueued = false;
+    if (pending.length === 0) return;
+    const batch = pending.splice(0);
+    if (stopped) return; // not receipted: the devices send them again to whoever runs next
+    let outcomes: boolean[];
     try {
-      write();
+      outcomes = store.enqueueBatch(batch.map((p) => p.write));
       storageOk();
     } catch (err) {
       storageFailed('outbox write', err);
-      return false;
+      return;
     }
+    batch.forEach((p, i) => p.after(outcomes[i] === true));
     drain();
-    return true;
+  }
+
+  /** Queues a validated message for the next batch: what arrived in this event-loop turn, at most `MAX_WRITE_BATCH`. */
+  function queue(write: OutboxWrite, after: (isNew: boolean) => void): void {
+    pending.push({ write, after });
+    if (pending.length >= MAX_WRITE_BATCH) flushWrites();
+    else if (!flushQueued) {
+      flushQueued = true;
+      setImmediate(flushWrites);
+    }
   }
 
   function handle(leaf: Leaf, topic: string, payload: Buffer): void {
-    const now = clock.now();
-    let deviceId: string;
-    let write: () => void;
-    let after: () => void;
+    const enqueuedAt = clock.now();
     try {
       const parsed = parseTopic(topic);
-      deviceId = parsed.id;
+      const deviceId = parsed.id;
       if (parsed.kind !== 'devices' || parsed.leaf !== leaf)
         throw new OutpostError(ErrorCodes.TOPIC_MISMATCH, `unexpected topic ${topic}`);
       const mismatch = (claimed: string): OutpostError =>
@@ -256,28 +288,29 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
           details: { topicDevice: deviceId, payloadDevice: claimed },
         });
       const upTopic = topics.device(deviceId, leaf);
+      const acks = topics.device(deviceId, 'acks');
       if (leaf === 'telemetry') {
         const w = decode(TelemetryWindow, payload, 'telemetry window');
         if (w.device !== deviceId) throw mismatch(w.device);
         const stamped = encode({ ...w, gateway: options.gatewayId });
-        let isNew = false;
-        write = () => {
-          isNew = store.enqueueTelemetry(deviceId, w.seq, upTopic, stamped, now);
-        };
         // Receipted only once the window is durable here (or was already): the device may then delete it.
-        after = () =>
-          receipts.add(topics.device(deviceId, 'acks'), {
-            kind: 'telemetry',
-            device: deviceId,
-            seq: w.seq,
-            outcome: isNew ? 'stored' : 'duplicate',
-          });
+        queue(
+          { kind: 'telemetry', device: deviceId, seq: w.seq, topic: upTopic, payload: stamped, enqueuedAt },
+          (isNew) =>
+            receipts.add(acks, {
+              kind: 'telemetry',
+              device: deviceId,
+              seq: w.seq,
+              outcome: isNew ? 'stored' : 'duplicate',
+            }),
+        );
       } else if (leaf === 'reported') {
         const r = decode(ReportedState, payload, 'reported state');
         if (r.source !== deviceId || r.kind !== 'device') throw mismatch(r.source);
         const stamped: ReportedState = { ...r, gateway: options.gatewayId };
-        write = () => store.enqueue(upTopic, encode(stamped), true, now);
-        after = () => options.onReported?.(deviceId, r);
+        queue({ kind: 'plain', topic: upTopic, payload: encode(stamped), retain: true, enqueuedAt }, () =>
+          options.onReported?.(deviceId, r),
+        );
       } else {
         // A label or a review item: queued once per (device, predictionId), receipted by that key.
         const l =
@@ -286,27 +319,21 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         const stamped = encode({ ...l, gateway: options.gatewayId });
         const kind = leaf === 'labels' ? 'label' : 'review';
         const key = receiptKey({ kind, device: deviceId, predictionId: l.predictionId });
-        let isNew = false;
         // Queued once per (device, predictionId): a label the device sends again is not relayed twice.
-        write = () => {
-          isNew = store.enqueueOnce(key, upTopic, stamped, now);
-        };
         // Receipted only once the label is durable here: the device may then mark it forwarded.
-        after = () =>
-          receipts.add(topics.device(deviceId, 'acks'), {
+        queue({ kind: 'once', key, topic: upTopic, payload: stamped, enqueuedAt }, (isNew) =>
+          receipts.add(acks, {
             kind,
             device: deviceId,
             predictionId: l.predictionId,
             outcome: isNew ? 'stored' : 'duplicate',
-          });
+          }),
+        );
       }
     } catch (err) {
       rejected++;
       options.deadLetter(topic, payload, err);
-      return;
     }
-    // Durable first: while the fleet is away the gateway keeps serving its site and queues everything for it.
-    if (queue(write)) after();
   }
 
   for (const leaf of ['telemetry', 'reported', 'labels', 'review'] as const) {
@@ -335,6 +362,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     stop() {
       stopped = true;
       clock.clearInterval(tick);
+      pending.length = 0;
       receipts.stop();
     },
   };

@@ -138,6 +138,45 @@ export function gatewayStoreContract(name: string, open: () => GatewayStore): vo
     );
 
     it(
+      'queues a batch in order with the dedup of each kind, and deletes several entries in one call',
+      withStore((s) => {
+        const at = 7;
+        const tele = (device: string, seq: number) =>
+          ({
+            kind: 'telemetry',
+            device,
+            seq,
+            topic: `t/${device}`,
+            payload: Buffer.from(`${device}:${seq}`),
+            enqueuedAt: at,
+          }) as const;
+        const once = (key: string) =>
+          ({ kind: 'once', key, topic: `t/${key}`, payload: Buffer.from(key), enqueuedAt: at }) as const;
+        const plain = { kind: 'plain', topic: 't/r', payload: Buffer.from('r'), retain: true, enqueuedAt: at } as const;
+        expect(s.enqueueBatch([])).toEqual([]);
+        expect(
+          s.enqueueBatch([tele('d1', 1), tele('d1', 1), once('k'), once('k'), plain, tele('d2', 1), tele('d1', 2)]),
+        ).toEqual([true, false, true, false, true, true, true]);
+        // The same dedup state as the one-at-a-time calls.
+        expect(s.enqueueTelemetry('d1', 2, 't/d1', Buffer.from('x'), at)).toBe(false);
+        expect(s.enqueueOnce('k', 't/k', Buffer.from('x'), at)).toBe(false);
+        const entries = s.peekOutbox();
+        expect(entries.map((e) => [e.payload.toString(), e.retain, e.enqueuedAt])).toEqual([
+          ['d1:1', false, at],
+          ['k', false, at],
+          ['r', true, at],
+          ['d2:1', false, at],
+          ['d1:2', false, at],
+        ]);
+        const ids = entries.map((e) => e.id);
+        expect(s.ackMany([])).toBe(0);
+        expect(s.ackMany([ids[0] as number, ids[2] as number, ids[4] as number, 99_999])).toBe(3);
+        expect(s.peekOutbox().map((e) => e.payload.toString())).toEqual(['k', 'd2:1']);
+        expect(s.outboxDepth()).toBe(2);
+      }),
+    );
+
+    it(
       'keeps dead letters with their raw bytes, newest first',
       withStore((s) => {
         expect(s.deadLetterCount()).toBe(0);

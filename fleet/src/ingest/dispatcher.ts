@@ -5,6 +5,7 @@ import { labelsHandler } from './labels.ts';
 import { deviceReportedHandler, gatewayReportedHandler } from './reported.ts';
 import { reviewHandler } from './review.ts';
 import { telemetryHandler } from './telemetry.ts';
+import { createTelemetryBatcher } from './telemetry-batch.ts';
 
 /** Every inbound message type the fleet ingests, one handler each. */
 export const ingestHandlers: readonly IngestHandler[] = [
@@ -49,17 +50,25 @@ export function dispatch(handler: IngestHandler, ctx: IngestContext, topic: stri
   if (ingested) ctx.receipt?.(ingested.gateway, ingested.item);
 }
 
-/** Routes every ingested topic filter of the transport to its handler. Call before `transport.start()`. */
+/**
+ * Routes every ingested topic filter of the transport to its handler; telemetry goes through the
+ * batched path (telemetry-batch.ts). Call before `transport.start()`. Returns a flush of what is
+ * waiting for its batch (call it before the store closes).
+ */
 export async function routeIngestion(
   transport: Transport,
   ctx: IngestContext,
   handlers: readonly IngestHandler[] = ingestHandlers,
-): Promise<void> {
+): Promise<{ flush(): void }> {
+  const telemetry = createTelemetryBatcher(ctx, (topic, payload, err) => deadLetter(ctx, topic, payload, err));
   for (const handler of handlers) {
     await transport.route(
       topics.all(handler.kind, handler.leaf),
-      (topic, payload) => dispatch(handler, ctx, topic, payload),
+      handler === telemetryHandler
+        ? (topic, payload) => telemetry.add(topic, payload)
+        : (topic, payload) => dispatch(handler, ctx, topic, payload),
       1,
     );
   }
+  return { flush: () => telemetry.flush() };
 }

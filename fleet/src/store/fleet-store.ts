@@ -125,6 +125,12 @@ export interface FleetStore {
 
   /** Stores a window once per (device, seq); true if it was new (docs/ARCHITECTURE.md "Telemetry"). */
   insertTelemetry(window: TelemetryWindow, receivedAt: string): boolean;
+  /**
+   * Stores several windows in ONE transaction (docs/ARCHITECTURE.md "Telemetry": batched ingestion),
+   * each once per (device, seq): for each, true if it was new (false for one already held or
+   * earlier in the same batch). All or nothing: when it throws, none is stored.
+   */
+  insertTelemetryBatch(windows: readonly TelemetryWindow[], receivedAt: string): boolean[];
   /** Windows of a model (optionally one version, one device), by device then seq. */
   telemetryWindows(query: TelemetryQuery): TelemetryWindow[];
   countTelemetry(): number;

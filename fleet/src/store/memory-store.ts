@@ -60,6 +60,15 @@ export function createMemoryStore(options: FleetStoreOptions = {}): FleetStore {
       return 0;
     });
 
+  function insertWindow(w: TelemetryWindow, receivedAt: string): boolean {
+    const key = `${w.device}\u0000${w.seq}`;
+    if (telemetry.has(key)) return false;
+    telemetry.set(key, copy(w));
+    const prev = seenTelemetry.get(w.device);
+    if (prev === undefined || Date.parse(receivedAt) > Date.parse(prev)) seenTelemetry.set(w.device, receivedAt);
+    return true;
+  }
+
   return {
     putArtifact(r) {
       if (artifacts.has(r.artifactId)) return;
@@ -140,12 +149,11 @@ export function createMemoryStore(options: FleetStoreOptions = {}): FleetStore {
       return sorted([...reported.values()], (r) => [r.source]).map(copy);
     },
     insertTelemetry(w, receivedAt) {
-      const key = `${w.device}\u0000${w.seq}`;
-      if (telemetry.has(key)) return false;
-      telemetry.set(key, copy(w));
-      const prev = seenTelemetry.get(w.device);
-      if (prev === undefined || Date.parse(receivedAt) > Date.parse(prev)) seenTelemetry.set(w.device, receivedAt);
-      return true;
+      return insertWindow(w, receivedAt);
+    },
+    insertTelemetryBatch(windows, receivedAt) {
+      // Nothing here can fail half way: all or nothing, as in SQLite.
+      return windows.map((w) => insertWindow(w, receivedAt));
     },
     telemetryVersions(q) {
       const versions = [...telemetry.values()].filter((w) => inQuery(w, q)).map((w) => w.version);

@@ -11,6 +11,7 @@ import {
 } from '@outpost/protocol';
 import { FleetErrorCodes, fleetError } from '../errors.ts';
 import { SCHEMA, migrate } from './sqlite-schema.ts';
+import { telemetryWriter } from './sqlite-telemetry.ts';
 import type {
   ArtifactRecord,
   DeadLetter,
@@ -131,10 +132,6 @@ export function openSqliteStore(target: string | FleetDb, options: FleetStoreOpt
       'INSERT INTO audit (at, actor, action, model, version, target, reason, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     listReported: db.prepare<[], { json: string }>('SELECT json FROM reported ORDER BY source'),
-    insertTelemetry: db.prepare(
-      `INSERT OR IGNORE INTO telemetry (device, seq, model, version, artifact_id, gateway, window_start, window_end, rows, json, received_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
     countTelemetry: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM telemetry'),
     deviceGateway: db.prepare<[string], { gateway: string }>('SELECT gateway FROM device_gateways WHERE device = ?'),
     bindDeviceGateway: db.prepare('INSERT OR IGNORE INTO device_gateways (device, gateway, since) VALUES (?, ?, ?)'),
@@ -167,6 +164,8 @@ export function openSqliteStore(target: string | FleetDb, options: FleetStoreOpt
     deadLetters: db.prepare<[], DeadLetterRow>('SELECT * FROM dead_letters ORDER BY id'),
     countDeadLetters: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM dead_letters'),
   };
+
+  const { insertWindow, insertWindows } = telemetryWriter(db);
 
   const store: FleetStore = {
     putArtifact(r) {
@@ -283,20 +282,10 @@ export function openSqliteStore(target: string | FleetDb, options: FleetStoreOpt
       return st.listReported.all().map((r) => JSON.parse(r.json) as ReportedState);
     },
     insertTelemetry(w, receivedAt) {
-      const info = st.insertTelemetry.run(
-        w.device,
-        w.seq,
-        w.model,
-        w.version,
-        w.artifactId,
-        w.gateway ?? null,
-        w.windowStart,
-        w.windowEnd,
-        w.rows,
-        JSON.stringify(w),
-        receivedAt,
-      );
-      return info.changes === 1;
+      return insertWindow(w, receivedAt);
+    },
+    insertTelemetryBatch(windows, receivedAt) {
+      return windows.length === 0 ? [] : insertWindows(windows, receivedAt);
     },
     telemetryVersions(q) {
       const { where, params } = telemetryWhere(q);
@@ -323,6 +312,9 @@ export function openSqliteStore(target: string | FleetDb, options: FleetStoreOpt
       return st.deviceGateway.get(device)?.gateway;
     },
     bindDeviceGateway(device, gateway, since) {
+      // Read first: after first sight (every message but one per device) this writes nothing.
+      const bound = st.deviceGateway.get(device)?.gateway;
+      if (bound !== undefined) return bound;
       st.bindDeviceGateway.run(device, gateway, since);
       return st.deviceGateway.get(device)?.gateway ?? gateway;
     },

@@ -28,6 +28,16 @@ export interface OutboxEntry {
   enqueuedAt: number;
 }
 
+/**
+ * One device message for `enqueueBatch`: a telemetry window (deduplicated by (device, seq), as
+ * `enqueueTelemetry`), a label or review item (deduplicated by key, as `enqueueOnce`), or a plain
+ * entry (as `enqueue`: a device's report).
+ */
+export type OutboxWrite =
+  | { kind: 'telemetry'; device: string; seq: number; topic: string; payload: Buffer; enqueuedAt: number }
+  | { kind: 'once'; key: string; topic: string; payload: Buffer; enqueuedAt: number }
+  | { kind: 'plain'; topic: string; payload: Buffer; retain: boolean; enqueuedAt: number };
+
 export interface DeadLetter {
   topic: string;
   payload: Buffer;
@@ -97,10 +107,19 @@ export interface GatewayStore {
    * device may be receipted; it throws (and nothing is receipted) when the write fails.
    */
   enqueueOnce(key: string, topic: string, payload: Buffer, enqueuedAt: number): boolean;
+  /**
+   * Queues several device messages in ONE transaction, in order (docs/ARCHITECTURE.md "Telemetry":
+   * the relay's batched writes): for each, true when queued now, false for a duplicate (also one
+   * earlier in the same batch). All or nothing: when it throws, none is queued and none may be
+   * receipted.
+   */
+  enqueueBatch(writes: readonly OutboxWrite[]): boolean[];
   /** Oldest first; entries with id > afterId, at most `limit`. */
   peekOutbox(limit?: number, afterId?: number): OutboxEntry[];
   /** Removes an entry once upstream acknowledged it; unknown ids are ignored. */
   ack(id: number): void;
+  /** Removes several entries in one statement (a fleet receipt batch); unknown ids are ignored. Returns how many were removed. */
+  ackMany(ids: readonly number[]): number;
   outboxDepth(): number;
 
   /**

@@ -27,6 +27,39 @@ export function createMemoryStore(options: GatewayStoreOptions = {}): GatewaySto
   // Copies in and out, so callers cannot change what is stored (as with SQLite).
   const clone = <T>(v: T): T => structuredClone(v);
 
+  const push = (topic: string, payload: Buffer, retain: boolean, enqueuedAt: number): number => {
+    const id = nextId++;
+    outbox.set(id, { id, topic, payload: Buffer.from(payload), retain, enqueuedAt });
+    return id;
+  };
+  function queueTelemetry(device: string, seq: number, topic: string, payload: Buffer, enqueuedAt: number): boolean {
+    let s = seen.get(device);
+    if (!s) seen.set(device, (s = { floor: 0, above: new Set() }));
+    if ((seq >= 1 && seq <= s.floor) || s.above.has(seq)) return false;
+    push(topic, payload, false, enqueuedAt);
+    if (seq === s.floor + 1) {
+      s.floor = seq;
+      while (s.above.delete(s.floor + 1)) s.floor++;
+    } else {
+      s.above.add(seq);
+      if (s.above.size > MAX_SEEN_SEQS_PER_DEVICE) {
+        const lowest = [...s.above].sort((a, b) => a - b).slice(0, s.above.size - MAX_SEEN_SEQS_PER_DEVICE);
+        for (const x of lowest) s.above.delete(x);
+      }
+    }
+    return true;
+  }
+  function queueOnce(key: string, topic: string, payload: Buffer, enqueuedAt: number): boolean {
+    if (queuedKeys.has(key)) return false;
+    queuedKeys.add(key);
+    for (const k of queuedKeys) {
+      if (queuedKeys.size <= MAX_QUEUED_KEYS) break;
+      queuedKeys.delete(k);
+    }
+    push(topic, payload, false, enqueuedAt);
+    return true;
+  }
+
   return {
     putArtifact(a) {
       artifacts.set(a.artifactId, { ...a });
@@ -62,38 +95,22 @@ export function createMemoryStore(options: GatewayStoreOptions = {}): GatewaySto
       desired = JSON.stringify(d);
     },
     enqueue(topic, payload, retain, enqueuedAt) {
-      const id = nextId++;
-      outbox.set(id, { id, topic, payload: Buffer.from(payload), retain, enqueuedAt });
-      return id;
+      return push(topic, payload, retain, enqueuedAt);
     },
     enqueueTelemetry(device, seq, topic, payload, enqueuedAt) {
-      let s = seen.get(device);
-      if (!s) seen.set(device, (s = { floor: 0, above: new Set() }));
-      if ((seq >= 1 && seq <= s.floor) || s.above.has(seq)) return false;
-      const id = nextId++;
-      outbox.set(id, { id, topic, payload: Buffer.from(payload), retain: false, enqueuedAt });
-      if (seq === s.floor + 1) {
-        s.floor = seq;
-        while (s.above.delete(s.floor + 1)) s.floor++;
-      } else {
-        s.above.add(seq);
-        if (s.above.size > MAX_SEEN_SEQS_PER_DEVICE) {
-          const lowest = [...s.above].sort((a, b) => a - b).slice(0, s.above.size - MAX_SEEN_SEQS_PER_DEVICE);
-          for (const x of lowest) s.above.delete(x);
-        }
-      }
-      return true;
+      return queueTelemetry(device, seq, topic, payload, enqueuedAt);
     },
     enqueueOnce(key, topic, payload, enqueuedAt) {
-      if (queuedKeys.has(key)) return false;
-      queuedKeys.add(key);
-      for (const k of queuedKeys) {
-        if (queuedKeys.size <= MAX_QUEUED_KEYS) break;
-        queuedKeys.delete(k);
-      }
-      const id = nextId++;
-      outbox.set(id, { id, topic, payload: Buffer.from(payload), retain: false, enqueuedAt });
-      return true;
+      return queueOnce(key, topic, payload, enqueuedAt);
+    },
+    enqueueBatch(writes) {
+      // Nothing here can fail half way: the batch is all or nothing as in SQLite.
+      return writes.map((w) => {
+        if (w.kind === 'telemetry') return queueTelemetry(w.device, w.seq, w.topic, w.payload, w.enqueuedAt);
+        if (w.kind === 'once') return queueOnce(w.key, w.topic, w.payload, w.enqueuedAt);
+        push(w.topic, w.payload, w.retain, w.enqueuedAt);
+        return true;
+      });
     },
     peekOutbox(limit = Number.MAX_SAFE_INTEGER, afterId = 0) {
       const out: OutboxEntry[] = [];
@@ -107,6 +124,11 @@ export function createMemoryStore(options: GatewayStoreOptions = {}): GatewaySto
     },
     ack(id) {
       outbox.delete(id);
+    },
+    ackMany(ids) {
+      let n = 0;
+      for (const id of ids) if (outbox.delete(id)) n++;
+      return n;
     },
     outboxDepth() {
       return outbox.size;

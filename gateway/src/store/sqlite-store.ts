@@ -17,6 +17,7 @@ import {
   type GatewayStoreOptions,
   type KnownDevice,
   type OutboxEntry,
+  type OutboxWrite,
   type StoredDeadLetter,
 } from './gateway-store.ts';
 
@@ -162,6 +163,8 @@ export function openSqliteStore(dataDir: string, options: GatewayStoreOptions = 
     enqueue: db.prepare('INSERT INTO outbox (topic, payload, retain, enqueued_at) VALUES (?, ?, ?, ?)'),
     peekOutbox: db.prepare<[number, number], OutboxRow>('SELECT * FROM outbox WHERE id > ? ORDER BY id LIMIT ?'),
     ack: db.prepare('DELETE FROM outbox WHERE id = ?'),
+    // One statement for a whole receipt batch: the ids travel as one JSON array.
+    ackMany: db.prepare<[string]>('DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))'),
     getFloor: db.prepare<[string], { floor: number }>('SELECT floor FROM seen_floor WHERE device = ?'),
     setFloor: db.prepare<[string, number]>(
       'INSERT INTO seen_floor (device, floor) VALUES (?, ?) ON CONFLICT (device) DO UPDATE SET floor = excluded.floor',
@@ -198,29 +201,38 @@ export function openSqliteStore(dataDir: string, options: GatewayStoreOptions = 
     q.upsertDevice.run(id, lastSeen, reported === null ? null : JSON.stringify(reported));
     return !known;
   });
-  const enqueueTelemetry = db.transaction(
-    (device: string, seq: number, topic: string, payload: Buffer, enqueuedAt: number): boolean => {
-      let floor = q.getFloor.get(device)?.floor ?? 0;
-      if ((seq >= 1 && seq <= floor) || q.isSeen.get(device, seq)) return false;
-      q.enqueue.run(topic, payload, 0, enqueuedAt);
-      if (seq === floor + 1) {
-        floor = seq;
-        while (q.dropSeen.run(device, floor + 1).changes === 1) floor++;
-        q.setFloor.run(device, floor);
-      } else {
-        q.addSeen.run(device, seq);
-        const over = (q.countSeen.get(device)?.n ?? 0) - MAX_SEEN_SEQS_PER_DEVICE;
-        if (over > 0) q.dropLowestSeen.run(device, device, over);
-      }
-      return true;
-    },
-  );
-  const enqueueOnce = db.transaction((key: string, topic: string, payload: Buffer, enqueuedAt: number): boolean => {
+  // The bodies of the enqueue calls, run inside a transaction (one per call, or one per batch).
+  function queueTelemetry(device: string, seq: number, topic: string, payload: Buffer, enqueuedAt: number): boolean {
+    let floor = q.getFloor.get(device)?.floor ?? 0;
+    if ((seq >= 1 && seq <= floor) || q.isSeen.get(device, seq)) return false;
+    q.enqueue.run(topic, payload, 0, enqueuedAt);
+    if (seq === floor + 1) {
+      floor = seq;
+      while (q.dropSeen.run(device, floor + 1).changes === 1) floor++;
+      q.setFloor.run(device, floor);
+    } else {
+      q.addSeen.run(device, seq);
+      const over = (q.countSeen.get(device)?.n ?? 0) - MAX_SEEN_SEQS_PER_DEVICE;
+      if (over > 0) q.dropLowestSeen.run(device, device, over);
+    }
+    return true;
+  }
+  function queueOnce(key: string, topic: string, payload: Buffer, enqueuedAt: number): boolean {
     if (q.addKey.run(key).changes === 0) return false;
     q.dropOldKeys.run(MAX_QUEUED_KEYS);
     q.enqueue.run(topic, payload, 0, enqueuedAt);
     return true;
-  });
+  }
+  const enqueueTelemetry = db.transaction(queueTelemetry);
+  const enqueueOnce = db.transaction(queueOnce);
+  const enqueueBatch = db.transaction((writes: readonly OutboxWrite[]): boolean[] =>
+    writes.map((w) => {
+      if (w.kind === 'telemetry') return queueTelemetry(w.device, w.seq, w.topic, w.payload, w.enqueuedAt);
+      if (w.kind === 'once') return queueOnce(w.key, w.topic, w.payload, w.enqueuedAt);
+      q.enqueue.run(w.topic, w.payload, w.retain ? 1 : 0, w.enqueuedAt);
+      return true;
+    }),
+  );
   // SQLite takes at most 2^63-1; "no limit" is spelled as -1 in a LIMIT clause.
   const limitOf = (limit: number | undefined): number => (limit === undefined || !Number.isFinite(limit) ? -1 : limit);
 
@@ -264,6 +276,9 @@ export function openSqliteStore(dataDir: string, options: GatewayStoreOptions = 
     enqueueOnce(key, topic, payload, enqueuedAt) {
       return enqueueOnce(key, topic, payload, enqueuedAt);
     },
+    enqueueBatch(writes) {
+      return writes.length === 0 ? [] : enqueueBatch(writes);
+    },
     peekOutbox(limit, afterId = 0): OutboxEntry[] {
       return q.peekOutbox.all(afterId, limitOf(limit)).map((r) => ({
         id: r.id,
@@ -275,6 +290,9 @@ export function openSqliteStore(dataDir: string, options: GatewayStoreOptions = 
     },
     ack(id) {
       q.ack.run(id);
+    },
+    ackMany(ids) {
+      return ids.length === 0 ? 0 : q.ackMany.run(JSON.stringify(ids)).changes;
     },
     outboxDepth() {
       return q.outboxDepth.get()?.n ?? 0;

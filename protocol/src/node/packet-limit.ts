@@ -62,6 +62,12 @@ export function limitPackets(socket: Duplex, maxBytes: number, onTooLarge: (anno
       if (socket.write(chunk)) cb();
       else socket.once('drain', () => cb());
     },
+    // What the broker writes corked (a burst of packets) goes out as one socket write, not one per packet.
+    writev(chunks: { chunk: Buffer }[], cb) {
+      if (socket.destroyed) return cb();
+      if (socket.write(Buffer.concat(chunks.map((c) => c.chunk)))) cb();
+      else socket.once('drain', () => cb());
+    },
     final(cb) {
       socket.end();
       cb();
