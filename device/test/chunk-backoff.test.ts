@@ -46,7 +46,8 @@ async function gateway(bus: MemoryBus, busyFirst = 0, retryAfterMs = 3000): Prom
             artifactId: req.artifactId,
             file: req.file,
             index: req.index,
-            error: { code: 'OUTPOST_ERR_TEST_BUSY', message: 'busy' },
+            // Any code: what the fetcher acts on is the advised wait.
+            error: { code: ErrorCodes.ARTIFACT_READ_FAILED, message: 'busy' },
             retryAfterMs,
           }),
         );
