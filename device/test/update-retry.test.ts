@@ -37,6 +37,7 @@ describe('the device retries a transient update failure by itself', () => {
       publicKeyPem: keys.publicKeyPem,
       fleetKeyPem: FLEET_INTENT_KEYS.publicKeyPem,
       clock,
+      chunkTimeoutMs: 1000,
     });
     open.push(d);
     return d;
@@ -51,6 +52,7 @@ describe('the device retries a transient update failure by itself', () => {
     gw = await startFakeGateway(path.join(root, 'artifacts'));
   });
   afterEach(async () => {
+    gw.dropRequests = 0;
     for (const d of open.splice(0)) await d.close();
   });
   afterAll(async () => {
@@ -103,5 +105,31 @@ describe('the device retries a transient update failure by itself', () => {
     expect(gw.served.get(badGolden.artifactId)).toBe(served);
     expect(lastReport(gw, id)?.status).toBe('failed');
     expect(gw.reported.slice(reports).every((r) => (r.payload as ReportedState).status !== 'updating')).toBe(true);
+  });
+
+  it('a transfer that times out is retried by the device and completes, with no new desired state', async () => {
+    const clock = new FakeClock();
+    const id = 'retry-3';
+    const d = await newDevice(id, clock);
+    gw.dirs.set(late.artifactId, late.dir);
+    gw.requests = 0;
+    gw.dropRequests = 1_000;
+    await gw.publishDesired(id, 1, [late]);
+    // Chunk time-outs of 1, 2, 4, 8, 16, 32 s of fake time: the transfer fails as timed out.
+    let failed: ReportedState | undefined;
+    for (let s = 0; s < 120 && !failed; s++) {
+      clock.advance(1000);
+      await new Promise((r) => setTimeout(r, 20));
+      const r = lastReport(gw, id);
+      if (r?.status === 'failed' && r.models[0]?.error?.retryAt) failed = r;
+    }
+    expect(failed?.models[0]?.error?.code).toBe(ErrorCodes.TRANSFER_TIMEOUT);
+    const asked = gw.requests;
+    expect(asked).toBe(6);
+    gw.dropRequests = 0;
+    clock.advance(Date.parse(failed!.models[0]!.error!.retryAt!) - clock.now());
+    const active = await d.waitForModel((m) => m.version === 1);
+    expect(active.artifactId).toBe(late.artifactId);
+    expect(gw.requests).toBeGreaterThan(asked);
   });
 });
