@@ -51,18 +51,25 @@ async function setup(limits: ChunkFlowOptions) {
     },
   });
   const replies: ArtifactChunkResponse[] = [];
-  await client.route(topics.all('devices', 'artifactChunk'), (_t, payload) => {
-    replies.push(decode(ArtifactChunkResponse, payload, 'reply', 4 * 1024 * 1024));
+  const askedBy = new Map<string, string>();
+  const misdelivered: string[] = [];
+  await client.route(topics.all('devices', 'artifactChunk'), (topic, payload) => {
+    const reply = decode(ArtifactChunkResponse, payload, 'reply', 4 * 1024 * 1024);
+    if (topic !== topics.device(askedBy.get(reply.requestId) ?? '?', 'artifactChunk')) misdelivered.push(topic);
+    replies.push(reply);
   });
   await server.start();
   await client.start();
-  const ask = (device: string, index: number): Promise<void> =>
-    client.publish(
+  const ask = (device: string, index: number): Promise<void> => {
+    const requestId = randomUUID();
+    askedBy.set(requestId, device);
+    return client.publish(
       topics.device(device, 'artifactRequest'),
-      encode({ requestId: randomUUID(), artifactId: ARTIFACT, file: 'model.onnx', index, chunkBytes: 16 * 1024 }),
+      encode({ requestId, artifactId: ARTIFACT, file: 'model.onnx', index, chunkBytes: 16 * 1024 }),
       { qos: 1 },
     );
-  return { flow, replies, ask, peak: counted.peak };
+  };
+  return { flow, replies, ask, peak: counted.peak, misdelivered };
 }
 
 async function until(cond: () => boolean, ms = 30_000): Promise<void> {
@@ -75,19 +82,21 @@ async function until(cond: () => boolean, ms = 30_000): Promise<void> {
 
 describe('gateway chunk reply flow control', () => {
   it('200 devices asking at once never have more than maxInFlight replies outstanding; all are answered', async () => {
-    const { replies, ask, peak } = await setup({ maxInFlight: 8, perDevice: 2, maxQueued: 1000 });
+    const { replies, ask, peak, misdelivered } = await setup({ maxInFlight: 8, perDevice: 2, maxQueued: 1000 });
     const asks: Promise<void>[] = [];
     for (let d = 0; d < 200; d++) for (let i = 0; i < 2; i++) asks.push(ask(`device-${d}`, i));
     await Promise.all(asks);
     await until(() => replies.length >= 400);
     expect(replies.every((r) => !('error' in r))).toBe(true);
     expect(new Set(replies.map((r) => r.requestId)).size).toBe(400);
-    expect(peak()).toBeGreaterThan(0);
+    expect(misdelivered).toEqual([]);
+    // The total bound is what binds (two per device would allow 400).
+    expect(peak()).toBeGreaterThan(2);
     expect(peak()).toBeLessThanOrEqual(8);
   });
 
   it('beyond the queue bound a request is refused with a coded busy reply advising a wait, never dropped', async () => {
-    const { flow, replies, ask, peak } = await setup({
+    const { flow, replies, ask, peak, misdelivered } = await setup({
       maxInFlight: 2,
       perDevice: 1,
       maxQueued: 10,
@@ -99,6 +108,7 @@ describe('gateway chunk reply flow control', () => {
     await until(() => replies.length >= 60);
     await new Promise((r) => setTimeout(r, 200));
     expect(replies).toHaveLength(60);
+    expect(misdelivered).toEqual([]);
     const busy = replies.filter((r) => 'error' in r);
     const served = replies.filter((r) => !('error' in r));
     expect(busy.length).toBeGreaterThan(0);

@@ -2,6 +2,7 @@ import {
   ArtifactChunkRequest,
   decode,
   encode,
+  parseTopic,
   systemClock,
   topics,
   type Clock,
@@ -34,6 +35,16 @@ export interface ChunkFlow {
 }
 
 const REQUEST_FILTER = topics.all('devices', 'artifactRequest');
+
+/** Which chunk a request asks for (`artifact/file/index`), or undefined for one that fails its schema. */
+function chunkOf(payload: Buffer): string | undefined {
+  try {
+    const req = decode(ArtifactChunkRequest, payload, 'artifact chunk request');
+    return `${req.artifactId}/${req.file}/${req.index}/${req.chunkBytes}`;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Flow control for the chunk replies the gateway serves its devices. Each request's handler (the
@@ -70,7 +81,7 @@ export function flowControlChunks(
     } catch {
       return; // not a request the server would answer either; it dead-letters it when it has room
     }
-    const device = topic.split('/')[1]!;
+    const device = parseTopic(topic).id;
     const now = clock.now();
     if (now - lastBusyLog > 10_000) {
       lastBusyLog = now;
@@ -96,10 +107,20 @@ export function flowControlChunks(
     return transport.route(
       filter,
       (topic, payload) => {
-        const device = topic.split('/')[1] ?? '';
-        const taken = limiter.submit(device, async () => {
-          await handler(topic, payload);
-        });
+        let device: string;
+        try {
+          device = parseTopic(topic).id;
+        } catch {
+          return handler(topic, payload); // the server rejects and dead-letters it
+        }
+        const same = chunkOf(payload);
+        const taken = limiter.submit(
+          device,
+          async () => {
+            await handler(topic, payload);
+          },
+          same,
+        );
         if (taken === 'busy') return refuse(topic, payload);
       },
       qos,

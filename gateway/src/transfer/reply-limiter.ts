@@ -2,7 +2,9 @@
  * At most `maxInFlight` tasks running in total and `perKey` per key (a device), the rest waiting in
  * one FIFO queue of at most `maxQueued` (docs/ARCHITECTURE.md "Artifact transfer"). A task that
  * cannot run at once and finds the queue full is not taken: `submit` says `busy` and the caller
- * refuses it. A task's slot is freed when its promise settles.
+ * refuses it. A task's slot is freed when its promise settles. A task submitted with the `same`
+ * id as one of its key's still waiting (a device asking for a chunk again after a time-out) takes
+ * that one's place in line instead of queueing a second reply.
  */
 export interface ReplyLimits {
   maxInFlight: number;
@@ -22,13 +24,14 @@ export interface ReplyLimiterStats {
 }
 
 export interface ReplyLimiter {
-  submit(key: string, task: () => Promise<void>): 'started' | 'queued' | 'busy';
+  submit(key: string, task: () => Promise<void>, same?: string): 'started' | 'queued' | 'busy';
   stats(): ReplyLimiterStats;
 }
 
 interface Waiting {
   key: string;
   task: () => Promise<void>;
+  same?: string | undefined;
 }
 
 export function createReplyLimiter(limits: ReplyLimits, onError: (err: unknown) => void): ReplyLimiter {
@@ -74,16 +77,21 @@ export function createReplyLimiter(limits: ReplyLimits, onError: (err: unknown) 
   };
 
   return {
-    submit(key, task) {
+    submit(key, task, same) {
       if (queue.length === 0 && mayRun(key)) {
         run({ key, task });
         return 'started';
+      }
+      const earlier = same === undefined ? undefined : queue.find((w) => w.key === key && w.same === same);
+      if (earlier) {
+        earlier.task = task;
+        return 'queued';
       }
       if (queue.length >= limits.maxQueued) {
         refused++;
         return 'busy';
       }
-      queue.push({ key, task });
+      queue.push({ key, task, same });
       peakQueued = Math.max(peakQueued, queue.length);
       return 'queued';
     },
