@@ -36,16 +36,6 @@ export interface ChunkFlow {
 
 const REQUEST_FILTER = topics.all('devices', 'artifactRequest');
 
-/** Which chunk a request asks for (`artifact/file/index`), or undefined for one that fails its schema. */
-function chunkOf(payload: Buffer): string | undefined {
-  try {
-    const req = decode(ArtifactChunkRequest, payload, 'artifact chunk request');
-    return `${req.artifactId}/${req.file}/${req.index}/${req.chunkBytes}`;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Flow control for the chunk replies the gateway serves its devices. Each request's handler (the
  * artifact server: policy check, read, publish) holds a slot until its reply's publish completes
@@ -74,14 +64,7 @@ export function flowControlChunks(
   );
   let lastBusyLog = 0;
 
-  const refuse = async (topic: string, payload: Buffer): Promise<void> => {
-    let req: ArtifactChunkRequest;
-    try {
-      req = decode(ArtifactChunkRequest, payload, 'artifact chunk request');
-    } catch {
-      return; // not a request the server would answer either; it dead-letters it when it has room
-    }
-    const device = parseTopic(topic).id;
+  const refuse = async (device: string, req: ArtifactChunkRequest): Promise<void> => {
     const now = clock.now();
     if (now - lastBusyLog > 10_000) {
       lastBusyLog = now;
@@ -108,20 +91,21 @@ export function flowControlChunks(
       filter,
       (topic, payload) => {
         let device: string;
+        let req: ArtifactChunkRequest;
         try {
           device = parseTopic(topic).id;
+          req = decode(ArtifactChunkRequest, payload, 'artifact chunk request');
         } catch {
-          return handler(topic, payload); // the server rejects and dead-letters it
+          return handler(topic, payload); // the server rejects and dead-letters it: no reply to limit
         }
-        const same = chunkOf(payload);
         const taken = limiter.submit(
           device,
           async () => {
             await handler(topic, payload);
           },
-          same,
+          `${req.artifactId}/${req.file}/${req.index}/${req.chunkBytes}`,
         );
-        if (taken === 'busy') return refuse(topic, payload);
+        if (taken === 'busy') return refuse(device, req);
       },
       qos,
     );
