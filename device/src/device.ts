@@ -246,6 +246,7 @@ export async function startDevice(opts: DeviceOptions): Promise<Device> {
     reporter,
     logger: log,
     state,
+    clock,
     ...(fleetKeyPem !== undefined ? { fleetKeyPem } : {}),
     ...(opts.gatewayId !== undefined ? { gatewayId: opts.gatewayId } : {}),
     active: () => current,

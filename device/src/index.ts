@@ -35,3 +35,5 @@ export { DeviceErrorCodes, type DeviceErrorCode } from './errors.ts';
 export { smokeTest, closeEnough } from './smoke-test.ts';
 export { provisionModel, type ProvisionOptions, type ProvisionResult } from './provision.ts';
 export { deviceCommands } from './cli/index.ts';
+/** The device's update retry back-off (docs/DEVICE.md "Updates"), shared with the simulated fleet. */
+export { DEFAULT_UPDATE_RETRY } from './updater.ts';

@@ -2,6 +2,10 @@ import {
   DesiredState,
   OutpostError,
   assignmentFor,
+  backoffDelay,
+  systemClock,
+  type BackoffRule,
+  type Clock,
   checkIntent,
   decode,
   intentDigest,
@@ -56,12 +60,21 @@ export interface UpdaterOptions {
   checkpoint?: (step: UpdateStep, model: { name: string; version: number }) => Promise<void>;
   /** Called with every accepted desired state once its assignment is applied (shadow mode follows it). */
   afterApply?: (desired: DesiredState) => Promise<void>;
+  clock?: Clock;
+  /** When a transient failure is retried (default `DEFAULT_UPDATE_RETRY`: 30 s doubling to 10 min, jitter). */
+  retry?: BackoffRule;
+  /** For the retry's jitter (default Math.random). */
+  random?: () => number;
 }
 
+/** A transient update failure is retried after 30 s, then 60 s, 2 min … up to 10 min, each up to a quarter longer at random. */
+export const DEFAULT_UPDATE_RETRY: BackoffRule = { baseMs: 30_000, capMs: 600_000 };
+
 /**
- * Failures worth retrying when the same desired state arrives again (a reconnect, a resend): disk
- * errors, and every transfer failure that is not a verdict on the artifact itself — a forged or
- * garbled reply must not block a clean copy of the same revision (docs/SECURITY.md).
+ * Failures worth retrying (by the device after a back-off, or when the same desired state arrives
+ * again): disk errors, and every transfer failure that is not a verdict on the artifact itself —
+ * a time-out, a busy or absent gateway, a forged or garbled reply must not block a clean copy of
+ * the same revision (docs/SECURITY.md).
  */
 function isTransient(err: OutpostError): boolean {
   return err.code === DeviceErrorCodes.STORAGE || isTransientTransferError(err);
@@ -90,9 +103,16 @@ export class Updater {
   /** Serialises intent checks with their state.json write, so two messages cannot both pass one revision. */
   private accepting: Promise<void> = Promise.resolve();
   private readonly log: Logger;
+  private readonly clock: Clock;
+  /** The latest desired state accepted: a scheduled retry runs only while it is still this one. */
+  private latest: DesiredState | undefined;
+  private retryTimer: unknown;
+  /** The update being retried (`revision:artifactId`) and how many retries it has had. */
+  private retrying: { key: string; count: number } | undefined;
 
   constructor(private readonly o: UpdaterOptions) {
     this.log = o.logger.child({ component: 'updater' });
+    this.clock = o.clock ?? systemClock;
   }
 
   /** Registers the desired-state route; call before the transport starts. */
@@ -106,6 +126,7 @@ export class Updater {
   async stop(): Promise<void> {
     this.stopped = true;
     this.next = undefined;
+    this.cancelRetry();
     await this.idle;
   }
 
@@ -142,6 +163,12 @@ export class Updater {
       return;
     }
     if (this.stopped) return;
+    this.latest = desired;
+    this.cancelRetry(); // applying it now; a failure schedules its own retry
+    this.enqueue(desired);
+  }
+
+  private enqueue(desired: DesiredState): void {
     this.next = desired;
     if (this.running) return; // the loop picks the latest one up
     this.running = true;
@@ -209,19 +236,51 @@ export class Updater {
         { model: loaded.name, version: loaded.version, slot: loaded.slot, file: loaded.modelFile },
         'model activated',
       );
+      this.retrying = undefined;
       reporter.set(desired.revision, 'converged', this.activeModels());
     } catch (err) {
       const error =
         err instanceof OutpostError
           ? err
           : new OutpostError(DeviceErrorCodes.UPDATE_FAILED, errorMessage(err), { cause: err });
-      if (!isTransient(error)) this.failed.set(failKey, error);
+      const retryAt = isTransient(error) ? this.scheduleRetry(desired, failKey) : undefined;
+      if (retryAt === undefined) this.failed.set(failKey, error);
       this.log.warn(
-        { model: assignment.name, version: assignment.version, code: error.code, reason: error.message },
+        {
+          model: assignment.name,
+          version: assignment.version,
+          code: error.code,
+          reason: error.message,
+          ...(retryAt !== undefined ? { retryAt: new Date(retryAt).toISOString() } : {}),
+        },
         'update refused; previous model kept',
       );
-      this.reportFailure(desired.revision, assignment, error);
+      this.reportFailure(desired.revision, assignment, error, retryAt);
     }
+  }
+
+  /**
+   * After a transient failure, applies the same desired state again after a back-off (docs/DEVICE.md
+   * "Updates"), unless a newer one arrived meanwhile; returns when. The count grows with each
+   * failed retry of the same update and starts again for another.
+   */
+  private scheduleRetry(desired: DesiredState, key: string): number {
+    const count = this.retrying?.key === key ? this.retrying.count : 0;
+    this.retrying = { key, count: count + 1 };
+    const wait = backoffDelay(this.o.retry ?? DEFAULT_UPDATE_RETRY, count, this.o.random);
+    this.cancelRetry();
+    this.retryTimer = this.clock.setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.stopped || this.latest !== desired) return;
+      this.log.info({ revision: desired.revision, retry: count + 1 }, 'retrying update');
+      this.enqueue(desired);
+    }, wait);
+    return this.clock.now() + wait;
+  }
+
+  private cancelRetry(): void {
+    if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
   }
 
   /** Downloads (or finds in the inactive slot) and loads the assigned artifact. */
@@ -297,7 +356,7 @@ export class Updater {
     }
   }
 
-  private reportFailure(revision: number, assignment: ModelAssignment, error: OutpostError): void {
+  private reportFailure(revision: number, assignment: ModelAssignment, error: OutpostError, retryAt?: number): void {
     this.o.reporter.set(revision, 'failed', [
       ...this.activeModels(),
       {
@@ -305,7 +364,11 @@ export class Updater {
         version: assignment.version,
         artifactId: assignment.artifactId,
         state: 'failed',
-        error: { code: error.code, message: error.message.slice(0, 500) },
+        error: {
+          code: error.code,
+          message: error.message.slice(0, 500),
+          ...(retryAt !== undefined ? { retryAt: new Date(retryAt).toISOString() } : {}),
+        },
       },
     ]);
   }

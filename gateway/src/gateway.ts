@@ -18,6 +18,7 @@ import { createDeadLetterSink } from './dead-letters.ts';
 import { deviceArtifactPolicy } from './artifact-policy.ts';
 import { createReconciler } from './reconcile.ts';
 import { createRelay, type RelayHealth } from './relay.ts';
+import { flowControlChunks, type ChunkFlowOptions } from './transfer/chunk-flow.ts';
 import { startEnrollServer } from '@outpost/protocol/enroll-server';
 import { createGatewayIdentity, localServiceId } from './identity/gateway-identity.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
@@ -69,6 +70,11 @@ export interface GatewayOptions {
   enrollPort?: number;
   /** First re-send of an outbox entry the fleet has not receipted (default 5 s, doubling up to 60 s). */
   resendMs?: number;
+  /**
+   * Flow control of the artifact chunk replies served to devices (docs/ARCHITECTURE.md "Artifact
+   * transfer"): default 32 in flight, 2 per device, 2,000 queued, busy refusals advise 2–3 s.
+   */
+  chunkFlow?: ChunkFlowOptions;
 }
 
 export interface GatewayStatusSnapshot {
@@ -226,8 +232,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       ...(opts.resendMs !== undefined ? { resendMs: opts.resendMs } : {}),
     });
     closers.push({ name: 'relay', close: () => relay.stop() });
+    // Replies go out at most `maxInFlight` at a time, each slot freed as its publish completes.
+    const chunkFlow = flowControlChunks(local, { ...opts.chunkFlow, logger: log, clock });
     await serveArtifacts({
-      transport: local,
+      transport: chunkFlow.transport,
       kind: 'devices',
       read: cache.serve,
       mayFetch: deviceArtifactPolicy(store),

@@ -16,6 +16,7 @@ export * from './decode.ts';
 export * from './binning.ts';
 export * from './csv.ts';
 export * from './random.ts';
+export * from './backoff.ts';
 export * from './last-will.ts';
 export * from './openapi.ts';
 export {

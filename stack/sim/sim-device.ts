@@ -13,6 +13,7 @@ import {
   DesiredState,
   LATENCY_BOUNDS_MS,
   assignmentFor,
+  backoffDelay,
   decode,
   encode,
   errorMessage,
@@ -20,6 +21,8 @@ import {
   silentLogger,
   topics,
   verifyDesiredState,
+  OutpostError,
+  type BackoffRule,
   type Logger,
   mulberry32,
   type LabelMessage,
@@ -30,7 +33,13 @@ import {
   type Transport,
 } from '@outpost/protocol';
 import { createArtifactFetcher, createMqttTransport, type NodeCredentials } from '@outpost/protocol/node';
-import { DeviceErrorCodes, FaultInjector, TelemetryWindowAccumulator, type ScheduledFault } from '@outpost/device';
+import {
+  DEFAULT_UPDATE_RETRY,
+  DeviceErrorCodes,
+  FaultInjector,
+  TelemetryWindowAccumulator,
+  type ScheduledFault,
+} from '@outpost/device';
 import { rowSampler, standIn, type RowSampler, type StandIn } from './rows.ts';
 
 export interface SimBehaviour {
@@ -67,6 +76,8 @@ export interface SimDeviceOptions {
   seed?: number;
   /** What a restarted device holds (its slots survive a crash, as on disk). */
   initial?: SimDeviceState;
+  /** When a failed transfer is tried again: the real device's rule (default 30 s doubling to 10 min, jitter). */
+  updateRetry?: BackoffRule;
   logger?: Logger;
 }
 
@@ -125,7 +136,15 @@ export async function startSimDevice(o: SimDeviceOptions): Promise<SimDevice> {
     password: o.credentials.password,
     will: offlineWill('device', o.id, Date.now()),
   });
-  const fetcher = await createArtifactFetcher({ transport, kind: 'devices', selfId: o.id, chunkBytes: 256 * 1024 });
+  // Its own seeded stream for jitter, so the rows drawn from `seed` stay the same.
+  const jitter = mulberry32((o.seed ?? 1) ^ 0x5eed);
+  const fetcher = await createArtifactFetcher({
+    transport,
+    kind: 'devices',
+    selfId: o.id,
+    chunkBytes: 256 * 1024,
+    random: jitter,
+  });
   let active: Slot | undefined = o.initial?.active;
   let other: Slot | undefined = o.initial?.other;
   let revision = o.initial?.revision ?? -1;
@@ -200,12 +219,23 @@ export async function startSimDevice(o: SimDeviceOptions): Promise<SimDevice> {
       active = { name: a.name, version: a.version, artifactId: a.artifactId, manifest };
       status = 'converged';
     } catch (err) {
-      // A transfer that failed (a timeout with a hundred devices pulling at once): tried again after
-      // a back-off, as long as no newer desired state arrived meanwhile.
-      retries++;
-      const wait = Math.min(30_000, 1_000 * 2 ** Math.min(retries, 5));
+      // A transfer that failed (a time-out, a busy gateway): tried again after the real device's
+      // back-off (docs/DEVICE.md "Updates"), as long as no newer desired state arrived meanwhile.
+      const wait = backoffDelay(o.updateRetry ?? DEFAULT_UPDATE_RETRY, retries++, jitter);
+      const retryAt = new Date(Date.now() + wait).toISOString();
       log.warn({ err: errorMessage(err), retryInMs: wait }, 'simulated install failed; trying again');
       status = 'failed';
+      failed = {
+        name: a.name,
+        version: a.version,
+        artifactId: a.artifactId,
+        state: 'failed',
+        error: {
+          code: err instanceof OutpostError ? err.code : DeviceErrorCodes.UPDATE_FAILED,
+          message: errorMessage(err).slice(0, 500),
+          retryAt,
+        },
+      };
       retryTimer = setTimeout(() => {
         retryTimer = undefined;
         if (closed || next || revision !== desired.revision) return;

@@ -33,9 +33,16 @@ let sim: Sim | undefined;
 async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const v = check();
+    // A check that throws is not ready yet (the monitor refuses a model no window has reached).
+    let v: T | undefined | false;
+    let err: unknown;
+    try {
+      v = check();
+    } catch (e) {
+      err = e;
+    }
     if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw err instanceof Error ? err : new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -43,6 +43,10 @@ export interface FakeGateway {
   dirs: Map<string, string>;
   /** Bytes of artifact files served, by artifact id (one read per chunk asked). */
   served: Map<string, number>;
+  /** Chunk requests still to be ignored (a gateway that does not answer); each one ignored counts down. */
+  dropRequests: number;
+  /** Chunk requests received, answered or not. */
+  requests: number;
   /** Publishes a fleet-signed site-wide desired state naming `artifacts` to one device. */
   publishDesired(
     deviceId: string,
@@ -67,8 +71,23 @@ export async function startFakeGateway(artifactRoot: string): Promise<FakeGatewa
   const served = new Map<string, number>();
   const reported: Received[] = [];
   const telemetry: Received[] = [];
+  // The artifact server's view of the transport: requests reach it unless the test drops them.
+  const serving: Transport = Object.create(transport) as Transport;
+  serving.route = (filter, handler, qos) =>
+    transport.route(
+      filter,
+      (topic, payload) => {
+        gateway.requests++;
+        if (gateway.dropRequests > 0) {
+          gateway.dropRequests--;
+          return;
+        }
+        return handler(topic, payload);
+      },
+      qos,
+    );
   await serveArtifacts({
-    transport,
+    transport: serving,
     kind: 'devices',
     read: async (artifactId, file) => {
       const o = overrides.get(`${artifactId}/${file}`);
@@ -107,6 +126,8 @@ export async function startFakeGateway(artifactRoot: string): Promise<FakeGatewa
     overrides,
     dirs,
     served,
+    dropRequests: 0,
+    requests: 0,
     async publishDesired(deviceId, revision, artifacts, opts = {}) {
       const desired: DesiredState = {
         target: FAKE_GATEWAY_ID,

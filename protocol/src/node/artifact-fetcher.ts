@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { backoffDelay } from '../backoff.ts';
 import { verifyArtifact, MANIFEST_FILE, MAX_MANIFEST_BYTES, type ArtifactBundle } from '../artifact.ts';
 import { decode, encode } from '../decode.ts';
 import { ErrorCodes, OutpostError } from '../errors.ts';
@@ -37,10 +38,20 @@ export interface ArtifactFetcherOptions {
   clock?: Clock;
   logger?: Logger;
   chunkBytes?: number;
-  /** How long to wait for one chunk before asking again. */
+  /**
+   * How long to wait for one chunk before asking again, the first time (default 5 s). Each time-out
+   * doubles it, up to `maxChunkTimeoutMs`, with jitter; the grown time-out is kept for the rest of
+   * the transfer (docs/ARCHITECTURE.md "Artifact transfer").
+   */
   chunkTimeoutMs?: number;
-  /** How many times one chunk is asked for before the transfer fails. */
+  /** The longest a chunk time-out grows to (default 60 s). */
+  maxChunkTimeoutMs?: number;
+  /** How many times one chunk is asked for before the transfer fails (default 6; busy refusals aside). */
   attempts?: number;
+  /** How many busy refusals of one chunk are waited out before the transfer fails (default 30). */
+  busyAttempts?: number;
+  /** For the time-outs' jitter (default Math.random). */
+  random?: () => number;
 }
 
 export interface ArtifactFetcher {
@@ -66,8 +77,13 @@ export async function createArtifactFetcher(options: ArtifactFetcherOptions): Pr
   const clock = options.clock ?? systemClock;
   const log = (options.logger ?? silentLogger).child({ component: 'artifact-fetcher' });
   const chunkBytes = Math.min(options.chunkBytes ?? DEFAULT_CHUNK_BYTES, MAX_CHUNK_BYTES);
-  const timeoutMs = options.chunkTimeoutMs ?? 5000;
+  const timeoutRule = {
+    baseMs: options.chunkTimeoutMs ?? 5000,
+    capMs: Math.max(options.maxChunkTimeoutMs ?? 60_000, options.chunkTimeoutMs ?? 5000),
+  };
+  const random = options.random ?? Math.random;
   const attempts = options.attempts ?? 6;
+  const busyAttempts = options.busyAttempts ?? 30;
   const pending = new Map<string, Pending>();
   const topicOf = (leaf: 'artifactRequest' | 'artifactChunk'): string =>
     options.kind === 'gateways' ? topics.gateway(options.selfId, leaf) : topics.device(options.selfId, leaf);
@@ -89,13 +105,19 @@ export async function createArtifactFetcher(options: ArtifactFetcherOptions): Pr
     if ('error' in msg)
       p.reject(
         new OutpostError(msg.error.code, msg.error.message.slice(0, 500), {
-          details: { file: msg.file, index: msg.index, remote: true, transient: true },
+          details: {
+            file: msg.file,
+            index: msg.index,
+            remote: true,
+            transient: true,
+            ...(msg.retryAfterMs !== undefined ? { retryAfterMs: msg.retryAfterMs } : {}),
+          },
         }),
       );
     else p.resolve(msg);
   });
 
-  function requestOnce(artifactId: string, file: string, index: number): Promise<ArtifactChunk> {
+  function requestOnce(artifactId: string, file: string, index: number, timeoutMs: number): Promise<ArtifactChunk> {
     const requestId = randomUUID();
     return new Promise<ArtifactChunk>((resolve, reject) => {
       const timer = clock.setTimeout(() => {
@@ -124,28 +146,42 @@ export async function createArtifactFetcher(options: ArtifactFetcherOptions): Pr
     });
   }
 
+  const sleep = (ms: number): Promise<void> => new Promise((resolve) => clock.setTimeout(resolve, ms));
+
   /**
    * One chunk, checked against the request and against what is known of the file before its
-   * bytes are kept; a reply that fails is asked for again, up to `attempts` times.
+   * bytes are kept; a reply that fails is asked for again, up to `attempts` times. A time-out
+   * grows the time-out (`transfer.timeouts`, kept for the transfer's later chunks); a busy refusal
+   * (`retryAfterMs`) is waited out and asked again, up to `busyAttempts` times.
    */
   async function requestChunk(
+    transfer: { timeouts: number },
     artifactId: string,
     file: string,
     index: number,
     expect: FileExpectation,
   ): Promise<{ chunk: ArtifactChunk; data: Buffer }> {
-    for (let attempt = 1; ; attempt++) {
+    let busy = 0;
+    for (let attempt = 1; ;) {
       try {
-        const chunk = await requestOnce(artifactId, file, index);
+        const chunk = await requestOnce(artifactId, file, index, backoffDelay(timeoutRule, transfer.timeouts, random));
         const data = checkChunk(chunk, artifactId, file, index, chunkBytes, expect);
         return { chunk, data };
       } catch (err) {
+        const retryAfterMs = err instanceof OutpostError ? err.details.retryAfterMs : undefined;
+        if (typeof retryAfterMs === 'number' && ++busy <= busyAttempts) {
+          log.debug({ file, index, retryAfterMs, code: (err as OutpostError).code }, 'server busy; waiting');
+          await sleep(retryAfterMs);
+          continue;
+        }
         const retriable =
           err instanceof OutpostError &&
           (err.code === TRANSFER_TIMEOUT ||
             err.code === ErrorCodes.HASH_MISMATCH ||
             err.code === ErrorCodes.TRANSFER_INVALID);
         if (!retriable || attempt >= attempts) throw transient(err);
+        if (err.code === TRANSFER_TIMEOUT) transfer.timeouts++;
+        attempt++;
         log.debug({ file, index, attempt, code: err.code }, 'asking again for chunk');
       }
     }
@@ -156,14 +192,19 @@ export async function createArtifactFetcher(options: ArtifactFetcherOptions): Pr
    * and sha256 (each checked against what the caller already knows), every later reply must agree,
    * and the bytes go into one buffer of that bounded size.
    */
-  async function fetchFile(artifactId: string, file: string, expect: FileExpectation): Promise<Buffer> {
-    const first = await requestChunk(artifactId, file, 0, expect);
+  async function fetchFile(
+    transfer: { timeouts: number },
+    artifactId: string,
+    file: string,
+    expect: FileExpectation,
+  ): Promise<Buffer> {
+    const first = await requestChunk(transfer, artifactId, file, 0, expect);
     const { totalBytes, totalChunks, fileSha256 } = first.chunk;
     const known: FileExpectation = { maxBytes: totalBytes, bytes: totalBytes, sha256: fileSha256 };
     const bytes = Buffer.alloc(totalBytes);
     first.data.copy(bytes, 0);
     for (let i = 1; i < totalChunks; i++) {
-      const { data } = await requestChunk(artifactId, file, i, known);
+      const { data } = await requestChunk(transfer, artifactId, file, i, known);
       data.copy(bytes, i * chunkBytes);
     }
     if (sha256Hex(bytes) !== fileSha256) {
@@ -178,7 +219,8 @@ export async function createArtifactFetcher(options: ArtifactFetcherOptions): Pr
     async fetch(artifactId, publicKeyPem) {
       // The manifest's sha256 is the artifact id: it is checked on every chunk and on the whole
       // before a byte of it is parsed, so only the genuine manifest is ever read.
-      const manifestBytes = await fetchFile(artifactId, MANIFEST_FILE, {
+      const transfer = { timeouts: 0 };
+      const manifestBytes = await fetchFile(transfer, artifactId, MANIFEST_FILE, {
         maxBytes: MAX_MANIFEST_BYTES,
         sha256: artifactId,
       });
@@ -189,7 +231,11 @@ export async function createArtifactFetcher(options: ArtifactFetcherOptions): Pr
         if (entry.path === MANIFEST_FILE) continue;
         files.set(
           entry.path,
-          await fetchFile(artifactId, entry.path, { maxBytes: entry.bytes, bytes: entry.bytes, sha256: entry.sha256 }),
+          await fetchFile(transfer, artifactId, entry.path, {
+            maxBytes: entry.bytes,
+            bytes: entry.bytes,
+            sha256: entry.sha256,
+          }),
         );
       }
       const bundle: ArtifactBundle = { manifestBytes, files };

@@ -37,6 +37,8 @@ export const ArtifactChunkError = z.strictObject({
   file: z.string(),
   index: Count,
   error: z.strictObject({ code: z.string(), message: z.string() }),
+  /** Set on a "busy" refusal: ask again after this many milliseconds (docs/ARCHITECTURE.md "Artifact transfer"). */
+  retryAfterMs: z.number().int().min(0).max(600_000).optional(),
 });
 export type ArtifactChunkError = z.infer<typeof ArtifactChunkError>;
 

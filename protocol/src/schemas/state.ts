@@ -58,7 +58,14 @@ export const RunningModel = z.strictObject({
   version: z.number().int().positive(),
   artifactId: Sha256,
   state: z.enum(['downloading', 'verifying', 'loading', 'active', 'failed']),
-  error: z.strictObject({ code: z.string(), message: z.string() }).optional(),
+  error: z
+    .strictObject({
+      code: z.string(),
+      message: z.string(),
+      /** A transient failure the device retries by itself at this time (ISO 8601; docs/DEVICE.md "Updates"). */
+      retryAt: z.string().datetime().optional(),
+    })
+    .optional(),
 });
 export type RunningModel = z.infer<typeof RunningModel>;
 
