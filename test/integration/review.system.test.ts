@@ -106,9 +106,7 @@ describe('the review page in chromium', () => {
     await form.locator('button').click();
     // A locator wait, not waitForFunction: a string predicate is evaluated in the page,
     // which the dashboard's Content-Security-Policy (no 'unsafe-eval') refuses.
-    await page
-      .locator('[data-stat="review-labelled"]', { hasText: /^1$/ })
-      .waitFor({ timeout: 10_000 });
+    await page.locator('[data-stat="review-labelled"]', { hasText: /^1$/ }).waitFor({ timeout: 10_000 });
     expect(await page.locator('[data-stat="review-pending"]').innerText()).toBe('2');
     expect(await page.locator(`[data-review="${first.device}/${first.predictionId}"]`).count()).toBe(0);
     const after = await apiGet<{ items: (Item & { label: unknown; labelledBy: string })[] }>(

@@ -50,7 +50,10 @@ export function createTelemetryBatcher(
         receivedAt,
       );
     } catch (err) {
-      ctx.logger.warn({ windows: batch.length, err: errorMessage(err) }, 'telemetry batch not stored; storing one by one');
+      ctx.logger.warn(
+        { windows: batch.length, err: errorMessage(err) },
+        'telemetry batch not stored; storing one by one',
+      );
     }
     if (outcomes) {
       batch.forEach((p, i) => receipt(p, outcomes[i] === true));
