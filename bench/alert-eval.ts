@@ -10,60 +10,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  LATENCY_BOUNDS_MS,
-  MANIFEST_SCHEMA,
-  sha256Hex,
-  silentLogger,
-  type Clock,
-  type Manifest,
-  type TelemetryWindow,
-} from '@outpost/protocol';
+import { LATENCY_BOUNDS_MS, sha256Hex, silentLogger, type Clock, type TelemetryWindow } from '@outpost/protocol';
 import { createMonitor, openSqliteMonitorStore, openSqliteStore } from '@outpost/fleet';
 import { numberArg } from './lib/args.ts';
 import { median, percentile } from './lib/table.ts';
+import { BINS, NUMERIC, manifest } from './lib/monitor-manifest.ts';
 
 const DEVICES = numberArg('--devices', 1000);
 const HOURS = numberArg('--hours', 24);
 const RUNS = numberArg('--runs', 7);
-const NUMERIC = ['temperature', 'humidity', 'light', 'co2', 'humidity_ratio'];
-const BINS = 10;
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const HOUR = 3_600_000;
-
-const edges = Array.from({ length: BINS - 1 }, (_v, i) => i + 1);
-const manifest: Manifest = {
-  schema: MANIFEST_SCHEMA,
-  name: 'occupancy',
-  version: 1,
-  parentVersion: null,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  task: 'binary',
-  inputs: [
-    ...NUMERIC.map((name) => ({ name, type: 'float' as const, range: [0, 10] as [number, number] })),
-    { name: 'room', type: 'string', categories: ['a', 'b', 'c', 'd'] },
-  ],
-  outputs: [{ name: 'p', type: 'float', shape: [1] }],
-  predictionOutput: 'p',
-  files: [{ path: 'model.onnx', role: 'model', bytes: 1, sha256: sha256Hex('m') }],
-  metrics: { cv: { metric: 'accuracy', value: 0.95, std: 0.01, folds: 5 } },
-  trainingData: { fingerprint: sha256Hex('t'), rows: 1000, source: 'bench' },
-  golden: [{ inputs: {}, outputs: { p: [0.5] } }],
-  reference: {
-    rows: 1000,
-    features: {
-      ...Object.fromEntries(
-        NUMERIC.map((f) => [
-          f,
-          { kind: 'numeric' as const, edges, freqs: new Array<number>(BINS).fill(0.1), missing: 0 },
-        ]),
-      ),
-      room: { kind: 'categorical', categories: ['a', 'b', 'c', 'd'], freqs: [0.25, 0.25, 0.25, 0.25], missing: 0 },
-    },
-    prediction: { kind: 'numeric', edges: [0.5], freqs: [0.6, 0.4], missing: 0 },
-  },
-  trainer: { algorithm: 'bench', seed: 1, params: {} },
-};
 
 /** Device d's window of hour h, counts varying with both. */
 function windowOf(d: number, h: number): TelemetryWindow {
