@@ -47,7 +47,7 @@ export interface SimOptions {
   scenarioAfterMs?: number;
   /** Rows per telemetry window (default 20). */
   rowsPerWindow?: number;
-  /** Labels per window and device (default 0; 5 with the concept-drift scenario). */
+  /** Labels per window and device (default 0; 5 with the concept-drift and train-station scenarios). */
   labelsPerWindow?: number;
   /** With the train-station scenario: labels from this long after its start (default STATION_LABELS_AFTER_MS). */
   labelsAfterMs?: number;
@@ -69,7 +69,7 @@ export interface Sim {
   placement: Map<string, string[]>;
   /** The devices the fault applies to. */
   faulted: string[];
-  /** The devices the scenario changes (stuck-co2: one; drift: all; concept-drift: the first gateway's). */
+  /** The devices the scenario changes (stuck-co2: one; drift, train-station: all; concept-drift: the first gateway's). */
   scenarioDevices: string[];
   /** When the scenario starts (epoch ms; absent without one): windows ending from then on carry it. */
   scenarioFrom?: number;
