@@ -109,7 +109,8 @@ export function stationSource(table: ReplayTable): RowSource {
         prediction: truth + gaussian(rng) * modelRmse(manifest),
         label() {
           const line = [...cells];
-          line[target] = String(risen);
+          // Only a risen price is rewritten; the other cells stay as the data spells them.
+          if (risen !== truth) line[target] = String(risen);
           journal.push([new Date(at).toISOString(), ...line]);
           return risen;
         },
