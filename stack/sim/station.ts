@@ -12,6 +12,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCsv, type FeatureValue, type Manifest, type Rng } from '@outpost/protocol';
+import { gaussian, modelRmse } from './regression-stand-in.ts';
 
 /** The district whose prices rise, its column, and the price column. */
 export const STATION_DISTRICT = 'NEAR BAY';
@@ -61,20 +62,6 @@ export interface RowSource {
 export function readReplayTable(file = STATION_DEFAULT_CSV): ReplayTable {
   const t = parseCsv(readFileSync(file, 'utf8'), file);
   return { header: t.header, rows: t.rows };
-}
-
-/** The model's own error: its RMSE from cv, then test, then validation (0 when none is given). */
-export function modelRmse(manifest: Manifest): number {
-  for (const source of ['cv', 'test', 'validation']) {
-    const m = manifest.metrics[source];
-    if (m?.metric === 'rmse' && m.value >= 0) return m.value;
-  }
-  return 0;
-}
-
-function gaussian(rng: Rng): number {
-  const u = Math.max(rng(), Number.EPSILON);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng());
 }
 
 const csvCell = (v: string): string => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);

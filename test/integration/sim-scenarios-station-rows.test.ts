@@ -11,11 +11,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mulberry32, parseCsv, type Manifest } from '@outpost/protocol';
 import { simCommand } from '../../stack/sim/command.ts';
+import { rowSampler, standIn } from '../../stack/sim/rows.ts';
+import { modelRmse } from '../../stack/sim/regression-stand-in.ts';
 import {
   STATION_DISTRICT,
   STATION_DISTRICT_WEIGHT,
   STATION_PRICE_FACTOR,
-  modelRmse,
   readReplayTable,
   stationSource,
 } from '../../stack/sim/station.ts';
@@ -93,6 +94,31 @@ describe('train-station rows', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('without replay: categorical inputs follow the reference, and the regression stand-in keeps predictions in distribution and errs as the model does', () => {
+    const sample = rowSampler(HOUSING);
+    const model = standIn(HOUSING);
+    const rng = mulberry32(11);
+    const ref = HOUSING.reference.features.ocean_proximity;
+    const pred = HOUSING.reference.prediction;
+    if (ref?.kind !== 'categorical' || pred.kind !== 'numeric') throw new Error('housing reference changed');
+    const counts = new Map<string, number>();
+    const predBins = new Array<number>(pred.freqs.length).fill(0);
+    let se = 0;
+    for (let i = 0; i < N; i++) {
+      const row = sample(rng);
+      counts.set(row.ocean_proximity as string, (counts.get(row.ocean_proximity as string) ?? 0) + 1);
+      const p = model.predict(row);
+      let b = 0;
+      while (b < pred.edges.length && p >= (pred.edges[b] as number)) b++;
+      predBins[b] = (predBins[b] as number) + 1;
+      se += (model.label(row, rng, false) - p) ** 2;
+    }
+    ref.categories.forEach((c, i) => expect((counts.get(c) ?? 0) / N).toBeCloseTo(ref.freqs[i] as number, 1));
+    predBins.forEach((n, i) => expect(n / N).toBeCloseTo(pred.freqs[i] as number, 1));
+    expect(Math.sqrt(se / N) / modelRmse(HOUSING)).toBeGreaterThan(0.95);
+    expect(Math.sqrt(se / N) / modelRmse(HOUSING)).toBeLessThan(1.05);
   });
 
   it('outpost sim --help lists the scenario', () => {
