@@ -24,7 +24,7 @@ import {
 } from '@outpost/fleet';
 import { startSim, type Sim } from '../../stack/sim/sim.ts';
 import { STATION_DISTRICT } from '../../stack/sim/station.ts';
-import { buildChampion, housingRows, writeHousingSpec } from '../../fleet/test/retrain/housing-fixture.ts';
+import { buildChampion, housingRows, writeHousingSpec } from './sim-scenarios-station-fixture.ts';
 
 const MODEL = 'housing';
 /** The champion's training rows; the devices replay the rows after them. */
