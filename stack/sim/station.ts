@@ -11,7 +11,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseCsv, type FeatureValue, type Manifest, type Rng } from '@outpost/protocol';
+import { ErrorCodes, OutpostError, parseCsv, type FeatureValue, type Manifest, type Rng } from '@outpost/protocol';
 import { gaussian, modelRmse } from './regression-stand-in.ts';
 
 /** The district whose prices rise, its column, and the price column. */
@@ -71,7 +71,11 @@ export function stationSource(table: ReplayTable): RowSource {
   const target = table.header.indexOf(STATION_TARGET);
   const district = table.header.indexOf(STATION_DISTRICT_COLUMN);
   if (target < 0 || district < 0)
-    throw new Error(`replayed rows need the columns ${STATION_TARGET} and ${STATION_DISTRICT_COLUMN}`);
+    throw new OutpostError(
+      ErrorCodes.CSV,
+      `replayed rows need the columns ${STATION_TARGET} and ${STATION_DISTRICT_COLUMN}`,
+      { details: { column: target < 0 ? STATION_TARGET : STATION_DISTRICT_COLUMN } },
+    );
   const inDistrict = table.rows.filter((r) => r[district] === STATION_DISTRICT);
   const elsewhere = table.rows.filter((r) => r[district] !== STATION_DISTRICT);
   const share = inDistrict.length / Math.max(1, table.rows.length);

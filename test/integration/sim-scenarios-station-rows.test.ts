@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { mulberry32, parseCsv, type Manifest } from '@outpost/protocol';
+import { ErrorCodes, isOutpostError, mulberry32, parseCsv, type Manifest } from '@outpost/protocol';
 import { simCommand } from '../../stack/sim/command.ts';
 import { rowSampler, standIn } from '../../stack/sim/rows.ts';
 import { modelRmse } from '../../stack/sim/regression-stand-in.ts';
@@ -119,6 +119,17 @@ describe('train-station rows', () => {
     predBins.forEach((n, i) => expect(n / N).toBeCloseTo(pred.freqs[i] as number, 1));
     expect(Math.sqrt(se / N) / modelRmse(HOUSING)).toBeGreaterThan(0.95);
     expect(Math.sqrt(se / N) / modelRmse(HOUSING)).toBeLessThan(1.05);
+  });
+
+  it('refuses replayed rows without the price or district column, with the CSV code', () => {
+    const err = (() => {
+      try {
+        return stationSource({ header: ['median_house_value', 'latitude'], rows: [['1', '2']] });
+      } catch (e: unknown) {
+        return e;
+      }
+    })();
+    expect(isOutpostError(err, ErrorCodes.CSV)).toBe(true);
   });
 
   it('outpost sim --help lists the scenario', () => {

@@ -1,7 +1,7 @@
 /**
  * The "new train station" scenario of `outpost sim` (docs/MONITORING.md "Scenarios"), end to end:
  * a housing champion trained and signed on the first 3,000 California rows (the retraining tests'
- * housing fixture), registered in a real fleet and rolled out to simulated devices behind real
+ * problem, sim-scenarios-station-fixture.ts), registered in a real fleet and rolled out to simulated devices behind real
  * gateways (real aedes brokers, real SQLite). The devices replay later real rows; once the
  * scenario starts, one district is drawn more often and its prices rise. The fleet's monitoring
  * raises a drift alert first and, once the labels arrive, a performance alert; the labelled rows
