@@ -115,7 +115,7 @@ describe('outpost sim --scenario train-station', () => {
       rowsPerWindow: 20,
       scenario: 'train-station',
       scenarioAfterMs: 2000,
-      labelsAfterMs: 10_000,
+      labelsAfterMs: 15_000,
       replay: { header: data.header, rows: data.rows.slice(TRAINING_ROWS) },
     });
     sim = s;
@@ -123,7 +123,7 @@ describe('outpost sim --scenario train-station', () => {
     for (const g of s.gateways) await f.assign(g.id, MODEL, 1);
     await until('v1 everywhere', () => s.devices.every((d) => d.active()?.version === 1));
     const from = s.scenarioFrom as number;
-    const labelsFrom = from + 10_000;
+    const labelsFrom = from + 15_000;
 
     // Before the station: the inputs are in distribution.
     await until('the scenario started', () => Date.now() > from + 500, 20_000);
@@ -132,7 +132,7 @@ describe('outpost sim --scenario train-station', () => {
     expect(before?.features.find((x) => x.feature === 'ocean_proximity')?.status).toBe('ok');
 
     // Input drift first: the district is drawn more often, before any label arrived.
-    const drift = await firing(f, 'drift.psi', 9000);
+    const drift = await firing(f, 'drift.psi', 14_000);
     expect(Date.now()).toBeLessThan(labelsFrom);
     expect(drift.all.filter((a) => a.metric === 'performance')).toEqual([]);
     const since = f.monitor.drift(MODEL, { since: new Date(from).toISOString() }).points.at(-1);
