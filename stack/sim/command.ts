@@ -15,6 +15,7 @@ export interface SimCommandOptions {
   scenarioAfterMs?: number;
   rowsPerWindow?: number;
   labelsPerWindow?: number;
+  labelsAfterMs?: number;
   badVersion?: number[];
   seed: number;
   fleetDataDir: string;
@@ -71,6 +72,7 @@ export async function simAction(o: SimCommandOptions): Promise<number> {
     ...(o.scenarioAfterMs !== undefined ? { scenarioAfterMs: o.scenarioAfterMs } : {}),
     ...(o.rowsPerWindow !== undefined ? { rowsPerWindow: o.rowsPerWindow } : {}),
     ...(o.labelsPerWindow !== undefined ? { labelsPerWindow: o.labelsPerWindow } : {}),
+    ...(o.labelsAfterMs !== undefined ? { labelsAfterMs: o.labelsAfterMs } : {}),
   });
   // A CLI prints (the stack's commands print; library code logs).
   process.stdout.write(
@@ -121,7 +123,16 @@ export function simCommand(): Command {
       positive,
     )
     .option('--rows-per-window <n>', 'rows each telemetry window counts (default 20)', positive)
-    .option('--labels-per-window <n>', 'labels each device sends per window (default 0; concept-drift 5)', nonNegative)
+    .option(
+      '--labels-per-window <n>',
+      'labels each device sends per window (default 0; concept-drift and train-station 5)',
+      nonNegative,
+    )
+    .option(
+      '--labels-after-ms <n>',
+      'train-station: labels arrive this long after the scenario starts (default 5000); the labelled rows are written to <data-dir>/train-station-labels.csv on exit',
+      nonNegative,
+    )
     .option('--heartbeat-ms <n>', 'reported-state heartbeat', positive, 60_000)
     .action(async (opts: SimCommandOptions) => {
       process.exitCode = await simAction(opts);

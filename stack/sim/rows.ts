@@ -1,10 +1,12 @@
 /**
  * What simulated devices measure (docs/OPERATIONS.md "Simulated fleet"): rows drawn from the
  * active manifest's reference profile — per numeric feature a bin picked by its reference
- * frequency, a value uniform within it — and a stand-in model's rule over them (standIn), so
+ * frequency, a value uniform within it; per categorical one a category by its frequency — and a
+ * stand-in model's rule over them (standIn; regression-stand-in.ts for regression models), so
  * windows carry real feature bins and labels agree with predictions unless a scenario says otherwise.
  */
 import type { FeatureValue, Manifest, ReferenceProfile, Rng } from '@outpost/protocol';
+import { regressionStandIn } from './regression-stand-in.ts';
 
 /** The reference profile of the sim's stand-in artifact (occupancy-like inputs). */
 export const SIM_REFERENCE: ReferenceProfile = {
@@ -39,7 +41,7 @@ export function labelNoise(manifest: Manifest): number {
 
 export type RowSampler = (rng: Rng) => Record<string, FeatureValue>;
 
-interface FeatureModel {
+export interface FeatureModel {
   name: string;
   /** Bin i spans [lows[i], highs[i]); the open ends get the width of their neighbour. */
   lows: number[];
@@ -48,7 +50,7 @@ interface FeatureModel {
   probs: number[];
 }
 
-function featureModels(manifest: Manifest): FeatureModel[] {
+export function featureModels(manifest: Manifest): FeatureModel[] {
   return manifest.inputs.flatMap((input) => {
     const ref = manifest.reference.features[input.name];
     if (ref?.kind !== 'numeric') return [];
@@ -69,23 +71,44 @@ function featureModels(manifest: Manifest): FeatureModel[] {
   });
 }
 
-/** A sampler of rows for a manifest's numeric inputs, from its reference profile. */
+/** A bin index drawn by the (normalised) probabilities. */
+function pickBin(probs: readonly number[], rng: Rng): number {
+  let u = rng();
+  let i = 0;
+  while (i < probs.length - 1 && u >= (probs[i] as number)) u -= probs[i++] as number;
+  return i;
+}
+
+/**
+ * A sampler of rows for a manifest's inputs, from its reference profile: numeric ones a bin by its
+ * frequency and a value uniform within it, categorical ones (e.g. housing's `ocean_proximity`) a
+ * category by its frequency.
+ */
 export function rowSampler(manifest: Manifest): RowSampler {
   const features = featureModels(manifest);
+  const categorical = manifest.inputs.flatMap((input) => {
+    const ref = manifest.reference.features[input.name];
+    if (ref?.kind !== 'categorical' || ref.categories.length === 0) return [];
+    const total = ref.freqs.reduce((a, b) => a + b, 0) || 1;
+    return [{ name: input.name, categories: ref.categories, probs: ref.freqs.map((f) => f / total) }];
+  });
   return (rng) => {
     const row: Record<string, FeatureValue> = {};
     for (const f of features) {
-      let u = rng();
-      let i = 0;
-      while (i < f.probs.length - 1 && u >= (f.probs[i] as number)) u -= f.probs[i++] as number;
+      const i = pickBin(f.probs, rng);
       const lo = f.lows[i] as number;
       row[f.name] = lo + rng() * ((f.highs[i] as number) - lo);
     }
+    for (const c of categorical) row[c.name] = c.categories[pickBin(c.probs, rng)] as string;
     return row;
   };
 }
 
-/** The stand-in model: "positive when `feature` ≥ `threshold`", and what it outputs for each class. */
+/**
+ * The stand-in model: "positive when `feature` ≥ `threshold`", and what it outputs for each class.
+ * For a regression model (regression-stand-in.ts): `threshold` is NaN, `positive` / `negative` the
+ * highest / lowest prediction and `noise` the labels' standard deviation around the prediction.
+ */
 export interface StandIn {
   feature: string;
   threshold: number;
@@ -105,6 +128,7 @@ export interface StandIn {
  * probabilities (SIM_OCCUPIED_P). Labels disagree with it as often as the model's test accuracy says.
  */
 export function standIn(manifest: Manifest): StandIn {
+  if (manifest.task === 'regression') return regressionStandIn(manifest);
   const features = featureModels(manifest);
   const f = features.find((x) => x.name === 'Light') ?? features[0];
   const pred = manifest.reference.prediction;

@@ -5,12 +5,16 @@
  *   the device and CO2;
  * - drift: every device's Light reads 1.5 × → Light's PSI goes over the major threshold, a drift alert;
  * - concept-drift: inputs stay in distribution, but the labels of the first gateway's devices are
- *   the other class than the rule the model learnt → performance leaves its band, no drift alert.
+ *   the other class than the rule the model learnt → performance leaves its band, no drift alert;
+ * - train-station: every device replays real housing rows (station.ts); one district is drawn more
+ *   often (input drift) and its prices rise, labels arriving only a while later → a drift alert
+ *   first, then a performance alert; the labelled rows retrain the model.
  */
 import type { Rng } from '@outpost/protocol';
 import type { ScheduledFault } from '@outpost/device';
+import { STATION_LABELS_AFTER_MS } from './station.ts';
 
-export const SIM_SCENARIOS = ['stuck-co2', 'drift', 'concept-drift'] as const;
+export const SIM_SCENARIOS = ['stuck-co2', 'drift', 'concept-drift', 'train-station'] as const;
 export type SimScenario = (typeof SIM_SCENARIOS)[number];
 
 export interface ScenarioPlan {
@@ -22,6 +26,10 @@ export interface ScenarioPlan {
   flipLabels: boolean;
   /** Labels every device sends per window (performance needs them). */
   labelsPerWindow: number;
+  /** Labels only for windows ending this long after the scenario's start (absent: labels all along). */
+  labelsAfterMs?: number;
+  /** Rows replay a labelled table (station.ts) instead of the reference profile. */
+  replay?: 'station';
 }
 
 /** Light × 1.5 takes the share above 500 lx from 10 % to 35 % (and empties the middle): PSI ≈ 0.5, twice "major". */
@@ -50,5 +58,14 @@ export function scenarioPlan(
       };
     case 'concept-drift':
       return { devices: new Set(fleet.firstGateway), faults: [], flipLabels: true, labelsPerWindow: 5 };
+    case 'train-station':
+      return {
+        devices: new Set(fleet.deviceIds),
+        faults: [],
+        flipLabels: false,
+        labelsPerWindow: 5,
+        labelsAfterMs: STATION_LABELS_AFTER_MS,
+        replay: 'station',
+      };
   }
 }

@@ -41,6 +41,7 @@ import {
   type ScheduledFault,
 } from '@outpost/device';
 import { rowSampler, standIn, type RowSampler, type StandIn } from './rows.ts';
+import type { RowSource } from './station.ts';
 
 export interface SimBehaviour {
   /** True when this model version fails the smoke test on this device (a bad model). */
@@ -72,6 +73,8 @@ export interface SimDeviceOptions {
   rowsPerWindow?: number;
   /** What a scenario does to this device from `fromMs` (epoch ms) on. */
   scenario?: DeviceScenario;
+  /** Rows replayed from a labelled table instead of drawn from the reference profile (station.ts). */
+  replay?: RowSource;
   /** Seeds the device's rows. */
   seed?: number;
   /** What a restarted device holds (its slots survive a crash, as on disk). */
@@ -89,6 +92,8 @@ export interface DeviceScenario {
   flipLabels: boolean;
   /** Labels sent per window, for its first rows (default 0). */
   labelsPerWindow: number;
+  /** Labels only for windows ending this long after `fromMs` (absent: labels all along). */
+  labelsAfterMs?: number;
 }
 
 export interface SimDeviceState {
@@ -292,16 +297,19 @@ export async function startSimDevice(o: SimDeviceOptions): Promise<SimDevice> {
     const rows = o.rowsPerWindow ?? 20;
     const labels: LabelMessage[] = [];
     const at = new Date(endMs).toISOString();
+    const labelsAfter = o.scenario?.labelsAfterMs;
+    const labelling = labelsAfter === undefined || (scenario !== undefined && endMs >= scenario.fromMs + labelsAfter);
     for (let r = 0; r < rows; r++) {
-      const row = sampler.sample(random);
+      const drawn = o.replay?.draw(slot.manifest, random, scenario !== undefined, endMs);
+      const row = drawn?.row ?? sampler.sample(random);
       if (scenario) injector.apply(row, scenarioRow++);
-      const p = sampler.model.predict(row);
+      const p = drawn?.prediction ?? sampler.model.predict(row);
       acc.add(row, p, latencyMs);
-      if (r < (o.scenario?.labelsPerWindow ?? 0))
+      if (labelling && r < (o.scenario?.labelsPerWindow ?? 0))
         labels.push({
           device: o.id,
           predictionId: `${o.id}-${seq + 1}-${r}`,
-          label: sampler.model.label(row, random, scenario?.flipLabels ?? false),
+          label: drawn ? drawn.label() : sampler.model.label(row, random, scenario?.flipLabels ?? false),
           at,
           prediction: { value: p, model: slot.name, version: slot.version, at },
         });

@@ -12,6 +12,7 @@ import { issueCredentials, type NodeCredentials } from '@outpost/protocol/node';
 import { openGatewayCredentials, startGateway, type Gateway } from '@outpost/gateway';
 import { startSimDevice, type DeviceScenario, type SimBehaviour, type SimDevice } from './sim-device.ts';
 import { scenarioPlan, type SimScenario } from './scenarios.ts';
+import { readReplayTable, stationSource, type ReplayTable, type RowSource } from './station.ts';
 
 export const SIM_FAULTS = ['crash', 'slow', 'bad-model', 'offline'] as const;
 export type SimFault = (typeof SIM_FAULTS)[number];
@@ -46,8 +47,14 @@ export interface SimOptions {
   scenarioAfterMs?: number;
   /** Rows per telemetry window (default 20). */
   rowsPerWindow?: number;
-  /** Labels per window and device (default 0; 5 with the concept-drift scenario). */
+  /** Labels per window and device (default 0; 5 with the concept-drift and train-station scenarios). */
   labelsPerWindow?: number;
+  /** With the train-station scenario: labels from this long after its start (default STATION_LABELS_AFTER_MS). */
+  labelsAfterMs?: number;
+  /** With the train-station scenario: the labelled rows replayed (default the repo's California housing CSV). */
+  replay?: ReplayTable;
+  /** With the train-station scenario: where the labelled rows are written on close (default `<dataDir>/train-station-labels.csv`). */
+  labelledCsv?: string;
   /** Errors per row every device reports (default 0). */
   errorRate?: number;
   /** Id prefixes (default `sim-gw-` and `sim-dev-`). */
@@ -62,10 +69,12 @@ export interface Sim {
   placement: Map<string, string[]>;
   /** The devices the fault applies to. */
   faulted: string[];
-  /** The devices the scenario changes (stuck-co2: one; drift: all; concept-drift: the first gateway's). */
+  /** The devices the scenario changes (stuck-co2: one; drift, train-station: all; concept-drift: the first gateway's). */
   scenarioDevices: string[];
   /** When the scenario starts (epoch ms; absent without one): windows ending from then on carry it. */
   scenarioFrom?: number;
+  /** With a replaying scenario (train-station): writes the labelled rows so far as CSV; returns how many. */
+  writeLabelled?(file: string): number;
   close(): Promise<void>;
 }
 
@@ -111,6 +120,8 @@ export async function startSim(o: SimOptions): Promise<Sim> {
   const plan = o.scenario
     ? scenarioPlan(o.scenario, { deviceIds, firstGateway: placement.get(gatewayIds[0] as string) ?? [], random })
     : undefined;
+  const replay: RowSource | undefined =
+    plan?.replay === 'station' ? stationSource(o.replay ?? readReplayTable()) : undefined;
   // Counted from when every device is connected (set below; until then nothing plays).
   let scenarioFrom = Number.POSITIVE_INFINITY;
   const scenarioOf = (d: string): DeviceScenario | undefined =>
@@ -121,6 +132,7 @@ export async function startSim(o: SimOptions): Promise<Sim> {
       faults: plan.devices.has(d) ? plan.faults : [],
       flipLabels: plan.devices.has(d) && plan.flipLabels,
       labelsPerWindow: o.labelsPerWindow ?? plan.labelsPerWindow,
+      ...(plan.labelsAfterMs !== undefined ? { labelsAfterMs: o.labelsAfterMs ?? plan.labelsAfterMs } : {}),
     };
   const gatewayDirs = new Map(gatewayIds.map((g) => [g, join(o.dataDir, g)]));
   const gateways: Gateway[] = [];
@@ -132,10 +144,15 @@ export async function startSim(o: SimOptions): Promise<Sim> {
     placement,
     faulted: [...faulted],
     scenarioDevices: plan ? [...plan.devices] : [],
+    ...(replay ? { writeLabelled: (file: string) => replay.writeCsv(file) } : {}),
     async close() {
       timers.forEach((t) => clearTimeout(t));
       await Promise.all(devices.map((d) => d.close().catch(() => undefined)));
       for (const g of gateways) await g.close();
+      if (replay) {
+        const file = o.labelledCsv ?? join(o.dataDir, 'train-station-labels.csv');
+        logger.info({ file, rows: replay.writeCsv(file) }, 'labelled rows written');
+      }
     },
   };
   try {
@@ -175,6 +192,7 @@ export async function startSim(o: SimOptions): Promise<Sim> {
         logger,
         seed: (o.seed ?? 1) * 100_003 + deviceIds.indexOf(device),
         ...(scenarioOf(device) ? { scenario: scenarioOf(device) as DeviceScenario } : {}),
+        ...(replay ? { replay } : {}),
         ...(o.rowsPerWindow !== undefined ? { rowsPerWindow: o.rowsPerWindow } : {}),
         ...(initial ? { initial } : {}),
         ...(o.heartbeatMs !== undefined ? { heartbeatMs: o.heartbeatMs } : {}),
