@@ -13,6 +13,8 @@
  *   the first 2,000 calls' median printed beside it (the JIT and the first prediction-log flushes);
  * - HTTP: `POST /predict` at concurrency 1 against hello-world fastify at c=1 plus the bare run
  *   (budget ≤ 1.5×), and throughput at c=8 against 1 / (1/hello_rps + t_engine) (budget ≥ 0.8×);
+ *   beside them, informative, a second anchor: fastify running the bare session on each request
+ *   (what the engine costs between requests, which the tight-loop anchor does not show);
  * - swaps: RSS after 20 model swaps (load, smoke test, release the replaced session) against
  *   after 1 (budget ≤ 1.10×).
  */
@@ -21,7 +23,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packPackages } from '../stack/pack.ts';
-import { BARE_SESSION, HELLO, IN_PROCESS, SWAPS } from './device-runtime/probes.ts';
+import { BARE_SESSION, HELLO, HELLO_SESSION, IN_PROCESS, SWAPS } from './device-runtime/probes.ts';
 import { httpLoad, type LoadResult } from './device-runtime/http-load.ts';
 import { median, percentile } from './lib/table.ts';
 import { numberArg } from './lib/args.ts';
@@ -106,7 +108,7 @@ try {
     cwd: app,
     stdio: 'ignore',
   });
-  const scripts = { bare: BARE_SESSION, inproc: IN_PROCESS, swaps: SWAPS, hello: HELLO };
+  const scripts = { bare: BARE_SESSION, inproc: IN_PROCESS, swaps: SWAPS, hello: HELLO, helloSession: HELLO_SESSION };
   for (const [name, text] of Object.entries(scripts)) writeFileSync(join(app, `${name}.mjs`), text);
   const main = join(app, 'node_modules', '@outpost', 'device', 'dist', 'cli', 'main.js');
 
@@ -199,6 +201,18 @@ try {
       });
       const serving = rssMb(device.child.pid as number);
       await stop(device.child);
+      // The second anchor (informative, not the budget's): fastify running the bare session per request.
+      const withSession = await startProcess(
+        [...DEVICE_NODE_FLAGS, join(app, 'helloSession.mjs'), engine, model.dir],
+        DEVICE_ENV,
+      );
+      const s1 = await httpLoad(`${withSession.url}/predict`, bodies, {
+        concurrency: 1,
+        requests: iterations,
+        warmup: httpWarmup,
+      });
+      const s8 = await httpLoad(`${withSession.url}/predict`, bodies, { concurrency: 8, requests, warmup: httpWarmup });
+      await stop(withSession.child);
 
       const tEngine = median(bare.runUs);
       const c1Ratio = median(c1.latencyUs) / (median(hello1.latencyUs) + tEngine);
@@ -212,6 +226,7 @@ try {
         `first 2,000 calls (warm-up): device.predict median ${fmt(median(inproc.warmUs.slice(0, 2000)))} µs, session.run ${fmt(median(bare.warmUs.slice(0, 2000)))} µs`,
         `POST /predict c=1 median ${fmt(median(c1.latencyUs))} µs p95 ${fmt(percentile(c1.latencyUs, 95))} µs → ${fmt(c1Ratio, 2)}× ${c1Ratio <= 1.5 ? 'ok' : 'OVER 1.5'}`,
         `POST /predict c=8 ${fmt(c8.rps, 0)} req/s vs ${fmt(c8Expected, 0)} → ${fmt(c8.rps / c8Expected, 2)}× ${c8.rps / c8Expected >= 0.8 ? 'ok' : 'UNDER 0.8'}; failures ${c1.failures + c8.failures}`,
+        `second anchor, fastify + bare session per request: c=1 median ${fmt(median(s1.latencyUs))} µs (device ${fmt(median(c1.latencyUs) / median(s1.latencyUs), 2)}×), c=8 ${fmt(s8.rps, 0)} req/s (device ${fmt(c8.rps / s8.rps, 2)}×)`,
       ];
       rows.push(row.join('\n  '));
       console.log(rows[rows.length - 1]);

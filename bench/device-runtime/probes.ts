@@ -95,3 +95,35 @@ app.post('/predict', async () => ({ predictions: [0.5] }));
 await app.listen({ host: '127.0.0.1', port: 0 });
 console.log('listening on http://127.0.0.1:' + app.server.address().port);
 `;
+
+/**
+ * A second HTTP anchor, printed beside the budget's: fastify with no validation, no logging, no
+ * metrics, running the bare session on each request's row (feeds built as BARE_SESSION builds
+ * them). What an engine run costs between HTTP requests, which a tight loop does not show.
+ */
+export const HELLO_SESSION = `
+import { readFileSync } from 'node:fs';
+import Fastify from 'fastify';
+const [engine, dir] = process.argv.slice(2);
+const ort = await import(engine);
+if (engine === 'onnxruntime-web') ort.env.wasm.numThreads = 1;
+const manifest = JSON.parse(readFileSync(dir + '/manifest.json', 'utf8'));
+const options = engine === 'onnxruntime-node'
+  ? { executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1, enableCpuMemArena: false }
+  : { executionProviders: ['wasm'] };
+const session = await ort.InferenceSession.create(readFileSync(dir + '/model.onnx'), options);
+const app = Fastify({ logger: false });
+app.post('/predict', async (req) => {
+  const row = req.body.inputs;
+  const feeds = Object.fromEntries(manifest.inputs.map((i) => {
+    const v = row[i.name];
+    return [i.name, i.type === 'float'
+      ? new ort.Tensor('float32', Float32Array.of(typeof v === 'number' ? v : NaN), [1, 1])
+      : new ort.Tensor('string', [typeof v === 'string' ? v : ''], [1, 1])];
+  }));
+  const out = await session.run(feeds);
+  return { predictions: [Number(out[manifest.predictionOutput].data[0])] };
+});
+await app.listen({ host: '127.0.0.1', port: 0 });
+console.log('listening on http://127.0.0.1:' + app.server.address().port);
+`;
