@@ -3,10 +3,11 @@
  * device is installed (so they load the compiled packages, as a Pi does). Each prints one JSON line.
  */
 
-/** A bare onnxruntime process holding one session: the memory anchor and the engine-time anchor. */
-export const BARE_SESSION = `
-import { readFileSync } from 'node:fs';
-const [engine, dir, iterations, warmup] = process.argv.slice(2);
+/**
+ * The bare session both engine anchors hold (`engine` and `dir` from the script's arguments): one
+ * thread, no arena, and the feeds of a row built per call as [1, 1] tensors.
+ */
+const SESSION = `
 const ort = await import(engine);
 if (engine === 'onnxruntime-web') ort.env.wasm.numThreads = 1;
 const manifest = JSON.parse(readFileSync(dir + '/manifest.json', 'utf8'));
@@ -14,13 +15,19 @@ const options = engine === 'onnxruntime-node'
   ? { executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1, enableCpuMemArena: false }
   : { executionProviders: ['wasm'] };
 const session = await ort.InferenceSession.create(readFileSync(dir + '/model.onnx'), options);
-const rows = manifest.golden.map((g) => g.inputs);
 const feedsOf = (row) => Object.fromEntries(manifest.inputs.map((i) => {
   const v = row[i.name];
   return [i.name, i.type === 'float'
     ? new ort.Tensor('float32', Float32Array.of(typeof v === 'number' ? v : NaN), [1, 1])
     : new ort.Tensor('string', [typeof v === 'string' ? v : ''], [1, 1])];
 }));
+`;
+
+/** A bare onnxruntime process holding one session: the memory anchor and the engine-time anchor. */
+export const BARE_SESSION = `
+import { readFileSync } from 'node:fs';
+const [engine, dir, iterations, warmup] = process.argv.slice(2);
+${SESSION}const rows = manifest.golden.map((g) => g.inputs);
 const times = [];
 for (let i = 0; i < Number(warmup) + Number(iterations); i++) {
   const feeds = feedsOf(rows[i % rows.length]);
@@ -105,23 +112,9 @@ export const HELLO_SESSION = `
 import { readFileSync } from 'node:fs';
 import Fastify from 'fastify';
 const [engine, dir] = process.argv.slice(2);
-const ort = await import(engine);
-if (engine === 'onnxruntime-web') ort.env.wasm.numThreads = 1;
-const manifest = JSON.parse(readFileSync(dir + '/manifest.json', 'utf8'));
-const options = engine === 'onnxruntime-node'
-  ? { executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1, enableCpuMemArena: false }
-  : { executionProviders: ['wasm'] };
-const session = await ort.InferenceSession.create(readFileSync(dir + '/model.onnx'), options);
-const app = Fastify({ logger: false });
+${SESSION}const app = Fastify({ logger: false });
 app.post('/predict', async (req) => {
-  const row = req.body.inputs;
-  const feeds = Object.fromEntries(manifest.inputs.map((i) => {
-    const v = row[i.name];
-    return [i.name, i.type === 'float'
-      ? new ort.Tensor('float32', Float32Array.of(typeof v === 'number' ? v : NaN), [1, 1])
-      : new ort.Tensor('string', [typeof v === 'string' ? v : ''], [1, 1])];
-  }));
-  const out = await session.run(feeds);
+  const out = await session.run(feedsOf(req.body.inputs));
   return { predictions: [Number(out[manifest.predictionOutput].data[0])] };
 });
 await app.listen({ host: '127.0.0.1', port: 0 });
