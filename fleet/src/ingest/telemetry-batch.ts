@@ -1,6 +1,7 @@
 import { errorMessage, parseTopic } from '@outpost/protocol';
+import { deadLetter, dispatch } from './dispatch.ts';
 import type { IngestContext } from './handler.ts';
-import { acceptTelemetry, telemetryStored, type AcceptedWindow } from './telemetry.ts';
+import { acceptTelemetry, telemetryHandler, telemetryStored, type AcceptedWindow } from './telemetry.ts';
 
 /**
  * Windows stored in one transaction, at most: a batch is what arrived in one event-loop turn, cut
@@ -24,13 +25,11 @@ export interface TelemetryBatcher {
  * Batched telemetry ingestion (docs/ARCHITECTURE.md "Telemetry"): the windows that passed their
  * checks in one event-loop turn (at most MAX_INGEST_BATCH) are stored in ONE transaction, and only
  * after it committed is each receipted to the gateway that relayed it. When the batch cannot be
- * stored, each window is tried alone, so one that cannot be stored is dead-lettered (and not
- * receipted: its gateway sends it again) without failing its neighbours. Never throws.
+ * stored, each window goes through the one-window handler (`telemetryHandler` by `dispatch`), so
+ * one that cannot be stored is dead-lettered (and not receipted: its gateway sends it again)
+ * without failing its neighbours. Never throws.
  */
-export function createTelemetryBatcher(
-  ctx: IngestContext,
-  deadLetter: (topic: string, payload: Buffer, err: unknown) => void,
-): TelemetryBatcher {
+export function createTelemetryBatcher(ctx: IngestContext): TelemetryBatcher {
   const pending: Pending[] = [];
   let queued = false;
 
@@ -59,16 +58,7 @@ export function createTelemetryBatcher(
       batch.forEach((p, i) => receipt(p, outcomes[i] === true));
       return;
     }
-    for (const p of batch) {
-      let isNew: boolean;
-      try {
-        isNew = ctx.store.insertTelemetry(p.window, receivedAt);
-      } catch (err) {
-        deadLetter(p.topic, p.payload, err);
-        continue;
-      }
-      receipt(p, isNew);
-    }
+    for (const p of batch) dispatch(telemetryHandler, ctx, p.topic, p.payload);
   }
 
   return {
@@ -76,7 +66,7 @@ export function createTelemetryBatcher(
       try {
         pending.push({ ...acceptTelemetry(parseTopic(topic).id, payload, ctx), topic, payload });
       } catch (err) {
-        deadLetter(topic, payload, err);
+        deadLetter(ctx, topic, payload, err);
         return;
       }
       if (pending.length >= MAX_INGEST_BATCH) flush();

@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCodes, encode, silentLogger, topics, type ReceiptItem } from '@outpost/protocol';
 import { FleetErrorCodes } from '../../src/errors.ts';
-import { deadLetter } from '../../src/ingest/dispatcher.ts';
 import { newCounters, type IngestContext } from '../../src/ingest/handler.ts';
 import { MAX_INGEST_BATCH, createTelemetryBatcher } from '../../src/ingest/telemetry-batch.ts';
 import type { FleetStore } from '../../src/store/fleet-store.ts';
@@ -47,7 +46,7 @@ function setup(wrap: (s: FleetStore) => FleetStore = (s) => s) {
       if (item.kind === 'telemetry') timeline.push(`receipt:${item.device}/${item.seq}`);
     },
   };
-  const batcher = createTelemetryBatcher(ctx, (topic, payload, err) => deadLetter(ctx, topic, payload, err));
+  const batcher = createTelemetryBatcher(ctx);
   const send = (device: string, payload: Buffer): void => batcher.add(topics.device(device, 'telemetry'), payload);
   const settled = (): Promise<void> => new Promise((r) => setImmediate(r));
   return { raw, store, ctx, receipts, timeline, send, settled, batcher };
