@@ -34,14 +34,6 @@ function recording(inner: GatewayStore) {
   const store: GatewayStore = {
     ...inner,
     enqueue: (...a) => (calls.writeTransactions++, refuse(), inner.enqueue(...a)),
-    enqueueTelemetry: (...a) => {
-      calls.writeTransactions++;
-      refuse();
-      const r = inner.enqueueTelemetry(...a);
-      timeline.push(`commit:${a[0]}/${a[1]}`);
-      return r;
-    },
-    enqueueOnce: (...a) => (calls.writeTransactions++, refuse(), inner.enqueueOnce(...a)),
     enqueueBatch(writes) {
       calls.writeTransactions++;
       refuse();

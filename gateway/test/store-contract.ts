@@ -102,7 +102,16 @@ export function gatewayStoreContract(name: string, open: () => GatewayStore): vo
       'queues a device window once per (device, seq), remembering seqs after their entry is gone',
       withStore((s) => {
         const q = (device: string, seq: number): boolean =>
-          s.enqueueTelemetry(device, seq, `t/${device}`, Buffer.from(`${device}:${seq}`), seq);
+          s.enqueueBatch([
+            {
+              kind: 'telemetry',
+              device,
+              seq,
+              topic: `t/${device}`,
+              payload: Buffer.from(`${device}:${seq}`),
+              enqueuedAt: seq,
+            },
+          ])[0] as boolean;
         expect([q('d1', 1), q('d1', 2), q('d1', 1), q('d1', 5), q('d1', 5), q('d2', 1)]).toEqual([
           true,
           true,
@@ -129,7 +138,10 @@ export function gatewayStoreContract(name: string, open: () => GatewayStore): vo
     it(
       'queues a label or review item once per key, remembering keys after their entry is gone',
       withStore((s) => {
-        const q = (key: string): boolean => s.enqueueOnce(key, `t/${key}`, Buffer.from(key), 1);
+        const q = (key: string): boolean =>
+          s.enqueueBatch([
+            { kind: 'once', key, topic: `t/${key}`, payload: Buffer.from(key), enqueuedAt: 1 },
+          ])[0] as boolean;
         expect([q('a'), q('b'), q('a')]).toEqual([true, true, false]);
         for (const e of s.peekOutbox()) s.ack(e.id);
         expect([q('a'), q('b'), q('c')]).toEqual([false, false, true]);
@@ -157,9 +169,13 @@ export function gatewayStoreContract(name: string, open: () => GatewayStore): vo
         expect(
           s.enqueueBatch([tele('d1', 1), tele('d1', 1), once('k'), once('k'), plain, tele('d2', 1), tele('d1', 2)]),
         ).toEqual([true, false, true, false, true, true, true]);
-        // The same dedup state as the one-at-a-time calls.
-        expect(s.enqueueTelemetry('d1', 2, 't/d1', Buffer.from('x'), at)).toBe(false);
-        expect(s.enqueueOnce('k', 't/k', Buffer.from('x'), at)).toBe(false);
+        // The dedup state outlives the batch: a later batch sees the same keys.
+        expect(
+          s.enqueueBatch([
+            { ...tele('d1', 2), payload: Buffer.from('x') },
+            { ...once('k'), payload: Buffer.from('x') },
+          ]),
+        ).toEqual([false, false]);
         const entries = s.peekOutbox();
         expect(entries.map((e) => [e.payload.toString(), e.retain, e.enqueuedAt])).toEqual([
           ['d1:1', false, at],

@@ -29,9 +29,8 @@ export interface OutboxEntry {
 }
 
 /**
- * One device message for `enqueueBatch`: a telemetry window (deduplicated by (device, seq), as
- * `enqueueTelemetry`), a label or review item (deduplicated by key, as `enqueueOnce`), or a plain
- * entry (as `enqueue`: a device's report).
+ * One device message for `enqueueBatch`: a telemetry window (deduplicated by (device, seq)), a
+ * label or review item (deduplicated by key), or a plain entry (as `enqueue`: a device's report).
  */
 export type OutboxWrite =
   | { kind: 'telemetry'; device: string; seq: number; topic: string; payload: Buffer; enqueuedAt: number }
@@ -94,23 +93,12 @@ export interface GatewayStore {
   /** Appends to the store-and-forward queue; returns the entry's id (increasing). */
   enqueue(topic: string, payload: Buffer, retain: boolean, enqueuedAt: number): number;
   /**
-   * Queues a device's telemetry window unless this gateway already holds it or already passed it
-   * on (dedup by (device, seq), docs/ARCHITECTURE.md "Telemetry"), in one transaction: true when it
-   * was queued now, false for a duplicate. Either way, once it returns the window is durable here
-   * and the device may be receipted; it throws (and nothing is receipted) when the write fails.
-   */
-  enqueueTelemetry(device: string, seq: number, topic: string, payload: Buffer, enqueuedAt: number): boolean;
-  /**
-   * Queues a device's message keyed by its idempotency key (a label or review item: (device,
-   * predictionId)) unless this gateway already queued that key, in one transaction: true when queued
-   * now, false for a duplicate. Either way, once it returns the message is durable here and the
-   * device may be receipted; it throws (and nothing is receipted) when the write fails.
-   */
-  enqueueOnce(key: string, topic: string, payload: Buffer, enqueuedAt: number): boolean;
-  /**
-   * Queues several device messages in ONE transaction, in order (docs/ARCHITECTURE.md "Telemetry":
-   * the relay's batched writes): for each, true when queued now, false for a duplicate (also one
-   * earlier in the same batch). All or nothing: when it throws, none is queued and none may be
+   * Queues device messages in ONE transaction, in order (docs/ARCHITECTURE.md "Telemetry": the
+   * relay's batched writes). A telemetry window is queued unless this gateway already holds it or
+   * already passed it on (dedup by (device, seq)); a label or review item unless its key ((device,
+   * predictionId)) was already queued. For each: true when queued now, false for a duplicate (also
+   * one earlier in the same batch). Either way, once it returns each message is durable here and
+   * its device may be receipted. All or nothing: when it throws, none is queued and none may be
    * receipted.
    */
   enqueueBatch(writes: readonly OutboxWrite[]): boolean[];

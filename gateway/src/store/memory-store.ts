@@ -97,12 +97,6 @@ export function createMemoryStore(options: GatewayStoreOptions = {}): GatewaySto
     enqueue(topic, payload, retain, enqueuedAt) {
       return push(topic, payload, retain, enqueuedAt);
     },
-    enqueueTelemetry(device, seq, topic, payload, enqueuedAt) {
-      return queueTelemetry(device, seq, topic, payload, enqueuedAt);
-    },
-    enqueueOnce(key, topic, payload, enqueuedAt) {
-      return queueOnce(key, topic, payload, enqueuedAt);
-    },
     enqueueBatch(writes) {
       // Nothing here can fail half way: the batch is all or nothing as in SQLite.
       return writes.map((w) => {

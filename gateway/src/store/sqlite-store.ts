@@ -103,7 +103,7 @@ function migrate(db: Database.Database): void {
   db.exec(
     'CREATE TABLE IF NOT EXISTS seen_seqs (device TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (device, seq))',
   );
-  // Idempotency keys of labels and review items queued (enqueueOnce), oldest first by n.
+  // Idempotency keys of labels and review items queued (a batch's `once` writes), oldest first by n.
   db.exec('CREATE TABLE IF NOT EXISTS queued_keys (n INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE)');
 }
 
@@ -201,7 +201,7 @@ export function openSqliteStore(dataDir: string, options: GatewayStoreOptions = 
     q.upsertDevice.run(id, lastSeen, reported === null ? null : JSON.stringify(reported));
     return !known;
   });
-  // The bodies of the enqueue calls, run inside a transaction (one per call, or one per batch).
+  // The bodies of a batch's writes, run inside its one transaction.
   function queueTelemetry(device: string, seq: number, topic: string, payload: Buffer, enqueuedAt: number): boolean {
     let floor = q.getFloor.get(device)?.floor ?? 0;
     if ((seq >= 1 && seq <= floor) || q.isSeen.get(device, seq)) return false;
@@ -223,8 +223,6 @@ export function openSqliteStore(dataDir: string, options: GatewayStoreOptions = 
     q.enqueue.run(topic, payload, 0, enqueuedAt);
     return true;
   }
-  const enqueueTelemetry = db.transaction(queueTelemetry);
-  const enqueueOnce = db.transaction(queueOnce);
   const enqueueBatch = db.transaction((writes: readonly OutboxWrite[]): boolean[] =>
     writes.map((w) => {
       if (w.kind === 'telemetry') return queueTelemetry(w.device, w.seq, w.topic, w.payload, w.enqueuedAt);
@@ -269,12 +267,6 @@ export function openSqliteStore(dataDir: string, options: GatewayStoreOptions = 
     },
     enqueue(topic, payload, retain, enqueuedAt) {
       return Number(q.enqueue.run(topic, payload, retain ? 1 : 0, enqueuedAt).lastInsertRowid);
-    },
-    enqueueTelemetry(device, seq, topic, payload, enqueuedAt) {
-      return enqueueTelemetry(device, seq, topic, payload, enqueuedAt);
-    },
-    enqueueOnce(key, topic, payload, enqueuedAt) {
-      return enqueueOnce(key, topic, payload, enqueuedAt);
     },
     enqueueBatch(writes) {
       return writes.length === 0 ? [] : enqueueBatch(writes);
