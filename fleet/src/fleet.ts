@@ -10,7 +10,7 @@ import {
   type Transport,
 } from '@outpost/protocol';
 import { createMqttTransport, serveArtifacts } from '@outpost/protocol/node';
-import { startEmbeddedBroker, type EmbeddedBroker } from '@outpost/protocol/broker';
+import { createBrokerTransport, startEmbeddedBroker, type EmbeddedBroker } from '@outpost/protocol/broker';
 import { assign, publishDesired, resignStored, rollback, unassign } from './desired-state.ts';
 import { withdraw } from './intent/withdraw.ts';
 import { loadIntentKey } from './intent/intent-key.ts';
@@ -103,6 +103,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     closers.push(() => identity.close());
 
     let brokerUrl = opts.brokerUrl;
+    let embedded: EmbeddedBroker | undefined;
     if (brokerUrl === undefined) {
       const broker: EmbeddedBroker = await startEmbeddedBroker({
         port: opts.port ?? 1883,
@@ -115,6 +116,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       closers.push(() => broker.close());
       identity.attach(broker);
       brokerUrl = broker.url;
+      embedded = broker;
     }
     let enrollUrl: string | undefined;
     if (opts.enrollPort !== undefined) {
@@ -129,15 +131,19 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       enrollUrl = server.url;
     }
 
-    const transport: Transport = createMqttTransport({
-      url: brokerUrl,
-      clientId,
-      clean: false,
-      username: identity.service.username,
-      password: identity.service.password,
-      logger,
-      ...(opts.brokerCa !== undefined ? { ca: opts.brokerCa } : {}),
-    });
+    // Beside its own broker the fleet subscribes and publishes inside it; an external broker is
+    // reached as any client reaches it.
+    const transport: Transport = embedded
+      ? createBrokerTransport(embedded, { clientId, logger })
+      : createMqttTransport({
+          url: brokerUrl,
+          clientId,
+          clean: false,
+          username: identity.service.username,
+          password: identity.service.password,
+          logger,
+          ...(opts.brokerCa !== undefined ? { ca: opts.brokerCa } : {}),
+        });
     const monitorStore = openSqliteMonitorStore(db);
     closers.push(() => monitorStore.close());
     const late: { campaigns?: CampaignEngine } = {}; // set below: alerts pause campaigns of their model

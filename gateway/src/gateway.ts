@@ -12,7 +12,7 @@ import {
   offlineWill,
 } from '@outpost/protocol';
 import { createMqttTransport, readNodeCredentials, serveArtifacts, type NodeCredentials } from '@outpost/protocol/node';
-import { startEmbeddedBroker } from '@outpost/protocol/broker';
+import { createBrokerTransport, startEmbeddedBroker } from '@outpost/protocol/broker';
 import { createArtifactCache } from './artifact-cache.ts';
 import { createDeadLetterSink } from './dead-letters.ts';
 import { deviceArtifactPolicy } from './artifact-policy.ts';
@@ -164,14 +164,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       closers.push({ name: 'enrol endpoint', close: () => server.close() });
       enrollUrl = server.url;
     }
-    const local = createMqttTransport({
-      url: broker.url,
-      clientId: localServiceId(id),
-      username: identity.service.username,
-      password: identity.service.password,
-      logger: log,
-      ...(opts.tls?.ca !== undefined ? { ca: opts.tls.ca } : {}),
-    });
+    const local = createBrokerTransport(broker, { clientId: localServiceId(id), logger: log });
     closers.push({ name: 'local transport', close: () => local.close() });
     const keyFile = join(opts.dataDir, FLEET_KEY_FILE);
     const fleetKeyPem = opts.fleetKeyPem ?? (existsSync(keyFile) ? readFileSync(keyFile, 'utf8') : undefined);

@@ -186,3 +186,5 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
     },
   };
 }
+
+export { createBrokerTransport, type BrokerTransportOptions } from './broker-transport.ts';
