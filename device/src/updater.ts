@@ -91,11 +91,6 @@ export function runningOf(model: LoadedModel, state: RunningModel['state'] = 'ac
  * Any failure keeps the previous model active and reports why. Reconciling is idempotent: an
  * assignment already active is only re-reported.
  */
-/** Two deliveries of one signed intent. */
-function sameIntent(a: DesiredState, b: DesiredState): boolean {
-  return a.revision === b.revision && intentDigest(a) === intentDigest(b);
-}
-
 export class Updater {
   private running = false;
   private next: DesiredState | undefined;
@@ -112,11 +107,8 @@ export class Updater {
   /** The latest desired state accepted: a scheduled retry runs only while it is still this one. */
   private latest: DesiredState | undefined;
   private retryTimer: unknown;
-  /**
-   * The update being retried (`revision:artifactId`), how many retries it has had, and while one is
-   * scheduled, when and after which failure.
-   */
-  private retrying: { key: string; count: number; pending?: { at: number; error: OutpostError } } | undefined;
+  /** The update being retried (`revision:artifactId`) and how many retries it has had. */
+  private retrying: { key: string; count: number } | undefined;
 
   constructor(private readonly o: UpdaterOptions) {
     this.log = o.logger.child({ component: 'updater' });
@@ -171,11 +163,8 @@ export class Updater {
       return;
     }
     if (this.stopped) return;
-    // The same intent delivered again (a resend, a reconnect) while its retry waits: the back-off
-    // stands (apply re-reports the failure). Anything else is applied now; a failure schedules its own retry.
-    const waiting = this.retryTimer !== undefined && this.latest !== undefined && sameIntent(this.latest, desired);
     this.latest = desired;
-    if (!waiting) this.cancelRetry();
+    this.cancelRetry(); // applying it now; a failure schedules its own retry
     this.enqueue(desired);
   }
 
@@ -224,12 +213,6 @@ export class Updater {
       this.reportFailure(desired.revision, assignment, known);
       return;
     }
-    // The same desired state delivered again while its retry waits: the back-off stands.
-    const pending = this.retrying?.key === failKey && this.retryTimer !== undefined ? this.retrying.pending : undefined;
-    if (pending) {
-      this.reportFailure(desired.revision, assignment, pending.error, pending.at);
-      return;
-    }
     const progress = (state: RunningModel['state']): void =>
       reporter.set(desired.revision, 'updating', [
         ...this.activeModels(),
@@ -260,7 +243,7 @@ export class Updater {
         err instanceof OutpostError
           ? err
           : new OutpostError(DeviceErrorCodes.UPDATE_FAILED, errorMessage(err), { cause: err });
-      const retryAt = isTransient(error) ? this.scheduleRetry(desired, failKey, error) : undefined;
+      const retryAt = isTransient(error) ? this.scheduleRetry(desired, failKey) : undefined;
       if (retryAt === undefined) this.failed.set(failKey, error);
       this.log.warn(
         {
@@ -281,20 +264,18 @@ export class Updater {
    * "Updates"), unless a newer one arrived meanwhile; returns when. The count grows with each
    * failed retry of the same update and starts again for another.
    */
-  private scheduleRetry(desired: DesiredState, key: string, error: OutpostError): number {
+  private scheduleRetry(desired: DesiredState, key: string): number {
     const count = this.retrying?.key === key ? this.retrying.count : 0;
+    this.retrying = { key, count: count + 1 };
     const wait = backoffDelay(this.o.retry ?? DEFAULT_UPDATE_RETRY, count, this.o.random);
-    const at = this.clock.now() + wait;
-    this.retrying = { key, count: count + 1, pending: { at, error } };
     this.cancelRetry();
     this.retryTimer = this.clock.setTimeout(() => {
       this.retryTimer = undefined;
-      const latest = this.latest;
-      if (this.stopped || latest === undefined || !sameIntent(latest, desired)) return;
+      if (this.stopped || this.latest !== desired) return;
       this.log.info({ revision: desired.revision, retry: count + 1 }, 'retrying update');
-      this.enqueue(latest);
+      this.enqueue(desired);
     }, wait);
-    return at;
+    return this.clock.now() + wait;
   }
 
   private cancelRetry(): void {
