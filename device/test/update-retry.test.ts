@@ -63,6 +63,12 @@ describe('the device retries a transient update failure by itself', () => {
   it('an artifact the gateway cannot serve yet is retried after a back-off and installed, with no new desired state', async () => {
     const clock = new FakeClock();
     const id = 'retry-1';
+    // A reconnect re-delivers the retained desired state, and a re-delivery is retried at once
+    // (update-forged-reply.test.ts); on a loaded machine the device may reconnect mid-test.
+    let connects = 0;
+    gw.broker.aedes.on('client', (c) => {
+      if (c.id === `dev-${id}`) connects++;
+    });
     const d = await newDevice(id, clock);
     await gw.publishDesired(id, 1, [late]);
     const failed = await waitFor('failed report with a retry time', () => {
@@ -77,10 +83,11 @@ describe('the device retries a transient update failure by itself', () => {
     expect(wait).toBeGreaterThanOrEqual(30_000);
     expect(wait).toBeLessThanOrEqual(75_000);
 
+    const connected = connects;
     gw.dirs.set(late.artifactId, late.dir);
     clock.advance(wait - 1);
     await new Promise((r) => setTimeout(r, 300));
-    expect(d.active()).toBeUndefined(); // not before its time
+    if (connects === connected) expect(d.active()).toBeUndefined(); // not before its time
     clock.advance(1);
     const active = await d.waitForModel((m) => m.version === 1);
     expect(active.artifactId).toBe(late.artifactId);
