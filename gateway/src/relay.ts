@@ -1,5 +1,7 @@
 import {
   LabelMessage,
+  MAX_MESSAGE_BYTES,
+  MAX_TELEMETRY_BATCH,
   OutpostError,
   Receipt,
   ReportedState,
@@ -79,8 +81,48 @@ type Leaf = 'telemetry' | 'reported' | 'labels' | 'review';
 interface InFlight {
   entry: OutboxEntry;
   key: string;
+  /** A telemetry window: sent upstream in a batch with others (`TelemetryBatch`). */
+  batched: boolean;
   tries: number;
   dueAt: number;
+}
+
+const BATCH_OPEN = Buffer.from('{"windows":[');
+const BATCH_COMMA = Buffer.from(',');
+const BATCH_CLOSE = Buffer.from(']}');
+
+/**
+ * The upstream messages of these telemetry windows: their bytes joined into `TelemetryBatch`
+ * payloads of at most MAX_TELEMETRY_BATCH windows and MAX_MESSAGE_BYTES (one window alone may be
+ * larger by the wrapping). Each window's bytes are the device's own, as validated on arrival.
+ */
+export function telemetryBatches(payloads: readonly Buffer[]): Buffer[] {
+  const out: Buffer[] = [];
+  let parts: Buffer[] = [];
+  let count = 0;
+  let bytes = 0;
+  const close = (): void => {
+    if (count === 0) return;
+    parts.push(BATCH_CLOSE);
+    out.push(Buffer.concat(parts));
+    parts = [];
+    count = 0;
+  };
+  for (const p of payloads) {
+    if (count > 0 && (count >= MAX_TELEMETRY_BATCH || bytes + 1 + p.byteLength > MAX_MESSAGE_BYTES)) close();
+    if (count === 0) {
+      parts.push(BATCH_OPEN);
+      bytes = BATCH_OPEN.byteLength + BATCH_CLOSE.byteLength;
+    } else {
+      parts.push(BATCH_COMMA);
+      bytes += 1;
+    }
+    parts.push(p);
+    bytes += p.byteLength;
+    count++;
+  }
+  close();
+  return out;
 }
 
 /** The receipt key of a queued message, read back from its topic and payload. */
@@ -141,11 +183,38 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     degraded = undefined;
   }
 
+  /** Telemetry entries to send in this event-loop turn's batches. */
+  const toBatch = new Set<InFlight>();
+  let batchQueued = false;
+  const batchTopic = topics.gateway(options.gatewayId, 'telemetry');
+
+  function sendBatches(): void {
+    batchQueued = false;
+    const entries = [...toBatch];
+    toBatch.clear();
+    if (stopped || !upstream.connected || entries.length === 0) return;
+    for (const payload of telemetryBatches(entries.map((f) => f.entry.payload))) {
+      // The PUBACK is ignored: only the fleet's receipt removes an entry.
+      upstream.publish(batchTopic, payload, { qos: 1 }).catch((err: unknown) => {
+        log.debug({ err: errorMessage(err) }, 'upstream publish failed; sent again later');
+      });
+    }
+  }
+
   function publish(f: InFlight): void {
     f.dueAt = clock.now() + Math.min(maxResendMs, resendMs * 2 ** f.tries);
     f.tries++;
     if (f.tries === PARK_AFTER_TRIES) parked++;
     if (!upstream.connected) return;
+    if (f.batched) {
+      toBatch.add(f);
+      if (toBatch.size >= MAX_TELEMETRY_BATCH) sendBatches();
+      else if (!batchQueued) {
+        batchQueued = true;
+        setImmediate(sendBatches);
+      }
+      return;
+    }
     // The PUBACK is ignored: only the fleet's receipt removes the entry.
     upstream.publish(f.entry.topic, f.entry.payload, { qos: 1, retain: f.entry.retain }).catch((err: unknown) => {
       log.debug({ id: f.entry.id, err: errorMessage(err) }, 'upstream publish failed; sent again later');
@@ -153,9 +222,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   }
 
   function track(entry: OutboxEntry): void {
-    let key: string;
+    let subject: ReceiptSubject;
     try {
-      key = receiptKey(subjectOf(entry));
+      subject = subjectOf(entry);
     } catch (err) {
       // Cannot happen for what this relay queued; kept as a dead letter rather than sent forever.
       options.deadLetter(entry.topic, entry.payload, err);
@@ -166,7 +235,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       }
       return;
     }
-    const f: InFlight = { entry, key, tries: 0, dueAt: 0 };
+    const key = receiptKey(subject);
+    const f: InFlight = { entry, key, batched: subject.kind === 'telemetry', tries: 0, dueAt: 0 };
     inFlight.set(entry.id, f);
     let ids = idsByKey.get(key);
     if (!ids) idsByKey.set(key, (ids = new Set()));
@@ -292,17 +362,16 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       if (leaf === 'telemetry') {
         const w = decode(TelemetryWindow, payload, 'telemetry window');
         if (w.device !== deviceId) throw mismatch(w.device);
-        const stamped = encode({ ...w, gateway: options.gatewayId });
+        // Queued as the device sent it: it goes upstream in a batch on this gateway's own topic,
+        // which names the relaying gateway to the fleet.
         // Receipted only once the window is durable here (or was already): the device may then delete it.
-        queue(
-          { kind: 'telemetry', device: deviceId, seq: w.seq, topic: upTopic, payload: stamped, enqueuedAt },
-          (isNew) =>
-            receipts.add(acks, {
-              kind: 'telemetry',
-              device: deviceId,
-              seq: w.seq,
-              outcome: isNew ? 'stored' : 'duplicate',
-            }),
+        queue({ kind: 'telemetry', device: deviceId, seq: w.seq, topic: upTopic, payload, enqueuedAt }, (isNew) =>
+          receipts.add(acks, {
+            kind: 'telemetry',
+            device: deviceId,
+            seq: w.seq,
+            outcome: isNew ? 'stored' : 'duplicate',
+          }),
         );
       } else if (leaf === 'reported') {
         const r = decode(ReportedState, payload, 'reported state');
@@ -363,6 +432,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       stopped = true;
       clock.clearInterval(tick);
       pending.length = 0;
+      toBatch.clear();
       receipts.stop();
     },
   };

@@ -15,6 +15,7 @@ import {
   signManifest,
   silentLogger,
   systemClock,
+  parseTopic,
   topics,
   type DesiredState,
   type ReceiptItem,
@@ -143,6 +144,9 @@ export async function startFleet(artifactsRoot: string, port = 0): Promise<Fleet
         receipts.add(topics.gateway(v.gateway, 'acks'), receiptOf(leaf, v));
     });
   }
+  await routeRelayedWindows(transport, (w, gatewayId) => {
+    if (fleet.receipting) receipts.add(topics.gateway(gatewayId, 'acks'), receiptOf('telemetry', w));
+  });
   await transport.start();
   const fleet: Fleet = {
     broker,
@@ -271,6 +275,24 @@ export async function deviceClient(
   const t = res.add(deviceTransport(url, gatewayDataDir, deviceId));
   await t.start();
   return t;
+}
+
+/** The windows of a batch a gateway relayed on its own telemetry topic, and that gateway. */
+export function relayedWindows(topic: string, payload: Buffer): { gateway: string; windows: TelemetryWindow[] } {
+  const { kind, id, leaf } = parseTopic(topic);
+  if (kind !== 'gateways' || leaf !== 'telemetry') throw new Error(`not a relayed batch: ${topic}`);
+  return { gateway: id, windows: (JSON.parse(payload.toString()) as { windows: TelemetryWindow[] }).windows };
+}
+
+/** Calls `fn` with each window every gateway relays (as the fleet's ingestion receives them). */
+export async function routeRelayedWindows(
+  t: Transport,
+  fn: (w: TelemetryWindow & Record<string, unknown>, gatewayId: string) => void,
+): Promise<void> {
+  await t.route(topics.all('gateways', 'telemetry'), (topic, payload) => {
+    const { gateway, windows } = relayedWindows(topic, payload);
+    for (const w of windows) fn(w as TelemetryWindow & Record<string, unknown>, gateway);
+  });
 }
 
 /** Collects every message on a filter. */

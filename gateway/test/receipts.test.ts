@@ -14,6 +14,7 @@ import {
   Resources,
   buildArtifact,
   client,
+  routeRelayedWindows,
   generateSigningKeyPair,
   startFleet,
   telemetry,
@@ -62,8 +63,8 @@ describe('gateway receipts', () => {
     const arrivals: number[] = [];
     // Watched by a client of its own (one subscription per client: each delivery counted once).
     const watcher = await client(res, fleet.broker.url, 'watcher');
-    await watcher.route(topics.device('dev1', 'telemetry'), (_t, payload) => {
-      arrivals.push((JSON.parse(payload.toString()) as TelemetryWindow).seq);
+    await routeRelayedWindows(watcher, (w) => {
+      if (w.device === 'dev1') arrivals.push(w.seq);
     });
     const gw = await gateway(fleet.broker.url);
     await waitFor('upstream connected', () => gw.status().upstreamConnected);
@@ -133,15 +134,14 @@ describe('gateway relay in flight', () => {
     await local.start();
     // A fleet that receipts dev-ok's windows and never dev-bad's.
     const fleet = await client(res, upBroker.url, 'fleet-park');
-    await fleet.route(topics.all('devices', 'telemetry'), async (_t, payload) => {
-      const w = JSON.parse(payload.toString()) as TelemetryWindow;
+    await routeRelayedWindows(fleet, (w) => {
       if (w.device !== 'dev-ok') return;
       const receipt = {
         from: 'fleet',
         at: new Date().toISOString(),
         items: [{ kind: 'telemetry', device: w.device, seq: w.seq, outcome: 'stored' }],
       };
-      await fleet.publish(topics.gateway('gw1', 'acks'), encode(receipt));
+      void fleet.publish(topics.gateway('gw1', 'acks'), encode(receipt));
     });
     const bad = await client(res, siteBroker.url, 'dev-bad');
     const ok = await client(res, siteBroker.url, 'dev-ok');

@@ -5,13 +5,23 @@
  * Real aedes brokers, a real SQLite gateway.db wrapped to record what the relay asks of it.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Receipt, decode, encode, topics, type TelemetryWindow } from '@outpost/protocol';
+import {
+  MAX_MESSAGE_BYTES,
+  MAX_TELEMETRY_BATCH,
+  MAX_TELEMETRY_BATCH_BYTES,
+  Receipt,
+  TelemetryBatch,
+  decode,
+  encode,
+  topics,
+  type TelemetryWindow,
+} from '@outpost/protocol';
 import { createMqttTransport } from '@outpost/protocol/node';
 import { startEmbeddedBroker } from '@outpost/protocol/broker';
-import { createRelay, type Relay } from '../src/relay.ts';
+import { createRelay, telemetryBatches, type Relay } from '../src/relay.ts';
 import { openSqliteStore } from '../src/store/sqlite-store.ts';
 import type { GatewayStore } from '../src/store/gateway-store.ts';
-import { Resources, client, telemetry, tempDir, waitFor } from './helpers.ts';
+import { Resources, client, routeRelayedWindows, telemetry, tempDir, waitFor } from './helpers.ts';
 
 const ART = 'a'.repeat(64);
 let res: Resources;
@@ -151,8 +161,8 @@ describe('gateway relay: batched outbox writes', () => {
     const { relay, upUrl, siteUrl } = await setup(rec.store);
     const arrived = new Set<number>();
     const fleet = await client(res, upUrl, 'fleet-batch');
-    await fleet.route(topics.all('devices', 'telemetry'), (_t, payload) => {
-      arrived.add((JSON.parse(payload.toString()) as TelemetryWindow).seq);
+    await routeRelayedWindows(fleet, (w) => {
+      arrived.add(w.seq);
     });
     await sendAll(
       siteUrl,
@@ -171,5 +181,35 @@ describe('gateway relay: batched outbox writes', () => {
     expect(rec.store.peekOutbox().map((e) => (JSON.parse(e.payload.toString()) as TelemetryWindow).seq)).toEqual([
       2, 4,
     ]);
+  });
+});
+
+describe('telemetryBatches: what the relay sends upstream', () => {
+  it('joins the windows as the devices sent them, at most MAX_TELEMETRY_BATCH and MAX_MESSAGE_BYTES a message, in order', () => {
+    const windows = Array.from({ length: 2 * MAX_TELEMETRY_BATCH + 5 }, (_v, i) =>
+      encode(telemetry('dev1', i + 1, 'a'.repeat(64))),
+    );
+    const out = telemetryBatches(windows);
+    expect(out.map((b) => decode(TelemetryBatch, b, 'batch').windows.length)).toEqual([
+      MAX_TELEMETRY_BATCH,
+      MAX_TELEMETRY_BATCH,
+      5,
+    ]);
+    const seqs = out.flatMap((b) =>
+      (JSON.parse(b.toString()) as { windows: TelemetryWindow[] }).windows.map((w) => w.seq),
+    );
+    expect(seqs).toEqual(windows.map((_w, i) => i + 1));
+
+    // Bytes: windows a little over a third of the bound go two to a message.
+    const third = Buffer.from(JSON.stringify({ pad: 'x'.repeat(Math.floor(MAX_MESSAGE_BYTES / 3)) }));
+    const big = telemetryBatches([third, third, third, third, third]);
+    expect(big.map((b) => (JSON.parse(b.toString()) as { windows: unknown[] }).windows.length)).toEqual([2, 2, 1]);
+    expect(big.every((b) => b.byteLength <= MAX_MESSAGE_BYTES)).toBe(true);
+    // One window as large as any message may be still goes, alone, within the fleet's bound for a batch.
+    const whole = Buffer.from(JSON.stringify({ pad: 'x'.repeat(MAX_MESSAGE_BYTES - 12) }));
+    const alone = telemetryBatches([third, whole, third]);
+    expect(alone.map((b) => (JSON.parse(b.toString()) as { windows: unknown[] }).windows.length)).toEqual([1, 1, 1]);
+    expect(alone.every((b) => b.byteLength <= MAX_TELEMETRY_BATCH_BYTES)).toBe(true);
+    expect(telemetryBatches([])).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ErrorCodes, encode, topics, type DesiredState, type TelemetryWindow, type Transport } from '@outpost/protocol';
+import { ErrorCodes, encode, topics, type DesiredState, type Transport } from '@outpost/protocol';
 import { createArtifactFetcher } from '@outpost/protocol/node';
 import { startGateway, type Gateway } from '../src/index.ts';
 import {
@@ -17,6 +17,7 @@ import {
   startFleet,
   telemetry,
   tempDir,
+  relayedWindows,
   waitFor,
   type FixtureArtifact,
   deviceClient,
@@ -61,8 +62,9 @@ function seqsArriving(broker: {
 }): number[] {
   const seqs: number[] = [];
   broker.aedes.on('publish', (packet, from) => {
-    if (from && packet.topic === topics.device('dev1', 'telemetry'))
-      seqs.push((JSON.parse(packet.payload.toString()) as TelemetryWindow).seq);
+    if (from && packet.topic === topics.gateway('gw1', 'telemetry'))
+      for (const w of relayedWindows(packet.topic, Buffer.from(packet.payload)).windows)
+        if (w.device === 'dev1') seqs.push(w.seq);
   });
   return seqs;
 }

@@ -45,8 +45,9 @@ export const RELAYED_LEAVES: readonly TopicLeafName[] = ['telemetry', 'reported'
 
 /** The leaves a node of `kind` publishes itself (a device's own, a gateway's own). */
 function nodePublishes(kind: NodeKind): readonly TopicLeafName[] {
-  // Devices send telemetry, labels and review items; a gateway sends only its report and artifact requests.
-  return kind === 'devices' ? UPSTREAM_LEAVES : ['reported', 'artifactRequest'];
+  // Devices send telemetry, labels and review items; a gateway sends its report, its artifact
+  // requests and the telemetry of its devices in batches (on its own topic).
+  return kind === 'devices' ? UPSTREAM_LEAVES : ['reported', 'artifactRequest', 'telemetry'];
 }
 
 /** The leaves a node of `kind` subscribes to on its own subtree. */

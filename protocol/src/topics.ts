@@ -23,7 +23,10 @@ export const TopicLeaf = {
   artifactRequest: 'artifacts/req',
   /** Artifact chunk responses to the node. */
   artifactChunk: 'artifacts/chunk',
-  /** Telemetry windows from a device (relayed up by its gateway). */
+  /**
+   * Telemetry windows: a device's own, one per message; on a gateway's topic, the windows of its
+   * devices it relays to the fleet, a batch per message (`TelemetryBatch`).
+   */
   telemetry: 'telemetry',
   /** Ground-truth labels for a device's predictions. */
   labels: 'labels',

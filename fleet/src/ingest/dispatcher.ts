@@ -19,8 +19,8 @@ export const ingestHandlers: readonly IngestHandler[] = [
 ];
 
 /**
- * Routes every ingested topic filter of the transport to its handler; telemetry goes through the
- * batched path (telemetry-batch.ts). Call before `transport.start()`. Returns a flush of what is
+ * Routes every ingested topic filter of the transport to its handler; telemetry — a device's
+ * window relayed alone, or a gateway's batch of them — goes through the batched path (telemetry-batch.ts). Call before `transport.start()`. Returns a flush of what is
  * waiting for its batch (call it before the store closes).
  */
 export async function routeIngestion(
@@ -38,5 +38,12 @@ export async function routeIngestion(
       1,
     );
   }
+  // The windows a gateway relays in batches on its own topic: the same batched path, window by window.
+  if (handlers.includes(telemetryHandler))
+    await transport.route(
+      topics.all('gateways', 'telemetry'),
+      (topic, payload) => telemetry.addBatch(topic, payload),
+      1,
+    );
   return { flush: () => telemetry.flush() };
 }

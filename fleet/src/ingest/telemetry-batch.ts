@@ -1,7 +1,13 @@
-import { errorMessage, parseTopic } from '@outpost/protocol';
-import { deadLetter, dispatch } from './dispatch.ts';
+import { MAX_TELEMETRY_BATCH_BYTES, TelemetryBatch, decode, encode, errorMessage, parseTopic } from '@outpost/protocol';
+import { deadLetter } from './dispatch.ts';
 import type { IngestContext } from './handler.ts';
-import { acceptTelemetry, telemetryHandler, telemetryStored, type AcceptedWindow } from './telemetry.ts';
+import {
+  acceptRelayedWindow,
+  acceptTelemetry,
+  storeWindow,
+  telemetryStored,
+  type AcceptedWindow,
+} from './telemetry.ts';
 
 /**
  * Windows stored in one transaction, at most: a batch is what arrived in one event-loop turn, cut
@@ -11,12 +17,18 @@ export const MAX_INGEST_BATCH = 200;
 
 interface Pending extends AcceptedWindow {
   topic: string;
-  payload: Buffer;
+  /** The window's bytes, kept if it cannot be stored (made only then for a window of a batch). */
+  bytes(): Buffer;
 }
 
 export interface TelemetryBatcher {
   /** Checks one relayed window now (bad input becomes a dead letter at once) and queues it for the next batch. */
   add(topic: string, payload: Buffer): void;
+  /**
+   * The same for each window of a `TelemetryBatch` a gateway sent on its own topic: a bad window
+   * becomes a dead letter alone (its own bytes kept), its neighbours go on.
+   */
+  addBatch(topic: string, payload: Buffer): void;
   /** Stores and receipts what is queued now (the fleet calls it on close). */
   flush(): void;
 }
@@ -58,21 +70,59 @@ export function createTelemetryBatcher(ctx: IngestContext): TelemetryBatcher {
       batch.forEach((p, i) => receipt(p, outcomes[i] === true));
       return;
     }
-    for (const p of batch) dispatch(telemetryHandler, ctx, p.topic, p.payload);
+    for (const p of batch) {
+      let stored;
+      try {
+        stored = storeWindow(p, ctx);
+      } catch (err) {
+        deadLetter(ctx, p.topic, p.bytes(), err);
+        continue;
+      }
+      ctx.receipt?.(stored.gateway, stored.item);
+    }
+  }
+
+  function push(p: Pending): void {
+    pending.push(p);
+    if (pending.length >= MAX_INGEST_BATCH) flush();
+    else if (!queued) {
+      queued = true;
+      setImmediate(flush);
+    }
   }
 
   return {
     add(topic, payload) {
+      let accepted: AcceptedWindow;
       try {
-        pending.push({ ...acceptTelemetry(parseTopic(topic).id, payload, ctx), topic, payload });
+        accepted = acceptTelemetry(parseTopic(topic).id, payload, ctx);
       } catch (err) {
         deadLetter(ctx, topic, payload, err);
         return;
       }
-      if (pending.length >= MAX_INGEST_BATCH) flush();
-      else if (!queued) {
-        queued = true;
-        setImmediate(flush);
+      push({ ...accepted, topic, bytes: () => payload });
+    },
+    addBatch(topic, payload) {
+      let gateway: string;
+      let windows: unknown[];
+      try {
+        gateway = parseTopic(topic).id;
+        windows = decode(TelemetryBatch, payload, 'telemetry batch', MAX_TELEMETRY_BATCH_BYTES).windows;
+      } catch (err) {
+        deadLetter(ctx, topic, payload, err);
+        return;
+      }
+      for (const value of windows) {
+        // What is kept of a window that cannot be taken, or stored alone: its own bytes.
+        const bytes = (): Buffer => encode(value);
+        let accepted: AcceptedWindow;
+        try {
+          accepted = acceptRelayedWindow(gateway, value, ctx);
+        } catch (err) {
+          deadLetter(ctx, topic, bytes(), err);
+          continue;
+        }
+        push({ ...accepted, topic, bytes });
       }
     },
     flush,

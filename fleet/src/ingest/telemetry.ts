@@ -1,5 +1,7 @@
-import { TelemetryWindow, decode, type ReceiptItem } from '@outpost/protocol';
-import type { IngestContext, IngestHandler } from './handler.ts';
+import { TelemetryWindow, decode, validate, type ReceiptItem } from '@outpost/protocol';
+import { fleetError, FleetErrorCodes } from '../errors.ts';
+import { mayRelay } from '../identity/relay-bindings.ts';
+import type { IngestContext, IngestHandler, Ingested } from './handler.ts';
 import { assertRelayedByOwner } from './sender-check.ts';
 import { assertTopicMatches } from './topic-check.ts';
 
@@ -14,6 +16,31 @@ export function acceptTelemetry(id: string, payload: Buffer, ctx: IngestContext)
   const window = decode(TelemetryWindow, payload, 'telemetry window');
   assertTopicMatches('telemetry window', id, window.device);
   return { window, gateway: assertRelayedByOwner('telemetry window', window.device, window.gateway, ctx) };
+}
+
+/**
+ * Checks one window of a batch `gateway` relayed on its own topic (docs/ARCHITECTURE.md
+ * "Telemetry"): the window itself, and — what the broker checks for a window on a device's topic —
+ * that this gateway may relay the device, which binds a device seen for the first time to it (the
+ * binding `assertRelayedByOwner` checks). The relaying gateway is the topic's, whatever the window says.
+ */
+export function acceptRelayedWindow(gateway: string, value: unknown, ctx: IngestContext): AcceptedWindow {
+  const window = { ...validate(TelemetryWindow, value, 'telemetry window'), gateway };
+  if (!mayRelay(ctx.store, gateway, window.device, new Date(ctx.clock.now()).toISOString())) {
+    throw fleetError(
+      FleetErrorCodes.DEVICE_NOT_ON_GATEWAY,
+      `telemetry window of ${JSON.stringify(window.device)} relayed by ${JSON.stringify(gateway)}, which may not relay it`,
+      { device: window.device, gateway, owner: ctx.store.deviceGateway(window.device) ?? null },
+    );
+  }
+  // mayRelay granted: the device is bound to this gateway (it was, or is now).
+  return { window, gateway };
+}
+
+/** Stores one accepted window alone; returns its receipt. Throws when the store refuses it. */
+export function storeWindow(accepted: AcceptedWindow, ctx: IngestContext): Ingested {
+  const isNew = ctx.store.insertTelemetry(accepted.window, new Date(ctx.clock.now()).toISOString());
+  return { gateway: accepted.gateway, item: telemetryStored(accepted.window, isNew, ctx) };
 }
 
 /** Counts a stored (or already held) window and returns its receipt item. */
@@ -36,8 +63,6 @@ export const telemetryHandler: IngestHandler = {
   kind: 'devices',
   leaf: 'telemetry',
   handle(id, payload, ctx) {
-    const { window, gateway } = acceptTelemetry(id, payload, ctx);
-    const isNew = ctx.store.insertTelemetry(window, new Date(ctx.clock.now()).toISOString());
-    return { gateway, item: telemetryStored(window, isNew, ctx) };
+    return storeWindow(acceptTelemetry(id, payload, ctx), ctx);
   },
 };

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCodes, encode, silentLogger, topics, type ReceiptItem } from '@outpost/protocol';
+import { ErrorCodes, MAX_TELEMETRY_BATCH, encode, silentLogger, topics, type ReceiptItem } from '@outpost/protocol';
 import { FleetErrorCodes } from '../../src/errors.ts';
 import { newCounters, type IngestContext } from '../../src/ingest/handler.ts';
 import { MAX_INGEST_BATCH, createTelemetryBatcher } from '../../src/ingest/telemetry-batch.ts';
@@ -124,5 +124,67 @@ describe('batched telemetry ingestion', () => {
       [topics.device('d2', 'telemetry'), FleetErrorCodes.INGEST_FAILED],
     ]);
     expect(ctx.counters.telemetryStored).toBe(2);
+  });
+});
+
+describe('windows a gateway relays in batches on its own topic', () => {
+  const batch = (windows: unknown[]): Buffer => encode({ windows });
+  const gw1 = topics.gateway('gw1', 'telemetry');
+
+  it('stores every window of a batch in one transaction, relayed by the gateway its topic names, whatever the window says', async () => {
+    const { raw, batcher, receipts, timeline, settled } = setup();
+    batcher.addBatch(
+      gw1,
+      batch([
+        fixtureWindow('d1', 1, { gateway: null }),
+        fixtureWindow('d1', 2, { gateway: 'gw-other' }),
+        fixtureWindow('d2', 1),
+      ]),
+    );
+    await settled();
+    expect(timeline.filter((e) => e.startsWith('commit:'))).toEqual(['commit:d1/1,d1/2,d2/1']);
+    expect(receipts.map(([gw, i]) => [gw, i.kind === 'telemetry' ? `${i.device}/${i.seq}:${i.outcome}` : ''])).toEqual([
+      ['gw1', 'd1/1:stored'],
+      ['gw1', 'd1/2:stored'],
+      ['gw1', 'd2/1:stored'],
+    ]);
+    expect(raw.deviceGateway('d1')).toBe('gw1');
+    expect(raw.telemetryWindows({ model: 'housing' }).map((w) => w.gateway)).toEqual(['gw1', 'gw1', 'gw1']);
+  });
+
+  it('dead-letters a bad window of a batch alone, with its own bytes, and stores its neighbours', async () => {
+    const { raw, batcher, receipts, settled, ctx } = setup();
+    raw.bindDeviceGateway('d3', 'gw2', '2026-12-05T00:00:00Z');
+    const { errors: _drop, ...missing } = fixtureWindow('d1', 2);
+    batcher.addBatch(gw1, batch([fixtureWindow('d1', 1), missing, fixtureWindow('d3', 1), fixtureWindow('d1', 3)]));
+    await settled();
+    expect(raw.telemetryWindows({ model: 'housing' }).map((w) => `${w.device}/${w.seq}`)).toEqual(['d1/1', 'd1/3']);
+    expect(receipts.map(([, i]) => (i.kind === 'telemetry' ? `${i.device}/${i.seq}` : ''))).toEqual(['d1/1', 'd1/3']);
+    const letters = raw.deadLetters();
+    expect(letters.map((l) => [l.topic, l.code])).toEqual([
+      [gw1, ErrorCodes.SCHEMA_INVALID],
+      [gw1, FleetErrorCodes.DEVICE_NOT_ON_GATEWAY], // d3 belongs to gw2
+    ]);
+    expect(JSON.parse(letters[0]!.payload.toString())).toEqual(missing);
+    expect(ctx.counters).toMatchObject({ telemetryStored: 2, deadLetters: 2 });
+  });
+
+  it('dead-letters a batch that is not one whole, and stores nothing of it', async () => {
+    const { raw, batcher, settled } = setup();
+    batcher.addBatch(gw1, Buffer.from('{"windows": ['));
+    batcher.addBatch(gw1, batch([]));
+    batcher.addBatch(
+      gw1,
+      batch(Array.from({ length: MAX_TELEMETRY_BATCH + 1 }, (_v, i) => fixtureWindow('d1', i + 1))),
+    );
+    batcher.addBatch(gw1, encode({ windows: [fixtureWindow('d1', 1)], extra: true }));
+    await settled();
+    expect(raw.countTelemetry()).toBe(0);
+    expect(raw.deadLetters().map((l) => l.code)).toEqual([
+      ErrorCodes.NOT_JSON,
+      ErrorCodes.SCHEMA_INVALID,
+      ErrorCodes.SCHEMA_INVALID,
+      ErrorCodes.SCHEMA_INVALID,
+    ]);
   });
 });

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { Count, Finite, Id, IsoTime, Sha256 } from './common.ts';
+import { MAX_MESSAGE_BYTES } from '../decode.ts';
+import { Count, CountArray, Finite, Id, IsoTime, Sha256 } from './common.ts';
 
 /** Bin counts of one numeric feature over the reference edges (edges.length + 1 bins). */
 export const NumericCounts = z.strictObject({
   kind: z.literal('numeric'),
-  bins: z.array(Count),
+  bins: CountArray,
   missing: Count,
   outOfRange: Count,
   /** Smallest and largest value seen in the window (optional: older devices omit them). */
@@ -14,7 +15,7 @@ export const NumericCounts = z.strictObject({
 /** Counts of one string feature per reference category, in the reference's order. */
 export const CategoricalCounts = z.strictObject({
   kind: z.literal('categorical'),
-  counts: z.array(Count),
+  counts: CountArray,
   missing: Count,
   /** Values not among the reference categories. */
   unseen: Count,
@@ -50,7 +51,7 @@ export const ShadowStats = z.strictObject({
       maxAbs: Finite.nonnegative(),
     })
     .optional(),
-  latency: z.strictObject({ counts: z.array(Count).length(LATENCY_BOUNDS_MS.length + 1), maxMs: Finite.nonnegative() }),
+  latency: z.strictObject({ counts: CountArray.length(LATENCY_BOUNDS_MS.length + 1), maxMs: Finite.nonnegative() }),
 });
 export type ShadowStats = z.infer<typeof ShadowStats>;
 
@@ -69,13 +70,31 @@ export const TelemetryWindow = z.strictObject({
   windowEnd: IsoTime,
   rows: Count,
   features: z.record(z.string(), FeatureCounts),
-  predictions: z.strictObject({ bins: z.array(Count), min: Finite.nullable(), max: Finite.nullable(), sum: Finite }),
-  latency: z.strictObject({ counts: z.array(Count).length(LATENCY_BOUNDS_MS.length + 1), maxMs: Finite.nonnegative() }),
+  predictions: z.strictObject({ bins: CountArray, min: Finite.nullable(), max: Finite.nullable(), sum: Finite }),
+  latency: z.strictObject({ counts: CountArray.length(LATENCY_BOUNDS_MS.length + 1), maxMs: Finite.nonnegative() }),
   errors: Count,
   /** A shadow candidate's comparison over this window (optional: only while one runs). */
   shadow: ShadowStats.optional(),
 });
 export type TelemetryWindow = z.infer<typeof TelemetryWindow>;
+
+/** Windows a gateway relays in one message, at most (docs/ARCHITECTURE.md "Telemetry"). */
+export const MAX_TELEMETRY_BATCH = 100;
+/**
+ * Bytes of one relayed batch, at most: a gateway fills a batch up to MAX_MESSAGE_BYTES, and one
+ * window alone (itself at most MAX_MESSAGE_BYTES, as every message) fits with the batch's wrapping.
+ */
+export const MAX_TELEMETRY_BATCH_BYTES = MAX_MESSAGE_BYTES + 64;
+
+/**
+ * Telemetry windows a gateway relays to the fleet in one message, on its own `telemetry` topic
+ * (the topic names the relaying gateway). Each element is checked as a `TelemetryWindow` by the
+ * receiver one by one, so one bad window is rejected alone and does not take its neighbours with it.
+ */
+export const TelemetryBatch = z.strictObject({
+  windows: z.array(z.unknown()).min(1).max(MAX_TELEMETRY_BATCH),
+});
+export type TelemetryBatch = z.infer<typeof TelemetryBatch>;
 
 /** Ground truth for a prediction, arriving later or from human review. */
 export const LabelMessage = z.strictObject({

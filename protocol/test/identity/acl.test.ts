@@ -60,6 +60,15 @@ describe('allowed', () => {
     expect(allowed(gw, 'publish', topics.gateway('gw2', 'reported'), { retain: true })).toBe(false);
   });
 
+  it("a gateway relays batches of its devices' windows on its own telemetry topic only, which the fleet reads", () => {
+    expect(allowed(gw, 'publish', topics.gateway('gw1', 'telemetry'), relays)).toBe(true);
+    expect(allowed(gw, 'publish', topics.gateway('gw2', 'telemetry'), relays)).toBe(false);
+    expect(allowed(gw, 'publish', topics.gateway('gw1', 'telemetry'), { ...relays, retain: true })).toBe(false);
+    expect(allowed(fleet, 'subscribe', topics.all('gateways', 'telemetry'))).toBe(true);
+    expect(allowed(gw, 'subscribe', topics.gateway('gw1', 'telemetry'))).toBe(false);
+    expect(allowed(fleet, 'publish', topics.gateway('gw1', 'telemetry'))).toBe(false);
+  });
+
   it('wildcards: #, $SYS and other subtrees refused; the service subscribes per leaf with +', () => {
     for (const who of [dev, gw, fleet, site]) {
       for (const f of ['#', '$SYS/#', 'outpost/#', 'outpost/v1/+/+/telemetry', 'other/topic'])
