@@ -155,6 +155,22 @@ export function transportContract(name: string, setup: () => Promise<TransportSe
       expect(later.seen).toEqual([{ topic: reported('d1'), payload: Buffer.from('state') }]);
     });
 
+    it('publishes QoS 0, and an empty retained publish clears the retained message', async () => {
+      const t = make();
+      await t.start();
+      const live = await subscriber('live', 'outpost/v1/devices/+/+');
+      await t.publish(telemetry('d1'), Buffer.from('qos 0'), { qos: 0 });
+      await live.until(1);
+      expect(live.seen).toEqual([{ topic: telemetry('d1'), payload: Buffer.from('qos 0') }]);
+      await t.publish(reported('d1'), Buffer.from('state'), { qos: 1, retain: true });
+      await t.publish(reported('d2'), Buffer.from('state'), { qos: 1, retain: true });
+      await t.publish(reported('d1'), Buffer.alloc(0), { qos: 1, retain: true });
+      const later = await subscriber('later', 'outpost/v1/devices/+/reported');
+      await later.until(1);
+      await settle();
+      expect(later.seen.map((m) => m.topic)).toEqual([reported('d2')]);
+    });
+
     it('delivers retained messages present before start to routes registered before start', async () => {
       const pub = await client('publisher');
       await pub.publishAsync(reported('d1'), Buffer.from('d1 state'), { qos: 1, retain: true });
@@ -189,6 +205,22 @@ export function transportContract(name: string, setup: () => Promise<TransportSe
       await settle();
       expect(late.seen.map((m) => m.payload.toString())).toEqual(['old', 'new']);
       expect(early.seen.map((m) => m.payload.toString())).toEqual(['old', 'new']);
+    });
+
+    it('does not hand a route a retained message again that it got live, when a later route subscribes', async () => {
+      const t = make();
+      const early = recorder();
+      await t.route('outpost/v1/devices/+/reported', early.handler);
+      await t.start();
+      const pub = await client('publisher');
+      await pub.publishAsync(reported('d1'), Buffer.from('live'), { qos: 1, retain: true });
+      await early.until(1);
+      const late = recorder();
+      await t.route('outpost/v1/devices/d1/+', late.handler);
+      await late.until(1);
+      await settle();
+      expect(late.seen).toEqual([{ topic: reported('d1'), payload: Buffer.from('live') }]);
+      expect(early.seen.map((m) => m.payload.toString())).toEqual(['live']);
     });
 
     it('is not connected before start, is after, and runs connect listeners on start', async () => {

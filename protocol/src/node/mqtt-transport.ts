@@ -25,11 +25,11 @@ interface Route {
   handler: MessageHandler;
   qos: 0 | 1;
   /**
-   * Topics whose retained message this route got since its filter was last subscribed. The broker
-   * sends a topic's retained message (RETAIN 1) for every subscription that matches it, and a later
-   * route's subscription would hand an earlier route the same message again.
+   * Topics this route got a message on since its filter was last subscribed. The broker sends a
+   * topic's retained message (RETAIN 1) for every subscription that matches it: a later route's
+   * subscription would hand an earlier route a message it already has (as retained, or live).
    */
-  retained: Set<string>;
+  seen: Set<string>;
 }
 
 /** A Transport over mqtt.js, MQTT 3.1.1 so any broker works (aedes has no v5). */
@@ -76,10 +76,8 @@ export function createMqttTransport(options: MqttTransportOptions): Transport {
     for (const r of routes) {
       if (!topicMatches(r.filter, topic)) continue;
       // RETAIN 1 only ever comes from a new subscription [MQTT-3.3.1-8, -9]: one per route is enough.
-      if (retained) {
-        if (r.retained.has(topic)) continue;
-        r.retained.add(topic);
-      }
+      if (retained && r.seen.has(topic)) continue;
+      r.seen.add(topic);
       try {
         const result = r.handler(topic, payload);
         if (result instanceof Promise)
@@ -96,7 +94,7 @@ export function createMqttTransport(options: MqttTransportOptions): Transport {
       return client?.connected ?? false;
     },
     async route(filter, handler, qos = 1) {
-      routes.push({ filter, handler, qos, retained: new Set() });
+      routes.push({ filter, handler, qos, seen: new Set() });
       if (client?.connected) await client.subscribeAsync(filter, { qos });
     },
     async publish(topic: string, payload: Buffer | string, opts: PublishOptions = {}) {
@@ -133,7 +131,7 @@ export function createMqttTransport(options: MqttTransportOptions): Transport {
       c.on('message', (topic, payload, packet) => dispatch(topic, payload, packet.retain));
       c.on('connect', () => {
         // Every route is subscribed again, so each gets the retained messages again.
-        for (const r of routes) r.retained.clear();
+        for (const r of routes) r.seen.clear();
         subscribeAll(c)
           .then(() => {
             for (const l of listeners.connect) l();
