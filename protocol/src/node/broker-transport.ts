@@ -28,6 +28,13 @@ interface AedesInProcess {
 
 const asBuffer = (p: Buffer | string): Buffer => (typeof p === 'string' ? Buffer.from(p) : p);
 
+/**
+ * A filter starting with a wildcard does not match a topic starting with `$` [MQTT-4.7.2-1]: the
+ * broker's own `$SYS/…` announcements. Its clients get that from aedes; in-process subscribers don't.
+ */
+const reaches = (filter: string, topic: string): boolean =>
+  !(topic.startsWith('$') && (filter.startsWith('+') || filter.startsWith('#')));
+
 interface Route {
   filter: string;
   handler: MessageHandler;
@@ -54,6 +61,7 @@ export function createBrokerTransport(broker: EmbeddedBroker, options: BrokerTra
   let closed = false;
 
   function call(route: Route, topic: string, payload: Buffer): void {
+    if (!reaches(route.filter, topic)) return;
     try {
       const result = route.handler(topic, payload);
       if (result instanceof Promise)

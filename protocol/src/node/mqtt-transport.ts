@@ -24,6 +24,12 @@ interface Route {
   filter: string;
   handler: MessageHandler;
   qos: 0 | 1;
+  /**
+   * Topics this route got a message on since its filter was last subscribed. The broker sends a
+   * topic's retained message (RETAIN 1) for every subscription that matches it: a later route's
+   * subscription would hand an earlier route a message it already has (as retained, or live).
+   */
+  seen: Set<string>;
 }
 
 /** A Transport over mqtt.js, MQTT 3.1.1 so any broker works (aedes has no v5). */
@@ -31,6 +37,8 @@ export function createMqttTransport(options: MqttTransportOptions): Transport {
   const log = (options.logger ?? silentLogger).child({ transport: options.clientId });
   const routes: Route[] = [];
   let client: MqttClient | undefined;
+  /** The first connection of the current start; a second `start()` waits for it instead of connecting again. */
+  let starting: Promise<void> | undefined;
   const listeners: { connect: (() => void)[]; offline: (() => void)[] } = { connect: [], offline: [] };
 
   const clientOptions: IClientOptions = {
@@ -64,9 +72,12 @@ export function createMqttTransport(options: MqttTransportOptions): Transport {
     for (const r of [...routes]) await c.subscribeAsync(r.filter, { qos: r.qos });
   }
 
-  function dispatch(topic: string, payload: Buffer): void {
+  function dispatch(topic: string, payload: Buffer, retained: boolean): void {
     for (const r of routes) {
       if (!topicMatches(r.filter, topic)) continue;
+      // RETAIN 1 only ever comes from a new subscription [MQTT-3.3.1-8, -9]: one per route is enough.
+      if (retained && r.seen.has(topic)) continue;
+      r.seen.add(topic);
       try {
         const result = r.handler(topic, payload);
         if (result instanceof Promise)
@@ -83,7 +94,7 @@ export function createMqttTransport(options: MqttTransportOptions): Transport {
       return client?.connected ?? false;
     },
     async route(filter, handler, qos = 1) {
-      routes.push({ filter, handler, qos });
+      routes.push({ filter, handler, qos, seen: new Set() });
       if (client?.connected) await client.subscribeAsync(filter, { qos });
     },
     async publish(topic: string, payload: Buffer | string, opts: PublishOptions = {}) {
@@ -91,41 +102,56 @@ export function createMqttTransport(options: MqttTransportOptions): Transport {
       await client.publishAsync(topic, payload, { qos: opts.qos ?? 1, retain: opts.retain ?? false });
     },
     start() {
-      return new Promise<void>((resolve, reject) => {
-        const c = mqtt.connect(options.url, clientOptions);
-        client = c;
-        let first = true;
-        c.on('message', (topic, payload) => dispatch(topic, payload));
-        c.on('connect', () => {
-          subscribeAll(c)
-            .then(() => {
-              for (const l of listeners.connect) l();
-              if (first) {
-                first = false;
-                resolve();
-              }
-            })
-            .catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'subscribe failed'));
-        });
-        c.on('offline', () => {
-          for (const l of listeners.offline) l();
-        });
-        c.on('error', (err) => {
-          log.warn({ err: err.message }, 'mqtt error');
-          if (first && (err as { code?: unknown }).code !== 'ECONNREFUSED') {
-            first = false;
-            reject(err);
-          }
-        });
+      starting ??= connect().catch((err: unknown) => {
+        starting = undefined;
+        throw err;
       });
+      return starting;
     },
     async close() {
       const c = client;
       client = undefined;
-      if (c) await c.endAsync(true);
+      starting = undefined;
+      if (!c) return;
+      const wasConnected = c.connected;
+      await c.endAsync(true);
+      // mqtt.js says nothing on a deliberate end; listeners hear of every loss of the connection.
+      if (wasConnected) for (const l of listeners.offline) l();
     },
     on(event, listener) {
       listeners[event].push(listener);
     },
   };
+
+  function connect(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const c = mqtt.connect(options.url, clientOptions);
+      client = c;
+      let first = true;
+      c.on('message', (topic, payload, packet) => dispatch(topic, payload, packet.retain));
+      c.on('connect', () => {
+        // Every route is subscribed again, so each gets the retained messages again.
+        for (const r of routes) r.seen.clear();
+        subscribeAll(c)
+          .then(() => {
+            for (const l of listeners.connect) l();
+            if (first) {
+              first = false;
+              resolve();
+            }
+          })
+          .catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'subscribe failed'));
+      });
+      c.on('offline', () => {
+        for (const l of listeners.offline) l();
+      });
+      c.on('error', (err) => {
+        log.warn({ err: err.message }, 'mqtt error');
+        if (first && (err as { code?: unknown }).code !== 'ECONNREFUSED') {
+          first = false;
+          reject(err);
+        }
+      });
+    });
+  }
 }
