@@ -221,10 +221,11 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     });
   }
 
-  function track(entry: OutboxEntry): void {
+  /** Puts an outbox entry in flight and sends it; `known`: its receipt subject, when the relay has it at hand. */
+  function track(entry: OutboxEntry, known?: ReceiptSubject): void {
     let subject: ReceiptSubject;
     try {
-      subject = subjectOf(entry);
+      subject = known ?? subjectOf(entry);
     } catch (err) {
       // Cannot happen for what this relay queued; kept as a dead letter rather than sent forever.
       options.deadLetter(entry.topic, entry.payload, err);
@@ -311,7 +312,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   );
 
   /** Device messages validated and waiting for the next outbox write, with what to do once it is committed. */
-  const pending: { write: OutboxWrite; after: (isNew: boolean) => void }[] = [];
+  const pending: { write: OutboxWrite; subject: ReceiptSubject; after: (isNew: boolean) => void }[] = [];
   let flushQueued = false;
 
   /**
@@ -324,7 +325,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     if (pending.length === 0) return;
     const batch = pending.splice(0);
     if (stopped) return; // not receipted: the devices send them again to whoever runs next
-    let outcomes: boolean[];
+    let outcomes: (number | false)[];
     try {
       outcomes = store.enqueueBatch(batch.map((p) => p.write));
       storageOk();
@@ -332,13 +333,27 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       storageFailed('outbox write', err);
       return;
     }
-    batch.forEach((p, i) => p.after(outcomes[i] === true));
-    drain();
+    batch.forEach((p, i) => p.after(outcomes[i] !== false));
+    // The new entries go in flight straight from memory, not read back, when they are the next ids
+    // after the cursor (nothing older waits unread) and all fit; otherwise drain reads the outbox.
+    const fresh: { id: number; p: (typeof batch)[number] }[] = [];
+    batch.forEach((p, i) => {
+      const id = outcomes[i];
+      if (id !== undefined && id !== false) fresh.push({ id, p });
+    });
+    const next = fresh.every((f, i) => f.id === cursor + 1 + i);
+    if (!stopped && fresh.length > 0 && next && active() + fresh.length <= maxInFlight) {
+      for (const { id, p } of fresh) {
+        cursor = id;
+        const { topic, payload, enqueuedAt } = p.write;
+        track({ id, topic, payload, retain: p.write.kind === 'plain' && p.write.retain, enqueuedAt }, p.subject);
+      }
+    } else drain();
   }
 
   /** Queues a validated message for the next batch: what arrived in this event-loop turn, at most `MAX_WRITE_BATCH`. */
-  function queue(write: OutboxWrite, after: (isNew: boolean) => void): void {
-    pending.push({ write, after });
+  function queue(write: OutboxWrite, subject: ReceiptSubject, after: (isNew: boolean) => void): void {
+    pending.push({ write, subject, after });
     if (pending.length >= MAX_WRITE_BATCH) flushWrites();
     else if (!flushQueued) {
       flushQueued = true;
@@ -365,20 +380,25 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         // Queued as the device sent it: it goes upstream in a batch on this gateway's own topic,
         // which names the relaying gateway to the fleet.
         // Receipted only once the window is durable here (or was already): the device may then delete it.
-        queue({ kind: 'telemetry', device: deviceId, seq: w.seq, topic: upTopic, payload, enqueuedAt }, (isNew) =>
-          receipts.add(acks, {
-            kind: 'telemetry',
-            device: deviceId,
-            seq: w.seq,
-            outcome: isNew ? 'stored' : 'duplicate',
-          }),
+        queue(
+          { kind: 'telemetry', device: deviceId, seq: w.seq, topic: upTopic, payload, enqueuedAt },
+          { kind: 'telemetry', device: deviceId, seq: w.seq },
+          (isNew) =>
+            receipts.add(acks, {
+              kind: 'telemetry',
+              device: deviceId,
+              seq: w.seq,
+              outcome: isNew ? 'stored' : 'duplicate',
+            }),
         );
       } else if (leaf === 'reported') {
         const r = decode(ReportedState, payload, 'reported state');
         if (r.source !== deviceId || r.kind !== 'device') throw mismatch(r.source);
         const stamped: ReportedState = { ...r, gateway: options.gatewayId };
-        queue({ kind: 'plain', topic: upTopic, payload: encode(stamped), retain: true, enqueuedAt }, () =>
-          options.onReported?.(deviceId, r),
+        queue(
+          { kind: 'plain', topic: upTopic, payload: encode(stamped), retain: true, enqueuedAt },
+          { kind: 'reported', source: r.source, at: r.at },
+          () => options.onReported?.(deviceId, r),
         );
       } else {
         // A label or a review item: queued once per (device, predictionId), receipted by that key.
@@ -387,10 +407,11 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         if (l.device !== deviceId) throw mismatch(l.device);
         const stamped = encode({ ...l, gateway: options.gatewayId });
         const kind = leaf === 'labels' ? 'label' : 'review';
-        const key = receiptKey({ kind, device: deviceId, predictionId: l.predictionId });
+        const subject = { kind, device: deviceId, predictionId: l.predictionId } as const;
+        const key = receiptKey(subject);
         // Queued once per (device, predictionId): a label the device sends again is not relayed twice.
         // Receipted only once the label is durable here: the device may then mark it forwarded.
-        queue({ kind: 'once', key, topic: upTopic, payload: stamped, enqueuedAt }, (isNew) =>
+        queue({ kind: 'once', key, topic: upTopic, payload: stamped, enqueuedAt }, subject, (isNew) =>
           receipts.add(acks, {
             kind,
             device: deviceId,

@@ -111,7 +111,7 @@ export function gatewayStoreContract(name: string, open: () => GatewayStore): vo
               payload: Buffer.from(`${device}:${seq}`),
               enqueuedAt: seq,
             },
-          ])[0] as boolean;
+          ])[0] !== false;
         expect([q('d1', 1), q('d1', 2), q('d1', 1), q('d1', 5), q('d1', 5), q('d2', 1)]).toEqual([
           true,
           true,
@@ -139,9 +139,8 @@ export function gatewayStoreContract(name: string, open: () => GatewayStore): vo
       'queues a label or review item once per key, remembering keys after their entry is gone',
       withStore((s) => {
         const q = (key: string): boolean =>
-          s.enqueueBatch([
-            { kind: 'once', key, topic: `t/${key}`, payload: Buffer.from(key), enqueuedAt: 1 },
-          ])[0] as boolean;
+          s.enqueueBatch([{ kind: 'once', key, topic: `t/${key}`, payload: Buffer.from(key), enqueuedAt: 1 }])[0] !==
+          false;
         expect([q('a'), q('b'), q('a')]).toEqual([true, true, false]);
         for (const e of s.peekOutbox()) s.ack(e.id);
         expect([q('a'), q('b'), q('c')]).toEqual([false, false, true]);
@@ -166,9 +165,16 @@ export function gatewayStoreContract(name: string, open: () => GatewayStore): vo
           ({ kind: 'once', key, topic: `t/${key}`, payload: Buffer.from(key), enqueuedAt: at }) as const;
         const plain = { kind: 'plain', topic: 't/r', payload: Buffer.from('r'), retain: true, enqueuedAt: at } as const;
         expect(s.enqueueBatch([])).toEqual([]);
-        expect(
-          s.enqueueBatch([tele('d1', 1), tele('d1', 1), once('k'), once('k'), plain, tele('d2', 1), tele('d1', 2)]),
-        ).toEqual([true, false, true, false, true, true, true]);
+        const outcomes = s.enqueueBatch([
+          tele('d1', 1),
+          tele('d1', 1),
+          once('k'),
+          once('k'),
+          plain,
+          tele('d2', 1),
+          tele('d1', 2),
+        ]);
+        expect(outcomes.map((o) => o !== false)).toEqual([true, false, true, false, true, true, true]);
         // The dedup state outlives the batch: a later batch sees the same keys.
         expect(
           s.enqueueBatch([
@@ -185,6 +191,8 @@ export function gatewayStoreContract(name: string, open: () => GatewayStore): vo
           ['d1:2', false, at],
         ]);
         const ids = entries.map((e) => e.id);
+        // Each new entry's outcome is its outbox id.
+        expect(outcomes.filter((o) => o !== false)).toEqual(ids);
         expect(s.ackMany([])).toBe(0);
         expect(s.ackMany([ids[0] as number, ids[2] as number, ids[4] as number, 99_999])).toBe(3);
         expect(s.peekOutbox().map((e) => e.payload.toString())).toEqual(['k', 'd2:1']);

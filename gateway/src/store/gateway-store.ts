@@ -96,12 +96,12 @@ export interface GatewayStore {
    * Queues device messages in ONE transaction, in order (docs/ARCHITECTURE.md "Telemetry": the
    * relay's batched writes). A telemetry window is queued unless this gateway already holds it or
    * already passed it on (dedup by (device, seq)); a label or review item unless its key ((device,
-   * predictionId)) was already queued. For each: true when queued now, false for a duplicate (also
-   * one earlier in the same batch). Either way, once it returns each message is durable here and
+   * predictionId)) was already queued. For each: the new outbox entry's id when queued now, false
+   * for a duplicate (also one earlier in the same batch). Either way, once it returns each message is durable here and
    * its device may be receipted. All or nothing: when it throws, none is queued and none may be
    * receipted.
    */
-  enqueueBatch(writes: readonly OutboxWrite[]): boolean[];
+  enqueueBatch(writes: readonly OutboxWrite[]): (number | false)[];
   /** Oldest first; entries with id > afterId, at most `limit`. */
   peekOutbox(limit?: number, afterId?: number): OutboxEntry[];
   /** Removes an entry once upstream acknowledged it; unknown ids are ignored. */

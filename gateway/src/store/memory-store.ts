@@ -32,11 +32,17 @@ export function createMemoryStore(options: GatewayStoreOptions = {}): GatewaySto
     outbox.set(id, { id, topic, payload: Buffer.from(payload), retain, enqueuedAt });
     return id;
   };
-  function queueTelemetry(device: string, seq: number, topic: string, payload: Buffer, enqueuedAt: number): boolean {
+  function queueTelemetry(
+    device: string,
+    seq: number,
+    topic: string,
+    payload: Buffer,
+    enqueuedAt: number,
+  ): number | false {
     let s = seen.get(device);
     if (!s) seen.set(device, (s = { floor: 0, above: new Set() }));
     if ((seq >= 1 && seq <= s.floor) || s.above.has(seq)) return false;
-    push(topic, payload, false, enqueuedAt);
+    const id = push(topic, payload, false, enqueuedAt);
     if (seq === s.floor + 1) {
       s.floor = seq;
       while (s.above.delete(s.floor + 1)) s.floor++;
@@ -47,17 +53,16 @@ export function createMemoryStore(options: GatewayStoreOptions = {}): GatewaySto
         for (const x of lowest) s.above.delete(x);
       }
     }
-    return true;
+    return id;
   }
-  function queueOnce(key: string, topic: string, payload: Buffer, enqueuedAt: number): boolean {
+  function queueOnce(key: string, topic: string, payload: Buffer, enqueuedAt: number): number | false {
     if (queuedKeys.has(key)) return false;
     queuedKeys.add(key);
     for (const k of queuedKeys) {
       if (queuedKeys.size <= MAX_QUEUED_KEYS) break;
       queuedKeys.delete(k);
     }
-    push(topic, payload, false, enqueuedAt);
-    return true;
+    return push(topic, payload, false, enqueuedAt);
   }
 
   return {
@@ -102,8 +107,7 @@ export function createMemoryStore(options: GatewayStoreOptions = {}): GatewaySto
       return writes.map((w) => {
         if (w.kind === 'telemetry') return queueTelemetry(w.device, w.seq, w.topic, w.payload, w.enqueuedAt);
         if (w.kind === 'once') return queueOnce(w.key, w.topic, w.payload, w.enqueuedAt);
-        push(w.topic, w.payload, w.retain, w.enqueuedAt);
-        return true;
+        return push(w.topic, w.payload, w.retain, w.enqueuedAt);
       });
     },
     peekOutbox(limit = Number.MAX_SAFE_INTEGER, afterId = 0) {

@@ -202,10 +202,18 @@ export function openSqliteStore(dataDir: string, options: GatewayStoreOptions = 
     return !known;
   });
   // The bodies of a batch's writes, run inside its one transaction.
-  function queueTelemetry(device: string, seq: number, topic: string, payload: Buffer, enqueuedAt: number): boolean {
+  const insert = (topic: string, payload: Buffer, retain: boolean, enqueuedAt: number): number =>
+    Number(q.enqueue.run(topic, payload, retain ? 1 : 0, enqueuedAt).lastInsertRowid);
+  function queueTelemetry(
+    device: string,
+    seq: number,
+    topic: string,
+    payload: Buffer,
+    enqueuedAt: number,
+  ): number | false {
     let floor = q.getFloor.get(device)?.floor ?? 0;
     if ((seq >= 1 && seq <= floor) || q.isSeen.get(device, seq)) return false;
-    q.enqueue.run(topic, payload, 0, enqueuedAt);
+    const id = insert(topic, payload, false, enqueuedAt);
     if (seq === floor + 1) {
       floor = seq;
       while (q.dropSeen.run(device, floor + 1).changes === 1) floor++;
@@ -215,20 +223,18 @@ export function openSqliteStore(dataDir: string, options: GatewayStoreOptions = 
       const over = (q.countSeen.get(device)?.n ?? 0) - MAX_SEEN_SEQS_PER_DEVICE;
       if (over > 0) q.dropLowestSeen.run(device, device, over);
     }
-    return true;
+    return id;
   }
-  function queueOnce(key: string, topic: string, payload: Buffer, enqueuedAt: number): boolean {
+  function queueOnce(key: string, topic: string, payload: Buffer, enqueuedAt: number): number | false {
     if (q.addKey.run(key).changes === 0) return false;
     q.dropOldKeys.run(MAX_QUEUED_KEYS);
-    q.enqueue.run(topic, payload, 0, enqueuedAt);
-    return true;
+    return insert(topic, payload, false, enqueuedAt);
   }
-  const enqueueBatch = db.transaction((writes: readonly OutboxWrite[]): boolean[] =>
+  const enqueueBatch = db.transaction((writes: readonly OutboxWrite[]): (number | false)[] =>
     writes.map((w) => {
       if (w.kind === 'telemetry') return queueTelemetry(w.device, w.seq, w.topic, w.payload, w.enqueuedAt);
       if (w.kind === 'once') return queueOnce(w.key, w.topic, w.payload, w.enqueuedAt);
-      q.enqueue.run(w.topic, w.payload, w.retain ? 1 : 0, w.enqueuedAt);
-      return true;
+      return insert(w.topic, w.payload, w.retain, w.enqueuedAt);
     }),
   );
   // SQLite takes at most 2^63-1; "no limit" is spelled as -1 in a LIMIT clause.
@@ -266,7 +272,7 @@ export function openSqliteStore(dataDir: string, options: GatewayStoreOptions = 
       q.setDesired.run(JSON.stringify(d));
     },
     enqueue(topic, payload, retain, enqueuedAt) {
-      return Number(q.enqueue.run(topic, payload, retain ? 1 : 0, enqueuedAt).lastInsertRowid);
+      return insert(topic, payload, retain, enqueuedAt);
     },
     enqueueBatch(writes) {
       return writes.length === 0 ? [] : enqueueBatch(writes);
