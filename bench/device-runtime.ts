@@ -69,6 +69,7 @@ try {
   const rounds: Round[][] = builds.map(() => []);
   for (let start = 0; start < starts; start++) {
     for (const [b, { model, engine }] of builds.entries()) {
+      const t0 = Date.now();
       const round = await runRound(folder, {
         engine,
         modelDir: model.dir,
@@ -85,7 +86,7 @@ try {
       console.log(
         `start ${start + 1}/${starts}, ${model.label}, ${engine}: RSS ${round.servingRss.toFixed(1)} MB, ` +
           `c=1 ${round.c1Us.toFixed(1)} µs (hello ${round.hello1Us.toFixed(1)}), c=8 ${round.c8Rps.toFixed(0)} req/s ` +
-          `(hello ${round.hello8Rps.toFixed(0)}), load ${load()}`,
+          `(hello ${round.hello8Rps.toFixed(0)}); ${((Date.now() - t0) / 1000).toFixed(0)} s, load ${load()}`,
       );
     }
   }
