@@ -26,8 +26,8 @@
  * - swaps (once per engine): RSS after 20 model swaps (load, smoke test, release the replaced
  *   session) against after 1 (budget ≤ 1.10×).
  *
- * The default run (3 starts, both engines) takes about 10 minutes on the 2-core bench machine, the
- * packing and installing of the device about 2 of them.
+ * The default run (3 starts, both engines) should take about 8 minutes on an idle 2-core machine, 2
+ * of them packing and installing the device (estimated; each round's seconds and the total are printed).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';

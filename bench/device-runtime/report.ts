@@ -6,7 +6,7 @@
 import { median } from '../lib/table.ts';
 import type { Round } from './round.ts';
 
-/** The budgets (docs/BENCHMARKS.md "Device runtime"). */
+/** The budgets (bench/device-runtime.ts lists what each one compares). */
 export const BUDGETS = { rssMb: 160, inProcess: 1.5, c1: 1.5, c8: 0.8 };
 
 const fmt = (n: number, d: number): string =>
