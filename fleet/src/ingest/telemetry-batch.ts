@@ -112,12 +112,13 @@ export function createTelemetryBatcher(ctx: IngestContext): TelemetryBatcher {
         deadLetter(ctx, topic, payload, err);
         return;
       }
+      const relays = new Map<string, boolean>();
       for (const value of windows) {
         // What is kept of a window that cannot be taken, or stored alone: its own bytes.
         const bytes = (): Buffer => encode(value);
         let accepted: AcceptedWindow;
         try {
-          accepted = acceptRelayedWindow(gateway, value, ctx);
+          accepted = acceptRelayedWindow(gateway, value, ctx, relays);
         } catch (err) {
           deadLetter(ctx, topic, bytes(), err);
           continue;

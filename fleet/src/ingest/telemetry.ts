@@ -24,9 +24,20 @@ export function acceptTelemetry(id: string, payload: Buffer, ctx: IngestContext)
  * that this gateway may relay the device, which binds a device seen for the first time to it (the
  * binding `assertRelayedByOwner` checks). The relaying gateway is the topic's, whatever the window says.
  */
-export function acceptRelayedWindow(gateway: string, value: unknown, ctx: IngestContext): AcceptedWindow {
+export function acceptRelayedWindow(
+  gateway: string,
+  value: unknown,
+  ctx: IngestContext,
+  /** The answers already given for this batch, by device: one lookup per device, not per window. */
+  relays: Map<string, boolean> = new Map(),
+): AcceptedWindow {
   const window = { ...validate(TelemetryWindow, value, 'telemetry window'), gateway };
-  if (!mayRelay(ctx.store, gateway, window.device, new Date(ctx.clock.now()).toISOString())) {
+  let may = relays.get(window.device);
+  if (may === undefined) {
+    may = mayRelay(ctx.store, gateway, window.device, new Date(ctx.clock.now()).toISOString());
+    relays.set(window.device, may);
+  }
+  if (!may) {
     throw fleetError(
       FleetErrorCodes.DEVICE_NOT_ON_GATEWAY,
       `telemetry window of ${JSON.stringify(window.device)} relayed by ${JSON.stringify(gateway)}, which may not relay it`,
