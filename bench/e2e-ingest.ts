@@ -7,10 +7,16 @@
  * publish until fleet.db holds all N (windows/s), and until every device holds every receipt.
  * Then fleet.db is counted by (device, seq): 0 lost, 0 doubled.
  *
+ * Sustained, not cold: before the timed K, each device first sends `--warmup` windows (default 200)
+ * through the tiers, untimed, and waits for all of them to be stored and receipted — the tiers are
+ * fresh processes in the `--processes` layout, and their first thousands of windows run through
+ * code V8 has not compiled yet. The anchor's clients likewise send `--warmup` windows each to the
+ * bare broker first.
+ *
  * The anchor, in the same run: the same D clients publishing the same N payloads QoS 1 to a bare
  * embedded broker with one QoS 1 subscriber that only counts them (raw aedes pub/sub).
  *
- *   npx tsx bench/e2e-ingest.ts [--devices 50] [--windows 40] [--gateways 2] [--in-flight 20] [--runs 3]
+ *   npx tsx bench/e2e-ingest.ts [--devices 50] [--windows 40] [--warmup 200] [--gateways 2] [--in-flight 20] [--runs 3]
  *                               [--processes | --both]
  *
  * By default the tiers run in this one process, as the fleet's own tests do. `--processes` starts the
@@ -40,6 +46,7 @@ import { numberArg } from './lib/args.ts';
 
 const DEVICES = numberArg('--devices', 50);
 const K = numberArg('--windows', 40);
+const WARMUP = numberArg('--warmup', 200);
 const GATEWAYS = numberArg('--gateways', 2);
 const RUNS = numberArg('--runs', 3);
 const IN_FLIGHT = numberArg('--in-flight', 20);
@@ -70,7 +77,10 @@ function windowOf(device: string, seq: number): TelemetryWindow {
 }
 
 const ids = Array.from({ length: DEVICES }, (_v, i) => `e2e-${String(i + 1).padStart(4, '0')}`);
-const payloads = new Map(ids.map((id) => [id, Array.from({ length: K }, (_v, s) => encode(windowOf(id, s + 1)))]));
+/** Each device's windows: seqs 1..WARMUP untimed, then the timed K. */
+const payloads = new Map(
+  ids.map((id) => [id, Array.from({ length: WARMUP + K }, (_v, s) => encode(windowOf(id, s + 1)))]),
+);
 
 async function until(cond: () => boolean, timeoutMs = 600_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -91,14 +101,19 @@ async function rawRun(run: number): Promise<number> {
   await sub.start();
   const clients = ids.map((id) => createMqttTransport({ url: broker.url, clientId: `dev-${id}`, clean: true }));
   await Promise.all(clients.map((c) => c.start()));
+  const send = (from: number, to: number): Promise<unknown> =>
+    Promise.all(
+      clients.map((c, i) => {
+        const id = ids[i] as string;
+        const mine = (payloads.get(id) ?? []).slice(from, to);
+        return Promise.all(mine.map((p) => c.publish(topics.device(id, 'telemetry'), p, { qos: 1 })));
+      }),
+    );
+  await send(0, WARMUP);
+  await until(() => got >= DEVICES * WARMUP);
   const t0 = performance.now();
-  await Promise.all(
-    clients.map((c, i) => {
-      const id = ids[i] as string;
-      return Promise.all((payloads.get(id) ?? []).map((p) => c.publish(topics.device(id, 'telemetry'), p, { qos: 1 })));
-    }),
-  );
-  await until(() => got >= N);
+  await send(WARMUP, WARMUP + K);
+  await until(() => got >= DEVICES * (WARMUP + K));
   const s = (performance.now() - t0) / 1000;
   await Promise.all(clients.map((c) => c.close()));
   await sub.close();
@@ -126,6 +141,8 @@ async function e2eRun(root: string, run: number, mode: Mode): Promise<E2e> {
   const devices: { id: string; t: Transport; outbox: Map<number, number>; next: number }[] = [];
   let resent = 0;
   let started = false;
+  /** The highest seq the devices send in this phase: the warm-up's, then all. */
+  let limit = WARMUP;
   try {
     for (const [i, id] of ids.entries()) {
       const t = createMqttTransport({
@@ -145,7 +162,7 @@ async function e2eRun(root: string, run: number, mode: Mode): Promise<E2e> {
     }
     function topUp(d: (typeof devices)[number]): void {
       if (!started) return;
-      while (d.outbox.size < IN_FLIGHT && d.next <= K) publish(d, d.next++);
+      while (d.outbox.size < IN_FLIGHT && d.next <= limit) publish(d, d.next++);
     }
     const publish = (d: (typeof devices)[number], seq: number): void => {
       d.outbox.set(seq, Date.now() + RESEND_MS);
@@ -161,13 +178,17 @@ async function e2eRun(root: string, run: number, mode: Mode): Promise<E2e> {
             publish(d, seq);
           }
     }, 500);
-    const t0 = performance.now();
     started = true;
+    for (const d of devices) topUp(d);
+    const drained = (): boolean => devices.every((d) => d.outbox.size === 0 && d.next > limit);
+    await until(() => tiers.stored() >= DEVICES * WARMUP && drained());
+    const t0 = performance.now();
+    limit = WARMUP + K;
     for (const d of devices) topUp(d);
     let storedS = 0;
     await until(() => {
-      if (storedS === 0 && tiers.stored() >= N) storedS = (performance.now() - t0) / 1000;
-      return storedS > 0 && devices.every((d) => d.outbox.size === 0 && d.next > K);
+      if (storedS === 0 && tiers.stored() >= DEVICES * (WARMUP + K)) storedS = (performance.now() - t0) / 1000;
+      return storedS > 0 && drained();
     });
     const receiptedS = (performance.now() - t0) / 1000;
     clearInterval(resend);
@@ -183,7 +204,7 @@ async function e2eRun(root: string, run: number, mode: Mode): Promise<E2e> {
       const unique = new Set(seqs);
       stored += seqs.length;
       distinct += unique.size;
-      for (let s = 1; s <= K; s++) if (!unique.has(s)) lost++;
+      for (let s = 1; s <= WARMUP + K; s++) if (!unique.has(s)) lost++;
     }
     store.close();
     return { storedS, receiptedS, stored, distinct, lost, duplicatesIgnored, resent };
@@ -209,7 +230,7 @@ try {
   }
   const rate = (s: number): string => (N / s).toFixed(0).padStart(10);
   console.log(
-    `ingestion end to end: ${DEVICES} devices × ${K} windows = ${N} through ${GATEWAYS} gateway(s), ≤ ${IN_FLIGHT} in flight per device, ${RUNS} runs; load ${loadavg()
+    `ingestion end to end: ${DEVICES} devices × ${K} windows = ${N} timed (after ${WARMUP} each untimed) through ${GATEWAYS} gateway(s), ≤ ${IN_FLIGHT} in flight per device, ${RUNS} runs; load ${loadavg()
       .map((x) => x.toFixed(2))
       .join(' ')}`,
   );
@@ -233,7 +254,7 @@ try {
     const lost = runs.reduce((a, r) => a + r.lost, 0);
     const doubled = runs.reduce((a, r) => a + (r.stored - r.distinct), 0);
     console.log(
-      `${mode}: stored ${runs.map((r) => r.stored).join('/')} of ${N}; lost ${lost}, doubled ${doubled} (by (device, seq) in fleet.db); redeliveries ignored by the fleet ${runs
+      `${mode}: stored ${runs.map((r) => r.stored).join('/')} of ${DEVICES * (WARMUP + K)}; lost ${lost}, doubled ${doubled} (by (device, seq) in fleet.db); redeliveries ignored by the fleet ${runs
         .map((r) => r.duplicatesIgnored ?? '-')
         .join('/')}; device re-sends ${runs.map((r) => r.resent).join('/')}`,
     );
