@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { errorMessage } from '../errors.ts';
 import { silentLogger, type Logger } from '../runtime.ts';
 import type { MessageHandler, PublishOptions, Transport } from '../transport.ts';
+import { runHandler } from './run-handler.ts';
 import type { EmbeddedBroker } from './embedded-broker.ts';
 
 export interface BrokerTransportOptions {
@@ -54,6 +55,7 @@ interface Route {
  */
 export function createBrokerTransport(broker: EmbeddedBroker, options: BrokerTransportOptions): Transport {
   const log = (options.logger ?? silentLogger).child({ transport: options.clientId });
+  const failed = (topic: string, err: unknown): void => log.error({ topic, err: errorMessage(err) }, 'handler failed');
   const aedes = broker.aedes as unknown as AedesInProcess;
   const routes: Route[] = [];
   const listeners: { connect: (() => void)[]; offline: (() => void)[] } = { connect: [], offline: [] };
@@ -62,13 +64,7 @@ export function createBrokerTransport(broker: EmbeddedBroker, options: BrokerTra
 
   function call(route: Route, topic: string, payload: Buffer): void {
     if (!reaches(route.filter, topic)) return;
-    try {
-      const result = route.handler(topic, payload);
-      if (result instanceof Promise)
-        result.catch((err: unknown) => log.error({ topic, err: errorMessage(err) }, 'handler failed'));
-    } catch (err) {
-      log.error({ topic, err: errorMessage(err) }, 'handler failed');
-    }
+    runHandler(route.handler, topic, payload, failed);
   }
 
   async function attach(route: Route): Promise<void> {

@@ -3,6 +3,7 @@ import { errorMessage } from '../errors.ts';
 import { silentLogger, type Logger } from '../runtime.ts';
 import { topicMatches } from '../topic-match.ts';
 import type { MessageHandler, PublishOptions, Transport } from '../transport.ts';
+import { runHandler } from './run-handler.ts';
 
 export interface MqttTransportOptions {
   url: string;
@@ -35,6 +36,7 @@ interface Route {
 /** A Transport over mqtt.js, MQTT 3.1.1 so any broker works (aedes has no v5). */
 export function createMqttTransport(options: MqttTransportOptions): Transport {
   const log = (options.logger ?? silentLogger).child({ transport: options.clientId });
+  const failed = (topic: string, err: unknown): void => log.error({ topic, err: errorMessage(err) }, 'handler failed');
   const routes: Route[] = [];
   let client: MqttClient | undefined;
   /** The first connection of the current start; a second `start()` waits for it instead of connecting again. */
@@ -78,13 +80,7 @@ export function createMqttTransport(options: MqttTransportOptions): Transport {
       // RETAIN 1 only ever comes from a new subscription [MQTT-3.3.1-8, -9]: one per route is enough.
       if (retained && r.seen.has(topic)) continue;
       r.seen.add(topic);
-      try {
-        const result = r.handler(topic, payload);
-        if (result instanceof Promise)
-          result.catch((err: unknown) => log.error({ topic, err: errorMessage(err) }, 'handler failed'));
-      } catch (err) {
-        log.error({ topic, err: errorMessage(err) }, 'handler failed');
-      }
+      runHandler(r.handler, topic, payload, failed);
     }
   }
 
