@@ -1,7 +1,5 @@
 import {
   LabelMessage,
-  MAX_MESSAGE_BYTES,
-  MAX_TELEMETRY_BATCH,
   OutpostError,
   Receipt,
   ReportedState,
@@ -24,6 +22,8 @@ import {
 } from '@outpost/protocol';
 import type { DeadLetterSink } from './dead-letters.ts';
 import { GatewayErrorCodes } from './errors.ts';
+import { subjectOf } from './outbox-subject.ts';
+import { createUpstreamBatcher } from './telemetry-batches.ts';
 import type { GatewayStore, OutboxEntry, OutboxWrite } from './store/gateway-store.ts';
 
 /** First re-send of an unreceipted outbox entry (ms); doubled after each try, up to MAX. */
@@ -87,56 +87,6 @@ interface InFlight {
   dueAt: number;
 }
 
-const BATCH_OPEN = Buffer.from('{"windows":[');
-const BATCH_COMMA = Buffer.from(',');
-const BATCH_CLOSE = Buffer.from(']}');
-
-/**
- * The upstream messages of these telemetry windows: their bytes joined into `TelemetryBatch`
- * payloads of at most MAX_TELEMETRY_BATCH windows and MAX_MESSAGE_BYTES (one window alone may be
- * larger by the wrapping). Each window's bytes are the device's own, as validated on arrival.
- */
-export function telemetryBatches(payloads: readonly Buffer[]): Buffer[] {
-  const out: Buffer[] = [];
-  let parts: Buffer[] = [];
-  let count = 0;
-  let bytes = 0;
-  const close = (): void => {
-    if (count === 0) return;
-    parts.push(BATCH_CLOSE);
-    out.push(Buffer.concat(parts));
-    parts = [];
-    count = 0;
-  };
-  for (const p of payloads) {
-    if (count > 0 && (count >= MAX_TELEMETRY_BATCH || bytes + 1 + p.byteLength > MAX_MESSAGE_BYTES)) close();
-    if (count === 0) {
-      parts.push(BATCH_OPEN);
-      bytes = BATCH_OPEN.byteLength + BATCH_CLOSE.byteLength;
-    } else {
-      parts.push(BATCH_COMMA);
-      bytes += 1;
-    }
-    parts.push(p);
-    bytes += p.byteLength;
-    count++;
-  }
-  close();
-  return out;
-}
-
-/** The receipt key of a queued message, read back from its topic and payload. */
-function subjectOf(entry: OutboxEntry): ReceiptSubject {
-  const { leaf } = parseTopic(entry.topic);
-  const body = JSON.parse(entry.payload.toString('utf8')) as Record<string, unknown>;
-  if (leaf === 'telemetry') return { kind: 'telemetry', device: String(body.device), seq: Number(body.seq) };
-  if (leaf === 'labels') return { kind: 'label', device: String(body.device), predictionId: String(body.predictionId) };
-  if (leaf === 'review')
-    return { kind: 'review', device: String(body.device), predictionId: String(body.predictionId) };
-  if (leaf === 'reported') return { kind: 'reported', source: String(body.source), at: String(body.at) };
-  throw new OutpostError(ErrorCodes.TOPIC_INVALID, `no receipt is defined for ${entry.topic}`);
-}
-
 /**
  * Device → fleet relay with store-and-forward and application-level receipts (docs/ARCHITECTURE.md
  * "Telemetry"). Inbound: a valid window is written to the outbox (deduplicated by (device, seq)),
@@ -183,38 +133,19 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     degraded = undefined;
   }
 
-  /** Telemetry entries to send in this event-loop turn's batches. */
-  const toBatch = new Set<InFlight>();
-  let batchQueued = false;
-  const batchTopic = topics.gateway(options.gatewayId, 'telemetry');
-
-  function sendBatches(): void {
-    batchQueued = false;
-    const entries = [...toBatch];
-    toBatch.clear();
-    if (stopped || !upstream.connected || entries.length === 0) return;
-    for (const payload of telemetryBatches(entries.map((f) => f.entry.payload))) {
-      // The PUBACK is ignored: only the fleet's receipt removes an entry.
-      upstream.publish(batchTopic, payload, { qos: 1 }).catch((err: unknown) => {
-        log.debug({ err: errorMessage(err) }, 'upstream publish failed; sent again later');
-      });
-    }
-  }
+  // Windows go upstream in batches on this gateway's own topic (docs/ARCHITECTURE.md "Telemetry").
+  const batches = createUpstreamBatcher({
+    upstream,
+    topic: topics.gateway(options.gatewayId, 'telemetry'),
+    logger: log,
+  });
 
   function publish(f: InFlight): void {
     f.dueAt = clock.now() + Math.min(maxResendMs, resendMs * 2 ** f.tries);
     f.tries++;
     if (f.tries === PARK_AFTER_TRIES) parked++;
     if (!upstream.connected) return;
-    if (f.batched) {
-      toBatch.add(f);
-      if (toBatch.size >= MAX_TELEMETRY_BATCH) sendBatches();
-      else if (!batchQueued) {
-        batchQueued = true;
-        setImmediate(sendBatches);
-      }
-      return;
-    }
+    if (f.batched) return batches.add(f.entry.id, f.entry.payload);
     // The PUBACK is ignored: only the fleet's receipt removes the entry.
     upstream.publish(f.entry.topic, f.entry.payload, { qos: 1, retain: f.entry.retain }).catch((err: unknown) => {
       log.debug({ id: f.entry.id, err: errorMessage(err) }, 'upstream publish failed; sent again later');
@@ -453,7 +384,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       stopped = true;
       clock.clearInterval(tick);
       pending.length = 0;
-      toBatch.clear();
+      batches.stop();
       receipts.stop();
     },
   };

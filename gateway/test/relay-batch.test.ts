@@ -18,7 +18,8 @@ import {
 } from '@outpost/protocol';
 import { createMqttTransport } from '@outpost/protocol/node';
 import { startEmbeddedBroker } from '@outpost/protocol/broker';
-import { createRelay, telemetryBatches, type Relay } from '../src/relay.ts';
+import { createRelay, type Relay } from '../src/relay.ts';
+import { telemetryBatches } from '../src/telemetry-batches.ts';
 import { openSqliteStore } from '../src/store/sqlite-store.ts';
 import type { GatewayStore } from '../src/store/gateway-store.ts';
 import { Resources, client, routeRelayedWindows, telemetry, tempDir, waitFor } from './helpers.ts';
