@@ -37,7 +37,7 @@ afterEach(async () => {
 /** A store that logs each write transaction (`commit:<windows>`) and each delete, and can refuse writes. */
 function recording(inner: GatewayStore) {
   const timeline: string[] = [];
-  const calls = { writeTransactions: 0, ack: 0, ackMany: [] as number[][] };
+  const calls = { writeTransactions: 0, ack: 0, ackMany: [] as number[][], peekOutbox: 0 };
   const ctl = { failing: false };
   const refuse = (): void => {
     if (ctl.failing) throw new Error('disk I/O error');
@@ -57,6 +57,10 @@ function recording(inner: GatewayStore) {
     ack(id) {
       calls.ack++;
       inner.ack(id);
+    },
+    peekOutbox(...a) {
+      calls.peekOutbox++;
+      return inner.peekOutbox(...a);
     },
     ackMany(ids) {
       calls.ackMany.push([...ids]);
@@ -182,6 +186,25 @@ describe('gateway relay: batched outbox writes', () => {
     expect(rec.store.peekOutbox().map((e) => (JSON.parse(e.payload.toString()) as TelemetryWindow).seq)).toEqual([
       2, 4,
     ]);
+  });
+});
+
+describe('gateway relay: upstream', () => {
+  it('sends a burst upstream in one batch on its own topic, from memory: the rows it just wrote are not read back', async () => {
+    const rec = recording(openSqliteStore(tempDir(res)));
+    res.add(rec.store);
+    const { upUrl, siteUrl } = await setup(rec.store);
+    const batches: number[] = [];
+    const fleet = await client(res, upUrl, 'fleet-up');
+    await fleet.route(topics.gateway('gw1', 'telemetry'), (_t, payload) => {
+      batches.push(decode(TelemetryBatch, payload, 'batch').windows.length);
+    });
+    const peeks = rec.calls.peekOutbox;
+    await sendAll(siteUrl, SIX);
+    await waitFor('six upstream', () => batches.reduce((a, b) => a + b, 0) === 6);
+    expect(rec.calls.writeTransactions).toBe(1);
+    expect(batches).toEqual([6]);
+    expect(rec.calls.peekOutbox).toBe(peeks);
   });
 });
 
