@@ -61,7 +61,7 @@ export interface GatewayOptions {
   /** For an `mqtts://` upstream: the CA (PEM) that signed the fleet broker's certificate. */
   upstreamCa?: string | Buffer;
   /** TLS for the site broker (`mqtts://`) and the device enrol endpoint (https): PEM key and certificate. */
-  tls?: { key: string | Buffer; cert: string | Buffer; ca?: string | Buffer };
+  tls?: { key: string | Buffer; cert: string | Buffer };
   /** Largest MQTT packet the site broker accepts (default 1 MiB, docs/SECURITY.md "Bounds"). */
   maxPacketBytes?: number;
   /** Most devices the gateway registers (default 10,000); reports of further devices are refused. */

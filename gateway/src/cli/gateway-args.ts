@@ -24,7 +24,6 @@ export interface GatewayCliArgs {
   upstreamCa?: string;
   tlsKey?: string;
   tlsCert?: string;
-  tlsCa?: string;
   maxPacketBytes?: string;
 }
 
@@ -81,7 +80,6 @@ export function parseGatewayArgs(args: GatewayCliArgs): Omit<GatewayOptions, 'lo
           tls: {
             key: file('--tls-key', args.tlsKey),
             cert: file('--tls-cert', args.tlsCert),
-            ...(args.tlsCa !== undefined ? { ca: file('--tls-ca', args.tlsCa) } : {}),
           },
         }
       : {}),

@@ -33,7 +33,6 @@ export function gatewayCommand(context: Partial<CommandContext> = {}): Command {
     .option('--upstream-ca <file>', 'PEM of the CA that signed the fleet broker certificate (mqtts://)')
     .option('--tls-key <file>', 'PEM key: serve the site broker as mqtts:// and the enrol endpoint as https')
     .option('--tls-cert <file>', 'PEM certificate chain for --tls-key')
-    .option('--tls-ca <file>', "PEM of the CA that signed --tls-cert (the gateway's own local client checks it)")
     .option('--max-packet-bytes <n>', 'largest MQTT packet the site broker accepts (default 1048576)')
     .option(LOG_LEVEL_FLAGS, LOG_LEVEL_HELP, logLevelOption(), 'info')
     .action(commandAction(ctx, async (raw: GatewayCliArgs) => (await import('./run-gateway.ts')).runGateway(raw, ctx)));
