@@ -28,12 +28,22 @@ export interface OutboxEntry {
   enqueuedAt: number;
 }
 
+/** A device's telemetry window for `enqueueBatch`, deduplicated by (device, seq). */
+export interface TelemetryWrite {
+  kind: 'telemetry';
+  device: string;
+  seq: number;
+  topic: string;
+  payload: Buffer;
+  enqueuedAt: number;
+}
+
 /**
  * One device message for `enqueueBatch`: a telemetry window (deduplicated by (device, seq)), a
  * label or review item (deduplicated by key), or a plain entry (as `enqueue`: a device's report).
  */
 export type OutboxWrite =
-  | { kind: 'telemetry'; device: string; seq: number; topic: string; payload: Buffer; enqueuedAt: number }
+  | TelemetryWrite
   | { kind: 'once'; key: string; topic: string; payload: Buffer; enqueuedAt: number }
   | { kind: 'plain'; topic: string; payload: Buffer; retain: boolean; enqueuedAt: number };
 

@@ -8,6 +8,7 @@ import {
   type KnownDevice,
   type OutboxEntry,
   type StoredDeadLetter,
+  type TelemetryWrite,
 } from './gateway-store.ts';
 
 /** A GatewayStore in memory: for tests and for a gateway that may forget on restart. */
@@ -32,13 +33,7 @@ export function createMemoryStore(options: GatewayStoreOptions = {}): GatewaySto
     outbox.set(id, { id, topic, payload: Buffer.from(payload), retain, enqueuedAt });
     return id;
   };
-  function queueTelemetry(
-    device: string,
-    seq: number,
-    topic: string,
-    payload: Buffer,
-    enqueuedAt: number,
-  ): number | false {
+  function queueTelemetry({ device, seq, topic, payload, enqueuedAt }: TelemetryWrite): number | false {
     let s = seen.get(device);
     if (!s) seen.set(device, (s = { floor: 0, above: new Set() }));
     if ((seq >= 1 && seq <= s.floor) || s.above.has(seq)) return false;
@@ -105,7 +100,7 @@ export function createMemoryStore(options: GatewayStoreOptions = {}): GatewaySto
     enqueueBatch(writes) {
       // Nothing here can fail half way: the batch is all or nothing as in SQLite.
       return writes.map((w) => {
-        if (w.kind === 'telemetry') return queueTelemetry(w.device, w.seq, w.topic, w.payload, w.enqueuedAt);
+        if (w.kind === 'telemetry') return queueTelemetry(w);
         if (w.kind === 'once') return queueOnce(w.key, w.topic, w.payload, w.enqueuedAt);
         return push(w.topic, w.payload, w.retain, w.enqueuedAt);
       });

@@ -18,6 +18,7 @@ import {
   type KnownDevice,
   type OutboxEntry,
   type OutboxWrite,
+  type TelemetryWrite,
   type StoredDeadLetter,
 } from './gateway-store.ts';
 
@@ -204,13 +205,7 @@ export function openSqliteStore(dataDir: string, options: GatewayStoreOptions = 
   // The bodies of a batch's writes, run inside its one transaction.
   const insert = (topic: string, payload: Buffer, retain: boolean, enqueuedAt: number): number =>
     Number(q.enqueue.run(topic, payload, retain ? 1 : 0, enqueuedAt).lastInsertRowid);
-  function queueTelemetry(
-    device: string,
-    seq: number,
-    topic: string,
-    payload: Buffer,
-    enqueuedAt: number,
-  ): number | false {
+  function queueTelemetry({ device, seq, topic, payload, enqueuedAt }: TelemetryWrite): number | false {
     let floor = q.getFloor.get(device)?.floor ?? 0;
     if ((seq >= 1 && seq <= floor) || q.isSeen.get(device, seq)) return false;
     const id = insert(topic, payload, false, enqueuedAt);
@@ -232,7 +227,7 @@ export function openSqliteStore(dataDir: string, options: GatewayStoreOptions = 
   }
   const enqueueBatch = db.transaction((writes: readonly OutboxWrite[]): (number | false)[] =>
     writes.map((w) => {
-      if (w.kind === 'telemetry') return queueTelemetry(w.device, w.seq, w.topic, w.payload, w.enqueuedAt);
+      if (w.kind === 'telemetry') return queueTelemetry(w);
       if (w.kind === 'once') return queueOnce(w.key, w.topic, w.payload, w.enqueuedAt);
       return insert(w.topic, w.payload, w.retain, w.enqueuedAt);
     }),
