@@ -10,11 +10,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LATENCY_BOUNDS_MS, sha256Hex, silentLogger, type Clock, type TelemetryWindow } from '@outpost/protocol';
+import { sha256Hex, silentLogger, type Clock, type TelemetryWindow } from '@outpost/protocol';
 import { createMonitor, openSqliteMonitorStore, openSqliteStore } from '@outpost/fleet';
 import { numberArg } from './lib/args.ts';
 import { median, percentile } from './lib/table.ts';
-import { BINS, NUMERIC, manifest } from './lib/monitor-manifest.ts';
+import { manifest, monitorWindow } from './lib/monitor-manifest.ts';
 
 const DEVICES = numberArg('--devices', 1000);
 const HOURS = numberArg('--hours', 24);
@@ -24,32 +24,15 @@ const HOUR = 3_600_000;
 
 /** Device d's window of hour h, counts varying with both. */
 function windowOf(d: number, h: number): TelemetryWindow {
-  const i = d * 31 + h;
-  const start = T0 + h * HOUR + (d % 60) * 1000;
-  const bins = (k: number, salt: number): number[] => Array.from({ length: k }, (_v, j) => 5 + ((i + j * salt) % 11));
-  return {
+  return monitorWindow({
+    i: d * 31 + h,
     device: `dev-${d}`,
     gateway: `site-${d % 50}`,
     seq: h + 1,
-    model: 'occupancy',
-    version: 1,
     artifactId: sha256Hex('occupancy-1'),
-    windowStart: new Date(start).toISOString(),
-    windowEnd: new Date(start + HOUR).toISOString(),
-    rows: 100,
-    features: {
-      ...Object.fromEntries(
-        NUMERIC.map((f, s) => [
-          f,
-          { kind: 'numeric' as const, bins: bins(BINS, s + 1), missing: i % 3, outOfRange: 0, min: 0.5, max: 9.5 },
-        ]),
-      ),
-      room: { kind: 'categorical', counts: bins(4, 7), missing: 0, unseen: i % 2 },
-    },
-    predictions: { bins: bins(2, 3), min: 0, max: 1, sum: 40 },
-    latency: { counts: new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(1), maxMs: 1 },
-    errors: 0,
-  };
+    start: T0 + h * HOUR + (d % 60) * 1000,
+    lengthMs: HOUR,
+  });
 }
 
 async function time(fn: () => unknown): Promise<number[]> {

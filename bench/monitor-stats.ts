@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
-import { LATENCY_BOUNDS_MS, type TelemetryWindow } from '@outpost/protocol';
+import type { TelemetryWindow } from '@outpost/protocol';
 import {
   DEFAULT_DRIFT_THRESHOLDS,
   DEFAULT_QUALITY_THRESHOLDS,
@@ -21,7 +21,7 @@ import {
   qualityReport,
 } from '@outpost/fleet';
 import { median, percentile } from './lib/table.ts';
-import { BINS, NUMERIC, manifest } from './lib/monitor-manifest.ts';
+import { NUMERIC, manifest, monitorWindow } from './lib/monitor-manifest.ts';
 import { numberArg } from './lib/args.ts';
 
 const N = numberArg('--windows', 10_000);
@@ -30,33 +30,16 @@ const RUNS = numberArg('--runs', 7);
 
 /** Window i: device i mod DEVICES, one 10-minute window after another per device, counts varying with i. */
 function windowOf(i: number): TelemetryWindow {
-  const device = `dev-${i % DEVICES}`;
   const seq = Math.floor(i / DEVICES);
-  const start = Date.parse('2026-01-01T00:00:00Z') + seq * 600_000;
-  const bins = (k: number, salt: number): number[] => Array.from({ length: k }, (_v, j) => 5 + ((i + j * salt) % 11));
-  return {
-    device,
+  return monitorWindow({
+    i,
+    device: `dev-${i % DEVICES}`,
     gateway: `site-${i % 10}`,
     seq,
-    model: 'occupancy',
-    version: 1,
     artifactId: 'a'.repeat(64),
-    windowStart: new Date(start).toISOString(),
-    windowEnd: new Date(start + 600_000).toISOString(),
-    rows: 100,
-    features: {
-      ...Object.fromEntries(
-        NUMERIC.map((f, s) => [
-          f,
-          { kind: 'numeric' as const, bins: bins(BINS, s + 1), missing: i % 3, outOfRange: 0, min: 0.5, max: 9.5 },
-        ]),
-      ),
-      room: { kind: 'categorical', counts: bins(4, 7), missing: 0, unseen: i % 2 },
-    },
-    predictions: { bins: bins(2, 3), min: 0, max: 1, sum: 40 },
-    latency: { counts: new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(1), maxMs: 1 },
-    errors: 0,
-  };
+    start: Date.parse('2026-01-01T00:00:00Z') + seq * 600_000,
+    lengthMs: 600_000,
+  });
 }
 
 const windows = Array.from({ length: N }, (_v, i) => windowOf(i));

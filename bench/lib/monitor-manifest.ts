@@ -1,8 +1,9 @@
 /**
  * The synthetic model the monitoring benches judge windows against: five numeric inputs with ten
- * equal reference bins over [0, 10] and a four-category input, a binary prediction.
+ * equal reference bins over [0, 10] and a four-category input, a binary prediction; and the
+ * windows they judge.
  */
-import { MANIFEST_SCHEMA, sha256Hex, type Manifest } from '@outpost/protocol';
+import { LATENCY_BOUNDS_MS, MANIFEST_SCHEMA, sha256Hex, type Manifest, type TelemetryWindow } from '@outpost/protocol';
 
 export const NUMERIC = ['temperature', 'humidity', 'light', 'co2', 'humidity_ratio'];
 export const BINS = 10;
@@ -41,3 +42,42 @@ export const manifest: Manifest = {
   },
   trainer: { algorithm: 'bench', seed: 1, params: {} },
 };
+
+/**
+ * A window of this model, its counts varying with `i` (the same `i` gives the same counts).
+ */
+export function monitorWindow(o: {
+  i: number;
+  device: string;
+  gateway: string;
+  seq: number;
+  artifactId: string;
+  start: number;
+  lengthMs: number;
+}): TelemetryWindow {
+  const { i } = o;
+  const bins = (k: number, salt: number): number[] => Array.from({ length: k }, (_v, j) => 5 + ((i + j * salt) % 11));
+  return {
+    device: o.device,
+    gateway: o.gateway,
+    seq: o.seq,
+    model: 'occupancy',
+    version: 1,
+    artifactId: o.artifactId,
+    windowStart: new Date(o.start).toISOString(),
+    windowEnd: new Date(o.start + o.lengthMs).toISOString(),
+    rows: 100,
+    features: {
+      ...Object.fromEntries(
+        NUMERIC.map((f, s) => [
+          f,
+          { kind: 'numeric' as const, bins: bins(BINS, s + 1), missing: i % 3, outOfRange: 0, min: 0.5, max: 9.5 },
+        ]),
+      ),
+      room: { kind: 'categorical', counts: bins(4, 7), missing: 0, unseen: i % 2 },
+    },
+    predictions: { bins: bins(2, 3), min: 0, max: 1, sum: 40 },
+    latency: { counts: new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(1), maxMs: 1 },
+    errors: 0,
+  };
+}
