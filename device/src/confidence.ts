@@ -27,13 +27,13 @@ export function confidenceOf(
 ): Confidence {
   const n = rows.length;
   if (manifest.task === 'regression') {
-    const ranged = manifest.inputs.filter((i) => i.type === 'float' && i.range !== undefined);
+    const ranged = rangedInputs(manifest);
     const confidence = rows.map((row) => {
       if (ranged.length === 0) return null;
       let inside = 0;
       for (const i of ranged) {
         const v = row[i.name];
-        const [lo, hi] = i.range as [number, number];
+        const [lo, hi] = i.range;
         if (typeof v === 'number' && v >= lo && v <= hi) inside++;
       }
       return inside / ranged.length;
@@ -59,4 +59,17 @@ export function confidenceOf(
     confidence.push(Number.isFinite(first - second) ? first - second : null);
   }
   return { confidence, review: confidence.map((c) => c !== null && c < reviewMargin) };
+}
+
+type RangedInput = Manifest['inputs'][number] & { range: [number, number] };
+const rangedByManifest = new WeakMap<Manifest, readonly RangedInput[]>();
+
+/** A regression manifest's numeric inputs with a training range, worked out once per manifest. */
+function rangedInputs(manifest: Manifest): readonly RangedInput[] {
+  let ranged = rangedByManifest.get(manifest);
+  if (!ranged) {
+    ranged = manifest.inputs.filter((i): i is RangedInput => i.type === 'float' && i.range !== undefined);
+    rangedByManifest.set(manifest, ranged);
+  }
+  return ranged;
 }

@@ -23,6 +23,44 @@ export interface DeviceMetrics {
 }
 
 /**
+ * Predict calls of one model version not yet written into the counter and the histogram: a request
+ * costs two stores here, and prom-client takes them in one go at the next scrape, when the model
+ * changes, or every `capacity` calls.
+ */
+class PendingPredictions {
+  private model = '';
+  private version = -1;
+  private rows = 0;
+  private count = 0;
+  private readonly seconds: Float64Array;
+
+  constructor(
+    private readonly write: (labels: { model: string; version: string }, rows: number, seconds: Float64Array) => void,
+    capacity = 1024,
+  ) {
+    this.seconds = new Float64Array(capacity);
+  }
+
+  add(model: string, version: number, rows: number, seconds: number): void {
+    if (model !== this.model || version !== this.version) {
+      this.flush();
+      this.model = model;
+      this.version = version;
+    }
+    this.rows += rows;
+    this.seconds[this.count++] = seconds;
+    if (this.count === this.seconds.length) this.flush();
+  }
+
+  flush(): void {
+    if (this.count === 0) return;
+    this.write({ model: this.model, version: String(this.version) }, this.rows, this.seconds.subarray(0, this.count));
+    this.rows = 0;
+    this.count = 0;
+  }
+}
+
+/**
  * The device's Prometheus metrics (`GET /metrics`, docs/DEVICE.md "What it answers"), on a registry
  * of its own so that two devices in one process keep theirs apart: predictions, errors, refused
  * inputs, predict latency, the active model and engine, the telemetry outbox, and Node's process
@@ -32,11 +70,16 @@ export function createDeviceMetrics(o: DeviceMetricsOptions): DeviceMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ device: o.deviceId });
   collectDefaultMetrics({ register: registry, prefix: 'outpost_device_' });
+  const pending = new PendingPredictions((labels, rows, seconds) => {
+    predictions.inc(labels, rows);
+    for (const s of seconds) latency.observe(labels, s);
+  });
   const predictions = new Counter({
     name: 'outpost_device_predictions_total',
     help: 'Rows predicted, by model version.',
     labelNames: ['model', 'version'] as const,
     registers: [registry],
+    collect: () => pending.flush(),
   });
   const errors = new Counter({
     name: 'outpost_device_prediction_errors_total',
@@ -55,6 +98,7 @@ export function createDeviceMetrics(o: DeviceMetricsOptions): DeviceMetrics {
     labelNames: ['model', 'version'] as const,
     buckets: LATENCY_BUCKETS,
     registers: [registry],
+    collect: () => pending.flush(),
   });
   new Gauge({
     name: 'outpost_device_model_info',
@@ -77,11 +121,7 @@ export function createDeviceMetrics(o: DeviceMetricsOptions): DeviceMetrics {
   });
   return {
     registry,
-    predicted(model, version, rows, seconds) {
-      const labels = { model, version: String(version) };
-      predictions.inc(labels, rows);
-      latency.observe(labels, seconds);
-    },
+    predicted: (model, version, rows, seconds) => pending.add(model, version, rows, seconds),
     failed(model, version, rows) {
       errors.inc({ model, version: String(version) }, rows);
     },

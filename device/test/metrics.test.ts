@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readArtifactFolder } from '@outpost/protocol/node';
 import { createOrtNodeEngine, startDevice, type Device } from '../src/index.ts';
+import { createDeviceMetrics } from '../src/metrics.ts';
 import { provisionModel } from '../src/provision.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
@@ -67,5 +68,26 @@ describe('GET /metrics', () => {
     expect(sample(text, 'outpost_device_model_info', { ...v2, engine: 'onnxruntime-node' })).toBe(1);
     expect(sample(text, 'outpost_device_telemetry_outbox_windows')).toBe(0);
     expect(sample(text, 'outpost_device_process_resident_memory_bytes')).toBeGreaterThan(10 * 2 ** 20);
+  });
+});
+
+describe('device metrics between scrapes', () => {
+  it('counts every predict call under the model version that made it, across swaps and long gaps between scrapes', async () => {
+    const m = createDeviceMetrics({ deviceId: 'd1', engine: 'e', active: () => undefined, outboxDepth: () => 0 });
+    for (let i = 0; i < 2500; i++) m.predicted('housing', 1, 2, 0.0001);
+    m.predicted('housing', 2, 3, 0.002);
+    const first = await m.registry.metrics();
+    for (let i = 0; i < 10; i++) m.predicted('housing', 1, 1, 0.3);
+    const text = await m.registry.metrics();
+    const v1 = { model: 'housing', version: '1' };
+    const v2 = { model: 'housing', version: '2' };
+    expect(sample(first, 'outpost_device_predictions_total', v1)).toBe(5000);
+    expect(sample(first, 'outpost_device_predictions_total', v2)).toBe(3);
+    expect(sample(text, 'outpost_device_predictions_total', v1)).toBe(5010);
+    expect(sample(text, 'outpost_device_predict_duration_seconds_count', v1)).toBe(2510);
+    expect(sample(text, 'outpost_device_predict_duration_seconds_bucket', { ...v1, le: '0.0001' })).toBe(2500);
+    expect(sample(text, 'outpost_device_predict_duration_seconds_bucket', { ...v1, le: '0.25' })).toBe(2500);
+    expect(sample(text, 'outpost_device_predict_duration_seconds_count', v2)).toBe(1);
+    expect(sample(text, 'outpost_device_predict_duration_seconds_sum', v2)).toBeCloseTo(0.002, 9);
   });
 });

@@ -35,20 +35,23 @@ export function checkNumericInputs(
   manifest: Manifest,
   acceptsMissing: ReadonlySet<string>,
 ): { imputed: Record<string, number> } {
-  const numeric = manifest.inputs.filter((i) => i.type === 'float').map((i) => i.name);
-  const problems: FieldProblem[] = [];
-  let more = 0;
+  const numeric = numericInputs(manifest);
   const imputed: Record<string, number> = {};
-  rows.forEach((row, r) => {
+  let problems: FieldProblem[] | undefined;
+  let more = 0;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r] as Record<string, FeatureValue>;
     for (const field of numeric) {
-      const reason = reasonOf(Object.hasOwn(row, field) ? row[field] : undefined);
+      const value = row[field];
+      if (typeof value === 'number' && Number.isFinite(value) && Object.hasOwn(row, field)) continue;
+      const reason = reasonOf(Object.hasOwn(row, field) ? value : undefined);
       if (reason === undefined) continue;
       if (acceptsMissing.has(field)) imputed[field] = (imputed[field] ?? 0) + 1;
-      else if (problems.length < MAX_LISTED_PROBLEMS) problems.push({ row: r, field, reason });
+      else if ((problems ??= []).length < MAX_LISTED_PROBLEMS) problems.push({ row: r, field, reason });
       else more++;
     }
-  });
-  if (problems.length > 0) {
+  }
+  if (problems !== undefined) {
     const first = problems[0] as FieldProblem;
     throw deviceError(
       DeviceErrorCodes.INPUT_INVALID,
@@ -57,6 +60,18 @@ export function checkNumericInputs(
     );
   }
   return { imputed };
+}
+
+const numericByManifest = new WeakMap<Manifest, readonly string[]>();
+
+/** The names of a manifest's 'float' inputs, worked out once per manifest. */
+function numericInputs(manifest: Manifest): readonly string[] {
+  let names = numericByManifest.get(manifest);
+  if (!names) {
+    names = manifest.inputs.filter((i) => i.type === 'float').map((i) => i.name);
+    numericByManifest.set(manifest, names);
+  }
+  return names;
 }
 
 /** The inputs a model may take missing when its loader did not work them out: its manifest's say. */

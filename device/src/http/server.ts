@@ -9,7 +9,7 @@ import type { PredictionResult } from '../predictor.ts';
 import type { LoadedModel } from '../slots.ts';
 import { LabelBody, ReviewQuery, deviceOpenApi } from './api.ts';
 import { checkNumericInputs, declaredMissing } from './input-check.ts';
-import { MAX_BODY_BYTES, PredictBody } from './predict-body.ts';
+import { MAX_BODY_BYTES, predictRows } from './predict-body.ts';
 
 export interface HttpServerOptions {
   host?: string;
@@ -87,14 +87,13 @@ export async function startHttpServer(o: HttpServerOptions): Promise<DeviceHttpS
   });
 
   app.post('/predict', async (req) => {
-    let body: PredictBody;
+    let rows: Record<string, FeatureValue>[];
     try {
-      body = validate(PredictBody, req.body, 'predict body');
+      rows = predictRows(req.body);
     } catch (err) {
       const e = err as OutpostError;
       throw new OutpostError(DeviceErrorCodes.INPUT_INVALID, e.message, { details: e.details });
     }
-    const rows = 'rows' in body ? body.rows : [body.inputs];
     const model = o.active();
     if (!model) throw new OutpostError(DeviceErrorCodes.NO_MODEL, 'no model is active yet');
     let imputed: Record<string, number>;

@@ -3,6 +3,7 @@ import type { InferenceSession as OrtInferenceSession, Tensor as OrtTensor } fro
 import type { FeatureValue, Manifest } from '@outpost/protocol';
 import { DeviceErrorCodes, deviceError } from '../errors.ts';
 import type { InferenceSession, OutputData, RunResult } from './engine.ts';
+import { RunBatcher } from './run-batcher.ts';
 
 /**
  * What onnxruntime-web and onnxruntime-node share (both implement onnxruntime-common's API): the
@@ -35,13 +36,14 @@ export async function checkGraph(session: OrtInferenceSession, manifest: Manifes
   );
 }
 
-/** An onnxruntime session behind the engine contract; one feed per manifest input, shape [N, 1]. */
+/**
+ * An onnxruntime session behind the engine contract; one feed per manifest input, shape [N, 1].
+ * Every run builds its own feeds. Runs asked while one is in flight are joined into the next
+ * (inference/run-batcher.ts), so at most one run of a session is in flight.
+ */
 export class OrtSessionAdapter implements InferenceSession {
-  /** Runs are serialised: feeds reuse buffers, and neither backend gains from overlapping runs of one session. */
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly batcher = new RunBatcher((rows) => this.runNow(rows));
   private released = false;
-  /** Float feed buffers kept for the last batch size (batch 1 is the common case). */
-  private floatBuffers = new Map<string, Float32Array>();
 
   constructor(
     private readonly session: OrtInferenceSession,
@@ -50,20 +52,18 @@ export class OrtSessionAdapter implements InferenceSession {
   ) {}
 
   /**
-   * Queues a run. A run asked before `release` still runs (a request that picked this session just
-   * before a model swap is answered by it); only runs asked after it are refused.
+   * A run asked before `release` still runs (a request that picked this session just before a model
+   * swap is answered by it); only runs asked after it are refused.
    */
   run(rows: Record<string, FeatureValue>[]): Promise<RunResult> {
     if (this.released) return Promise.reject(deviceError(DeviceErrorCodes.INFERENCE_FAILED, 'session released'));
-    const next = this.queue.then(() => this.runNow(rows));
-    this.queue = next.catch(() => undefined);
-    return next;
+    return this.batcher.run(rows);
   }
 
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    await this.queue;
+    await this.batcher.idle();
     await this.session.release();
   }
 
@@ -74,11 +74,7 @@ export class OrtSessionAdapter implements InferenceSession {
     for (const input of this.manifest.inputs) {
       const name = input.name;
       if (input.type === 'float') {
-        let data = this.floatBuffers.get(name);
-        if (data?.length !== n) {
-          data = new Float32Array(n);
-          this.floatBuffers.set(name, data);
-        }
+        const data = new Float32Array(n);
         for (let r = 0; r < n; r++) {
           const v = (rows[r] as Record<string, FeatureValue>)[name];
           data[r] = typeof v === 'number' ? v : NaN;
@@ -100,7 +96,7 @@ export class OrtSessionAdapter implements InferenceSession {
       throw deviceError(DeviceErrorCodes.INFERENCE_FAILED, `inference failed: ${(cause as Error).message}`, { cause });
     }
     const outputs: Record<string, OutputData> = {};
-    for (const [name, tensor] of Object.entries(results)) outputs[name] = toOutputData(tensor);
+    for (const name in results) outputs[name] = toOutputData(results[name] as OrtTensor);
     const pred = outputs[this.manifest.predictionOutput];
     if (!pred)
       throw deviceError(

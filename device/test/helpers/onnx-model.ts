@@ -73,3 +73,39 @@ export function expected(x: number, c: string, bias: number): number {
   const i = (CATEGORIES as readonly string[]).indexOf(c);
   return Math.fround(Math.fround(X_WEIGHT * x) + (i < 0 ? 0 : (CATEGORY_WEIGHTS[i] as number)) + bias);
 }
+
+/** The table `lookupModel` reads. */
+export const LOOKUP_TABLE = [10, 20, 30] as const;
+
+/**
+ * A graph that fails at run time for some inputs: float `x` [N,1] → Cast to int64 → Gather from
+ * LOOKUP_TABLE → `prediction` [N,1]. An `x` outside [-3, 2] is an index out of bounds, which
+ * onnxruntime refuses when it runs (the graph loads fine).
+ */
+export function lookupModel(): Uint8Array {
+  const vi = (name: string, elem: number) => ({
+    name,
+    type: { tensorType: { elemType: elem, shape: { dim: [{ dimParam: 'N' }, { dimValue: 1 }] } } },
+  });
+  return onnx.ModelProto.encode({
+    irVersion: 8,
+    producerName: 'outpost-device-test',
+    opsetImport: [{ domain: '', version: 17 }],
+    graph: {
+      name: 'lookup',
+      input: [vi('x', T.FLOAT)],
+      output: [vi('prediction', T.FLOAT)],
+      initializer: [{ name: 'table', dataType: T.FLOAT, dims: [LOOKUP_TABLE.length], floatData: [...LOOKUP_TABLE] }],
+      node: [
+        {
+          opType: 'Cast',
+          input: ['x'],
+          output: ['index'],
+          name: 'cast',
+          attribute: [{ name: 'to', type: A.INT, i: T.INT64 }],
+        },
+        { opType: 'Gather', input: ['table', 'index'], output: ['prediction'], name: 'gather' },
+      ],
+    },
+  }).finish();
+}

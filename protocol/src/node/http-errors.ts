@@ -14,18 +14,23 @@ interface ReplyLike {
   statusCode: number;
 }
 
-/** The part of a fastify instance this needs. */
+/** The part of a fastify instance this needs (callback hooks: no promise per request). */
 export interface HookableServer {
-  addHook(name: 'onError', hook: (request: RequestLike, reply: ReplyLike, error: Error) => Promise<void>): unknown;
-  addHook(name: 'onResponse', hook: (request: RequestLike, reply: ReplyLike) => Promise<void>): unknown;
+  addHook(
+    name: 'onError',
+    hook: (request: RequestLike, reply: ReplyLike, error: Error, done: () => void) => void,
+  ): unknown;
+  addHook(name: 'onResponse', hook: (request: RequestLike, reply: ReplyLike, done: () => void) => void): unknown;
 }
 
 export function logServerErrors(server: HookableServer, logger: Logger): void {
   const causes = new WeakMap<object, Error>();
-  server.addHook('onError', async (request, _reply, error) => {
+  server.addHook('onError', (request, _reply, error, done) => {
     causes.set(request, error);
+    done();
   });
-  server.addHook('onResponse', async (request, reply) => {
+  server.addHook('onResponse', (request, reply, done) => {
+    done();
     if (reply.statusCode < 500) return;
     const err = causes.get(request);
     logger.error(
