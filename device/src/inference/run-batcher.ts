@@ -25,7 +25,8 @@ interface Waiting {
 export class RunBatcher {
   private waiting: Waiting[] = [];
   private busy = false;
-  private drained: (() => void) | undefined;
+  /** Who waits for the session to go idle (`idle()`). */
+  private idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly runRows: (rows: Rows) => Promise<RunResult>,
@@ -45,7 +46,7 @@ export class RunBatcher {
 
   /** Resolves once every run asked so far has been answered. */
   async idle(): Promise<void> {
-    if (this.busy) await new Promise<void>((resolve) => (this.drained = resolve));
+    if (this.busy) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** After a run: the requests that waited for it go next, together. */
@@ -61,8 +62,9 @@ export class RunBatcher {
 
   private finish(): void {
     this.busy = false;
-    this.drained?.();
-    this.drained = undefined;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   /** The waiting requests that fit in one run, oldest first (always at least one). */
