@@ -1,7 +1,10 @@
 /**
- * Every 5xx an HTTP server returns is logged with its cause (docs/ARCHITECTURE.md "Logging").
- * Written against the two fastify hooks it uses, so the protocol needs no fastify: a server calls
- * `logServerErrors(app, logger)` once, whatever its error handler replies.
+ * Every 5xx an HTTP server answers with because of an error is logged with its cause
+ * (docs/ARCHITECTURE.md "Logging"). Written against the one fastify hook it uses, so the protocol
+ * needs no fastify: a server calls `logServerErrors(app, logger)` once, whatever its error handler
+ * replies. fastify runs `onError` only for a request that failed (before the server's error handler
+ * picks the status), so a request that succeeds costs nothing here; the status is read once the
+ * reply is over.
  */
 import type { Logger } from '../runtime.ts';
 
@@ -12,30 +15,26 @@ interface RequestLike {
 
 interface ReplyLike {
   statusCode: number;
+  raw: { once(event: 'close', listener: () => void): unknown };
 }
 
-/** The part of a fastify instance this needs (callback hooks: no promise per request). */
+/** The part of a fastify instance this needs (a callback hook: no promise per failed request). */
 export interface HookableServer {
   addHook(
     name: 'onError',
     hook: (request: RequestLike, reply: ReplyLike, error: Error, done: () => void) => void,
   ): unknown;
-  addHook(name: 'onResponse', hook: (request: RequestLike, reply: ReplyLike, done: () => void) => void): unknown;
 }
 
 export function logServerErrors(server: HookableServer, logger: Logger): void {
-  const causes = new WeakMap<object, Error>();
-  server.addHook('onError', (request, _reply, error, done) => {
-    causes.set(request, error);
+  server.addHook('onError', (request, reply, error, done) => {
+    reply.raw.once('close', () => {
+      if (reply.statusCode < 500) return;
+      logger.error(
+        { status: reply.statusCode, method: request.method, url: request.url, err: error },
+        `HTTP ${reply.statusCode}: ${error.message}`,
+      );
+    });
     done();
-  });
-  server.addHook('onResponse', (request, reply, done) => {
-    done();
-    if (reply.statusCode < 500) return;
-    const err = causes.get(request);
-    logger.error(
-      { status: reply.statusCode, method: request.method, url: request.url, ...(err ? { err } : {}) },
-      err ? `HTTP ${reply.statusCode}: ${err.message}` : `HTTP ${reply.statusCode} without an error`,
-    );
   });
 }
