@@ -30,9 +30,10 @@
  * of them packing and installing the device (estimated; each round's seconds and the total are printed).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { numberArg } from './lib/args.ts';
+import { SERVED_BUILDS, loadAverage } from './lib/served-builds.ts';
 import { nodeJson } from './device-runtime/processes.ts';
 import { BUDGETS, footnote, tableHeader, tableRow } from './device-runtime/report.ts';
 import { dataDirOf, runRound, type Round } from './device-runtime/round.ts';
@@ -49,23 +50,15 @@ const ENGINES =
 
 const ROOT = join(import.meta.dirname, '..');
 const KEY = join(ROOT, 'firmware-models', 'signing.pub');
-const MODELS = [
-  { label: 'housing v1 GBDT', dir: join(ROOT, 'firmware-models', 'housing', '1') },
-  { label: 'occupancy v2 tree', dir: join(ROOT, 'firmware-models', 'occupancy', '2') },
-];
 
-const load = (): string =>
-  loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
 const root = mkdtempSync(join(tmpdir(), 'outpost-bench-runtime-'));
 
 try {
   const began = Date.now();
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, node ${process.version}`);
-  console.log(`load average before: ${load()}`);
+  console.log(`load average before: ${loadAverage()}`);
   const folder = installRuntime(root);
-  const builds = MODELS.flatMap((model) => ENGINES.map((engine) => ({ model, engine })));
+  const builds = SERVED_BUILDS.flatMap((model) => ENGINES.map((engine) => ({ model, engine })));
   const rounds: Round[][] = builds.map(() => []);
   for (let start = 0; start < starts; start++) {
     for (const [b, { model, engine }] of builds.entries()) {
@@ -86,7 +79,7 @@ try {
       console.log(
         `start ${start + 1}/${starts}, ${model.label}, ${engine}: RSS ${round.servingRss.toFixed(1)} MB, ` +
           `c=1 ${round.c1Us.toFixed(1)} µs (hello ${round.hello1Us.toFixed(1)}), c=8 ${round.c8Rps.toFixed(0)} req/s ` +
-          `(hello ${round.hello8Rps.toFixed(0)}); ${((Date.now() - t0) / 1000).toFixed(0)} s, load ${load()}`,
+          `(hello ${round.hello8Rps.toFixed(0)}); ${((Date.now() - t0) / 1000).toFixed(0)} s, load ${loadAverage()}`,
       );
     }
   }
@@ -104,8 +97,8 @@ try {
   for (const engine of ENGINES) {
     const swaps = nodeJson<{ rssMb: number[] }>(folder.app, folder.scripts.swaps, [
       engine,
-      MODELS[0]!.dir,
-      MODELS[1]!.dir,
+      SERVED_BUILDS[0]!.dir,
+      SERVED_BUILDS[1]!.dir,
     ]);
     const first = swaps.rssMb[0] as number;
     const last = swaps.rssMb[19] as number;
@@ -117,7 +110,7 @@ try {
   console.log(
     `budgets: RSS ≤ ${BUDGETS.rssMb} MB, in process ≤ ${BUDGETS.inProcess}×, c=1 ≤ ${BUDGETS.c1}×, c=8 ≥ ${BUDGETS.c8}×`,
   );
-  console.log(`load average after: ${load()}; ${((Date.now() - began) / 60_000).toFixed(1)} minutes`);
+  console.log(`load average after: ${loadAverage()}; ${((Date.now() - began) / 60_000).toFixed(1)} minutes`);
 } finally {
   rmSync(root, { recursive: true, force: true });
 }

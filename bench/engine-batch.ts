@@ -11,25 +11,16 @@
  *    µs per request.
  */
 import { readFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Manifest, type FeatureValue } from '@outpost/protocol';
 import { createOrtNodeEngine } from '@outpost/device';
 import { numberArg } from './lib/args.ts';
+import { SERVED_BUILDS, loadAverage } from './lib/served-builds.ts';
 import { median, percentile } from './lib/table.ts';
 
 const iterations = numberArg('--iterations', 4000);
 const warmup = numberArg('--warmup', 2000);
-const ROOT = join(import.meta.dirname, '..');
-const BUILDS = [
-  { label: 'housing v1 GBDT', dir: join(ROOT, 'firmware-models', 'housing', '1') },
-  { label: 'occupancy v2 tree', dir: join(ROOT, 'firmware-models', 'occupancy', '2') },
-];
-
-const load = (): string =>
-  loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
 
 /** Median and p95 µs of `fn` over `iterations` calls after `warmup` untimed ones. */
 async function time(fn: () => Promise<unknown>): Promise<{ median: number; p95: number }> {
@@ -44,9 +35,9 @@ async function time(fn: () => Promise<unknown>): Promise<{ median: number; p95: 
 }
 
 console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, node ${process.version}`);
-console.log(`load average before: ${load()}`);
+console.log(`load average before: ${loadAverage()}`);
 const engine = createOrtNodeEngine();
-for (const build of BUILDS) {
+for (const build of SERVED_BUILDS) {
   const manifest = Manifest.parse(JSON.parse(readFileSync(join(build.dir, 'manifest.json'), 'utf8')));
   const session = await engine.load(readFileSync(join(build.dir, 'model.onnx')), manifest);
   const golden = manifest.golden.map((g) => g.inputs as Record<string, FeatureValue>);
@@ -77,4 +68,4 @@ for (const build of BUILDS) {
   );
   await session.release();
 }
-console.log(`\nload average after: ${load()}`);
+console.log(`\nload average after: ${loadAverage()}`);
