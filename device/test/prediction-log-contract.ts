@@ -34,6 +34,27 @@ export function definePredictionLogContract(
       log.close();
     });
 
+    it('keeps a large batch whole and in order, the first entry of each id winning inside the batch too', () => {
+      const log = open();
+      log.append([entry(0)]);
+      // 123 entries: more than one multi-row statement's worth, with ids repeated inside the batch.
+      const batch = Array.from({ length: 120 }, (_, i) =>
+        entry(i + 1, i % 3 === 2 ? { reviewReason: 'low-margin' } : {}),
+      );
+      batch.splice(60, 0, entry(5, { prediction: 42 }), entry(0, { prediction: 43 }), entry(200));
+      log.append(batch);
+      expect(log.count()).toBe(122);
+      expect(log.get('p-5')?.prediction).toBe(entry(5).prediction);
+      expect(log.get('p-0')?.prediction).toBe(entry(0).prediction);
+      expect(log.get('p-30')).toEqual(entry(30, { reviewReason: 'low-margin' }));
+      expect(log.get('p-31')).toEqual(entry(31));
+      expect(log.get('p-120')).toEqual(entry(120, { reviewReason: 'low-margin' }));
+      expect(log.get('p-200')).toEqual(entry(200));
+      // Oldest first in the order appended (every third entry is flagged: p-0, then the batch's).
+      expect(log.unforwardedReviews(4).map((e) => e.id)).toEqual(['p-0', 'p-3', 'p-6', 'p-9']);
+      log.close();
+    });
+
     it('takes the first label of a prediction and refuses a different second one', () => {
       const log = open();
       log.append([entry(1), entry(2)]);
