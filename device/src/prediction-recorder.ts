@@ -20,9 +20,10 @@ export interface PredictionRecorderOptions {
 /**
  * Writes every prediction to the prediction log off the request path: each row's entry (with its
  * confidence and review flag) is buffered, and the buffer written in one transaction per flush, so
- * a prediction costs a push, not a disk write. (The entries are made at once rather than at the
- * write: keeping each call's engine outputs until then cost the device 3–5 MB of RSS under load.) A power cut
- * loses at most the last `flushMs` of log entries (never a prediction's answer, never telemetry).
+ * a prediction costs a push, not a disk write. A power cut loses at most the last `flushMs` of log
+ * entries (never a prediction's answer, never telemetry). The entries are made when the call is
+ * answered, not at the write: keeping each call's engine outputs until then measured about 6 MB
+ * more RSS on a device under c=8 load (docs/BENCHMARKS.md, 12:21 run).
  */
 export class PredictionRecorder {
   /** Entries made since the last write. */
