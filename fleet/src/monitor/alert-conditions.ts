@@ -39,15 +39,14 @@ export interface ConditionOptions {
   minLabels: number;
 }
 
-/** Of each group's points in the last two windows, the newest one with enough rows (a partial hour does not reset alerts). */
-export function latestJudged<T extends { start: string; group?: string; status: string }>(
+/** The newest point of each group among those `keep` accepts. */
+function newestPerGroup<T extends { start: string; group?: string }>(
   points: readonly T[],
-  now: number,
-  spec: WindowSpec,
+  keep: (p: T) => boolean,
 ): T[] {
   const out = new Map<string, T>();
   for (const p of points) {
-    if (p.status === 'insufficient' || Date.parse(p.start) + spec.sizeMs <= now - spec.sizeMs) continue;
+    if (!keep(p)) continue;
     const key = p.group ?? '';
     const prev = out.get(key);
     if (!prev || p.start > prev.start) out.set(key, p);
@@ -55,18 +54,23 @@ export function latestJudged<T extends { start: string; group?: string; status: 
   return [...out.values()];
 }
 
+/** Of each group's points in the last two windows, the newest one with enough rows (a partial hour does not reset alerts). */
+export function latestJudged<T extends { start: string; group?: string; status: string }>(
+  points: readonly T[],
+  now: number,
+  spec: WindowSpec,
+): T[] {
+  return newestPerGroup(
+    points,
+    (p) => p.status !== 'insufficient' && !(Date.parse(p.start) + spec.sizeMs <= now - spec.sizeMs),
+  );
+}
+
 const wholeHours = (w: WindowSpec): boolean => w.sizeMs % HOUR_MS === 0 && w.stepMs % HOUR_MS === 0;
 
 /** The newest judged (not insufficient) performance point of each group. */
-function latestPerformance(points: readonly PerformancePoint[]): PerformancePoint[] {
-  const judged = new Map<string, PerformancePoint>();
-  for (const p of points) {
-    if (p.status === 'insufficient') continue;
-    const prev = judged.get(p.group ?? '');
-    if (!prev || p.start > prev.start) judged.set(p.group ?? '', p);
-  }
-  return [...judged.values()];
-}
+const latestPerformance = (points: readonly PerformancePoint[]): PerformancePoint[] =>
+  newestPerGroup(points, (p) => p.status !== 'insufficient');
 
 export function alertConditions(
   manifest: Manifest,
