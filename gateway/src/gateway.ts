@@ -19,6 +19,7 @@ import { deviceArtifactPolicy } from './artifact-policy.ts';
 import { createReconciler } from './reconcile.ts';
 import { createRelay, type RelayHealth } from './relay.ts';
 import { flowControlChunks, type ChunkFlowOptions } from './transfer/chunk-flow.ts';
+import type { ReplyLimiterStats } from './transfer/reply-limiter.ts';
 import { startEnrollServer } from '@outpost/protocol/enroll-server';
 import { createGatewayIdentity, localServiceId } from './identity/gateway-identity.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
@@ -91,6 +92,11 @@ export interface GatewayStatusSnapshot {
   health: RelayHealth;
   /** Artifact bytes sent to each device since start (chunk payloads, before base64). */
   servedBytes: Record<string, number>;
+  /**
+   * Artifact chunk replies being published and waiting their turn now, the most of each since
+   * start, and the requests refused as busy (docs/ARCHITECTURE.md "Artifact transfer").
+   */
+  chunkReplies: ReplyLimiterStats;
 }
 
 export interface Gateway {
@@ -267,6 +273,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
             desiredRevision: null,
             health: { status: 'ok' },
             servedBytes: Object.fromEntries(servedBytes),
+            chunkReplies: chunkFlow.stats(),
           };
         }
         const health = relay.health();
@@ -290,6 +297,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
             desiredRevision: safe(() => store.getDesired()?.revision ?? null, null),
             health,
             servedBytes: Object.fromEntries(servedBytes),
+            chunkReplies: chunkFlow.stats(),
           };
         }
         return {
@@ -303,6 +311,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           desiredRevision: store.getDesired()?.revision ?? null,
           health,
           servedBytes: Object.fromEntries(servedBytes),
+          chunkReplies: chunkFlow.stats(),
         };
       },
       async close() {

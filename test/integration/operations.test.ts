@@ -169,6 +169,10 @@ describe('operating a site', () => {
     expect(io.stdout.at(-1)).toBe('2 of 2 devices converged');
     expect(io.stdout.join('\n')).toMatch(/device-1\s+site-1\s+converged\s+occupancy v2\s+occupancy v2/);
     expect(devices.map(running)).toEqual(['occupancy v2', 'occupancy v2']);
+    // The chunk replies the downloads took, in the gateway's status: none left in flight, none refused.
+    await expect.poll(() => gateway.status().chunkReplies.inFlight).toBe(0);
+    expect(gateway.status().chunkReplies).toMatchObject({ queued: 0, refused: 0 });
+    expect(gateway.status().chunkReplies.peakInFlight).toBeGreaterThan(0);
   });
 
   it('a per-device assignment overrides the site-wide one, and assigning again does not pile up', async () => {
