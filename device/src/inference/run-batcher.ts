@@ -56,8 +56,11 @@ export class RunBatcher {
   };
 
   private async drain(): Promise<void> {
-    while (this.waiting.length > 0) await this.runBatch(this.take());
-    this.finish();
+    try {
+      while (this.waiting.length > 0) await this.runBatch(this.take());
+    } finally {
+      this.finish();
+    }
   }
 
   private finish(): void {
@@ -93,7 +96,11 @@ export class RunBatcher {
     }
     let offset = 0;
     for (const w of batch) {
-      w.resolve(sliceResult(result, all.length, offset, w.rows.length));
+      try {
+        w.resolve(sliceResult(result, all.length, offset, w.rows.length));
+      } catch (err) {
+        w.reject(err);
+      }
       offset += w.rows.length;
     }
   }
