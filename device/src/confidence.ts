@@ -1,5 +1,6 @@
 import type { FeatureValue, Manifest } from '@outpost/protocol';
 import type { OutputData } from './inference/engine.ts';
+import { perManifest } from './per-manifest.ts';
 
 /** Default review threshold for classifiers: a top-probability margin under this is flagged. */
 export const DEFAULT_REVIEW_MARGIN = 0.2;
@@ -62,14 +63,7 @@ export function confidenceOf(
 }
 
 type RangedInput = Manifest['inputs'][number] & { range: [number, number] };
-const rangedByManifest = new WeakMap<Manifest, readonly RangedInput[]>();
-
-/** A regression manifest's numeric inputs with a training range, worked out once per manifest. */
-function rangedInputs(manifest: Manifest): readonly RangedInput[] {
-  let ranged = rangedByManifest.get(manifest);
-  if (!ranged) {
-    ranged = manifest.inputs.filter((i): i is RangedInput => i.type === 'float' && i.range !== undefined);
-    rangedByManifest.set(manifest, ranged);
-  }
-  return ranged;
-}
+/** A regression manifest's numeric inputs with a training range. */
+const rangedInputs = perManifest((manifest): readonly RangedInput[] =>
+  manifest.inputs.filter((i): i is RangedInput => i.type === 'float' && i.range !== undefined),
+);

@@ -45,5 +45,27 @@ describe('committed builds in every ONNX engine', () => {
       expect(a.length).toBe(manifest.golden.length);
       a.forEach((p, i) => expect(p).toBeCloseTo(b[i] as number, 4));
     });
+
+    // Requests joined into one run (inference/run-batcher.ts) get the answers they would get alone.
+    it(`${path.relative(MODELS, dir)}: a row's outputs in a run of 64 rows are those of a run of that row alone`, async () => {
+      const manifest = Manifest.parse(JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')));
+      const session = await createOrtNodeEngine().load(readFileSync(path.join(dir, 'model.onnx')), manifest);
+      try {
+        const rows = Array.from({ length: 64 }, (_, i) => ({
+          ...manifest.golden[(i * 7) % manifest.golden.length]?.inputs,
+        }));
+        const joined = await session.run(rows);
+        for (const [i, row] of rows.entries()) {
+          const alone = await session.run([row]);
+          for (const [name, data] of Object.entries(alone.outputs)) {
+            const values = (d: ArrayLike<unknown> | undefined): unknown[] => Array.from(d ?? []);
+            const k = data.length;
+            expect(values(joined.outputs[name]).slice(i * k, (i + 1) * k), `${name} of row ${i}`).toEqual(values(data));
+          }
+        }
+      } finally {
+        await session.release();
+      }
+    });
   }
 });

@@ -1,5 +1,6 @@
 import type { FeatureValue, Manifest } from '@outpost/protocol';
 import { DeviceErrorCodes, deviceError } from '../errors.ts';
+import { perManifest } from '../per-manifest.ts';
 
 /** Why a required numeric input was refused, as `details.fields[].reason`. */
 export type InputReason = 'missing' | 'null' | 'not-finite' | 'not-a-number';
@@ -62,17 +63,8 @@ export function checkNumericInputs(
   return { imputed };
 }
 
-const numericByManifest = new WeakMap<Manifest, readonly string[]>();
-
-/** The names of a manifest's 'float' inputs, worked out once per manifest. */
-function numericInputs(manifest: Manifest): readonly string[] {
-  let names = numericByManifest.get(manifest);
-  if (!names) {
-    names = manifest.inputs.filter((i) => i.type === 'float').map((i) => i.name);
-    numericByManifest.set(manifest, names);
-  }
-  return names;
-}
+/** The names of a manifest's 'float' inputs. */
+const numericInputs = perManifest((manifest) => manifest.inputs.filter((i) => i.type === 'float').map((i) => i.name));
 
 /** The inputs a model may take missing when its loader did not work them out: its manifest's say. */
 export function declaredMissing(manifest: Manifest): Set<string> {
