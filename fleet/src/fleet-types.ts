@@ -1,6 +1,6 @@
 /** The fleet service's options, statistics and public face (`startFleet` in fleet.ts builds one). */
 import type { Clock, DeadLetterBounds, DesiredState, Logger, ReportedState } from '@outpost/protocol';
-import type { ServiceCredential } from '@outpost/protocol/node';
+import type { ArtifactFlowOptions, ReplyLimiterStats, ServiceCredential } from '@outpost/protocol/node';
 import type { IntentOptions, RollbackOptions, RollbackResult } from './desired-state.ts';
 import type { WithdrawResult } from './intent/withdraw.ts';
 import type { DriftReport, DriftThresholds } from './drift/drift-report.ts';
@@ -88,6 +88,11 @@ export interface FleetOptions {
     /** A device silent this long counts as offline in a wave (default 180 s). */
     offlineAfterMs?: number;
   };
+  /**
+   * Flow control of the artifact chunk replies served to gateways (docs/ARCHITECTURE.md "Artifact
+   * transfer"): default 32 in flight, 2 per gateway, 2,000 queued, busy refusals advise 2–3 s.
+   */
+  artifactFlow?: ArtifactFlowOptions;
 }
 
 export interface FleetStats {
@@ -102,6 +107,11 @@ export interface FleetStats {
   reported: ReportedState[];
   /** Artifact bytes (chunk payloads) sent to each gateway since this fleet started. */
   artifactBytesServed: Record<string, number>;
+  /**
+   * Artifact chunk replies being worked on and waiting their turn now, the most of each since
+   * start, and the requests refused as busy (docs/ARCHITECTURE.md "Artifact transfer").
+   */
+  artifactReplies: ReplyLimiterStats;
 }
 
 export interface Fleet {

@@ -192,7 +192,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     };
     const ingestion = await routeIngestion(transport, ctx);
     closers.push(() => ingestion.flush());
-    await serveArtifacts({
+    const artifactServer = await serveArtifacts({
       transport,
       kind: 'gateways',
       read: createArtifactReader(store, opts.dataDir),
@@ -202,6 +202,8 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       onServed: (gatewayId, _artifactId, bytes) => {
         served[gatewayId] = (served[gatewayId] ?? 0) + bytes;
       },
+      ...(opts.artifactFlow ? { flow: opts.artifactFlow } : {}),
+      clock,
     });
     closers.push(() => transport.close());
     await transport.start();
@@ -270,6 +272,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
         deadLettersDropped: store.countDeadLettersDropped(),
         reported: store.listReported(),
         artifactBytesServed: { ...served },
+        artifactReplies: artifactServer.stats(),
       }),
       async close() {
         if (closed) return;

@@ -9,8 +9,6 @@ export const GatewayErrorCodes = defineErrors('gateway', {
     "the gateway's store (gateway.db) refused a write: the gateway reports `degraded` with this reason, receipts nothing it could not store (its devices keep those windows and send them again) and deletes nothing from its outbox until it can",
   ARTIFACT_CACHE:
     'an assigned artifact could not be fetched, verified or cached (when the cause has no code of its own)',
-  TRANSFER_BUSY:
-    'the gateway\'s queue of artifact chunk replies is full: the request is refused with `retryAfterMs`, and the device asks again after that wait (docs/ARCHITECTURE.md "Artifact transfer")',
 });
 
 export type GatewayErrorCode = (typeof GatewayErrorCodes)[keyof typeof GatewayErrorCodes];

@@ -11,15 +11,20 @@ import {
   type Logger,
   offlineWill,
 } from '@outpost/protocol';
-import { createMqttTransport, readNodeCredentials, serveArtifacts, type NodeCredentials } from '@outpost/protocol/node';
+import {
+  createMqttTransport,
+  readNodeCredentials,
+  serveArtifacts,
+  type ArtifactFlowOptions,
+  type NodeCredentials,
+  type ReplyLimiterStats,
+} from '@outpost/protocol/node';
 import { createBrokerTransport, startEmbeddedBroker } from '@outpost/protocol/broker';
 import { createArtifactCache } from './artifact-cache.ts';
 import { createDeadLetterSink } from './dead-letters.ts';
 import { deviceArtifactPolicy } from './artifact-policy.ts';
 import { createReconciler } from './reconcile.ts';
 import { createRelay, type RelayHealth } from './relay.ts';
-import { flowControlChunks, type ChunkFlowOptions } from './transfer/chunk-flow.ts';
-import type { ReplyLimiterStats } from './transfer/reply-limiter.ts';
 import { startEnrollServer } from '@outpost/protocol/enroll-server';
 import { createGatewayIdentity, localServiceId } from './identity/gateway-identity.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
@@ -75,7 +80,7 @@ export interface GatewayOptions {
    * Flow control of the artifact chunk replies served to devices (docs/ARCHITECTURE.md "Artifact
    * transfer"): default 32 in flight, 2 per device, 2,000 queued, busy refusals advise 2–3 s.
    */
-  chunkFlow?: ChunkFlowOptions;
+  chunkFlow?: ArtifactFlowOptions;
 }
 
 export interface GatewayStatusSnapshot {
@@ -232,15 +237,16 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     });
     closers.push({ name: 'relay', close: () => relay.stop() });
     // Replies go out at most `maxInFlight` at a time, each slot freed as its publish completes.
-    const chunkFlow = flowControlChunks(local, { ...opts.chunkFlow, logger: log, clock });
-    await serveArtifacts({
-      transport: chunkFlow.transport,
+    const chunkFlow = await serveArtifacts({
+      transport: local,
       kind: 'devices',
       read: cache.serve,
       mayFetch: deviceArtifactPolicy(store),
       logger: log,
       onInvalid: deadLetter,
       onServed: (device, _artifactId, bytes) => servedBytes.set(device, (servedBytes.get(device) ?? 0) + bytes),
+      ...(opts.chunkFlow ? { flow: opts.chunkFlow } : {}),
+      clock,
     });
 
     await local.start();

@@ -39,6 +39,8 @@ export const ErrorCodes = defineErrors('protocol', {
     'an artifact chunk reply contradicts its request or the manifest (another index or file, a size or chunk count over the bound): the sender is not trusted, the transfer may be retried',
   ARTIFACT_FOLDER_INVALID: 'a folder given as an artifact has no manifest.json, or its manifest cannot be read',
   ARTIFACT_NOT_ASSIGNED: 'the artifact server refused a chunk: the artifact is not assigned to the node asking',
+  TRANSFER_BUSY:
+    "the artifact server's queue of chunk replies is full (a gateway's to its devices, the fleet's to its gateways): the request is refused with `retryAfterMs`, and the asker asks again after that wait (docs/ARCHITECTURE.md \"Artifact transfer\")",
   ERROR_DEFINED_TWICE:
     'two modules define the same error code (a bug, raised when the second one loads); `details.first` and `details.second` name the owners',
   ERROR_DEFINITION_INVALID:

@@ -173,6 +173,10 @@ describe('operating a site', () => {
     await expect.poll(() => gateway.status().chunkReplies.inFlight).toBe(0);
     expect(gateway.status().chunkReplies).toMatchObject({ queued: 0, refused: 0 });
     expect(gateway.status().chunkReplies.peakInFlight).toBeGreaterThan(0);
+    // And the fleet's replies to the gateway's own download, in the fleet's stats.
+    await expect.poll(() => fleet.stats().artifactReplies.inFlight).toBe(0);
+    expect(fleet.stats().artifactReplies).toMatchObject({ queued: 0, refused: 0 });
+    expect(fleet.stats().artifactReplies.peakInFlight).toBeGreaterThan(0);
   });
 
   it('a per-device assignment overrides the site-wide one, and assigning again does not pile up', async () => {

@@ -1,10 +1,13 @@
 import { decode, encode } from '../decode.ts';
 import { ErrorCodes, OutpostError, errorMessage } from '../errors.ts';
 import { sha256Hex } from '../hash.ts';
-import { silentLogger, type Logger } from '../runtime.ts';
+import { silentLogger, systemClock, type Clock, type Logger } from '../runtime.ts';
 import { ArtifactChunkRequest, type ArtifactChunk, type ArtifactChunkError } from '../schemas/artifact-transfer.ts';
 import { parseTopic, topics, type NodeKind } from '../topics.ts';
 import type { Transport } from '../transport.ts';
+import { createReplyLimiter, type ReplyLimiterStats } from './reply-limiter.ts';
+
+export type { ReplyLimiterStats } from './reply-limiter.ts';
 
 /** A file's bytes with the sha256 the reader has already checked them against. */
 export interface VerifiedArtifactFile {
@@ -45,6 +48,31 @@ export interface ArtifactServerOptions {
   onInvalid?: (topic: string, payload: Buffer, error: OutpostError) => void;
   /** Called after each chunk is sent, with the asker and the chunk's size in bytes (transfer counters). */
   onServed?: (askerId: string, artifactId: string, bytes: number) => void;
+  /** How many replies may be in flight and queued (defaults: DEFAULT_ARTIFACT_FLOW). */
+  flow?: ArtifactFlowOptions;
+  /** For the busy log's rate limit (default: the system clock). */
+  clock?: Clock;
+}
+
+/** How many chunk replies an artifact server has in flight and queued (docs/ARCHITECTURE.md "Artifact transfer"). */
+export interface ArtifactFlowOptions {
+  /** Replies being worked on and published at once, all askers together (default 32). */
+  maxInFlight?: number;
+  /** Replies being worked on and published at once to one asker (default 2). */
+  perAsker?: number;
+  /** Requests waiting their turn (default 2,000); beyond it a request is refused as busy. */
+  maxQueued?: number;
+  /** The wait a busy refusal advises (default 2,000 ms, plus up to half again at random). */
+  retryAfterMs?: number;
+  /** For the advised wait's jitter (default Math.random). */
+  random?: () => number;
+}
+
+export const DEFAULT_ARTIFACT_FLOW = { maxInFlight: 32, perAsker: 2, maxQueued: 2000, retryAfterMs: 2000 } as const;
+
+export interface ArtifactServer {
+  /** The reply queue now, and its peaks and refusals since the start. */
+  stats(): ReplyLimiterStats;
 }
 
 /**
@@ -52,9 +80,24 @@ export interface ArtifactServerOptions {
  * one chunk, so a transfer resumes from the first chunk the requester still lacks. A request for
  * an artifact the policy does not grant the asker is refused with OUTPOST_ERR_ARTIFACT_NOT_ASSIGNED
  * before anything is read, and logged.
+ *
+ * Flow control: each valid request holds a slot from its policy check until its reply's publish
+ * completes (QoS 1: the broker acknowledged it), so at most `maxInFlight` replies, `perAsker` per
+ * asker, are between this server and the broker at once, however many nodes ask. The rest wait in
+ * a bounded FIFO queue (a request asked again while its first copy waits takes that copy's place);
+ * a request that finds the queue full gets an immediate refusal coded TRANSFER_BUSY with
+ * `retryAfterMs`, rather than silence that the asker would take for a lost reply.
  */
-export async function serveArtifacts(options: ArtifactServerOptions): Promise<void> {
+export async function serveArtifacts(options: ArtifactServerOptions): Promise<ArtifactServer> {
   const log = (options.logger ?? silentLogger).child({ component: 'artifact-server' });
+  const flow = { ...DEFAULT_ARTIFACT_FLOW, ...options.flow };
+  const random = options.flow?.random ?? Math.random;
+  const clock = options.clock ?? systemClock;
+  const limiter = createReplyLimiter(
+    { maxInFlight: flow.maxInFlight, perKey: flow.perAsker, maxQueued: flow.maxQueued },
+    (err) => log.error({ err: errorMessage(err) }, 'artifact reply failed'),
+  );
+  let lastBusyLog = Number.NEGATIVE_INFINITY;
   // By buffer identity: a reader that hands out the same bytes again is not hashed twice, and a
   // file that changed on disk (a fresh buffer) is never announced with its old sha256.
   const hashes = new WeakMap<Uint8Array, string>();
@@ -78,14 +121,35 @@ export async function serveArtifacts(options: ArtifactServerOptions): Promise<vo
       options.onInvalid?.(topic, payload, error);
       return;
     }
-    const fail = (code: string, message: string): Promise<void> =>
+    const fail = (code: string, message: string, retryAfterMs?: number): Promise<void> =>
       reply(requester, {
         requestId: req.requestId,
         artifactId: req.artifactId,
         file: req.file,
         index: req.index,
         error: { code, message },
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
       });
+    const taken = limiter.submit(
+      requester,
+      () => answer(requester, req, fail),
+      `${req.artifactId}/${req.file}/${req.index}/${req.chunkBytes}`,
+    );
+    if (taken !== 'busy') return;
+    const now = clock.now();
+    if (now - lastBusyLog > 10_000) {
+      lastBusyLog = now;
+      log.warn({ requester, ...limiter.stats(), code: ErrorCodes.TRANSFER_BUSY }, 'chunk reply queue full');
+    }
+    await fail(ErrorCodes.TRANSFER_BUSY, 'chunk reply queue full', Math.round(flow.retryAfterMs * (1 + random() / 2)));
+  });
+  return { stats: () => limiter.stats() };
+
+  async function answer(
+    requester: string,
+    req: ArtifactChunkRequest,
+    fail: (code: string, message: string) => Promise<void>,
+  ): Promise<void> {
     let allowed: boolean;
     try {
       allowed = options.mayFetch ? await options.mayFetch(requester, req.artifactId) : true;
@@ -140,5 +204,5 @@ export async function serveArtifacts(options: ArtifactServerOptions): Promise<vo
       data: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('base64'),
     });
     options.onServed?.(requester, req.artifactId, chunk.byteLength);
-  });
+  }
 }

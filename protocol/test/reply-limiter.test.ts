@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createReplyLimiter } from '../src/transfer/reply-limiter.ts';
+import { createReplyLimiter } from '../src/node/reply-limiter.ts';
 
 /** A task that runs until the test releases it. */
 function held(log: string[], name: string): { task: () => Promise<void>; release: () => void } {

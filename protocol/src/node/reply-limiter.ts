@@ -1,9 +1,9 @@
 /**
- * At most `maxInFlight` tasks running in total and `perKey` per key (a device), the rest waiting in
+ * At most `maxInFlight` tasks running in total and `perKey` per key (the node asking), the rest waiting in
  * one FIFO queue of at most `maxQueued` (docs/ARCHITECTURE.md "Artifact transfer"). A task that
  * cannot run at once and finds the queue full is not taken: `submit` says `busy` and the caller
  * refuses it. A task's slot is freed when its promise settles. A task submitted with the `same`
- * id as one of its key's still waiting (a device asking for a chunk again after a time-out) takes
+ * id as one of its key's still waiting (a node asking for a chunk again after a time-out) takes
  * that one's place in line instead of queueing a second reply.
  */
 export interface ReplyLimits {
