@@ -90,10 +90,10 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     closers.push(() => clock.clearInterval(presenceTimer));
 
     const clientId = opts.clientId ?? DEFAULT_FLEET_CLIENT_ID;
+    const service = opts.serviceCredential ?? loadOrCreateServiceCredential(opts.dataDir, clientId);
     const identity = createFleetIdentity({
       dataDir: opts.dataDir,
-      serviceUsername: clientId,
-      service: opts.serviceCredential ?? loadOrCreateServiceCredential(opts.dataDir, clientId),
+      service,
       // Enrolled gateways learn the key desired states are signed with (docs/SECURITY.md "Signed intent").
       fleetKeyPem: () => opts.fleetKeyPem ?? intentKeys.publicKeyPem,
       mayRelay: (gatewayId, deviceId) => mayRelay(store, gatewayId, deviceId, new Date(clock.now()).toISOString()),
@@ -139,8 +139,8 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
           url: brokerUrl,
           clientId,
           clean: false,
-          username: identity.service.username,
-          password: identity.service.password,
+          username: service.username,
+          password: service.password,
           logger,
           ...(opts.brokerCa !== undefined ? { ca: opts.brokerCa } : {}),
         });

@@ -23,8 +23,8 @@ export function openFleetCredentials(dataDir: string): { store: CredentialStore 
  */
 export function createFleetIdentity(opts: {
   dataDir: string;
-  serviceUsername: string;
-  service?: ServiceCredential;
+  /** The fleet's own client credential on its broker (service-credential.ts). */
+  service: ServiceCredential;
   fleetKeyPem?: () => string | undefined;
   clock: Clock;
   logger: Logger;
@@ -35,8 +35,7 @@ export function createFleetIdentity(opts: {
   return createTierIdentity({
     store,
     serves: 'gateways',
-    serviceUsername: opts.serviceUsername,
-    ...(opts.service ? { service: opts.service } : {}),
+    service: opts.service,
     mayRelay: opts.mayRelay,
     ...(opts.fleetKeyPem ? { fleetKeyPem: opts.fleetKeyPem } : {}),
     clock: opts.clock,

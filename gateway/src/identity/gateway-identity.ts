@@ -19,8 +19,9 @@ export const localServiceId = (gatewayId: string): string => `gw-${gatewayId}-lo
 
 /**
  * A gateway's identity duties towards its devices (docs/SECURITY.md "Identity"): their
- * credentials, enrolment and revocation, and the gateway's own service credential on its site
- * broker. The fleet's intent key, when the gateway has one, is handed to enrolling devices.
+ * credentials, enrolment and revocation. The gateway's own local client is in-process beside its
+ * site broker, so it has no service credential and the broker accepts no service login. The
+ * fleet's intent key, when the gateway has one, is handed to enrolling devices.
  */
 export function createGatewayIdentity(opts: {
   gatewayId: string;
@@ -33,7 +34,6 @@ export function createGatewayIdentity(opts: {
   return createTierIdentity({
     store: openGatewayCredentials(opts.dataDir),
     serves: 'devices',
-    serviceUsername: localServiceId(opts.gatewayId),
     ...(opts.fleetKeyPem ? { fleetKeyPem: opts.fleetKeyPem } : {}),
     clock: opts.clock,
     logger: opts.logger,

@@ -51,7 +51,7 @@ describe('site broker: who may connect', () => {
     for (const clientId of ['dev-dev1', 'gw-site-local', 'outpost-fleet'])
       expect(await refusalCode(url, { ...dev2, clientId })).toBe(2);
     expect(real.connected).toBe(true);
-    const service = await as(site.identity.service, 'gw-site-local');
+    const service = await as(site.service, 'gw-site-local');
     await service.publishAsync(topics.device('dev1', 'desired'), '{}', { qos: 1, retain: true });
     await waitUntil(() => got.length === 1);
     expect(got).toEqual([topics.device('dev1', 'desired')]);
@@ -70,7 +70,7 @@ describe('site broker: what a device may do', () => {
   });
 
   it("closes a device that publishes on another device's topic; nothing reaches the other's subscribers", async () => {
-    const service = await as(site.identity.service, 'gw-site-local');
+    const service = await as(site.service, 'gw-site-local');
     const seen: string[] = [];
     service.on('message', (t) => seen.push(t));
     await service.subscribeAsync(topics.all('devices', 'telemetry'), { qos: 1 });
@@ -111,7 +111,7 @@ describe('site broker: bounds', () => {
     const c = await as(dev1, 'dev-dev1');
     c.publish(topics.device('dev1', 'telemetry'), 'junk', { qos: 1, retain: true });
     expect(await closedWithin(c, 3000)).toBe(true);
-    const service = await as(site.identity.service, 'gw-site-local');
+    const service = await as(site.service, 'gw-site-local');
     const seen: string[] = [];
     service.on('message', (t) => seen.push(t));
     await service.subscribeAsync(topics.all('devices', 'telemetry'), { qos: 1 });

@@ -1,5 +1,11 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { createMemoryCredentialStore, createTierIdentity, type TierIdentity } from '../../src/node/index.ts';
+import {
+  createMemoryCredentialStore,
+  createTierIdentity,
+  newServiceCredential,
+  type ServiceCredential,
+  type TierIdentity,
+} from '../../src/node/index.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/node/embedded-broker.ts';
 import type { NodeKind } from '../../src/index.ts';
 
@@ -7,11 +13,12 @@ import type { NodeKind } from '../../src/index.ts';
 export async function authBroker(
   serves: NodeKind,
   opts: { maxPacketBytes?: number; mayRelay?: (g: string, d: string) => boolean } = {},
-): Promise<{ broker: EmbeddedBroker; identity: TierIdentity; close(): Promise<void> }> {
+): Promise<{ broker: EmbeddedBroker; identity: TierIdentity; service: ServiceCredential; close(): Promise<void> }> {
+  const service = newServiceCredential(serves === 'gateways' ? 'outpost-fleet' : 'gw-site-local');
   const identity = createTierIdentity({
     store: createMemoryCredentialStore(),
     serves,
-    serviceUsername: serves === 'gateways' ? 'outpost-fleet' : 'gw-site-local',
+    service,
     ...(opts.mayRelay ? { mayRelay: opts.mayRelay } : {}),
     revalidateMs: 50,
   });
@@ -24,6 +31,7 @@ export async function authBroker(
   return {
     broker,
     identity,
+    service,
     async close() {
       await broker.close();
       identity.close();

@@ -20,7 +20,7 @@ export interface BrokerAuth {
   mayRelay?: MayRelay;
 }
 
-/** The broker owner's own client credentials: generated at start, kept in memory. */
+/** The broker owner's own client credentials (the fleet keeps its own in service-credentials.json). */
 export interface ServiceCredential {
   username: string;
   password: string;
@@ -34,19 +34,21 @@ const digest = (b: Buffer | string): Buffer => createHash('sha256').update(b).di
 
 /**
  * A broker's authentication from the owner's credential store: the service user (the owner's own
- * client) and the nodes of `nodeRole` enrolled in `store`. A node's user name is its id.
+ * client, when it has a credential: the fleet's; a gateway's local client is in-process and has
+ * none) and the nodes of `nodeRole` enrolled in `store`. A node's user name is its id.
  */
 export function credentialAuth(opts: {
   store: CredentialStore;
   nodeRole: 'gateway' | 'device';
-  service: ServiceCredential;
+  service?: ServiceCredential;
   serves: NodeKind;
   mayRelay?: MayRelay;
 }): BrokerAuth {
-  const serviceDigest = digest(opts.service.password);
+  const { service } = opts;
+  const serviceDigest = service ? digest(service.password) : undefined;
   return {
     async authenticate(username, password) {
-      if (username === opts.service.username) {
+      if (service && serviceDigest && username === service.username) {
         if (!timingSafeEqual(digest(password), serviceDigest)) return undefined;
         return { identity: { role: 'service', id: username, serves: opts.serves }, stamp: 'service' };
       }

@@ -1,7 +1,7 @@
 import { systemClock, silentLogger, type Clock, type Logger } from '../../runtime.ts';
 import type { MayRelay } from '../../acl.ts';
 import type { NodeKind } from '../../topics.ts';
-import { credentialAuth, newServiceCredential, type BrokerAuth, type ServiceCredential } from './broker-auth.ts';
+import { credentialAuth, type BrokerAuth, type ServiceCredential } from './broker-auth.ts';
 import type { CredentialStore } from './credential-store.ts';
 import {
   createEnrollToken,
@@ -22,12 +22,16 @@ export interface RevalidatingBroker {
 /**
  * A serving tier's identity duties (docs/SECURITY.md "Identity"), the same for the fleet (which
  * serves gateways) and a gateway (which serves devices): the credential store of the nodes it
- * serves, its own service credential for its broker, enrolment and revocation.
+ * serves, its own service credential for its broker (when it has one), enrolment and revocation.
  */
 export interface TierIdentity {
   readonly store: CredentialStore;
-  /** The owner's own client credentials on its broker, generated at start. */
-  readonly service: ServiceCredential;
+  /**
+   * The owner's own client credentials on its broker: the fleet's, which operator commands and an
+   * external broker use. A gateway has none: its local client is in-process beside its broker, so
+   * no one can log in to a site broker as the gateway.
+   */
+  readonly service: ServiceCredential | undefined;
   readonly auth: BrokerAuth;
   /** Lets revocation (here, or by another process through the store) disconnect live clients. */
   attach(broker: RevalidatingBroker): void;
@@ -45,8 +49,7 @@ export function createTierIdentity(opts: {
   store: CredentialStore;
   /** Whom the tier serves: 'gateways' (the fleet) or 'devices' (a gateway). */
   serves: NodeKind;
-  serviceUsername: string;
-  /** An existing service credential (an external broker's password file names it); default a fresh one. */
+  /** The owner's client credential on its broker; absent, the broker accepts no service login. */
   service?: ServiceCredential;
   mayRelay?: MayRelay;
   /** Put into enrol replies: the fleet's intent public key, when it has one. */
@@ -57,12 +60,12 @@ export function createTierIdentity(opts: {
 }): TierIdentity {
   const clock = opts.clock ?? systemClock;
   const log = (opts.logger ?? silentLogger).child({ component: 'identity' });
-  const service = opts.service ?? newServiceCredential(opts.serviceUsername);
+  const service = opts.service;
   const kind = opts.serves === 'gateways' ? 'gateway' : 'device';
   const auth = credentialAuth({
     store: opts.store,
     nodeRole: kind,
-    service,
+    ...(service ? { service } : {}),
     serves: opts.serves,
     ...(opts.mayRelay ? { mayRelay: opts.mayRelay } : {}),
   });
