@@ -151,6 +151,10 @@ try {
   console.log(
     `artifact bytes sent by the fleet: ${served} for ${RUNS} version(s) of ${BYTES} model bytes to ${s.gateways.length} gateways (one copy each: ${once} + manifests and cards; ratio ${(served / once).toFixed(3)})`,
   );
+  const replies = s.fleet.stats().artifactReplies;
+  console.log(
+    `fleet chunk replies to gateways: at most ${replies.peakInFlight} in flight and ${replies.peakQueued} queued at once, ${replies.refused} refused as busy`,
+  );
   const reports = s.fleet.store.listReported();
   console.log(
     `fleet RSS at ${N} devices: ${(process.memoryUsage().rss / 1048576).toFixed(0)} MB (this process: the fleet and the bench); ` +
