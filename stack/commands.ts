@@ -213,7 +213,11 @@ function startCommand(): Command {
     .option('--rate <rows>', 'rows per second each device replays', positive, 5)
     .option(LOG_LEVEL_FLAGS, LOG_LEVEL_HELP, logLevelOption(), 'warn')
     .action(async (opts: StartOptions) => {
-      process.exitCode = await startAction(opts);
+      const code = await startAction(opts);
+      // Exit here rather than when the event loop drains: Node closes its signal handlers while it
+      // tears down after that, and the second SIGINT of a Ctrl-C arriving then would end a stack
+      // that closed cleanly with the signal instead of this code.
+      process.exit(code);
     });
 }
 
