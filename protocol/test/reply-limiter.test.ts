@@ -50,4 +50,13 @@ describe('reply limiter', () => {
     await tick();
     expect(ran).toEqual(['other', 'chunk-3 second ask']);
   });
+
+  it('refuses limits with no room, NaN among them, rather than never running a task', () => {
+    for (const limits of [
+      { maxInFlight: 0, perKey: 1, maxQueued: 1 },
+      { maxInFlight: 1, perKey: Number.NaN, maxQueued: 1 },
+      { maxInFlight: 1, perKey: 1, maxQueued: -1 },
+    ])
+      expect(() => createReplyLimiter(limits, () => {})).toThrow(RangeError);
+  });
 });

@@ -165,4 +165,11 @@ describe('artifact server flow control', () => {
     expect(replies.map((r) => r.index).sort()).toEqual([0, 1]);
     expect(flow.stats().peakQueued).toBe(1);
   });
+
+  it('takes a limit given as undefined as its default, and answers', async () => {
+    const { replies, ask } = await setup({ maxInFlight: undefined, perAsker: undefined, maxQueued: undefined });
+    await Promise.all([ask('device-1', 0), ask('device-2', 0)]);
+    await until(() => replies.length >= 2);
+    expect(replies.every((r) => !('error' in r))).toBe(true);
+  });
 });

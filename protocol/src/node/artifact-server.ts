@@ -90,11 +90,16 @@ export interface ArtifactServer {
  */
 export async function serveArtifacts(options: ArtifactServerOptions): Promise<ArtifactServer> {
   const log = (options.logger ?? silentLogger).child({ component: 'artifact-server' });
-  const flow = { ...DEFAULT_ARTIFACT_FLOW, ...options.flow };
-  const random = options.flow?.random ?? Math.random;
+  const flow = options.flow ?? {};
+  const retryAfterMs = flow.retryAfterMs ?? DEFAULT_ARTIFACT_FLOW.retryAfterMs;
+  const random = flow.random ?? Math.random;
   const clock = options.clock ?? systemClock;
   const limiter = createReplyLimiter(
-    { maxInFlight: flow.maxInFlight, perKey: flow.perAsker, maxQueued: flow.maxQueued },
+    {
+      maxInFlight: flow.maxInFlight ?? DEFAULT_ARTIFACT_FLOW.maxInFlight,
+      perKey: flow.perAsker ?? DEFAULT_ARTIFACT_FLOW.perAsker,
+      maxQueued: flow.maxQueued ?? DEFAULT_ARTIFACT_FLOW.maxQueued,
+    },
     (err) => log.error({ err: errorMessage(err) }, 'artifact reply failed'),
   );
   let lastBusyLog = Number.NEGATIVE_INFINITY;
@@ -141,7 +146,7 @@ export async function serveArtifacts(options: ArtifactServerOptions): Promise<Ar
       lastBusyLog = now;
       log.warn({ requester, ...limiter.stats(), code: ErrorCodes.TRANSFER_BUSY }, 'chunk reply queue full');
     }
-    await fail(ErrorCodes.TRANSFER_BUSY, 'chunk reply queue full', Math.round(flow.retryAfterMs * (1 + random() / 2)));
+    await fail(ErrorCodes.TRANSFER_BUSY, 'chunk reply queue full', Math.round(retryAfterMs * (1 + random() / 2)));
   });
   return { stats: () => limiter.stats() };
 

@@ -35,7 +35,8 @@ interface Waiting {
 }
 
 export function createReplyLimiter(limits: ReplyLimits, onError: (err: unknown) => void): ReplyLimiter {
-  if (limits.maxInFlight < 1 || limits.perKey < 1 || limits.maxQueued < 0)
+  // Written so that NaN (or a limit left undefined) is refused too: a limiter with no room never runs a task.
+  if (!(limits.maxInFlight >= 1 && limits.perKey >= 1 && limits.maxQueued >= 0))
     throw new RangeError('reply limits must be positive');
   const running = new Map<string, number>();
   const queue: Waiting[] = [];
