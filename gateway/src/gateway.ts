@@ -237,7 +237,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     });
     closers.push({ name: 'relay', close: () => relay.stop() });
     // Replies go out at most `maxInFlight` at a time, each slot freed as its publish completes.
-    const chunkFlow = await serveArtifacts({
+    const artifactServer = await serveArtifacts({
       transport: local,
       kind: 'devices',
       read: cache.serve,
@@ -279,7 +279,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
             desiredRevision: null,
             health: { status: 'ok' },
             servedBytes: Object.fromEntries(servedBytes),
-            chunkReplies: chunkFlow.stats(),
+            chunkReplies: artifactServer.stats(),
           };
         }
         const health = relay.health();
@@ -303,7 +303,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
             desiredRevision: safe(() => store.getDesired()?.revision ?? null, null),
             health,
             servedBytes: Object.fromEntries(servedBytes),
-            chunkReplies: chunkFlow.stats(),
+            chunkReplies: artifactServer.stats(),
           };
         }
         return {
@@ -317,7 +317,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           desiredRevision: store.getDesired()?.revision ?? null,
           health,
           servedBytes: Object.fromEntries(servedBytes),
-          chunkReplies: chunkFlow.stats(),
+          chunkReplies: artifactServer.stats(),
         };
       },
       async close() {

@@ -60,7 +60,7 @@ export function createTierIdentity(opts: {
 }): TierIdentity {
   const clock = opts.clock ?? systemClock;
   const log = (opts.logger ?? silentLogger).child({ component: 'identity' });
-  const service = opts.service;
+  const { service } = opts;
   const kind = opts.serves === 'gateways' ? 'gateway' : 'device';
   const auth = credentialAuth({
     store: opts.store,
